@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Writes the sample company of the demo: Acme Robotics, ~150 people, four apps exported as CSV.
+
+Deterministic (fixed seed, no clock): re-running it rewrites the same bytes. The review date is
+2026-12-31. Every finding category of SPEC section 6 appears at least once; the scenarios are
+listed in README.md ("The sample company") and pinned by tests/demo.rs.
+
+Usage: python3 sample-data/generate.py   (from the repository root)
+"""
+import csv
+import io
+import os
+import random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = random.Random(20261231)
+
+FIRST = ["Ava", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Keira", "Liam",
+         "Maya", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wei", "Ximena",
+         "Yusuf", "Zoe", "Amara", "Bruno", "Carmen", "Dev", "Emil", "Fatima", "Gustav", "Hana", "Ivan", "Julia",
+         "Kofi", "Lena", "Marco", "Nadia", "Oscar", "Priya", "Rafael", "Sofia", "Tomas", "Uma", "Viktor", "Yara"]
+LAST = ["Abbott", "Banerjee", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen",
+        "Kowalski", "Laurent", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero", "Rossi", "Schmidt", "Tanaka",
+        "Ueda", "Varga", "Wagner", "Xu", "Yilmaz", "Zhang", "Andersson", "Brennan", "Costa", "Novak"]
+DEPTS = ["Engineering", "Engineering", "Engineering", "Sales", "Support", "Finance", "People", "IT", "Marketing", "Operations"]
+
+
+def write(name, header, rows, crlf=True, bom=False):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n" if crlf else "\n")
+    w.writerow(header)
+    w.writerows(rows)
+    data = buf.getvalue().encode("utf-8")
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    path = os.path.join(HERE, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+# ---------------------------------------------------------------- people
+people = []  # dicts: email, id, name, status, term, manager, dept, aliases
+used = set()
+for i in range(140):
+    while True:
+        fn, ln = rng.choice(FIRST), rng.choice(LAST)
+        email = f"{fn.lower()}.{ln.lower()}@acme.com"
+        if email not in used:
+            used.add(email)
+            break
+    people.append({"email": email, "id": f"E{1000 + i}", "name": f"{fn} {ln}", "status": "active", "term": "",
+                   "manager": "", "dept": rng.choice(DEPTS), "aliases": ""})
+managers = [p["email"] for p in people[:12]]
+for p in people[12:]:
+    p["manager"] = rng.choice(managers)
+
+# Named scenario people (the README lists them).
+def person(email, name, dept, status="active", term="", aliases="", pid=None):
+    p = {"email": email, "id": pid or f"E{1000 + len(people)}", "name": name, "status": status, "term": term,
+         "manager": managers[0], "dept": dept, "aliases": aliases}
+    people.append(p)
+    return p
+
+person("rita.leaver@acme.com", "Rita Leaver", "Sales", status="terminated", term="2026-10-15")
+person("sam.gone@acme.com", "Sam Gone", "Engineering", status="Active", term="2026-11-30")  # date decides
+person("theo.exadmin@acme.com", "Theo Exadmin", "IT", status="Terminated")
+person("lea.parental@acme.com", "Lea Parental", "Finance", status="On Leave")
+person("nora.future@acme.com", "Nora Future", "Support", term="2027-02-28")  # leaving later: still active
+person("jane.doe@acme.com", "Jane Doe", "Marketing", aliases="jane.smith@acme.com")
+person("omar.owner@acme.com", "Omar Owner", "IT")
+person("pat.multi@acme.com", "Pat Multi", "Sales")
+person("ines.acquired@acme.com", "Ines Acquired", "Engineering")
+person("ken.terminated-owner@acme.com", "Ken Terminated-Owner", "IT", status="terminated", term="2026-09-01")
+
+# Rows that cannot be used (warnings with line numbers).
+bad_rows = [
+    {"email": "", "id": "E9001", "name": "Nobody Noemail", "status": "active", "term": "", "manager": "", "dept": "IT", "aliases": ""},
+    {"email": "broken-at-acme.com", "id": "E9002", "name": "Malformed Address", "status": "active", "term": "", "manager": "", "dept": "IT", "aliases": ""},
+    {"email": "wrong.date@acme.com", "id": "E9003", "name": "Wrong Date", "status": "terminated", "term": "31.12.2026", "manager": "", "dept": "Sales", "aliases": ""},
+]
+roster_rows = [[p["email"], p["id"], p["name"], p["status"], p["term"], p["manager"], p["dept"], p["aliases"]] for p in people]
+for b in bad_rows:
+    roster_rows.insert(rng.randrange(20, len(roster_rows)), [b["email"], b["id"], b["name"], b["status"], b["term"], b["manager"], b["dept"], b["aliases"]])
+write("hr.csv", ["email", "employee_id", "name", "status", "termination_date", "manager_email", "department", "aliases"], roster_rows, bom=True)
+
+active = [p for p in people[:140]]
+
+
+def days_before(n):
+    import datetime
+    d = datetime.date(2026, 12, 31) - datetime.timedelta(days=n)
+    return d
+
+
+# ---------------------------------------------------------------- jira (Atlassian admin "Export users" layout)
+jira = []
+for p in active[:110]:
+    aid = "5b10" + format(rng.getrandbits(64), "016x")
+    last = days_before(rng.randrange(0, 60)).strftime("%Y-%m-%d") if rng.random() > 0.08 else days_before(rng.randrange(120, 400)).strftime("%Y-%m-%d")
+    groups = "jira-software-users"
+    if p["dept"] == "IT" and rng.random() < 0.5:
+        groups += ",jira-administrators"
+    jira.append([aid, p["name"], p["email"], "Active", days_before(rng.randrange(200, 900)).strftime("%Y-%m-%d"), "", last, groups])
+jira += [
+    ["5b10leaver0000000000001", "Rita Leaver", "rita.leaver@acme.com", "Active", "2024-03-01", "", "2026-12-20", "jira-software-users"],
+    ["5b10exadmin00000000001", "Theo Exadmin", "THEO.EXADMIN@acme.com ", "Active", "2021-06-01", "", "2026-12-01", "jira-software-users,jira-administrators"],
+    ["5b10hidden00000000001", "Mia Krystof", "", "Active", "2023-01-01", "", "2026-12-28", "jira-software-users"],
+    ["5b10hidden00000000002", "Emma Richards", "", "Active", "2023-01-01", "", "2026-12-29", "jira-software-users"],
+    ["5b10hidden00000000003", "Linked By Override", "", "Active", "2023-01-01", "", "2026-12-29", "jira-software-users"],
+    ["557058:automation-bot", "Automation for Jira", "", "Active", "2020-01-01", "", "2026-12-30", ""],
+    ["5b10contractor00000001", "Cory Contractor", "cory@freelance-dev.example", "Active", "2025-05-01", "", "2026-12-15", "jira-software-users"],
+    ["5b10deactivated0000001", "Old Intern", "old.intern@acme.com", "Inactive", "2022-06-01", "", "2022-09-01", ""],
+    ["5b10never0000000000001", "Never Seen", active[115]["email"], "Active", "2026-06-01", "", "Never accessed", "jira-software-users"],
+]
+write("exports/jira.csv", ["User id", "User name", "email", "User status", "Added to org", "Org role", "Last seen in Jira - acme", "Group name"], jira)
+
+# ---------------------------------------------------------------- github (org members export)
+gh = []
+for p in active[20:100]:
+    login = p["email"].split("@")[0].replace(".", "-")
+    role = "Owner" if rng.random() < 0.06 else "Member"
+    gh.append([login, p["name"], p["email"], role, days_before(rng.randrange(100, 1500)).isoformat() + "T09:00:00Z",
+               (days_before(rng.randrange(0, 40)).isoformat() + "T12:00:00Z") if rng.random() > 0.1 else (days_before(rng.randrange(95, 300)).isoformat() + "T12:00:00Z")])
+gh += [
+    ["ines-old", "Ines Acquired", "ines.acquired@oldco.com", "Member", "2019-04-01T09:00:00Z", "2026-12-10T12:00:00Z"],
+    ["sam-gone", "Sam Gone", "sam.gone@acme.com", "Owner", "2020-01-01T09:00:00Z", "2026-12-02T12:00:00Z"],
+    ["jsmith", "Jane Smith", "Jane.Smith@acme.com", "Member", "2018-01-01T09:00:00Z", "2026-12-01T12:00:00Z"],
+    ["ci-deploy-bot", "Deploy Bot", "deploy-bot@acme.com", "Member", "2021-01-01T09:00:00Z", "2026-12-30T12:00:00Z"],
+    ["release-bot", "Release Bot", "release-bot@acme.com", "Owner", "2021-01-01T09:00:00Z", "2026-12-30T12:00:00Z"],
+    ["x-hacker", "=HYPERLINK(\"http://evil.example\",\"click\")", "x-hacker@evil.example", "Owner", "2026-12-01T09:00:00Z", "2026-12-29T12:00:00Z"],
+    ["newbie-nolog", "Newbie Nolog", active[10]["email"], "Member", "2026-10-01T09:00:00Z", ""],
+]
+write("exports/github.csv", ["login", "name", "email", "role", "created_at", "last_active"], gh, crlf=False)
+
+# ---------------------------------------------------------------- salesforce (user report, US dates)
+sf = []
+for p in [x for x in active if x["dept"] in ("Sales", "Support", "Finance", "Marketing")]:
+    prof = "System Administrator" if rng.random() < 0.05 else "Standard User"
+    last = days_before(rng.randrange(0, 30)) if rng.random() > 0.15 else days_before(rng.randrange(100, 200))
+    sf.append([p["email"] + ".sf", p["email"], p["name"], prof, "true", last.strftime("%m/%d/%Y") + " 9:15 AM", "01/15/2024 10:00 AM"])
+sf += [
+    ["pat.multi@acme.com.sf", "pat.multi@acme.com", "Pat Multi", "Standard User", "true", "12/20/2026 9:15 AM", "01/15/2024 10:00 AM"],
+    ["pat.multi@acme.com.sf2", "pat.multi@acme.com", "Pat Multi (2)", "Standard User", "true", "12/18/2026 9:15 AM", "06/15/2025 10:00 AM"],
+    ["rita.leaver@acme.com.sf", "rita.leaver@acme.com", "Rita Leaver", "System Administrator", "true", "12/29/2026 4:40 PM", "02/01/2023 10:00 AM"],
+    ["lea.parental@acme.com.sf", "lea.parental@acme.com", "Lea Parental", "Standard User", "true", "08/01/2026 9:00 AM", "02/01/2023 10:00 AM"],
+    ["integration@acme.com.sf", "integration@acme.com", "Integration User", "System Administrator", "true", "12/31/2026 1:00 AM", "02/01/2020 10:00 AM"],
+    ["ken.terminated-owner@acme.com.sf", "ken.terminated-owner@acme.com", "Ken Terminated-Owner", "Standard User", "false", "08/30/2026 9:00 AM", "02/01/2022 10:00 AM"],
+    ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>@evil.example", "<script>alert('x')</script>", "Standard User", "true", "12/30/2026 9:00 AM", "12/01/2026 10:00 AM"],
+]
+write("exports/salesforce.csv", ["Username", "Email", "Full Name", "Profile", "Active", "Last Login", "Created Date"], sf)
+
+# ---------------------------------------------------------------- slack (member list; one unreadable row)
+sl = []
+for p in active[:120]:
+    kind = "Workspace Admin" if rng.random() < 0.04 else "Member"
+    sl.append(["U" + format(rng.getrandbits(40), "010X"), p["email"].split("@")[0], p["email"], "Active", kind, days_before(rng.randrange(30, 800)).isoformat()])
+sl += [
+    ["U0INVITE01", "new.hire", "new.hire@acme.com", "Invited", "Member", "2026-11-02"],
+    ["U0INVITE02", "nora.future", "nora.future@acme.com", "Invited", "Member", "2026-12-28"],
+    ["U0GUEST001", "agency.partner", "partner@agency.example", "Active", "Single-Channel Guest", "2026-03-01"],
+    ["U0BOT00001", "standup-bot", "", "Active", "Bot", "2025-01-01"],
+    ["U0OMAR0001", "omar.owner", "omar.owner@acme.com", "Active", "Primary Owner", "2019-01-01"],
+]
+rows = [r for r in sl]
+rows.insert(57, ["U0BROKEN01", "broken,row", "x@acme.com", "Active"])  # a row the export cut short
+write("exports/slack.csv", ["id", "username", "email", "status", "account_type", "created"], rows)
+
+# ---------------------------------------------------------------- overrides and exceptions
+write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
+    ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],
+    ["github-acme", "ci-deploy-bot", "service", "", "omar.owner@acme.com", "CI deploy key owner"],
+    ["github-acme", "release-bot", "service", "", "ken.terminated-owner@acme.com", "release automation"],
+    ["salesforce", "integration@acme.com.sf", "service", "", "omar.owner@acme.com", "ERP integration user"],
+])
+write("exceptions.csv", ["finding_id", "app", "account_id", "category", "reason", "approved_by", "expires", "ticket"], [
+    ["", "slack", "U0OMAR0001", "admin", "Primary owner of the workspace (break-glass)", "ciso@acme.com", "2027-06-30", "RISK-101"],
+    ["", "jira-cloud", "5b10contractor00000001", "orphaned", "Contractor until Q1; offboarding ticket open", "it-lead@acme.com", "2026-12-01", "RISK-090"],
+    ["", "github-acme", "no-such-account", "", "Left over from last quarter", "it-lead@acme.com", "2027-03-31", "RISK-077"],
+])
+print("wrote sample-data/ (hr.csv, exports/*.csv, overrides.csv, exceptions.csv)")

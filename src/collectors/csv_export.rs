@@ -1,0 +1,275 @@
+//! Kind `csv`: an admin-console export of an app with no usable API.
+//!
+//! Maps the export's headers to the SPEC §4 account fields through `[apps.columns]`, with value
+//! maps for status and account type, admin from a flag column, a role (`admin_values`) or a
+//! configured admin group, and groups split on `groups_separator`. A row that cannot be read is
+//! never silently dropped: it makes the app `partial` with the line named in coverage.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::CollectError;
+use crate::config::{AppConfig, CsvAppConfig, CsvColumns};
+use crate::csvio::{self, Table};
+use crate::model::{AccountRecord, Collection, CoverageRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
+use crate::roster::dates::parse_datetime;
+
+/// Built-in status values (lower-case) of common admin consoles.
+const STATUS_VALUES: [(&str, &str); 24] = [
+    ("active", "active"),
+    ("enabled", "active"),
+    ("true", "active"),
+    ("yes", "active"),
+    ("user", "active"),
+    ("licensed", "active"),
+    ("invited", "invited"),
+    ("pending", "invited"),
+    ("invitation sent", "invited"),
+    ("invite sent", "invited"),
+    ("staged", "invited"),
+    ("provisioned", "invited"),
+    ("suspended", "suspended"),
+    ("locked", "suspended"),
+    ("blocked", "suspended"),
+    ("banned", "suspended"),
+    ("disabled", "disabled"),
+    ("inactive", "disabled"),
+    ("false", "disabled"),
+    ("no", "disabled"),
+    ("deactivated", "deactivated"),
+    ("deleted", "deactivated"),
+    ("removed", "deactivated"),
+    ("closed", "deactivated"),
+];
+
+const TYPE_VALUES: [(&str, &str); 14] = [
+    ("human", "human"),
+    ("user", "human"),
+    ("member", "human"),
+    ("person", "human"),
+    ("atlassian", "human"),
+    ("service", "service"),
+    ("bot", "service"),
+    ("app", "service"),
+    ("api", "service"),
+    ("integration", "service"),
+    ("system", "service"),
+    ("service account", "service"),
+    ("customer", "customer"),
+    ("portal", "customer"),
+];
+
+fn truthy(v: &str) -> bool {
+    matches!(v.trim().to_lowercase().as_str(), "true" | "yes" | "y" | "1" | "x" | "admin" | "t")
+}
+
+struct Mapping {
+    account_id: Option<usize>,
+    username: Option<usize>,
+    email: Option<usize>,
+    display_name: Option<usize>,
+    status: Option<usize>,
+    account_type: Option<usize>,
+    is_admin: Option<usize>,
+    role: Option<usize>,
+    created_at: Option<usize>,
+    last_login_at: Option<usize>,
+    invited_at: Option<usize>,
+    groups: Option<usize>,
+}
+
+/// Resolves each field's header: the configured name must exist; an unconfigured field is read
+/// from a header of its own name when there is one.
+fn mapping(table: &Table, c: &CsvColumns, app: &str, file: &str) -> Result<Mapping, CollectError> {
+    let pick = |configured: &Option<String>, default: &str| -> Result<Option<usize>, CollectError> {
+        match configured {
+            Some(h) => table.column(h).map(Some).ok_or_else(|| CollectError::Input {
+                app: app.into(),
+                detail: format!(
+                    "{file}: [apps.columns] {default} = \"{h}\", but the header has no such column (it has: {})",
+                    table.headers.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+            None => Ok(table.column(default)),
+        }
+    };
+    Ok(Mapping {
+        account_id: pick(&c.account_id, "account_id")?,
+        username: pick(&c.username, "username")?,
+        email: pick(&c.email, "email")?,
+        display_name: pick(&c.display_name, "display_name")?,
+        status: pick(&c.status, "status")?,
+        account_type: pick(&c.account_type, "account_type")?,
+        is_admin: pick(&c.is_admin, "is_admin")?,
+        role: pick(&c.role, "role")?,
+        created_at: pick(&c.created_at, "created_at")?,
+        last_login_at: pick(&c.last_login_at, "last_login_at")?,
+        invited_at: pick(&c.invited_at, "invited_at")?,
+        groups: pick(&c.groups, "groups")?,
+    })
+}
+
+fn lookup<'a>(configured: &'a BTreeMap<String, String>, builtin: &'a [(&'a str, &'a str)], value: &str) -> Option<&'a str> {
+    let v = value.trim().to_lowercase();
+    configured
+        .iter()
+        .find(|(k, _)| k.trim().to_lowercase() == v)
+        .map(|(_, s)| s.as_str())
+        .or_else(|| builtin.iter().find(|(k, _)| *k == v).map(|(_, s)| *s))
+}
+
+pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, CollectError> {
+    let file = cfg.path.display().to_string();
+    let table = csvio::read_file(&cfg.path, crate::roster::delimiter_byte(cfg.delimiter.as_deref()))
+        .map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
+    let m = mapping(&table, &cfg.columns, &app.name, &file)?;
+    if m.account_id.is_none() && m.username.is_none() && m.email.is_none() {
+        return Err(CollectError::Input {
+            app: app.name.clone(),
+            detail: format!("{file}: no column identifies an account: map account_id, username or email in [apps.columns]"),
+        });
+    }
+    let admin_values: Vec<String> = cfg.admin_values.iter().map(|v| v.trim().to_lowercase()).collect();
+    let admin_groups: Vec<String> = app.admin_groups.iter().map(|g| g.trim().to_lowercase()).collect();
+    let mut coverage = CoverageRecord {
+        app: app.name.clone(),
+        app_kind: app.kind.as_str().into(),
+        status: COVERAGE_COMPLETE.into(),
+        last_login_known: m.last_login_at.is_some(),
+        source: format!("file {}", file),
+        ..Default::default()
+    };
+    if m.status.is_none() {
+        coverage.notes.push("the export has no status column: every account is taken as active".into());
+    }
+    if m.last_login_at.is_none() {
+        coverage.notes.push(
+            "the export has no last-login column: last login is unknown, so no dormant or never-logged-in findings for this app".into(),
+        );
+    }
+    let mut accounts: Vec<AccountRecord> = Vec::with_capacity(table.rows.len());
+    let mut entitlements = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut unknown_status: BTreeMap<String, usize> = BTreeMap::new();
+    let mut bad_dates = Vec::new();
+    let header_len = table.headers.len();
+    for (line, fields) in &table.rows {
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if fields.len() != header_len {
+            coverage.errors.push(format!(
+                "line {line}: the row has {} fields but the header has {header_len}; the account on it was not read",
+                fields.len()
+            ));
+            continue;
+        }
+        let cell = |c: Option<usize>| Table::cell(fields, c);
+        let email = cell(m.email);
+        let username = cell(m.username);
+        let account_id = [cell(m.account_id), username, email].into_iter().find(|s| !s.is_empty()).unwrap_or("");
+        if account_id.is_empty() {
+            coverage.errors.push(format!("line {line}: no account id, username or email; the row was not read"));
+            continue;
+        }
+        if let Some(first) = seen.get(account_id) {
+            coverage.duplicates_dropped += 1;
+            coverage.notes.push(format!("line {line}: account {account_id} repeats line {first}; the first row was kept"));
+            continue;
+        }
+        seen.insert(account_id.to_string(), *line);
+
+        let status_text = cell(m.status);
+        let status = if m.status.is_none() || status_text.is_empty() {
+            if m.status.is_some() {
+                "unknown"
+            } else {
+                "active"
+            }
+        } else {
+            lookup(&cfg.status_map, &STATUS_VALUES, status_text).unwrap_or_else(|| {
+                *unknown_status.entry(status_text.to_string()).or_default() += 1;
+                "unknown"
+            })
+        };
+        let type_text = cell(m.account_type);
+        let account_type =
+            if m.account_type.is_none() { "human" } else { lookup(&cfg.account_type_map, &TYPE_VALUES, type_text).unwrap_or("unknown") };
+
+        let mut date = |c: Option<usize>, what: &str| -> Option<DateTime<Utc>> {
+            let v = cell(c);
+            match parse_datetime(v, cfg.date_format.as_deref()) {
+                Ok(d) => d.map(|d| d.and_utc()),
+                Err(_) => {
+                    bad_dates.push(format!("line {line}: unreadable {what} \"{}\"", crate::report::text::clip(v, 40)));
+                    None
+                }
+            }
+        };
+        let created_at = date(m.created_at, "created_at");
+        let last_login_at = date(m.last_login_at, "last_login_at");
+        let invited_at = date(m.invited_at, "invited_at");
+
+        let mut reasons = Vec::new();
+        if m.is_admin.is_some() && truthy(cell(m.is_admin)) {
+            reasons.push("admin flag in the export".to_string());
+        }
+        let role = cell(m.role);
+        if !role.is_empty() {
+            let privileged = admin_values.contains(&role.to_lowercase());
+            if privileged {
+                reasons.push(format!("role {role}"));
+            }
+            entitlements.push(EntitlementRecord { account_id: account_id.into(), kind: "role".into(), value: role.into(), privileged });
+        }
+        let mut groups = Vec::new();
+        if !cfg.groups_separator.is_empty() {
+            for g in cell(m.groups).split(cfg.groups_separator.as_str()).map(str::trim).filter(|g| !g.is_empty()) {
+                let privileged = admin_groups.contains(&g.to_lowercase());
+                if privileged {
+                    reasons.push(format!("member of admin group {g}"));
+                }
+                groups.push(g.to_string());
+                entitlements.push(EntitlementRecord { account_id: account_id.into(), kind: "group".into(), value: g.into(), privileged });
+            }
+        }
+        accounts.push(AccountRecord {
+            account_id: account_id.into(),
+            username: Some(username.to_string()).filter(|s| !s.is_empty()),
+            email: Some(email.to_string()).filter(|s| !s.is_empty()),
+            other_emails: Vec::new(),
+            display_name: Some(cell(m.display_name).to_string()).filter(|s| !s.is_empty()),
+            status: status.into(),
+            account_type: account_type.into(),
+            is_admin: !reasons.is_empty(),
+            admin_reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
+            created_at,
+            last_login_at,
+            invited_at,
+            groups,
+        });
+    }
+    for (value, count) in unknown_status {
+        coverage.notes.push(format!(
+            "{count} account(s) with status \"{}\", read as unknown (map it with [apps.status_map])",
+            crate::report::text::clip(&value, 40)
+        ));
+    }
+    if !bad_dates.is_empty() {
+        let n = bad_dates.len();
+        let shown: Vec<String> = bad_dates.into_iter().take(20).collect();
+        coverage.notes.push(format!(
+            "{n} unreadable date(s), left empty (set date_format): {}{}",
+            shown.join("; "),
+            if n > 20 { "; ..." } else { "" }
+        ));
+    }
+    if !coverage.errors.is_empty() {
+        coverage.status = COVERAGE_PARTIAL.into();
+    }
+    coverage.accounts_collected = accounts.len() as i64;
+    entitlements.sort();
+    entitlements.dedup();
+    Ok(Collection { accounts, entitlements, credentials: Vec::new(), coverage })
+}

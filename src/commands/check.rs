@@ -1,0 +1,71 @@
+//! `check`: validates the config, resolves every secret, reads the roster and checks each app's
+//! source, printing one line per item. Writes no files.
+
+use std::path::Path;
+
+use access_audit::collectors;
+use access_audit::config::{AppSource, Config};
+use access_audit::pipeline::{Inputs, PipelineError};
+
+use super::{today, EXIT_ERROR, EXIT_OK};
+
+pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
+    let inputs = Inputs::load(config_path, None, today())?;
+    let config: &Config = &inputs.config;
+    println!("config {}: ok ({} app(s))", config.file.display(), config.apps.len());
+    let r = &inputs.roster;
+    println!(
+        "roster {} ({}): {} people, {} row(s) not usable{}",
+        r.file.display(),
+        r.format.as_str(),
+        r.people.len(),
+        r.issues.len(),
+        if r.issues.is_empty() { String::new() } else { " (see the warnings above)".into() }
+    );
+    if let Some(e) = &config.exceptions {
+        println!("exceptions {}: {} row(s)", e.path.display(), inputs.exceptions.rows.len());
+    }
+    if let Some(o) = &config.overrides {
+        println!("overrides {}: {} row(s)", o.path.display(), inputs.overrides.rows.len());
+    }
+    let supported = collectors::supported_kinds();
+    let mut failed = false;
+    for app in &config.apps {
+        let mut problems = Vec::new();
+        let mut secrets = match &app.source {
+            AppSource::Csv(_) => Vec::new(),
+            AppSource::Messagebird { http, .. }
+            | AppSource::JiraServiceManagement { http, .. }
+            | AppSource::Bluejeans { http, .. }
+            | AppSource::BluejeansEvents { http, .. }
+            | AppSource::Beyondtrust { http, .. }
+            | AppSource::Scim { http, .. } => http.auth.secrets().into_iter().cloned().collect::<Vec<_>>(),
+        };
+        if let AppSource::JiraServiceManagement { options, .. } = &app.source {
+            secrets.extend(options.org_api_key.clone());
+        }
+        for s in &secrets {
+            if let Err(e) = s.resolve() {
+                problems.push(format!("secret: {e}"));
+            }
+        }
+        if !supported.contains(&app.kind) {
+            problems.push(format!("kind {} has no collector in this version yet", app.kind));
+        } else {
+            match collectors::collect(app) {
+                Ok(c) => {
+                    let mut line = format!("{}: ok ({}): {} account(s) readable", app.name, app.kind, c.accounts.len());
+                    if !c.coverage.errors.is_empty() {
+                        line.push_str(&format!("; {} row(s) unreadable: {}", c.coverage.errors.len(), c.coverage.errors[0]));
+                    }
+                    println!("{line}");
+                    continue;
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        failed = true;
+        println!("{}: FAILED ({}): {}", app.name, app.kind, problems.join("; "));
+    }
+    Ok(if failed { EXIT_ERROR } else { EXIT_OK })
+}

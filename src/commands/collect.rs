@@ -1,0 +1,26 @@
+//! `collect`: every app into a snapshot directory, no report.
+
+use std::path::Path;
+
+use access_audit::model::COVERAGE_COMPLETE;
+use access_audit::pipeline::{self, PipelineError};
+
+use super::{display_path, EXIT_INCOMPLETE, EXIT_OK};
+
+pub fn run(config: &Path, out: &Path, apps: &[String]) -> Result<u8, PipelineError> {
+    let config = access_audit::config::Config::load(config)?;
+    let selected = pipeline::select_apps(&config, apps)?;
+    let mut snap = pipeline::collect(&selected)?;
+    snap.write(out)?;
+    let coverage = access_audit::model::coverage_records(&snap.coverage)?;
+    for c in &coverage {
+        println!("{}: {} account(s), {}", c.app, c.accounts_collected, c.status);
+    }
+    println!("snapshot: {}", display_path(out));
+    let incomplete: Vec<&str> = coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.as_str()).collect();
+    if !incomplete.is_empty() {
+        println!("INCOMPLETE: {} could not be collected completely; exit code 4", incomplete.join(", "));
+        return Ok(EXIT_INCOMPLETE);
+    }
+    Ok(EXIT_OK)
+}

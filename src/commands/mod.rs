@@ -1,0 +1,198 @@
+//! The subcommands of SPEC §1 and what they share: the CLI definition, logging, exit codes, the
+//! printed summary.
+
+mod check;
+mod collect;
+mod demo;
+mod report;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use access_audit::pipeline::PipelineError;
+use access_audit::report::ReportSummary;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERROR: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_FINDINGS: u8 = 3;
+pub const EXIT_INCOMPLETE: u8 = 4;
+
+pub const DEFAULT_OUT: &str = "access-audit-report";
+
+/// Quarterly user-access reviews and compliance evidence: every account of every app, joined to
+/// the HR/IdP roster, with findings on leavers, orphaned, admin, dormant and invited-but-unused
+/// accounts and API-credential risks.
+#[derive(Debug, Parser)]
+#[command(name = "access-audit", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 done; 1 error (bad config, unreadable input, I/O); 2 usage error; \
+3 open findings at or above --fail-on; 4 at least one app could not be collected completely (wins over 3).")]
+pub struct Cli {
+    /// More log detail on stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Less log detail on stderr (-q warnings only, -qq errors only).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline offline on the built-in sample company and print where the report is.
+    Demo {
+        /// Output directory.
+        #[arg(long, default_value = DEFAULT_OUT)]
+        out: PathBuf,
+    },
+    /// Collect every app and write the report (collect + report in one go).
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+        /// Output directory (the snapshot goes to OUT/snapshot).
+        #[arg(long, default_value = DEFAULT_OUT)]
+        out: PathBuf,
+        /// The review date every day-based rule counts from (YYYY-MM-DD); default: the config's, else today (UTC).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Only these apps (repeatable).
+        #[arg(long = "app", value_name = "NAME")]
+        apps: Vec<String>,
+        /// Exit 3 when an open finding is at or above this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::Never)]
+        fail_on: FailOn,
+    },
+    /// Collect every app into a snapshot directory (no report).
+    Collect {
+        #[arg(long)]
+        config: PathBuf,
+        /// Snapshot directory.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long = "app", value_name = "NAME")]
+        apps: Vec<String>,
+    },
+    /// Write the report from a stored snapshot, with no network.
+    Report {
+        #[arg(long)]
+        config: PathBuf,
+        /// A snapshot directory (from `collect`) or a report directory with snapshot/ inside.
+        #[arg(long)]
+        snapshot: PathBuf,
+        #[arg(long, default_value = DEFAULT_OUT)]
+        out: PathBuf,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = FailOn::Never)]
+        fail_on: FailOn,
+    },
+    /// Validate the config, resolve every secret, read the roster and check each app's source.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Never,
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl FailOn {
+    fn severity(self) -> Option<&'static str> {
+        match self {
+            FailOn::Never => None,
+            FailOn::Critical => Some("critical"),
+            FailOn::High => Some("high"),
+            FailOn::Medium => Some("medium"),
+            FailOn::Low => Some("low"),
+            FailOn::Info => Some("info"),
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| format!("\"{s}\" is not a date written YYYY-MM-DD"))
+}
+
+pub fn init_logging(verbose: u8, quiet: u8) {
+    let level = match (verbose, quiet) {
+        (0, 0) => "info",
+        (1, _) => "debug",
+        (v, _) if v >= 2 => "trace",
+        (_, 1) => "warn",
+        _ => "error",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ACCESS_AUDIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("access_audit={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .without_time()
+        .try_init();
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    let result = match cli.command {
+        Command::Demo { out } => demo::run(&out),
+        Command::Run { config, out, as_of, apps, fail_on } => run::run(&config, &out, as_of, &apps, fail_on),
+        Command::Collect { config, out, apps } => collect::run(&config, &out, &apps),
+        Command::Report { config, snapshot, out, as_of, fail_on } => report::run(&config, &snapshot, &out, as_of, fail_on),
+        Command::Check { config } => check::run(&config),
+    };
+    match result {
+        Ok(code) => Ok(code),
+        Err(PipelineError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            Ok(EXIT_USAGE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Prints the summary on stdout and returns the exit code of SPEC §1.
+pub fn finish(summary: &ReportSummary, fail_on: FailOn) -> u8 {
+    let s = summary;
+    println!("{} accounts; {} open finding(s): {}; {} excepted", s.accounts, s.open, crate_severities(s), s.excepted);
+    let report = s.out_dir.join(access_audit::report::REPORT_HTML);
+    println!("report: {}", display_path(&report));
+    if !s.incomplete_apps.is_empty() {
+        println!("INCOMPLETE: {} could not be collected completely (see coverage.csv); exit code 4", s.incomplete_apps.join(", "));
+        return EXIT_INCOMPLETE;
+    }
+    if let Some(sev) = fail_on.severity() {
+        let n = s.open_at_or_above(sev);
+        if n > 0 {
+            println!("{n} open finding(s) at or above {sev} (--fail-on {sev}); exit code 3");
+            return EXIT_FINDINGS;
+        }
+    }
+    EXIT_OK
+}
+
+fn crate_severities(s: &ReportSummary) -> String {
+    access_audit::findings::SEVERITIES
+        .iter()
+        .map(|sev| format!("{} {sev}", s.open_by_severity.get(*sev).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn display_path(p: &Path) -> String {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
+}

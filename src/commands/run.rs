@@ -1,0 +1,22 @@
+//! `run`: collect + report in one go; the snapshot goes to OUT/snapshot.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use access_audit::pipeline::{self, Inputs, PipelineError};
+
+use super::{finish, today, FailOn};
+
+pub fn run(config: &Path, out: &Path, as_of: Option<NaiveDate>, apps: &[String], fail_on: FailOn) -> Result<u8, PipelineError> {
+    let started = chrono::Utc::now();
+    let inputs = Inputs::load(config, as_of, today())?;
+    let selected = pipeline::select_apps(&inputs.config, apps)?;
+    let mut snap = pipeline::collect(&selected)?;
+    let snap_dir = out.join("snapshot");
+    snap.write(&snap_dir)?;
+    let mut files = pipeline::snapshot_files(&snap_dir);
+    files.extend(pipeline::export_files(&selected));
+    let summary = pipeline::report(&inputs, &snap, out, files, started)?;
+    Ok(finish(&summary, fail_on))
+}

@@ -1,0 +1,140 @@
+use super::*;
+
+const GOOD: &str = r#"
+[review]
+name = "Q4 2026 access review"
+as_of = "2026-12-31"
+dormant_after_days = 90
+
+[identity]
+path = "hr.csv"
+format = "generic"
+domain_aliases = { "OldCo.com" = "acme.com" }
+
+[[apps]]
+name = "crm"
+kind = "csv"
+path = "exports/crm.csv"
+admin_groups = ["Admins"]
+credential = { owner = "it@acme.com", created = 2026-01-10, expires = "2027-01-10" }
+[apps.columns]
+email = "E-mail"
+[apps.status_map]
+Locked = "suspended"
+
+[[apps]]
+name = "jsm-prod"
+kind = "jira_service_management"
+base_url = "https://acme.atlassian.net"
+auth = { type = "basic", username = "bot@acme.com", password = { env = "JSM_API_TOKEN" } }
+service_desk_ids = ["1", "2"]
+"#;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("/etc/aa/config.toml"))
+}
+
+#[test]
+fn parses_the_whole_schema_and_rebases_paths() {
+    let c = parse(GOOD).unwrap();
+    assert_eq!(c.review.as_of, Some(ConfigDate(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap())));
+    assert_eq!(c.review.invite_stale_after_days, 14);
+    assert_eq!(c.identity.path, PathBuf::from("/etc/aa/hr.csv"));
+    assert_eq!(c.identity.domain_aliases.get("oldco.com").map(String::as_str), Some("acme.com"));
+    assert_eq!(c.apps.len(), 2);
+    let crm = &c.apps[0];
+    assert_eq!(crm.kind, AppKind::Csv);
+    assert_eq!(crm.credential.as_ref().unwrap().created, Some(ConfigDate(NaiveDate::from_ymd_opt(2026, 1, 10).unwrap())));
+    match &crm.source {
+        AppSource::Csv(csv) => {
+            assert_eq!(csv.path, PathBuf::from("/etc/aa/exports/crm.csv"));
+            assert_eq!(csv.columns.email.as_deref(), Some("E-mail"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.apps[1].kind, AppKind::JiraServiceManagement);
+    assert_eq!(c.apps[1].line, 23);
+}
+
+#[test]
+fn unknown_key_names_file_line_key_and_expected() {
+    let text = GOOD.replace("dormant_after_days = 90", "dormant_after_dayz = 90");
+    let e = parse(&text).unwrap_err();
+    assert_eq!(e.file, "/etc/aa/config.toml");
+    assert_eq!(e.line, 5, "{e}");
+    assert!(e.key.ends_with("dormant_after_dayz"), "{e}");
+    assert!(e.message.contains("dormant_after_days"), "expected keys listed: {e}");
+}
+
+#[test]
+fn unknown_key_in_an_app_points_at_its_line() {
+    let text = GOOD.replace("service_desk_ids = [\"1\", \"2\"]", "service_desk_ids = [\"1\"]\nservicedesk = 3");
+    let e = parse(&text).unwrap_err();
+    assert_eq!(e.line, 29, "{e}");
+    assert_eq!(e.key, "apps[1].servicedesk");
+    assert!(e.message.contains("service_desk_ids"), "{e}");
+}
+
+#[test]
+fn unknown_column_key_in_csv_app() {
+    let text = GOOD.replace("email = \"E-mail\"", "e_mail = \"E-mail\"");
+    let e = parse(&text).unwrap_err();
+    assert!(e.message.contains("unknown field `e_mail`"), "{e}");
+    assert_eq!(e.line, 19, "{e}");
+}
+
+#[test]
+fn inline_secret_is_refused_with_the_fix_and_without_the_value() {
+    let text = GOOD.replace("password = { env = \"JSM_API_TOKEN\" }", "password = \"canary-hunter2\"");
+    let e = parse(&text).unwrap_err();
+    let shown = e.to_string();
+    assert!(shown.contains("{ env = \"NAME\" }"), "{shown}");
+    assert!(!shown.contains("canary-hunter2"), "{shown}");
+    assert_eq!(e.line, 27, "{shown}");
+    assert_eq!(e.key, "apps[1].auth.password");
+}
+
+#[test]
+fn unknown_kind_lists_the_kinds() {
+    let e = parse(&GOOD.replace("kind = \"csv\"", "kind = \"slack\"")).unwrap_err();
+    assert!(e.message.contains("found \"slack\"") && e.message.contains("jira_service_management"), "{e}");
+    assert_eq!(e.line, 14);
+}
+
+#[test]
+fn duplicate_app_names_name_both_lines() {
+    let e = parse(&GOOD.replace("name = \"jsm-prod\"", "name = \"crm\"")).unwrap_err();
+    assert!(e.message.contains("first at line 12") && e.line == 23, "{e}");
+}
+
+#[test]
+fn bad_date_and_bad_status_map_are_explained() {
+    let e = parse(&GOOD.replace("as_of = \"2026-12-31\"", "as_of = \"31/12/2026\"")).unwrap_err();
+    assert!(e.message.contains("YYYY-MM-DD") && e.line == 4, "{e}");
+    let e = parse(&GOOD.replace("Locked = \"suspended\"", "Locked = \"frozen\"")).unwrap_err();
+    assert!(e.message.contains("frozen") && e.message.contains("deactivated"), "{e}");
+}
+
+#[test]
+fn http_kind_requires_base_url_and_auth() {
+    let e = parse(&GOOD.replace("base_url = \"https://acme.atlassian.net\"\n", "")).unwrap_err();
+    assert!(e.message.contains("missing field `base_url`"), "{e}");
+    let e = parse(&GOOD.replace("type = \"basic\"", "type = \"kerberos\"")).unwrap_err();
+    assert!(e.message.contains("kerberos"), "{e}");
+}
+
+#[test]
+fn column_mapping_only_with_generic() {
+    let text = GOOD
+        .replace("format = \"generic\"", "format = \"okta\"")
+        .replace("domain_aliases = { \"OldCo.com\" = \"acme.com\" }", "[identity.columns]\nemail = \"x\"");
+    let e = parse(&text).unwrap_err();
+    assert!(e.message.contains("only used with format = \"generic\""), "{e}");
+}
+
+#[test]
+fn redacted_json_describes_secrets_without_values() {
+    let c = parse(GOOD).unwrap();
+    let j = c.redacted_json().to_string();
+    assert!(j.contains("<secret from environment variable JSM_API_TOKEN>"), "{j}");
+}

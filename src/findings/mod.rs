@@ -1,0 +1,304 @@
+//! Findings (SPEC §6): every rule as a small function from the correlated accounts to a frame of
+//! findings, the category table (severity rule, control references, evidence columns, output
+//! file), stable finding ids, and the exceptions file.
+//!
+//! Every rule frame has the common columns of `findings.csv` plus its own evidence columns; the
+//! report writes the common part to `findings.csv` and the whole frame to the category's file.
+//! Must not: read the clock (`as_of` is a parameter), touch files other than the exceptions file,
+//! or depend on row order of its inputs (everything is sorted on the way out).
+
+pub mod credentials;
+pub mod exceptions;
+mod rules;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+pub use exceptions::{Exception, Exceptions};
+
+use crate::config::Config;
+use crate::model::CoverageRecord;
+use crate::roster::Roster;
+
+/// Column names of a findings frame.
+pub mod col_name {
+    pub const FINDING_ID: &str = "finding_id";
+    pub const SEVERITY: &str = "severity";
+    pub const CATEGORY: &str = "category";
+    pub const APP: &str = "app";
+    pub const ACCOUNT_ID: &str = "account_id";
+    pub const EMAIL: &str = "email";
+    pub const DISPLAY_NAME: &str = "display_name";
+    pub const PERSON_ID: &str = "person_id";
+    pub const PERSON_STATUS: &str = "person_status";
+    pub const DETAIL: &str = "detail";
+    pub const CONTROLS: &str = "controls";
+    pub const EXCEPTED: &str = "excepted";
+    /// Which exception applied: "ticket (approved by, until date): reason".
+    pub const EXCEPTION: &str = "exception";
+}
+
+/// The columns of `findings.csv`, in order (SPEC §7).
+pub const COMMON_COLUMNS: [&str; 12] = [
+    col_name::FINDING_ID,
+    col_name::SEVERITY,
+    col_name::CATEGORY,
+    col_name::APP,
+    col_name::ACCOUNT_ID,
+    col_name::EMAIL,
+    col_name::DISPLAY_NAME,
+    col_name::PERSON_ID,
+    col_name::PERSON_STATUS,
+    col_name::DETAIL,
+    col_name::CONTROLS,
+    col_name::EXCEPTED,
+];
+
+/// Severities, most severe first.
+pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
+
+pub fn severity_rank(s: &str) -> usize {
+    SEVERITIES.iter().position(|x| *x == s).unwrap_or(SEVERITIES.len())
+}
+
+/// One row of the category table.
+#[derive(Debug, Clone, Copy)]
+pub struct Category {
+    pub name: &'static str,
+    pub title: &'static str,
+    /// The rule, as SPEC §6 states it (shown in the report's method section).
+    pub rule: &'static str,
+    pub severity_rule: &'static str,
+    pub controls: &'static str,
+    /// Output file with the category's evidence columns.
+    pub file: &'static str,
+    /// What a reviewer should do about it.
+    pub action: &'static str,
+}
+
+pub const CATEGORIES: [Category; 9] = [
+    Category {
+        name: "collection_incomplete",
+        title: "Apps not collected completely",
+        rule: "an app that could not be collected completely",
+        severity_rule: "critical",
+        controls: "SOC 2 CC6.1; ISO/IEC 27001:2022 A.5.15; SOX ITGC completeness of the user population",
+        file: "collection_incomplete.csv",
+        action: "Fix the collection (see coverage) and re-run: the population of this app is not complete.",
+    },
+    Category {
+        name: "terminated_with_access",
+        title: "Leavers who still have access",
+        rule: "account not disabled/deactivated, matched to a terminated person",
+        severity_rule: "critical if admin, else high",
+        controls: "SOC 2 CC6.2, CC6.3; ISO/IEC 27001:2022 A.5.18, A.5.15; SOX ITGC user access removal",
+        file: "terminated_with_access.csv",
+        action: "Disable the account now and check its activity since the termination date.",
+    },
+    Category {
+        name: "orphaned",
+        title: "Orphaned accounts",
+        rule: "account of type human or unknown, not disabled/deactivated, no roster match (and not unmatchable, not a declared service account); or a declared service account whose owner is terminated or not in the roster",
+        severity_rule: "high if admin, else medium",
+        controls: "SOC 2 CC6.2, CC6.3; ISO/IEC 27001:2022 A.5.16, A.5.18; SOX ITGC user access review",
+        file: "orphaned_accounts.csv",
+        action: "Find the owner: link the account to a person or declare it a service account in the overrides file, or remove it.",
+    },
+    Category {
+        name: "admin",
+        title: "Admin and privileged accounts",
+        rule: "account with admin/privileged access (app flag, admin role, or membership of a configured admin group)",
+        severity_rule: "low (high when also orphaned or terminated)",
+        controls: "SOC 2 CC6.1, CC6.3; ISO/IEC 27001:2022 A.8.2, A.5.15; SOX ITGC privileged access",
+        file: "admin_accounts.csv",
+        action: "Confirm each admin still needs the privilege; remove it where not.",
+    },
+    Category {
+        name: "invited_inactive",
+        title: "Invited but never active",
+        rule: "invited/pending for longer than invite_stale_after_days (from invited_at, else created_at); or, where the app reports last login, an active account that never logged in and was created longer ago than that",
+        severity_rule: "medium",
+        controls: "SOC 2 CC6.2; ISO/IEC 27001:2022 A.5.16, A.5.18",
+        file: "invited_inactive.csv",
+        action: "Revoke stale invitations and unused accounts.",
+    },
+    Category {
+        name: "dormant",
+        title: "Dormant accounts",
+        rule: "active account whose last login is older than dormant_after_days (only where the app reports last login)",
+        severity_rule: "medium",
+        controls: "SOC 2 CC6.2, CC6.3; ISO/IEC 27001:2022 A.5.18; SOX ITGC user access review",
+        file: "dormant_accounts.csv",
+        action: "Disable accounts nobody uses, or record why they are kept.",
+    },
+    Category {
+        name: "token_expiry",
+        title: "API credentials at risk",
+        rule: "a credential that is expired, expires within token_warn_days, has no known expiry, has an owner who is not an active person in the roster, or exceeds the app's maximum lifetime",
+        severity_rule: "critical expired; high within the window or owner terminated; medium owner not in the roster or on leave, or over the maximum lifetime; low no known expiry",
+        controls: "SOC 2 CC6.1; ISO/IEC 27001:2022 A.5.16, A.5.18",
+        file: "token_expiry.csv",
+        action: "Rotate expiring credentials and give each one an active, accountable owner.",
+    },
+    Category {
+        name: "duplicate_account",
+        title: "Several accounts for one person",
+        rule: "two or more accounts in one app for the same person (declared service accounts excluded)",
+        severity_rule: "low",
+        controls: "SOC 2 CC6.2; ISO/IEC 27001:2022 A.5.16",
+        file: "duplicate_accounts.csv",
+        action: "Keep one account per person, or record why several are needed.",
+    },
+    Category {
+        name: "unmatchable",
+        title: "Accounts without an email",
+        rule: "account without an email (cannot be matched to the roster; never reported as orphaned)",
+        severity_rule: "info",
+        controls: "SOC 2 CC6.2; ISO/IEC 27001:2022 A.5.16",
+        file: "unmatchable_accounts.csv",
+        action: "Link these accounts with the overrides file, or collect emails (e.g. the app's admin API).",
+    },
+];
+
+pub fn category(name: &str) -> Option<&'static Category> {
+    CATEGORIES.iter().find(|c| c.name == name)
+}
+
+/// Parameters of the rules, all explicit (no clock).
+#[derive(Debug, Clone)]
+pub struct RuleParams {
+    pub as_of: NaiveDate,
+    pub dormant_after_days: i64,
+    pub invite_stale_after_days: i64,
+    pub token_warn_days: i64,
+    /// Apps whose collector reports last login.
+    pub last_login_apps: Vec<String>,
+}
+
+/// All findings of a run.
+pub struct Findings {
+    /// Every finding, common columns + `exception`, sorted by severity, category, app, account.
+    pub all: DataFrame,
+    /// Per category: the common columns + the category's evidence columns, same order.
+    pub by_category: BTreeMap<&'static str, DataFrame>,
+    /// Problems with the exceptions file (unmatched or expired rows).
+    pub warnings: Vec<String>,
+}
+
+/// The stable id of a finding: same category, app and subject -> same id, across runs.
+pub fn finding_id(category: &str, app: &str, subject: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [category, app, subject] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    let digest = h.finalize();
+    format!("AA-{}", hex::encode(&digest[..8]))
+}
+
+/// Runs every rule over the correlated accounts.
+pub fn evaluate(
+    accounts: &DataFrame,
+    coverage: &[CoverageRecord],
+    credentials: &DataFrame,
+    config: &Config,
+    roster: &Roster,
+    params: &RuleParams,
+    exceptions: &Exceptions,
+) -> PolarsResult<Findings> {
+    let mut frames: Vec<(&'static str, DataFrame)> = Vec::new();
+    frames.push(("collection_incomplete", rules::collection_incomplete(coverage)?));
+    let acc = rules::with_flags(accounts.clone().lazy(), params);
+    frames.push(("terminated_with_access", rules::terminated_with_access(acc.clone()).collect()?));
+    frames.push(("orphaned", rules::orphaned(acc.clone()).collect()?));
+    frames.push(("admin", rules::admin(acc.clone()).collect()?));
+    frames.push(("invited_inactive", rules::invited_inactive(acc.clone(), params).collect()?));
+    frames.push(("dormant", rules::dormant(acc.clone(), params).collect()?));
+    frames.push(("token_expiry", credentials::token_expiry(credentials, coverage, config, roster, params)?));
+    frames.push(("duplicate_account", rules::duplicate_account(acc.clone()).collect()?));
+    frames.push(("unmatchable", rules::unmatchable(acc).collect()?));
+
+    // Ids, controls and the exceptions, per category, then the union.
+    let mut by_category = BTreeMap::new();
+    let mut common = Vec::new();
+    let mut used = vec![false; exceptions.rows.len()];
+    for (name, df) in frames {
+        let cat = category(name).expect("every rule has a category row");
+        let df = finish_category(df, cat, exceptions, params.as_of, &mut used)?;
+        let mut cols: Vec<Expr> = COMMON_COLUMNS.iter().map(|c| col(*c)).collect();
+        cols.push(col(col_name::EXCEPTION));
+        common.push(df.clone().lazy().select(cols));
+        by_category.insert(name, df);
+    }
+    let all = concat(common, UnionArgs::default())?.collect()?;
+    let all = sort_findings(all)?;
+    let warnings = exceptions.warnings(&used, params.as_of);
+    Ok(Findings { all, by_category, warnings })
+}
+
+/// Adds `finding_id`, `controls`, `excepted`, `exception` and sorts; columns in the order of
+/// `findings.csv`, then `exception`, then the evidence columns.
+fn finish_category(df: DataFrame, cat: &Category, exceptions: &Exceptions, as_of: NaiveDate, used: &mut [bool]) -> PolarsResult<DataFrame> {
+    use col_name::*;
+    let n = df.height();
+    let apps = df.column(APP)?.str()?;
+    let ids = df.column(ACCOUNT_ID)?.str()?;
+    let mut finding_ids = Vec::with_capacity(n);
+    let mut excepted = Vec::with_capacity(n);
+    let mut exception_text: Vec<Option<String>> = Vec::with_capacity(n);
+    for (app, id) in apps.iter().zip(ids.iter()) {
+        let (app, id) = (app.unwrap_or(""), id.unwrap_or(""));
+        let fid = finding_id(cat.name, app, id);
+        match exceptions.matching(&fid, app, id, cat.name, as_of) {
+            Some(idx) => {
+                used[idx] = true;
+                excepted.push(true);
+                exception_text.push(Some(exceptions.rows[idx].describe()));
+            }
+            None => {
+                excepted.push(false);
+                exception_text.push(None);
+            }
+        }
+        finding_ids.push(fid);
+    }
+    // Exceptions that match but have expired are marked used too, so they are reported as
+    // expired rather than as matching nothing.
+    exceptions.mark_expired_matches(&df, cat.name, used)?;
+    let mut df = df;
+    df.with_column(Column::new(FINDING_ID.into(), finding_ids))?;
+    df.with_column(Column::new(CONTROLS.into(), vec![cat.controls; n]))?;
+    df.with_column(Column::new(EXCEPTED.into(), excepted))?;
+    df.with_column(Column::new(EXCEPTION.into(), exception_text))?;
+    let mut order: Vec<String> = COMMON_COLUMNS.iter().map(|c| c.to_string()).collect();
+    order.push(EXCEPTION.into());
+    for c in df.get_column_names() {
+        if !order.iter().any(|o| o == c.as_str()) {
+            order.push(c.to_string());
+        }
+    }
+    let df = df.select(order)?;
+    sort_findings(df)
+}
+
+/// Most severe first, then category order, app, account id, finding id.
+fn sort_findings(df: DataFrame) -> PolarsResult<DataFrame> {
+    use col_name::*;
+    let sev_rank =
+        SEVERITIES.iter().enumerate().fold(lit(99u32), |acc, (i, s)| when(col(SEVERITY).eq(lit(*s))).then(lit(i as u32)).otherwise(acc));
+    let cat_rank = CATEGORIES
+        .iter()
+        .enumerate()
+        .fold(lit(99u32), |acc, (i, c)| when(col(CATEGORY).eq(lit(c.name))).then(lit(i as u32)).otherwise(acc));
+    df.lazy()
+        .with_columns([sev_rank.alias("__sev"), cat_rank.alias("__cat")])
+        .sort(["__sev", "__cat", APP, ACCOUNT_ID, FINDING_ID], SortMultipleOptions::default().with_maintain_order(true))
+        .drop(by_name(["__sev", "__cat"], true, false))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,416 @@
+//! One positive and one negative case per rule of SPEC §6, plus ids, exceptions and ordering.
+
+use super::*;
+use crate::config::{Identity, RosterFormat};
+use crate::correlate::{correlate, Override, OverrideAction, Overrides};
+use crate::model::{accounts_frame, coverage_frame, credentials_frame, AccountRecord, CoverageRecord, CredentialRecord};
+use chrono::{TimeZone, Utc};
+use std::path::Path;
+
+const HR: &str = "email,employee_id,name,status,termination_date\n\
+ann@acme.com,E1,Ann,active,\n\
+bob@acme.com,E2,Bob,active,2026-12-01\n\
+cid@acme.com,E3,Cid,terminated,\n\
+lea@acme.com,E4,Lea,leave,\n";
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+}
+
+fn roster() -> Roster {
+    let id = Identity {
+        path: "hr.csv".into(),
+        format: RosterFormat::Generic,
+        domain_aliases: Default::default(),
+        columns: None,
+        status_map: Default::default(),
+        date_format: None,
+        delimiter: None,
+    };
+    Roster::from_bytes(HR.as_bytes(), Path::new("hr.csv"), &id, as_of()).unwrap()
+}
+
+fn config(extra: &str) -> Config {
+    let text = format!(
+        "[review]\nas_of = \"2026-12-31\"\n[identity]\npath = \"hr.csv\"\n\
+[[apps]]\nname = \"app\"\nkind = \"csv\"\npath = \"a.csv\"\n{extra}\n\
+[[apps]]\nname = \"jira\"\nkind = \"jira_service_management\"\nbase_url = \"https://x.atlassian.net\"\nauth = {{ type = \"bearer\", token = {{ env = \"T\" }} }}\n"
+    );
+    Config::parse(&text, Path::new("c.toml")).unwrap()
+}
+
+fn ago(days: i64) -> Option<chrono::DateTime<Utc>> {
+    Some(Utc.from_utc_datetime(&as_of().and_hms_opt(0, 0, 0).unwrap()) - chrono::Duration::days(days))
+}
+
+fn acct(id: &str, email: Option<&str>) -> AccountRecord {
+    AccountRecord {
+        account_id: id.into(),
+        email: email.map(str::to_string),
+        status: "active".into(),
+        account_type: "human".into(),
+        last_login_at: ago(1),
+        created_at: ago(400),
+        ..Default::default()
+    }
+}
+
+fn coverage(app: &str, status: &str, login: bool) -> CoverageRecord {
+    CoverageRecord { app: app.into(), app_kind: "csv".into(), status: status.into(), last_login_known: login, ..Default::default() }
+}
+
+struct Run {
+    findings: Findings,
+}
+
+impl Run {
+    fn has(&self, category: &str, account: &str) -> Option<String> {
+        let df = &self.findings.all;
+        let cats = df.column(col_name::CATEGORY).unwrap().str().unwrap();
+        let ids = df.column(col_name::ACCOUNT_ID).unwrap().str().unwrap();
+        let sev = df.column(col_name::SEVERITY).unwrap().str().unwrap();
+        (0..df.height()).find(|i| cats.get(*i) == Some(category) && ids.get(*i) == Some(account)).map(|i| sev.get(i).unwrap().to_string())
+    }
+    fn count(&self, category: &str) -> usize {
+        self.findings.by_category.get(category).map(|d| d.height()).unwrap_or(0)
+    }
+}
+
+fn run_with(
+    accounts: Vec<AccountRecord>,
+    cov: Vec<CoverageRecord>,
+    creds: Vec<CredentialRecord>,
+    cfg: &Config,
+    overrides: Overrides,
+    exceptions: Exceptions,
+) -> Run {
+    let df = accounts_frame(&[("app".into(), "csv".into(), &accounts)]).unwrap();
+    let r = roster();
+    let c = correlate(&df, &r, &Default::default(), &overrides).unwrap();
+    let cov_df = coverage_frame(&cov).unwrap();
+    let cov = crate::model::coverage_records(&cov_df).unwrap();
+    let creds = credentials_frame(&[("jira".into(), &creds)]).unwrap();
+    let params = RuleParams {
+        as_of: as_of(),
+        dormant_after_days: 90,
+        invite_stale_after_days: 14,
+        token_warn_days: 30,
+        last_login_apps: cov.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
+    };
+    Run { findings: evaluate(&c.accounts, &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
+}
+
+fn run(accounts: Vec<AccountRecord>) -> Run {
+    run_with(accounts, vec![coverage("app", "complete", true)], vec![], &config(""), Overrides::default(), Exceptions::default())
+}
+
+#[test]
+fn terminated_with_access() {
+    let mut admin = acct("c1", Some("cid@acme.com"));
+    admin.is_admin = true;
+    let mut disabled = acct("c2", Some("CID@acme.com"));
+    disabled.status = "disabled".into();
+    let r = run(vec![acct("b1", Some("bob@acme.com")), admin, disabled, acct("a1", Some("ann@acme.com"))]);
+    assert_eq!(r.has("terminated_with_access", "b1").as_deref(), Some("high"), "terminated by date");
+    assert_eq!(r.has("terminated_with_access", "c1").as_deref(), Some("critical"), "admin");
+    assert_eq!(r.has("terminated_with_access", "c2"), None, "disabled account");
+    assert_eq!(r.has("terminated_with_access", "a1"), None, "active person");
+}
+
+#[test]
+fn orphaned() {
+    let mut admin = acct("x2", Some("admin@evil.example"));
+    admin.is_admin = true;
+    let mut customer = acct("x3", Some("cust@client.example"));
+    customer.account_type = "customer".into();
+    let mut deact = acct("x4", Some("gone@else.example"));
+    deact.status = "deactivated".into();
+    let r = run(vec![acct("x1", Some("who@else.example")), admin, customer, deact, acct("x5", None), acct("a1", Some("ann@acme.com"))]);
+    assert_eq!(r.has("orphaned", "x1").as_deref(), Some("medium"));
+    assert_eq!(r.has("orphaned", "x2").as_deref(), Some("high"));
+    for negative in ["x3", "x4", "x5", "a1"] {
+        assert_eq!(r.has("orphaned", negative), None, "{negative}");
+    }
+}
+
+#[test]
+fn service_account_owner_not_active_is_orphaned_only() {
+    let ov = |id: &str, owner: &str| Override {
+        app: "app".into(),
+        account_id: id.into(),
+        action: OverrideAction::Service { owner_email: owner.into() },
+        reason: "bot".into(),
+        line: 2,
+    };
+    let overrides =
+        Overrides { file: "o.csv".into(), rows: vec![ov("s1", "cid@acme.com"), ov("s2", "ann@acme.com"), ov("s3", "nobody@acme.com")] };
+    let r = run_with(
+        vec![acct("s1", Some("bot1@acme.com")), acct("s2", Some("bot2@acme.com")), acct("s3", None), acct("a1", Some("ann@acme.com"))],
+        vec![coverage("app", "complete", true)],
+        vec![],
+        &config(""),
+        overrides,
+        Exceptions::default(),
+    );
+    assert_eq!(r.has("orphaned", "s1").as_deref(), Some("medium"));
+    assert_eq!(r.has("orphaned", "s3").as_deref(), Some("medium"), "owner not in roster");
+    assert_eq!(r.has("orphaned", "s2"), None, "active owner");
+    assert_eq!(r.has("terminated_with_access", "s1"), None, "no other finding for that reason");
+    assert_eq!(r.has("duplicate_account", "s2"), None, "never a duplicate of the owner's own account");
+    assert_eq!(r.has("unmatchable", "s3"), None);
+}
+
+#[test]
+fn admin() {
+    let mut a = acct("a1", Some("ann@acme.com"));
+    a.is_admin = true;
+    a.admin_reason = Some("role Owner".into());
+    let mut o = acct("o1", Some("out@else.example"));
+    o.is_admin = true;
+    let mut d = acct("d1", Some("ann@acme.com"));
+    d.is_admin = true;
+    d.status = "disabled".into();
+    let r = run(vec![a, o, d, acct("n1", Some("lea@acme.com"))]);
+    assert_eq!(r.has("admin", "a1").as_deref(), Some("low"));
+    assert_eq!(r.has("admin", "o1").as_deref(), Some("high"), "also orphaned");
+    assert_eq!(r.has("admin", "d1"), None, "disabled: no access");
+    assert_eq!(r.has("admin", "n1"), None);
+}
+
+#[test]
+fn invited_inactive() {
+    let mut stale = acct("i1", Some("ann@acme.com"));
+    stale.status = "invited".into();
+    stale.invited_at = ago(30);
+    stale.last_login_at = None;
+    let mut fresh = acct("i2", Some("lea@acme.com"));
+    fresh.status = "invited".into();
+    fresh.invited_at = ago(3);
+    fresh.created_at = ago(300);
+    let mut by_created = acct("i3", Some("ann@acme.com"));
+    by_created.status = "invited".into();
+    by_created.created_at = ago(20);
+    let mut never = acct("i4", Some("lea@acme.com"));
+    never.last_login_at = None;
+    never.created_at = ago(60);
+    let mut new = acct("i5", Some("lea@acme.com"));
+    new.last_login_at = None;
+    new.created_at = ago(5);
+    let r = run(vec![stale, fresh, by_created, never, new]);
+    assert_eq!(r.has("invited_inactive", "i1").as_deref(), Some("medium"));
+    assert_eq!(r.has("invited_inactive", "i2"), None, "invited_at wins over created_at");
+    assert!(r.has("invited_inactive", "i3").is_some(), "created_at when no invited_at");
+    assert!(r.has("invited_inactive", "i4").is_some(), "never logged in");
+    assert_eq!(r.has("invited_inactive", "i5"), None, "created recently");
+}
+
+#[test]
+fn never_logged_in_needs_an_app_that_reports_login() {
+    let mut never = acct("i4", Some("lea@acme.com"));
+    never.last_login_at = None;
+    let r =
+        run_with(vec![never], vec![coverage("app", "complete", false)], vec![], &config(""), Overrides::default(), Exceptions::default());
+    assert_eq!(r.count("invited_inactive"), 0);
+}
+
+#[test]
+fn dormant() {
+    let mut old = acct("d1", Some("ann@acme.com"));
+    old.last_login_at = ago(91);
+    let mut edge = acct("d2", Some("ann@acme.com"));
+    edge.last_login_at = ago(90);
+    let mut suspended = acct("d3", Some("ann@acme.com"));
+    suspended.last_login_at = ago(200);
+    suspended.status = "suspended".into();
+    let r = run(vec![old, edge, suspended]);
+    assert_eq!(r.has("dormant", "d1").as_deref(), Some("medium"));
+    assert_eq!(r.has("dormant", "d2"), None, "exactly 90 days is not older than 90");
+    assert_eq!(r.has("dormant", "d3"), None, "only active accounts");
+    let df = &r.findings.by_category["dormant"];
+    assert_eq!(df.column("days_since_login").unwrap().i64().unwrap().get(0), Some(91));
+}
+
+#[test]
+fn dormant_only_where_last_login_is_reported() {
+    let mut old = acct("d1", Some("ann@acme.com"));
+    old.last_login_at = ago(400);
+    let r = run_with(vec![old], vec![coverage("app", "complete", false)], vec![], &config(""), Overrides::default(), Exceptions::default());
+    assert_eq!(r.count("dormant"), 0);
+}
+
+#[test]
+fn duplicate_account() {
+    let r = run(vec![acct("p1", Some("ann@acme.com")), acct("p2", Some("Ann@Acme.com")), acct("q1", Some("lea@acme.com"))]);
+    assert_eq!(r.has("duplicate_account", "p1").as_deref(), Some("low"));
+    assert_eq!(r.has("duplicate_account", "p2").as_deref(), Some("low"), "one row per account");
+    assert_eq!(r.has("duplicate_account", "q1"), None);
+}
+
+#[test]
+fn unmatchable() {
+    let mut disabled = acct("u2", None);
+    disabled.status = "disabled".into();
+    let r = run(vec![acct("u1", None), disabled, acct("a1", Some("ann@acme.com"))]);
+    assert_eq!(r.has("unmatchable", "u1").as_deref(), Some("info"));
+    assert_eq!(r.has("unmatchable", "u2"), None);
+    assert_eq!(r.has("unmatchable", "a1"), None);
+}
+
+#[test]
+fn collection_incomplete() {
+    let mut partial = coverage("app", "partial", true);
+    partial.errors = vec!["page 7 failed".into()];
+    let r = run_with(
+        vec![],
+        vec![partial, coverage("jira", "complete", true)],
+        vec![],
+        &config(""),
+        Overrides::default(),
+        Exceptions::default(),
+    );
+    assert_eq!(r.has("collection_incomplete", "").as_deref(), Some("critical"));
+    assert_eq!(r.count("collection_incomplete"), 1);
+    let detail = r.findings.all.column(col_name::DETAIL).unwrap().str().unwrap().get(0).unwrap().to_string();
+    assert!(detail.contains("page 7 failed"), "{detail}");
+}
+
+fn token_run(credential: &str, creds: Vec<CredentialRecord>) -> Run {
+    run_with(
+        vec![],
+        vec![coverage("app", "complete", true), coverage("jira", "complete", true)],
+        creds,
+        &config(credential),
+        Overrides::default(),
+        Exceptions::default(),
+    )
+}
+
+fn token_detail(r: &Run, app: &str) -> String {
+    let df = &r.findings.by_category["token_expiry"];
+    let apps = df.column(col_name::APP).unwrap().str().unwrap();
+    let det = df.column(col_name::DETAIL).unwrap().str().unwrap();
+    (0..df.height()).find(|i| apps.get(*i) == Some(app)).map(|i| det.get(i).unwrap().to_string()).unwrap_or_default()
+}
+
+fn token_severity(r: &Run, app: &str) -> Option<String> {
+    let df = &r.findings.by_category["token_expiry"];
+    let apps = df.column(col_name::APP).unwrap().str().unwrap();
+    let sev = df.column(col_name::SEVERITY).unwrap().str().unwrap();
+    (0..df.height()).find(|i| apps.get(*i) == Some(app)).map(|i| sev.get(i).unwrap().to_string())
+}
+
+#[test]
+fn token_expiry_from_credential_blocks() {
+    let cases = [
+        ("credential = { owner = \"ann@acme.com\", expires = \"2026-12-30\" }", Some("critical"), "expired"),
+        ("credential = { owner = \"ann@acme.com\", expires = \"2027-01-20\" }", Some("high"), "within the 30-day window"),
+        ("credential = { owner = \"cid@acme.com\", expires = \"2028-01-20\" }", Some("high"), "terminated"),
+        ("credential = { owner = \"lea@acme.com\", expires = \"2028-01-20\" }", Some("medium"), "on leave"),
+        ("credential = { owner = \"zed@acme.com\", expires = \"2028-01-20\" }", Some("medium"), "not in the roster"),
+        (
+            "credential = { owner = \"ann@acme.com\", created = \"2026-01-01\", expires = \"2027-06-01\", max_lifetime_days = 365 }",
+            Some("medium"),
+            "exceeds",
+        ),
+        ("credential = { owner = \"ann@acme.com\" }", Some("low"), "no known expiry"),
+        (
+            "credential = { owner = \"ann@acme.com\", created = \"2026-06-01\", expires = \"2027-05-01\", max_lifetime_days = 365 }",
+            None,
+            "",
+        ),
+    ];
+    for (block, severity, words) in cases {
+        let r = token_run(block, vec![]);
+        assert_eq!(token_severity(&r, "app").as_deref(), severity, "{block}");
+        assert!(token_detail(&r, "app").contains(words), "{block}: {}", token_detail(&r, "app"));
+    }
+}
+
+#[test]
+fn token_expiry_for_an_api_app_without_a_block_and_from_observations() {
+    let r = token_run("", vec![]);
+    assert_eq!(token_severity(&r, "app"), None, "a csv app without a credential block has none");
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("medium"), "unknown expiry + no owner");
+    let obs = CredentialRecord {
+        credential_id: "app-credential".into(),
+        label: "token".into(),
+        expires_at: ago(-10),
+        source: "api".into(),
+        owner: Some("ann@acme.com".into()),
+        ..Default::default()
+    };
+    let r = token_run("", vec![obs]);
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("high"), "{}", token_detail(&r, "jira"));
+}
+
+#[test]
+fn finding_ids_are_stable_and_distinct() {
+    assert_eq!(finding_id("orphaned", "app", "x1"), finding_id("orphaned", "app", "x1"));
+    assert_ne!(finding_id("orphaned", "app", "x1"), finding_id("admin", "app", "x1"));
+    assert_ne!(finding_id("orphaned", "ap", "px1"), finding_id("orphaned", "app", "x1"));
+    let id = finding_id("orphaned", "app", "x1");
+    assert!(id.starts_with("AA-") && id.len() == 19 && id[3..].chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+}
+
+fn exception(finding_id: &str, account: &str, category: &str, expires: &str) -> crate::findings::Exception {
+    crate::findings::Exception {
+        finding_id: finding_id.into(),
+        app: if finding_id.is_empty() { "app".into() } else { String::new() },
+        account_id: account.into(),
+        category: category.into(),
+        reason: "accepted".into(),
+        approved_by: "ciso@acme.com".into(),
+        expires: NaiveDate::parse_from_str(expires, "%Y-%m-%d").unwrap(),
+        ticket: "RISK-1".into(),
+        line: 2,
+    }
+}
+
+#[test]
+fn exceptions_mark_expire_and_warn() {
+    let mut admin = acct("x2", Some("admin@evil.example"));
+    admin.is_admin = true;
+    let by_id = finding_id("orphaned", "app", "x1");
+    let exceptions = Exceptions {
+        file: "e.csv".into(),
+        rows: vec![
+            exception(&by_id, "", "", "2027-01-31"),
+            exception("", "x2", "admin", "2027-01-31"),
+            exception("", "x2", "orphaned", "2026-12-30"),
+            exception("", "ghost", "", "2027-01-31"),
+        ],
+    };
+    let r = run_with(
+        vec![acct("x1", Some("who@else.example")), admin],
+        vec![coverage("app", "complete", true)],
+        vec![],
+        &config(""),
+        Overrides::default(),
+        exceptions,
+    );
+    let df = &r.findings.all;
+    let excepted = |cat: &str, id: &str| -> bool {
+        let cats = df.column(col_name::CATEGORY).unwrap().str().unwrap();
+        let ids = df.column(col_name::ACCOUNT_ID).unwrap().str().unwrap();
+        let exc = df.column(col_name::EXCEPTED).unwrap().bool().unwrap();
+        (0..df.height()).find(|i| cats.get(*i) == Some(cat) && ids.get(*i) == Some(id)).map(|i| exc.get(i).unwrap()).unwrap()
+    };
+    assert!(excepted("orphaned", "x1"), "by finding_id");
+    assert!(excepted("admin", "x2"), "by app + account + category");
+    assert!(!excepted("orphaned", "x2"), "expired exception no longer applies");
+    assert_eq!(r.findings.warnings.len(), 2, "{:?}", r.findings.warnings);
+    assert!(r.findings.warnings.iter().any(|w| w.contains("expired on 2026-12-30")));
+    assert!(r.findings.warnings.iter().any(|w| w.contains("ghost") && w.contains("matches no finding")));
+}
+
+#[test]
+fn findings_are_sorted_most_severe_first() {
+    let mut admin = acct("c1", Some("cid@acme.com"));
+    admin.is_admin = true;
+    let r = run(vec![acct("u1", None), admin, acct("x1", Some("who@else.example"))]);
+    let sev: Vec<usize> =
+        r.findings.all.column(col_name::SEVERITY).unwrap().str().unwrap().iter().map(|s| severity_rank(s.unwrap())).collect();
+    let mut sorted = sev.clone();
+    sorted.sort();
+    assert_eq!(sev, sorted);
+}

@@ -1,0 +1,15 @@
+//! access-audit: user-access reviews and compliance evidence from SaaS admin APIs, admin-console
+//! exports and an HR/IdP roster.
+//!
+//! The pipeline runs one way (ARCHITECTURE.md): `collectors` -> `model::snapshot` -> `correlate`
+//! -> `findings` -> `report`. `pipeline` strings the stages together for the commands.
+
+pub mod collectors;
+pub mod config;
+pub mod correlate;
+pub mod csvio;
+pub mod findings;
+pub mod model;
+pub mod pipeline;
+pub mod report;
+pub mod roster;

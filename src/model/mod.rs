@@ -1,0 +1,427 @@
+//! The normalized model of SPEC §4: the one definition of every column name, its type and its
+//! allowed values, the builders that turn collected rows into polars frames, and the snapshot on
+//! disk.
+//!
+//! Everything downstream (correlation, findings, reports) refers to columns through the constants
+//! here; a column name as a string literal elsewhere is a smell. This module must not know about
+//! any particular app, the network or the report layout.
+
+pub mod snapshot;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use polars::prelude::*;
+
+/// Column names of the accounts frame (SPEC §4) and of the correlation columns added to it.
+pub mod account {
+    pub const APP: &str = "app";
+    pub const APP_KIND: &str = "app_kind";
+    pub const ACCOUNT_ID: &str = "account_id";
+    pub const USERNAME: &str = "username";
+    pub const EMAIL: &str = "email";
+    /// Further addresses on the same account (`;`-separated); matched like `email`, never displayed
+    /// as the account's address.
+    pub const OTHER_EMAILS: &str = "other_emails";
+    pub const DISPLAY_NAME: &str = "display_name";
+    pub const STATUS: &str = "status";
+    pub const ACCOUNT_TYPE: &str = "account_type";
+    pub const IS_ADMIN: &str = "is_admin";
+    pub const ADMIN_REASON: &str = "admin_reason";
+    pub const CREATED_AT: &str = "created_at";
+    pub const LAST_LOGIN_AT: &str = "last_login_at";
+    pub const INVITED_AT: &str = "invited_at";
+    /// Group names, sorted, `;`-separated (the entitlements frame has one row per membership).
+    pub const GROUPS: &str = "groups";
+
+    // Added by correlation (SPEC §5).
+    pub const MATCH_METHOD: &str = "match_method";
+    pub const PERSON_ID: &str = "person_id";
+    pub const PERSON_EMAIL: &str = "person_email";
+    pub const PERSON_NAME: &str = "person_name";
+    pub const PERSON_STATUS: &str = "person_status";
+    pub const PERSON_TERMINATION_DATE: &str = "person_termination_date";
+    /// True when an overrides row declared this account a service account.
+    pub const DECLARED_SERVICE: &str = "declared_service";
+    pub const OVERRIDE_REASON: &str = "override_reason";
+}
+
+/// Column names of the entitlements frame.
+pub mod entitlement {
+    pub const APP: &str = "app";
+    pub const ACCOUNT_ID: &str = "account_id";
+    pub const KIND: &str = "kind";
+    pub const VALUE: &str = "value";
+    pub const PRIVILEGED: &str = "privileged";
+}
+
+/// Column names of the credential-observations frame.
+pub mod credential {
+    pub const APP: &str = "app";
+    pub const CREDENTIAL_ID: &str = "credential_id";
+    /// What the credential is, for a reader: "API token of audit-bot", "event 42 registration key".
+    pub const LABEL: &str = "label";
+    pub const OWNER: &str = "owner";
+    pub const CREATED_AT: &str = "created_at";
+    pub const EXPIRES_AT: &str = "expires_at";
+    /// Longest lifetime the app allows for this kind of credential, in days (Atlassian: 365).
+    pub const MAX_LIFETIME_DAYS: &str = "max_lifetime_days";
+    /// Where the facts come from: `config` (the `credential` block) or `api` (what the app said).
+    pub const SOURCE: &str = "source";
+    pub const OBSERVATION: &str = "observation";
+}
+
+/// Column names of the coverage frame.
+pub mod coverage {
+    pub const APP: &str = "app";
+    pub const APP_KIND: &str = "app_kind";
+    pub const STATUS: &str = "status";
+    pub const ACCOUNTS_COLLECTED: &str = "accounts_collected";
+    pub const TOTAL_REPORTED: &str = "total_reported";
+    pub const PAGES: &str = "pages";
+    pub const REQUESTS: &str = "requests";
+    pub const RETRIES: &str = "retries";
+    pub const THROTTLED: &str = "throttled_429";
+    pub const DUPLICATES_DROPPED: &str = "duplicates_dropped";
+    pub const ERRORS: &str = "errors";
+    pub const LAST_LOGIN_KNOWN: &str = "last_login_known";
+    pub const SOURCE: &str = "source";
+    pub const NOTES: &str = "notes";
+}
+
+/// Account status values (SPEC §4).
+pub const ACCOUNT_STATUSES: [&str; 6] = ["active", "invited", "suspended", "disabled", "deactivated", "unknown"];
+/// Account type values (SPEC §4).
+pub const ACCOUNT_TYPES: [&str; 4] = ["human", "service", "customer", "unknown"];
+/// Coverage status values.
+pub const COVERAGE_COMPLETE: &str = "complete";
+pub const COVERAGE_PARTIAL: &str = "partial";
+pub const COVERAGE_FAILED: &str = "failed";
+
+/// The polars type of every timestamp column: milliseconds, UTC (no zone attached, always UTC).
+pub fn timestamp_dtype() -> DataType {
+    DataType::Datetime(TimeUnit::Milliseconds, None)
+}
+
+/// One collected account, before it becomes a frame row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountRecord {
+    pub account_id: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub other_emails: Vec<String>,
+    pub display_name: Option<String>,
+    pub status: String,
+    pub account_type: String,
+    pub is_admin: bool,
+    pub admin_reason: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub invited_at: Option<DateTime<Utc>>,
+    pub groups: Vec<String>,
+}
+
+/// One entitlement (group membership, role, service desk, event role...).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntitlementRecord {
+    pub account_id: String,
+    pub kind: String,
+    pub value: String,
+    pub privileged: bool,
+}
+
+/// What is known about one credential.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CredentialRecord {
+    pub credential_id: String,
+    pub label: String,
+    pub owner: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_lifetime_days: Option<i64>,
+    pub source: String,
+    pub observation: Option<String>,
+}
+
+/// How completely one app was collected.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoverageRecord {
+    pub app: String,
+    pub app_kind: String,
+    pub status: String,
+    pub accounts_collected: i64,
+    pub total_reported: Option<i64>,
+    pub pages: i64,
+    pub requests: i64,
+    pub retries: i64,
+    pub throttled: i64,
+    pub duplicates_dropped: i64,
+    pub errors: Vec<String>,
+    pub last_login_known: bool,
+    pub source: String,
+    pub notes: Vec<String>,
+}
+
+/// Everything one collector hands over for one app.
+#[derive(Debug, Clone, Default)]
+pub struct Collection {
+    pub accounts: Vec<AccountRecord>,
+    pub entitlements: Vec<EntitlementRecord>,
+    pub credentials: Vec<CredentialRecord>,
+    pub coverage: CoverageRecord,
+}
+
+fn millis(ts: &Option<DateTime<Utc>>) -> Option<i64> {
+    ts.map(|t| t.timestamp_millis())
+}
+
+fn timestamp_column(name: &str, values: Vec<Option<i64>>) -> PolarsResult<Column> {
+    Series::new(name.into(), values).cast(&timestamp_dtype()).map(Column::from)
+}
+
+/// Days since 1970-01-01 for a polars `Date` column.
+pub fn epoch_days(date: NaiveDate) -> i32 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+pub fn date_from_epoch_days(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(days as i64)
+}
+
+pub fn datetime_from_millis(ms: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+}
+
+/// Builds the accounts frame for many apps at once, in a stable order (app, account_id).
+pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResult<DataFrame> {
+    let total: usize = apps.iter().map(|(_, _, a)| a.len()).sum();
+    let mut app = Vec::with_capacity(total);
+    let mut kind = Vec::with_capacity(total);
+    let mut id = Vec::with_capacity(total);
+    let mut username = Vec::with_capacity(total);
+    let mut email = Vec::with_capacity(total);
+    let mut other = Vec::with_capacity(total);
+    let mut display = Vec::with_capacity(total);
+    let mut status = Vec::with_capacity(total);
+    let mut atype = Vec::with_capacity(total);
+    let mut admin = Vec::with_capacity(total);
+    let mut reason = Vec::with_capacity(total);
+    let mut created = Vec::with_capacity(total);
+    let mut login = Vec::with_capacity(total);
+    let mut invited = Vec::with_capacity(total);
+    let mut groups = Vec::with_capacity(total);
+    for (app_name, app_kind, accounts) in apps {
+        for a in accounts.iter() {
+            app.push(app_name.as_str());
+            kind.push(app_kind.as_str());
+            id.push(a.account_id.as_str());
+            username.push(a.username.as_deref());
+            email.push(a.email.as_deref());
+            other.push(if a.other_emails.is_empty() { None } else { Some(a.other_emails.join(";")) });
+            display.push(a.display_name.as_deref());
+            status.push(a.status.as_str());
+            atype.push(a.account_type.as_str());
+            admin.push(a.is_admin);
+            reason.push(a.admin_reason.as_deref());
+            created.push(millis(&a.created_at));
+            login.push(millis(&a.last_login_at));
+            invited.push(millis(&a.invited_at));
+            let mut g = a.groups.clone();
+            g.sort();
+            g.dedup();
+            groups.push(if g.is_empty() { None } else { Some(g.join(";")) });
+        }
+    }
+    use account::*;
+    let df = DataFrame::new_infer_height(vec![
+        Column::new(APP.into(), app),
+        Column::new(APP_KIND.into(), kind),
+        Column::new(ACCOUNT_ID.into(), id),
+        Column::new(USERNAME.into(), username),
+        Column::new(EMAIL.into(), email),
+        Column::new(OTHER_EMAILS.into(), other),
+        Column::new(DISPLAY_NAME.into(), display),
+        Column::new(STATUS.into(), status),
+        Column::new(ACCOUNT_TYPE.into(), atype),
+        Column::new(IS_ADMIN.into(), admin),
+        Column::new(ADMIN_REASON.into(), reason),
+        timestamp_column(CREATED_AT, created)?,
+        timestamp_column(LAST_LOGIN_AT, login)?,
+        timestamp_column(INVITED_AT, invited)?,
+        Column::new(GROUPS.into(), groups),
+    ])?;
+    df.sort([APP, ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
+}
+
+/// Builds the entitlements frame, sorted.
+pub fn entitlements_frame(apps: &[(String, &[EntitlementRecord])]) -> PolarsResult<DataFrame> {
+    let mut app = Vec::new();
+    let mut id = Vec::new();
+    let mut kind = Vec::new();
+    let mut value = Vec::new();
+    let mut privileged = Vec::new();
+    for (app_name, ents) in apps {
+        for e in ents.iter() {
+            app.push(app_name.as_str());
+            id.push(e.account_id.as_str());
+            kind.push(e.kind.as_str());
+            value.push(e.value.as_str());
+            privileged.push(e.privileged);
+        }
+    }
+    use entitlement::*;
+    let df = DataFrame::new_infer_height(vec![
+        Column::new(APP.into(), app),
+        Column::new(ACCOUNT_ID.into(), id),
+        Column::new(KIND.into(), kind),
+        Column::new(VALUE.into(), value),
+        Column::new(PRIVILEGED.into(), privileged),
+    ])?;
+    df.sort([APP, ACCOUNT_ID, KIND, VALUE], SortMultipleOptions::default().with_maintain_order(true))
+}
+
+/// Builds the credential-observations frame, sorted by (app, credential_id).
+pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult<DataFrame> {
+    let mut app = Vec::new();
+    let mut id = Vec::new();
+    let mut label = Vec::new();
+    let mut owner = Vec::new();
+    let mut created = Vec::new();
+    let mut expires = Vec::new();
+    let mut max_life = Vec::new();
+    let mut source = Vec::new();
+    let mut observation = Vec::new();
+    for (app_name, creds) in apps {
+        for c in creds.iter() {
+            app.push(app_name.as_str());
+            id.push(c.credential_id.as_str());
+            label.push(c.label.as_str());
+            owner.push(c.owner.as_deref());
+            created.push(millis(&c.created_at));
+            expires.push(millis(&c.expires_at));
+            max_life.push(c.max_lifetime_days);
+            source.push(c.source.as_str());
+            observation.push(c.observation.as_deref());
+        }
+    }
+    use credential::*;
+    let df = DataFrame::new_infer_height(vec![
+        Column::new(APP.into(), app),
+        Column::new(CREDENTIAL_ID.into(), id),
+        Column::new(LABEL.into(), label),
+        Column::new(OWNER.into(), owner),
+        timestamp_column(CREATED_AT, created)?,
+        timestamp_column(EXPIRES_AT, expires)?,
+        Column::new(MAX_LIFETIME_DAYS.into(), max_life),
+        Column::new(SOURCE.into(), source),
+        Column::new(OBSERVATION.into(), observation),
+    ])?;
+    df.sort([APP, CREDENTIAL_ID, SOURCE], SortMultipleOptions::default().with_maintain_order(true))
+}
+
+/// Builds the coverage frame, one row per app, sorted by app.
+pub fn coverage_frame(rows: &[CoverageRecord]) -> PolarsResult<DataFrame> {
+    let mut sorted: Vec<&CoverageRecord> = rows.iter().collect();
+    sorted.sort_by(|a, b| a.app.cmp(&b.app));
+    use coverage::*;
+    DataFrame::new_infer_height(vec![
+        Column::new(APP.into(), sorted.iter().map(|r| r.app.as_str()).collect::<Vec<_>>()),
+        Column::new(APP_KIND.into(), sorted.iter().map(|r| r.app_kind.as_str()).collect::<Vec<_>>()),
+        Column::new(STATUS.into(), sorted.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
+        Column::new(ACCOUNTS_COLLECTED.into(), sorted.iter().map(|r| r.accounts_collected).collect::<Vec<_>>()),
+        Column::new(TOTAL_REPORTED.into(), sorted.iter().map(|r| r.total_reported).collect::<Vec<_>>()),
+        Column::new(PAGES.into(), sorted.iter().map(|r| r.pages).collect::<Vec<_>>()),
+        Column::new(REQUESTS.into(), sorted.iter().map(|r| r.requests).collect::<Vec<_>>()),
+        Column::new(RETRIES.into(), sorted.iter().map(|r| r.retries).collect::<Vec<_>>()),
+        Column::new(THROTTLED.into(), sorted.iter().map(|r| r.throttled).collect::<Vec<_>>()),
+        Column::new(DUPLICATES_DROPPED.into(), sorted.iter().map(|r| r.duplicates_dropped).collect::<Vec<_>>()),
+        Column::new(ERRORS.into(), sorted.iter().map(|r| r.errors.join(" | ")).collect::<Vec<_>>()),
+        Column::new(LAST_LOGIN_KNOWN.into(), sorted.iter().map(|r| r.last_login_known).collect::<Vec<_>>()),
+        Column::new(SOURCE.into(), sorted.iter().map(|r| r.source.as_str()).collect::<Vec<_>>()),
+        Column::new(NOTES.into(), sorted.iter().map(|r| r.notes.join(" | ")).collect::<Vec<_>>()),
+    ])
+}
+
+/// Reads the coverage frame back into records (the report needs them row by row).
+pub fn coverage_records(df: &DataFrame) -> PolarsResult<Vec<CoverageRecord>> {
+    use coverage::*;
+    let s = |c: &str| -> PolarsResult<Vec<String>> { Ok(df.column(c)?.str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect()) };
+    let i = |c: &str| -> PolarsResult<Vec<Option<i64>>> { Ok(df.column(c)?.i64()?.iter().collect()) };
+    let b = |c: &str| -> PolarsResult<Vec<bool>> { Ok(df.column(c)?.bool()?.iter().map(|v| v.unwrap_or(false)).collect()) };
+    let split = |v: String| -> Vec<String> {
+        if v.is_empty() {
+            Vec::new()
+        } else {
+            v.split(" | ").map(str::to_string).collect()
+        }
+    };
+    let (app, kind, status, errors, source, notes) = (s(APP)?, s(APP_KIND)?, s(STATUS)?, s(ERRORS)?, s(SOURCE)?, s(NOTES)?);
+    let (collected, total, pages, requests, retries, throttled, dups) =
+        (i(ACCOUNTS_COLLECTED)?, i(TOTAL_REPORTED)?, i(PAGES)?, i(REQUESTS)?, i(RETRIES)?, i(THROTTLED)?, i(DUPLICATES_DROPPED)?);
+    let login = b(LAST_LOGIN_KNOWN)?;
+    let mut out = Vec::with_capacity(df.height());
+    for idx in 0..df.height() {
+        out.push(CoverageRecord {
+            app: app[idx].clone(),
+            app_kind: kind[idx].clone(),
+            status: status[idx].clone(),
+            accounts_collected: collected[idx].unwrap_or(0),
+            total_reported: total[idx],
+            pages: pages[idx].unwrap_or(0),
+            requests: requests[idx].unwrap_or(0),
+            retries: retries[idx].unwrap_or(0),
+            throttled: throttled[idx].unwrap_or(0),
+            duplicates_dropped: dups[idx].unwrap_or(0),
+            errors: split(errors[idx].clone()),
+            last_login_known: login[idx],
+            source: source[idx].clone(),
+            notes: split(notes[idx].clone()),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_frame_has_the_one_schema_and_sorts() {
+        let a = vec![
+            AccountRecord {
+                account_id: "2".into(),
+                status: "active".into(),
+                account_type: "human".into(),
+                groups: vec!["b".into(), "a".into(), "a".into()],
+                ..Default::default()
+            },
+            AccountRecord {
+                account_id: "1".into(),
+                status: "invited".into(),
+                account_type: "human".into(),
+                created_at: Some(Utc::now()),
+                ..Default::default()
+            },
+        ];
+        let df = accounts_frame(&[("x".into(), "csv".into(), &a)]).unwrap();
+        assert_eq!(df.height(), 2);
+        assert_eq!(df.column(account::ACCOUNT_ID).unwrap().str().unwrap().get(0), Some("1"));
+        assert_eq!(df.column(account::GROUPS).unwrap().str().unwrap().get(1), Some("a;b"));
+        assert_eq!(df.column(account::CREATED_AT).unwrap().dtype(), &timestamp_dtype());
+    }
+
+    #[test]
+    fn coverage_round_trips_through_the_frame() {
+        let rows = vec![CoverageRecord {
+            app: "a".into(),
+            app_kind: "csv".into(),
+            status: COVERAGE_PARTIAL.into(),
+            accounts_collected: 3,
+            total_reported: Some(4),
+            errors: vec!["page 2 failed".into(), "x".into()],
+            last_login_known: true,
+            source: "file".into(),
+            ..Default::default()
+        }];
+        let df = coverage_frame(&rows).unwrap();
+        assert_eq!(coverage_records(&df).unwrap(), rows);
+    }
+}

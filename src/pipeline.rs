@@ -1,0 +1,224 @@
+//! The stages strung together: load the inputs, collect into a snapshot, and report from a
+//! snapshot. The commands call these; nothing here prints or picks an exit code.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tracing::{info, warn};
+
+use crate::collectors::{self, CollectError};
+use crate::config::{AppConfig, AppSource, Config, ConfigError};
+use crate::correlate::overrides::OverridesError;
+use crate::correlate::{self, Overrides};
+use crate::findings::exceptions::ExceptionsError;
+use crate::findings::{self, Exceptions, RuleParams};
+use crate::model;
+use crate::model::snapshot::{self, Snapshot, SnapshotError};
+use crate::report::{self, ReportError, ReportInput, ReportSummary};
+use crate::roster::{Roster, RosterError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Roster(#[from] RosterError),
+    #[error("exceptions file {0}")]
+    Exceptions(#[from] ExceptionsError),
+    #[error("overrides file {0}")]
+    Overrides(#[from] OverridesError),
+    #[error("{0}")]
+    Collect(#[from] CollectError),
+    #[error("{0}")]
+    Snapshot(#[from] SnapshotError),
+    #[error("{0}")]
+    Report(#[from] ReportError),
+    #[error("data frame: {0}")]
+    Frame(#[from] polars::error::PolarsError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The config and the files it names, loaded and checked.
+pub struct Inputs {
+    pub config: Config,
+    pub as_of: NaiveDate,
+    pub roster: Roster,
+    pub exceptions: Exceptions,
+    pub overrides: Overrides,
+}
+
+impl Inputs {
+    /// Loads the config, the roster (with `as_of`, which decides who is terminated by date), the
+    /// exceptions and the overrides. `as_of`: the command line's, else the config's, else `today`.
+    pub fn load(config_path: &Path, as_of: Option<NaiveDate>, today: NaiveDate) -> Result<Inputs, PipelineError> {
+        let config = Config::load(config_path)?;
+        let as_of = as_of.or(config.review.as_of.map(|d| d.0)).unwrap_or(today);
+        let roster = Roster::load(&config.identity, as_of)?;
+        for issue in &roster.issues {
+            warn!("roster {}: {}", issue.file, issue.reason);
+        }
+        let exceptions = match &config.exceptions {
+            Some(p) => Exceptions::load(&p.path)?,
+            None => Exceptions::default(),
+        };
+        let overrides = match &config.overrides {
+            Some(p) => Overrides::load(&p.path)?,
+            None => Overrides::default(),
+        };
+        Ok(Inputs { config, as_of, roster, exceptions, overrides })
+    }
+
+    /// The files the report is made from, with their roles, for the manifest.
+    pub fn files(&self) -> Vec<(PathBuf, String)> {
+        let mut v = vec![(self.config.file.clone(), "config".to_string()), (self.config.identity.path.clone(), "roster".to_string())];
+        if let Some(e) = &self.config.exceptions {
+            v.push((e.path.clone(), "exceptions".into()));
+        }
+        if let Some(o) = &self.config.overrides {
+            v.push((o.path.clone(), "overrides".into()));
+        }
+        v
+    }
+}
+
+/// The apps named by `--app` (all when none), or a usage error naming the unknown one.
+pub fn select_apps<'a>(config: &'a Config, names: &[String]) -> Result<Vec<&'a AppConfig>, PipelineError> {
+    if names.is_empty() {
+        return Ok(config.apps.iter().collect());
+    }
+    let mut out = Vec::new();
+    for n in names {
+        match config.app(n) {
+            Some(a) => out.push(a),
+            None => {
+                return Err(PipelineError::Usage(format!(
+                    "--app {n}: no such app in {} (apps: {})",
+                    config.file.display(),
+                    config.apps.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Collects the apps into a snapshot. Kinds without a collector are refused before any work.
+pub fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
+    collectors::check_supported(apps)?;
+    let mut collections = Vec::new();
+    for app in apps {
+        let started = Instant::now();
+        let c = collectors::collect(app)?;
+        info!("{}: {} accounts, coverage {} ({} ms)", app.name, c.accounts.len(), c.coverage.status, started.elapsed().as_millis());
+        for e in &c.coverage.errors {
+            warn!("{}: {e}", app.name);
+        }
+        collections.push((app.name.clone(), app.kind.as_str().to_string(), c));
+    }
+    snapshot_from(collections)
+}
+
+/// Builds the snapshot frames from per-app collections.
+pub fn snapshot_from(collections: Vec<(String, String, model::Collection)>) -> Result<Snapshot, PipelineError> {
+    let accounts: Vec<(String, String, &[model::AccountRecord])> =
+        collections.iter().map(|(n, k, c)| (n.clone(), k.clone(), c.accounts.as_slice())).collect();
+    let entitlements: Vec<(String, &[model::EntitlementRecord])> =
+        collections.iter().map(|(n, _, c)| (n.clone(), c.entitlements.as_slice())).collect();
+    let credentials: Vec<(String, &[model::CredentialRecord])> =
+        collections.iter().map(|(n, _, c)| (n.clone(), c.credentials.as_slice())).collect();
+    let coverage: Vec<model::CoverageRecord> = collections.iter().map(|(_, _, c)| c.coverage.clone()).collect();
+    let mut apps: Vec<String> = collections.iter().map(|(n, _, _)| n.clone()).collect();
+    apps.sort();
+    Ok(Snapshot {
+        meta: snapshot::SnapshotMeta { format_version: snapshot::FORMAT_VERSION, tool_version: env!("CARGO_PKG_VERSION").into(), apps },
+        accounts: model::accounts_frame(&accounts)?,
+        entitlements: model::entitlements_frame(&entitlements)?,
+        credentials: model::credentials_frame(&credentials)?,
+        coverage: model::coverage_frame(&coverage)?,
+    })
+}
+
+/// The export files of `csv` apps, as manifest inputs.
+pub fn export_files(apps: &[&AppConfig]) -> Vec<(PathBuf, String)> {
+    apps.iter()
+        .filter_map(|a| match &a.source {
+            AppSource::Csv(c) => Some((c.path.clone(), format!("export of app {}", a.name))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Correlation, findings and every output, from a snapshot. Reads no clock except for the
+/// manifest's start/finish times (`started_at` is passed in).
+pub fn report(
+    inputs: &Inputs,
+    snap: &Snapshot,
+    out: &Path,
+    extra_files: Vec<(PathBuf, String)>,
+    started_at: DateTime<Utc>,
+) -> Result<ReportSummary, PipelineError> {
+    let t = Instant::now();
+    let coverage = model::coverage_records(&snap.coverage)?;
+    let correlated = correlate::correlate(&snap.accounts, &inputs.roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
+    info!("correlated {} accounts with {} people ({} ms)", snap.accounts.height(), inputs.roster.people.len(), t.elapsed().as_millis());
+    let params = RuleParams {
+        as_of: inputs.as_of,
+        dormant_after_days: inputs.config.review.dormant_after_days,
+        invite_stale_after_days: inputs.config.review.invite_stale_after_days,
+        token_warn_days: inputs.config.review.token_warn_days,
+        last_login_apps: coverage.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
+    };
+    let t = Instant::now();
+    let found = findings::evaluate(
+        &correlated.accounts,
+        &coverage,
+        &snap.credentials,
+        &inputs.config,
+        &inputs.roster,
+        &params,
+        &inputs.exceptions,
+    )?;
+    info!("{} findings ({} ms)", found.all.height(), t.elapsed().as_millis());
+
+    let mut warnings = correlated.warnings.clone();
+    warnings.extend(found.warnings.iter().cloned());
+    for app in &inputs.config.apps {
+        if !coverage.iter().any(|c| c.app == app.name) {
+            warnings.push(format!(
+                "app {} is in the config but not in the snapshot: it was not collected and is not covered by this report",
+                app.name
+            ));
+        }
+    }
+    warnings.sort();
+    for w in &warnings {
+        warn!("{w}");
+    }
+    let mut files = inputs.files();
+    files.extend(extra_files);
+    let t = Instant::now();
+    let summary = report::write_report(
+        out,
+        &ReportInput {
+            config: &inputs.config,
+            as_of: inputs.as_of,
+            roster: &inputs.roster,
+            coverage: &coverage,
+            accounts: &correlated.accounts,
+            findings: &found,
+            warnings: &warnings,
+            inputs: files,
+            started_at,
+        },
+    )?;
+    info!("wrote the report to {} ({} ms)", out.display(), t.elapsed().as_millis());
+    Ok(summary)
+}
+
+/// The snapshot files of a snapshot directory, as manifest inputs.
+pub fn snapshot_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let dir = Snapshot::locate(dir).unwrap_or_else(|_| dir.to_path_buf());
+    snapshot::FILES.iter().chain([snapshot::META_FILE].iter()).map(|f| (dir.join(f), "snapshot".to_string())).collect()
+}

@@ -1,0 +1,91 @@
+//! `manifest.json`: what the evidence pack was made from and what it contains — tool version,
+//! review, as_of, start/finish times, the config with secrets described (never resolved),
+//! SHA-256 and size of every input and output file, per-app coverage and the warnings.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{files, ReportError, ReportInput};
+use crate::model::COVERAGE_COMPLETE;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileEntry {
+    pub path: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub role: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// SHA-256 and size of a file, streamed.
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// Hashes the input files, sorted by path.
+pub fn hash_files(inputs: &[(PathBuf, String)]) -> Result<Vec<FileEntry>, (PathBuf, std::io::Error)> {
+    let mut out = Vec::new();
+    for (path, role) in inputs {
+        let (sha256, size) = hash_file(path).map_err(|e| (path.clone(), e))?;
+        out.push(FileEntry { path: path.display().to_string(), role: role.clone(), size, sha256 });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path).then(a.role.cmp(&b.role)));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
+
+pub fn write(path: &Path, input: &ReportInput, inputs: &[FileEntry], outputs: &[PathBuf], out_dir: &Path) -> Result<(), ReportError> {
+    let mut out_entries = Vec::new();
+    for p in outputs {
+        let (sha256, size) = hash_file(p).map_err(|source| ReportError::Io { path: p.clone(), source })?;
+        let rel = p.strip_prefix(out_dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
+        out_entries.push(FileEntry { path: rel, role: String::new(), size, sha256 });
+    }
+    out_entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let coverage: Vec<serde_json::Value> = input
+        .coverage
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "app": c.app, "app_kind": c.app_kind, "status": c.status,
+                "accounts_collected": c.accounts_collected, "total_reported": c.total_reported,
+                "pages": c.pages, "requests": c.requests, "retries": c.retries, "throttled_429": c.throttled,
+                "duplicates_dropped": c.duplicates_dropped, "last_login_known": c.last_login_known,
+                "source": c.source, "errors": c.errors, "notes": c.notes,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "tool": "access-audit",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "review": input.config.review.name,
+        "as_of": input.as_of.format("%Y-%m-%d").to_string(),
+        "started_at": input.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "finished_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "complete": input.coverage.iter().all(|c| c.status == COVERAGE_COMPLETE),
+        "config_file": input.config.file.display().to_string(),
+        "config": input.config.redacted_json(),
+        "inputs": inputs,
+        "outputs": out_entries,
+        "coverage": coverage,
+        "warnings": input.warnings,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ReportError::Template(e.to_string()))?;
+    bytes.push(b'\n');
+    files::write_atomic(path, &bytes).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })
+}

@@ -1,0 +1,329 @@
+//! The evidence pack of SPEC §7: `report.html`, the CSVs, `findings.json`, `manifest.json`.
+//!
+//! Owns: turning the correlated accounts and the findings into files, each written atomically,
+//! sorted, with no clock and no hash-map order reaching an output (the manifest's start/finish
+//! times are the only exception). The manifest is written last: a directory without it is not a
+//! finished report, and a stale one is removed before anything else is written. Must not: decide
+//! findings or read the network.
+
+pub mod csv;
+pub mod files;
+pub mod html;
+pub mod manifest;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::findings::{col_name as f, Findings, CATEGORIES, SEVERITIES};
+use crate::model::{account as a, CoverageRecord, COVERAGE_COMPLETE};
+use crate::roster::Roster;
+
+/// Everything the report is made from.
+pub struct ReportInput<'a> {
+    pub config: &'a Config,
+    pub as_of: NaiveDate,
+    pub roster: &'a Roster,
+    pub coverage: &'a [CoverageRecord],
+    pub accounts: &'a DataFrame,
+    pub findings: &'a Findings,
+    pub warnings: &'a [String],
+    /// Input files with their role ("config", "roster", "snapshot", ...).
+    pub inputs: Vec<(PathBuf, String)>,
+    pub started_at: DateTime<Utc>,
+}
+
+/// What the CLI needs to print a summary and pick the exit code.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportSummary {
+    pub out_dir: PathBuf,
+    pub accounts: usize,
+    pub open_by_severity: BTreeMap<String, usize>,
+    pub open: usize,
+    pub excepted: usize,
+    pub incomplete_apps: Vec<String>,
+}
+
+impl ReportSummary {
+    /// Open findings at or above `severity`.
+    pub fn open_at_or_above(&self, severity: &str) -> usize {
+        let rank = crate::findings::severity_rank(severity);
+        self.open_by_severity.iter().filter(|(s, _)| crate::findings::severity_rank(s) <= rank).map(|(_, n)| n).sum()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("report: {0}")]
+    Frame(#[from] PolarsError),
+    #[error("report template: {0}")]
+    Template(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Io { path: path.to_path_buf(), source }
+}
+
+/// Output file names.
+pub const REPORT_HTML: &str = "report.html";
+pub const FINDINGS_CSV: &str = "findings.csv";
+pub const FINDINGS_JSON: &str = "findings.json";
+pub const ACCOUNTS_CSV: &str = "accounts.csv";
+pub const MATRIX_CSV: &str = "access_matrix.csv";
+pub const COVERAGE_CSV: &str = "coverage.csv";
+pub const ROSTER_ISSUES_CSV: &str = "roster_issues.csv";
+pub const MANIFEST_JSON: &str = "manifest.json";
+
+/// Writes every output into `out`. Returns the summary.
+pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, ReportError> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let manifest_path = out.join(MANIFEST_JSON);
+    if manifest_path.exists() {
+        std::fs::remove_file(&manifest_path).map_err(io(&manifest_path))?;
+    }
+    let mut written: Vec<PathBuf> = Vec::new();
+    let mut put = |name: &str, result: std::io::Result<()>| -> Result<(), ReportError> {
+        let p = out.join(name);
+        result.map_err(io(&p))?;
+        written.push(p);
+        Ok(())
+    };
+
+    // findings.csv: the common columns.
+    let common = input.findings.all.select(crate::findings::COMMON_COLUMNS)?;
+    put(FINDINGS_CSV, csv::write_frame(&out.join(FINDINGS_CSV), &common))?;
+    for cat in CATEGORIES {
+        if let Some(df) = input.findings.by_category.get(cat.name) {
+            put(cat.file, csv::write_frame(&out.join(cat.file), df))?;
+        }
+    }
+    put(ACCOUNTS_CSV, csv::write_frame(&out.join(ACCOUNTS_CSV), &accounts_export(input.accounts)?))?;
+    let matrix = access_matrix(input)?;
+    put(MATRIX_CSV, csv::write_rows(&out.join(MATRIX_CSV), &matrix.header.iter().map(String::as_str).collect::<Vec<_>>(), &matrix.rows))?;
+    put(COVERAGE_CSV, coverage_csv(&out.join(COVERAGE_CSV), input.coverage))?;
+    let issue_rows: Vec<Vec<String>> =
+        input.roster.issues.iter().map(|i| vec![i.file.clone(), i.line.to_string(), i.reason.clone()]).collect();
+    put(ROSTER_ISSUES_CSV, csv::write_rows(&out.join(ROSTER_ISSUES_CSV), &["file", "line", "reason"], &issue_rows))?;
+    let json = findings_json(input)?;
+    put(FINDINGS_JSON, files::write_atomic(&out.join(FINDINGS_JSON), &json))?;
+
+    let inputs = manifest::hash_files(&input.inputs).map_err(|(path, source)| ReportError::Io { path, source })?;
+    let summary = summarize(out, input);
+    let page = html::render(input, &matrix, &inputs, &summary)?;
+    put(REPORT_HTML, files::write_atomic(&out.join(REPORT_HTML), page.as_bytes()))?;
+
+    manifest::write(&manifest_path, input, &inputs, &written, out)?;
+    Ok(summary)
+}
+
+fn summarize(out: &Path, input: &ReportInput) -> ReportSummary {
+    let mut open_by_severity: BTreeMap<String, usize> = SEVERITIES.iter().map(|s| (s.to_string(), 0)).collect();
+    let mut excepted = 0;
+    let all = &input.findings.all;
+    if let (Ok(sev), Ok(exc)) =
+        (all.column(f::SEVERITY).and_then(|c| c.str().cloned()), all.column(f::EXCEPTED).and_then(|c| c.bool().cloned()))
+    {
+        for (s, e) in sev.iter().zip(exc.iter()) {
+            if e.unwrap_or(false) {
+                excepted += 1;
+            } else if let Some(s) = s {
+                *open_by_severity.entry(s.to_string()).or_default() += 1;
+            }
+        }
+    }
+    ReportSummary {
+        out_dir: out.to_path_buf(),
+        accounts: input.accounts.height(),
+        open: open_by_severity.values().sum(),
+        open_by_severity,
+        excepted,
+        incomplete_apps: input.coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.clone()).collect(),
+    }
+}
+
+/// The accounts as exported: the SPEC §4 fields then the correlation columns, plus whether the
+/// app's collection was complete.
+fn accounts_export(accounts: &DataFrame) -> PolarsResult<DataFrame> {
+    let wanted = [
+        a::APP,
+        a::APP_KIND,
+        a::ACCOUNT_ID,
+        a::USERNAME,
+        a::EMAIL,
+        a::OTHER_EMAILS,
+        a::DISPLAY_NAME,
+        a::STATUS,
+        a::ACCOUNT_TYPE,
+        a::IS_ADMIN,
+        a::ADMIN_REASON,
+        a::CREATED_AT,
+        a::LAST_LOGIN_AT,
+        a::INVITED_AT,
+        a::GROUPS,
+        a::MATCH_METHOD,
+        a::PERSON_ID,
+        a::PERSON_EMAIL,
+        a::PERSON_NAME,
+        a::PERSON_STATUS,
+        a::PERSON_TERMINATION_DATE,
+        a::DECLARED_SERVICE,
+        a::OVERRIDE_REASON,
+    ];
+    accounts.select(wanted)
+}
+
+fn coverage_csv(path: &Path, coverage: &[CoverageRecord]) -> std::io::Result<()> {
+    let header = [
+        "app",
+        "app_kind",
+        "status",
+        "accounts_collected",
+        "total_reported",
+        "pages",
+        "requests",
+        "retries",
+        "throttled_429",
+        "duplicates_dropped",
+        "last_login_known",
+        "source",
+        "errors",
+        "notes",
+    ];
+    let rows: Vec<Vec<String>> = coverage
+        .iter()
+        .map(|c| {
+            vec![
+                c.app.clone(),
+                c.app_kind.clone(),
+                c.status.clone(),
+                c.accounts_collected.to_string(),
+                c.total_reported.map(|t| t.to_string()).unwrap_or_default(),
+                c.pages.to_string(),
+                c.requests.to_string(),
+                c.retries.to_string(),
+                c.throttled.to_string(),
+                c.duplicates_dropped.to_string(),
+                c.last_login_known.to_string(),
+                c.source.clone(),
+                c.errors.join(" | "),
+                c.notes.join(" | "),
+            ]
+        })
+        .collect();
+    csv::write_rows(path, &header, &rows)
+}
+
+/// One row per roster person, one column per app.
+pub struct AccessMatrix {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub apps: Vec<String>,
+    /// Per row: the person's email, and whether they hold any account.
+    pub emails: Vec<String>,
+    pub has_access: Vec<bool>,
+}
+
+fn access_matrix(input: &ReportInput) -> PolarsResult<AccessMatrix> {
+    let apps: Vec<String> = input.coverage.iter().map(|c| c.app.clone()).collect();
+    let app_index: BTreeMap<&str, usize> = apps.iter().enumerate().map(|(i, a)| (a.as_str(), i)).collect();
+    let acc = input.accounts;
+    let emails = acc.column(a::PERSON_EMAIL)?.str()?;
+    let app_col = acc.column(a::APP)?.str()?;
+    let status = acc.column(a::STATUS)?.str()?;
+    let admin = acc.column(a::IS_ADMIN)?.bool()?;
+    let mut cells: std::collections::HashMap<&str, Vec<Vec<String>>> = std::collections::HashMap::new();
+    for (((e, app), s), adm) in emails.iter().zip(app_col.iter()).zip(status.iter()).zip(admin.iter()) {
+        let (Some(e), Some(app)) = (e, app) else { continue };
+        let Some(&i) = app_index.get(app) else { continue };
+        let entry = cells.entry(e).or_insert_with(|| vec![Vec::new(); apps.len()]);
+        let mut label = s.unwrap_or("unknown").to_string();
+        if adm.unwrap_or(false) {
+            label.push_str(" admin");
+        }
+        entry[i].push(label);
+    }
+    let mut header: Vec<String> =
+        ["person_id", "person_email", "person_name", "person_status", "department"].iter().map(|s| s.to_string()).collect();
+    header.extend(apps.iter().cloned());
+    header.push("apps_with_access".into());
+    let mut people: Vec<&crate::roster::Person> = input.roster.people.iter().collect();
+    people.sort_by(|x, y| x.email.cmp(&y.email));
+    let mut rows = Vec::with_capacity(people.len());
+    let mut row_emails = Vec::with_capacity(people.len());
+    let mut has_access = Vec::with_capacity(people.len());
+    for p in people {
+        let mut row = vec![
+            p.person_id.clone(),
+            p.email.clone(),
+            p.name.clone(),
+            p.status.as_str().to_string(),
+            p.department.clone().unwrap_or_default(),
+        ];
+        let mut n = 0;
+        match cells.get(p.email.as_str()) {
+            Some(per_app) => {
+                for labels in per_app {
+                    let mut l = labels.clone();
+                    l.sort();
+                    if !l.is_empty() && l.iter().any(|x| !x.starts_with("disabled") && !x.starts_with("deactivated")) {
+                        n += 1;
+                    }
+                    row.push(l.join("; "));
+                }
+                has_access.push(true);
+            }
+            None => {
+                row.extend(std::iter::repeat_n(String::new(), apps.len()));
+                has_access.push(false);
+            }
+        }
+        row.push(n.to_string());
+        rows.push(row);
+        row_emails.push(p.email.clone());
+    }
+    Ok(AccessMatrix { header, rows, apps, emails: row_emails, has_access })
+}
+
+/// `findings.json`: the findings for machines (SIEM / GRC import).
+fn findings_json(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
+    let all = &input.findings.all;
+    let text = csv::text_frame(all)?;
+    let names: Vec<String> = text.get_column_names().iter().map(|s| s.to_string()).collect();
+    let cols: Vec<&StringChunked> = text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
+    let mut iters: Vec<_> = cols.iter().map(|c| c.iter()).collect();
+    let mut findings = Vec::with_capacity(text.height());
+    for _ in 0..text.height() {
+        let mut obj = serde_json::Map::new();
+        for (name, it) in names.iter().zip(iters.iter_mut()) {
+            let v = it.next().flatten();
+            let value = match (name.as_str(), v) {
+                (f::EXCEPTED, Some(v)) => serde_json::Value::Bool(v == "true"),
+                (f::CONTROLS, Some(v)) => {
+                    serde_json::Value::Array(v.split("; ").map(|s| serde_json::Value::String(s.to_string())).collect())
+                }
+                (_, Some(v)) if !v.is_empty() => serde_json::Value::String(v.to_string()),
+                _ => serde_json::Value::Null,
+            };
+            obj.insert(name.clone(), value);
+        }
+        findings.push(serde_json::Value::Object(obj));
+    }
+    let doc = serde_json::json!({
+        "tool": "access-audit",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "review": input.config.review.name,
+        "as_of": input.as_of.format("%Y-%m-%d").to_string(),
+        "incomplete_apps": input.coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.clone()).collect::<Vec<_>>(),
+        "findings": findings,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ReportError::Template(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}

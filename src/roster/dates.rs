@@ -1,0 +1,99 @@
+//! Dates as HR and IdP exports write them.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+/// A value that is neither a date nor a "no date" marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadDate;
+
+/// Formats tried when no `date_format` is configured, in order. Slashed dates are read US-style
+/// (month first) as Entra, Google and Workday US tenants write them; other layouts need
+/// `date_format`.
+const DATE_FORMATS: [&str; 6] = ["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d-%b-%Y", "%d-%b-%y", "%Y%m%d"];
+const DATETIME_FORMATS: [&str; 6] =
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"];
+
+/// Values that mean "no date": empty, BambooHR's `0000-00-00`, Google's `Never logged in`,
+/// Atlassian's `Never accessed`, and similar.
+pub fn is_no_date(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty()
+        || t.starts_with("0000-00-00")
+        || t == "-"
+        || t == "--"
+        || ["never", "never logged in", "never accessed", "n/a", "na", "none", "null"].contains(&t.to_lowercase().as_str())
+}
+
+/// A date, or `Ok(None)` for a value that means "none", or `Err(BadDate)` when unreadable.
+pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, BadDate> {
+    Ok(parse_datetime(s, format)?.map(|dt| dt.date()))
+}
+
+/// A UTC date-time (dates become midnight UTC), or `Ok(None)` for "none", or `Err(BadDate)`.
+pub fn parse_datetime(s: &str, format: Option<&str>) -> Result<Option<NaiveDateTime>, BadDate> {
+    let t = s.trim();
+    if is_no_date(t) {
+        return Ok(None);
+    }
+    if let Some(f) = format {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, f) {
+            return Ok(Some(dt));
+        }
+        return NaiveDate::parse_from_str(t, f).map(|d| Some(d.and_hms_opt(0, 0, 0).expect("midnight"))).map_err(|_| BadDate);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(Some(dt.naive_utc()));
+    }
+    if let Ok(dt) = DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Ok(Some(dt.naive_utc()));
+    }
+    for f in DATETIME_FORMATS {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, f) {
+            return Ok(Some(dt));
+        }
+    }
+    for f in DATE_FORMATS {
+        if let Ok(d) = NaiveDate::parse_from_str(t, f) {
+            return Ok(Some(d.and_hms_opt(0, 0, 0).expect("midnight")));
+        }
+    }
+    // Epoch milliseconds or seconds (BlueJeans, some admin exports).
+    if t.len() >= 9 && t.chars().all(|c| c.is_ascii_digit()) {
+        if let Ok(n) = t.parse::<i64>() {
+            let dt = if t.len() >= 12 { DateTime::from_timestamp_millis(n) } else { DateTime::from_timestamp(n, 0) };
+            if let Some(dt) = dt {
+                return Ok(Some(dt.naive_utc()));
+            }
+        }
+    }
+    Err(BadDate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, day)
+    }
+
+    #[test]
+    fn reads_the_export_layouts() {
+        assert_eq!(parse_date("2026-03-01", None), Ok(d(2026, 3, 1)));
+        assert_eq!(parse_date("8/19/2021 1:25:31 PM", None), Ok(d(2021, 8, 19)));
+        assert_eq!(parse_date("2016/04/04 00:24:13", None), Ok(d(2016, 4, 4)));
+        assert_eq!(parse_date("15-Mar-2021", None), Ok(d(2021, 3, 15)));
+        assert_eq!(parse_date("2026-01-02T23:30:00-05:00", None), Ok(d(2026, 1, 3)));
+        assert_eq!(parse_date("1700000000000", None), Ok(d(2023, 11, 14)));
+        assert_eq!(parse_date("27/12/2024", Some("%d/%m/%Y")), Ok(d(2024, 12, 27)));
+    }
+
+    #[test]
+    fn no_date_markers_are_none_and_garbage_is_an_error() {
+        for s in ["", "0000-00-00", "Never logged in", "Never accessed", " -"] {
+            assert_eq!(parse_date(s, None), Ok(None), "{s}");
+        }
+        assert_eq!(parse_date("next tuesday", None), Err(BadDate));
+        assert_eq!(parse_date("27/12/2024", None), Err(BadDate), "day-first needs date_format");
+    }
+}

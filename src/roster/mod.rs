@@ -1,0 +1,590 @@
+//! The roster of SPEC §3: an HR or IdP export turned into the people frame.
+//!
+//! Owns: reading the file (UTF-8 with or without BOM, CRLF, quoted fields, comma / semicolon / tab,
+//! title lines above the header, repeated header rows), the `generic` column mapping and the presets
+//! `okta`, `entra`, `google`, `bamboohr`, `workday` (their own headers, status values, dates and
+//! quirks: `#EXT#` guests, `Never logged in`, `0000-00-00`), Workday RaaS / BambooHR JSON bodies,
+//! and the rules "bad rows are warnings with a line number and take no part in matching" and
+//! "duplicate emails are an error naming both lines". Must not: look at accounts.
+
+pub mod dates;
+mod presets;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+pub use dates::parse_date;
+use presets::{FieldSpec, Preset};
+
+use crate::config::{Identity, RosterFormat};
+use crate::model::epoch_days;
+
+/// Column names of the people frame.
+pub mod person {
+    pub const PERSON_ID: &str = "person_id";
+    pub const EMAIL: &str = "person_email";
+    pub const NAME: &str = "person_name";
+    pub const STATUS: &str = "person_status";
+    pub const TERMINATION_DATE: &str = "person_termination_date";
+    pub const MANAGER_EMAIL: &str = "person_manager_email";
+    pub const DEPARTMENT: &str = "person_department";
+    pub const LINE: &str = "person_line";
+    /// Row number in the people frame (keys refer to it).
+    pub const ROW: &str = "person_row";
+    /// Key frame: a normalized address and whether it is the person's email or an alias.
+    pub const KEY: &str = "key";
+    pub const KEY_KIND: &str = "key_kind";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PersonStatus {
+    Active,
+    Terminated,
+    Leave,
+}
+
+impl PersonStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonStatus::Active => "active",
+            PersonStatus::Terminated => "terminated",
+            PersonStatus::Leave => "leave",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PersonStatus> {
+        match s {
+            "active" => Some(PersonStatus::Active),
+            "terminated" => Some(PersonStatus::Terminated),
+            "leave" => Some(PersonStatus::Leave),
+            _ => None,
+        }
+    }
+}
+
+/// One usable roster row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub person_id: String,
+    /// Trimmed and lower-cased.
+    pub email: String,
+    pub name: String,
+    pub status: PersonStatus,
+    pub termination_date: Option<NaiveDate>,
+    pub manager_email: Option<String>,
+    pub department: Option<String>,
+    /// Other addresses of the person, normalized.
+    pub aliases: Vec<String>,
+    /// Line in the file where the row starts (header = line 1), or the entry number in a JSON body.
+    pub line: usize,
+}
+
+/// A roster row that could not be used (SPEC §3: a warning, listed in `roster_issues.csv`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RosterIssue {
+    pub file: String,
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    #[error("roster {file}: cannot read it: {source}")]
+    Io { file: String, source: std::io::Error },
+    #[error("roster {file}: {detail}")]
+    Format { file: String, detail: String },
+    #[error("roster {file}: the email {email} appears on line {first} and again on line {second}; each person must appear once (merge the rows, or move the second address to the first row's aliases)")]
+    DuplicateEmail { file: String, email: String, first: usize, second: usize },
+    #[error(
+        "roster {file}: line {second}'s email {email} is also listed as an alias on line {first}; an address can belong to one person only"
+    )]
+    AliasCollision { file: String, email: String, first: usize, second: usize },
+}
+
+/// The loaded roster.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    pub file: PathBuf,
+    pub format: RosterFormat,
+    pub people: Vec<Person>,
+    pub issues: Vec<RosterIssue>,
+    /// What the reader had to assume, for the report's method section.
+    pub notes: Vec<String>,
+}
+
+/// A table read from the file: header names and rows with their line numbers.
+struct RawTable {
+    headers: Vec<String>,
+    header_line: usize,
+    rows: Vec<(usize, Vec<String>)>,
+    /// Lines above the header that were skipped (report titles).
+    skipped_title_lines: usize,
+    /// "line" or "entry" (JSON bodies).
+    unit: &'static str,
+}
+
+impl Roster {
+    /// Reads the roster named by `[identity]`; `as_of` decides who is terminated by date.
+    pub fn load(identity: &Identity, as_of: NaiveDate) -> Result<Roster, RosterError> {
+        let file = identity.path.display().to_string();
+        let bytes = std::fs::read(&identity.path).map_err(|source| RosterError::Io { file: file.clone(), source })?;
+        Self::from_bytes(&bytes, &identity.path, identity, as_of)
+    }
+
+    pub fn from_bytes(bytes: &[u8], path: &Path, identity: &Identity, as_of: NaiveDate) -> Result<Roster, RosterError> {
+        let file = path.display().to_string();
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| RosterError::Format {
+            file: file.clone(),
+            detail: format!("not UTF-8 (byte {}); save the export as UTF-8 (with or without BOM)", e.valid_up_to()),
+        })?;
+        let preset = Preset::for_identity(identity);
+        let table = if text.trim_start().starts_with('{') || text.trim_start().starts_with('[') {
+            read_json(text, &file)?
+        } else {
+            read_delimited(text, identity.delimiter.as_deref(), &preset, &file)?
+        };
+        build(table, &preset, identity, as_of, path)
+    }
+
+    /// The people frame: one row per usable person, in roster order.
+    pub fn people_frame(&self) -> PolarsResult<DataFrame> {
+        use person::*;
+        let p = &self.people;
+        DataFrame::new_infer_height(vec![
+            Column::new(ROW.into(), (0..p.len() as u32).collect::<Vec<u32>>()),
+            Column::new(PERSON_ID.into(), p.iter().map(|x| x.person_id.as_str()).collect::<Vec<_>>()),
+            Column::new(EMAIL.into(), p.iter().map(|x| x.email.as_str()).collect::<Vec<_>>()),
+            Column::new(NAME.into(), p.iter().map(|x| x.name.as_str()).collect::<Vec<_>>()),
+            Column::new(STATUS.into(), p.iter().map(|x| x.status.as_str()).collect::<Vec<_>>()),
+            Series::new(TERMINATION_DATE.into(), p.iter().map(|x| x.termination_date.map(epoch_days)).collect::<Vec<_>>())
+                .cast(&DataType::Date)?
+                .into(),
+            Column::new(MANAGER_EMAIL.into(), p.iter().map(|x| x.manager_email.as_deref()).collect::<Vec<_>>()),
+            Column::new(DEPARTMENT.into(), p.iter().map(|x| x.department.as_deref()).collect::<Vec<_>>()),
+            Column::new(LINE.into(), p.iter().map(|x| x.line as i64).collect::<Vec<_>>()),
+        ])
+    }
+
+    /// The key frame: every address (email and aliases) -> person row.
+    pub fn keys_frame(&self) -> PolarsResult<DataFrame> {
+        let mut key = Vec::with_capacity(self.people.len());
+        let mut kind = Vec::with_capacity(self.people.len());
+        let mut row = Vec::with_capacity(self.people.len());
+        for (i, p) in self.people.iter().enumerate() {
+            key.push(p.email.as_str());
+            kind.push("email");
+            row.push(i as u32);
+            for a in &p.aliases {
+                key.push(a.as_str());
+                kind.push("alias");
+                row.push(i as u32);
+            }
+        }
+        use person::*;
+        DataFrame::new_infer_height(vec![Column::new(KEY.into(), key), Column::new(KEY_KIND.into(), kind), Column::new(ROW.into(), row)])
+    }
+
+    pub fn find(&self, email: &str) -> Option<&Person> {
+        let e = normalize_email(email);
+        self.people.iter().find(|p| p.email == e || p.aliases.contains(&e))
+    }
+}
+
+/// Trim + lower-case: how every address is compared (SPEC §5).
+pub fn normalize_email(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// A plausible address: one `@`, a local part, a dotted domain, no spaces.
+pub fn is_valid_email(s: &str) -> bool {
+    let mut parts = s.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';' || c == '<' || c == '>')
+}
+
+/// Header text as compared: lower-case alphanumerics and `#`, without a trailing `[...]` note
+/// (Google's "Email Address [Required]").
+pub fn header_key(h: &str) -> String {
+    let h = h.trim().trim_start_matches('\u{feff}');
+    let h = match h.find('[') {
+        Some(i) if h.ends_with(']') => &h[..i],
+        _ => h,
+    };
+    h.chars().filter(|c| c.is_alphanumeric() || *c == '#').flat_map(char::to_lowercase).collect()
+}
+
+/// Picks the delimiter from a header line: the most frequent of comma, semicolon and tab.
+pub fn detect_delimiter(line: &str) -> u8 {
+    let count = |c: char| line.chars().filter(|x| *x == c).count();
+    let (comma, semi, tab) = (count(','), count(';'), count('\t'));
+    if tab > comma && tab >= semi {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+pub fn delimiter_byte(configured: Option<&str>) -> Option<u8> {
+    configured.map(|d| if d == "\\t" { b'\t' } else { d.as_bytes()[0] })
+}
+
+fn read_delimited(text: &str, delimiter: Option<&str>, preset: &Preset, file: &str) -> Result<RawTable, RosterError> {
+    // The header is the first of the first few non-empty lines that names the email column;
+    // report exports often carry a title line above it.
+    let mut header_offset = 0usize;
+    let mut skipped = 0usize;
+    let mut offset = 0usize;
+    let mut found = false;
+    for (seen, line) in text.split_inclusive('\n').enumerate() {
+        if seen >= 10 {
+            break;
+        }
+        let d = delimiter_byte(delimiter).unwrap_or_else(|| detect_delimiter(line));
+        let names: Vec<String> = line.trim_end_matches(['\r', '\n']).split(d as char).map(|h| header_key(h.trim_matches('"'))).collect();
+        if preset.email.matches_any(&names) || preset.fallback_email.as_ref().is_some_and(|f| f.matches_any(&names)) {
+            header_offset = offset;
+            found = true;
+            break;
+        }
+        if !line.trim().is_empty() {
+            skipped += 1;
+        }
+        offset += line.len();
+    }
+    if !found {
+        let first = text.lines().next().unwrap_or("");
+        return Err(RosterError::Format {
+            file: file.into(),
+            detail: format!(
+                "no email column: the header{} has none of {} (set [identity] format to match the export, or map the column with [identity.columns] email = \"...\")",
+                if first.is_empty() { " is empty and".to_string() } else { format!(" \"{}\"", first.chars().take(200).collect::<String>()) },
+                preset.email.describe()
+            ),
+        });
+    }
+    let header_line_no = text[..header_offset].bytes().filter(|b| *b == b'\n').count() + 1;
+    let body = &text[header_offset..];
+    let first_line = body.lines().next().unwrap_or("");
+    let d = delimiter_byte(delimiter).unwrap_or_else(|| detect_delimiter(first_line));
+    let crate::csvio::Table { headers, rows } = crate::csvio::parse(body, d, header_line_no, file).map_err(|e| RosterError::Format {
+        file: file.into(),
+        detail: e.to_string().trim_start_matches(&format!("{file}: ")).to_string(),
+    })?;
+    Ok(RawTable { headers, header_line: header_line_no, rows, skipped_title_lines: skipped, unit: "line" })
+}
+
+/// Workday RaaS `{"Report_Entry": [...]}`, BambooHR `{"employees": [...]}`, or a bare array.
+fn read_json(text: &str, file: &str) -> Result<RawTable, RosterError> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| RosterError::Format { file: file.into(), detail: format!("not valid JSON at line {}: {e}", e.line()) })?;
+    let entries = match &value {
+        serde_json::Value::Array(a) => a.clone(),
+        serde_json::Value::Object(o) => ["Report_Entry", "employees", "data", "users"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(|v| v.as_array()).cloned())
+            .ok_or_else(|| RosterError::Format {
+                file: file.into(),
+                detail: "a JSON roster needs an array of people, or an object with Report_Entry (Workday RaaS) or employees (BambooHR)"
+                    .into(),
+            })?,
+        _ => return Err(RosterError::Format { file: file.into(), detail: "a JSON roster must be an object or an array".into() }),
+    };
+    let mut headers: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut rows = Vec::new();
+    for (n, entry) in entries.iter().enumerate() {
+        let Some(obj) = entry.as_object() else {
+            rows.push((n + 1, Vec::new()));
+            continue;
+        };
+        let mut fields = vec![String::new(); headers.len()];
+        for (k, v) in obj {
+            let i = *index.entry(k.clone()).or_insert_with(|| {
+                headers.push(k.clone());
+                headers.len() - 1
+            });
+            if fields.len() <= i {
+                fields.resize(i + 1, String::new());
+            }
+            fields[i] = json_text(v);
+        }
+        rows.push((n + 1, fields));
+    }
+    for (_, f) in rows.iter_mut() {
+        f.resize(headers.len(), String::new());
+    }
+    Ok(RawTable { headers, header_line: 0, rows, skipped_title_lines: 0, unit: "entry" })
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(json_text).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(";"),
+        serde_json::Value::Object(o) => o.values().map(json_text).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
+    }
+}
+
+fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate, path: &Path) -> Result<Roster, RosterError> {
+    let file = path.display().to_string();
+    let names: Vec<String> = table.headers.iter().map(|h| header_key(h)).collect();
+    let col = |spec: &FieldSpec| spec.position(&names);
+    let fallback = preset.fallback_email.as_ref().and_then(col);
+    let (email_col, fallback_email_col) = match (col(&preset.email), fallback) {
+        (Some(e), fb) => (e, fb),
+        (None, Some(fb)) => (fb, None),
+        (None, None) => {
+            return Err(RosterError::Format {
+                file: file.clone(),
+                detail: format!("no email column: the header has none of {}", preset.email.describe()),
+            })
+        }
+    };
+    let guest_email_col = preset.guest_email.as_ref().and_then(col);
+    let id_col = col(&preset.employee_id);
+    let name_col = col(&preset.name);
+    let first_col = preset.first_name.as_ref().and_then(col);
+    let last_col = preset.last_name.as_ref().and_then(col);
+    let status_col = col(&preset.status);
+    let employment_col = preset.employment_status.as_ref().and_then(col);
+    let term_col = col(&preset.termination_date);
+    let manager_col = col(&preset.manager_email);
+    let dept_col = col(&preset.department);
+    let alias_col = col(&preset.aliases);
+    let login_alias_col = preset.login_alias.as_ref().and_then(col);
+
+    let mut notes = Vec::new();
+    if table.skipped_title_lines > 0 {
+        notes.push(format!(
+            "{} line(s) above the header were skipped as report titles (header on line {})",
+            table.skipped_title_lines, table.header_line
+        ));
+    }
+    if status_col.is_none() && employment_col.is_none() {
+        notes.push(format!(
+            "the roster has no status column ({}): every person is treated as active unless a termination date on or before as_of says otherwise",
+            preset.status.describe()
+        ));
+    }
+    if term_col.is_none() {
+        notes.push("the roster has no termination-date column: leavers are known only from the status column".into());
+    }
+    if alias_col.is_none() && login_alias_col.is_none() {
+        notes.push("the roster has no alias column: other addresses of a person can be linked with the overrides file".into());
+    }
+
+    let unit = table.unit;
+    let mut people: Vec<Person> = Vec::new();
+    let mut issues = Vec::new();
+    let mut seen: HashMap<String, (usize, bool)> = HashMap::new(); // address -> (line, is_alias)
+    let header_keys = names.clone();
+    let cell =
+        |fields: &[String], c: Option<usize>| -> String { c.and_then(|i| fields.get(i)).map(|s| s.trim().to_string()).unwrap_or_default() };
+    let issue = |line: usize, reason: String| RosterIssue { file: file.clone(), line, reason: format!("{unit} {line}: {reason}") };
+    let mut guests = 0usize;
+
+    for (line, fields) in &table.rows {
+        let line = *line;
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue; // blank line
+        }
+        if fields.len() == names.len() && fields.iter().map(|f| header_key(f)).collect::<Vec<_>>() == header_keys {
+            issues.push(issue(line, "repeated header row (skipped)".into()));
+            continue;
+        }
+        if table.unit == "line" && fields.len() != names.len() {
+            issues.push(issue(
+                line,
+                format!(
+                    "the row has {} fields but the header has {}; a column is missing or an unquoted delimiter splits a value",
+                    fields.len(),
+                    names.len()
+                ),
+            ));
+            continue;
+        }
+        let mut email_raw = cell(fields, Some(email_col));
+        let mut aliases: Vec<String> = Vec::new();
+        if email_raw.is_empty() {
+            if let Some(fb) = fallback_email_col {
+                email_raw = cell(fields, Some(fb));
+            }
+        } else if let Some(fb) = fallback_email_col {
+            // Entra: the UPN is another address of the same person when it differs from mail.
+            let upn = cell(fields, Some(fb));
+            if !upn.is_empty() && !upn.contains("#EXT#") {
+                aliases.push(upn);
+            }
+        }
+        if email_raw.contains("#EXT#") {
+            guests += 1;
+            let guest = guest_email_col.map(|c| cell(fields, Some(c))).unwrap_or_default();
+            email_raw = if !guest.is_empty() { guest } else { decode_ext_upn(&email_raw).unwrap_or(email_raw) };
+        }
+        if email_raw.is_empty() {
+            issues.push(issue(line, format!("no email ({} is empty)", preset.email.describe())));
+            continue;
+        }
+        let email = normalize_email(&email_raw);
+        if !is_valid_email(&email) {
+            issues.push(issue(line, format!("malformed email \"{}\"", crate::report::text::clip(&email_raw, 80))));
+            continue;
+        }
+        if let Some(lc) = login_alias_col {
+            let login = cell(fields, Some(lc));
+            if !login.is_empty() {
+                aliases.push(login);
+            }
+        }
+        let alias_text = cell(fields, alias_col);
+        let mut bad_alias = None;
+        for a in alias_text.split([';', ',', ' ']).map(str::trim).filter(|a| !a.is_empty()) {
+            let a = a.strip_prefix("smtp:").or_else(|| a.strip_prefix("SMTP:")).unwrap_or(a);
+            if is_valid_email(&normalize_email(a)) {
+                aliases.push(a.to_string());
+            } else {
+                bad_alias = Some(a.to_string());
+            }
+        }
+        if let Some(a) = bad_alias {
+            issues.push(issue(
+                line,
+                format!("alias \"{}\" is not an email address (ignored; the row is used)", crate::report::text::clip(&a, 80)),
+            ));
+        }
+        let mut aliases: Vec<String> = aliases.iter().map(|a| normalize_email(a)).filter(|a| *a != email && is_valid_email(a)).collect();
+        aliases.sort();
+        aliases.dedup();
+
+        // Status: the preset's value map, then the configured status_map, then the termination date.
+        let status_text = cell(fields, status_col);
+        let employment_text = cell(fields, employment_col);
+        let mut status = match preset.status_of(&status_text, &identity.status_map) {
+            Ok(s) => s,
+            Err(_) => {
+                issues.push(issue(
+                    line,
+                    format!(
+                        "unknown status \"{}\" (expected {}; map other values with [identity.status_map])",
+                        crate::report::text::clip(&status_text, 60),
+                        preset.status_values_hint()
+                    ),
+                ));
+                continue;
+            }
+        };
+        if !employment_text.is_empty() {
+            match preset.status_of(&employment_text, &identity.status_map) {
+                Ok(Some(PersonStatus::Terminated)) => status = Some(PersonStatus::Terminated),
+                Ok(Some(PersonStatus::Leave)) if status != Some(PersonStatus::Terminated) => status = Some(PersonStatus::Leave),
+                _ => {}
+            }
+        }
+        let term_text = cell(fields, term_col);
+        let termination_date = match parse_date(&term_text, identity.date_format.as_deref()) {
+            Ok(d) => d,
+            Err(_) => {
+                issues.push(issue(
+                    line,
+                    format!(
+                        "unparseable termination date \"{}\" (expected YYYY-MM-DD{}; set [identity] date_format for other layouts)",
+                        crate::report::text::clip(&term_text, 40),
+                        identity.date_format.as_deref().map(|f| format!(" or {f}")).unwrap_or_default()
+                    ),
+                ));
+                continue;
+            }
+        };
+        let mut status = status.unwrap_or(PersonStatus::Active);
+        if termination_date.is_some_and(|d| d <= as_of) {
+            status = PersonStatus::Terminated;
+        }
+
+        let name = {
+            let n = cell(fields, name_col);
+            if !n.is_empty() {
+                n
+            } else {
+                [cell(fields, first_col), cell(fields, last_col)].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ")
+            }
+        };
+        let manager = cell(fields, manager_col);
+        let manager_email = if manager.is_empty() { None } else { Some(normalize_email(&manager)) };
+        let department = Some(cell(fields, dept_col)).filter(|s| !s.is_empty());
+        let employee_id = cell(fields, id_col);
+
+        // Uniqueness: an address belongs to one person.
+        if let Some((first, was_alias)) = seen.get(&email) {
+            return Err(if *was_alias {
+                RosterError::AliasCollision { file, email, first: *first, second: line }
+            } else {
+                RosterError::DuplicateEmail { file, email, first: *first, second: line }
+            });
+        }
+        for a in &aliases {
+            if let Some((first, _)) = seen.get(a) {
+                return Err(RosterError::AliasCollision { file, email: a.clone(), first: line, second: *first });
+            }
+        }
+        seen.insert(email.clone(), (line, false));
+        for a in &aliases {
+            seen.insert(a.clone(), (line, true));
+        }
+        people.push(Person { person_id: employee_id, email, name, status, termination_date, manager_email, department, aliases, line });
+    }
+    if guests > 0 {
+        notes.push(format!(
+            "{guests} guest account(s) (#EXT#) were read with their real address (mail, alternate email, or the address inside the UPN)"
+        ));
+    }
+
+    // person_id: the employee id where it is present and unique, else the email.
+    let mut id_lines: HashMap<&str, Vec<usize>> = HashMap::new();
+    for p in &people {
+        if !p.person_id.is_empty() {
+            id_lines.entry(p.person_id.as_str()).or_default().push(p.line);
+        }
+    }
+    let shared: HashMap<String, Vec<usize>> = id_lines.into_iter().filter(|(_, l)| l.len() > 1).map(|(k, v)| (k.to_string(), v)).collect();
+    for p in people.iter_mut() {
+        if let Some(lines) = shared.get(&p.person_id) {
+            issues.push(RosterIssue {
+                file: file.clone(),
+                line: p.line,
+                reason: format!(
+                    "{unit} {}: employee id \"{}\" is shared with {unit}(s) {}; this person is identified by email instead (the row is used)",
+                    p.line,
+                    p.person_id,
+                    lines.iter().filter(|l| **l != p.line).map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+            });
+            p.person_id = p.email.clone();
+        } else if p.person_id.is_empty() {
+            p.person_id = p.email.clone();
+        }
+    }
+    issues.sort();
+    Ok(Roster { file: path.to_path_buf(), format: identity.format, people, issues, notes })
+}
+
+/// `jane_doe.example.com#EXT#@tenant.onmicrosoft.com` -> `jane_doe@example.com`: the last `_`
+/// before `#EXT#` stands for the `@`.
+pub fn decode_ext_upn(upn: &str) -> Option<String> {
+    let local = upn.split("#EXT#").next()?;
+    let at = local.rfind('_')?;
+    Some(format!("{}@{}", &local[..at], &local[at + 1..]))
+}
+
+#[cfg(test)]
+mod tests;
