@@ -112,11 +112,13 @@ pub fn correlate(
                 .alias(acc::MATCH_METHOD),
         ]);
 
-    // Overrides, keyed by (app, account_id).
-    let present: std::collections::HashSet<(String, String)> = {
+    // Overrides, keyed by (app, account_id). Only built when there are overrides.
+    let present: std::collections::HashSet<(&str, &str)> = if overrides.rows.is_empty() {
+        Default::default()
+    } else {
         let apps = accounts.column(acc::APP)?.str()?;
         let ids = accounts.column(acc::ACCOUNT_ID)?.str()?;
-        apps.iter().zip(ids.iter()).map(|(a, i)| (a.unwrap_or("").to_string(), i.unwrap_or("").to_string())).collect()
+        apps.iter().zip(ids.iter()).map(|(a, i)| (a.unwrap_or(""), i.unwrap_or(""))).collect()
     };
     let mut ov_app = Vec::new();
     let mut ov_id = Vec::new();
@@ -124,12 +126,9 @@ pub fn correlate(
     let mut ov_row: Vec<Option<u32>> = Vec::new();
     let mut ov_owner: Vec<Option<String>> = Vec::new();
     let mut ov_reason = Vec::new();
-    let row_of = |email: &str| -> Option<u32> {
-        let e = normalize_email(email);
-        roster.people.iter().position(|p| p.email == e || p.aliases.contains(&e)).map(|i| i as u32)
-    };
+    let row_of = |email: &str| -> Option<u32> { roster.position(email).map(|i| i as u32) };
     for o in &overrides.rows {
-        if !present.contains(&(o.app.clone(), o.account_id.clone())) {
+        if !present.contains(&(o.app.as_str(), o.account_id.as_str())) {
             warnings.push(format!(
                 "{} line {}: override for app {} account {} matches no collected account",
                 overrides.file, o.line, o.app, o.account_id

@@ -8,12 +8,10 @@
 
 use std::path::Path;
 
-use chrono::NaiveDate;
-use polars::prelude::*;
-
-use super::col_name as f;
 use crate::csvio::{self, Table};
 use crate::roster::dates::parse_date;
+use chrono::NaiveDate;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exception {
@@ -109,29 +107,15 @@ impl Exceptions {
         Ok(Exceptions { file, rows })
     }
 
-    /// The first exception in force that matches the finding.
-    pub fn matching(&self, finding_id: &str, app: &str, account_id: &str, category: &str, as_of: NaiveDate) -> Option<usize> {
-        self.rows.iter().position(|e| e.expires >= as_of && e.matches(finding_id, app, account_id, category))
-    }
-
-    /// Marks expired exceptions that match a finding of this frame, so they are reported as
-    /// expired rather than as matching nothing.
-    pub fn mark_expired_matches(&self, df: &DataFrame, category: &str, used: &mut [bool]) -> PolarsResult<()> {
-        if self.rows.is_empty() || df.height() == 0 {
-            return Ok(());
+    /// An index by finding id and by (app, account id), so applying the exceptions costs one
+    /// lookup per finding whatever the number of exception rows.
+    pub fn index(&self) -> ExceptionIndex<'_> {
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in self.rows.iter().enumerate() {
+            let key = if e.finding_id.is_empty() { subject_key(&e.app, &e.account_id) } else { e.finding_id.clone() };
+            by_key.entry(key).or_default().push(i);
         }
-        let apps = df.column(f::APP)?.str()?;
-        let ids = df.column(f::ACCOUNT_ID)?.str()?;
-        for (app, id) in apps.iter().zip(ids.iter()) {
-            let (app, id) = (app.unwrap_or(""), id.unwrap_or(""));
-            let fid = super::finding_id(category, app, id);
-            for (i, e) in self.rows.iter().enumerate() {
-                if !used[i] && e.matches(&fid, app, id, category) {
-                    used[i] = true;
-                }
-            }
-        }
-        Ok(())
+        ExceptionIndex { exceptions: self, by_key }
     }
 
     /// Warnings for rows that matched nothing and rows that have expired.
@@ -152,5 +136,46 @@ impl Exceptions {
             }
         }
         out
+    }
+}
+
+fn subject_key(app: &str, account_id: &str) -> String {
+    format!("{app}\u{1f}{account_id}")
+}
+
+pub struct ExceptionIndex<'a> {
+    exceptions: &'a Exceptions,
+    by_key: HashMap<String, Vec<usize>>,
+}
+
+impl ExceptionIndex<'_> {
+    /// The first exception in force (expires on or after `as_of`) that matches the finding. Every
+    /// matching row, in force or expired, is marked in `used`, so that expired rows are reported
+    /// as expired rather than as matching nothing.
+    pub fn apply(
+        &self,
+        finding_id: &str,
+        app: &str,
+        account_id: &str,
+        category: &str,
+        as_of: NaiveDate,
+        used: &mut [bool],
+    ) -> Option<usize> {
+        if self.by_key.is_empty() {
+            return None;
+        }
+        let mut chosen = None;
+        for key in [finding_id.to_string(), subject_key(app, account_id)] {
+            for &i in self.by_key.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+                let e = &self.exceptions.rows[i];
+                if e.matches(finding_id, app, account_id, category) {
+                    used[i] = true;
+                    if e.expires >= as_of && chosen.is_none_or(|c| i < c) {
+                        chosen = Some(i);
+                    }
+                }
+            }
+        }
+        chosen
     }
 }

@@ -225,9 +225,10 @@ pub fn evaluate(
     let mut by_category = BTreeMap::new();
     let mut common = Vec::new();
     let mut used = vec![false; exceptions.rows.len()];
+    let index = exceptions.index();
     for (name, df) in frames {
         let cat = category(name).expect("every rule has a category row");
-        let df = finish_category(df, cat, exceptions, params.as_of, &mut used)?;
+        let df = finish_category(df, cat, &index, &exceptions.rows, params.as_of, &mut used)?;
         let mut cols: Vec<Expr> = COMMON_COLUMNS.iter().map(|c| col(*c)).collect();
         cols.push(col(col_name::EXCEPTION));
         common.push(df.clone().lazy().select(cols));
@@ -241,7 +242,14 @@ pub fn evaluate(
 
 /// Adds `finding_id`, `controls`, `excepted`, `exception` and sorts; columns in the order of
 /// `findings.csv`, then `exception`, then the evidence columns.
-fn finish_category(df: DataFrame, cat: &Category, exceptions: &Exceptions, as_of: NaiveDate, used: &mut [bool]) -> PolarsResult<DataFrame> {
+fn finish_category(
+    df: DataFrame,
+    cat: &Category,
+    exceptions: &exceptions::ExceptionIndex,
+    exceptions_rows: &[Exception],
+    as_of: NaiveDate,
+    used: &mut [bool],
+) -> PolarsResult<DataFrame> {
     use col_name::*;
     let n = df.height();
     let apps = df.column(APP)?.str()?;
@@ -252,11 +260,10 @@ fn finish_category(df: DataFrame, cat: &Category, exceptions: &Exceptions, as_of
     for (app, id) in apps.iter().zip(ids.iter()) {
         let (app, id) = (app.unwrap_or(""), id.unwrap_or(""));
         let fid = finding_id(cat.name, app, id);
-        match exceptions.matching(&fid, app, id, cat.name, as_of) {
+        match exceptions.apply(&fid, app, id, cat.name, as_of, used) {
             Some(idx) => {
-                used[idx] = true;
                 excepted.push(true);
-                exception_text.push(Some(exceptions.rows[idx].describe()));
+                exception_text.push(Some(exceptions_rows[idx].describe()));
             }
             None => {
                 excepted.push(false);
@@ -265,9 +272,6 @@ fn finish_category(df: DataFrame, cat: &Category, exceptions: &Exceptions, as_of
         }
         finding_ids.push(fid);
     }
-    // Exceptions that match but have expired are marked used too, so they are reported as
-    // expired rather than as matching nothing.
-    exceptions.mark_expired_matches(&df, cat.name, used)?;
     let mut df = df;
     df.with_column(Column::new(FINDING_ID.into(), finding_ids))?;
     df.with_column(Column::new(CONTROLS.into(), vec![cat.controls; n]))?;

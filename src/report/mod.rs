@@ -111,8 +111,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     let issue_rows: Vec<Vec<String>> =
         input.roster.issues.iter().map(|i| vec![i.file.clone(), i.line.to_string(), i.reason.clone()]).collect();
     put(ROSTER_ISSUES_CSV, csv::write_rows(&out.join(ROSTER_ISSUES_CSV), &["file", "line", "reason"], &issue_rows))?;
-    let json = findings_json(input)?;
-    put(FINDINGS_JSON, files::write_atomic(&out.join(FINDINGS_JSON), &json))?;
+    put(FINDINGS_JSON, write_findings_json(&out.join(FINDINGS_JSON), input))?;
 
     let inputs = manifest::hash_files(&input.inputs).map_err(|(path, source)| ReportError::Io { path, source })?;
     let summary = summarize(out, input);
@@ -291,39 +290,43 @@ fn access_matrix(input: &ReportInput) -> PolarsResult<AccessMatrix> {
     Ok(AccessMatrix { header, rows, apps, emails: row_emails, has_access })
 }
 
-/// `findings.json`: the findings for machines (SIEM / GRC import).
-fn findings_json(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
+/// `findings.json`: the findings for machines (SIEM / GRC import). Streamed, one finding per line,
+/// so a million findings never sit in memory as JSON values.
+fn write_findings_json(path: &Path, input: &ReportInput) -> std::io::Result<()> {
+    use std::io::Write;
     let all = &input.findings.all;
-    let text = csv::text_frame(all)?;
+    let text = csv::text_frame(all).map_err(std::io::Error::other)?;
     let names: Vec<String> = text.get_column_names().iter().map(|s| s.to_string()).collect();
-    let cols: Vec<&StringChunked> = text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
-    let mut iters: Vec<_> = cols.iter().map(|c| c.iter()).collect();
-    let mut findings = Vec::with_capacity(text.height());
-    for _ in 0..text.height() {
-        let mut obj = serde_json::Map::new();
-        for (name, it) in names.iter().zip(iters.iter_mut()) {
-            let v = it.next().flatten();
-            let value = match (name.as_str(), v) {
-                (f::EXCEPTED, Some(v)) => serde_json::Value::Bool(v == "true"),
-                (f::CONTROLS, Some(v)) => {
-                    serde_json::Value::Array(v.split("; ").map(|s| serde_json::Value::String(s.to_string())).collect())
-                }
-                (_, Some(v)) if !v.is_empty() => serde_json::Value::String(v.to_string()),
-                _ => serde_json::Value::Null,
-            };
-            obj.insert(name.clone(), value);
+    let cols: Vec<&StringChunked> = text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>().map_err(std::io::Error::other)?;
+    let incomplete: Vec<&str> = input.coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.as_str()).collect();
+    let json = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+    files::write_atomic_with(path, |w| {
+        writeln!(w, "{{")?;
+        writeln!(w, "  \"tool\": \"access-audit\",")?;
+        writeln!(w, "  \"tool_version\": {},", json(env!("CARGO_PKG_VERSION")))?;
+        writeln!(w, "  \"review\": {},", json(&input.config.review.name))?;
+        writeln!(w, "  \"as_of\": \"{}\",", input.as_of.format("%Y-%m-%d"))?;
+        writeln!(w, "  \"incomplete_apps\": {},", serde_json::to_string(&incomplete).map_err(std::io::Error::other)?)?;
+        writeln!(w, "  \"findings\": [")?;
+        let mut iters: Vec<_> = cols.iter().map(|c| c.iter()).collect();
+        for row in 0..text.height() {
+            let mut obj = serde_json::Map::new();
+            for (name, it) in names.iter().zip(iters.iter_mut()) {
+                let v = it.next().flatten();
+                let value = match (name.as_str(), v) {
+                    (f::EXCEPTED, Some(v)) => serde_json::Value::Bool(v == "true"),
+                    (f::CONTROLS, Some(v)) => v.split("; ").map(|s| serde_json::Value::String(s.to_string())).collect(),
+                    (_, Some(v)) if !v.is_empty() => serde_json::Value::String(v.to_string()),
+                    _ => serde_json::Value::Null,
+                };
+                obj.insert(name.clone(), value);
+            }
+            w.write_all(b"    ")?;
+            serde_json::to_writer(&mut *w, &obj).map_err(std::io::Error::other)?;
+            w.write_all(if row + 1 < text.height() { b",\n" } else { b"\n" })?;
         }
-        findings.push(serde_json::Value::Object(obj));
-    }
-    let doc = serde_json::json!({
-        "tool": "access-audit",
-        "tool_version": env!("CARGO_PKG_VERSION"),
-        "review": input.config.review.name,
-        "as_of": input.as_of.format("%Y-%m-%d").to_string(),
-        "incomplete_apps": input.coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.clone()).collect::<Vec<_>>(),
-        "findings": findings,
-    });
-    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ReportError::Template(e.to_string()))?;
-    bytes.push(b'\n');
-    Ok(bytes)
+        writeln!(w, "  ]")?;
+        writeln!(w, "}}")?;
+        Ok(())
+    })
 }

@@ -112,6 +112,8 @@ pub struct Roster {
     pub issues: Vec<RosterIssue>,
     /// What the reader had to assume, for the report's method section.
     pub notes: Vec<String>,
+    /// Every address (email and aliases) -> index in `people`.
+    index: HashMap<String, usize>,
 }
 
 /// A table read from the file: header names and rows with their line numbers.
@@ -186,9 +188,14 @@ impl Roster {
         DataFrame::new_infer_height(vec![Column::new(KEY.into(), key), Column::new(KEY_KIND.into(), kind), Column::new(ROW.into(), row)])
     }
 
+    /// The person with this address (email or alias), compared trimmed and lower-cased.
     pub fn find(&self, email: &str) -> Option<&Person> {
-        let e = normalize_email(email);
-        self.people.iter().find(|p| p.email == e || p.aliases.contains(&e))
+        self.position(email).map(|i| &self.people[i])
+    }
+
+    /// Index in `people` of the person with this address.
+    pub fn position(&self, email: &str) -> Option<usize> {
+        self.index.get(&normalize_email(email)).copied()
     }
 }
 
@@ -575,7 +582,14 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
         }
     }
     issues.sort();
-    Ok(Roster { file: path.to_path_buf(), format: identity.format, people, issues, notes })
+    let mut index = HashMap::with_capacity(people.len());
+    for (i, p) in people.iter().enumerate() {
+        index.insert(p.email.clone(), i);
+        for a in &p.aliases {
+            index.insert(a.clone(), i);
+        }
+    }
+    Ok(Roster { file: path.to_path_buf(), format: identity.format, people, issues, notes, index })
 }
 
 /// `jane_doe.example.com#EXT#@tenant.onmicrosoft.com` -> `jane_doe@example.com`: the last `_`

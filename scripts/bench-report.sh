@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Scale benchmark of the report stage (correlation + findings + every output), SPEC scale target:
+# 200k people and 1M accounts over 6 apps in at most 10 s and 2 GiB peak RSS on 2 cores.
+#
+#   scripts/bench-report.sh                 # 50k, 250k, 500k and 1M accounts
+#   scripts/bench-report.sh 1000000         # only the given sizes
+#
+# Uses the release build; data goes to ${BENCH_DIR:-target/bench}. Prints wall time and peak RSS
+# of `collect` (reading the CSV exports) and of `report` (from the snapshot) for each size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(50000 250000 500000 1000000)
+dir=${BENCH_DIR:-target/bench}
+cargo build --release --quiet --bin access-audit --example generate_company
+bin=target/release/access-audit
+gen=target/release/examples/generate_company
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (/usr/bin/time): apt-get install time" >&2; exit 2; }
+
+measure() { # label, then the command
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$dir/.time" "$@" >/dev/null 2>"$dir/.stderr" || { rc=$?; [ $rc -eq 4 ] || { cat "$dir/.stderr"; exit $rc; }; }
+  read -r secs kb < "$dir/.time"
+  printf '%-10s %-8s %8.2f s %8.0f MiB\n' "$label" "$accounts" "$secs" "$((kb / 1024))"
+}
+
+printf '%-10s %-8s %10s %12s\n' stage accounts wall "peak RSS"
+for accounts in "${sizes[@]}"; do
+  people=$(( accounts / 5 ))
+  data="$dir/company-$accounts"
+  [ -f "$data/config.toml" ] || "$gen" --people "$people" --accounts "$accounts" --apps 6 --out "$data" >/dev/null
+  rm -rf "$data/snap" "$data/out"
+  measure collect "$bin" -q collect --config "$data/config.toml" --out "$data/snap"
+  measure report "$bin" -q report --config "$data/config.toml" --snapshot "$data/snap" --out "$data/out"
+  html=$(stat -c %s "$data/out/report.html")
+  printf '%-10s %-8s %10s\n' report.html "$accounts" "$((html / 1024)) KiB"
+done

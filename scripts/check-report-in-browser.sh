@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Opens a report.html in headless Chromium (Debian's package) and fails on any script error,
+# dialog or network request; saves screenshots at desktop and print sizes next to it.
+#
+#   scripts/check-report-in-browser.sh [REPORT_DIR]     (default: runs the demo into target/browser-check)
+#
+# Installs what it needs: Debian's chromium (apt-get) and playwright-core (npm, no browser download).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-}
+if [ -z "$dir" ]; then
+  dir=target/browser-check
+  cargo run --quiet -- -q demo --out "$dir"
+fi
+if ! [ -x /usr/bin/chromium ]; then
+  echo "installing Debian's chromium..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || { echo "could not install chromium: the browser check did not run" >&2; exit 1; }
+fi
+if ! [ -d scripts/browser/node_modules/playwright-core ]; then
+  (cd scripts/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent) \
+    || { echo "could not install playwright-core from npm: the browser check did not run" >&2; exit 1; }
+fi
+node scripts/browser/check-report.mjs "$dir/report.html" "$dir"
+echo "screenshots: $dir/report-desktop.png $dir/report-print.png"

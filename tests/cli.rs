@@ -1,0 +1,368 @@
+//! The command line, driven through the built binary against real files in temp dirs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn bin() -> Command {
+    Command::cargo_bin("access-audit").unwrap()
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A small, complete company in `dir`: roster, one CSV app, config.
+fn small_company(dir: &Path, extra_config: &str) -> PathBuf {
+    std::fs::write(
+        dir.join("hr.csv"),
+        "email,employee_id,name,status,termination_date\nann@acme.com,E1,Ann,active,\nbob@acme.com,E2,Bob,terminated,2026-11-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.csv"),
+        "id,email,name,role,last_login,created\n\
+         1,ann@acme.com,Ann,Admin,2026-12-20,2024-01-01\n\
+         2,bob@acme.com,Bob,User,2026-12-01,2024-01-01\n\
+         3,eve@evil.example,=HYPERLINK(\"http://evil.example\"),User,2026-12-30,2026-12-01\n\
+         4,mal@evil.example,<script>alert('x')</script>,User,2026-12-30,2026-12-01\n",
+    )
+    .unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[review]\nname = \"Test review\"\nas_of = \"2026-12-31\"\n[identity]\npath = \"hr.csv\"\n\
+             [[apps]]\nname = \"app\"\nkind = \"csv\"\npath = \"app.csv\"\nadmin_values = [\"Admin\"]\n\
+             [apps.columns]\naccount_id = \"id\"\ndisplay_name = \"name\"\nlast_login_at = \"last_login\"\ncreated_at = \"created\"\n{extra_config}"
+        ),
+    )
+    .unwrap();
+    config
+}
+
+#[test]
+fn help_lists_the_commands_and_exit_codes() {
+    bin().arg("--help").assert().success().stdout(
+        predicate::str::contains("demo")
+            .and(predicate::str::contains("run"))
+            .and(predicate::str::contains("report"))
+            .and(predicate::str::contains("check"))
+            .and(predicate::str::contains("Exit codes")),
+    );
+    bin().arg("--bogus").assert().code(2);
+}
+
+#[test]
+fn demo_writes_every_output_and_every_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    bin().args(["-q", "demo", "--out"]).arg(&out).assert().success().stdout(predicate::str::contains("report.html"));
+    for f in [
+        "report.html",
+        "findings.csv",
+        "findings.json",
+        "manifest.json",
+        "accounts.csv",
+        "access_matrix.csv",
+        "coverage.csv",
+        "roster_issues.csv",
+        "orphaned_accounts.csv",
+        "terminated_with_access.csv",
+        "admin_accounts.csv",
+        "invited_inactive.csv",
+        "dormant_accounts.csv",
+        "token_expiry.csv",
+        "snapshot/accounts.parquet",
+        "snapshot/snapshot.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let findings = read(&out.join("findings.csv"));
+    for category in [
+        "collection_incomplete",
+        "terminated_with_access",
+        "orphaned",
+        "admin",
+        "invited_inactive",
+        "dormant",
+        "token_expiry",
+        "duplicate_account",
+        "unmatchable",
+    ] {
+        assert!(findings.contains(&format!(",{category},")), "no {category} finding in the demo");
+    }
+    let issues = read(&out.join("roster_issues.csv"));
+    assert_eq!(issues.lines().count(), 4, "header + three unusable roster rows:\n{issues}");
+    // No temp files left behind.
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(!name.starts_with(".access-audit-"), "temp file {name} left behind");
+    }
+}
+
+#[test]
+fn run_on_the_sample_company_exits_4_for_the_partial_export() {
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args(["-q", "run", "--config"])
+        .arg(sample().join("config.toml"))
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("INCOMPLETE: slack"));
+    let html = read(&dir.path().join("report.html"));
+    assert!(html.contains("INCOMPLETE"), "the report is marked incomplete");
+    let manifest: serde_json::Value = serde_json::from_str(&read(&dir.path().join("manifest.json"))).unwrap();
+    assert_eq!(manifest["complete"], false);
+}
+
+#[test]
+fn report_from_one_snapshot_is_byte_identical_and_the_manifest_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sample().join("config.toml");
+    let snap = dir.path().join("snap");
+    bin().args(["-q", "collect", "--config"]).arg(&config).arg("--out").arg(&snap).assert().code(4);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        bin()
+            .args(["-q", "report", "--config"])
+            .arg(&config)
+            .arg("--snapshot")
+            .arg(&snap)
+            .arg("--out")
+            .arg(out)
+            .args(["--as-of", "2026-12-31"])
+            .assert()
+            .code(4);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&a).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    names.sort();
+    assert!(names.len() >= 15, "{names:?}");
+    for name in &names {
+        let (x, y) = (std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap());
+        if name == "manifest.json" {
+            let strip = |bytes: &[u8]| -> serde_json::Value {
+                let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+                v["started_at"] = serde_json::Value::Null;
+                v["finished_at"] = serde_json::Value::Null;
+                v
+            };
+            assert_eq!(strip(&x), strip(&y), "manifest differs beyond its times");
+        } else {
+            assert!(x == y, "{name} differs between two reports from one snapshot");
+        }
+    }
+    // Every output is in the manifest with its true hash and size.
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(a.join("manifest.json")).unwrap()).unwrap();
+    let outputs = manifest["outputs"].as_array().unwrap();
+    let listed: BTreeMap<String, (String, u64)> = outputs
+        .iter()
+        .map(|o| (o["path"].as_str().unwrap().to_string(), (o["sha256"].as_str().unwrap().to_string(), o["size"].as_u64().unwrap())))
+        .collect();
+    for name in names.iter().filter(|n| *n != "manifest.json") {
+        let bytes = std::fs::read(a.join(name)).unwrap();
+        use sha2::Digest;
+        let sha = hex::encode(sha2::Sha256::digest(&bytes));
+        assert_eq!(listed.get(name), Some(&(sha, bytes.len() as u64)), "{name}");
+    }
+    let inputs = manifest["inputs"].as_array().unwrap();
+    for i in inputs {
+        let p = PathBuf::from(i["path"].as_str().unwrap());
+        let bytes = std::fs::read(&p).unwrap();
+        use sha2::Digest;
+        assert_eq!(i["sha256"].as_str().unwrap(), hex::encode(sha2::Sha256::digest(&bytes)), "{}", p.display());
+    }
+    assert!(inputs.iter().any(|i| i["role"] == "roster") && inputs.iter().any(|i| i["role"] == "snapshot"));
+}
+
+#[test]
+fn hostile_values_are_escaped_in_html_and_neutralised_in_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    let out = dir.path().join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
+    let html = read(&out.join("report.html"));
+    assert!(!html.contains("<script>alert"), "raw script tag in the page");
+    assert!(html.contains("&lt;script&gt;alert("), "the name is shown as text");
+    let accounts = read(&out.join("accounts.csv"));
+    assert!(accounts.contains("'=HYPERLINK("), "formula neutralised:\n{accounts}");
+    assert!(!accounts.contains(",=HYPERLINK("), "raw formula cell");
+    let findings = read(&out.join("findings.csv"));
+    assert!(findings.contains("'=HYPERLINK("), "{findings}");
+    // The sample company carries Salesforce's hostile rows too.
+    let demo = dir.path().join("demo");
+    bin().args(["-q", "demo", "--out"]).arg(&demo).assert().success();
+    let html = read(&demo.join("report.html"));
+    assert!(!html.contains("<img src=x onerror"), "raw img tag");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
+
+#[test]
+fn fail_on_gives_exit_3_and_never_gives_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    let out = dir.path().join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().code(0);
+    bin()
+        .args(["-q", "run", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fail-on", "high"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("--fail-on high"));
+    // Bob is terminated (high) and two accounts are orphaned (medium); nothing is critical.
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).args(["--fail-on", "critical"]).assert().code(0);
+}
+
+#[test]
+fn config_errors_name_file_line_key_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "colour = \"blue\"\n");
+    bin().args(["run", "--config"]).arg(&config).assert().code(1).stderr(
+        predicate::str::contains("config.toml:").and(predicate::str::contains("colour")).and(predicate::str::contains("unknown field")),
+    );
+}
+
+#[test]
+fn api_kinds_are_refused_by_name_and_secrets_stay_out_of_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[[apps]]\nname = \"jsm\"\nkind = \"jira_service_management\"\nbase_url = \"https://acme.atlassian.net\"\n\
+                 auth = { type = \"basic\", username = \"bot@acme.com\", password = { env = \"AA_TEST_CANARY\" } }\n";
+    let config = small_company(dir.path(), extra);
+    let canary = "canary-5ecret-value-93f1";
+    bin()
+        .env("AA_TEST_CANARY", canary)
+        .args(["run", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("x"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("jsm")
+                .and(predicate::str::contains("jira_service_management"))
+                .and(predicate::str::contains(canary).not()),
+        );
+    // check resolves the secret and names the kind, without printing it.
+    let check = bin().env("AA_TEST_CANARY", canary).args(["check", "--config"]).arg(&config).assert().code(1);
+    let out = check.get_output();
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(all.contains("jsm: FAILED") && !all.contains(canary), "{all}");
+    // The report of the other app, with the API app in the config: the manifest describes the
+    // secret reference, never its value.
+    let snap = dir.path().join("snap");
+    bin().args(["-q", "collect", "--config"]).arg(&config).args(["--app", "app", "--out"]).arg(&snap).assert().success();
+    let out = dir.path().join("out");
+    bin()
+        .env("AA_TEST_CANARY", canary)
+        .args(["-q", "report", "--config"])
+        .arg(&config)
+        .arg("--snapshot")
+        .arg(&snap)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let manifest = read(&out.join("manifest.json"));
+    assert!(manifest.contains("<secret from environment variable AA_TEST_CANARY>"));
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(canary), "canary in {}", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn inline_secret_is_refused_with_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[[apps]]\nname = \"bird\"\nkind = \"messagebird\"\nbase_url = \"https://api.bird.com\"\nauth = { type = \"access_key\", key = \"live_abc123\" }\n";
+    let config = small_company(dir.path(), extra);
+    bin().args(["check", "--config"]).arg(&config).assert().code(1).stderr(
+        predicate::str::contains("{ env = \"NAME\" }")
+            .and(predicate::str::contains("live_abc123").not())
+            .and(predicate::str::contains("auth.key")),
+    );
+}
+
+#[test]
+fn duplicate_roster_email_is_an_error_naming_both_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    std::fs::write(dir.path().join("hr.csv"), "email,name\nann@acme.com,Ann\nbob@acme.com,Bob\nANN@acme.com,Ann again\n").unwrap();
+    bin()
+        .args(["run", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("ann@acme.com").and(predicate::str::contains("line 2")).and(predicate::str::contains("line 4")));
+}
+
+#[test]
+fn malformed_export_csv_is_an_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    std::fs::write(dir.path().join("app.csv"), b"id,email\n1,a@acme.com\n2,\"b@acme.com\n\xff\n").unwrap();
+    bin()
+        .args(["run", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("app.csv").and(predicate::str::contains("UTF-8")));
+}
+
+#[test]
+fn unknown_app_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    bin().args(["run", "--config"]).arg(&config).args(["--app", "nope"]).assert().code(2).stderr(predicate::str::contains("--app nope"));
+}
+
+#[test]
+fn report_refuses_a_directory_that_is_no_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    bin()
+        .args(["report", "--config"])
+        .arg(&config)
+        .arg("--snapshot")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a snapshot"));
+}
+
+#[test]
+fn check_reports_each_app_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    let before = walk(dir.path()).len();
+    bin()
+        .args(["check", "--config"])
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("app: ok (csv): 4 account(s) readable"));
+    assert_eq!(walk(dir.path()).len(), before);
+}
