@@ -366,3 +366,22 @@ fn check_reports_each_app_and_writes_nothing() {
         .stdout(predicate::str::contains("app: ok (csv): 4 account(s) readable"));
     assert_eq!(walk(dir.path()).len(), before);
 }
+
+#[test]
+fn large_categories_are_capped_in_the_page_and_complete_in_the_csvs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    let mut export = String::from("id,email,name,role,last_login,created\n");
+    for i in 0..1200 {
+        export.push_str(&format!("{i},x{i}@vendor.example,X {i},User,2026-12-20,2024-01-01\n"));
+    }
+    std::fs::write(dir.path().join("app.csv"), export).unwrap();
+    let out = dir.path().join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("Showing the first 500 of 1200 findings"), "the orphaned table is capped");
+    let mentions = html.matches("@vendor.example").count();
+    assert!(mentions <= 2 * 500, "at most 500 rows (email + detail each): {mentions} mentions");
+    let orphaned = read(&out.join("orphaned_accounts.csv"));
+    assert_eq!(orphaned.lines().count(), 1201, "header + every finding");
+}

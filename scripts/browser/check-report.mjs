@@ -29,6 +29,7 @@ try {
   const started = Date.now();
   await page.goto(url, { waitUntil: "load" });
   const loadMs = Date.now() - started;
+  await page.screenshot({ path: path.join(outDir, "report-desktop.png"), fullPage: false });
   // Sorting: click a header twice; filtering: type into the first filter box.
   const header = page.locator("table.sortable thead th").first();
   await header.click();
@@ -42,7 +43,7 @@ try {
   }
   const title = await page.title();
   const banner = await page.locator(".banner").first().innerText();
-  await page.screenshot({ path: path.join(outDir, "report-desktop.png"), fullPage: false });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.emulateMedia({ media: "print" });
   await page.setViewportSize({ width: 794, height: 1123 });
   await page.screenshot({ path: path.join(outDir, "report-print.png"), fullPage: false });

@@ -273,3 +273,95 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
     entitlements.dedup();
     Ok(Collection { accounts, entitlements, credentials: Vec::new(), coverage })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    fn app(dir: &Path, export: &str, options: &str) -> AppConfig {
+        std::fs::write(dir.join("export.csv"), export).unwrap();
+        let text = format!(
+            "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"crm\"\nkind = \"csv\"\npath = \"export.csv\"\nadmin_groups = [\"Admins\"]\n{options}"
+        );
+        Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+    }
+
+    fn collect_app(a: &AppConfig) -> Result<Collection, CollectError> {
+        match &a.source {
+            crate::config::AppSource::Csv(c) => collect(a, c),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn maps_columns_status_type_admin_groups_and_dates() {
+        let dir = tempfile::tempdir().unwrap();
+        let export = "User ID,Mail,Name,State,Kind,Admin?,Profile,Groups,Joined,Seen,Invited\n\
+            u1,ann@acme.com,Ann,Enabled,User,no,Standard,Sales;Admins,2024-01-02,2026-12-01T10:00:00Z,\n\
+            u2,bob@acme.com,Bob,Locked,Integration,yes,Standard,,2024-01-02,,\n\
+            u3,cid@acme.com,Cid,Invitation Sent,User,,Super User,,2026-11-01,,2026-11-02\n\
+            u4,dan@acme.com,Dan,Frozen,Robot,,Standard,,15/01/2024,garbage,\n";
+        let options = "admin_values = [\"super user\"]\n\
+            [apps.columns]\naccount_id = \"User ID\"\nemail = \"Mail\"\ndisplay_name = \"Name\"\nstatus = \"State\"\naccount_type = \"Kind\"\n\
+            is_admin = \"Admin?\"\nrole = \"Profile\"\ngroups = \"Groups\"\ncreated_at = \"Joined\"\nlast_login_at = \"Seen\"\ninvited_at = \"Invited\"\n\
+            [apps.status_map]\n\"invitation sent\" = \"invited\"\n[apps.account_type_map]\nIntegration = \"service\"\n";
+        let c = collect_app(&app(dir.path(), export, options)).unwrap();
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE);
+        assert!(c.coverage.last_login_known);
+        let by = |id: &str| c.accounts.iter().find(|a| a.account_id == id).unwrap();
+        let ann = by("u1");
+        assert_eq!((ann.status.as_str(), ann.account_type.as_str()), ("active", "human"));
+        assert!(ann.is_admin);
+        assert_eq!(ann.admin_reason.as_deref(), Some("member of admin group Admins"));
+        assert_eq!(ann.groups, vec!["Sales", "Admins"]);
+        assert_eq!(ann.last_login_at.unwrap().to_rfc3339(), "2026-12-01T10:00:00+00:00");
+        let bob = by("u2");
+        assert_eq!((bob.status.as_str(), bob.account_type.as_str()), ("suspended", "service"));
+        assert_eq!(bob.admin_reason.as_deref(), Some("admin flag in the export"));
+        let cid = by("u3");
+        assert_eq!(cid.status, "invited");
+        assert_eq!(cid.admin_reason.as_deref(), Some("role Super User"));
+        assert!(cid.invited_at.is_some());
+        let dan = by("u4");
+        assert_eq!((dan.status.as_str(), dan.account_type.as_str()), ("unknown", "unknown"));
+        assert!(dan.created_at.is_none() && dan.last_login_at.is_none());
+        assert!(c.coverage.notes.iter().any(|n| n.contains("\"Frozen\"")), "{:?}", c.coverage.notes);
+        assert!(c.coverage.notes.iter().any(|n| n.contains("unreadable date") && n.contains("line 5")), "{:?}", c.coverage.notes);
+        assert!(c.entitlements.iter().any(|e| e.kind == "group" && e.value == "Admins" && e.privileged));
+        assert!(c.entitlements.iter().any(|e| e.kind == "role" && e.value == "Super User" && e.privileged));
+    }
+
+    #[test]
+    fn a_row_that_cannot_be_read_makes_the_app_partial_and_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = collect_app(&app(dir.path(), "account_id,email\na,a@x.com\nb,b@x.com,extra\n\"c\nd\",c@x.com\nc,\n", "")).unwrap();
+        assert_eq!(c.coverage.status, COVERAGE_PARTIAL);
+        assert_eq!(c.accounts.len(), 3);
+        assert!(c.coverage.errors[0].starts_with("line 3:"), "{:?}", c.coverage.errors);
+        assert_eq!(c.accounts[1].account_id, "c\nd");
+    }
+
+    #[test]
+    fn duplicates_are_dropped_and_counted_and_ids_fall_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = collect_app(&app(dir.path(), "username,email\nann,ann@x.com\nann,ann2@x.com\n,bob@x.com\n", "")).unwrap();
+        assert_eq!(c.accounts.len(), 2);
+        assert_eq!(c.coverage.duplicates_dropped, 1);
+        assert_eq!(c.accounts[1].account_id, "bob@x.com", "email when there is no id or username");
+        assert!(!c.coverage.last_login_known);
+        assert_eq!(c.accounts[0].status, "active", "no status column: active");
+    }
+
+    #[test]
+    fn a_configured_column_that_is_not_in_the_export_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = collect_app(&app(dir.path(), "id,email\n1,a@x.com\n", "[apps.columns]\nlast_login_at = \"Last Login\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("last_login_at = \"Last Login\"") && e.contains("\"id\", \"email\""), "{e}");
+        let e = collect_app(&app(dir.path(), "name,role\nA,x\n", "")).unwrap_err().to_string();
+        assert!(e.contains("no column identifies an account"), "{e}");
+    }
+}
