@@ -108,4 +108,26 @@ mod tests {
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(text, "a,b\r\n\"x,y\",1\r\n'=1+2,\r\n\"say \"\"hi\"\"\nthere\",-3\r\n");
     }
+
+    proptest::proptest! {
+        /// Whatever an app or a roster puts in a cell, the file reads back to the same text (with
+        /// the neutralising quote), and no cell a spreadsheet would evaluate survives.
+        #[test]
+        fn any_cell_round_trips_and_never_starts_a_formula(cells in proptest::collection::vec(".{0,40}", 1..6)) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("p.csv");
+            let header: Vec<String> = (0..cells.len()).map(|i| format!("c{i}")).collect();
+            let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+            write_rows(&p, &header_refs, std::slice::from_ref(&cells)).unwrap();
+            let mut reader = ::csv::ReaderBuilder::new().from_path(&p).unwrap();
+            let row = reader.records().next().unwrap().unwrap();
+            for (written, original) in row.iter().zip(&cells) {
+                let expected = neutralize(original);
+                proptest::prop_assert_eq!(written, expected.as_ref());
+                if let Some(first) = written.chars().next() {
+                    proptest::prop_assert!(!matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') || is_plain_number(written));
+                }
+            }
+        }
+    }
 }
