@@ -211,7 +211,8 @@ pub fn evaluate(
 ) -> PolarsResult<Findings> {
     let mut frames: Vec<(&'static str, DataFrame)> = Vec::new();
     frames.push(("collection_incomplete", rules::collection_incomplete(coverage)?));
-    let acc = rules::with_flags(accounts.clone().lazy(), params);
+    // The shared conditions once, then every rule over the flagged frame.
+    let acc = rules::with_flags(accounts.clone().lazy(), params).collect()?.lazy();
     frames.push(("terminated_with_access", rules::terminated_with_access(acc.clone()).collect()?));
     frames.push(("orphaned", rules::orphaned(acc.clone()).collect()?));
     frames.push(("admin", rules::admin(acc.clone()).collect()?));

@@ -52,15 +52,15 @@ pub fn render(input: &ReportInput, matrix: &AccessMatrix, inputs: &[FileEntry], 
     let mut by_cat: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
     let mut by_app: HashMap<(&str, &str), usize> = HashMap::new();
     let mut by_person: HashMap<&str, usize> = HashMap::new();
-    for i in 0..all.height() {
-        let (s, c, ap, e) = (sev.get(i).unwrap_or(""), cat.get(i).unwrap_or(""), app.get(i).unwrap_or(""), exc.get(i).unwrap_or(false));
+    for ((((s, c), ap), e), p) in sev.iter().zip(cat.iter()).zip(app.iter()).zip(exc.iter()).zip(pid.iter()) {
+        let (s, c, ap, e) = (s.unwrap_or(""), c.unwrap_or(""), ap.unwrap_or(""), e.unwrap_or(false));
         let entry = by_cat.entry((c, s)).or_default();
         if e {
             entry.1 += 1;
         } else {
             entry.0 += 1;
             *by_app.entry((ap, s)).or_default() += 1;
-            if let Some(p) = pid.get(i) {
+            if let Some(p) = p {
                 *by_person.entry(p).or_default() += 1;
             }
         }
@@ -130,17 +130,18 @@ pub fn render(input: &ReportInput, matrix: &AccessMatrix, inputs: &[FileEntry], 
     let mut methods: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut unmatchable: BTreeMap<&str, usize> = BTreeMap::new();
     let mut unmatched_people = 0usize;
-    for i in 0..acc.height() {
-        let ap = apps_col.get(i).unwrap_or("");
-        let live = !matches!(status_col.get(i), Some("disabled" | "deactivated"));
+    let rows = apps_col.iter().zip(status_col.iter()).zip(admin_col.iter()).zip(method_col.iter()).zip(email_col.iter());
+    for ((((ap, status), admin), method), email) in rows {
+        let ap = ap.unwrap_or("");
+        let live = !matches!(status, Some("disabled" | "deactivated"));
         let e = app_accounts.entry(ap).or_default();
         e.0 += 1;
-        if admin_col.get(i).unwrap_or(false) && live {
+        if admin.unwrap_or(false) && live {
             e.1 += 1;
         }
-        let m = method_col.get(i).unwrap_or(METHOD_NONE);
+        let m = method.unwrap_or(METHOD_NONE);
         *methods.entry(ap).or_default().entry(m).or_default() += 1;
-        let no_email = email_col.get(i).map(|s| s.trim().is_empty()).unwrap_or(true);
+        let no_email = email.map(|s| s.trim().is_empty()).unwrap_or(true);
         if no_email && m != METHOD_OVERRIDE {
             *unmatchable.entry(ap).or_default() += 1;
         } else if m == METHOD_NONE && live {
