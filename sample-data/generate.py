@@ -166,6 +166,31 @@ rows = [r for r in sl]
 rows.insert(57, ["U0BROKEN01", "broken,row", "x@acme.com", "Active"])  # a row the export cut short
 write("exports/slack.csv", ["id", "username", "email", "status", "account_type", "created"], rows)
 
+# ---------------------------------------------------------------- MessageBird tenant for the sandbox
+import json
+mb_users = []
+for i, p in enumerate(active[40:80]):
+    fn, ln = p["name"].split(" ", 1)
+    status = "active"
+    created = days_before(rng.randrange(60, 700)).isoformat() + "T10:00:00Z"
+    role = "admin" if i % 13 == 0 else "member"
+    mb_users.append({"id": "mb-%04d" % i, "email": p["email"], "firstName": fn, "lastName": ln, "role": role,
+                     "status": status, "createdAt": created, "updatedAt": created})
+mb_users += [
+    {"id": "mb-9001", "email": "theo.exadmin@acme.com", "firstName": "Theo", "lastName": "Exadmin", "role": "admin", "status": "active", "createdAt": "2022-02-01T10:00:00Z", "updatedAt": "2026-10-01T10:00:00Z"},
+    {"id": "mb-9002", "email": "nora.future@acme.com", "firstName": "Nora", "lastName": "Future", "role": "member", "status": "invited", "createdAt": "2026-10-20T10:00:00Z", "updatedAt": "2026-10-20T10:00:00Z"},
+    {"id": "mb-9003", "email": "jane.smith@acme.com", "firstName": "Jane", "lastName": "Smith", "role": "member", "status": "invited", "createdAt": "2026-12-28T10:00:00Z", "updatedAt": "2026-12-28T10:00:00Z"},
+    {"id": "mb-9004", "email": "sms-vendor@agency.example", "firstName": "SMS", "lastName": "Vendor", "role": "admin", "status": "active", "createdAt": "2025-06-01T10:00:00Z", "updatedAt": "2025-06-01T10:00:00Z"},
+    {"id": "mb-9005", "email": "rita.leaver@acme.com", "firstName": "Rita", "lastName": "Leaver", "role": "member", "status": "suspended", "createdAt": "2023-06-01T10:00:00Z", "updatedAt": "2026-10-16T10:00:00Z"},
+]
+os.makedirs(os.path.join(HERE, "tenants"), exist_ok=True)
+with open(os.path.join(HERE, "tenants", "acme-bird.json"), "w") as f:
+    json.dump({"kind": "messagebird", "secret": "demo-sandbox-access-key", "organization_id": "7f3c2a10-0000-4000-8000-00000000acme",
+               "users": mb_users}, f, indent=1)
+    f.write("\n")
+with open(os.path.join(HERE, "tenants", "acme-bird.key"), "w") as f:
+    f.write("demo-sandbox-access-key\n")
+
 # ---------------------------------------------------------------- overrides and exceptions
 write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
     ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],

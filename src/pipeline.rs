@@ -53,7 +53,11 @@ impl Inputs {
     /// Loads the config, the roster (with `as_of`, which decides who is terminated by date), the
     /// exceptions and the overrides. `as_of`: the command line's, else the config's, else `today`.
     pub fn load(config_path: &Path, as_of: Option<NaiveDate>, today: NaiveDate) -> Result<Inputs, PipelineError> {
-        let config = Config::load(config_path)?;
+        Inputs::from_config(Config::load(config_path)?, as_of, today)
+    }
+
+    /// As [`Inputs::load`], from a config already parsed.
+    pub fn from_config(config: Config, as_of: Option<NaiveDate>, today: NaiveDate) -> Result<Inputs, PipelineError> {
         let as_of = as_of.or(config.review.as_of.map(|d| d.0)).unwrap_or(today);
         let roster = Roster::load(&config.identity, as_of)?;
         for issue in &roster.issues {
@@ -104,18 +108,40 @@ pub fn select_apps<'a>(config: &'a Config, names: &[String]) -> Result<Vec<&'a A
     Ok(out)
 }
 
-/// Collects the apps into a snapshot. Kinds without a collector are refused before any work.
-pub fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
+/// Collects the apps into a snapshot, every app concurrently. Kinds without a collector are
+/// refused before any work; a configuration problem of any app stops the run.
+pub async fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
     collectors::check_supported(apps)?;
-    let mut collections = Vec::new();
-    for app in apps {
-        let started = Instant::now();
-        let c = collectors::collect(app)?;
-        info!("{}: {} accounts, coverage {} ({} ms)", app.name, c.accounts.len(), c.coverage.status, started.elapsed().as_millis());
-        for e in &c.coverage.errors {
-            warn!("{}: {e}", app.name);
+    let progress = crate::http::progress::Progress::start(apps);
+    let runs = apps.iter().map(|app| {
+        let progress = &progress;
+        async move {
+            let started = Instant::now();
+            let result = collectors::collect(app).await;
+            if let Ok(c) = &result {
+                progress.finish(&app.name, c);
+                info!(
+                    "{}: {} accounts, coverage {} ({} requests, {} retries, {} throttled, {} ms)",
+                    app.name,
+                    c.accounts.len(),
+                    c.coverage.status,
+                    c.coverage.requests,
+                    c.coverage.retries,
+                    c.coverage.throttled,
+                    started.elapsed().as_millis()
+                );
+                for e in &c.coverage.errors {
+                    warn!("{}: {e}", app.name);
+                }
+            }
+            result
         }
-        collections.push((app.name.clone(), app.kind.as_str().to_string(), c));
+    });
+    let results = futures_util::future::join_all(runs).await;
+    progress.stop();
+    let mut collections = Vec::new();
+    for (app, result) in apps.iter().zip(results) {
+        collections.push((app.name.clone(), app.kind.as_str().to_string(), result?));
     }
     snapshot_from(collections)
 }

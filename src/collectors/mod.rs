@@ -1,10 +1,16 @@
 //! Collectors: one per app kind, and the registry that picks one for an app.
 //!
 //! A collector describes how to read one app and hands back a [`Collection`] (accounts,
-//! entitlements, credential observations, coverage). Kinds whose collector has not been built yet
-//! are accepted by the config parser and refused here, by name, before anything is collected.
+//! entitlements, credential observations, coverage); the HTTP engine (`crate::http`) does auth,
+//! retries, rate limits, paging, dedupe and counting. A collection problem (an API that fails,
+//! throttles past its budget, or pages wrongly) is not an error here: it is coverage that says
+//! `partial` or `failed`. An error is a configuration problem (an unreadable file, a missing
+//! option or secret) and stops the run. Kinds whose collector has not been built yet are accepted
+//! by the config parser and refused here, by name, before anything is collected.
 
 pub mod csv_export;
+mod http_common;
+pub mod messagebird;
 
 use crate::config::{AppConfig, AppKind, AppSource};
 use crate::model::Collection;
@@ -19,32 +25,51 @@ pub enum CollectError {
 
 /// Kinds that can be collected by this build.
 pub fn supported_kinds() -> Vec<AppKind> {
-    AppKind::ALL.into_iter().filter(|k| matches!(k, AppKind::Csv)).collect()
+    vec![AppKind::Csv, AppKind::Messagebird]
+}
+
+fn unsupported(app: &AppConfig) -> CollectError {
+    CollectError::Unsupported {
+        app: app.name.clone(),
+        kind: app.kind,
+        supported: supported_kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+    }
 }
 
 /// Refuses, before any work starts, the apps whose kind cannot be collected yet.
 pub fn check_supported(apps: &[&AppConfig]) -> Result<(), CollectError> {
-    let supported = supported_kinds();
-    for app in apps {
-        if !supported.contains(&app.kind) {
-            return Err(CollectError::Unsupported {
-                app: app.name.clone(),
-                kind: app.kind,
-                supported: supported.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
-            });
-        }
+    match apps.iter().find(|a| !supported_kinds().contains(&a.kind)) {
+        Some(app) => Err(unsupported(app)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Collects one app.
-pub fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
+pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
     match &app.source {
-        AppSource::Csv(cfg) => csv_export::collect(app, cfg),
-        _ => Err(CollectError::Unsupported {
-            app: app.name.clone(),
-            kind: app.kind,
-            supported: supported_kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
-        }),
+        AppSource::Csv(cfg) => {
+            let (app, cfg) = (app.clone(), cfg.clone());
+            tokio::task::spawn_blocking(move || csv_export::collect(&app, &cfg))
+                .await
+                .unwrap_or_else(|e| Err(CollectError::Input { app: String::new(), detail: format!("the reader stopped: {e}") }))
+        }
+        AppSource::Messagebird { http, options } => messagebird::collect(app, http, options).await,
+        _ => Err(unsupported(app)),
+    }
+}
+
+/// `check`: a quick look at one app's source (the file; or one request to the API).
+pub async fn probe(app: &AppConfig) -> Result<String, CollectError> {
+    match &app.source {
+        AppSource::Csv(_) => {
+            let c = collect(app).await?;
+            let mut line = format!("{} account(s) readable", c.accounts.len());
+            if let Some(e) = c.coverage.errors.first() {
+                line.push_str(&format!("; {} row(s) unreadable: {e}", c.coverage.errors.len()));
+            }
+            Ok(line)
+        }
+        AppSource::Messagebird { http, options } => messagebird::probe(app, http, options).await,
+        _ => Err(unsupported(app)),
     }
 }

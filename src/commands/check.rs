@@ -7,7 +7,7 @@ use access_audit::collectors;
 use access_audit::config::{AppSource, Config};
 use access_audit::pipeline::{Inputs, PipelineError};
 
-use super::{today, EXIT_ERROR, EXIT_OK};
+use super::{runtime, today, EXIT_ERROR, EXIT_OK};
 
 pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
     let inputs = Inputs::load(config_path, None, today())?;
@@ -51,17 +51,13 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
         }
         if !supported.contains(&app.kind) {
             problems.push(format!("kind {} has no collector in this version yet", app.kind));
-        } else {
-            match collectors::collect(app) {
-                Ok(c) => {
-                    let mut line = format!("{}: ok ({}): {} account(s) readable", app.name, app.kind, c.accounts.len());
-                    if !c.coverage.errors.is_empty() {
-                        line.push_str(&format!("; {} row(s) unreadable: {}", c.coverage.errors.len(), c.coverage.errors[0]));
-                    }
-                    println!("{line}");
+        } else if problems.is_empty() {
+            match runtime().block_on(collectors::probe(app)) {
+                Ok(line) => {
+                    println!("{}: ok ({}): {line}", app.name, app.kind);
                     continue;
                 }
-                Err(e) => problems.push(e.to_string()),
+                Err(e) => problems.push(e.to_string().trim_start_matches(&format!("app {}: ", app.name)).to_string()),
             }
         }
         failed = true;

@@ -5,12 +5,12 @@ use std::path::Path;
 use access_audit::model::COVERAGE_COMPLETE;
 use access_audit::pipeline::{self, PipelineError};
 
-use super::{display_path, EXIT_INCOMPLETE, EXIT_OK};
+use super::{display_path, runtime, EXIT_INCOMPLETE, EXIT_OK};
 
 pub fn run(config: &Path, out: &Path, apps: &[String]) -> Result<u8, PipelineError> {
     let config = access_audit::config::Config::load(config)?;
     let selected = pipeline::select_apps(&config, apps)?;
-    let mut snap = pipeline::collect(&selected)?;
+    let mut snap = runtime().block_on(pipeline::collect(&selected))?;
     snap.write(out)?;
     let coverage = access_audit::model::coverage_records(&snap.coverage)?;
     for c in &coverage {

@@ -6,6 +6,7 @@ mod collect;
 mod demo;
 mod report;
 mod run;
+mod sandbox;
 
 use std::path::{Path, PathBuf};
 
@@ -90,10 +91,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Never)]
         fail_on: FailOn,
     },
-    /// Validate the config, resolve every secret, read the roster and check each app's source.
+    /// Validate the config, resolve every secret, read the roster, and make one request per API app.
     Check {
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Serve the simulated app APIs on 127.0.0.1 (for trying the tool without credentials).
+    Sandbox {
+        /// Address to listen on (loopback only).
+        #[arg(long, default_value = sandbox::DEFAULT_LISTEN)]
+        listen: String,
+        /// Directory of tenant files (default: sample-data/tenants).
+        #[arg(long)]
+        tenants: Option<PathBuf>,
     },
 }
 
@@ -150,6 +160,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Collect { config, out, apps } => collect::run(&config, &out, &apps),
         Command::Report { config, snapshot, out, as_of, fail_on } => report::run(&config, &snapshot, &out, as_of, fail_on),
         Command::Check { config } => check::run(&config),
+        Command::Sandbox { listen, tenants } => sandbox::run(&listen, tenants.as_deref()),
     };
     match result {
         Ok(code) => Ok(code),
@@ -159,6 +170,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The runtime every network task runs on (collection, the sandbox).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts"))
 }
 
 pub fn today() -> NaiveDate {

@@ -6,13 +6,24 @@ use chrono::NaiveDate;
 
 use access_audit::pipeline::{self, Inputs, PipelineError};
 
-use super::{finish, today, FailOn};
+use super::{finish, runtime, today, FailOn};
 
 pub fn run(config: &Path, out: &Path, as_of: Option<NaiveDate>, apps: &[String], fail_on: FailOn) -> Result<u8, PipelineError> {
     let started = chrono::Utc::now();
     let inputs = Inputs::load(config, as_of, today())?;
+    run_inputs(inputs, out, apps, fail_on, started)
+}
+
+/// `run` on loaded inputs (the demo loads its config with the sandbox's address).
+pub fn run_inputs(
+    inputs: Inputs,
+    out: &Path,
+    apps: &[String],
+    fail_on: FailOn,
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<u8, PipelineError> {
     let selected = pipeline::select_apps(&inputs.config, apps)?;
-    let mut snap = pipeline::collect(&selected)?;
+    let mut snap = runtime().block_on(pipeline::collect(&selected))?;
     let snap_dir = out.join("snapshot");
     snap.write(&snap_dir)?;
     let mut files = pipeline::snapshot_files(&snap_dir);

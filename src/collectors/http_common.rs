@@ -1,0 +1,48 @@
+//! What every API collector shares: coverage from the engine's counters and listing, and errors.
+
+use super::CollectError;
+use crate::config::AppConfig;
+use crate::http::{AppClient, ClientError, Listing};
+use crate::model::{CoverageRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+
+/// Coverage of one app from the client's counters and the listings it read.
+pub async fn coverage_from(app: &AppConfig, client: &AppClient, listing: &Listing, last_login_known: bool) -> CoverageRecord {
+    let s = &client.stats;
+    let status = if listing.complete {
+        COVERAGE_COMPLETE
+    } else if listing.items.is_empty() {
+        COVERAGE_FAILED
+    } else {
+        COVERAGE_PARTIAL
+    };
+    let mut notes = listing.notes.clone();
+    if let Some(info) = client.auth.token_info().await {
+        if let Some(secs) = info.expires_in_secs {
+            notes.push(format!("OAuth access tokens live {secs} s; {} token(s) fetched", info.fetched));
+        }
+    }
+    CoverageRecord {
+        app: app.name.clone(),
+        app_kind: app.kind.as_str().into(),
+        status: status.into(),
+        accounts_collected: listing.items.len() as i64,
+        total_reported: listing.total_reported.map(|t| t as i64),
+        pages: s.get(&s.pages),
+        requests: s.get(&s.requests),
+        retries: s.get(&s.retries),
+        throttled: s.get(&s.throttled),
+        duplicates_dropped: listing.duplicates_dropped as i64,
+        errors: listing.errors.clone(),
+        last_login_known,
+        source: format!("API {}", client.app),
+        notes,
+    }
+}
+
+/// A client that cannot be built is a configuration problem of that app.
+pub fn describe_client_error(e: ClientError) -> CollectError {
+    let app = match &e {
+        ClientError::CaFile { app, .. } | ClientError::Build { app, .. } | ClientError::Auth(_, app) => app.clone(),
+    };
+    CollectError::Input { app: app.clone(), detail: e.to_string().trim_start_matches(&format!("app {app}: ")).to_string() }
+}

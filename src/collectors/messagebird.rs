@@ -1,0 +1,284 @@
+//! Kind `messagebird`, both flavours (config `flavor`):
+//!
+//! - `messagebird` (the guide): `GET {base_url}/users?offset&limit` (limit up to 100) with
+//!   `Authorization: AccessKey`, `{offset, limit, count, totalCount, items}`, user `status`
+//!   invited / active / suspended and `role`;
+//! - `bird` (the current API, API-NOTES §4): `GET {base_url}/organizations/{organization_id}/users`
+//!   with `limit` (1-100) and `pageToken` / `nextPageToken`, no total, memberships whose user is
+//!   `pending` until the invitation is accepted.
+//!
+//! Neither reports last login. The access key's expiry is not reported either: it is known only
+//! when the config's `credential.expires` states it.
+
+use serde_json::Value;
+
+use super::http_common::{coverage_from, describe_client_error};
+use super::CollectError;
+use crate::config::{AppConfig, HttpConfig, MessagebirdOptions};
+use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
+use crate::roster::dates::parse_datetime;
+
+pub const DEFAULTS: KindDefaults = KindDefaults {
+    // Published limits are ~100 requests/s (estimated, API-NOTES §4); stay well below.
+    requests_per_second: 10.0,
+    concurrency: 4,
+    token_path: None,
+    permission_hint: " (user endpoints need an organization-level access key with user:read; personal or project keys are refused)",
+};
+
+const DEFAULT_ADMIN_ROLES: [&str; 3] = ["admin", "owner", "organization-admin"];
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn timestamp(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())
+}
+
+/// Roles of an item: `role`, `roles` (strings or `{name}`/`{id}` objects), `roleRefs[].id`.
+fn roles_of(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(r) = text(v, "role") {
+        out.push(r.to_string());
+    }
+    for key in ["roles", "roleRefs"] {
+        for r in v.get(key).and_then(|x| x.as_array()).into_iter().flatten() {
+            if let Some(s) = r.as_str().or_else(|| text(r, "name")).or_else(|| text(r, "id")) {
+                out.push(s.to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn admin(roles: &[String], admin_roles: &[String]) -> Option<String> {
+    let hit: Vec<&String> = roles.iter().filter(|r| admin_roles.iter().any(|a| a.eq_ignore_ascii_case(r))).collect();
+    if hit.is_empty() {
+        None
+    } else {
+        Some(hit.iter().map(|r| format!("role {r}")).collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// One user of the guide's `/users`.
+pub fn guide_account(item: &Value, admin_roles: &[String]) -> Option<(AccountRecord, Vec<String>)> {
+    let id = text(item, "id")?.to_string();
+    let status = match text(item, "status").map(str::to_lowercase).as_deref() {
+        Some("active") => "active",
+        Some("invited") | Some("pending") => "invited",
+        Some("suspended") | Some("blocked") => "suspended",
+        Some("disabled") => "disabled",
+        Some("deleted") => "deactivated",
+        _ => "unknown",
+    };
+    let name = [text(item, "firstName"), text(item, "lastName")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let roles = roles_of(item);
+    let created_at = timestamp(item, "createdAt");
+    let reason = admin(&roles, admin_roles);
+    Some((
+        AccountRecord {
+            account_id: id,
+            username: None,
+            email: text(item, "email").map(str::to_string),
+            other_emails: Vec::new(),
+            display_name: Some(name).filter(|n| !n.is_empty()),
+            status: status.into(),
+            account_type: "human".into(),
+            is_admin: reason.is_some(),
+            admin_reason: reason,
+            created_at,
+            last_login_at: None,
+            invited_at: if status == "invited" { created_at } else { None },
+            groups: Vec::new(),
+        },
+        roles,
+    ))
+}
+
+/// One membership of Bird's `/organizations/{org}/users`.
+pub fn bird_account(item: &Value, admin_roles: &[String]) -> Option<(AccountRecord, Vec<String>)> {
+    let user = item.get("user")?;
+    let id = text(user, "id")?.to_string();
+    let membership = text(item, "status").map(str::to_lowercase);
+    let user_status = text(user, "status").map(str::to_lowercase);
+    let status = match (membership.as_deref(), user_status.as_deref()) {
+        (Some("banned") | Some("suspended"), _) => "suspended",
+        (Some("invited") | Some("requested-to-join"), _) | (_, Some("pending")) => "invited",
+        (Some("active"), _) | (None, Some("active")) => "active",
+        (Some("removed") | Some("deleted"), _) => "deactivated",
+        _ => "unknown",
+    };
+    let mut emails: Vec<String> =
+        user.get("emails").and_then(|e| e.as_array()).into_iter().flatten().filter_map(|e| text(e, "email").map(str::to_string)).collect();
+    let primary = text(user, "defaultEmail").filter(|e| e.contains('@')).map(str::to_string).or_else(|| emails.first().cloned());
+    emails.retain(|e| Some(e) != primary.as_ref());
+    let roles = roles_of(item);
+    let reason = admin(&roles, admin_roles);
+    let invited = text(item, "createdAt").and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc());
+    Some((
+        AccountRecord {
+            account_id: id,
+            username: None,
+            email: primary,
+            other_emails: emails,
+            display_name: text(user, "name").map(str::to_string),
+            status: status.into(),
+            account_type: "human".into(),
+            is_admin: reason.is_some(),
+            admin_reason: reason,
+            created_at: timestamp(user, "createdAt"),
+            last_login_at: None,
+            invited_at: if status == "invited" { invited } else { None },
+            groups: Vec::new(),
+        },
+        roles,
+    ))
+}
+
+fn guide_id(v: &Value) -> Option<String> {
+    text(v, "id").map(str::to_string)
+}
+
+fn bird_id(v: &Value) -> Option<String> {
+    v.get("user").and_then(|u| text(u, "id")).map(str::to_string)
+}
+
+/// The list to read, by flavour.
+pub fn list_spec(http: &HttpConfig, opts: &MessagebirdOptions, app: &str) -> Result<ListSpec, CollectError> {
+    let page_size = http.page_size.unwrap_or(100).clamp(1, 100);
+    match opts.flavor.as_deref().unwrap_or("messagebird") {
+        "messagebird" => Ok(ListSpec {
+            endpoint: "/users".into(),
+            query: Vec::new(),
+            pager: Pager::offset_limit(page_size, Some("totalCount")),
+            items: "items".into(),
+            id: guide_id,
+            what: "users".into(),
+        }),
+        "bird" => {
+            let org = opts.organization_id.as_deref().ok_or_else(|| CollectError::Input {
+                app: app.into(),
+                detail: "flavor = \"bird\" needs organization_id (the organization's UUID from the Bird dashboard)".into(),
+            })?;
+            Ok(ListSpec {
+                endpoint: format!("/organizations/{org}/users"),
+                query: Vec::new(),
+                pager: Pager::cursor("pageToken", "limit", page_size, "nextPageToken"),
+                items: "results".into(),
+                id: bird_id,
+                what: "organization members".into(),
+            })
+        }
+        other => Err(CollectError::Input {
+            app: app.into(),
+            detail: format!(
+                "flavor = \"{other}\": expected \"messagebird\" (the guide's /users) or \"bird\" (/organizations/{{org}}/users)"
+            ),
+        }),
+    }
+}
+
+pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptions) -> Result<Collection, CollectError> {
+    let spec = list_spec(http, opts, &app.name)?;
+    let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
+    let admin_roles: Vec<String> =
+        if opts.admin_roles.is_empty() { DEFAULT_ADMIN_ROLES.iter().map(|s| s.to_string()).collect() } else { opts.admin_roles.clone() };
+    let bird = opts.flavor.as_deref() == Some("bird");
+    let listing = client.list(&spec).await;
+    let mut accounts = Vec::with_capacity(listing.items.len());
+    let mut entitlements = Vec::new();
+    let mut unreadable = 0usize;
+    for item in &listing.items {
+        let mapped = if bird { bird_account(item, &admin_roles) } else { guide_account(item, &admin_roles) };
+        match mapped {
+            Some((account, roles)) => {
+                for r in roles {
+                    let privileged = admin_roles.iter().any(|a| a.eq_ignore_ascii_case(&r));
+                    entitlements.push(EntitlementRecord {
+                        account_id: account.account_id.clone(),
+                        kind: "role".into(),
+                        value: r,
+                        privileged,
+                    });
+                }
+                accounts.push(account);
+            }
+            None => unreadable += 1,
+        }
+    }
+    let mut coverage = coverage_from(app, &client, &listing, false).await;
+    if unreadable > 0 {
+        coverage.errors.push(format!("{unreadable} item(s) without an id could not be read as accounts"));
+        coverage.status = crate::model::COVERAGE_PARTIAL.into();
+    }
+    coverage.accounts_collected = accounts.len() as i64;
+    coverage.notes.push("the API does not report last login: no dormant or never-logged-in findings for this app".into());
+    let credentials = vec![CredentialRecord {
+        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        label: format!("{} access key", if bird { "Bird" } else { "MessageBird" }),
+        source: "api".into(),
+        observation: Some("AccessKey authentication; the API does not report when a key expires".into()),
+        ..Default::default()
+    }];
+    entitlements.sort();
+    entitlements.dedup();
+    Ok(Collection { accounts, entitlements, credentials, coverage })
+}
+
+/// `check`: one request for the first page (one item), to show reachability, authentication,
+/// permission and the API's total.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptions) -> Result<String, CollectError> {
+    let spec = list_spec(http, opts, &app.name)?;
+    let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
+    let query: Vec<(String, String)> = match &spec.pager {
+        Pager::Cursor { limit_param: Some(l), .. } => vec![(l.clone(), "1".into())],
+        _ => vec![("offset".into(), "0".into()), ("limit".into(), "1".into())],
+    };
+    let fetched =
+        client.get_json(&spec.endpoint, &query).await.map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
+    let total = spec.pager.total(&fetched.body, &fetched.headers);
+    Ok(match total {
+        Some(t) => format!("reachable, authenticated, allowed to list users; the API reports {t} user(s)"),
+        None => "reachable, authenticated, allowed to list users; this API reports no total".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn roles() -> Vec<String> {
+        DEFAULT_ADMIN_ROLES.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn guide_user_maps_status_role_and_invitation() {
+        let item = json!({"id": "u1", "email": "ann@acme.com", "firstName": "Ann", "lastName": "Lee", "role": "admin", "status": "invited", "createdAt": "2026-11-01T10:00:00Z"});
+        let (a, r) = guide_account(&item, &roles()).unwrap();
+        assert_eq!((a.status.as_str(), a.is_admin, a.admin_reason.as_deref()), ("invited", true, Some("role admin")));
+        assert_eq!(a.display_name.as_deref(), Some("Ann Lee"));
+        assert_eq!(a.invited_at, a.created_at);
+        assert_eq!(r, vec!["admin"]);
+        assert!(guide_account(&json!({"email": "x@y.z"}), &roles()).is_none(), "no id");
+    }
+
+    #[test]
+    fn bird_membership_maps_pending_banned_and_emails() {
+        let item = json!({"user": {"id": "b1", "status": "pending", "name": "Bo", "defaultEmail": "text",
+            "emails": [{"email": "bo@acme.com"}, {"email": "bo@old.example"}], "createdAt": "2025-11-27T03:50:53.094Z"},
+            "status": "active", "createdAt": "2026-12-01T00:00:00Z", "roleRefs": [{"id": "owner", "type": "organization"}]});
+        let (a, _) = bird_account(&item, &roles()).unwrap();
+        assert_eq!(a.status, "invited", "a pending user is an invitation");
+        assert_eq!(a.email.as_deref(), Some("bo@acme.com"), "defaultEmail \"text\" is not an address");
+        assert_eq!(a.other_emails, vec!["bo@old.example"]);
+        assert!(a.is_admin);
+        assert!(a.invited_at.is_some());
+        let banned = json!({"user": {"id": "b2", "status": "active"}, "status": "banned"});
+        assert_eq!(bird_account(&banned, &roles()).unwrap().0.status, "suspended");
+    }
+}

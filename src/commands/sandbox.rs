@@ -1,0 +1,33 @@
+//! `sandbox`: serves the simulated app APIs on 127.0.0.1 until stopped.
+
+use std::path::Path;
+
+use access_audit::pipeline::PipelineError;
+use access_audit::sandbox::{load_tenants, Sandbox};
+
+use super::{demo, runtime, EXIT_OK};
+
+/// The port `sample-data/config.toml` expects the sandbox on.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8790";
+
+pub fn run(listen: &str, tenants: Option<&Path>) -> Result<u8, PipelineError> {
+    let host = listen.rsplit_once(':').map(|(h, _)| h).unwrap_or(listen);
+    if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        return Err(PipelineError::Usage(format!("--listen {listen}: the sandbox listens on loopback only (127.0.0.1:PORT)")));
+    }
+    let dir = match tenants {
+        Some(d) => d.to_path_buf(),
+        None => demo::sample_data()?.join("tenants"),
+    };
+    let loaded = load_tenants(&dir).map_err(|e| PipelineError::Usage(e.to_string()))?;
+    let rt = runtime();
+    let sandbox = rt.block_on(Sandbox::start(listen, loaded.clone())).map_err(|e| PipelineError::Usage(e.to_string()))?;
+    println!("sandbox on http://{} (tenants from {}); stop it with Ctrl-C", sandbox.addr, dir.display());
+    for (name, t) in &loaded {
+        for url in sandbox.base_urls(name, t) {
+            println!("  {name} ({}): {url}", t.kind);
+        }
+    }
+    rt.block_on(std::future::pending::<()>());
+    Ok(EXIT_OK)
+}

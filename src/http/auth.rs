@@ -1,0 +1,218 @@
+//! Auth providers: how a request of one app is signed.
+//!
+//! Basic, Bearer, `AccessKey`, a static header, and OAuth2 client credentials (token fetched once,
+//! cached, refreshed shortly before it expires and once more when a request comes back 401).
+//! Secrets are resolved when the provider is built and live only in [`Secret`]s; they never reach
+//! a log line, an error or `Debug` output. The lifetime of an OAuth token becomes a credential
+//! observation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::config::{AuthConfig, Secret};
+
+/// Refresh an OAuth token this long before it expires.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("secret for {what}: {detail}")]
+    Secret { what: String, detail: String },
+    #[error("token endpoint {url}: {detail}")]
+    Token { url: String, detail: String },
+    #[error("{0}")]
+    Config(String),
+}
+
+#[derive(Clone)]
+pub struct CachedToken {
+    value: Secret,
+    expires_at: Instant,
+}
+
+/// What the token endpoint said about the token (for coverage and credential observations).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenInfo {
+    pub fetched: u32,
+    pub expires_in_secs: Option<u64>,
+}
+
+#[derive(Clone)]
+pub enum AuthProvider {
+    /// A fixed `Authorization` (or other) header value.
+    Static { header: HeaderName, value: Secret },
+    Oauth2 {
+        token_url: String,
+        client_id: String,
+        client_secret: Secret,
+        scope: Option<String>,
+        /// `form` (RFC 6749) or `json` (BlueJeans).
+        json_body: bool,
+        cache: Arc<Mutex<Option<CachedToken>>>,
+        info: Arc<Mutex<TokenInfo>>,
+    },
+}
+
+impl std::fmt::Debug for AuthProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthProvider::Static { header, .. } => write!(f, "Static({header}: ***)"),
+            AuthProvider::Oauth2 { token_url, client_id, .. } => write!(f, "Oauth2({token_url}, client {client_id}, secret ***)"),
+        }
+    }
+}
+
+fn resolve(what: &str, r: &crate::config::SecretRef) -> Result<Secret, AuthError> {
+    r.resolve().map_err(|detail| AuthError::Secret { what: what.into(), detail })
+}
+
+impl AuthProvider {
+    /// Builds the provider; `default_token_url` is the kind's token endpoint when the config names none.
+    pub fn from_config(cfg: &AuthConfig, base_url: &str, default_token_url: Option<&str>) -> Result<AuthProvider, AuthError> {
+        Ok(match cfg {
+            AuthConfig::Basic { username, password } => {
+                let pw = resolve("auth.password", password)?;
+                let raw = format!("{username}:{}", pw.expose());
+                AuthProvider::Static {
+                    header: AUTHORIZATION,
+                    value: Secret::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))),
+                }
+            }
+            AuthConfig::Bearer { token } => AuthProvider::Static {
+                header: AUTHORIZATION,
+                value: Secret::new(format!("Bearer {}", resolve("auth.token", token)?.expose())),
+            },
+            AuthConfig::AccessKey { key } => AuthProvider::Static {
+                header: AUTHORIZATION,
+                value: Secret::new(format!("AccessKey {}", resolve("auth.key", key)?.expose())),
+            },
+            AuthConfig::Header { name, value } => AuthProvider::Static {
+                header: HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| AuthError::Config(format!("auth.name \"{name}\" is not a valid header name")))?,
+                value: resolve("auth.value", value)?,
+            },
+            AuthConfig::Oauth2ClientCredentials { client_id, client_secret, token_url, scope } => {
+                let url = match (token_url, default_token_url) {
+                    (Some(u), _) => u.clone(),
+                    (None, Some(path)) => format!("{}{}", base_url.trim_end_matches('/'), path),
+                    (None, None) => return Err(AuthError::Config("auth.token_url is required for this kind".into())),
+                };
+                AuthProvider::Oauth2 {
+                    token_url: url,
+                    client_id: client_id.clone(),
+                    client_secret: resolve("auth.client_secret", client_secret)?,
+                    scope: scope.clone(),
+                    json_body: false,
+                    cache: Arc::new(Mutex::new(None)),
+                    info: Arc::new(Mutex::new(TokenInfo::default())),
+                }
+            }
+            AuthConfig::PsAuth { .. } => return Err(AuthError::Config("auth type ps_auth is only for kind beyondtrust".into())),
+        })
+    }
+
+    /// Sends the token request as JSON instead of a form (BlueJeans).
+    pub fn with_json_token_body(mut self) -> Self {
+        if let AuthProvider::Oauth2 { json_body, .. } = &mut self {
+            *json_body = true;
+        }
+        self
+    }
+
+    /// The header to put on a request, fetching or refreshing a token when needed.
+    pub async fn header(&self, client: &reqwest::Client) -> Result<(HeaderName, HeaderValue), AuthError> {
+        match self {
+            AuthProvider::Static { header, value } => Ok((header.clone(), sensitive(value.expose())?)),
+            AuthProvider::Oauth2 { .. } => {
+                let token = self.token(client, false).await?;
+                Ok((AUTHORIZATION, sensitive(&format!("Bearer {}", token.expose()))?))
+            }
+        }
+    }
+
+    /// After a 401: drop the cached token so the next request fetches a new one. Returns whether
+    /// refreshing can help (only OAuth tokens can be refreshed).
+    pub async fn invalidate(&self) -> bool {
+        match self {
+            AuthProvider::Oauth2 { cache, .. } => {
+                *cache.lock().await = None;
+                true
+            }
+            AuthProvider::Static { .. } => false,
+        }
+    }
+
+    pub async fn token_info(&self) -> Option<TokenInfo> {
+        match self {
+            AuthProvider::Oauth2 { info, .. } => Some(info.lock().await.clone()),
+            AuthProvider::Static { .. } => None,
+        }
+    }
+
+    async fn token(&self, client: &reqwest::Client, force: bool) -> Result<Secret, AuthError> {
+        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, json_body, cache, info } = self else {
+            unreachable!("only OAuth providers have tokens")
+        };
+        let mut guard = cache.lock().await;
+        if let Some(t) = guard.as_ref() {
+            if !force && t.expires_at > Instant::now() + REFRESH_MARGIN {
+                return Ok(t.value.clone());
+            }
+        }
+        let err = |detail: String| AuthError::Token { url: token_url.clone(), detail };
+        let mut form = vec![("grant_type", "client_credentials".to_string()), ("client_id", client_id.clone())];
+        form.push(("client_secret", client_secret.expose().to_string()));
+        if let Some(s) = scope {
+            form.push(("scope", s.clone()));
+        }
+        let request = client.post(token_url).header(reqwest::header::ACCEPT, "application/json");
+        let request = if *json_body {
+            let body: serde_json::Map<String, serde_json::Value> =
+                form.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
+            request.json(&body)
+        } else {
+            request.form(&form)
+        };
+        let response = request.send().await.map_err(|e| err(format!("request failed: {}", redact(&e.to_string(), client_secret))))?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| err(format!("reading the response failed: {e}")))?;
+        if !status.is_success() {
+            return Err(err(format!(
+                "HTTP {status}: check auth.client_id and the client secret, and that the API client is allowed the client_credentials grant ({})",
+                crate::report::text::clip(&redact(&text, client_secret), 200)
+            )));
+        }
+        let body: serde_json::Value = serde_json::from_str(&text).map_err(|_| err("the response is not JSON".into()))?;
+        let access = body.get("access_token").and_then(|v| v.as_str()).ok_or_else(|| err("the response has no access_token".into()))?;
+        let expires_in = body.get("expires_in").and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+        let lifetime = Duration::from_secs(expires_in.unwrap_or(3600).max(1));
+        let token = Secret::new(access);
+        *guard = Some(CachedToken { value: token.clone(), expires_at: Instant::now() + lifetime });
+        let mut i = info.lock().await;
+        i.fetched += 1;
+        i.expires_in_secs = expires_in;
+        Ok(token)
+    }
+}
+
+/// A header value marked sensitive (reqwest then keeps it out of its own `Debug` output).
+fn sensitive(v: &str) -> Result<HeaderValue, AuthError> {
+    let mut h =
+        HeaderValue::from_str(v).map_err(|_| AuthError::Config("the secret contains characters not allowed in an HTTP header".into()))?;
+    h.set_sensitive(true);
+    Ok(h)
+}
+
+/// Removes a secret's value from a text before it reaches an error.
+pub fn redact(text: &str, secret: &Secret) -> String {
+    if secret.expose().len() >= 4 {
+        text.replace(secret.expose(), "***")
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,310 @@
+//! One app's HTTP client: TLS (verification on; a private CA via `ca_file`; skipping verification
+//! only when set, loudly), auth, the rate limiter, retries and the counters coverage is made of.
+//!
+//! Only the endpoint path appears in messages: query strings can carry tokens (BlueJeans takes
+//! `?access_token=`), so a full URL is never logged or put into an error.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, ACCEPT};
+use serde_json::Value;
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+use super::auth::{AuthError, AuthProvider};
+use super::ratelimit::RateLimiter;
+use super::retry::{is_retriable_status, parse_retry_after, RetryAfter, RetryPolicy};
+use crate::config::HttpConfig;
+
+/// Counters of one app's collection.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub throttled: AtomicU64,
+    pub pages: AtomicU64,
+    pub waited_ms: AtomicU64,
+}
+
+impl Stats {
+    pub fn get(&self, c: &AtomicU64) -> i64 {
+        c.load(Ordering::Relaxed) as i64
+    }
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("app {app}: GET {endpoint}: HTTP {status}: {hint}{excerpt}")]
+    Status { app: String, endpoint: String, status: u16, hint: String, excerpt: String },
+    #[error("app {app}: GET {endpoint}: gave up after {attempts} attempt(s): {last}")]
+    Exhausted { app: String, endpoint: String, attempts: u32, last: String },
+    #[error("app {app}: GET {endpoint}: {detail}")]
+    Transport { app: String, endpoint: String, detail: String },
+    #[error("app {app}: authentication: {0}", app = .1)]
+    Auth(AuthError, String),
+    #[error("app {app}: the time allowed for collecting it ran out ({secs} s; raise max_collect_seconds)")]
+    Deadline { app: String, secs: u64 },
+}
+
+/// What to check, by status.
+fn hint(status: u16, app_kind_hint: &str) -> String {
+    match status {
+        400 => "the request was refused as malformed: check the app's options (ids, page size) against the API".into(),
+        401 => "authentication failed: check the credential in auth (wrong, expired or revoked)".into(),
+        403 => format!("the credential is not allowed to list users: check its scope, role or permission{app_kind_hint}"),
+        404 => "not found: check base_url and the ids in the app's config".into(),
+        _ => "unexpected response".into(),
+    }
+}
+
+pub struct AppClient {
+    pub app: String,
+    base_url: String,
+    client: reqwest::Client,
+    pub auth: AuthProvider,
+    pub limiter: RateLimiter,
+    policy: RetryPolicy,
+    pub stats: Arc<Stats>,
+    started: Instant,
+    max_duration: Duration,
+    permission_hint: String,
+    /// Headers sent with every request of this app (e.g. `X-ExperimentalApi`).
+    pub extra_headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("app {app}: ca_file {path}: {detail}")]
+    CaFile { app: String, path: String, detail: String },
+    #[error("app {app}: {detail}")]
+    Build { app: String, detail: String },
+    #[error("app {app}: {0}", app = .1)]
+    Auth(AuthError, String),
+}
+
+/// Defaults of one kind (API-NOTES): rate, concurrency, page size, token endpoint.
+#[derive(Debug, Clone)]
+pub struct KindDefaults {
+    pub requests_per_second: f64,
+    pub concurrency: u32,
+    pub token_path: Option<&'static str>,
+    pub permission_hint: &'static str,
+}
+
+impl AppClient {
+    pub fn new(app: &str, cfg: &HttpConfig, defaults: &KindDefaults) -> Result<AppClient, ClientError> {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(Duration::from_secs(cfg.timeout_seconds.unwrap_or(60).max(1)))
+            .connect_timeout(Duration::from_secs(15))
+            .user_agent(concat!("access-audit/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(5));
+        if let Some(path) = &cfg.ca_file {
+            let pem = std::fs::read(path).map_err(|e| ClientError::CaFile {
+                app: app.into(),
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ClientError::CaFile {
+                app: app.into(),
+                path: path.display().to_string(),
+                detail: format!("not a PEM certificate bundle: {e}"),
+            })?;
+            if certs.is_empty() {
+                return Err(ClientError::CaFile {
+                    app: app.into(),
+                    path: path.display().to_string(),
+                    detail: "no certificate in the file".into(),
+                });
+            }
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        if cfg.insecure_skip_verify {
+            warn!("app {app}: TLS certificate verification is OFF (insecure_skip_verify = true): anyone on the network path can read and change this collection");
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let client = builder.build().map_err(|e| ClientError::Build { app: app.into(), detail: e.to_string() })?;
+        let auth =
+            AuthProvider::from_config(&cfg.auth, &cfg.base_url, defaults.token_path).map_err(|e| ClientError::Auth(e, app.into()))?;
+        let policy =
+            RetryPolicy { max_attempts: cfg.max_attempts.unwrap_or(RetryPolicy::default().max_attempts).max(1), ..RetryPolicy::default() };
+        let stats = Arc::new(Stats::default());
+        super::progress::register(app, stats.clone());
+        Ok(AppClient {
+            app: app.into(),
+            base_url: cfg.base_url.trim_end_matches('/').to_string(),
+            client,
+            auth,
+            limiter: RateLimiter::new(
+                cfg.requests_per_second.unwrap_or(defaults.requests_per_second),
+                cfg.concurrency.unwrap_or(defaults.concurrency) as usize,
+            ),
+            policy,
+            stats,
+            started: Instant::now(),
+            max_duration: Duration::from_secs(cfg.max_collect_seconds.unwrap_or(3 * 3600).max(1)),
+            permission_hint: defaults.permission_hint.to_string(),
+            extra_headers: Vec::new(),
+        })
+    }
+
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn reqwest(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The endpoint as it appears in messages: its path, never its query.
+    fn shown(endpoint: &str) -> String {
+        let no_query = endpoint.split('?').next().unwrap_or(endpoint);
+        match no_query.find("://") {
+            Some(i) => no_query[i + 3..].find('/').map(|j| no_query[i + 3 + j..].to_string()).unwrap_or_else(|| "/".into()),
+            None => no_query.to_string(),
+        }
+    }
+
+    fn url(&self, endpoint: &str) -> String {
+        if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+            endpoint.to_string()
+        } else {
+            format!("{}/{}", self.base_url, endpoint.trim_start_matches('/'))
+        }
+    }
+
+    /// GET a JSON document with retries, rate limiting and auth.
+    pub async fn get_json(&self, endpoint: &str, query: &[(String, String)]) -> Result<Fetched, FetchError> {
+        let shown = Self::shown(endpoint);
+        let url = self.url(endpoint);
+        let attempts = self.policy.attempts();
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            if self.started.elapsed() > self.max_duration {
+                return Err(FetchError::Deadline { app: self.app.clone(), secs: self.max_duration.as_secs() });
+            }
+            attempt += 1;
+            let permit = self.limiter.acquire().await;
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let (name, value) = self.auth.header(&self.client).await.map_err(|e| FetchError::Auth(e, self.app.clone()))?;
+            let mut request = self.client.get(&url).query(query).header(ACCEPT, "application/json").header(name, value);
+            for (k, v) in &self.extra_headers {
+                request = request.header(k.as_str(), v.as_str());
+            }
+            let outcome = request.send().await;
+            drop(permit);
+            let (retry_after, throttled, last) = match outcome {
+                Err(e) => {
+                    let retriable = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
+                    let detail = transport_detail(e);
+                    if !retriable || detail.contains("certificate") {
+                        return Err(FetchError::Transport { app: self.app.clone(), endpoint: shown, detail });
+                    }
+                    (None, false, detail)
+                }
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    if status == 401 && !refreshed && self.auth.invalidate().await {
+                        debug!("app {}: 401 on {shown}; fetching a new token once", self.app);
+                        refreshed = true;
+                        attempt -= 1;
+                        continue;
+                    }
+                    if is_retriable_status(status) {
+                        let ra = headers.get("retry-after").and_then(|v| v.to_str().ok()).map(|v| parse_retry_after(v, chrono::Utc::now()));
+                        if status == 429 {
+                            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                            self.limiter.throttled().await;
+                        }
+                        // Drain the body so the connection can be reused.
+                        let _ = response.bytes().await;
+                        (ra, status == 429, format!("HTTP {status}"))
+                    } else if !(200..300).contains(&status) {
+                        let text = response.text().await.unwrap_or_default();
+                        let excerpt = excerpt(&text);
+                        return Err(FetchError::Status {
+                            app: self.app.clone(),
+                            endpoint: shown,
+                            status,
+                            hint: hint(status, &self.permission_hint),
+                            excerpt,
+                        });
+                    } else {
+                        match response.bytes().await {
+                            Err(e) => (None, false, format!("the response body was cut short ({})", transport_detail(e))),
+                            Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+                                Ok(body) => {
+                                    self.limiter.succeeded().await;
+                                    return Ok(Fetched { status, headers, body });
+                                }
+                                Err(e) if e.is_eof() || e.is_syntax() => {
+                                    (None, false, format!("the response is not complete JSON ({} bytes; {e})", bytes.len()))
+                                }
+                                Err(e) => (None, false, format!("the response is not JSON: {e}")),
+                            },
+                        }
+                    }
+                }
+            };
+            if attempt >= attempts {
+                return Err(FetchError::Exhausted { app: self.app.clone(), endpoint: shown, attempts: attempt, last });
+            }
+            let delay = self.policy.delay(attempt, retry_after.filter(|r| *r != RetryAfter::Invalid), throttled, fastrand::f64());
+            let waited = self.stats.waited_ms.fetch_add(delay.as_millis() as u64, Ordering::Relaxed) + delay.as_millis() as u64;
+            if Duration::from_millis(waited) > self.policy.max_total_wait {
+                return Err(FetchError::Exhausted {
+                    app: self.app.clone(),
+                    endpoint: shown,
+                    attempts: attempt,
+                    last: format!("{last}; the app's retry time budget ({} s) is spent", self.policy.max_total_wait.as_secs()),
+                });
+            }
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            debug!("app {}: {shown}: {last}; retry {attempt} in {} ms", self.app, delay.as_millis());
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+fn excerpt(body: &str) -> String {
+    let t = body.trim();
+    if t.is_empty() {
+        String::new()
+    } else if t.starts_with('<') {
+        " (the server answered with an HTML page)".into()
+    } else {
+        format!(" ({})", crate::report::text::clip(t, 200))
+    }
+}
+
+/// A transport error in words, with the cause chain (TLS problems hide in the source).
+fn transport_detail(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut parts = vec![e.to_string()];
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    let text = parts.join(": ");
+    if text.to_lowercase().contains("certificate") || text.contains("UnknownIssuer") {
+        format!("{text} — the server's TLS certificate is not trusted: if it comes from a private CA, set ca_file = \"path/to/ca.pem\" on this app")
+    } else {
+        text
+    }
+}

@@ -1,0 +1,20 @@
+//! The collection engine: everything about talking to an app's API that is not specific to the
+//! app. Collectors describe endpoints, pagers and item mappings; this module executes them.
+//!
+//! - `client`: one app's HTTP client (TLS, auth, retries, rate limit, counters);
+//! - `auth`: Basic, Bearer, AccessKey, header and OAuth2 client-credentials providers;
+//! - `retry`: the retry policy and `Retry-After` parsing;
+//! - `ratelimit`: requests per second and in flight, slowing down after 429s;
+//! - `pager` + `list`: pagination strategies and the shared page loop.
+
+pub mod auth;
+pub mod client;
+pub mod list;
+pub mod pager;
+pub mod progress;
+pub mod ratelimit;
+pub mod retry;
+
+pub use client::{AppClient, ClientError, FetchError, KindDefaults};
+pub use list::{ListSpec, Listing};
+pub use pager::Pager;

@@ -1,0 +1,129 @@
+//! The client-side rate limiter of one app: requests per second and requests in flight.
+//!
+//! Requests are spaced evenly (one slot every 1/rps seconds, no bursts), so a configured limit is
+//! what the server sees over any window. After a 429 the spacing doubles (down to a floor of a
+//! tenth of the configured rate); it recovers by 10% after every 20 requests without one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+#[derive(Debug)]
+struct State {
+    next_slot: Instant,
+    interval: Duration,
+    successes_since_throttle: u32,
+}
+
+/// Shared by every request of one app.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    state: Arc<Mutex<State>>,
+    base_interval: Duration,
+    slowest_interval: Duration,
+    in_flight: Arc<Semaphore>,
+    pub requests_per_second: f64,
+    pub concurrency: usize,
+}
+
+/// A granted slot; the request counts as in flight until this is dropped.
+pub struct Permit {
+    _permit: OwnedSemaphorePermit,
+}
+
+impl RateLimiter {
+    pub fn new(requests_per_second: f64, concurrency: usize) -> RateLimiter {
+        let rps = if requests_per_second.is_finite() && requests_per_second > 0.0 { requests_per_second } else { 1.0 };
+        let base_interval = Duration::from_secs_f64(1.0 / rps);
+        RateLimiter {
+            state: Arc::new(Mutex::new(State { next_slot: Instant::now(), interval: base_interval, successes_since_throttle: 0 })),
+            base_interval,
+            slowest_interval: base_interval * 10,
+            in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
+            requests_per_second: rps,
+            concurrency: concurrency.max(1),
+        }
+    }
+
+    /// Waits for a slot and a place among the requests in flight.
+    pub async fn acquire(&self) -> Permit {
+        let permit = self.in_flight.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let slot = {
+            let mut s = self.state.lock().await;
+            let now = Instant::now();
+            let slot = s.next_slot.max(now);
+            s.next_slot = slot + s.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+        Permit { _permit: permit }
+    }
+
+    /// The server said 429: slow down.
+    pub async fn throttled(&self) {
+        let mut s = self.state.lock().await;
+        s.interval = (s.interval * 2).min(self.slowest_interval);
+        s.successes_since_throttle = 0;
+    }
+
+    /// A request went through: recover towards the configured rate.
+    pub async fn succeeded(&self) {
+        let mut s = self.state.lock().await;
+        if s.interval > self.base_interval {
+            s.successes_since_throttle += 1;
+            if s.successes_since_throttle >= 20 {
+                s.interval = s.interval.mul_f64(0.9).max(self.base_interval);
+                s.successes_since_throttle = 0;
+            }
+        }
+    }
+
+    /// The current spacing between requests.
+    pub async fn interval(&self) -> Duration {
+        self.state.lock().await.interval
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn spaces_requests_at_the_configured_rate() {
+        let limiter = RateLimiter::new(10.0, 4);
+        let start = Instant::now();
+        for _ in 0..21 {
+            drop(limiter.acquire().await);
+        }
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(2000) && elapsed < Duration::from_millis(2100), "{elapsed:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slows_down_after_a_429_and_recovers() {
+        let limiter = RateLimiter::new(10.0, 1);
+        limiter.throttled().await;
+        assert_eq!(limiter.interval().await, Duration::from_millis(200));
+        for _ in 0..10 {
+            limiter.throttled().await;
+        }
+        assert_eq!(limiter.interval().await, Duration::from_secs(1), "floor: a tenth of the rate");
+        for _ in 0..1000 {
+            limiter.succeeded().await;
+        }
+        assert_eq!(limiter.interval().await, Duration::from_millis(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn caps_requests_in_flight() {
+        let limiter = RateLimiter::new(1000.0, 2);
+        let a = limiter.acquire().await;
+        let _b = limiter.acquire().await;
+        let third = tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await;
+        assert!(third.is_err(), "a third request waits while two are in flight");
+        drop(a);
+        assert!(tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await.is_ok());
+    }
+}

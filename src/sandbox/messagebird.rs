@@ -1,0 +1,205 @@
+//! MessageBird / Bird simulators.
+//!
+//! - The guide's REST API: `GET /messagebird/{tenant}/users?offset&limit` with
+//!   `Authorization: AccessKey <key>`, offset/limit (default 20, max 100) and
+//!   `{offset, limit, count, totalCount, links, items}`.
+//! - The current Bird API: `GET /bird/{tenant}/organizations/{org}/users?limit&pageToken`
+//!   (limit 1-100, default 10), `{results: [{user, status, ...}], nextPageToken}`, no total,
+//!   user status `pending` for invitations.
+//!
+//! Both serve the same canonical users of the tenant file:
+//! `{id, email, firstName, lastName, role, status, createdAt, updatedAt}`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::faults::{before_page, finish_body};
+use super::SandboxState;
+
+pub fn routes(state: Arc<SandboxState>) -> Router {
+    Router::new()
+        .route("/messagebird/{tenant}/users", get(guide_users))
+        .route("/bird/{tenant}/organizations/{org}/users", get(bird_users))
+        .with_state(state)
+}
+
+const UNAUTHORIZED: &str = r#"{"errors":[{"code":2,"description":"Request not allowed (incorrect access_key)","parameter":"access_key"}]}"#;
+
+fn authorized(headers: &HeaderMap, secret: &str) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v == format!("AccessKey {secret}"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GuideQuery {
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+/// Runs the shared checks; `Err` is the response to send instead of a page.
+async fn gate(state: &SandboxState, tenant: &str, headers: &HeaderMap, page: u32) -> Result<(), Box<Response>> {
+    let slow = state.with_tenant(tenant, |t| t.tenant.faults.slow_ms);
+    let Some(slow) = slow else {
+        return Err(Box::new((StatusCode::NOT_FOUND, r#"{"errors":[{"code":20,"description":"tenant not found"}]}"#).into_response()));
+    };
+    if slow > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
+    }
+    state
+        .with_tenant(tenant, |t| {
+            if !authorized(headers, &t.tenant.secret) {
+                t.stats.requests += 1;
+                return Err(Box::new((StatusCode::UNAUTHORIZED, UNAUTHORIZED).into_response()));
+            }
+            match before_page(t, page) {
+                Some(r) => Err(Box::new(r)),
+                None => Ok(()),
+            }
+        })
+        .unwrap_or(Ok(()))
+}
+
+async fn guide_users(
+    State(state): State<Arc<SandboxState>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<GuideQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let offset = q.offset.unwrap_or(0);
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    if let Err(r) = gate(&state, &tenant, &headers, (offset / limit) as u32).await {
+        return *r;
+    }
+    state
+        .with_tenant(&tenant, |t| {
+            let users = &t.tenant.users;
+            let total = users.len();
+            let mut items: Vec<Value> = users.iter().skip(offset).take(limit).cloned().collect();
+            if t.tenant.faults.repeat_row && offset > 0 && offset <= total {
+                items.insert(0, users[offset - 1].clone());
+            }
+            let reported = (total as i64 + t.tenant.faults.total_offset).max(0);
+            let body = json!({
+                "offset": offset,
+                "limit": limit,
+                "count": items.len(),
+                "totalCount": reported,
+                "links": {
+                    "first": format!("/users?offset=0&limit={limit}"),
+                    "previous": if offset > 0 { Value::String(format!("/users?offset={}&limit={limit}", offset.saturating_sub(limit))) } else { Value::Null },
+                    "next": if offset + limit < total { Value::String(format!("/users?offset={}&limit={limit}", offset + limit)) } else { Value::Null },
+                    "last": format!("/users?offset={}&limit={limit}", total.saturating_sub(1) / limit * limit),
+                },
+                "items": items,
+            });
+            finish_body(t, body.to_string())
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BirdQuery {
+    limit: Option<usize>,
+    page_token: Option<String>,
+}
+
+fn bird_result(u: &Value) -> Value {
+    let s = |k: &str| u.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let (user_status, membership) = match s("status").as_str() {
+        "invited" => ("pending", "invited"),
+        "suspended" => ("active", "banned"),
+        _ => ("active", "active"),
+    };
+    let email = s("email");
+    json!({
+        "user": {
+            "id": s("id"),
+            "status": user_status,
+            "name": format!("{} {}", s("firstName"), s("lastName")).trim(),
+            "activeSessions": 0,
+            "createdAt": s("createdAt"),
+            "updatedAt": s("updatedAt"),
+            "emails": if email.is_empty() { json!([]) } else { json!([{ "id": format!("e-{}", s("id")), "userId": s("id"), "email": email, "verified": true, "passwordSet": true, "tokenSet": false, "createdAt": s("createdAt"), "updatedAt": s("updatedAt") }]) },
+            "defaultEmail": email,
+            "locale": "en", "timezone": "UTC", "badges": [],
+        },
+        "status": membership,
+        "role": s("role"),
+        "createdAt": s("createdAt"),
+        "updatedAt": s("updatedAt"),
+        "attributes": {},
+    })
+}
+
+async fn bird_users(
+    State(state): State<Arc<SandboxState>>,
+    Path((tenant, org)): Path<(String, String)>,
+    Query(q): Query<BirdQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let limit = q.limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            r#"{"code":"ValidationError","message":"Request validation failed: limit must be between 1 and 100"}"#,
+        )
+            .into_response();
+    }
+    let after: Option<String> = match &q.page_token {
+        None => None,
+        Some(t) => match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t).ok().and_then(|b| String::from_utf8(b).ok()) {
+            Some(id) => Some(id),
+            None => {
+                return (StatusCode::UNPROCESSABLE_ENTITY, r#"{"code":"ValidationError","message":"invalid pageToken"}"#).into_response()
+            }
+        },
+    };
+    let org_ok = state.with_tenant(&tenant, |t| t.tenant.organization_id.as_deref() == Some(org.as_str())).unwrap_or(false);
+    if !org_ok {
+        return (StatusCode::NOT_FOUND, r#"{"code":"NotFound","message":"Resource not found"}"#).into_response();
+    }
+    // The page number only matters for `fail_page` and mutations: count the pages of this read.
+    let page = state
+        .with_tenant(&tenant, |t| {
+            let mut ids: Vec<String> =
+                t.tenant.users.iter().filter_map(|u| u.get("id").and_then(|v| v.as_str()).map(str::to_string)).collect();
+            ids.sort();
+            after.as_ref().map(|a| ids.iter().filter(|i| i.as_str() <= a.as_str()).count() / limit).unwrap_or(0) as u32
+        })
+        .unwrap_or(0);
+    if let Err(r) = gate(&state, &tenant, &headers, page).await {
+        return *r;
+    }
+    state
+        .with_tenant(&tenant, |t| {
+            // A keyset cursor: users in id order, the token is the last id served.
+            let mut users: Vec<&Value> = t.tenant.users.iter().collect();
+            users.sort_by(|a, b| a.get("id").and_then(|v| v.as_str()).cmp(&b.get("id").and_then(|v| v.as_str())));
+            let start = after
+                .as_ref()
+                .map(|a| users.iter().position(|u| u.get("id").and_then(|v| v.as_str()).unwrap_or("") > a.as_str()).unwrap_or(users.len()))
+                .unwrap_or(0);
+            let chunk: Vec<&Value> = users.iter().skip(start).take(limit).copied().collect();
+            let mut results: Vec<Value> = chunk.iter().map(|u| bird_result(u)).collect();
+            if t.tenant.faults.repeat_row && start > 0 {
+                results.insert(0, bird_result(users[start - 1]));
+            }
+            let next = if start + limit < users.len() {
+                let last = chunk.last().and_then(|u| u.get("id")).and_then(|v| v.as_str()).unwrap_or("");
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last)
+            } else {
+                String::new()
+            };
+            let body = json!({ "results": results, "nextPageToken": next });
+            finish_body(t, body.to_string())
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}

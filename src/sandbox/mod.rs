@@ -1,0 +1,176 @@
+//! The sandbox: simulated app APIs on 127.0.0.1, seeded from tenant files, with faults.
+//!
+//! Each tenant file (`sample-data/tenants/<name>.json`) describes one app's tenant: its kind, the
+//! credential the simulator accepts, its users, and optional faults. The simulators answer in the
+//! shape of the guide and of the real service where they differ (selected by path), check auth,
+//! and count every request (for rate-limit tests). Faults are per tenant: 429 bursts with and
+//! without `Retry-After`, intermittent 5xx with HTML bodies, slow pages, token expiry, users
+//! added or removed between pages, a wrong total, a row repeated across pages, a body cut short,
+//! a page that always fails.
+//!
+//! Must not: listen anywhere but the address it is given (127.0.0.1 by default), or depend on the
+//! network.
+
+pub mod faults;
+pub mod messagebird;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use serde::Deserialize;
+
+pub use faults::Faults;
+
+/// One simulated tenant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tenant {
+    pub kind: String,
+    /// The secret the simulator accepts (an access key, a token, a client secret).
+    pub secret: String,
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    #[serde(default)]
+    pub users: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub faults: Faults,
+}
+
+/// What the sandbox saw of one tenant.
+#[derive(Debug, Default, Clone)]
+pub struct TenantStats {
+    /// Time of every API request (auth and admin requests excluded).
+    pub request_times: Vec<Instant>,
+    pub requests: u64,
+    pub served_429: u64,
+    pub served_5xx: u64,
+    pub pages_served: u64,
+}
+
+/// The state of one tenant while the sandbox runs.
+#[derive(Debug)]
+pub struct TenantState {
+    pub tenant: Tenant,
+    pub stats: TenantStats,
+    /// Faults already triggered once (mutations happen once per run).
+    pub mutated: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct SandboxState {
+    pub tenants: BTreeMap<String, Mutex<TenantState>>,
+}
+
+impl SandboxState {
+    pub fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut TenantState) -> R) -> Option<R> {
+        self.tenants.get(name).map(|t| f(&mut t.lock().unwrap_or_else(|p| p.into_inner())))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("sandbox: tenant file {file}: {detail}")]
+    Tenant { file: String, detail: String },
+    #[error("sandbox: cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+}
+
+/// Reads every `*.json` tenant file of `dir`; the file name (without `.json`) is the tenant name.
+pub fn load_tenants(dir: &Path) -> Result<BTreeMap<String, Tenant>, SandboxError> {
+    let mut out = BTreeMap::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| SandboxError::Tenant { file: dir.display().to_string(), detail: e.to_string() })?;
+    let mut paths: Vec<_> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    paths.sort();
+    for p in paths {
+        let text =
+            std::fs::read_to_string(&p).map_err(|e| SandboxError::Tenant { file: p.display().to_string(), detail: e.to_string() })?;
+        let tenant: Tenant =
+            serde_json::from_str(&text).map_err(|e| SandboxError::Tenant { file: p.display().to_string(), detail: e.to_string() })?;
+        let name = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        out.insert(name, tenant);
+    }
+    Ok(out)
+}
+
+/// A running sandbox.
+pub struct Sandbox {
+    pub addr: SocketAddr,
+    pub state: Arc<SandboxState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts serving `tenants` on `addr` (use `127.0.0.1:0` for an ephemeral port).
+    pub async fn start(addr: &str, tenants: BTreeMap<String, Tenant>) -> Result<Sandbox, SandboxError> {
+        let state = Arc::new(SandboxState {
+            tenants: tenants
+                .into_iter()
+                .map(|(k, t)| (k, Mutex::new(TenantState { tenant: t, stats: TenantStats::default(), mutated: false })))
+                .collect(),
+        });
+        let app: Router = messagebird::routes(state.clone());
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
+        let local = listener.local_addr().map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Sandbox { addr: local, state, shutdown: Some(tx), task: Some(task) })
+    }
+
+    /// The base URL of a tenant for its kind and flavour.
+    pub fn base_url(&self, tenant: &str, flavor: &str) -> String {
+        format!("http://{}/{flavor}/{tenant}", self.addr)
+    }
+
+    /// Every base URL a tenant is served at (one per flavour of its kind).
+    pub fn base_urls(&self, name: &str, tenant: &Tenant) -> Vec<String> {
+        match tenant.kind.as_str() {
+            "messagebird" => vec![
+                format!("{} (flavor messagebird)", self.base_url(name, "messagebird")),
+                format!(
+                    "{} (flavor bird, organization_id {})",
+                    self.base_url(name, "bird"),
+                    tenant.organization_id.as_deref().unwrap_or("?")
+                ),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn stats(&self, tenant: &str) -> TenantStats {
+        self.state.with_tenant(tenant, |t| t.stats.clone()).unwrap_or_default()
+    }
+
+    pub fn set_faults(&self, tenant: &str, faults: Faults) {
+        self.state.with_tenant(tenant, |t| {
+            t.tenant.faults = faults;
+            t.mutated = false;
+            t.stats = TenantStats::default();
+        });
+    }
+
+    /// The tenant's users as they are now (after any mutation).
+    pub fn users(&self, tenant: &str) -> Vec<serde_json::Value> {
+        self.state.with_tenant(tenant, |t| t.tenant.users.clone()).unwrap_or_default()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
