@@ -36,7 +36,8 @@ pub struct Permit {
 impl RateLimiter {
     pub fn new(requests_per_second: f64, concurrency: usize) -> RateLimiter {
         let rps = if requests_per_second.is_finite() && requests_per_second > 0.0 { requests_per_second } else { 1.0 };
-        let base_interval = Duration::from_secs_f64(1.0 / rps);
+        // A hair slower than asked, so that network jitter cannot push a window over the limit.
+        let base_interval = Duration::from_secs_f64(1.01 / rps);
         RateLimiter {
             state: Arc::new(Mutex::new(State { next_slot: Instant::now(), interval: base_interval, successes_since_throttle: 0 })),
             base_interval,
@@ -47,18 +48,23 @@ impl RateLimiter {
         }
     }
 
-    /// Waits for a slot and a place among the requests in flight.
+    /// Waits for a slot and a place among the requests in flight. A slot is taken only at the
+    /// moment the request goes out, so two requests are never closer than the spacing, whatever
+    /// the timer's wake-up delays: no one-second window holds more than the configured rate.
     pub async fn acquire(&self) -> Permit {
         let permit = self.in_flight.clone().acquire_owned().await.expect("the semaphore is never closed");
-        let slot = {
-            let mut s = self.state.lock().await;
-            let now = Instant::now();
-            let slot = s.next_slot.max(now);
-            s.next_slot = slot + s.interval;
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
-        Permit { _permit: permit }
+        loop {
+            let wait_until = {
+                let mut s = self.state.lock().await;
+                let now = Instant::now();
+                if s.next_slot <= now {
+                    s.next_slot = now + s.interval;
+                    return Permit { _permit: permit };
+                }
+                s.next_slot
+            };
+            tokio::time::sleep_until(wait_until).await;
+        }
     }
 
     /// The server said 429: slow down.
@@ -105,15 +111,15 @@ mod tests {
     async fn slows_down_after_a_429_and_recovers() {
         let limiter = RateLimiter::new(10.0, 1);
         limiter.throttled().await;
-        assert_eq!(limiter.interval().await, Duration::from_millis(200));
+        assert_eq!(limiter.interval().await, Duration::from_micros(202_000));
         for _ in 0..10 {
             limiter.throttled().await;
         }
-        assert_eq!(limiter.interval().await, Duration::from_secs(1), "floor: a tenth of the rate");
+        assert_eq!(limiter.interval().await, Duration::from_micros(1_010_000), "floor: a tenth of the rate");
         for _ in 0..1000 {
             limiter.succeeded().await;
         }
-        assert_eq!(limiter.interval().await, Duration::from_millis(100));
+        assert_eq!(limiter.interval().await, Duration::from_micros(101_000));
     }
 
     #[tokio::test(start_paused = true)]
