@@ -1,0 +1,200 @@
+//! The HTTP engine on its own, over loopback: OAuth refresh after a 401, TLS with a private CA,
+//! and no secret in any error.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use access_audit::config::{AuthConfig, HttpConfig, SecretRef};
+use access_audit::http::{AppClient, KindDefaults};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+
+const DEFAULTS: KindDefaults = KindDefaults { requests_per_second: 50.0, concurrency: 2, token_path: Some("/token"), permission_hint: "" };
+
+fn secret_file(dir: &std::path::Path, name: &str, value: &str) -> SecretRef {
+    let p = dir.join(name);
+    std::fs::write(&p, value).unwrap();
+    SecretRef::File(p)
+}
+
+fn http(base_url: String, auth: AuthConfig) -> HttpConfig {
+    HttpConfig {
+        base_url,
+        auth,
+        ca_file: None,
+        insecure_skip_verify: false,
+        requests_per_second: None,
+        concurrency: None,
+        page_size: None,
+        timeout_seconds: Some(10),
+        max_attempts: Some(3),
+        max_collect_seconds: None,
+    }
+}
+
+#[derive(Default)]
+struct TokenServer {
+    issued: AtomicU32,
+    served: AtomicU32,
+}
+
+async fn token(State(s): State<Arc<TokenServer>>, body: String) -> impl IntoResponse {
+    if !body.contains("client_secret=canary-client-secret") || !body.contains("grant_type=client_credentials") {
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"})));
+    }
+    let n = s.issued.fetch_add(1, Ordering::SeqCst) + 1;
+    (StatusCode::OK, axum::Json(json!({"access_token": format!("tok-{n}"), "token_type": "Bearer", "expires_in": 3600})))
+}
+
+/// Accepts only the newest token; after two requests it revokes it (a token that expired mid-run).
+async fn items(State(s): State<Arc<TokenServer>>, headers: HeaderMap) -> impl IntoResponse {
+    let current = format!("Bearer tok-{}", s.issued.load(Ordering::SeqCst));
+    let served = s.served.fetch_add(1, Ordering::SeqCst) + 1;
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if auth != current || served == 3 {
+        if served == 3 {
+            s.issued.fetch_add(1, Ordering::SeqCst); // the old token no longer works
+        }
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "access_denied"})));
+    }
+    (StatusCode::OK, axum::Json(json!({"items": [1, 2, 3]})))
+}
+
+#[tokio::test]
+async fn oauth_token_is_cached_and_refreshed_once_after_a_401() {
+    let state = Arc::new(TokenServer::default());
+    let app = Router::new().route("/token", post(token)).route("/items", get(items)).with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let auth = AuthConfig::Oauth2ClientCredentials {
+        client_id: "audit".into(),
+        client_secret: secret_file(dir.path(), "s", "canary-client-secret"),
+        token_url: None,
+        scope: None,
+    };
+    let client = AppClient::new("oauth-app", &http(format!("http://{addr}"), auth), &DEFAULTS).unwrap();
+    for _ in 0..2 {
+        assert_eq!(client.get_json("/items", &[]).await.unwrap().body["items"][0], 1);
+    }
+    assert_eq!(state.issued.load(Ordering::SeqCst), 1, "the token is cached");
+    // The third request is refused: the engine fetches a new token once and succeeds.
+    let third = client.get_json("/items", &[]).await.unwrap();
+    assert_eq!(third.status, 200);
+    let info = client.auth.token_info().await.unwrap();
+    assert_eq!(info.fetched, 2);
+    assert_eq!(info.expires_in_secs, Some(3600));
+}
+
+#[tokio::test]
+async fn a_refused_client_secret_is_reported_without_the_secret() {
+    let state = Arc::new(TokenServer::default());
+    let app = Router::new().route("/token", post(token)).with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let auth = AuthConfig::Oauth2ClientCredentials {
+        client_id: "audit".into(),
+        client_secret: secret_file(dir.path(), "s", "wrong-canary-9911"),
+        token_url: None,
+        scope: None,
+    };
+    let client = AppClient::new("oauth-app", &http(format!("http://{addr}"), auth), &DEFAULTS).unwrap();
+    let e = client.get_json("/items", &[]).await.unwrap_err().to_string();
+    assert!(e.contains("401") && e.contains("client secret"), "{e}");
+    assert!(!e.contains("wrong-canary-9911"), "{e}");
+    assert!(!format!("{:?}", client.auth).contains("wrong-canary-9911"));
+}
+
+/// A one-shot HTTPS server with a certificate from a private CA made here.
+async fn tls_server() -> (std::net::SocketAddr, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "access-audit test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let server_params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+    let certs = vec![server_cert.der().clone()];
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into());
+    let config =
+        tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else { return };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut buf = vec![0u8; 8192];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = r#"{"items":[{"id":"a"}]}"#;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(response.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (addr, ca.pem())
+}
+
+#[tokio::test]
+async fn tls_with_a_private_ca_needs_ca_file_and_says_so() {
+    let (addr, ca_pem) = tls_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = secret_file(dir.path(), "k", "k-123456");
+    let base = format!("https://localhost:{}", addr.port());
+    // Without the CA: a clear error naming the option to set.
+    let plain = AppClient::new("pra", &http(base.clone(), AuthConfig::Bearer { token: key.clone() }), &DEFAULTS).unwrap();
+    let e = plain.get_json("/items", &[]).await.unwrap_err().to_string();
+    assert!(e.contains("ca_file"), "{e}");
+    // With ca_file: it works.
+    let ca_path = dir.path().join("ca.pem");
+    std::fs::write(&ca_path, &ca_pem).unwrap();
+    let mut cfg = http(base.clone(), AuthConfig::Bearer { token: key.clone() });
+    cfg.ca_file = Some(ca_path);
+    let trusted = AppClient::new("pra", &cfg, &DEFAULTS).unwrap();
+    assert_eq!(trusted.get_json("/items", &[]).await.unwrap().body["items"][0]["id"], "a");
+    // insecure_skip_verify works too, but only because it was set explicitly.
+    let mut cfg = http(base, AuthConfig::Bearer { token: key });
+    cfg.insecure_skip_verify = true;
+    let insecure = AppClient::new("pra", &cfg, &DEFAULTS).unwrap();
+    assert!(insecure.get_json("/items", &[]).await.is_ok());
+}
+
+#[test]
+fn a_ca_file_that_is_not_pem_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "not a certificate").unwrap();
+    let mut cfg = http("https://x.example".into(), AuthConfig::Bearer { token: secret_file(dir.path(), "k", "k-1") });
+    cfg.ca_file = Some(ca);
+    let e = AppClient::new("pra", &cfg, &DEFAULTS).err().unwrap().to_string();
+    assert!(e.contains("ca_file") && (e.contains("no certificate") || e.contains("PEM")), "{e}");
+}
