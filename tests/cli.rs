@@ -389,3 +389,92 @@ fn large_categories_are_capped_in_the_page_and_complete_in_the_csvs() {
     let orphaned = read(&out.join("orphaned_accounts.csv"));
     assert_eq!(orphaned.lines().count(), 1201, "header + every finding");
 }
+
+/// `access-audit sandbox` in a child process on an ephemeral port, with the given tenants.
+struct SandboxProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sandbox_process(tenants: &Path) -> SandboxProcess {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("access-audit"))
+        .args(["sandbox", "--listen", "127.0.0.1:0", "--tenants"])
+        .arg(tenants)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    SandboxProcess { child, url }
+}
+
+#[test]
+fn an_api_app_that_cannot_be_read_completely_exits_4_with_a_finding_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = dir.path().join("tenants");
+    std::fs::create_dir_all(&tenants).unwrap();
+    let users: Vec<serde_json::Value> = (0..250)
+        .map(|i| serde_json::json!({"id": format!("u{i:04}"), "email": format!("x{i}@acme.com"), "role": "member", "status": "active"}))
+        .collect();
+    let canary = "canary-access-key-4242";
+    std::fs::write(
+        tenants.join("bird.json"),
+        serde_json::json!({"kind": "messagebird", "secret": canary, "users": users, "faults": {"fail_page": 1}}).to_string(),
+    )
+    .unwrap();
+    let sb = sandbox_process(&tenants);
+    let extra = format!(
+        "[[apps]]\nname = \"mb\"\nkind = \"messagebird\"\nbase_url = \"{}/messagebird/bird\"\nauth = {{ type = \"access_key\", key = {{ env = \"AA_MB_KEY\" }} }}\nmax_attempts = 2\n",
+        sb.url
+    );
+    let config = small_company(dir.path(), &extra);
+    let out = dir.path().join("out");
+    let run = bin()
+        .env("AA_MB_KEY", canary)
+        .args(["-v", "run", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fail-on", "critical"])
+        .assert()
+        .code(4);
+    let output = run.get_output();
+    let logs = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(logs.contains("INCOMPLETE: mb"), "{logs}");
+    assert!(!logs.contains(canary), "the key leaked into the logs");
+    let findings = read(&out.join("findings.csv"));
+    assert!(findings.lines().any(|l| l.contains(",collection_incomplete,mb,")), "{findings}");
+    let coverage = read(&out.join("coverage.csv"));
+    assert!(coverage.lines().any(|l| l.starts_with("mb,messagebird,partial,150,250,")), "{coverage}");
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("INCOMPLETE") && html.contains("mb"));
+    for f in walk(dir.path()) {
+        if f.starts_with(&tenants) {
+            continue;
+        }
+        assert!(!String::from_utf8_lossy(&std::fs::read(&f).unwrap()).contains(canary), "canary in {}", f.display());
+    }
+    // check: one request, the API's total, no files.
+    bin()
+        .env("AA_MB_KEY", canary)
+        .args(["check", "--config"])
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("mb: ok (messagebird): reachable, authenticated").and(predicate::str::contains("250 user(s)")));
+}
+
+#[test]
+fn sandbox_listens_on_loopback_only() {
+    bin().args(["sandbox", "--listen", "0.0.0.0:8790"]).assert().code(2).stderr(predicate::str::contains("loopback only"));
+}
