@@ -211,6 +211,12 @@ pub fn report(
     let mut warnings = correlated.warnings.clone();
     warnings.extend(found.warnings.iter().cloned());
     for app in &inputs.config.apps {
+        if app.http().is_some_and(|h| h.insecure_skip_verify) {
+            warnings.push(format!(
+                "app {}: TLS certificate verification was OFF (insecure_skip_verify = true): the collected data could have been read or altered in transit; set ca_file instead",
+                app.name
+            ));
+        }
         if !coverage.iter().any(|c| c.app == app.name) {
             warnings.push(format!(
                 "app {} is in the config but not in the snapshot: it was not collected and is not covered by this report",

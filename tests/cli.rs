@@ -434,7 +434,7 @@ fn an_api_app_that_cannot_be_read_completely_exits_4_with_a_finding_and_no_secre
     .unwrap();
     let sb = sandbox_process(&tenants);
     let extra = format!(
-        "[[apps]]\nname = \"mb\"\nkind = \"messagebird\"\nbase_url = \"{}/messagebird/bird\"\nauth = {{ type = \"access_key\", key = {{ env = \"AA_MB_KEY\" }} }}\nmax_attempts = 2\n",
+        "[[apps]]\nname = \"mb\"\nkind = \"messagebird\"\nbase_url = \"{}/messagebird/bird\"\nauth = {{ type = \"access_key\", key = {{ env = \"AA_MB_KEY\" }} }}\nmax_attempts = 2\ninsecure_skip_verify = true\n",
         sb.url
     );
     let config = small_company(dir.path(), &extra);
@@ -452,6 +452,9 @@ fn an_api_app_that_cannot_be_read_completely_exits_4_with_a_finding_and_no_secre
     let logs = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(logs.contains("INCOMPLETE: mb"), "{logs}");
     assert!(!logs.contains(canary), "the key leaked into the logs");
+    assert!(logs.contains("TLS certificate verification is OFF"), "a loud warning in the log");
+    let manifest = read(&out.join("manifest.json"));
+    assert!(manifest.contains("TLS certificate verification was OFF"), "and in the manifest");
     let findings = read(&out.join("findings.csv"));
     assert!(findings.lines().any(|l| l.contains(",collection_incomplete,mb,")), "{findings}");
     let coverage = read(&out.join("coverage.csv"));

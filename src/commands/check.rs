@@ -32,15 +32,7 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
     let mut failed = false;
     for app in &config.apps {
         let mut problems = Vec::new();
-        let mut secrets = match &app.source {
-            AppSource::Csv(_) => Vec::new(),
-            AppSource::Messagebird { http, .. }
-            | AppSource::JiraServiceManagement { http, .. }
-            | AppSource::Bluejeans { http, .. }
-            | AppSource::BluejeansEvents { http, .. }
-            | AppSource::Beyondtrust { http, .. }
-            | AppSource::Scim { http, .. } => http.auth.secrets().into_iter().cloned().collect::<Vec<_>>(),
-        };
+        let mut secrets: Vec<_> = app.http().map(|h| h.auth.secrets().into_iter().cloned().collect()).unwrap_or_default();
         if let AppSource::JiraServiceManagement { options, .. } = &app.source {
             secrets.extend(options.org_api_key.clone());
         }

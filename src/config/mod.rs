@@ -450,6 +450,21 @@ pub struct AppConfig {
     pub line: usize,
 }
 
+impl AppConfig {
+    /// The connection settings of an API app.
+    pub fn http(&self) -> Option<&HttpConfig> {
+        match &self.source {
+            AppSource::Csv(_) => None,
+            AppSource::Messagebird { http, .. }
+            | AppSource::JiraServiceManagement { http, .. }
+            | AppSource::Bluejeans { http, .. }
+            | AppSource::BluejeansEvents { http, .. }
+            | AppSource::Beyondtrust { http, .. }
+            | AppSource::Scim { http, .. } => Some(http),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathSection {

@@ -21,8 +21,6 @@ pub struct Faults {
     pub error_5xx_every: u32,
     /// Delay before every page.
     pub slow_ms: u64,
-    /// OAuth tenants: a token is rejected with 401 after this many requests.
-    pub token_expires_after_requests: u32,
     /// After page P (0-based) was served, the next page request first adds `add_users` users at
     /// the front of the list and removes `remove_users` from it. Once.
     pub mutate_after_page: Option<u32>,
@@ -87,6 +85,7 @@ pub fn before_page(state: &mut TenantState, page: u32) -> Option<Response> {
     if let Some(after) = f.mutate_after_page {
         if page > after && !state.mutated {
             state.mutated = true;
+            state.id_order = None;
             let removed = (f.remove_users as usize).min(state.tenant.users.len());
             state.tenant.users.drain(..removed);
             for i in 0..f.add_users {

@@ -111,6 +111,10 @@ pub struct BirdQuery {
     page_token: Option<String>,
 }
 
+fn user_id(u: &Value) -> &str {
+    u.get("id").and_then(|v| v.as_str()).unwrap_or("")
+}
+
 fn bird_result(u: &Value) -> Value {
     let s = |k: &str| u.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let (user_status, membership) = match s("status").as_str() {
@@ -169,10 +173,11 @@ async fn bird_users(
     // The page number only matters for `fail_page` and mutations: count the pages of this read.
     let page = state
         .with_tenant(&tenant, |t| {
-            let mut ids: Vec<String> =
-                t.tenant.users.iter().filter_map(|u| u.get("id").and_then(|v| v.as_str()).map(str::to_string)).collect();
-            ids.sort();
-            after.as_ref().map(|a| ids.iter().filter(|i| i.as_str() <= a.as_str()).count() / limit).unwrap_or(0) as u32
+            let Some(a) = after.as_ref() else { return 0 };
+            t.by_id();
+            let (order, users) = (t.id_order.as_deref().unwrap_or(&[]), &t.tenant.users);
+            let seen = order.partition_point(|i| user_id(&users[*i]) <= a.as_str());
+            (seen / limit) as u32
         })
         .unwrap_or(0);
     if let Err(r) = gate(&state, &tenant, &headers, page).await {
@@ -181,18 +186,16 @@ async fn bird_users(
     state
         .with_tenant(&tenant, |t| {
             // A keyset cursor: users in id order, the token is the last id served.
-            let mut users: Vec<&Value> = t.tenant.users.iter().collect();
-            users.sort_by(|a, b| a.get("id").and_then(|v| v.as_str()).cmp(&b.get("id").and_then(|v| v.as_str())));
-            let start = after
-                .as_ref()
-                .map(|a| users.iter().position(|u| u.get("id").and_then(|v| v.as_str()).unwrap_or("") > a.as_str()).unwrap_or(users.len()))
-                .unwrap_or(0);
-            let chunk: Vec<&Value> = users.iter().skip(start).take(limit).copied().collect();
+            t.by_id();
+            let (order, all) = (t.id_order.as_deref().unwrap_or(&[]), &t.tenant.users);
+            let start = after.as_ref().map(|a| order.partition_point(|i| user_id(&all[*i]) <= a.as_str())).unwrap_or(0);
+            let chunk: Vec<&Value> = order.iter().skip(start).take(limit).map(|i| &all[*i]).collect();
             let mut results: Vec<Value> = chunk.iter().map(|u| bird_result(u)).collect();
             if t.tenant.faults.repeat_row && start > 0 {
-                results.insert(0, bird_result(users[start - 1]));
+                results.insert(0, bird_result(&all[order[start - 1]]));
             }
-            let next = if start + limit < users.len() {
+            let total = order.len();
+            let next = if start + limit < total {
                 let last = chunk.last().and_then(|u| u.get("id")).and_then(|v| v.as_str()).unwrap_or("");
                 base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last)
             } else {

@@ -58,6 +58,25 @@ pub struct TenantState {
     pub stats: TenantStats,
     /// Faults already triggered once (mutations happen once per run).
     pub mutated: bool,
+    /// Indices of `tenant.users` in id order (for keyset cursors); rebuilt after a mutation.
+    pub id_order: Option<Vec<usize>>,
+}
+
+impl TenantState {
+    fn new(tenant: Tenant) -> TenantState {
+        TenantState { tenant, stats: TenantStats::default(), mutated: false, id_order: None }
+    }
+
+    /// The users in id order, as indices.
+    pub fn by_id(&mut self) -> &[usize] {
+        if self.id_order.is_none() {
+            let users = &self.tenant.users;
+            let mut order: Vec<usize> = (0..users.len()).collect();
+            order.sort_by(|a, b| users[*a].get("id").and_then(|v| v.as_str()).cmp(&users[*b].get("id").and_then(|v| v.as_str())));
+            self.id_order = Some(order);
+        }
+        self.id_order.as_deref().unwrap_or(&[])
+    }
 }
 
 #[derive(Debug, Default)]
@@ -108,12 +127,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts serving `tenants` on `addr` (use `127.0.0.1:0` for an ephemeral port).
     pub async fn start(addr: &str, tenants: BTreeMap<String, Tenant>) -> Result<Sandbox, SandboxError> {
-        let state = Arc::new(SandboxState {
-            tenants: tenants
-                .into_iter()
-                .map(|(k, t)| (k, Mutex::new(TenantState { tenant: t, stats: TenantStats::default(), mutated: false })))
-                .collect(),
-        });
+        let state = Arc::new(SandboxState { tenants: tenants.into_iter().map(|(k, t)| (k, Mutex::new(TenantState::new(t)))).collect() });
         let app: Router = messagebird::routes(state.clone());
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let local = listener.local_addr().map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
@@ -156,6 +170,7 @@ impl Sandbox {
         self.state.with_tenant(tenant, |t| {
             t.tenant.faults = faults;
             t.mutated = false;
+            t.id_order = None;
             t.stats = TenantStats::default();
         });
     }
