@@ -112,6 +112,14 @@ pub fn select_apps<'a>(config: &'a Config, names: &[String]) -> Result<Vec<&'a A
 /// refused before any work; a configuration problem of any app stops the run.
 pub async fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
     collectors::check_supported(apps)?;
+    // Every secret resolves before any request is made: a missing one is a configuration error.
+    for app in apps {
+        for secret in app.http().map(|h| h.auth.secrets()).unwrap_or_default() {
+            secret
+                .resolve()
+                .map_err(|detail| collectors::CollectError::Input { app: app.name.clone(), detail: format!("auth: {detail}") })?;
+        }
+    }
     let progress = crate::http::progress::Progress::start(apps);
     let runs = apps.iter().map(|app| {
         let progress = &progress;

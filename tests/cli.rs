@@ -481,3 +481,20 @@ fn an_api_app_that_cannot_be_read_completely_exits_4_with_a_finding_and_no_secre
 fn sandbox_listens_on_loopback_only() {
     bin().args(["sandbox", "--listen", "0.0.0.0:8790"]).assert().code(2).stderr(predicate::str::contains("loopback only"));
 }
+
+#[test]
+fn a_secret_that_cannot_be_resolved_stops_the_run_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[[apps]]\nname = \"mb\"\nkind = \"messagebird\"\nbase_url = \"http://127.0.0.1:9/messagebird/x\"\nauth = { type = \"access_key\", key = { env = \"AA_SURELY_UNSET_VAR\" } }\n";
+    let config = small_company(dir.path(), extra);
+    bin()
+        .env_remove("AA_SURELY_UNSET_VAR")
+        .args(["-q", "run", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("app mb: auth: the environment variable AA_SURELY_UNSET_VAR is not set"));
+    assert!(!dir.path().join("out").join("manifest.json").exists(), "no report that looks complete");
+}
