@@ -57,6 +57,27 @@ struct Pass {
     errors: Vec<String>,
 }
 
+impl Pass {
+    /// Records one page; returns whether the API said it was the last.
+    fn record(&mut self, pager: &Pager, result: PageResult) -> bool {
+        match result {
+            Ok((items, fetched)) => {
+                if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
+                    self.totals.insert(t);
+                }
+                let last = pager.is_last(&fetched.body, items.len());
+                self.pages.push(Some(items));
+                last
+            }
+            Err(e) => {
+                self.errors.push(e);
+                self.pages.push(None);
+                false
+            }
+        }
+    }
+}
+
 fn items_of(body: &Value, path: &str) -> Option<Vec<Value>> {
     at(body, path).and_then(|v| v.as_array()).cloned()
 }
@@ -92,22 +113,12 @@ impl AppClient {
     async fn positional_pass(&self, spec: &ListSpec) -> Pass {
         let mut pass = Pass { pages: Vec::new(), totals: BTreeSet::new(), errors: Vec::new() };
         let size = spec.pager.page_size().max(1) as u64;
-        let first = self.fetch_position(spec, 0).await;
-        let (mut last_done, total) = match first {
-            Ok((items, fetched)) => {
-                let total = spec.pager.total(&fetched.body, &fetched.headers);
-                total.map(|t| pass.totals.insert(t));
-                let last = spec.pager.is_last(&fetched.body, items.len());
-                pass.pages.push(Some(items));
-                (last, total)
-            }
-            Err(e) => {
-                pass.errors.push(e);
-                pass.pages.push(None);
-                // Without the first page there is no total and no end signal to go on.
-                return pass;
-            }
-        };
+        let mut last_done = pass.record(&spec.pager, self.fetch_position(spec, 0).await);
+        if pass.pages[0].is_none() {
+            // Without the first page there is no total and no end signal to go on.
+            return pass;
+        }
+        let total = pass.totals.iter().next().copied();
         let mut next = 1u64;
         // With a total, the remaining pages are known up front: fetch them concurrently.
         if let (false, Some(total)) = (last_done, total) {
@@ -120,43 +131,19 @@ impl AppClient {
                     .collect()
                     .await;
                 for (_, r) in results {
-                    match r {
-                        Ok((items, fetched)) => {
-                            if let Some(t) = spec.pager.total(&fetched.body, &fetched.headers) {
-                                pass.totals.insert(t);
-                            }
-                            last_done = spec.pager.is_last(&fetched.body, items.len());
-                            pass.pages.push(Some(items));
-                        }
-                        Err(e) => {
-                            pass.errors.push(e);
-                            pass.pages.push(None);
-                            last_done = false;
-                        }
-                    }
+                    last_done = pass.record(&spec.pager, r);
                 }
                 next = expected_pages;
             }
         }
         // Then page by page until the API's own end signal.
         while !last_done && next < MAX_PAGES {
-            match self.fetch_position(spec, next).await {
-                Ok((items, fetched)) => {
-                    if let Some(t) = spec.pager.total(&fetched.body, &fetched.headers) {
-                        pass.totals.insert(t);
-                    }
-                    last_done = spec.pager.is_last(&fetched.body, items.len());
-                    pass.pages.push(Some(items));
-                }
-                Err(e) => {
-                    pass.errors.push(e);
-                    pass.pages.push(None);
-                    // A failed page may be the last one: stop after two failures in a row rather
-                    // than guessing past the end.
-                    if pass.pages.len() >= 2 && pass.pages[pass.pages.len() - 2].is_none() {
-                        break;
-                    }
-                }
+            last_done = pass.record(&spec.pager, self.fetch_position(spec, next).await);
+            // A failed page may be the last one: stop after two failures in a row rather than
+            // guessing past the end.
+            let n = pass.pages.len();
+            if n >= 2 && pass.pages[n - 1].is_none() && pass.pages[n - 2].is_none() {
+                break;
             }
             next += 1;
         }
