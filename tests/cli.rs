@@ -412,9 +412,12 @@ fn sandbox_process(tenants: &Path) -> SandboxProcess {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    reader.read_line(&mut first).unwrap();
     let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    // Keep reading what it prints, so it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     SandboxProcess { child, url }
 }
 

@@ -22,12 +22,16 @@ pub fn run(listen: &str, tenants: Option<&Path>) -> Result<u8, PipelineError> {
     let loaded = load_tenants(&dir).map_err(|e| PipelineError::Usage(e.to_string()))?;
     let rt = runtime();
     let sandbox = rt.block_on(Sandbox::start(listen, loaded.clone())).map_err(|e| PipelineError::Usage(e.to_string()))?;
-    println!("sandbox on http://{} (tenants from {}); stop it with Ctrl-C", sandbox.addr, dir.display());
+    // Written once and without panicking: whoever started us may stop reading after the first line.
+    let mut text = format!("sandbox on http://{} (tenants from {}); stop it with Ctrl-C\n", sandbox.addr, dir.display());
     for (name, t) in &loaded {
         for url in sandbox.base_urls(name, t) {
-            println!("  {name} ({}): {url}", t.kind);
+            text.push_str(&format!("  {name} ({}): {url}\n", t.kind));
         }
     }
+    let mut out = std::io::stdout().lock();
+    let _ = std::io::Write::write_all(&mut out, text.as_bytes()).and_then(|_| std::io::Write::flush(&mut out));
+    drop(out);
     rt.block_on(std::future::pending::<()>());
     Ok(EXIT_OK)
 }
