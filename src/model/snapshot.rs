@@ -70,11 +70,9 @@ impl Snapshot {
             .map_err(|source| SnapshotError::Io { dir: dir.into(), file: name.into(), source })?;
         }
         let meta = serde_json::to_vec_pretty(&self.meta).expect("meta serializes");
-        write_atomic_with(&dir.join(META_FILE), |file| std::io::Write::write_all(file, &meta)).map_err(|source| SnapshotError::Io {
-            dir: dir.into(),
-            file: META_FILE.into(),
-            source,
-        })?;
+        write_atomic_with(&dir.join(META_FILE), |file| std::io::Write::write_all(file, &meta))
+            .map(|_| ())
+            .map_err(|source| SnapshotError::Io { dir: dir.into(), file: META_FILE.into(), source })?;
         Ok(())
     }
 

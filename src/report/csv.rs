@@ -7,7 +7,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::files::write_atomic_with;
+use super::files::{write_atomic_with, FileDigest};
 
 /// True for text a spreadsheet would read as a number ("-5", "+1.5e3").
 fn is_plain_number(s: &str) -> bool {
@@ -41,31 +41,47 @@ pub fn text_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
     df.clone().lazy().select(exprs).collect()
 }
 
+/// Rows converted to text at a time: bounds the memory a large frame needs while it is written.
+const CHUNK_ROWS: usize = 65_536;
+
+/// Calls `row` for every row of `df` as text cells (timestamps RFC 3339, nulls empty), converting
+/// one chunk of rows at a time.
+pub fn for_each_text_row(df: &DataFrame, mut row: impl FnMut(&[Option<&str>]) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut offset = 0usize;
+    while offset < df.height() {
+        let chunk = df.slice(offset as i64, CHUNK_ROWS);
+        let text = text_frame(&chunk).map_err(std::io::Error::other)?;
+        let columns: Vec<&StringChunked> =
+            text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>().map_err(std::io::Error::other)?;
+        let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
+        let mut cells: Vec<Option<&str>> = Vec::with_capacity(columns.len());
+        for _ in 0..text.height() {
+            cells.clear();
+            cells.extend(iters.iter_mut().map(|it| it.next().flatten()));
+            row(&cells)?;
+        }
+        offset += CHUNK_ROWS;
+    }
+    Ok(())
+}
+
 /// Writes a frame (all its columns, in order) to `path` atomically.
-pub fn write_frame(path: &Path, df: &DataFrame) -> std::io::Result<()> {
-    let text = text_frame(df).map_err(std::io::Error::other)?;
-    let names: Vec<String> = text.get_column_names().iter().map(|s| s.to_string()).collect();
-    let columns: Vec<&StringChunked> =
-        text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>().map_err(std::io::Error::other)?;
+pub fn write_frame(path: &Path, df: &DataFrame) -> std::io::Result<FileDigest> {
+    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     write_atomic_with(path, |w| {
         let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
         out.write_record(&names)?;
-        let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
-        let mut record: Vec<Cow<str>> = Vec::with_capacity(names.len());
-        for _ in 0..text.height() {
-            record.clear();
-            for it in iters.iter_mut() {
-                record.push(neutralize(it.next().flatten().unwrap_or("")));
-            }
-            out.write_record(record.iter().map(|c| c.as_bytes()))?;
-        }
+        for_each_text_row(df, |cells| {
+            out.write_record(cells.iter().map(|c| neutralize(c.unwrap_or(""))).collect::<Vec<_>>().iter().map(|c| c.as_bytes()))?;
+            Ok(())
+        })?;
         out.flush()?;
         Ok(())
     })
 }
 
 /// Writes rows of text with a header, atomically (small tables built in Rust).
-pub fn write_rows(path: &Path, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+pub fn write_rows(path: &Path, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<FileDigest> {
     write_atomic_with(path, |w| {
         let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
         out.write_record(header)?;

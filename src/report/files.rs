@@ -1,31 +1,70 @@
 //! Atomic file writes: every output is written to a temporary file in the same directory and
 //! renamed into place, so an interrupted run never leaves a half-written file under the final
-//! name.
+//! name. The SHA-256 and size of what was written are computed on the way out, so the manifest
+//! does not read the outputs back.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-/// Writes `path` atomically through a buffered writer.
-pub fn write_atomic_with<F>(path: &Path, write: F) -> std::io::Result<()>
+use sha2::{Digest, Sha256};
+
+/// SHA-256 (hex) and size of a written file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigest {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// A writer that hashes and counts what passes through it.
+pub struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The writer handed to the closures of [`write_atomic_with`].
+pub type Out<'a> = HashingWriter<BufWriter<&'a mut File>>;
+
+/// Writes `path` atomically through a buffered, hashing writer; readable by others (0644 on unix),
+/// because evidence files are made to be handed on.
+pub fn write_atomic_with<F>(path: &Path, write: F) -> std::io::Result<FileDigest>
 where
-    F: FnOnce(&mut BufWriter<&mut File>) -> std::io::Result<()>,
+    F: FnOnce(&mut Out<'_>) -> std::io::Result<()>,
 {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".access-audit-").suffix(".tmp").tempfile_in(dir)?;
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+    let digest = {
+        let mut w = HashingWriter { inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()), hasher: Sha256::new(), size: 0 };
         write(&mut w)?;
         w.flush()?;
-    }
+        FileDigest { sha256: hex::encode(w.hasher.finalize()), size: w.size }
+    };
     tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(digest)
 }
 
 /// Writes bytes atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<FileDigest> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
@@ -44,7 +83,14 @@ mod tests {
         assert!(r.is_err());
         assert!(!p.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-        write_atomic(&p, b"whole").unwrap();
+        let d = write_atomic(&p, b"whole").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"whole");
+        assert_eq!(d.size, 5);
+        assert_eq!(d.sha256, hex::encode(Sha256::digest(b"whole")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
+        }
     }
 }

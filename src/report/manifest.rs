@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{files, ReportError, ReportInput};
+use super::files::{self, FileDigest};
+use super::{ReportError, ReportInput};
 use crate::model::COVERAGE_COMPLETE;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -49,13 +50,12 @@ pub fn hash_files(inputs: &[(PathBuf, String)]) -> Result<Vec<FileEntry>, (PathB
     Ok(out)
 }
 
-pub fn write(path: &Path, input: &ReportInput, inputs: &[FileEntry], outputs: &[PathBuf], out_dir: &Path) -> Result<(), ReportError> {
-    let mut out_entries = Vec::new();
-    for p in outputs {
-        let (sha256, size) = hash_file(p).map_err(|source| ReportError::Io { path: p.clone(), source })?;
-        let rel = p.strip_prefix(out_dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
-        out_entries.push(FileEntry { path: rel, role: String::new(), size, sha256 });
-    }
+/// Writes the manifest; `outputs` are the files written, by name, with their digests.
+pub fn write(path: &Path, input: &ReportInput, inputs: &[FileEntry], outputs: &[(String, FileDigest)]) -> Result<(), ReportError> {
+    let mut out_entries: Vec<FileEntry> = outputs
+        .iter()
+        .map(|(name, d)| FileEntry { path: name.clone(), role: String::new(), size: d.size, sha256: d.sha256.clone() })
+        .collect();
     out_entries.sort_by(|a, b| a.path.cmp(&b.path));
     let coverage: Vec<serde_json::Value> = input
         .coverage
@@ -87,5 +87,5 @@ pub fn write(path: &Path, input: &ReportInput, inputs: &[FileEntry], outputs: &[
     });
     let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ReportError::Template(e.to_string()))?;
     bytes.push(b'\n');
-    files::write_atomic(path, &bytes).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })
+    files::write_atomic(path, &bytes).map(|_| ()).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })
 }

@@ -88,37 +88,59 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     if manifest_path.exists() {
         std::fs::remove_file(&manifest_path).map_err(io(&manifest_path))?;
     }
-    let mut written: Vec<PathBuf> = Vec::new();
-    let mut put = |name: &str, result: std::io::Result<()>| -> Result<(), ReportError> {
-        let p = out.join(name);
-        result.map_err(io(&p))?;
-        written.push(p);
-        Ok(())
-    };
-
-    // findings.csv: the common columns.
+    // Every output is a job; two workers take the largest first. Each job hashes its file while
+    // writing it, so the manifest reads nothing back.
     let common = input.findings.all.select(crate::findings::COMMON_COLUMNS)?;
-    put(FINDINGS_CSV, csv::write_frame(&out.join(FINDINGS_CSV), &common))?;
-    for cat in CATEGORIES {
-        if let Some(df) = input.findings.by_category.get(cat.name) {
-            put(cat.file, csv::write_frame(&out.join(cat.file), df))?;
-        }
-    }
-    put(ACCOUNTS_CSV, csv::write_frame(&out.join(ACCOUNTS_CSV), &accounts_export(input.accounts)?))?;
+    let accounts = accounts_export(input.accounts)?;
     let matrix = access_matrix(input)?;
-    put(MATRIX_CSV, csv::write_rows(&out.join(MATRIX_CSV), &matrix.header.iter().map(String::as_str).collect::<Vec<_>>(), &matrix.rows))?;
-    put(COVERAGE_CSV, coverage_csv(&out.join(COVERAGE_CSV), input.coverage))?;
     let issue_rows: Vec<Vec<String>> =
         input.roster.issues.iter().map(|i| vec![i.file.clone(), i.line.to_string(), i.reason.clone()]).collect();
-    put(ROSTER_ISSUES_CSV, csv::write_rows(&out.join(ROSTER_ISSUES_CSV), &["file", "line", "reason"], &issue_rows))?;
-    put(FINDINGS_JSON, write_findings_json(&out.join(FINDINGS_JSON), input))?;
-
     let inputs = manifest::hash_files(&input.inputs).map_err(|(path, source)| ReportError::Io { path, source })?;
     let summary = summarize(out, input);
     let page = html::render(input, &matrix, &inputs, &summary)?;
-    put(REPORT_HTML, files::write_atomic(&out.join(REPORT_HTML), page.as_bytes()))?;
 
-    manifest::write(&manifest_path, input, &inputs, &written, out)?;
+    type Job<'a> = (String, usize, Box<dyn FnOnce(&Path) -> std::io::Result<files::FileDigest> + Send + 'a>);
+    let mut jobs: Vec<Job> = Vec::new();
+    jobs.push((ACCOUNTS_CSV.into(), accounts.height() * 4, Box::new(|p| csv::write_frame(p, &accounts))));
+    jobs.push((FINDINGS_JSON.into(), common.height() * 3, Box::new(|p| write_findings_json(p, input))));
+    jobs.push((FINDINGS_CSV.into(), common.height() * 2, Box::new(|p| csv::write_frame(p, &common))));
+    for cat in CATEGORIES {
+        if let Some(df) = input.findings.by_category.get(cat.name) {
+            jobs.push((cat.file.into(), df.height() * 2, Box::new(move |p| csv::write_frame(p, df))));
+        }
+    }
+    let matrix_ref = &matrix;
+    jobs.push((
+        MATRIX_CSV.into(),
+        matrix.rows.len(),
+        Box::new(move |p| csv::write_rows(p, &matrix_ref.header.iter().map(String::as_str).collect::<Vec<_>>(), &matrix_ref.rows)),
+    ));
+    jobs.push((COVERAGE_CSV.into(), 1, Box::new(|p| coverage_csv(p, input.coverage))));
+    jobs.push((ROSTER_ISSUES_CSV.into(), 1, Box::new(|p| csv::write_rows(p, &["file", "line", "reason"], &issue_rows))));
+    jobs.push((REPORT_HTML.into(), 1, Box::new(|p| files::write_atomic(p, page.as_bytes()))));
+    jobs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let results: std::sync::Mutex<Vec<(String, std::io::Result<files::FileDigest>)>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                let Some((name, _, job)) = next else { break };
+                let result = job(&out.join(&name));
+                results.lock().unwrap_or_else(|p| p.into_inner()).push((name, result));
+            });
+        }
+    });
+    let mut written = Vec::new();
+    for (name, result) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        let path = out.join(&name);
+        let digest = result.map_err(io(&path))?;
+        written.push((name, digest));
+    }
+    written.sort_by(|a, b| a.0.cmp(&b.0));
+
+    manifest::write(&manifest_path, input, &inputs, &written)?;
     Ok(summary)
 }
 
@@ -178,7 +200,7 @@ fn accounts_export(accounts: &DataFrame) -> PolarsResult<DataFrame> {
     accounts.select(wanted)
 }
 
-fn coverage_csv(path: &Path, coverage: &[CoverageRecord]) -> std::io::Result<()> {
+fn coverage_csv(path: &Path, coverage: &[CoverageRecord]) -> std::io::Result<files::FileDigest> {
     let header = [
         "app",
         "app_kind",
@@ -292,12 +314,10 @@ fn access_matrix(input: &ReportInput) -> PolarsResult<AccessMatrix> {
 
 /// `findings.json`: the findings for machines (SIEM / GRC import). Streamed, one finding per line,
 /// so a million findings never sit in memory as JSON values.
-fn write_findings_json(path: &Path, input: &ReportInput) -> std::io::Result<()> {
+fn write_findings_json(path: &Path, input: &ReportInput) -> std::io::Result<files::FileDigest> {
     use std::io::Write;
     let all = &input.findings.all;
-    let text = csv::text_frame(all).map_err(std::io::Error::other)?;
-    let names: Vec<String> = text.get_column_names().iter().map(|s| s.to_string()).collect();
-    let cols: Vec<&StringChunked> = text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>().map_err(std::io::Error::other)?;
+    let names: Vec<String> = all.get_column_names().iter().map(|s| s.to_string()).collect();
     let incomplete: Vec<&str> = input.coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.as_str()).collect();
     let json = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "null".into());
     files::write_atomic_with(path, |w| {
@@ -308,22 +328,24 @@ fn write_findings_json(path: &Path, input: &ReportInput) -> std::io::Result<()> 
         writeln!(w, "  \"as_of\": \"{}\",", input.as_of.format("%Y-%m-%d"))?;
         writeln!(w, "  \"incomplete_apps\": {},", serde_json::to_string(&incomplete).map_err(std::io::Error::other)?)?;
         writeln!(w, "  \"findings\": [")?;
-        let mut iters: Vec<_> = cols.iter().map(|c| c.iter()).collect();
-        for row in 0..text.height() {
+        let mut first = true;
+        csv::for_each_text_row(all, |cells| {
             let mut obj = serde_json::Map::new();
-            for (name, it) in names.iter().zip(iters.iter_mut()) {
-                let v = it.next().flatten();
+            for (name, v) in names.iter().zip(cells) {
                 let value = match (name.as_str(), v) {
-                    (f::EXCEPTED, Some(v)) => serde_json::Value::Bool(v == "true"),
+                    (f::EXCEPTED, Some(v)) => serde_json::Value::Bool(*v == "true"),
                     (f::CONTROLS, Some(v)) => v.split("; ").map(|s| serde_json::Value::String(s.to_string())).collect(),
                     (_, Some(v)) if !v.is_empty() => serde_json::Value::String(v.to_string()),
                     _ => serde_json::Value::Null,
                 };
                 obj.insert(name.clone(), value);
             }
-            w.write_all(b"    ")?;
-            serde_json::to_writer(&mut *w, &obj).map_err(std::io::Error::other)?;
-            w.write_all(if row + 1 < text.height() { b",\n" } else { b"\n" })?;
+            w.write_all(if first { b"    " } else { b",\n    " })?;
+            first = false;
+            serde_json::to_writer(&mut *w, &obj).map_err(std::io::Error::other)
+        })?;
+        if !first {
+            w.write_all(b"\n")?;
         }
         writeln!(w, "  ]")?;
         writeln!(w, "}}")?;
