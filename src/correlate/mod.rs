@@ -201,7 +201,7 @@ pub fn correlate(
             coalesce(&[col(acc::PERSON_ID), col(OV_OWNER)]).alias(acc::PERSON_ID),
         ])
         .sort([ROW], SortMultipleOptions::default())
-        .drop(by_name([ROW, person::ROW, OV_ACTION, OV_PERSON_ROW, OV_OWNER], true, false))
+        .drop(by_name([ROW, OV_ACTION, OV_PERSON_ROW, OV_OWNER], true, false))
         .collect()?;
     Ok(Correlated { accounts: out, warnings })
 }

@@ -42,6 +42,8 @@ pub mod account {
     /// True when an overrides row declared this account a service account.
     pub const DECLARED_SERVICE: &str = "declared_service";
     pub const OVERRIDE_REASON: &str = "override_reason";
+    /// Index of the matched person in the roster (internal; never written to an output).
+    pub const PERSON_ROW: &str = "person_row";
 }
 
 /// Column names of the entitlements frame.

@@ -44,20 +44,95 @@ pub fn text_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
 /// Rows converted to text at a time: bounds the memory a large frame needs while it is written.
 const CHUNK_ROWS: usize = 65_536;
 
-/// Calls `row` for every row of `df` as text cells (timestamps RFC 3339, nulls empty), converting
-/// one chunk of rows at a time.
+/// `YYYY-MM-DDTHH:MM:SSZ` of a UTC timestamp in milliseconds, written into `out`.
+fn push_timestamp(out: &mut String, ms: i64) {
+    use std::fmt::Write;
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let _ = write!(out, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60);
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01.
+fn push_date(out: &mut String, days: i64) {
+    use std::fmt::Write;
+    let (y, m, d) = civil_from_days(days);
+    let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+}
+
+/// Days since 1970-01-01 -> (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// One column of a chunk, ready to be read as text.
+enum TextColumn {
+    Text(StringChunked),
+    /// Milliseconds since the epoch, UTC.
+    Timestamp(Vec<Option<i64>>),
+    Date(Vec<Option<i32>>),
+}
+
+/// Calls `row` for every row of `df` as text cells (timestamps RFC 3339 UTC, dates ISO, booleans
+/// true/false, nulls empty), converting one chunk of rows at a time.
 pub fn for_each_text_row(df: &DataFrame, mut row: impl FnMut(&[Option<&str>]) -> std::io::Result<()>) -> std::io::Result<()> {
+    let err = std::io::Error::other;
     let mut offset = 0usize;
     while offset < df.height() {
         let chunk = df.slice(offset as i64, CHUNK_ROWS);
-        let text = text_frame(&chunk).map_err(std::io::Error::other)?;
-        let columns: Vec<&StringChunked> =
-            text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>().map_err(std::io::Error::other)?;
-        let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
-        let mut cells: Vec<Option<&str>> = Vec::with_capacity(columns.len());
-        for _ in 0..text.height() {
-            cells.clear();
-            cells.extend(iters.iter_mut().map(|it| it.next().flatten()));
+        let mut columns = Vec::with_capacity(chunk.width());
+        for c in chunk.columns() {
+            columns.push(match c.dtype() {
+                DataType::Datetime(unit, _) => {
+                    let per_ms = match unit {
+                        TimeUnit::Nanoseconds => 1_000_000,
+                        TimeUnit::Microseconds => 1_000,
+                        TimeUnit::Milliseconds => 1,
+                    };
+                    let raw = c.cast(&DataType::Int64).map_err(err)?;
+                    TextColumn::Timestamp(raw.i64().map_err(err)?.iter().map(|v| v.map(|v| v.div_euclid(per_ms))).collect())
+                }
+                DataType::Date => TextColumn::Date(c.cast(&DataType::Int32).map_err(err)?.i32().map_err(err)?.iter().collect()),
+                DataType::String => TextColumn::Text(c.str().map_err(err)?.clone()),
+                _ => TextColumn::Text(c.cast(&DataType::String).map_err(err)?.str().map_err(err)?.clone()),
+            });
+        }
+        let mut iters: Vec<Option<_>> = columns.iter().map(|c| if let TextColumn::Text(t) = c { Some(t.iter()) } else { None }).collect();
+        let mut scratch: Vec<String> = vec![String::new(); columns.len()];
+        for r in 0..chunk.height() {
+            for (i, c) in columns.iter().enumerate() {
+                scratch[i].clear();
+                match c {
+                    TextColumn::Timestamp(v) => {
+                        if let Some(ms) = v[r] {
+                            push_timestamp(&mut scratch[i], ms);
+                        }
+                    }
+                    TextColumn::Date(v) => {
+                        if let Some(d) = v[r] {
+                            push_date(&mut scratch[i], d as i64);
+                        }
+                    }
+                    TextColumn::Text(_) => {}
+                }
+            }
+            let cells: Vec<Option<&str>> = columns
+                .iter()
+                .zip(iters.iter_mut())
+                .zip(scratch.iter())
+                .map(|((c, it), buf)| match c {
+                    TextColumn::Text(_) => it.as_mut().and_then(|it| it.next().flatten()),
+                    TextColumn::Timestamp(_) | TextColumn::Date(_) => Some(buf.as_str()).filter(|s| !s.is_empty()),
+                })
+                .collect();
             row(&cells)?;
         }
         offset += CHUNK_ROWS;
@@ -113,6 +188,19 @@ mod tests {
         ] {
             assert_eq!(neutralize(raw), want, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn timestamps_and_dates_are_formatted_like_chrono() {
+        for ms in [0i64, 1_798_675_200_000, -86_400_000, 951_782_400_123, 4_102_444_799_000] {
+            let mut s = String::new();
+            push_timestamp(&mut s, ms);
+            let want = chrono::DateTime::from_timestamp_millis(ms).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            assert_eq!(s, want);
+        }
+        let mut s = String::new();
+        push_date(&mut s, 20_819);
+        assert_eq!(s, "2027-01-01");
     }
 
     #[test]

@@ -170,16 +170,16 @@ pub fn render(input: &ReportInput, matrix: &AccessMatrix, inputs: &[FileEntry], 
         .collect();
 
     // People with access, those with open findings first.
+    let counts: Vec<usize> = matrix.rows.iter().map(|r| by_person.get(r[0].as_str()).copied().unwrap_or(0)).collect();
     let mut order: Vec<usize> = (0..matrix.rows.len()).filter(|i| matrix.has_access[*i]).collect();
-    let count_for = |i: usize| by_person.get(matrix.rows[i][0].as_str()).copied().unwrap_or(0);
-    order.sort_by(|x, y| count_for(*y).cmp(&count_for(*x)).then(matrix.emails[*x].cmp(&matrix.emails[*y])));
     let people_count = order.len();
+    order.sort_unstable_by(|x, y| counts[*y].cmp(&counts[*x]).then(matrix.emails[*x].cmp(&matrix.emails[*y])));
     let people_rows: Vec<Value> = order
         .into_iter()
         .take(PEOPLE_LIMIT)
         .map(|i| {
             let r = &matrix.rows[i];
-            json!({"name": r[2], "email": r[1], "status": r[3], "findings": count_for(i), "apps": &r[5..5 + matrix.apps.len()]})
+            json!({"name": r[2], "email": r[1], "status": r[3], "findings": counts[i], "apps": &r[5..5 + matrix.apps.len()]})
         })
         .collect();
 

@@ -90,14 +90,18 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     }
     // Every output is a job; two workers take the largest first. Each job hashes its file while
     // writing it, so the manifest reads nothing back.
+    let t = std::time::Instant::now();
     let common = input.findings.all.select(crate::findings::COMMON_COLUMNS)?;
     let accounts = accounts_export(input.accounts)?;
     let matrix = access_matrix(input)?;
+    tracing::debug!("access matrix: {} ms", t.elapsed().as_millis());
     let issue_rows: Vec<Vec<String>> =
         input.roster.issues.iter().map(|i| vec![i.file.clone(), i.line.to_string(), i.reason.clone()]).collect();
     let inputs = manifest::hash_files(&input.inputs).map_err(|(path, source)| ReportError::Io { path, source })?;
     let summary = summarize(out, input);
+    tracing::debug!("inputs hashed: {} ms", t.elapsed().as_millis());
     let page = html::render(input, &matrix, &inputs, &summary)?;
+    tracing::debug!("report.html rendered: {} ms", t.elapsed().as_millis());
 
     type Job<'a> = (String, usize, Box<dyn FnOnce(&Path) -> std::io::Result<files::FileDigest> + Send + 'a>);
     let mut jobs: Vec<Job> = Vec::new();
@@ -127,7 +131,9 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
             scope.spawn(|| loop {
                 let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
                 let Some((name, _, job)) = next else { break };
+                let started = std::time::Instant::now();
                 let result = job(&out.join(&name));
+                tracing::debug!("{name}: {} ms", started.elapsed().as_millis());
                 results.lock().unwrap_or_else(|p| p.into_inner()).push((name, result));
             });
         }
@@ -253,63 +259,79 @@ pub struct AccessMatrix {
 
 fn access_matrix(input: &ReportInput) -> PolarsResult<AccessMatrix> {
     let apps: Vec<String> = input.coverage.iter().map(|c| c.app.clone()).collect();
-    let app_index: BTreeMap<&str, usize> = apps.iter().enumerate().map(|(i, a)| (a.as_str(), i)).collect();
+    let app_index: std::collections::HashMap<&str, usize> = apps.iter().enumerate().map(|(i, a)| (a.as_str(), i)).collect();
+    let people = &input.roster.people;
+    let width = apps.len();
+    // cells[person * width + app]: the labels of that person's accounts in that app.
+    let mut cells: Vec<String> = vec![String::new(); people.len() * width];
     let acc = input.accounts;
-    let emails = acc.column(a::PERSON_EMAIL)?.str()?;
+    let rows = acc.column(a::PERSON_ROW)?.u32()?;
     let app_col = acc.column(a::APP)?.str()?;
     let status = acc.column(a::STATUS)?.str()?;
     let admin = acc.column(a::IS_ADMIN)?.bool()?;
-    let mut cells: std::collections::HashMap<&str, Vec<Vec<String>>> = std::collections::HashMap::new();
-    for (((e, app), s), adm) in emails.iter().zip(app_col.iter()).zip(status.iter()).zip(admin.iter()) {
-        let (Some(e), Some(app)) = (e, app) else { continue };
-        let Some(&i) = app_index.get(app) else { continue };
-        let entry = cells.entry(e).or_insert_with(|| vec![Vec::new(); apps.len()]);
-        let mut label = s.unwrap_or("unknown").to_string();
-        if adm.unwrap_or(false) {
-            label.push_str(" admin");
+    let mut last_app: Option<(&str, usize)> = None;
+    for (((row, app), s), adm) in rows.iter().zip(app_col.iter()).zip(status.iter()).zip(admin.iter()) {
+        let (Some(row), Some(app)) = (row, app) else { continue };
+        let i = match last_app {
+            Some((name, i)) if name == app => i,
+            _ => match app_index.get(app) {
+                Some(&i) => {
+                    last_app = Some((app, i));
+                    i
+                }
+                None => continue,
+            },
+        };
+        let cell = &mut cells[row as usize * width + i];
+        if !cell.is_empty() {
+            cell.push_str("; ");
         }
-        entry[i].push(label);
+        cell.push_str(s.unwrap_or("unknown"));
+        if adm.unwrap_or(false) {
+            cell.push_str(" admin");
+        }
     }
     let mut header: Vec<String> =
         ["person_id", "person_email", "person_name", "person_status", "department"].iter().map(|s| s.to_string()).collect();
     header.extend(apps.iter().cloned());
     header.push("apps_with_access".into());
-    let mut people: Vec<&crate::roster::Person> = input.roster.people.iter().collect();
-    people.sort_by(|x, y| x.email.cmp(&y.email));
-    let mut rows = Vec::with_capacity(people.len());
+    let mut order: Vec<usize> = (0..people.len()).collect();
+    order.sort_unstable_by(|x, y| people[*x].email.cmp(&people[*y].email));
+    let mut out_rows = Vec::with_capacity(people.len());
     let mut row_emails = Vec::with_capacity(people.len());
     let mut has_access = Vec::with_capacity(people.len());
-    for p in people {
-        let mut row = vec![
-            p.person_id.clone(),
-            p.email.clone(),
-            p.name.clone(),
-            p.status.as_str().to_string(),
-            p.department.clone().unwrap_or_default(),
-        ];
+    for p in order {
+        let person = &people[p];
+        let mut row = Vec::with_capacity(width + 6);
+        row.extend([
+            person.person_id.clone(),
+            person.email.clone(),
+            person.name.clone(),
+            person.status.as_str().to_string(),
+            person.department.clone().unwrap_or_default(),
+        ]);
         let mut n = 0;
-        match cells.get(p.email.as_str()) {
-            Some(per_app) => {
-                for labels in per_app {
-                    let mut l = labels.clone();
-                    l.sort();
-                    if !l.is_empty() && l.iter().any(|x| !x.starts_with("disabled") && !x.starts_with("deactivated")) {
-                        n += 1;
-                    }
-                    row.push(l.join("; "));
+        let mut any = false;
+        for cell in &mut cells[p * width..(p + 1) * width] {
+            if !cell.is_empty() {
+                any = true;
+                if cell.contains(';') {
+                    let mut parts: Vec<&str> = cell.split("; ").collect();
+                    parts.sort_unstable();
+                    *cell = parts.join("; ");
                 }
-                has_access.push(true);
+                if cell.split("; ").any(|x| !x.starts_with("disabled") && !x.starts_with("deactivated")) {
+                    n += 1;
+                }
             }
-            None => {
-                row.extend(std::iter::repeat_n(String::new(), apps.len()));
-                has_access.push(false);
-            }
+            row.push(std::mem::take(cell));
         }
         row.push(n.to_string());
-        rows.push(row);
-        row_emails.push(p.email.clone());
+        out_rows.push(row);
+        row_emails.push(person.email.clone());
+        has_access.push(any);
     }
-    Ok(AccessMatrix { header, rows, apps, emails: row_emails, has_access })
+    Ok(AccessMatrix { header, rows: out_rows, apps, emails: row_emails, has_access })
 }
 
 /// `findings.json`: the findings for machines (SIEM / GRC import). Streamed, one finding per line,
