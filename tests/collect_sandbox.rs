@@ -23,7 +23,14 @@ fn tenant(n: usize) -> Tenant {
                    "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-01-02T03:04:05Z"})
         })
         .collect();
-    Tenant { kind: "messagebird".into(), secret: KEY.into(), organization_id: Some("org-1".into()), users, faults: Faults::default() }
+    Tenant {
+        kind: "messagebird".into(),
+        secret: KEY.into(),
+        organization_id: Some("org-1".into()),
+        users,
+        faults: Faults::default(),
+        oauth_client_id: None,
+    }
 }
 
 async fn sandbox(n: usize, faults: Faults) -> Sandbox {
@@ -234,6 +241,30 @@ async fn a_server_side_limit_is_absorbed_by_slowing_down() {
     assert_eq!(ids(&c), tenant_ids(&sb.users("acme")));
     assert!(c.coverage.throttled > 0, "the server did throttle");
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE);
+}
+
+#[tokio::test]
+async fn a_token_that_expires_mid_run_is_refreshed_and_nothing_is_lost() {
+    let mut t = tenant(600);
+    t.oauth_client_id = Some("audit-client".into());
+    t.faults = Faults { token_expires_after_requests: 2, ..Default::default() };
+    let sb = Sandbox::start("127.0.0.1:0", BTreeMap::from([("acme".to_string(), t)])).await.unwrap();
+    let mut a = app(&sb, "messagebird", "concurrency = 1");
+    let key = std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id())).join("key");
+    if let access_audit::config::AppSource::Messagebird { http, .. } = &mut a.source {
+        http.auth = access_audit::config::AuthConfig::Oauth2ClientCredentials {
+            client_id: "audit-client".into(),
+            client_secret: access_audit::config::SecretRef::File(key),
+            token_url: Some(sb.token_url("acme")),
+            scope: None,
+        };
+    }
+    let c = collect(&a).await;
+    assert_eq!(ids(&c), tenant_ids(&sb.users("acme")));
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    let tokens = sb.state.with_tenant("acme", |t| t.tokens_issued).unwrap();
+    assert!(tokens >= 3, "7 pages with tokens good for 2 requests each: {tokens} tokens");
+    assert!(c.coverage.notes.iter().any(|n| n.contains("OAuth access tokens live 3600 s")), "{:?}", c.coverage.notes);
 }
 
 #[tokio::test]

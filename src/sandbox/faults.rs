@@ -21,6 +21,9 @@ pub struct Faults {
     pub error_5xx_every: u32,
     /// Delay before every page.
     pub slow_ms: u64,
+    /// OAuth tenants: a token is refused (401) after this many API requests, as one that expires
+    /// mid-run.
+    pub token_expires_after_requests: u32,
     /// After page P (0-based) was served, the next page request first adds `add_users` users at
     /// the front of the list and removes `remove_users` from it. Once.
     pub mutate_after_page: Option<u32>,

@@ -33,10 +33,6 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
 
 const UNAUTHORIZED: &str = r#"{"errors":[{"code":2,"description":"Request not allowed (incorrect access_key)","parameter":"access_key"}]}"#;
 
-fn authorized(headers: &HeaderMap, secret: &str) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v == format!("AccessKey {secret}"))
-}
-
 #[derive(Debug, Deserialize)]
 pub struct GuideQuery {
     offset: Option<usize>,
@@ -54,7 +50,7 @@ async fn gate(state: &SandboxState, tenant: &str, headers: &HeaderMap, page: u32
     }
     state
         .with_tenant(tenant, |t| {
-            if !authorized(headers, &t.tenant.secret) {
+            if !super::oauth::authorized(t, headers, "AccessKey") {
                 t.stats.requests += 1;
                 return Err(Box::new((StatusCode::UNAUTHORIZED, UNAUTHORIZED).into_response()));
             }

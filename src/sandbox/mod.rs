@@ -13,6 +13,7 @@
 
 pub mod faults;
 pub mod messagebird;
+pub mod oauth;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -38,6 +39,9 @@ pub struct Tenant {
     pub users: Vec<serde_json::Value>,
     #[serde(default)]
     pub faults: Faults,
+    /// When set, `POST /oauth/<tenant>/token` issues tokens to this client id (with `secret`).
+    #[serde(default)]
+    pub oauth_client_id: Option<String>,
 }
 
 /// What the sandbox saw of one tenant.
@@ -60,11 +64,14 @@ pub struct TenantState {
     pub mutated: bool,
     /// Indices of `tenant.users` in id order (for keyset cursors); rebuilt after a mutation.
     pub id_order: Option<Vec<usize>>,
+    pub tokens_issued: u64,
+    /// The token in force and how often it was used.
+    pub current_token: Option<(String, u32)>,
 }
 
 impl TenantState {
     fn new(tenant: Tenant) -> TenantState {
-        TenantState { tenant, stats: TenantStats::default(), mutated: false, id_order: None }
+        TenantState { tenant, stats: TenantStats::default(), mutated: false, id_order: None, tokens_issued: 0, current_token: None }
     }
 
     /// The users in id order, as indices.
@@ -128,7 +135,7 @@ impl Sandbox {
     /// Starts serving `tenants` on `addr` (use `127.0.0.1:0` for an ephemeral port).
     pub async fn start(addr: &str, tenants: BTreeMap<String, Tenant>) -> Result<Sandbox, SandboxError> {
         let state = Arc::new(SandboxState { tenants: tenants.into_iter().map(|(k, t)| (k, Mutex::new(TenantState::new(t)))).collect() });
-        let app: Router = messagebird::routes(state.clone());
+        let app: Router = messagebird::routes(state.clone()).merge(oauth::routes(state.clone()));
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let local = listener.local_addr().map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -140,6 +147,11 @@ impl Sandbox {
                 .await;
         });
         Ok(Sandbox { addr: local, state, shutdown: Some(tx), task: Some(task) })
+    }
+
+    /// The token endpoint of a tenant with OAuth.
+    pub fn token_url(&self, tenant: &str) -> String {
+        format!("http://{}/oauth/{tenant}/token", self.addr)
     }
 
     /// The base URL of a tenant for its kind and flavour.

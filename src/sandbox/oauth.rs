@@ -1,0 +1,83 @@
+//! The sandbox's OAuth2 client-credentials endpoint, shared by every simulator:
+//! `POST /oauth/{tenant}/token` (form or JSON body) issues short tokens for a tenant that has an
+//! `oauth_client_id`; its `secret` is then the client secret. With the fault
+//! `token_expires_after_requests: N`, a token stops working after N API requests (401), as a
+//! token that expires mid-run does.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde_json::json;
+
+use super::{SandboxState, TenantState};
+
+pub fn routes(state: Arc<SandboxState>) -> Router {
+    Router::new().route("/oauth/{tenant}/token", post(token)).with_state(state)
+}
+
+fn field(body: &str, key: &str) -> Option<String> {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+        return v.get(key).and_then(|x| x.as_str()).map(str::to_string);
+    }
+    body.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| v.replace('+', " ")).map(|v| percent_decode(&v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, body: String) -> Response {
+    state
+        .with_tenant(&tenant, |t| {
+            let ok = t.tenant.oauth_client_id.is_some()
+                && field(&body, "grant_type").as_deref() == Some("client_credentials")
+                && field(&body, "client_id") == t.tenant.oauth_client_id
+                && field(&body, "client_secret").as_deref() == Some(t.tenant.secret.as_str());
+            if !ok {
+                return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
+            }
+            t.tokens_issued += 1;
+            let token = format!("sbx-{}-{}", tenant, t.tokens_issued);
+            t.current_token = Some((token.clone(), 0));
+            axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})).into_response()
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+/// Whether a request to a tenant's API is authenticated: `<scheme> <secret>` (e.g. `AccessKey`),
+/// or a Bearer token this sandbox issued and that has not expired. Counts the token's use.
+pub fn authorized(t: &mut TenantState, headers: &HeaderMap, scheme: &str) -> bool {
+    let Some(value) = headers.get("authorization").and_then(|v| v.to_str().ok()) else { return false };
+    if value == format!("{scheme} {}", t.tenant.secret) {
+        return true;
+    }
+    let limit = t.tenant.faults.token_expires_after_requests;
+    match (&mut t.current_token, value.strip_prefix("Bearer ")) {
+        (Some((token, uses)), Some(given)) if token == given => {
+            *uses += 1;
+            limit == 0 || *uses <= limit
+        }
+        _ => false,
+    }
+}
