@@ -233,7 +233,10 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
 /// permission and the API's total.
 pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptions) -> Result<String, CollectError> {
     let spec = list_spec(http, opts, &app.name)?;
-    let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
+    // A check is one request, or two when the first fails in passing.
+    let client = AppClient::new(&app.name, http, &DEFAULTS)
+        .map_err(describe_client_error)?
+        .with_policy(crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() });
     let query: Vec<(String, String)> = match &spec.pager {
         Pager::Cursor { limit_param: Some(l), .. } => vec![(l.clone(), "1".into())],
         _ => vec![("offset".into(), "0".into()), ("limit".into(), "1".into())],
