@@ -501,3 +501,19 @@ fn a_secret_that_cannot_be_resolved_stops_the_run_before_any_request() {
         .stderr(predicate::str::contains("app mb: auth: the environment variable AA_SURELY_UNSET_VAR is not set"));
     assert!(!dir.path().join("out").join("manifest.json").exists(), "no report that looks complete");
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    // `access-audit demo | head -1`: stdout closes early; the run still finishes and exits 0.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("access-audit"))
+        .args(["-q", "demo", "--out"])
+        .arg(dir.path().join("out"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(dir.path().join("out").join("manifest.json").is_file());
+}

@@ -12,9 +12,9 @@ use super::{runtime, today, EXIT_ERROR, EXIT_OK};
 pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
     let inputs = Inputs::load(config_path, None, today())?;
     let config: &Config = &inputs.config;
-    println!("config {}: ok ({} app(s))", config.file.display(), config.apps.len());
+    say!("config {}: ok ({} app(s))", config.file.display(), config.apps.len());
     let r = &inputs.roster;
-    println!(
+    say!(
         "roster {} ({}): {} people, {} row(s) not usable{}",
         r.file.display(),
         r.format.as_str(),
@@ -23,10 +23,10 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
         if r.issues.is_empty() { String::new() } else { " (see the warnings above)".into() }
     );
     if let Some(e) = &config.exceptions {
-        println!("exceptions {}: {} row(s)", e.path.display(), inputs.exceptions.rows.len());
+        say!("exceptions {}: {} row(s)", e.path.display(), inputs.exceptions.rows.len());
     }
     if let Some(o) = &config.overrides {
-        println!("overrides {}: {} row(s)", o.path.display(), inputs.overrides.rows.len());
+        say!("overrides {}: {} row(s)", o.path.display(), inputs.overrides.rows.len());
     }
     let supported = collectors::supported_kinds();
     let mut failed = false;
@@ -46,14 +46,14 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
         } else if problems.is_empty() {
             match runtime().block_on(collectors::probe(app)) {
                 Ok(line) => {
-                    println!("{}: ok ({}): {line}", app.name, app.kind);
+                    say!("{}: ok ({}): {line}", app.name, app.kind);
                     continue;
                 }
                 Err(e) => problems.push(e.to_string().trim_start_matches(&format!("app {}: ", app.name)).to_string()),
             }
         }
         failed = true;
-        println!("{}: FAILED ({}): {}", app.name, app.kind, problems.join("; "));
+        say!("{}: FAILED ({}): {}", app.name, app.kind, problems.join("; "));
     }
     Ok(if failed { EXIT_ERROR } else { EXIT_OK })
 }

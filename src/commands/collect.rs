@@ -14,12 +14,12 @@ pub fn run(config: &Path, out: &Path, apps: &[String]) -> Result<u8, PipelineErr
     snap.write(out)?;
     let coverage = access_audit::model::coverage_records(&snap.coverage)?;
     for c in &coverage {
-        println!("{}: {} account(s), {}", c.app, c.accounts_collected, c.status);
+        say!("{}: {} account(s), {}", c.app, c.accounts_collected, c.status);
     }
-    println!("snapshot: {}", display_path(out));
+    say!("snapshot: {}", display_path(out));
     let incomplete: Vec<&str> = coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.as_str()).collect();
     if !incomplete.is_empty() {
-        println!("INCOMPLETE: {} could not be collected completely; exit code 4", incomplete.join(", "));
+        say!("INCOMPLETE: {} could not be collected completely; exit code 4", incomplete.join(", "));
         return Ok(EXIT_INCOMPLETE);
     }
     Ok(EXIT_OK)

@@ -28,7 +28,7 @@ pub fn run(out: &Path) -> Result<u8, PipelineError> {
     let data = sample_data()?;
     let tenants = load_tenants(&data.join("tenants")).map_err(|e| PipelineError::Usage(e.to_string()))?;
     let sandbox = runtime().block_on(Sandbox::start("127.0.0.1:0", tenants)).map_err(|e| PipelineError::Usage(e.to_string()))?;
-    println!("demo: the sample company in {}, its API apps served by the sandbox on http://{}", data.display(), sandbox.addr);
+    say!("demo: the sample company in {}, its API apps served by the sandbox on http://{}", data.display(), sandbox.addr);
     // The sample config points at the sandbox's default address; use the one it got instead.
     let config_path = data.join("config.toml");
     let text = std::fs::read_to_string(&config_path)
@@ -39,7 +39,7 @@ pub fn run(out: &Path) -> Result<u8, PipelineError> {
     let code = run::run_inputs(inputs, out, &[], FailOn::Never, started);
     runtime().block_on(sandbox.stop());
     if code? == EXIT_INCOMPLETE {
-        println!("demo: the sample company's slack export has an unreadable row on purpose, so `run` on it exits 4; the demo exits 0");
+        say!("demo: the sample company's slack export has an unreadable row on purpose, so `run` on it exits 4; the demo exits 0");
     }
     Ok(EXIT_OK)
 }

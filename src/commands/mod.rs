@@ -1,6 +1,15 @@
 //! The subcommands of SPEC §1 and what they share: the CLI definition, logging, exit codes, the
 //! printed summary.
 
+/// Prints a line on stdout. A reader that went away (`access-audit demo | head -1`) is no reason to
+/// panic: the line is dropped.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 mod check;
 mod collect;
 mod demo;
@@ -185,17 +194,17 @@ pub fn today() -> NaiveDate {
 /// Prints the summary on stdout and returns the exit code of SPEC §1.
 pub fn finish(summary: &ReportSummary, fail_on: FailOn) -> u8 {
     let s = summary;
-    println!("{} accounts; {} open finding(s): {}; {} excepted", s.accounts, s.open, crate_severities(s), s.excepted);
+    say!("{} accounts; {} open finding(s): {}; {} excepted", s.accounts, s.open, crate_severities(s), s.excepted);
     let report = s.out_dir.join(access_audit::report::REPORT_HTML);
-    println!("report: {}", display_path(&report));
+    say!("report: {}", display_path(&report));
     if !s.incomplete_apps.is_empty() {
-        println!("INCOMPLETE: {} could not be collected completely (see coverage.csv); exit code 4", s.incomplete_apps.join(", "));
+        say!("INCOMPLETE: {} could not be collected completely (see coverage.csv); exit code 4", s.incomplete_apps.join(", "));
         return EXIT_INCOMPLETE;
     }
     if let Some(sev) = fail_on.severity() {
         let n = s.open_at_or_above(sev);
         if n > 0 {
-            println!("{n} open finding(s) at or above {sev} (--fail-on {sev}); exit code 3");
+            say!("{n} open finding(s) at or above {sev} (--fail-on {sev}); exit code 3");
             return EXIT_FINDINGS;
         }
     }
