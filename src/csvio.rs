@@ -38,9 +38,17 @@ pub fn decode(mut bytes: Vec<u8>, file: &str) -> Result<String, TableError> {
     String::from_utf8(bytes).map_err(|e| TableError::Encoding { file: file.into(), offset: e.utf8_error().valid_up_to() })
 }
 
-/// Parses delimited text whose first record is the header. `first_line` is the line number of
-/// that header in the file.
-pub fn parse(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result<Table, TableError> {
+/// Streams delimited text: `header` turns the first record into what `row` needs, then `row` gets
+/// every other record with the line it starts on (the header is on `first_line`). Nothing but the
+/// current record is held.
+pub fn stream<H, E: From<TableError>>(
+    text: &str,
+    delimiter: u8,
+    first_line: usize,
+    file: &str,
+    header: impl FnOnce(Vec<String>) -> Result<H, E>,
+    mut row: impl FnMut(&H, usize, &csv::StringRecord) -> Result<(), E>,
+) -> Result<H, E> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     // Line numbers from byte offsets: the offset of a record is exact, csv's own line counter is not.
     let newlines: Vec<usize> = text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
@@ -54,25 +62,46 @@ pub fn parse(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result
         }
         newlines.partition_point(|nl| *nl < b) + first_line
     };
-    let mut table = Table::default();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| TableError::Syntax {
-            file: file.into(),
-            line: e.position().map(|p| line_at(p.byte())).unwrap_or(0),
-            detail: format!("{e} (check the quoting of that row)"),
+    let mut record = csv::StringRecord::new();
+    let mut index = 0usize;
+    let mut header = Some(header);
+    let mut state: Option<H> = None;
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
+            E::from(TableError::Syntax {
+                file: file.into(),
+                line: e.position().map(|p| line_at(p.byte())).unwrap_or(0),
+                detail: format!("{e} (check the quoting of that row)"),
+            })
         })?;
-        let line = record.position().map(|p| line_at(p.byte())).unwrap_or(i + first_line);
-        let fields: Vec<String> = record.iter().map(str::to_string).collect();
-        if i == 0 {
-            table.headers = fields;
-        } else {
-            table.rows.push((line, fields));
+        if !more {
+            break;
         }
+        if index == 0 {
+            let fields: Vec<String> = record.iter().map(str::to_string).collect();
+            if fields.is_empty() || fields.iter().all(|h| h.trim().is_empty()) {
+                return Err(E::from(TableError::Empty { file: file.into() }));
+            }
+            let make = header.take().expect("the header comes once");
+            state = Some(make(fields)?);
+        } else if let Some(h) = &state {
+            let line = record.position().map(|p| line_at(p.byte())).unwrap_or(index + first_line);
+            row(h, line, &record)?;
+        }
+        index += 1;
     }
-    if table.headers.is_empty() || table.headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(TableError::Empty { file: file.into() });
-    }
-    Ok(table)
+    state.ok_or_else(|| E::from(TableError::Empty { file: file.into() }))
+}
+
+/// Parses delimited text whose first record is the header. `first_line` is the line number of
+/// that header in the file.
+pub fn parse(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result<Table, TableError> {
+    let mut rows = Vec::new();
+    let headers = stream::<Vec<String>, TableError>(text, delimiter, first_line, file, Ok, |_, line, r| {
+        rows.push((line, r.iter().map(str::to_string).collect()));
+        Ok(())
+    })?;
+    Ok(Table { headers, rows })
 }
 
 /// Reads a whole delimited file; the delimiter is given or detected from the header line.
@@ -82,11 +111,16 @@ pub fn read_file(path: &Path, delimiter: Option<u8>) -> Result<Table, TableError
     parse(&text, d, 1, &path.display().to_string())
 }
 
+/// Index of a header, compared trimmed and case-insensitively.
+pub fn column_of(headers: &[String], name: &str) -> Option<usize> {
+    let want = name.trim().to_lowercase();
+    headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase() == want)
+}
+
 impl Table {
     /// Index of a header, compared trimmed and case-insensitively.
     pub fn column(&self, name: &str) -> Option<usize> {
-        let want = name.trim().to_lowercase();
-        self.headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase() == want)
+        column_of(&self.headers, name)
     }
 
     /// The trimmed cell, empty when the column is absent or the row is short.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::CollectError;
 use crate::config::{AppConfig, CsvAppConfig, CsvColumns};
-use crate::csvio::{self, Table};
+use crate::csvio;
 use crate::model::{AccountRecord, Collection, CoverageRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
 use crate::roster::dates::parse_datetime;
 
@@ -81,17 +81,17 @@ struct Mapping {
 
 /// Resolves each field's header: the configured name must exist; an unconfigured field is read
 /// from a header of its own name when there is one.
-fn mapping(table: &Table, c: &CsvColumns, app: &str, file: &str) -> Result<Mapping, CollectError> {
+fn mapping(headers: &[String], c: &CsvColumns, app: &str, file: &str) -> Result<Mapping, CollectError> {
     let pick = |configured: &Option<String>, default: &str| -> Result<Option<usize>, CollectError> {
         match configured {
-            Some(h) => table.column(h).map(Some).ok_or_else(|| CollectError::Input {
+            Some(h) => csvio::column_of(headers, h).map(Some).ok_or_else(|| CollectError::Input {
                 app: app.into(),
                 detail: format!(
                     "{file}: [apps.columns] {default} = \"{h}\", but the header has no such column (it has: {})",
-                    table.headers.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+                    headers.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
                 ),
             }),
-            None => Ok(table.column(default)),
+            None => Ok(csvio::column_of(headers, default)),
         }
     };
     Ok(Mapping {
@@ -121,9 +121,20 @@ fn lookup<'a>(configured: &'a BTreeMap<String, String>, builtin: &'a [(&'a str, 
 
 pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, CollectError> {
     let file = cfg.path.display().to_string();
-    let table = csvio::read_file(&cfg.path, crate::roster::delimiter_byte(cfg.delimiter.as_deref()))
-        .map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
-    let m = mapping(&table, &cfg.columns, &app.name, &file)?;
+    let input = |e: csvio::TableError| CollectError::Input { app: app.name.clone(), detail: e.to_string() };
+    // The export is streamed: only its text and the current row are held, never a table of it.
+    let text = csvio::read_text(&cfg.path).map_err(input)?;
+    let delimiter = crate::roster::delimiter_byte(cfg.delimiter.as_deref())
+        .unwrap_or_else(|| crate::roster::detect_delimiter(text.lines().next().unwrap_or("")));
+    let headers: Vec<String> = {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+        let mut first = csv::StringRecord::new();
+        reader
+            .read_record(&mut first)
+            .map_err(|e| input(csvio::TableError::Syntax { file: file.clone(), line: 1, detail: e.to_string() }))?;
+        first.iter().map(str::to_string).collect()
+    };
+    let m = mapping(&headers, &cfg.columns, &app.name, &file)?;
     if m.account_id.is_none() && m.username.is_none() && m.email.is_none() {
         return Err(CollectError::Input {
             app: app.name.clone(),
@@ -148,108 +159,126 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
             "the export has no last-login column: last login is unknown, so no dormant or never-logged-in findings for this app".into(),
         );
     }
-    let mut accounts: Vec<AccountRecord> = Vec::with_capacity(table.rows.len());
+    let mut accounts: Vec<AccountRecord> = Vec::with_capacity(text.len() / 100);
     let mut entitlements = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut unknown_status: BTreeMap<String, usize> = BTreeMap::new();
     let mut bad_dates = Vec::new();
-    let header_len = table.headers.len();
-    for (line, fields) in &table.rows {
-        if fields.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if fields.len() != header_len {
-            coverage.errors.push(format!(
-                "line {line}: the row has {} fields but the header has {header_len}; the account on it was not read",
-                fields.len()
-            ));
-            continue;
-        }
-        let cell = |c: Option<usize>| Table::cell(fields, c);
-        let email = cell(m.email);
-        let username = cell(m.username);
-        let account_id = [cell(m.account_id), username, email].into_iter().find(|s| !s.is_empty()).unwrap_or("");
-        if account_id.is_empty() {
-            coverage.errors.push(format!("line {line}: no account id, username or email; the row was not read"));
-            continue;
-        }
-        if let Some(first) = seen.get(account_id) {
-            coverage.duplicates_dropped += 1;
-            coverage.notes.push(format!("line {line}: account {account_id} repeats line {first}; the first row was kept"));
-            continue;
-        }
-        seen.insert(account_id.to_string(), *line);
+    let header_len = headers.len();
+    csvio::stream::<(), csvio::TableError>(
+        &text,
+        delimiter,
+        1,
+        &file,
+        |_| Ok(()),
+        |_, line, record| {
+            let line = &line;
+            if record.iter().all(|f| f.trim().is_empty()) {
+                return Ok(());
+            }
+            if record.len() != header_len {
+                coverage.errors.push(format!(
+                    "line {line}: the row has {} fields but the header has {header_len}; the account on it was not read",
+                    record.len()
+                ));
+                return Ok(());
+            }
+            let cell = |c: Option<usize>| c.and_then(|i| record.get(i)).map(str::trim).unwrap_or("");
+            let email = cell(m.email);
+            let username = cell(m.username);
+            let account_id = [cell(m.account_id), username, email].into_iter().find(|s| !s.is_empty()).unwrap_or("");
+            if account_id.is_empty() {
+                coverage.errors.push(format!("line {line}: no account id, username or email; the row was not read"));
+                return Ok(());
+            }
+            if let Some(first) = seen.get(account_id) {
+                coverage.duplicates_dropped += 1;
+                coverage.notes.push(format!("line {line}: account {account_id} repeats line {first}; the first row was kept"));
+                return Ok(());
+            }
+            seen.insert(account_id.to_string(), *line);
 
-        let status_text = cell(m.status);
-        let status = if m.status.is_none() || status_text.is_empty() {
-            if m.status.is_some() {
-                "unknown"
+            let status_text = cell(m.status);
+            let status = if m.status.is_none() || status_text.is_empty() {
+                if m.status.is_some() {
+                    "unknown"
+                } else {
+                    "active"
+                }
             } else {
-                "active"
-            }
-        } else {
-            lookup(&cfg.status_map, &STATUS_VALUES, status_text).unwrap_or_else(|| {
-                *unknown_status.entry(status_text.to_string()).or_default() += 1;
-                "unknown"
-            })
-        };
-        let type_text = cell(m.account_type);
-        let account_type =
-            if m.account_type.is_none() { "human" } else { lookup(&cfg.account_type_map, &TYPE_VALUES, type_text).unwrap_or("unknown") };
+                lookup(&cfg.status_map, &STATUS_VALUES, status_text).unwrap_or_else(|| {
+                    *unknown_status.entry(status_text.to_string()).or_default() += 1;
+                    "unknown"
+                })
+            };
+            let type_text = cell(m.account_type);
+            let account_type = if m.account_type.is_none() {
+                "human"
+            } else {
+                lookup(&cfg.account_type_map, &TYPE_VALUES, type_text).unwrap_or("unknown")
+            };
 
-        let mut date = |c: Option<usize>, what: &str| -> Option<DateTime<Utc>> {
-            let v = cell(c);
-            match parse_datetime(v, cfg.date_format.as_deref()) {
-                Ok(d) => d.map(|d| d.and_utc()),
-                Err(_) => {
-                    bad_dates.push(format!("line {line}: unreadable {what} \"{}\"", crate::report::text::clip(v, 40)));
-                    None
+            let mut date = |c: Option<usize>, what: &str| -> Option<DateTime<Utc>> {
+                let v = cell(c);
+                match parse_datetime(v, cfg.date_format.as_deref()) {
+                    Ok(d) => d.map(|d| d.and_utc()),
+                    Err(_) => {
+                        bad_dates.push(format!("line {line}: unreadable {what} \"{}\"", crate::report::text::clip(v, 40)));
+                        None
+                    }
                 }
-            }
-        };
-        let created_at = date(m.created_at, "created_at");
-        let last_login_at = date(m.last_login_at, "last_login_at");
-        let invited_at = date(m.invited_at, "invited_at");
+            };
+            let created_at = date(m.created_at, "created_at");
+            let last_login_at = date(m.last_login_at, "last_login_at");
+            let invited_at = date(m.invited_at, "invited_at");
 
-        let mut reasons = Vec::new();
-        if m.is_admin.is_some() && truthy(cell(m.is_admin)) {
-            reasons.push("admin flag in the export".to_string());
-        }
-        let role = cell(m.role);
-        if !role.is_empty() {
-            let privileged = admin_values.contains(&role.to_lowercase());
-            if privileged {
-                reasons.push(format!("role {role}"));
+            let mut reasons = Vec::new();
+            if m.is_admin.is_some() && truthy(cell(m.is_admin)) {
+                reasons.push("admin flag in the export".to_string());
             }
-            entitlements.push(EntitlementRecord { account_id: account_id.into(), kind: "role".into(), value: role.into(), privileged });
-        }
-        let mut groups = Vec::new();
-        if !cfg.groups_separator.is_empty() {
-            for g in cell(m.groups).split(cfg.groups_separator.as_str()).map(str::trim).filter(|g| !g.is_empty()) {
-                let privileged = admin_groups.contains(&g.to_lowercase());
+            let role = cell(m.role);
+            if !role.is_empty() {
+                let privileged = admin_values.contains(&role.to_lowercase());
                 if privileged {
-                    reasons.push(format!("member of admin group {g}"));
+                    reasons.push(format!("role {role}"));
                 }
-                groups.push(g.to_string());
-                entitlements.push(EntitlementRecord { account_id: account_id.into(), kind: "group".into(), value: g.into(), privileged });
+                entitlements.push(EntitlementRecord { account_id: account_id.into(), kind: "role".into(), value: role.into(), privileged });
             }
-        }
-        accounts.push(AccountRecord {
-            account_id: account_id.into(),
-            username: Some(username.to_string()).filter(|s| !s.is_empty()),
-            email: Some(email.to_string()).filter(|s| !s.is_empty()),
-            other_emails: Vec::new(),
-            display_name: Some(cell(m.display_name).to_string()).filter(|s| !s.is_empty()),
-            status: status.into(),
-            account_type: account_type.into(),
-            is_admin: !reasons.is_empty(),
-            admin_reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
-            created_at,
-            last_login_at,
-            invited_at,
-            groups,
-        });
-    }
+            let mut groups = Vec::new();
+            if !cfg.groups_separator.is_empty() {
+                for g in cell(m.groups).split(cfg.groups_separator.as_str()).map(str::trim).filter(|g| !g.is_empty()) {
+                    let privileged = admin_groups.contains(&g.to_lowercase());
+                    if privileged {
+                        reasons.push(format!("member of admin group {g}"));
+                    }
+                    groups.push(g.to_string());
+                    entitlements.push(EntitlementRecord {
+                        account_id: account_id.into(),
+                        kind: "group".into(),
+                        value: g.into(),
+                        privileged,
+                    });
+                }
+            }
+            accounts.push(AccountRecord {
+                account_id: account_id.into(),
+                username: Some(username.to_string()).filter(|s| !s.is_empty()),
+                email: Some(email.to_string()).filter(|s| !s.is_empty()),
+                other_emails: Vec::new(),
+                display_name: Some(cell(m.display_name).to_string()).filter(|s| !s.is_empty()),
+                status: status.into(),
+                account_type: account_type.into(),
+                is_admin: !reasons.is_empty(),
+                admin_reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
+                created_at,
+                last_login_at,
+                invited_at,
+                groups,
+            });
+            Ok(())
+        },
+    )
+    .map_err(input)?;
     for (value, count) in unknown_status {
         coverage.notes.push(format!(
             "{count} account(s) with status \"{}\", read as unknown (map it with [apps.status_map])",
