@@ -19,6 +19,9 @@ command -v /usr/bin/time >/dev/null || { echo "needs GNU time (/usr/bin/time): a
 
 measure() { # label, then the command
   local label=$1; shift
+  # Every output is fsynced before it is renamed into place: start each run with the disk idle,
+  # or the previous run's writeback is measured too.
+  sync
   /usr/bin/time -f "%e %M" -o "$dir/.time" "$@" >/dev/null 2>"$dir/.stderr" || { rc=$?; [ $rc -eq 4 ] || { cat "$dir/.stderr"; exit $rc; }; }
   read -r secs kb < "$dir/.time"
   printf '%-10s %-8s %8.2f s %8.0f MiB\n' "$label" "$accounts" "$secs" "$((kb / 1024))"

@@ -172,7 +172,6 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
         &file,
         |_| Ok(()),
         |_, line, record| {
-            let line = &line;
             if record.iter().all(|f| f.trim().is_empty()) {
                 return Ok(());
             }
@@ -196,7 +195,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                 coverage.notes.push(format!("line {line}: account {account_id} repeats line {first}; the first row was kept"));
                 return Ok(());
             }
-            seen.insert(account_id.to_string(), *line);
+            seen.insert(account_id.to_string(), line);
 
             let status_text = cell(m.status);
             let status = if m.status.is_none() || status_text.is_empty() {
