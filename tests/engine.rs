@@ -64,21 +64,26 @@ async fn items(State(s): State<Arc<TokenServer>>, headers: HeaderMap) -> impl In
     (StatusCode::OK, axum::Json(json!({"items": [1, 2, 3]})))
 }
 
-#[tokio::test]
-async fn oauth_token_is_cached_and_refreshed_once_after_a_401() {
-    let state = Arc::new(TokenServer::default());
-    let app = Router::new().route("/token", post(token)).route("/items", get(items)).with_state(state.clone());
+/// The token server on 127.0.0.1 and a client of it whose client secret is `secret`.
+async fn oauth_client(state: Arc<TokenServer>, secret: &str, dir: &std::path::Path) -> AppClient {
+    let app = Router::new().route("/token", post(token)).route("/items", get(items)).with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let dir = tempfile::tempdir().unwrap();
     let auth = AuthConfig::Oauth2ClientCredentials {
         client_id: "audit".into(),
-        client_secret: secret_file(dir.path(), "s", "canary-client-secret"),
+        client_secret: secret_file(dir, "s", secret),
         token_url: None,
         scope: None,
     };
-    let client = AppClient::new("oauth-app", &http(format!("http://{addr}"), auth), &DEFAULTS).unwrap();
+    AppClient::new("oauth-app", &http(format!("http://{addr}"), auth), &DEFAULTS).unwrap()
+}
+
+#[tokio::test]
+async fn oauth_token_is_cached_and_refreshed_once_after_a_401() {
+    let state = Arc::new(TokenServer::default());
+    let dir = tempfile::tempdir().unwrap();
+    let client = oauth_client(state.clone(), "canary-client-secret", dir.path()).await;
     for _ in 0..2 {
         assert_eq!(client.get_json("/items", &[]).await.unwrap().body["items"][0], 1);
     }
@@ -93,19 +98,8 @@ async fn oauth_token_is_cached_and_refreshed_once_after_a_401() {
 
 #[tokio::test]
 async fn a_refused_client_secret_is_reported_without_the_secret() {
-    let state = Arc::new(TokenServer::default());
-    let app = Router::new().route("/token", post(token)).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let dir = tempfile::tempdir().unwrap();
-    let auth = AuthConfig::Oauth2ClientCredentials {
-        client_id: "audit".into(),
-        client_secret: secret_file(dir.path(), "s", "wrong-canary-9911"),
-        token_url: None,
-        scope: None,
-    };
-    let client = AppClient::new("oauth-app", &http(format!("http://{addr}"), auth), &DEFAULTS).unwrap();
+    let client = oauth_client(Arc::new(TokenServer::default()), "wrong-canary-9911", dir.path()).await;
     let e = client.get_json("/items", &[]).await.unwrap_err().to_string();
     assert!(e.contains("401") && e.contains("client secret"), "{e}");
     assert!(!e.contains("wrong-canary-9911"), "{e}");
