@@ -51,8 +51,6 @@ pub enum AuthProvider {
         client_id: String,
         client_secret: Secret,
         scope: Option<String>,
-        /// `form` (RFC 6749) or `json` (BlueJeans).
-        json_body: bool,
         cache: Arc<Mutex<Option<CachedToken>>>,
         info: Arc<Mutex<TokenInfo>>,
     },
@@ -107,21 +105,12 @@ impl AuthProvider {
                     client_id: client_id.clone(),
                     client_secret: resolve("auth.client_secret", client_secret)?,
                     scope: scope.clone(),
-                    json_body: false,
                     cache: Arc::new(Mutex::new(None)),
                     info: Arc::new(Mutex::new(TokenInfo::default())),
                 }
             }
             AuthConfig::PsAuth { .. } => return Err(AuthError::Config("auth type ps_auth is only for kind beyondtrust".into())),
         })
-    }
-
-    /// Sends the token request as JSON instead of a form (BlueJeans).
-    pub fn with_json_token_body(mut self) -> Self {
-        if let AuthProvider::Oauth2 { json_body, .. } = &mut self {
-            *json_body = true;
-        }
-        self
     }
 
     /// The header to put on a request, fetching or refreshing a token when needed.
@@ -155,7 +144,7 @@ impl AuthProvider {
     }
 
     async fn token(&self, client: &reqwest::Client, force: bool) -> Result<Secret, AuthError> {
-        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, json_body, cache, info } = self else {
+        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, cache, info } = self else {
             unreachable!("only OAuth providers have tokens")
         };
         let mut guard = cache.lock().await;
@@ -171,13 +160,7 @@ impl AuthProvider {
             form.push(("scope", s.clone()));
         }
         let request = client.post(token_url).header(reqwest::header::ACCEPT, "application/json");
-        let request = if *json_body {
-            let body: serde_json::Map<String, serde_json::Value> =
-                form.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
-            request.json(&body)
-        } else {
-            request.form(&form)
-        };
+        let request = request.form(&form);
         let response = request.send().await.map_err(|e| err(format!("request failed: {}", redact(&e.to_string(), client_secret))))?;
         let status = response.status();
         let text = response.text().await.map_err(|e| err(format!("reading the response failed: {e}")))?;

@@ -165,10 +165,6 @@ impl AppClient {
         self
     }
 
-    pub fn reqwest(&self) -> &reqwest::Client {
-        &self.client
-    }
-
     /// The endpoint as it appears in messages: its path, never its query.
     fn shown(endpoint: &str) -> String {
         let no_query = endpoint.split('?').next().unwrap_or(endpoint);

@@ -184,10 +184,6 @@ pub fn epoch_days(date: NaiveDate) -> i32 {
     (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
-pub fn date_from_epoch_days(days: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(days as i64)
-}
-
 pub fn datetime_from_millis(ms: i64) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp_millis(ms)
 }

@@ -178,15 +178,6 @@ impl Sandbox {
         self.state.with_tenant(tenant, |t| t.stats.clone()).unwrap_or_default()
     }
 
-    pub fn set_faults(&self, tenant: &str, faults: Faults) {
-        self.state.with_tenant(tenant, |t| {
-            t.tenant.faults = faults;
-            t.mutated = false;
-            t.id_order = None;
-            t.stats = TenantStats::default();
-        });
-    }
-
     /// The tenant's users as they are now (after any mutation).
     pub fn users(&self, tenant: &str) -> Vec<serde_json::Value> {
         self.state.with_tenant(tenant, |t| t.tenant.users.clone()).unwrap_or_default()
