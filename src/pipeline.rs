@@ -114,7 +114,7 @@ pub async fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
     collectors::check_supported(apps)?;
     // Every secret resolves before any request is made: a missing one is a configuration error.
     for app in apps {
-        for secret in app.http().map(|h| h.auth.secrets()).unwrap_or_default() {
+        for secret in app.secrets() {
             secret
                 .resolve()
                 .map_err(|detail| collectors::CollectError::Input { app: app.name.clone(), detail: format!("auth: {detail}") })?;
@@ -203,6 +203,7 @@ pub fn report(
         invite_stale_after_days: inputs.config.review.invite_stale_after_days,
         token_warn_days: inputs.config.review.token_warn_days,
         last_login_apps: coverage.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
+        customer_orphan_apps: RuleParams::customer_orphan_apps(&inputs.config),
     };
     let t = Instant::now();
     let found = findings::evaluate(

@@ -23,14 +23,7 @@ fn tenant(n: usize) -> Tenant {
                    "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-01-02T03:04:05Z"})
         })
         .collect();
-    Tenant {
-        kind: "messagebird".into(),
-        secret: KEY.into(),
-        organization_id: Some("org-1".into()),
-        users,
-        faults: Faults::default(),
-        oauth_client_id: None,
-    }
+    Tenant { kind: "messagebird".into(), secret: KEY.into(), organization_id: Some("org-1".into()), users, ..Default::default() }
 }
 
 async fn sandbox(n: usize, faults: Faults) -> Sandbox {

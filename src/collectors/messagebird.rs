@@ -25,6 +25,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     concurrency: 4,
     token_path: None,
     permission_hint: " (user endpoints need an organization-level access key with user:read; personal or project keys are refused)",
+    auth_hint: "",
 };
 
 const DEFAULT_ADMIN_ROLES: [&str; 3] = ["admin", "owner", "organization-admin"];

@@ -10,6 +10,7 @@
 
 pub mod csv_export;
 mod http_common;
+pub mod jsm;
 pub mod messagebird;
 
 use crate::config::{AppConfig, AppKind, AppSource};
@@ -25,7 +26,7 @@ pub enum CollectError {
 
 /// Kinds that can be collected by this build.
 pub fn supported_kinds() -> Vec<AppKind> {
-    vec![AppKind::Csv, AppKind::Messagebird]
+    vec![AppKind::Csv, AppKind::Messagebird, AppKind::JiraServiceManagement]
 }
 
 fn unsupported(app: &AppConfig) -> CollectError {
@@ -54,6 +55,7 @@ pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
                 .unwrap_or_else(|e| Err(CollectError::Input { app: String::new(), detail: format!("the reader stopped: {e}") }))
         }
         AppSource::Messagebird { http, options } => messagebird::collect(app, http, options).await,
+        AppSource::JiraServiceManagement { http, options } => jsm::collect(app, http, options).await,
         _ => Err(unsupported(app)),
     }
 }
@@ -70,6 +72,7 @@ pub async fn probe(app: &AppConfig) -> Result<String, CollectError> {
             Ok(line)
         }
         AppSource::Messagebird { http, options } => messagebird::probe(app, http, options).await,
+        AppSource::JiraServiceManagement { http, options } => jsm::probe(app, http, options).await,
         _ => Err(unsupported(app)),
     }
 }

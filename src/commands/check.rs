@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use access_audit::collectors;
-use access_audit::config::{AppSource, Config};
+use access_audit::config::Config;
 use access_audit::pipeline::{Inputs, PipelineError};
 
 use super::{runtime, today, EXIT_ERROR, EXIT_OK};
@@ -32,11 +32,7 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
     let mut failed = false;
     for app in &config.apps {
         let mut problems = Vec::new();
-        let mut secrets: Vec<_> = app.http().map(|h| h.auth.secrets().into_iter().cloned().collect()).unwrap_or_default();
-        if let AppSource::JiraServiceManagement { options, .. } = &app.source {
-            secrets.extend(options.org_api_key.clone());
-        }
-        for s in &secrets {
+        for s in app.secrets() {
             if let Err(e) = s.resolve() {
                 problems.push(format!("secret: {e}"));
             }

@@ -239,7 +239,7 @@ pub struct Identity {
 }
 
 /// `credential = { owner, created, expires }` on any app.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialConfig {
     /// The person accountable for the credential: an email that should be active in the roster.
@@ -385,16 +385,31 @@ pub struct MessagebirdOptions {
     pub admin_roles: Vec<String>,
 }
 
+/// Options of kind `jira_service_management` (README "Jira Service Management").
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct JsmOptions {
+    /// `cloud` (default: the real `/rest/api/3/users/search`) or `guide` (the guide's
+    /// `/rest/api/3/user/search`, read by a prefix sweep).
+    pub flavor: Option<String>,
+    /// Service desks whose customers are read; empty = every service desk of the site.
     #[serde(default)]
     pub service_desk_ids: Vec<String>,
-    pub org_id: Option<String>,
-    pub org_api_key: Option<SecretRef>,
+    /// Read JSM service desks and their customers (default true).
+    pub customers: Option<bool>,
+    /// Customers are external by design and never orphaned; set this for a help desk whose
+    /// customers must all be employees, to make an unmatched customer an orphan finding.
     #[serde(default)]
     pub customers_in_orphans: bool,
-    pub users_endpoint: Option<String>,
+    /// Page size of group member and customer lists (default 50; the server may serve fewer).
+    pub group_page_size: Option<u32>,
+    /// Organization admin API: fills hidden emails and last activity of managed accounts.
+    pub org_id: Option<String>,
+    pub org_api_key: Option<SecretRef>,
+    /// Default `https://api.atlassian.com`.
+    pub org_api_url: Option<String>,
+    /// What is known about the organization API key (its own expiry, at most one year).
+    pub org_credential: Option<CredentialConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -462,6 +477,15 @@ impl AppConfig {
             | AppSource::Beyondtrust { http, .. }
             | AppSource::Scim { http, .. } => Some(http),
         }
+    }
+
+    /// Every secret this app needs: its auth, and kind options such as the Atlassian org API key.
+    pub fn secrets(&self) -> Vec<&SecretRef> {
+        let mut out = self.http().map(|h| h.auth.secrets()).unwrap_or_default();
+        if let AppSource::JiraServiceManagement { options, .. } = &self.source {
+            out.extend(options.org_api_key.as_ref());
+        }
+        out
     }
 }
 
@@ -844,6 +868,22 @@ fn parse_app(
             let mut options: JsmOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
             if let Some(k) = options.org_api_key.as_mut() {
                 k.rebase(base);
+            }
+            if let Some(f) = options.flavor.as_deref().filter(|f| !["cloud", "guide"].contains(f)) {
+                return Err(err(
+                    "flavor",
+                    format!("found \"{f}\", expected \"cloud\" (/rest/api/3/users/search) or \"guide\" (/rest/api/3/user/search)"),
+                ));
+            }
+            if options.org_id.is_some() != options.org_api_key.is_some() {
+                return Err(err(
+                    if options.org_id.is_some() { "org_api_key" } else { "org_id" },
+                    "the organization admin API needs both org_id and org_api_key (an organization API key from admin.atlassian.com)"
+                        .into(),
+                ));
+            }
+            if let Some(u) = options.org_api_url.as_deref().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+                return Err(err("org_api_url", format!("found \"{u}\", expected an http(s):// URL")));
             }
             AppSource::JiraServiceManagement { http: http_cfg(http)?, options }
         }

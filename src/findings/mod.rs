@@ -176,6 +176,22 @@ pub struct RuleParams {
     pub token_warn_days: i64,
     /// Apps whose collector reports last login.
     pub last_login_apps: Vec<String>,
+    /// Apps whose `customer` accounts can be orphaned (JSM `customers_in_orphans`).
+    pub customer_orphan_apps: Vec<String>,
+}
+
+impl RuleParams {
+    /// The apps of a config whose customers count in the orphan rule.
+    pub fn customer_orphan_apps(config: &Config) -> Vec<String> {
+        config
+            .apps
+            .iter()
+            .filter(
+                |a| matches!(&a.source, crate::config::AppSource::JiraServiceManagement { options, .. } if options.customers_in_orphans),
+            )
+            .map(|a| a.name.clone())
+            .collect()
+    }
 }
 
 /// All findings of a run.

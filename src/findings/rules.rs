@@ -42,6 +42,7 @@ fn date_text(column: &str) -> Expr {
 /// Adds the shared conditions as boolean columns.
 pub fn with_flags(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
     let login_apps: Vec<&str> = p.last_login_apps.iter().map(String::as_str).collect();
+    let customer_apps: Vec<&str> = p.customer_orphan_apps.iter().map(String::as_str).collect();
     let no_email = col(a::EMAIL).is_null().or(col(a::EMAIL).str().strip_chars(lit(NULL)).eq(lit("")));
     acc.with_columns([
         any_of(a::STATUS, &["disabled", "deactivated"]).alias(INACTIVE),
@@ -50,6 +51,7 @@ pub fn with_flags(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
     ])
     .with_columns([
         any_of(a::ACCOUNT_TYPE, &["human", "unknown"])
+            .or(col(a::ACCOUNT_TYPE).eq(lit("customer")).fill_null(lit(false)).and(any_of(a::APP, &customer_apps)))
             .and(col(INACTIVE).not())
             .and(col(a::MATCH_METHOD).eq(lit(METHOD_NONE)))
             .and(col(UNMATCHABLE).not())

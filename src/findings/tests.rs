@@ -84,7 +84,9 @@ fn run_with(
     overrides: Overrides,
     exceptions: Exceptions,
 ) -> Run {
-    let df = accounts_frame(&[("app".into(), "csv".into(), &accounts)]).unwrap();
+    // Accounts belong to the first app of the coverage ("app" unless a test says otherwise).
+    let app = cov.first().map(|c| c.app.clone()).unwrap_or_else(|| "app".into());
+    let df = accounts_frame(&[(app, "csv".into(), &accounts)]).unwrap();
     let r = roster();
     let c = correlate(&df, &r, &Default::default(), &overrides).unwrap();
     let cov_df = coverage_frame(&cov).unwrap();
@@ -96,6 +98,7 @@ fn run_with(
         invite_stale_after_days: 14,
         token_warn_days: 30,
         last_login_apps: cov.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
+        customer_orphan_apps: RuleParams::customer_orphan_apps(cfg),
     };
     Run { findings: evaluate(&c.accounts, &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
 }
@@ -131,6 +134,22 @@ fn orphaned() {
     for negative in ["x3", "x4", "x5", "a1"] {
         assert_eq!(r.has("orphaned", negative), None, "{negative}");
     }
+}
+
+#[test]
+fn customers_are_orphans_only_where_the_app_says_so() {
+    let mut customer = acct("q1", Some("cust@client.example"));
+    customer.account_type = "customer".into();
+    let cov = || vec![coverage("jira", "complete", false)];
+    let plain = run_with(vec![customer.clone()], cov(), vec![], &config(""), Overrides::default(), Exceptions::default());
+    assert_eq!(plain.has("orphaned", "q1"), None, "customers are external by design");
+    let strict = Config::parse(
+        "[review]\nas_of = \"2026-12-31\"\n[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"jira\"\nkind = \"jira_service_management\"\nbase_url = \"https://x.atlassian.net\"\nauth = { type = \"bearer\", token = { env = \"T\" } }\ncustomers_in_orphans = true\n",
+        Path::new("c.toml"),
+    )
+    .unwrap();
+    let r = run_with(vec![customer], cov(), vec![], &strict, Overrides::default(), Exceptions::default());
+    assert_eq!(r.has("orphaned", "q1").as_deref(), Some("medium"), "customers_in_orphans = true");
 }
 
 #[test]

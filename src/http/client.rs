@@ -57,10 +57,10 @@ pub enum FetchError {
 }
 
 /// What to check, by status.
-fn hint(status: u16, app_kind_hint: &str) -> String {
+fn hint(status: u16, app_kind_hint: &str, auth_hint: &str) -> String {
     match status {
         400 => "the request was refused as malformed: check the app's options (ids, page size) against the API".into(),
-        401 => "authentication failed: check the credential in auth (wrong, expired or revoked)".into(),
+        401 => format!("authentication failed: check the credential in auth (wrong, expired or revoked){auth_hint}"),
         403 => format!("the credential is not allowed to list users: check its scope, role or permission{app_kind_hint}"),
         404 => "not found: check base_url and the ids in the app's config".into(),
         _ => "unexpected response".into(),
@@ -78,6 +78,7 @@ pub struct AppClient {
     started: Instant,
     max_duration: Duration,
     permission_hint: String,
+    auth_hint: String,
     /// Headers sent with every request of this app (e.g. `X-ExperimentalApi`).
     pub extra_headers: Vec<(String, String)>,
 }
@@ -99,6 +100,8 @@ pub struct KindDefaults {
     pub concurrency: u32,
     pub token_path: Option<&'static str>,
     pub permission_hint: &'static str,
+    /// Appended to the message of a 401 (e.g. how this kind's tokens expire).
+    pub auth_hint: &'static str,
 }
 
 impl AppClient {
@@ -156,6 +159,7 @@ impl AppClient {
             started: Instant::now(),
             max_duration: Duration::from_secs(cfg.max_collect_seconds.unwrap_or(3 * 3600).max(1)),
             permission_hint: defaults.permission_hint.to_string(),
+            auth_hint: defaults.auth_hint.to_string(),
             extra_headers: Vec::new(),
         })
     }
@@ -237,7 +241,7 @@ impl AppClient {
                             app: self.app.clone(),
                             endpoint: shown,
                             status,
-                            hint: hint(status, &self.permission_hint),
+                            hint: hint(status, &self.permission_hint, &self.auth_hint),
                             excerpt,
                         });
                     } else {

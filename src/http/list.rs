@@ -15,7 +15,7 @@ use serde_json::Value;
 use tracing::debug;
 
 use super::client::{AppClient, Fetched};
-use super::pager::{at, link_next, Pager};
+use super::pager::{at, is_url, link_next, Pager};
 
 /// Reads at most this many extra passes of a list that changes while it is read.
 const MAX_EXTRA_PASSES: usize = 3;
@@ -23,6 +23,7 @@ const MAX_EXTRA_PASSES: usize = 3;
 const MAX_PAGES: u64 = 2_000_000;
 
 /// What to list.
+#[derive(Clone)]
 pub struct ListSpec {
     pub endpoint: String,
     pub query: Vec<(String, String)>,
@@ -53,6 +54,8 @@ type PageResult = Result<(Vec<Value>, Fetched), String>;
 struct Pass {
     /// Items per page index, in order; a failed page is `None`.
     pages: Vec<Option<Vec<Value>>>,
+    /// The page size the server serves, when it is smaller than the one asked for.
+    served_fewer: Option<u32>,
     totals: BTreeSet<u64>,
     errors: Vec<String>,
 }
@@ -111,9 +114,17 @@ impl AppClient {
 
     /// One pass over a positional list.
     async fn positional_pass(&self, spec: &ListSpec) -> Pass {
-        let mut pass = Pass { pages: Vec::new(), totals: BTreeSet::new(), errors: Vec::new() };
+        let mut pass = Pass { pages: Vec::new(), served_fewer: None, totals: BTreeSet::new(), errors: Vec::new() };
+        let first = self.fetch_position(spec, 0).await;
+        // A server that serves fewer per page than asked (a cap below `maxResults`) is followed:
+        // the next page starts where the served one ended, so nothing is skipped.
+        let adjusted = first.as_ref().ok().and_then(|(_, f)| spec.pager.served_fewer(&f.body)).map(|n| {
+            pass.served_fewer = Some(n);
+            ListSpec { pager: spec.pager.with_page_size(n), ..spec.clone() }
+        });
+        let spec = adjusted.as_ref().unwrap_or(spec);
         let size = spec.pager.page_size().max(1) as u64;
-        let mut last_done = pass.record(&spec.pager, self.fetch_position(spec, 0).await);
+        let mut last_done = pass.record(&spec.pager, first);
         if pass.pages[0].is_none() {
             // Without the first page there is no total and no end signal to go on.
             return pass;
@@ -161,6 +172,13 @@ impl AppClient {
         for pass_no in 0..=MAX_EXTRA_PASSES {
             let pass = self.positional_pass(spec).await;
             listing.pages += pass.pages.len() as u64;
+            if let (Some(n), 0) = (pass.served_fewer, pass_no) {
+                listing.notes.push(format!(
+                    "{}: the server serves at most {n} per page (asked for {}); pages were read at that size",
+                    spec.what,
+                    spec.pager.page_size()
+                ));
+            }
             let failed = !pass.errors.is_empty();
             let mut seen = HashSet::new();
             let mut unique = Vec::new();
@@ -319,7 +337,7 @@ impl AppClient {
                 break;
             }
             match &spec.pager {
-                Pager::Cursor { token_param, next_is_url: false, .. } => {
+                Pager::Cursor { token_param, next_is_url: false, .. } if !is_url(&next) => {
                     query.retain(|(k, _)| k != token_param);
                     query.push((token_param.clone(), next));
                 }

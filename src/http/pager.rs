@@ -33,9 +33,19 @@ pub enum Pager {
     PageNumber { page_param: String, size_param: String, page_size: u32, first_page: u32, total: Option<String>, short_page_ends: bool },
     /// Jira's `startAt`/`maxResults`: ends on `isLast: true` or an empty page. Short pages are
     /// normal mid-list (privacy-filtered accounts take slots), so they never end it.
-    StartAt { start_param: String, max_param: String, page_size: u32, is_last: Option<String>, total: Option<String> },
+    /// `served`: where the body says how many it serves per page (Jira `maxResults`, JSM `limit`);
+    /// a server that serves fewer than asked is followed rather than skipped past.
+    StartAt {
+        start_param: String,
+        max_param: String,
+        page_size: u32,
+        is_last: Option<String>,
+        total: Option<String>,
+        served: Option<String>,
+    },
     /// `?pageToken=...`: ends when the next token is absent or empty. `next_is_url`: the field
-    /// holds the next page's URL (Atlassian admin `links.next`).
+    /// always holds the next page's URL; a value that is a URL (`http(s)://...` or `/path`) is
+    /// followed as one anyway (Atlassian admin `links.next` is seen in both forms).
     Cursor { token_param: String, limit_param: Option<String>, page_size: u32, next: String, next_is_url: bool },
     /// RFC 5988 `Link: <...>; rel="next"`: ends when there is no next link.
     LinkHeader { size_param: String, page_size: u32, total_header: Option<String> },
@@ -62,6 +72,49 @@ impl Pager {
             next: next.into(),
             next_is_url: false,
         }
+    }
+
+    /// Jira-style `startAt`/`maxResults` paging.
+    pub fn start_at(
+        start_param: &str,
+        max_param: &str,
+        page_size: u32,
+        is_last: Option<&str>,
+        total: Option<&str>,
+        served: Option<&str>,
+    ) -> Pager {
+        Pager::StartAt {
+            start_param: start_param.into(),
+            max_param: max_param.into(),
+            page_size,
+            is_last: is_last.map(str::to_string),
+            total: total.map(str::to_string),
+            served: served.map(str::to_string),
+        }
+    }
+
+    /// How many the server says it serves per page, when that is fewer than asked.
+    pub fn served_fewer(&self, body: &Value) -> Option<u32> {
+        match self {
+            Pager::StartAt { served: Some(p), page_size, .. } => {
+                number_at(body, p).and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0 && n < page_size)
+            }
+            _ => None,
+        }
+    }
+
+    /// The same pager with another page size.
+    pub fn with_page_size(&self, n: u32) -> Pager {
+        let mut p = self.clone();
+        match &mut p {
+            Pager::OffsetLimit { page_size, .. }
+            | Pager::PageNumber { page_size, .. }
+            | Pager::StartAt { page_size, .. }
+            | Pager::Cursor { page_size, .. }
+            | Pager::LinkHeader { page_size, .. } => *page_size = n,
+            Pager::Single => {}
+        }
+        p
     }
 
     pub fn page_size(&self) -> u32 {
@@ -124,6 +177,11 @@ impl Pager {
     }
 }
 
+/// Whether a next-page value is a URL (absolute, or a path on the same host) rather than a token.
+pub fn is_url(next: &str) -> bool {
+    next.starts_with("https://") || next.starts_with("http://") || next.starts_with('/')
+}
+
 /// The `rel="next"` target of an RFC 5988 `Link` header.
 pub fn link_next(header: &str) -> Option<String> {
     for part in header.split(',') {
@@ -161,16 +219,21 @@ mod tests {
         assert!(p.is_last(&json!({}), 0));
         assert!(p.is_last(&json!({}), 40));
         assert!(!p.is_last(&json!({}), 100));
-        let jira = Pager::StartAt {
-            start_param: "startAt".into(),
-            max_param: "maxResults".into(),
-            page_size: 50,
-            is_last: Some("isLast".into()),
-            total: None,
-        };
+        let jira = Pager::start_at("startAt", "maxResults", 50, Some("isLast"), None, Some("maxResults"));
         assert!(!jira.is_last(&json!([]), 7), "a short page mid-list is normal");
         assert!(jira.is_last(&json!({"isLast": true}), 7));
         assert!(jira.is_last(&json!([]), 0));
+        assert_eq!(jira.served_fewer(&json!({"maxResults": 20})), Some(20), "the server serves fewer than asked");
+        assert_eq!(jira.served_fewer(&json!({"maxResults": 50})), None);
+        assert_eq!(jira.served_fewer(&json!([])), None);
+        assert_eq!(jira.with_page_size(20).position_query(2)[0], ("startAt".to_string(), "40".to_string()));
+    }
+
+    #[test]
+    fn next_values_that_are_urls() {
+        assert!(is_url("https://api.atlassian.com/admin/v1/orgs/o/users?cursor=abc"));
+        assert!(is_url("/admin/v1/orgs/o/users?cursor=abc"));
+        assert!(!is_url("eyJvZmZzZXQiOjUwfQ"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! When to retry a request and how long to wait: a policy object, not a loop in each collector.
 //!
-//! Retried: 429, 500, 502, 503, 504, connection errors, timeouts and bodies cut short. Not
-//! retried: 400, 401 (the auth provider refreshes once, elsewhere), 403, 404 and everything else.
+//! Retried: 429, 500, 502, 503, 504, connection errors, timeouts and bodies cut short, and 409 (no
+//! conflict is possible on a GET: Jira answers 409 when a request "takes longer than 10 seconds or
+//! is interrupted"). Not retried: 400, 401 (the auth provider refreshes once, elsewhere), 403, 404
+//! and everything else.
 //! Waits are exponential with full jitter, at least what `Retry-After` asks for (seconds, an HTTP
 //! date, or `0`, which is clamped to a minimum because servers that send it still mean "later"),
 //! each wait capped, attempts capped, and the total time spent waiting per app capped: a zero or
@@ -13,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 /// Statuses worth another attempt.
 pub fn is_retriable_status(status: u16) -> bool {
-    matches!(status, 429 | 500 | 502 | 503 | 504)
+    matches!(status, 409 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// A parsed `Retry-After` header.
@@ -137,10 +139,10 @@ mod tests {
 
     #[test]
     fn statuses() {
-        for s in [429, 500, 502, 503, 504] {
+        for s in [409, 429, 500, 502, 503, 504] {
             assert!(is_retriable_status(s));
         }
-        for s in [200, 400, 401, 403, 404, 409, 501] {
+        for s in [200, 400, 401, 403, 404, 501] {
             assert!(!is_retriable_status(s));
         }
     }

@@ -39,13 +39,42 @@ pub struct Faults {
     pub fail_page: Option<u32>,
     /// Server-side limit: past this many requests in any second, 429 without `Retry-After`.
     pub server_rps: Option<f64>,
+    /// The credential has expired: every API request is refused with 401 (Atlassian API tokens
+    /// expire after at most a year).
+    pub credential_expired: bool,
 }
 
 const HTML_ERROR: &str =
     "<!DOCTYPE html><html><head><title>Oops - an error has occurred</title></head><body><h1>Service Unavailable</h1></body></html>";
 
-/// A fault to answer with instead of the page, if any. Counts the request.
-pub fn before_page(state: &mut TenantState, page: u32) -> Option<Response> {
+/// A user added by the `mutate_after_page` fault, in the tenant kind's canonical shape.
+fn late_joiner(kind: &str, i: u32) -> serde_json::Value {
+    let id = format!("added-{i:04}");
+    match kind {
+        "jira_service_management" => serde_json::json!({
+            "accountId": id, "accountType": "atlassian", "displayName": format!("Late Joiner {i}"),
+            "email": format!("{id}@late-joiner.example"), "active": true
+        }),
+        _ => serde_json::json!({
+            "id": id, "email": format!("{id}@late-joiner.example"), "firstName": "Late", "lastName": format!("Joiner {i}"),
+            "role": "member", "status": "active", "createdAt": "2026-12-31T08:00:00Z", "updatedAt": "2026-12-31T08:00:00Z"
+        }),
+    }
+}
+
+/// The body of a 429, in the kind's style. Jira sends JSON or, from some edges, an HTML page.
+fn body_429(kind: &str, n: u64) -> (&'static str, &'static str) {
+    match kind {
+        "jira_service_management" if n % 2 == 0 => ("text/html", "<!DOCTYPE html><html><head><title>Oops - an error has occurred</title></head><body><div id=\"error429\">Rate limit exceeded</div></body></html>"),
+        "jira_service_management" => ("application/json", r#"{"errorMessages":["The request has been rate-limited. Please try again later."],"errors":{},"status":429}"#),
+        _ => ("application/json", r#"{"errors":[{"code":29,"description":"Too many requests","parameter":null}]}"#),
+    }
+}
+
+/// A fault to answer with instead of the response, if any. Counts the request. `page` is the
+/// page of the tenant's user list being read (`None` for other lists, which `fail_page` and
+/// the user mutations leave alone).
+pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Response> {
     let now = Instant::now();
     state.stats.requests += 1;
     state.stats.request_times.push(now);
@@ -66,7 +95,8 @@ pub fn before_page(state: &mut TenantState, page: u32) -> Option<Response> {
                 headers.insert("retry-after", v);
             }
         }
-        let body = r#"{"errors":[{"code":29,"description":"Too many requests","parameter":null}]}"#;
+        let (content_type, body) = body_429(&state.tenant.kind, n);
+        headers.insert("content-type", HeaderValue::from_static(content_type));
         return Some((StatusCode::TOO_MANY_REQUESTS, headers, body).into_response());
     }
     if let Some(rps) = f.server_rps {
@@ -81,22 +111,19 @@ pub fn before_page(state: &mut TenantState, page: u32) -> Option<Response> {
         state.stats.served_5xx += 1;
         return Some((StatusCode::SERVICE_UNAVAILABLE, [("content-type", "text/html")], HTML_ERROR).into_response());
     }
-    if f.fail_page == Some(page) {
+    if page.is_some() && f.fail_page == page {
         state.stats.served_5xx += 1;
         return Some((StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/html")], HTML_ERROR).into_response());
     }
-    if let Some(after) = f.mutate_after_page {
+    if let (Some(after), Some(page)) = (f.mutate_after_page, page) {
         if page > after && !state.mutated {
             state.mutated = true;
             state.id_order = None;
+            state.members = None;
             let removed = (f.remove_users as usize).min(state.tenant.users.len());
             state.tenant.users.drain(..removed);
             for i in 0..f.add_users {
-                let id = format!("added-{i:04}");
-                let user = serde_json::json!({
-                    "id": id, "email": format!("{id}@late-joiner.example"), "firstName": "Late", "lastName": format!("Joiner {i}"),
-                    "role": "member", "status": "active", "createdAt": "2026-12-31T08:00:00Z", "updatedAt": "2026-12-31T08:00:00Z"
-                });
+                let user = late_joiner(&state.tenant.kind, i);
                 state.tenant.users.insert(0, user);
             }
         }

@@ -54,7 +54,7 @@ async fn gate(state: &SandboxState, tenant: &str, headers: &HeaderMap, page: u32
                 t.stats.requests += 1;
                 return Err(Box::new((StatusCode::UNAUTHORIZED, UNAUTHORIZED).into_response()));
             }
-            match before_page(t, page) {
+            match before_page(t, Some(page)) {
                 Some(r) => Err(Box::new(r)),
                 None => Ok(()),
             }

@@ -11,6 +11,7 @@
 //! Must not: listen anywhere but the address it is given (127.0.0.1 by default), or depend on the
 //! network.
 
+pub mod atlassian;
 pub mod faults;
 pub mod messagebird;
 pub mod oauth;
@@ -27,7 +28,7 @@ use serde::Deserialize;
 pub use faults::Faults;
 
 /// One simulated tenant.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tenant {
     pub kind: String,
@@ -42,6 +43,19 @@ pub struct Tenant {
     /// When set, `POST /oauth/<tenant>/token` issues tokens to this client id (with `secret`).
     #[serde(default)]
     pub oauth_client_id: Option<String>,
+    /// Basic-auth user name (Atlassian: the email of the API token's owner; `secret` is the token).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Atlassian: the groups, `{groupId, name}`; members are the users whose `groups` name them.
+    #[serde(default)]
+    pub groups: Vec<serde_json::Value>,
+    /// Atlassian: the service desks, `{id, projectKey, projectName}`; customers are the users
+    /// whose `serviceDesks` name them.
+    #[serde(default)]
+    pub service_desks: Vec<serde_json::Value>,
+    /// Atlassian: the organization API key of the admin API (`organization_id` is the org id).
+    #[serde(default)]
+    pub org_api_key: Option<String>,
 }
 
 /// What the sandbox saw of one tenant.
@@ -64,6 +78,9 @@ pub struct TenantState {
     pub mutated: bool,
     /// Indices of `tenant.users` in id order (for keyset cursors); rebuilt after a mutation.
     pub id_order: Option<Vec<usize>>,
+    /// Indices of `tenant.users` per group or service desk ("group:<name>", "desk:<id>"), built
+    /// on first use; rebuilt after a mutation.
+    pub members: Option<BTreeMap<String, Vec<usize>>>,
     pub tokens_issued: u64,
     /// The token in force and how often it was used.
     pub current_token: Option<(String, u32)>,
@@ -71,7 +88,15 @@ pub struct TenantState {
 
 impl TenantState {
     fn new(tenant: Tenant) -> TenantState {
-        TenantState { tenant, stats: TenantStats::default(), mutated: false, id_order: None, tokens_issued: 0, current_token: None }
+        TenantState {
+            tenant,
+            stats: TenantStats::default(),
+            mutated: false,
+            id_order: None,
+            members: None,
+            tokens_issued: 0,
+            current_token: None,
+        }
     }
 
     /// The users in id order, as indices.
@@ -135,7 +160,7 @@ impl Sandbox {
     /// Starts serving `tenants` on `addr` (use `127.0.0.1:0` for an ephemeral port).
     pub async fn start(addr: &str, tenants: BTreeMap<String, Tenant>) -> Result<Sandbox, SandboxError> {
         let state = Arc::new(SandboxState { tenants: tenants.into_iter().map(|(k, t)| (k, Mutex::new(TenantState::new(t)))).collect() });
-        let app: Router = messagebird::routes(state.clone()).merge(oauth::routes(state.clone()));
+        let app: Router = messagebird::routes(state.clone()).merge(atlassian::routes(state.clone())).merge(oauth::routes(state.clone()));
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let local = listener.local_addr().map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -170,6 +195,16 @@ impl Sandbox {
                     tenant.organization_id.as_deref().unwrap_or("?")
                 ),
             ],
+            "jira_service_management" => {
+                let mut v = vec![
+                    format!("{} (flavor cloud)", self.base_url(name, "atlassian")),
+                    format!("{} (flavor guide)", self.base_url(name, "atlassian-guide")),
+                ];
+                if let Some(org) = &tenant.organization_id {
+                    v.push(format!("{} (org_api_url, org_id {org})", self.base_url(name, "atlassian-admin")));
+                }
+                v
+            }
             _ => Vec::new(),
         }
     }

@@ -1,0 +1,745 @@
+//! Kind `jira_service_management`: a Jira Cloud site with Jira Service Management (API-NOTES §1).
+//!
+//! What is read, on the engine (auth, retries, rate limit, paging, dedupe, counters):
+//! 1. Every account. Flavour `cloud` (default): `GET /rest/api/3/users/search` (bare array, no
+//!    total, `maxResults` up to 1000; a short page is normal mid-list because accounts hidden by
+//!    privacy controls keep their slot, so the list ends only on an empty page). Flavour `guide`:
+//!    the guide's `GET /rest/api/3/user/search`, a search that needs a query and stops at the
+//!    1000th match, read as a sweep of name/email prefixes (a-z, 0-9) refined where a prefix hits
+//!    the cap. `accountType` atlassian / app / customer -> human / service / customer; `active`
+//!    false -> deactivated.
+//! 2. Groups (`/rest/api/3/group/bulk`) and their members (`/rest/api/3/group/member`, inactive
+//!    users included) -> `group` entitlements; a member of an admin group is an admin, with
+//!    `admin_reason` naming the group.
+//! 3. JSM service desks and their customers (`/rest/servicedeskapi/servicedesk/{id}/customer`,
+//!    `X-ExperimentalApi: opt-in`, `start`/`limit`, `isLastPage`) -> `service_desk` entitlements;
+//!    a customer not otherwise listed becomes a `customer` account.
+//! 4. Optionally the organization admin API (`/admin/v1/orgs/{org}/users`, Bearer org API key,
+//!    cursor paging): the emails of managed accounts (filling those Jira hides) and their last
+//!    activity in Jira, so hidden emails match and the dormant rule works for this app.
+//!
+//! The API token's expiry is never reported by the API: it is known from `credential.expires`,
+//! and Atlassian tokens live at most a year (the kind's maximum lifetime).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+
+use super::http_common::{coverage_from, describe_client_error};
+use super::CollectError;
+use crate::config::{AppConfig, AuthConfig, HttpConfig, JsmOptions};
+use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::roster::dates::parse_datetime;
+
+pub const DEFAULTS: KindDefaults = KindDefaults {
+    // Atlassian does not publish its burst limits; 10 requests/s with 4 in flight stays clear of
+    // them for one API token, and 429s (with or without Retry-After) slow the engine further.
+    requests_per_second: 10.0,
+    concurrency: 4,
+    token_path: None,
+    permission_hint: " (listing users needs \"Browse users and groups\"; group members need \"Administer Jira\"; service desk customers need agent or admin access to the desk)",
+    auth_hint: "; Atlassian API tokens expire at most a year after they were created and are revoked at once when their owner is deactivated: create a new one at id.atlassian.com > Security > API tokens",
+};
+
+const ORG_DEFAULTS: KindDefaults = KindDefaults {
+    requests_per_second: 10.0,
+    concurrency: 1,
+    token_path: None,
+    permission_hint: " (the organization API key must belong to the organization in org_id)",
+    auth_hint:
+        "; organization API keys expire (after a week by default, at most a year): create one at admin.atlassian.com > Settings > API keys",
+};
+
+/// Admin groups when the config names none: Atlassian's default administrator groups.
+const DEFAULT_ADMIN_GROUPS: [&str; 4] = ["jira-administrators", "site-admins", "org-admins", "administrators"];
+/// Plus the per-site administrator group, `jira-admins-<site>`.
+const DEFAULT_ADMIN_PREFIX: &str = "jira-admins-";
+
+/// The prefixes of the guide flavour's search sweep.
+const SWEEP_ALPHABET: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
+/// `user/search` returns at most this many matches per query.
+const SEARCH_CAP: usize = 1000;
+/// Prefixes longer than this that still hit the cap are reported, not refined further.
+const SWEEP_MAX_DEPTH: usize = 12;
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn account_id(v: &Value) -> Option<String> {
+    text(v, "accountId").map(str::to_string)
+}
+
+fn org_account_id(v: &Value) -> Option<String> {
+    text(v, "account_id").map(str::to_string)
+}
+
+fn desk_id(v: &Value) -> Option<String> {
+    v.get("id").and_then(|x| x.as_str().map(str::to_string).or_else(|| x.as_u64().map(|n| n.to_string())))
+}
+
+fn group_key(v: &Value) -> Option<String> {
+    text(v, "groupId").or_else(|| text(v, "name")).map(str::to_string)
+}
+
+/// `accountType` -> SPEC §4 account type.
+pub fn account_type(v: &Value) -> &'static str {
+    match text(v, "accountType").map(str::to_lowercase).as_deref() {
+        Some("atlassian") => "human",
+        Some("app") => "service",
+        Some("customer") => "customer",
+        _ if text(v, "accountId").is_some_and(|id| id.starts_with("qm:")) => "customer",
+        _ => "unknown",
+    }
+}
+
+/// One Jira user (users/search, user/search, group members, customers) as an account.
+pub fn user_account(v: &Value) -> Option<AccountRecord> {
+    let id = account_id(v)?;
+    let status = match v.get("active").and_then(|a| a.as_bool()) {
+        Some(true) => "active",
+        Some(false) => "deactivated",
+        None => "unknown",
+    };
+    Some(AccountRecord {
+        account_id: id,
+        username: None,
+        email: text(v, "emailAddress").map(str::to_string),
+        other_emails: Vec::new(),
+        display_name: text(v, "displayName").map(str::to_string),
+        status: status.into(),
+        account_type: account_type(v).into(),
+        is_admin: false,
+        admin_reason: None,
+        created_at: None,
+        last_login_at: None,
+        invited_at: None,
+        groups: Vec::new(),
+    })
+}
+
+/// Whether a group is an admin group, by the configured list (or Atlassian's defaults).
+pub fn is_admin_group(name: &str, configured: &[String]) -> bool {
+    if configured.is_empty() {
+        DEFAULT_ADMIN_GROUPS.iter().any(|g| g.eq_ignore_ascii_case(name)) || name.to_lowercase().starts_with(DEFAULT_ADMIN_PREFIX)
+    } else {
+        configured.iter().any(|g| g.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The host of a URL or of a bare host name (`https://acme.atlassian.net/x` -> `acme.atlassian.net`).
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    rest.split(['/', '?']).next().unwrap_or("").to_lowercase()
+}
+
+/// What the organization admin API says about one managed account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgAccount {
+    pub email: Option<String>,
+    pub last_active: Option<chrono::DateTime<chrono::Utc>>,
+    /// The Jira products with access (`product_access[].key`).
+    pub products: Vec<String>,
+    /// Whether the last activity came from a Jira product entry of another site (no entry named this one).
+    pub other_site: bool,
+}
+
+fn date(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())
+}
+
+/// One user of `/admin/v1/orgs/{org}/users`: the email, and the last activity in Jira on this
+/// site (`product_access` entries whose key starts with `jira` and whose `url` is the site;
+/// any Jira entry when none names the site). Activity in other products does not count.
+pub fn org_account(v: &Value, site_host: &str) -> OrgAccount {
+    let jira: Vec<&Value> = v
+        .get("product_access")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|p| text(p, "key").is_some_and(|k| k.to_lowercase().starts_with("jira")))
+        .collect();
+    let on_site: Vec<&Value> = jira.iter().copied().filter(|p| text(p, "url").is_some_and(|u| host_of(u) == site_host)).collect();
+    let (used, other_site) = if on_site.is_empty() && !jira.is_empty() { (jira.clone(), true) } else { (on_site, false) };
+    let mut products: Vec<String> = used.iter().filter_map(|p| text(p, "key").map(str::to_string)).collect();
+    products.sort();
+    products.dedup();
+    OrgAccount {
+        email: text(v, "email").map(str::to_string),
+        last_active: used.iter().filter_map(|p| date(p, "last_active")).max(),
+        products,
+        other_site: other_site && used.iter().any(|p| date(p, "last_active").is_some()),
+    }
+}
+
+fn start_at(page_size: u32, is_last: Option<&str>, total: Option<&str>, served: Option<&str>) -> Pager {
+    Pager::start_at("startAt", "maxResults", page_size, is_last, total, served)
+}
+
+fn users_spec(page_size: u32) -> ListSpec {
+    ListSpec {
+        endpoint: "/rest/api/3/users/search".into(),
+        query: Vec::new(),
+        pager: start_at(page_size, None, None, None),
+        items: String::new(),
+        id: account_id,
+        what: "users".into(),
+    }
+}
+
+fn search_spec(page_size: u32, prefix: &str) -> ListSpec {
+    ListSpec {
+        endpoint: "/rest/api/3/user/search".into(),
+        query: vec![("query".into(), prefix.into())],
+        pager: start_at(page_size, None, None, None),
+        items: String::new(),
+        id: account_id,
+        what: format!("users matching \"{prefix}\""),
+    }
+}
+
+/// Flavour `guide`: every account through `user/search`, by a sweep of prefixes. A prefix whose
+/// matches reach the search cap is refined (`a` -> `aa`..`a9`), so no account behind the cap is
+/// lost. Returns the accounts (deduplicated) and the listings of every query.
+async fn sweep(client: &AppClient, page_size: u32) -> (Vec<Value>, Vec<Listing>, Vec<String>) {
+    let mut queue: VecDeque<String> = SWEEP_ALPHABET.chars().map(String::from).collect();
+    let mut seen = BTreeSet::new();
+    let mut items = Vec::new();
+    let mut listings = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(prefix) = queue.pop_front() {
+        let listing = client.list(&search_spec(page_size, &prefix)).await;
+        if listing.items.len() >= SEARCH_CAP {
+            if prefix.chars().count() < SWEEP_MAX_DEPTH {
+                queue.extend(SWEEP_ALPHABET.chars().map(|c| format!("{prefix}{c}")));
+            } else {
+                errors.push(format!(
+                    "app {}: user/search: \"{prefix}\" still matches {SEARCH_CAP}+ accounts; accounts beyond the search cap may be missing (use flavor = \"cloud\")",
+                    client.app
+                ));
+            }
+        }
+        for item in &listing.items {
+            if let Some(id) = account_id(item) {
+                if seen.insert(id) {
+                    items.push(item.clone());
+                }
+            }
+        }
+        listings.push(Listing { items: Vec::new(), ..listing });
+    }
+    (items, listings, errors)
+}
+
+fn groups_spec() -> ListSpec {
+    ListSpec {
+        endpoint: "/rest/api/3/group/bulk".into(),
+        query: Vec::new(),
+        pager: start_at(50, Some("isLast"), Some("total"), Some("maxResults")),
+        items: "values".into(),
+        id: group_key,
+        what: "groups".into(),
+    }
+}
+
+fn members_spec(group: &Value, page_size: u32) -> Option<ListSpec> {
+    let name = text(group, "name").unwrap_or("?");
+    let by = match (text(group, "groupId"), text(group, "name")) {
+        (Some(id), _) => ("groupId", id),
+        (None, Some(name)) => ("groupname", name),
+        _ => return None,
+    };
+    Some(ListSpec {
+        endpoint: "/rest/api/3/group/member".into(),
+        query: vec![(by.0.into(), by.1.into()), ("includeInactiveUsers".into(), "true".into())],
+        pager: start_at(page_size, Some("isLast"), Some("total"), Some("maxResults")),
+        items: "values".into(),
+        id: account_id,
+        what: format!("members of group {name}"),
+    })
+}
+
+fn desks_spec() -> ListSpec {
+    ListSpec {
+        endpoint: "/rest/servicedeskapi/servicedesk".into(),
+        query: Vec::new(),
+        pager: Pager::start_at("start", "limit", 50, Some("isLastPage"), None, Some("limit")),
+        items: "values".into(),
+        id: desk_id,
+        what: "service desks".into(),
+    }
+}
+
+fn customers_spec(desk: &str, page_size: u32) -> ListSpec {
+    ListSpec {
+        endpoint: format!("/rest/servicedeskapi/servicedesk/{desk}/customer"),
+        query: Vec::new(),
+        pager: Pager::start_at("start", "limit", page_size, Some("isLastPage"), None, Some("limit")),
+        items: "values".into(),
+        id: account_id,
+        what: format!("customers of service desk {desk}"),
+    }
+}
+
+fn org_spec(org: &str) -> ListSpec {
+    ListSpec {
+        endpoint: format!("/admin/v1/orgs/{org}/users"),
+        query: Vec::new(),
+        pager: Pager::Cursor {
+            token_param: "cursor".into(),
+            limit_param: None,
+            page_size: 0,
+            next: "links.next".into(),
+            next_is_url: false,
+        },
+        items: "data".into(),
+        id: org_account_id,
+        what: "organization accounts".into(),
+    }
+}
+
+/// The client of the organization admin API: its own URL and Bearer key, the app's other settings.
+fn org_client(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<Option<AppClient>, CollectError> {
+    let (Some(_), Some(key)) = (&opts.org_id, &opts.org_api_key) else { return Ok(None) };
+    let cfg = HttpConfig {
+        base_url: opts.org_api_url.clone().unwrap_or_else(|| "https://api.atlassian.com".into()),
+        auth: AuthConfig::Bearer { token: key.clone() },
+        ca_file: None,
+        insecure_skip_verify: false,
+        page_size: None,
+        ..http.clone()
+    };
+    AppClient::new(&format!("{} (organization API)", app.name), &cfg, &ORG_DEFAULTS).map(Some).map_err(describe_client_error)
+}
+
+fn flavor(opts: &JsmOptions) -> &str {
+    opts.flavor.as_deref().unwrap_or("cloud")
+}
+
+/// The desk's label in entitlements: `KEY (Project name)`, or its id.
+fn desk_label(desk: &Value) -> String {
+    let id = desk_id(desk).unwrap_or_default();
+    match (text(desk, "projectKey"), text(desk, "projectName")) {
+        (Some(k), Some(n)) => format!("{k} ({n})"),
+        (Some(k), None) => k.to_string(),
+        (None, Some(n)) => format!("{id} ({n})"),
+        _ => id,
+    }
+}
+
+/// Accounts by id, in the order first seen.
+#[derive(Default)]
+struct Accounts {
+    list: Vec<AccountRecord>,
+    index: HashMap<String, usize>,
+}
+
+impl Accounts {
+    fn get_or_add(&mut self, item: &Value) -> Option<(&mut AccountRecord, bool)> {
+        let id = account_id(item)?;
+        let added = match self.index.get(&id) {
+            Some(_) => false,
+            None => {
+                let a = user_account(item)?;
+                self.index.insert(id.clone(), self.list.len());
+                self.list.push(a);
+                true
+            }
+        };
+        let i = self.index[&id];
+        Some((&mut self.list[i], added))
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut AccountRecord> {
+        self.index.get(id).map(|i| &mut self.list[*i])
+    }
+}
+
+/// Everything read from the APIs, before it is put together.
+struct Fetched {
+    /// Flavour cloud: the one users listing; guide: one per search query (items moved to `users`).
+    users: Vec<Value>,
+    user_listings: Vec<Listing>,
+    sweep_errors: Vec<String>,
+    groups: Listing,
+    members: Vec<(String, Listing)>,
+    desks: Option<Listing>,
+    customers: Vec<(String, Listing)>,
+    org: Option<Listing>,
+}
+
+/// Reads the four sources concurrently: users, groups with members, desks with customers, and
+/// the organization API (another host, with its own limits).
+async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &HttpConfig, opts: &JsmOptions) -> Fetched {
+    let page_size = http.page_size.unwrap_or(1000).clamp(1, 1000);
+    let group_page = opts.group_page_size.unwrap_or(50).clamp(1, 1000);
+    let concurrency = client.limiter.concurrency.max(1);
+    let users = async {
+        if flavor(opts) == "guide" {
+            sweep(client, page_size).await
+        } else {
+            let mut l = client.list(&users_spec(page_size)).await;
+            (std::mem::take(&mut l.items), vec![l], Vec::new())
+        }
+    };
+    let groups = async {
+        let mut groups = client.list(&groups_spec()).await;
+        let specs: Vec<(String, ListSpec)> = std::mem::take(&mut groups.items)
+            .iter()
+            .filter_map(|g| Some((text(g, "name").unwrap_or("?").to_string(), members_spec(g, group_page)?)))
+            .collect();
+        let members: Vec<(String, Listing)> = stream::iter(specs.iter())
+            .map(|(name, spec)| async move { (name.clone(), client.list(spec).await) })
+            .buffered(concurrency)
+            .collect()
+            .await;
+        (groups, members)
+    };
+    let desks = async {
+        if !opts.customers.unwrap_or(true) {
+            return (None, Vec::new());
+        }
+        let mut desks = client.list(&desks_spec()).await;
+        let desk_items = std::mem::take(&mut desks.items);
+        let wanted: Vec<(String, String)> = if opts.service_desk_ids.is_empty() {
+            desk_items.iter().filter_map(|d| Some((desk_id(d)?, desk_label(d)))).collect()
+        } else {
+            // A configured desk the list does not show is still read (it may be a project key).
+            opts.service_desk_ids
+                .iter()
+                .map(|want| {
+                    let found =
+                        desk_items.iter().find(|d| desk_id(d).as_deref() == Some(want) || text(d, "projectKey") == Some(want.as_str()));
+                    (found.and_then(desk_id).unwrap_or_else(|| want.clone()), found.map(desk_label).unwrap_or_else(|| want.clone()))
+                })
+                .collect()
+        };
+        let customers: Vec<(String, Listing)> = stream::iter(wanted.iter())
+            .map(|(id, label)| async move { (label.clone(), client.list(&customers_spec(id, group_page)).await) })
+            .buffered(concurrency)
+            .collect()
+            .await;
+        (Some(desks), customers)
+    };
+    let organization = async {
+        match (org, &opts.org_id) {
+            (Some(org), Some(id)) => Some(org.list(&org_spec(id)).await),
+            _ => None,
+        }
+    };
+    let ((users, user_listings, sweep_errors), (groups, members), (desks, customers), org) =
+        tokio::join!(users, groups, desks, organization);
+    Fetched { users, user_listings, sweep_errors, groups, members, desks, customers, org }
+}
+
+pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<Collection, CollectError> {
+    let mut client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
+    client.extra_headers.push(("X-ExperimentalApi".into(), "opt-in".into()));
+    let org = org_client(app, http, opts)?;
+    let fetched = fetch(&client, org.as_ref(), http, opts).await;
+    let mut listings: Vec<Listing> = Vec::new();
+    let errors: Vec<String> = fetched.sweep_errors;
+    let mut notes: Vec<String> = Vec::new();
+
+    // 1. Accounts.
+    let mut accounts = Accounts::default();
+    for item in &fetched.users {
+        accounts.get_or_add(item);
+    }
+    let users_complete = fetched.user_listings.iter().all(|l| l.complete) && errors.is_empty();
+    if flavor(opts) == "guide" {
+        notes.push(format!(
+            "flavor guide: accounts were found by {} user/search queries (name and email prefixes a-z, 0-9); an account whose name and email start with none of them, or whose email is hidden and whose name starts with another character, cannot be found this way (flavor = \"cloud\" lists every account)",
+            fetched.user_listings.len()
+        ));
+    }
+    listings.extend(fetched.user_listings);
+    let listed_accounts = accounts.list.len();
+
+    // 2. Group memberships.
+    let mut entitlements: Vec<EntitlementRecord> = Vec::new();
+    listings.push(fetched.groups);
+    let mut only_in_groups = 0usize;
+    let mut admin_reasons: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, mut listing) in fetched.members {
+        let privileged = is_admin_group(&name, &app.admin_groups);
+        for m in &listing.items {
+            let Some((account, added)) = accounts.get_or_add(m) else { continue };
+            only_in_groups += added as usize;
+            if account.account_type == "unknown" {
+                // The guide's search results carry no accountType; member objects do.
+                account.account_type = account_type(m).into();
+            }
+            if !account.groups.contains(&name) {
+                account.groups.push(name.clone());
+            }
+            if privileged {
+                admin_reasons.entry(account.account_id.clone()).or_default().insert(format!("group {name}"));
+            }
+            entitlements.push(EntitlementRecord {
+                account_id: account.account_id.clone(),
+                kind: "group".into(),
+                value: name.clone(),
+                privileged,
+            });
+        }
+        listing.items = Vec::new();
+        listings.push(listing);
+    }
+    for (id, reasons) in admin_reasons {
+        if let Some(a) = accounts.get_mut(&id) {
+            a.is_admin = true;
+            a.admin_reason = Some(reasons.into_iter().collect::<Vec<_>>().join("; "));
+        }
+    }
+    if only_in_groups > 0 {
+        notes.push(format!("{only_in_groups} account(s) were found only as group members (not in the user list) and are included"));
+    }
+
+    // 3. Service desk customers.
+    let mut customer_accounts = 0usize;
+    let mut deactivated_customers: BTreeSet<String> = BTreeSet::new();
+    match fetched.desks {
+        Some(desks) => listings.push(desks),
+        None => notes.push("customers = false: JSM service desk customers were not read".into()),
+    }
+    for (label, mut listing) in fetched.customers {
+        for c in &listing.items {
+            let Some((account, added)) = accounts.get_or_add(c) else { continue };
+            if added {
+                account.account_type = "customer".into();
+                customer_accounts += 1;
+            } else if account.account_type == "unknown" {
+                account.account_type = "customer".into();
+            }
+            if account.email.is_none() {
+                account.email = text(c, "emailAddress").map(str::to_string);
+            }
+            if account.status == "deactivated" {
+                deactivated_customers.insert(account.account_id.clone());
+            }
+            entitlements.push(EntitlementRecord {
+                account_id: account.account_id.clone(),
+                kind: "service_desk".into(),
+                value: label.clone(),
+                privileged: false,
+            });
+        }
+        listing.items = Vec::new();
+        listings.push(listing);
+    }
+    if customer_accounts > 0 {
+        notes.push(format!("{customer_accounts} customer account(s) were found only in service desk customer lists and are included"));
+    }
+    if !deactivated_customers.is_empty() {
+        let ids: Vec<&str> = deactivated_customers.iter().map(String::as_str).take(10).collect();
+        notes.push(format!(
+            "{} account(s) deactivated in Jira are still customers of a service desk (remove them from the desk): {}{}",
+            deactivated_customers.len(),
+            ids.join(", "),
+            if deactivated_customers.len() > 10 { format!(" (+{} more)", deactivated_customers.len() - 10) } else { String::new() }
+        ));
+    }
+
+    // 4. The organization admin API: emails and last activity.
+    // App accounts have no email by nature; the others have theirs hidden by privacy controls.
+    let no_email = |accounts: &Accounts| accounts.list.iter().filter(|a| a.email.is_none() && a.account_type != "service").count();
+    let hidden_before = no_email(&accounts);
+    let mut last_login_known = false;
+    let mut org_stats = None;
+    if let (Some(org_client), Some(mut listing)) = (&org, fetched.org) {
+        let site = host_of(&http.base_url);
+        let mut filled = 0usize;
+        let mut with_activity = 0usize;
+        let mut other_site = 0usize;
+        for item in &listing.items {
+            let Some(id) = org_account_id(item) else { continue };
+            let Some(account) = accounts.get_mut(&id) else { continue };
+            let o = org_account(item, &site);
+            if account.email.is_none() && o.email.is_some() {
+                account.email = o.email.clone();
+                filled += 1;
+            }
+            if o.last_active.is_some() {
+                with_activity += 1;
+                other_site += o.other_site as usize;
+            }
+            account.last_login_at = o.last_active;
+            for p in o.products {
+                entitlements.push(EntitlementRecord { account_id: id.clone(), kind: "product".into(), value: p, privileged: false });
+            }
+        }
+        last_login_known = listing.complete;
+        notes.push(format!(
+            "organization admin API: {} managed account(s) read; {filled} hidden email(s) filled; last activity in Jira known for {with_activity} account(s) (the API's dates lag by up to a day; accounts not managed by the organization have none and get no dormant findings)",
+            listing.items.len()
+        ));
+        if other_site > 0 {
+            notes.push(format!(
+                "{other_site} account(s) have Jira activity only under another site URL than base_url; that activity was used"
+            ));
+        }
+        if !listing.complete {
+            notes.push("the organization admin API could not be read completely: last login is unknown for this app and no dormant findings are made for it".into());
+        }
+        listing.items = Vec::new();
+        org_stats = Some(org_client.stats.clone());
+        listings.push(listing);
+    } else {
+        notes.push(
+            "last login is unknown for this app (Jira's REST API does not report it; set org_id and org_api_key to read it from the organization admin API): no dormant or never-logged-in findings for it"
+                .into(),
+        );
+    }
+    let hidden = no_email(&accounts);
+    if hidden > 0 {
+        notes.push(format!(
+            "{hidden} account(s) other than app accounts have no email (hidden by Atlassian profile visibility{}): they are listed as unmatchable; to match them, {}add action = link rows to the overrides file",
+            if hidden_before > hidden { ", after the organization API filled what it could" } else { "" },
+            if org.is_none() { "configure the organization admin API (org_id + org_api_key), which returns managed accounts' emails, or " } else { "" }
+        ));
+    }
+
+    // Coverage over every list read.
+    let mut combined = Listing { complete: true, ..Default::default() };
+    for l in &listings {
+        combined.complete &= l.complete;
+        combined.pages += l.pages;
+        combined.duplicates_dropped += l.duplicates_dropped;
+        combined.errors.extend(l.errors.iter().cloned());
+        combined.notes.extend(l.notes.iter().cloned());
+    }
+    combined.errors.extend(errors);
+    combined.complete &= combined.errors.is_empty();
+    combined.notes.extend(notes);
+    let mut coverage = coverage_from(app, &client, &combined, last_login_known).await;
+    coverage.status = if combined.complete {
+        COVERAGE_COMPLETE
+    } else if !users_complete && listed_accounts == 0 {
+        COVERAGE_FAILED
+    } else {
+        COVERAGE_PARTIAL
+    }
+    .into();
+    if let Some(s) = org_stats {
+        coverage.requests += s.get(&s.requests);
+        coverage.retries += s.get(&s.retries);
+        coverage.throttled += s.get(&s.throttled);
+        coverage.pages += s.get(&s.pages);
+    }
+    coverage.accounts_collected = accounts.list.len() as i64;
+
+    let mut credentials = vec![CredentialRecord {
+        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        label: match &http.auth {
+            AuthConfig::Basic { username, .. } => format!("Atlassian API token of {username}"),
+            _ => "Atlassian access token".into(),
+        },
+        max_lifetime_days: Some(365),
+        source: "api".into(),
+        observation: Some("Atlassian API tokens expire at most one year after creation; the API does not report the date".into()),
+        ..Default::default()
+    }];
+    if org.is_some() {
+        let c = opts.org_credential.clone().unwrap_or_default();
+        let at = |d: Option<crate::config::ConfigDate>| d.and_then(|d| d.0.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
+        credentials.push(CredentialRecord {
+            credential_id: "org-api-key".into(),
+            label: c.label.unwrap_or_else(|| "Atlassian organization API key".into()),
+            owner: c.owner,
+            created_at: at(c.created),
+            expires_at: at(c.expires),
+            max_lifetime_days: Some(c.max_lifetime_days.unwrap_or(365)),
+            source: "config".into(),
+            observation: Some("organization API keys expire (a week by default, at most a year); the API does not report the date".into()),
+        });
+    }
+    for a in &mut accounts.list {
+        a.groups.sort();
+    }
+    entitlements.sort();
+    entitlements.dedup();
+    Ok(Collection { accounts: accounts.list, entitlements, credentials, coverage })
+}
+
+/// `check`: one request for one account (and one to the organization API when configured).
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<String, CollectError> {
+    let policy = crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() };
+    let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?.with_policy(policy.clone());
+    let (endpoint, mut query) = if flavor(opts) == "guide" {
+        ("/rest/api/3/user/search", vec![("query".to_string(), "a".to_string())])
+    } else {
+        ("/rest/api/3/users/search", Vec::new())
+    };
+    query.push(("maxResults".into(), "1".into()));
+    let err = |e: crate::http::FetchError| CollectError::Input { app: app.name.clone(), detail: e.to_string() };
+    client.get_json(endpoint, &query).await.map_err(err)?;
+    let mut line = "reachable, authenticated, allowed to list users (Jira reports no total)".to_string();
+    if let (Some(org), Some(org_id)) = (org_client(app, http, opts)?, &opts.org_id) {
+        let org = org.with_policy(policy);
+        let fetched = org.get_json(&format!("/admin/v1/orgs/{org_id}/users"), &[]).await.map_err(err)?;
+        match crate::http::pager::number_at(&fetched.body, "meta.total") {
+            Some(t) => line.push_str(&format!("; organization API: {t} managed account(s)")),
+            None => line.push_str("; organization API reachable"),
+        }
+    }
+    Ok(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn account_types_statuses_and_hidden_emails() {
+        let a =
+            user_account(&json!({"accountId": "5b10", "accountType": "atlassian", "displayName": "Mia Krystof", "active": false})).unwrap();
+        assert_eq!((a.account_type.as_str(), a.status.as_str(), a.email), ("human", "deactivated", None));
+        let bot = user_account(&json!({"accountId": "b1", "accountType": "app", "active": true, "emailAddress": null})).unwrap();
+        assert_eq!((bot.account_type.as_str(), bot.email), ("service", None), "a null email is no email");
+        let c = user_account(&json!({"accountId": "qm:a713:5ad6", "emailAddress": "fred@example.com", "active": true})).unwrap();
+        assert_eq!(c.account_type, "customer", "qm: ids are customers even without accountType");
+        assert_eq!(user_account(&json!({"accountId": "x", "accountType": "unknown"})).unwrap().account_type, "unknown");
+        assert_eq!(user_account(&json!({"accountId": "x", "emailAddress": "  "})).unwrap().email, None);
+        assert!(user_account(&json!({"displayName": "no id"})).is_none());
+    }
+
+    #[test]
+    fn admin_groups_configured_or_atlassian_defaults() {
+        assert!(is_admin_group("site-admins", &[]));
+        assert!(is_admin_group("jira-admins-acme", &[]));
+        assert!(!is_admin_group("jira-software-users", &[]));
+        let configured = vec!["Platform-Admins".to_string()];
+        assert!(is_admin_group("platform-admins", &configured));
+        assert!(!is_admin_group("site-admins", &configured), "a configured list replaces the defaults");
+    }
+
+    #[test]
+    fn org_activity_counts_jira_on_this_site_only() {
+        let v = json!({"account_id": "a1", "email": "ann@acme.com", "last_active": "2026-12-20", "product_access": [
+            {"key": "jira-servicedesk", "url": "https://acme.atlassian.net", "last_active": "2026-05-01"},
+            {"key": "jira-software", "url": "other.atlassian.net", "last_active": "2026-12-01"},
+            {"key": "confluence", "url": "acme.atlassian.net", "last_active": "2026-12-20"}]});
+        let o = org_account(&v, "acme.atlassian.net");
+        assert_eq!(o.email.as_deref(), Some("ann@acme.com"));
+        assert_eq!(o.last_active.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-05-01"), "not Confluence, not the other site");
+        assert_eq!(o.products, vec!["jira-servicedesk"]);
+        assert!(!o.other_site);
+        let elsewhere = org_account(&v, "127.0.0.1:9");
+        assert!(elsewhere.other_site, "no entry names this site: any Jira entry, flagged");
+        assert_eq!(elsewhere.last_active.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-12-01"));
+        let never = org_account(&json!({"account_id": "a2", "product_access": []}), "acme.atlassian.net");
+        assert_eq!((never.last_active, never.other_site), (None, false));
+    }
+
+    #[test]
+    fn hosts_and_desk_labels() {
+        assert_eq!(host_of("https://Acme.atlassian.net/rest"), "acme.atlassian.net");
+        assert_eq!(host_of("acme.atlassian.net"), "acme.atlassian.net");
+        assert_eq!(desk_label(&json!({"id": "1", "projectKey": "IT", "projectName": "IT Help"})), "IT (IT Help)");
+        assert_eq!(desk_label(&json!({"id": 7})), "7");
+    }
+}
