@@ -322,19 +322,33 @@ async fn probe_makes_one_request_per_api() {
 async fn scale_50k_accounts_200_groups_5_desks_under_faults() {
     let users: usize = std::env::var("JSM_BENCH_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let rps: f64 = std::env::var("JSM_BENCH_RPS").ok().and_then(|v| v.parse().ok()).unwrap_or(200.0);
+    let faults = std::env::var("JSM_BENCH_FAULTS").map(|v| v != "0").unwrap_or(true);
     let mut t = synthetic_tenant(users, 200, 5);
-    t.faults = Faults { burst_429: 5, retry_after: Some("1".into()), error_5xx_every: 97, repeat_row: true, ..Default::default() };
+    if faults {
+        t.faults = Faults { burst_429: 5, retry_after: Some("1".into()), error_5xx_every: 97, repeat_row: true, ..Default::default() };
+    }
     let sb = start("scale", t).await;
-    let a = app(&sb, "scale", "cloud", true, &format!("requests_per_second = {rps}\nconcurrency = 8\nmax_attempts = 8"));
+    let org = std::env::var("JSM_BENCH_ORG").map(|v| v != "0").unwrap_or(true);
+    let a = app(&sb, "scale", "cloud", org, &format!("requests_per_second = {rps}\nconcurrency = 8\nmax_attempts = 8"));
     let started = Instant::now();
     let c = collect(&a).await;
     let wall = started.elapsed().as_secs_f64();
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage.errors);
     assert_exact(&c, &sb.users("scale"));
     let st = sb.stats("scale");
+    if std::env::var("JSM_BENCH_HIST").is_ok() {
+        let t0 = st.request_times[0];
+        let mut hist = vec![0u32; 80];
+        for t in &st.request_times {
+            let i = (t.duration_since(t0).as_secs() as usize).min(79);
+            hist[i] += 1;
+        }
+        println!("requests per second: {hist:?}");
+    }
     let bound = st.requests as f64 / rps;
     println!(
-        "jsm scale: {} accounts, {} group memberships, {} desk customers, {} requests ({} 429, {} 5xx), {} retries, wall {wall:.2} s, rate-limit bound {bound:.2} s ({:.2}x)",
+        "jsm scale (faults {}): {} accounts, {} group memberships, {} desk customers, {} requests ({} 429, {} 5xx), {} retries, wall {wall:.2} s, rate-limit bound {bound:.2} s ({:.2}x)",
+        if faults { "on" } else { "off" },
         c.accounts.len(),
         c.entitlements.iter().filter(|e| e.kind == "group").count(),
         c.entitlements.iter().filter(|e| e.kind == "service_desk").count(),

@@ -81,8 +81,16 @@ impl Pass {
     }
 }
 
-fn items_of(body: &Value, path: &str) -> Option<Vec<Value>> {
-    at(body, path).and_then(|v| v.as_array()).cloned()
+/// Moves the item list out of a page (the rest of the body stays, for totals and end signals).
+fn take_items(body: &mut Value, path: &str) -> Option<Vec<Value>> {
+    let slot = if path.is_empty() { Some(body) } else { path.split('.').try_fold(body, |cur, key| cur.get_mut(key)) }?;
+    match slot.take() {
+        Value::Array(items) => Some(items),
+        other => {
+            *slot = other;
+            None
+        }
+    }
 }
 
 impl AppClient {
@@ -98,9 +106,9 @@ impl AppClient {
     async fn fetch_position(&self, spec: &ListSpec, index: u64) -> PageResult {
         let mut query = spec.query.clone();
         query.extend(spec.pager.position_query(index));
-        let fetched = self.get_json(&spec.endpoint, &query).await.map_err(|e| e.to_string())?;
+        let mut fetched = self.get_json(&spec.endpoint, &query).await.map_err(|e| e.to_string())?;
         self.stats.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let items = items_of(&fetched.body, &spec.items).ok_or_else(|| {
+        let items = take_items(&mut fetched.body, &spec.items).ok_or_else(|| {
             format!(
                 "app {}: {} page {}: the response has no item list at \"{}\" (the API answered in an unexpected shape)",
                 self.app,
@@ -184,14 +192,14 @@ impl AppClient {
             let mut unique = Vec::new();
             let mut ids = Vec::new();
             let mut dups = 0u64;
-            for item in pass.pages.iter().flatten().flatten() {
-                let Some(id) = (spec.id)(item) else {
-                    unique.push(item.clone());
+            for item in pass.pages.into_iter().flatten().flatten() {
+                let Some(id) = (spec.id)(&item) else {
+                    unique.push(item);
                     continue;
                 };
                 if seen.insert(id.clone()) {
                     ids.push(id);
-                    unique.push(item.clone());
+                    unique.push(item);
                 } else {
                     dups += 1;
                 }
@@ -234,16 +242,16 @@ impl AppClient {
         let mut seen = HashSet::new();
         let first_ids: HashSet<String> = passes.first().map(|(_, ids, _)| ids.iter().cloned().collect()).unwrap_or_default();
         let last_ids: HashSet<String> = passes.last().map(|(_, ids, _)| ids.iter().cloned().collect()).unwrap_or_default();
-        for (items, _, _) in &passes {
+        listing.duplicates_dropped = passes.first().map(|p| p.2).unwrap_or(0);
+        let pass_count = passes.len();
+        for (items, _, _) in passes {
             for item in items {
-                let fresh = (spec.id)(item).is_none_or(|id| seen.insert(id));
-                if fresh {
-                    listing.items.push(item.clone());
+                if (spec.id)(&item).is_none_or(|id| seen.insert(id)) {
+                    listing.items.push(item);
                 }
             }
         }
-        listing.duplicates_dropped = passes.first().map(|p| p.2).unwrap_or(0);
-        if passes.len() > 1 {
+        if pass_count > 1 {
             let mut added: Vec<&String> = last_ids.difference(&first_ids).collect();
             let mut removed: Vec<&String> = first_ids.difference(&last_ids).collect();
             added.sort();
@@ -251,7 +259,7 @@ impl AppClient {
             listing.notes.push(format!(
                 "{}: the list changed while it was read and was read {} times{}{}{}",
                 spec.what,
-                passes.len(),
+                pass_count,
                 if stable { " until two passes agreed" } else { "" },
                 if added.is_empty() { String::new() } else { format!("; appeared meanwhile: {}", ids_excerpt(&added)) },
                 if removed.is_empty() {
@@ -273,7 +281,7 @@ impl AppClient {
                 "app {}: {}: the list kept changing over {} passes ({}); what was seen is kept, but it may not be all",
                 self.app,
                 spec.what,
-                passes.len(),
+                pass_count,
                 signals.join("; ")
             ));
         }
@@ -294,7 +302,7 @@ impl AppClient {
                     .push(format!("app {}: {}: stopped after {MAX_PAGES} pages without an end-of-list signal", self.app, spec.what));
                 break;
             }
-            let fetched = match self.get_json(&endpoint, &query).await {
+            let mut fetched = match self.get_json(&endpoint, &query).await {
                 Ok(f) => f,
                 Err(e) => {
                     // A cursor cannot skip a failed page: what follows it is unreachable.
@@ -304,7 +312,7 @@ impl AppClient {
             };
             self.stats.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             listing.pages += 1;
-            let Some(items) = items_of(&fetched.body, &spec.items) else {
+            let Some(items) = take_items(&mut fetched.body, &spec.items) else {
                 listing.errors.push(format!(
                     "app {}: {} page {}: the response has no item list at \"{}\" (the API answered in an unexpected shape)",
                     self.app, spec.what, listing.pages, spec.items

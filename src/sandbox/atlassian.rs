@@ -272,16 +272,23 @@ async fn group_bulk(
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
-/// The users of a group or the customers of a desk, by index, built once per tenant state.
+/// The users of a group ("group:<name>", "active-group:<name>"), the customers of a desk
+/// ("desk:<id>"), or the managed accounts ("managed"), by index, built once per tenant state.
 fn members_of<'a>(t: &'a mut TenantState, key: &str) -> &'a [usize] {
     if t.members.is_none() {
         let mut index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, u) in t.tenant.users.iter().enumerate() {
             for g in names(u, "groups") {
                 index.entry(format!("group:{g}")).or_default().push(i);
+                if active(u) {
+                    index.entry(format!("active-group:{g}")).or_default().push(i);
+                }
             }
             for d in names(u, "serviceDesks") {
                 index.entry(format!("desk:{d}")).or_default().push(i);
+            }
+            if managed(u) {
+                index.entry("managed".into()).or_default().push(i);
             }
         }
         t.members = Some(index);
@@ -314,9 +321,10 @@ async fn group_member<const GUIDE: bool>(
             let Some(name) = group.map(|g| s(g, "name").to_string()) else {
                 return json_error(StatusCode::NOT_FOUND, "Specified group does not exist.");
             };
-            let idx = members_of(t, &format!("group:{name}")).to_vec();
+            let key = if include_inactive { format!("group:{name}") } else { format!("active-group:{name}") };
+            let idx = members_of(t, &key).to_vec();
             let users = &t.tenant.users;
-            let members: Vec<&Value> = idx.iter().map(|i| &users[*i]).filter(|u| include_inactive || active(u)).collect();
+            let members: Vec<&Value> = idx.iter().map(|i| &users[*i]).collect();
             let mut values: Vec<Value> = members.iter().skip(start).take(max).map(|u| jira_user(u, false)).collect();
             if t.tenant.faults.repeat_row && start > 0 && start <= members.len() {
                 values.insert(0, jira_user(members[start - 1], false));
@@ -484,8 +492,9 @@ async fn org_users(
             if t.tenant.organization_id.as_deref() != Some(org.as_str()) {
                 return (StatusCode::NOT_FOUND, axum::Json(json!({"code": 404, "message": "Organization not found"}))).into_response();
             }
-            let all: Vec<&Value> = t.tenant.users.iter().filter(|u| managed(u)).collect();
-            let data: Vec<Value> = all.iter().skip(offset).take(ORG_PAGE).map(|u| org_user(u, &site)).collect();
+            let all = members_of(t, "managed").to_vec();
+            let users = &t.tenant.users;
+            let data: Vec<Value> = all.iter().skip(offset).take(ORG_PAGE).map(|i| org_user(&users[*i], &site)).collect();
             let cursor = |n: usize| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{n}"));
             let next = if offset + ORG_PAGE < all.len() { json!(cursor(offset + ORG_PAGE)) } else { Value::Null };
             let body = json!({"data": data, "meta": {"total": all.len()}, "links": {"self": cursor(offset), "prev": if offset > 0 { json!(cursor(offset.saturating_sub(ORG_PAGE))) } else { Value::Null }, "next": next}});
