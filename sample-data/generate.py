@@ -191,6 +191,60 @@ with open(os.path.join(HERE, "tenants", "acme-bird.json"), "w") as f:
 with open(os.path.join(HERE, "tenants", "acme-bird.key"), "w") as f:
     f.write("demo-sandbox-access-key\n")
 
+# ---------------------------------------------------------------- Jira Service Management site for the sandbox
+# The IT help desk site (acme-help.atlassian.net), read through its API: agents in groups, emails
+# hidden by privacy settings (one filled by the organization admin API, one not: unmatchable), an
+# app account, employees and outside customers on two service desks, a leaver who still has an
+# agent account, a deactivated agent still listed as a customer, and last activity from the
+# organization API (Jira's, not Confluence's).
+jrng = random.Random(5)
+jsm_users = []
+for i, p in enumerate(active[80:112]):
+    groups = ["jira-servicemanagement-users-acme-help"]
+    if i % 11 == 0:
+        groups.append("jira-administrators")
+    if i % 3 == 0:
+        groups.append("it-support")
+    recent = jrng.random() > 0.15
+    last = days_before(jrng.randrange(0, 60) if recent else jrng.randrange(120, 300)).isoformat()
+    u = {"accountId": "5b10" + format(jrng.getrandbits(64), "016x"), "accountType": "atlassian", "displayName": p["name"],
+         "email": p["email"], "active": True, "groups": groups, "lastActive": last}
+    if i % 9 == 4:
+        u["emailHidden"] = True  # the organization API returns it
+    if i % 5 == 2:
+        u["serviceDesks"] = ["1"]  # an agent who also raises tickets as a customer
+    jsm_users.append(u)
+jsm_users += [
+    {"accountId": "5b10jsm000000000leaver", "accountType": "atlassian", "displayName": "Rita Leaver", "email": "rita.leaver@acme.com",
+     "active": True, "groups": ["jira-servicemanagement-users-acme-help", "it-support"], "lastActive": "2026-10-10"},
+    {"accountId": "5b10jsm00000000deactiv", "accountType": "atlassian", "displayName": "Sam Gone", "email": "sam.gone@acme.com",
+     "active": False, "groups": ["jira-servicemanagement-users-acme-help"], "serviceDesks": ["1", "2"], "lastActive": "2026-11-29"},
+    {"accountId": "5b10jsm0000000confluen", "accountType": "atlassian", "displayName": "Pat Multi", "email": "pat.multi@acme.com",
+     "active": True, "groups": ["jira-servicemanagement-users-acme-help"], "lastActive": "2026-06-01", "confluenceLastActive": "2026-12-30"},
+    {"accountId": "5b10jsm00000000partner", "accountType": "atlassian", "displayName": "Partner Consultant", "email": "consultant@partner.example",
+     "emailHidden": True, "managed": False, "active": True, "groups": ["jira-servicemanagement-users-acme-help"]},
+    {"accountId": "557058:automation-for-jira", "accountType": "app", "displayName": "Automation for Jira", "active": True,
+     "groups": ["atlassian-addons-admin"]},
+    {"accountId": "qm:8c1e2a10-0001:5ad6d3581db05e2a66fa80b", "accountType": "customer", "displayName": "Cora Client",
+     "email": "cora@client.example", "active": True, "serviceDesks": ["1", "2"]},
+    {"accountId": "qm:8c1e2a10-0002:5ad6d3581db05e2a66fa80b", "accountType": "customer", "displayName": "Vik Vendor",
+     "email": "vik@vendor.example", "active": True, "serviceDesks": ["2"]},
+]
+with open(os.path.join(HERE, "tenants", "acme-jsm.json"), "w") as f:
+    json.dump({"kind": "jira_service_management", "secret": "demo-sandbox-atlassian-api-token", "username": "audit-bot@acme.com",
+               "organization_id": "acme-org-4f2d", "org_api_key": "demo-sandbox-org-api-key",
+               "groups": [{"name": "jira-administrators", "groupId": "2f3c0000-0000-4000-8000-000000000001"},
+                          {"name": "jira-servicemanagement-users-acme-help", "groupId": "2f3c0000-0000-4000-8000-000000000002"},
+                          {"name": "it-support", "groupId": "2f3c0000-0000-4000-8000-000000000003"},
+                          {"name": "atlassian-addons-admin", "groupId": "2f3c0000-0000-4000-8000-000000000004"}],
+               "service_desks": [{"id": "1", "projectKey": "IT", "projectName": "IT Help Desk"},
+                                 {"id": "2", "projectKey": "FAC", "projectName": "Facilities"}],
+               "users": jsm_users}, f, indent=1)
+    f.write("\n")
+for name, value in (("acme-jsm.token", "demo-sandbox-atlassian-api-token"), ("acme-jsm.org-key", "demo-sandbox-org-api-key")):
+    with open(os.path.join(HERE, "tenants", name), "w") as f:
+        f.write(value + "\n")
+
 # ---------------------------------------------------------------- overrides and exceptions
 write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
     ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],
@@ -203,4 +257,4 @@ write("exceptions.csv", ["finding_id", "app", "account_id", "category", "reason"
     ["", "jira-cloud", "5b10contractor00000001", "orphaned", "Contractor until Q1; offboarding ticket open", "it-lead@acme.com", "2026-12-01", "RISK-090"],
     ["", "github-acme", "no-such-account", "", "Left over from last quarter", "it-lead@acme.com", "2027-03-31", "RISK-077"],
 ])
-print("wrote sample-data/ (hr.csv, exports/*.csv, overrides.csv, exceptions.csv)")
+print("wrote sample-data/ (hr.csv, exports/*.csv, tenants/, overrides.csv, exceptions.csv)")
