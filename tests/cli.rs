@@ -103,6 +103,16 @@ fn demo_writes_every_output_and_every_category() {
     }
     let issues = read(&out.join("roster_issues.csv"));
     assert_eq!(issues.lines().count(), 4, "header + three unusable roster rows:\n{issues}");
+    // The help desk read through the sandbox's Atlassian APIs.
+    let jsm: Vec<&str> = findings.lines().filter(|l| l.contains(",jsm-helpdesk,")).collect();
+    let has = |category: &str, account: &str| jsm.iter().any(|l| l.contains(&format!(",{category},jsm-helpdesk,{account},")));
+    assert!(has("terminated_with_access", "5b10jsm000000000leaver"), "Rita Leaver is still an agent");
+    assert!(has("unmatchable", "5b10jsm00000000partner") && !has("orphaned", "5b10jsm00000000partner"), "a hidden email is not an orphan");
+    assert!(has("dormant", "5b10jsm0000000confluen"), "Confluence activity does not count for Jira");
+    assert!(!has("terminated_with_access", "5b10jsm00000000deactiv"), "deactivated in Jira");
+    assert!(has("token_expiry", "org-api-key"));
+    let coverage = read(&out.join("coverage.csv"));
+    assert!(coverage.contains("still customers of a service desk") && coverage.contains("hidden email(s) filled"), "{coverage}");
     // No temp files left behind.
     for entry in std::fs::read_dir(&out).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().to_string();
