@@ -245,6 +245,44 @@ for name, value in (("acme-jsm.token", "demo-sandbox-atlassian-api-token"), ("ac
     with open(os.path.join(HERE, "tenants", name), "w") as f:
         f.write(value + "\n")
 
+# ---------------------------------------------------------------- BlueJeans enterprise + Events for the sandbox
+# Meetings users (the list without the admin flag: details are read), last logins, and Events:
+# an upcoming town hall moderated by Theo Exadmin (who has left), outside panelists and attendees,
+# registration-enabled events, one of whose keys has expired.
+brng = random.Random(7)
+AS_OF_MS = 1798675200000  # 2026-12-31T00:00:00Z
+DAY_MS = 86400000
+bj_users = []
+for i, p in enumerate(active[10:40]):
+    fn, ln = p["name"].split(" ", 1)
+    bj_users.append({"id": 2001000 + i, "username": p["email"].split("@")[0], "firstName": fn, "lastName": ln, "email": p["email"],
+                     "isEnterpriseAdmin": i % 10 == 0, "enterpriseJoinDate": AS_OF_MS - brng.randrange(100, 900) * DAY_MS,
+                     "lastLogin": AS_OF_MS - (brng.randrange(1, 60) if brng.random() > 0.2 else brng.randrange(120, 400)) * DAY_MS})
+bj_users.append({"id": 2001900, "username": "theo.exadmin", "firstName": "Theo", "lastName": "Exadmin", "email": "theo.exadmin@acme.com",
+                 "isEnterpriseAdmin": True, "enterpriseJoinDate": AS_OF_MS - 1500 * DAY_MS, "lastLogin": AS_OF_MS - 70 * DAY_MS})
+organizer = bj_users[1]
+bj_events = [
+    {"id": "ev-townhall-q1", "ownerId": str(organizer["id"]), "title": "Q1 all-hands town hall", "start": AS_OF_MS + 20 * DAY_MS,
+     "end": AS_OF_MS + 20 * DAY_MS + 2 * 3600000, "moderators": ["theo.exadmin@acme.com"], "panelists": [bj_users[2]["email"], "keynote@speakers.example"],
+     "attendees": [u["email"] for u in bj_users[3:12]] + ["press@media.example"], "enableRegistration": True, "apiKey": "demo-event-key-townhall"},
+    {"id": "ev-webinar-launch", "ownerId": str(bj_users[4]["id"]), "title": "Product launch webinar", "start": AS_OF_MS - 40 * DAY_MS,
+     "end": AS_OF_MS - 40 * DAY_MS + 3600000, "moderators": [bj_users[4]["email"]], "panelists": [],
+     "attendees": ["lead1@prospect.example", "lead2@prospect.example", bj_users[5]["email"]], "enableRegistration": True,
+     "apiKey": "demo-event-key-launch", "apiKeyExpired": True},
+    {"id": "ev-training-security", "ownerId": str(bj_users[0]["id"]), "title": "Security awareness training", "start": AS_OF_MS + 5 * DAY_MS,
+     "end": AS_OF_MS + 5 * DAY_MS + 3600000, "moderators": [bj_users[0]["email"]], "panelists": [bj_users[6]["email"]],
+     "attendees": [u["email"] for u in bj_users[12:25]], "enableRegistration": False},
+]
+with open(os.path.join(HERE, "tenants", "acme-bluejeans.json"), "w") as f:
+    json.dump({"kind": "bluejeans_events", "secret": "demo-sandbox-bluejeans-client-secret", "oauth_client_id": "acme-audit-client",
+               "organization_id": "28663", "list_omits_admin": True,
+               "registration_client_id": "acme-registration-app", "registration_secret": "demo-sandbox-registration-secret",
+               "users": bj_users, "events": bj_events}, f, indent=1)
+    f.write("\n")
+for name, value in (("acme-bluejeans.secret", "demo-sandbox-bluejeans-client-secret"), ("acme-bluejeans.registration-secret", "demo-sandbox-registration-secret")):
+    with open(os.path.join(HERE, "tenants", name), "w") as f:
+        f.write(value + "\n")
+
 # ---------------------------------------------------------------- overrides and exceptions
 write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
     ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],

@@ -111,6 +111,14 @@ fn demo_writes_every_output_and_every_category() {
     assert!(has("dormant", "5b10jsm0000000confluen"), "Confluence activity does not count for Jira");
     assert!(!has("terminated_with_access", "5b10jsm00000000deactiv"), "deactivated in Jira");
     assert!(has("token_expiry", "org-api-key"));
+    // BlueJeans Events: the leaver who moderates the next town hall, the expired registration key,
+    // outside guests who are not orphans.
+    let bj = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},bluejeans-events,{account},")));
+    assert!(bj("terminated_with_access", "2001900"));
+    assert!(findings
+        .lines()
+        .any(|l| l.starts_with("AA-") && l.contains(",critical,token_expiry,bluejeans-events,event:ev-webinar-launch:api_key,")));
+    assert!(!bj("orphaned", "email:press@media.example"), "a guest is not an orphan");
     let coverage = read(&out.join("coverage.csv"));
     assert!(coverage.contains("still customers of a service desk") && coverage.contains("hidden email(s) filled"), "{coverage}");
     // No temp files left behind.

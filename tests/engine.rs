@@ -13,8 +13,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
-const DEFAULTS: KindDefaults =
-    KindDefaults { requests_per_second: 50.0, concurrency: 2, token_path: Some("/token"), permission_hint: "", auth_hint: "" };
+const DEFAULTS: KindDefaults = KindDefaults {
+    requests_per_second: 50.0,
+    concurrency: 2,
+    token_path: Some("/token"),
+    token_json: false,
+    permission_hint: "",
+    auth_hint: "",
+};
 
 fn secret_file(dir: &std::path::Path, name: &str, value: &str) -> SecretRef {
     let p = dir.join(name);

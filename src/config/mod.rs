@@ -412,12 +412,36 @@ pub struct JsmOptions {
     pub org_credential: Option<CredentialConfig>,
 }
 
+/// Options of kinds `bluejeans` and `bluejeans_events` (README "BlueJeans").
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BluejeansOptions {
+    /// The enterprise (partition) id the API client belongs to.
     pub enterprise_id: Option<String>,
+    /// `api` (default: the official swagger: 1-based `pageNumber`, `{count, user: [...]}`,
+    /// details at `/v1/user/{id}`) or `guide` (0-based `pageNumber`, `{count, users: [...]}`,
+    /// details at `/v1/enterprise/{id}/users/{userId}`).
+    pub flavor: Option<String>,
+    /// Per-user detail requests: `auto` (default: when the list lacks the admin flag), `always`
+    /// (also for last login; one request per user), `never`.
+    pub user_details: Option<String>,
+    /// Send the OAuth token as `?access_token=` instead of a Bearer header.
+    #[serde(default)]
+    pub token_in_query: bool,
+    /// `bluejeans_events`: where the enterprise user list is (the Meetings API; default
+    /// `https://api.bluejeans.com`).
+    pub users_url: Option<String>,
+    /// `bluejeans_events`: a user's events (default `/api/scheduling/v1/users/{userId}/events`).
     pub events_path: Option<String>,
-    pub users_key: Option<String>,
+    /// `bluejeans_events`: one event (default `/api/scheduling/v1/users/{userId}/events/{eventId}`).
+    pub event_path: Option<String>,
+    /// `bluejeans_events`: the registration app (Admin > Events > Enterprise Apps) whose
+    /// credentials turn an event's `apiKey` into a `registration_app` token; when set, every
+    /// registration-enabled event's key is checked that way.
+    pub registration_client_id: Option<String>,
+    pub registration_client_secret: Option<SecretRef>,
+    /// Default `{base_url}/api/security/v1/oauth/accesstoken`.
+    pub registration_token_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -482,8 +506,12 @@ impl AppConfig {
     /// Every secret this app needs: its auth, and kind options such as the Atlassian org API key.
     pub fn secrets(&self) -> Vec<&SecretRef> {
         let mut out = self.http().map(|h| h.auth.secrets()).unwrap_or_default();
-        if let AppSource::JiraServiceManagement { options, .. } = &self.source {
-            out.extend(options.org_api_key.as_ref());
+        match &self.source {
+            AppSource::JiraServiceManagement { options, .. } => out.extend(options.org_api_key.as_ref()),
+            AppSource::Bluejeans { options, .. } | AppSource::BluejeansEvents { options, .. } => {
+                out.extend(options.registration_client_secret.as_ref())
+            }
+            _ => {}
         }
         out
     }
@@ -887,9 +915,32 @@ fn parse_app(
             }
             AppSource::JiraServiceManagement { http: http_cfg(http)?, options }
         }
-        AppKind::Bluejeans => AppSource::Bluejeans { http: http_cfg(http)?, options: rest_value.try_into().map_err(|e| convert(e, ""))? },
-        AppKind::BluejeansEvents => {
-            AppSource::BluejeansEvents { http: http_cfg(http)?, options: rest_value.try_into().map_err(|e| convert(e, ""))? }
+        AppKind::Bluejeans | AppKind::BluejeansEvents => {
+            let mut options: BluejeansOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
+            if let Some(k) = options.registration_client_secret.as_mut() {
+                k.rebase(base);
+            }
+            if options.enterprise_id.is_none() {
+                return Err(err(
+                    "enterprise_id",
+                    "is required: the enterprise id the API client belongs to (the token's scope.enterprise)".into(),
+                ));
+            }
+            if let Some(f) = options.flavor.as_deref().filter(|f| !["api", "guide"].contains(f)) {
+                return Err(err("flavor", format!("found \"{f}\", expected \"api\" (the official swagger) or \"guide\"")));
+            }
+            if let Some(d) = options.user_details.as_deref().filter(|d| !["auto", "always", "never"].contains(d)) {
+                return Err(err("user_details", format!("found \"{d}\", expected \"auto\", \"always\" or \"never\"")));
+            }
+            if options.registration_client_id.is_some() != options.registration_client_secret.is_some() {
+                return Err(err("registration_client_secret", "registration_client_id and registration_client_secret go together".into()));
+            }
+            let http = http_cfg(http)?;
+            if kind == AppKind::Bluejeans {
+                AppSource::Bluejeans { http, options }
+            } else {
+                AppSource::BluejeansEvents { http, options }
+            }
         }
         AppKind::Beyondtrust => {
             AppSource::Beyondtrust { http: http_cfg(http)?, options: rest_value.try_into().map_err(|e| convert(e, ""))? }

@@ -51,6 +51,8 @@ pub enum AuthProvider {
         client_id: String,
         client_secret: Secret,
         scope: Option<String>,
+        /// Send the token request as a JSON body (BlueJeans) instead of a form.
+        json_body: bool,
         cache: Arc<Mutex<Option<CachedToken>>>,
         info: Arc<Mutex<TokenInfo>>,
     },
@@ -70,8 +72,14 @@ fn resolve(what: &str, r: &crate::config::SecretRef) -> Result<Secret, AuthError
 }
 
 impl AuthProvider {
-    /// Builds the provider; `default_token_url` is the kind's token endpoint when the config names none.
-    pub fn from_config(cfg: &AuthConfig, base_url: &str, default_token_url: Option<&str>) -> Result<AuthProvider, AuthError> {
+    /// Builds the provider; `default_token_url` is the kind's token endpoint when the config names
+    /// none; `json_body`: the kind's token endpoint takes JSON, not a form.
+    pub fn from_config(
+        cfg: &AuthConfig,
+        base_url: &str,
+        default_token_url: Option<&str>,
+        json_body: bool,
+    ) -> Result<AuthProvider, AuthError> {
         Ok(match cfg {
             AuthConfig::Basic { username, password } => {
                 let pw = resolve("auth.password", password)?;
@@ -105,6 +113,7 @@ impl AuthProvider {
                     client_id: client_id.clone(),
                     client_secret: resolve("auth.client_secret", client_secret)?,
                     scope: scope.clone(),
+                    json_body,
                     cache: Arc::new(Mutex::new(None)),
                     info: Arc::new(Mutex::new(TokenInfo::default())),
                 }
@@ -120,6 +129,17 @@ impl AuthProvider {
             AuthProvider::Oauth2 { .. } => {
                 let token = self.token(client, false).await?;
                 Ok((AUTHORIZATION, sensitive(&format!("Bearer {}", token.expose()))?))
+            }
+        }
+    }
+
+    /// The bare token, for APIs that take it as a query parameter (`?access_token=`).
+    pub async fn query_token(&self, client: &reqwest::Client) -> Result<Secret, AuthError> {
+        match self {
+            AuthProvider::Oauth2 { .. } => self.token(client, false).await,
+            AuthProvider::Static { value, .. } => {
+                let v = value.expose();
+                Ok(Secret::new(v.strip_prefix("Bearer ").unwrap_or(v)))
             }
         }
     }
@@ -144,7 +164,7 @@ impl AuthProvider {
     }
 
     async fn token(&self, client: &reqwest::Client, force: bool) -> Result<Secret, AuthError> {
-        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, cache, info } = self else {
+        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, json_body, cache, info } = self else {
             unreachable!("only OAuth providers have tokens")
         };
         let mut guard = cache.lock().await;
@@ -160,7 +180,12 @@ impl AuthProvider {
             form.push(("scope", s.clone()));
         }
         let request = client.post(token_url).header(reqwest::header::ACCEPT, "application/json");
-        let request = request.form(&form);
+        let request = if *json_body {
+            request
+                .json(&form.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>())
+        } else {
+            request.form(&form)
+        };
         let response = request.send().await.map_err(|e| err(format!("request failed: {}", redact(&e.to_string(), client_secret))))?;
         let status = response.status();
         let text = response.text().await.map_err(|e| err(format!("reading the response failed: {e}")))?;

@@ -44,12 +44,12 @@ pub struct Fetched {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("app {app}: GET {endpoint}: HTTP {status}: {hint}{excerpt}")]
-    Status { app: String, endpoint: String, status: u16, hint: String, excerpt: String },
-    #[error("app {app}: GET {endpoint}: gave up after {attempts} attempt(s): {last}")]
-    Exhausted { app: String, endpoint: String, attempts: u32, last: String },
-    #[error("app {app}: GET {endpoint}: {detail}")]
-    Transport { app: String, endpoint: String, detail: String },
+    #[error("app {app}: {method} {endpoint}: HTTP {status}: {hint}{excerpt}")]
+    Status { app: String, method: &'static str, endpoint: String, status: u16, hint: String, excerpt: String },
+    #[error("app {app}: {method} {endpoint}: gave up after {attempts} attempt(s): {last}")]
+    Exhausted { app: String, method: &'static str, endpoint: String, attempts: u32, last: String },
+    #[error("app {app}: {method} {endpoint}: {detail}")]
+    Transport { app: String, method: &'static str, endpoint: String, detail: String },
     #[error("app {app}: authentication: {0}", app = .1)]
     Auth(AuthError, String),
     #[error("app {app}: the time allowed for collecting it ran out ({secs} s; raise max_collect_seconds)")]
@@ -81,6 +81,9 @@ pub struct AppClient {
     auth_hint: String,
     /// Headers sent with every request of this app (e.g. `X-ExperimentalApi`).
     pub extra_headers: Vec<(String, String)>,
+    /// Send the token as this query parameter instead of an `Authorization` header (BlueJeans'
+    /// original `?access_token=`). Query strings never reach a message, so neither does the token.
+    pub token_query_param: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +102,8 @@ pub struct KindDefaults {
     pub requests_per_second: f64,
     pub concurrency: u32,
     pub token_path: Option<&'static str>,
+    /// The token endpoint takes a JSON body (BlueJeans) rather than a form.
+    pub token_json: bool,
     pub permission_hint: &'static str,
     /// Appended to the message of a 401 (e.g. how this kind's tokens expire).
     pub auth_hint: &'static str,
@@ -139,8 +144,8 @@ impl AppClient {
             builder = builder.danger_accept_invalid_certs(true);
         }
         let client = builder.build().map_err(|e| ClientError::Build { app: app.into(), detail: e.to_string() })?;
-        let auth =
-            AuthProvider::from_config(&cfg.auth, &cfg.base_url, defaults.token_path).map_err(|e| ClientError::Auth(e, app.into()))?;
+        let auth = AuthProvider::from_config(&cfg.auth, &cfg.base_url, defaults.token_path, defaults.token_json)
+            .map_err(|e| ClientError::Auth(e, app.into()))?;
         let policy =
             RetryPolicy { max_attempts: cfg.max_attempts.unwrap_or(RetryPolicy::default().max_attempts).max(1), ..RetryPolicy::default() };
         let stats = Arc::new(Stats::default());
@@ -161,6 +166,7 @@ impl AppClient {
             permission_hint: defaults.permission_hint.to_string(),
             auth_hint: defaults.auth_hint.to_string(),
             extra_headers: Vec::new(),
+            token_query_param: None,
         })
     }
 
@@ -186,8 +192,24 @@ impl AppClient {
         }
     }
 
+    /// Makes sure a token can be had (OAuth: fetches one), for `check`.
+    pub async fn check_auth(&self) -> Result<(), FetchError> {
+        self.auth.query_token(&self.client).await.map(|_| ()).map_err(|e| FetchError::Auth(e, self.app.clone()))
+    }
+
     /// GET a JSON document with retries, rate limiting and auth.
     pub async fn get_json(&self, endpoint: &str, query: &[(String, String)]) -> Result<Fetched, FetchError> {
+        self.request_json(endpoint, query, None).await
+    }
+
+    /// POST a JSON body that carries its own credentials (no `Authorization`), with the same
+    /// retries, rate limit and counters; e.g. BlueJeans' registration token endpoint.
+    pub async fn post_json_unauthenticated(&self, endpoint: &str, body: &Value) -> Result<Fetched, FetchError> {
+        self.request_json(endpoint, &[], Some(body)).await
+    }
+
+    async fn request_json(&self, endpoint: &str, query: &[(String, String)], post: Option<&Value>) -> Result<Fetched, FetchError> {
+        let method = if post.is_some() { "POST" } else { "GET" };
         let shown = Self::shown(endpoint);
         let url = self.url(endpoint);
         let attempts = self.policy.attempts();
@@ -200,8 +222,23 @@ impl AppClient {
             attempt += 1;
             let permit = self.limiter.acquire().await;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let (name, value) = self.auth.header(&self.client).await.map_err(|e| FetchError::Auth(e, self.app.clone()))?;
-            let mut request = self.client.get(&url).query(query).header(ACCEPT, "application/json").header(name, value);
+            let mut request = match post {
+                Some(body) => self.client.post(&url).json(body),
+                None => self.client.get(&url),
+            }
+            .query(query)
+            .header(ACCEPT, "application/json");
+            request = match &self.token_query_param {
+                _ if post.is_some() => request,
+                Some(param) => {
+                    let token = self.auth.query_token(&self.client).await.map_err(|e| FetchError::Auth(e, self.app.clone()))?;
+                    request.query(&[(param.as_str(), token.expose())])
+                }
+                None => {
+                    let (name, value) = self.auth.header(&self.client).await.map_err(|e| FetchError::Auth(e, self.app.clone()))?;
+                    request.header(name, value)
+                }
+            };
             for (k, v) in &self.extra_headers {
                 request = request.header(k.as_str(), v.as_str());
             }
@@ -212,14 +249,14 @@ impl AppClient {
                     let retriable = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
                     let detail = transport_detail(e);
                     if !retriable || detail.contains("certificate") {
-                        return Err(FetchError::Transport { app: self.app.clone(), endpoint: shown, detail });
+                        return Err(FetchError::Transport { app: self.app.clone(), method, endpoint: shown, detail });
                     }
                     (None, false, detail)
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    if status == 401 && !refreshed && self.auth.invalidate().await {
+                    if status == 401 && post.is_none() && !refreshed && self.auth.invalidate().await {
                         debug!("app {}: 401 on {shown}; fetching a new token once", self.app);
                         refreshed = true;
                         attempt -= 1;
@@ -238,6 +275,7 @@ impl AppClient {
                         let text = response.text().await.unwrap_or_default();
                         let excerpt = excerpt(&text);
                         return Err(FetchError::Status {
+                            method,
                             app: self.app.clone(),
                             endpoint: shown,
                             status,
@@ -262,12 +300,13 @@ impl AppClient {
                 }
             };
             if attempt >= attempts {
-                return Err(FetchError::Exhausted { app: self.app.clone(), endpoint: shown, attempts: attempt, last });
+                return Err(FetchError::Exhausted { app: self.app.clone(), method, endpoint: shown, attempts: attempt, last });
             }
             let delay = self.policy.delay(attempt, retry_after.filter(|r| *r != RetryAfter::Invalid), throttled, fastrand::f64());
             let waited = self.stats.waited_ms.fetch_add(delay.as_millis() as u64, Ordering::Relaxed) + delay.as_millis() as u64;
             if Duration::from_millis(waited) > self.policy.max_total_wait {
                 return Err(FetchError::Exhausted {
+                    method,
                     app: self.app.clone(),
                     endpoint: shown,
                     attempts: attempt,

@@ -28,7 +28,7 @@ pub struct ListSpec {
     pub endpoint: String,
     pub query: Vec<(String, String)>,
     pub pager: Pager,
-    /// Where the items are ("" = the body is the array).
+    /// Where the items are ("" = the body is the array; `a|b`: the first of these that is one).
     pub items: String,
     /// The id of an item, for deduplication.
     pub id: fn(&Value) -> Option<String>,
@@ -82,15 +82,23 @@ impl Pass {
 }
 
 /// Moves the item list out of a page (the rest of the body stays, for totals and end signals).
-fn take_items(body: &mut Value, path: &str) -> Option<Vec<Value>> {
-    let slot = if path.is_empty() { Some(body) } else { path.split('.').try_fold(body, |cur, key| cur.get_mut(key)) }?;
-    match slot.take() {
-        Value::Array(items) => Some(items),
-        other => {
-            *slot = other;
-            None
+/// `path` may name alternatives, `user|users`: the first that holds an array is taken.
+pub fn take_items(body: &mut Value, path: &str) -> Option<Vec<Value>> {
+    for alternative in path.split('|') {
+        let is_array = at(body, alternative).is_some_and(|v| v.is_array());
+        if !is_array {
+            continue;
+        }
+        let slot = if alternative.is_empty() {
+            Some(&mut *body)
+        } else {
+            alternative.split('.').try_fold(&mut *body, |cur, key| cur.get_mut(key))
+        };
+        if let Some(Value::Array(items)) = slot.map(Value::take) {
+            return Some(items);
         }
     }
+    None
 }
 
 impl AppClient {

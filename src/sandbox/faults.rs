@@ -120,6 +120,7 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
             state.mutated = true;
             state.id_order = None;
             state.members = None;
+            state.lookup = None;
             let removed = (f.remove_users as usize).min(state.tenant.users.len());
             state.tenant.users.drain(..removed);
             for i in 0..f.add_users {

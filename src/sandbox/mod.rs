@@ -12,6 +12,7 @@
 //! network.
 
 pub mod atlassian;
+pub mod bluejeans;
 pub mod faults;
 pub mod messagebird;
 pub mod oauth;
@@ -56,6 +57,18 @@ pub struct Tenant {
     /// Atlassian: the organization API key of the admin API (`organization_id` is the org id).
     #[serde(default)]
     pub org_api_key: Option<String>,
+    /// BlueJeans Events: events `{id, ownerId, title, start, end (ms), moderators, panelists,
+    /// attendees (emails), enableRegistration, apiKey, apiKeyExpired}`.
+    #[serde(default)]
+    pub events: Vec<serde_json::Value>,
+    /// BlueJeans: the user list leaves out `isEnterpriseAdmin` (details must be read).
+    #[serde(default)]
+    pub list_omits_admin: bool,
+    /// BlueJeans Events: the registration app's credentials (`registration_app` grant).
+    #[serde(default)]
+    pub registration_client_id: Option<String>,
+    #[serde(default)]
+    pub registration_secret: Option<String>,
 }
 
 /// What the sandbox saw of one tenant.
@@ -81,9 +94,12 @@ pub struct TenantState {
     /// Indices of `tenant.users` per group or service desk ("group:<name>", "desk:<id>"), built
     /// on first use; rebuilt after a mutation.
     pub members: Option<BTreeMap<String, Vec<usize>>>,
+    /// BlueJeans: "user:<id>" -> index in `tenant.users`, "owner:<id>" -> indices in
+    /// `tenant.events`; built on first use, rebuilt after a mutation.
+    pub lookup: Option<std::collections::HashMap<String, Vec<usize>>>,
     pub tokens_issued: u64,
-    /// The token in force and how often it was used.
-    pub current_token: Option<(String, u32)>,
+    /// The tokens issued (every one valid until it expires) and how often each was used.
+    pub issued_tokens: std::collections::HashMap<String, u32>,
 }
 
 impl TenantState {
@@ -94,8 +110,9 @@ impl TenantState {
             mutated: false,
             id_order: None,
             members: None,
+            lookup: None,
             tokens_issued: 0,
-            current_token: None,
+            issued_tokens: Default::default(),
         }
     }
 
@@ -160,7 +177,10 @@ impl Sandbox {
     /// Starts serving `tenants` on `addr` (use `127.0.0.1:0` for an ephemeral port).
     pub async fn start(addr: &str, tenants: BTreeMap<String, Tenant>) -> Result<Sandbox, SandboxError> {
         let state = Arc::new(SandboxState { tenants: tenants.into_iter().map(|(k, t)| (k, Mutex::new(TenantState::new(t)))).collect() });
-        let app: Router = messagebird::routes(state.clone()).merge(atlassian::routes(state.clone())).merge(oauth::routes(state.clone()));
+        let app: Router = messagebird::routes(state.clone())
+            .merge(atlassian::routes(state.clone()))
+            .merge(bluejeans::routes(state.clone()))
+            .merge(oauth::routes(state.clone()));
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let local = listener.local_addr().map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -195,6 +215,14 @@ impl Sandbox {
                     tenant.organization_id.as_deref().unwrap_or("?")
                 ),
             ],
+            "bluejeans" | "bluejeans_events" => {
+                let ent = tenant.organization_id.as_deref().unwrap_or("?");
+                vec![
+                    format!("{} (flavor api, enterprise_id {ent})", self.base_url(name, "bluejeans")),
+                    format!("{} (flavor guide)", self.base_url(name, "bluejeans-guide")),
+                    format!("{} (bluejeans_events; users_url = the flavor api URL)", self.base_url(name, "bluejeans-events")),
+                ]
+            }
             "jira_service_management" => {
                 let mut v = vec![
                     format!("{} (flavor cloud)", self.base_url(name, "atlassian")),

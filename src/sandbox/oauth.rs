@@ -19,7 +19,7 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
     Router::new().route("/oauth/{tenant}/token", post(token)).with_state(state)
 }
 
-fn field(body: &str, key: &str) -> Option<String> {
+pub fn field(body: &str, key: &str) -> Option<String> {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
         return v.get(key).and_then(|x| x.as_str()).map(str::to_string);
     }
@@ -47,7 +47,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).to_string()
 }
 
-async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, body: String) -> Response {
+pub async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, body: String) -> Response {
     state
         .with_tenant(&tenant, |t| {
             let ok = t.tenant.oauth_client_id.is_some()
@@ -59,25 +59,26 @@ async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String
             }
             t.tokens_issued += 1;
             let token = format!("sbx-{}-{}", tenant, t.tokens_issued);
-            t.current_token = Some((token.clone(), 0));
+            t.issued_tokens.insert(token.clone(), 0);
             axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})).into_response()
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
 /// Whether a request to a tenant's API is authenticated: `<scheme> <secret>` (e.g. `AccessKey`),
-/// or a Bearer token this sandbox issued and that has not expired. Counts the token's use.
+/// or a Bearer token this sandbox issued and that has not expired (several clients of one tenant
+/// each hold their own). Counts the token's use.
 pub fn authorized(t: &mut TenantState, headers: &HeaderMap, scheme: &str) -> bool {
     let Some(value) = headers.get("authorization").and_then(|v| v.to_str().ok()) else { return false };
     if value == format!("{scheme} {}", t.tenant.secret) {
         return true;
     }
     let limit = t.tenant.faults.token_expires_after_requests;
-    match (&mut t.current_token, value.strip_prefix("Bearer ")) {
-        (Some((token, uses)), Some(given)) if token == given => {
+    match value.strip_prefix("Bearer ").and_then(|given| t.issued_tokens.get_mut(given)) {
+        Some(uses) => {
             *uses += 1;
             limit == 0 || *uses <= limit
         }
-        _ => false,
+        None => false,
     }
 }

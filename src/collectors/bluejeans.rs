@@ -1,0 +1,669 @@
+//! Kinds `bluejeans` and `bluejeans_events` (API-NOTES §2; the service was shut down in 2024, so
+//! this is for archived tenants and replicas, and built from the official swagger and the guides).
+//!
+//! `bluejeans`: OAuth2 client credentials at `{base_url}/oauth2/token` (a JSON body; the token's
+//! `expires_in` is recorded; it is refreshed before it expires and after a 401; with
+//! `token_in_query` it travels as `?access_token=`, which no message ever shows). Users from
+//! `GET /v1/enterprise/{enterprise_id}/users?pageSize&pageNumber`: flavour `api` (the swagger:
+//! 1-based pages, `{count, user: [...]}`, `email`) or `guide` (0-based pages, `{count, users:
+//! [...]}`, `emailId`); either wrapper key is accepted in both. Per-user details where the list
+//! lacks the admin flag (`user_details = "auto"`), or for every user (`"always"`, which also
+//! gives last login): flavour `api` reads `/v1/user/{id}/enterprise_profile` (admin, join date)
+//! and, for last login, `/v1/user/{id}`; flavour `guide` reads `/v1/enterprise/{id}/users/{id}`.
+//! `isEnterpriseAdmin` -> admin; `enterpriseJoinDate` (ms) -> `created_at`; `lastLogin` (ms) ->
+//! `last_login_at`.
+//!
+//! `bluejeans_events`: the enterprise users (as above, from `users_url`), then each user's events
+//! (`events_path`), and the detail of each registration-enabled event whose list entry has no
+//! `apiKey` (`event_path`). Organizers and moderators get privileged `event_role` entitlements,
+//! panelists `event_role`, attendees `event_registration`, each naming the event's id, title
+//! and dates. A participant who is not an enterprise user becomes an account of their own
+//! (`email:<address>`), so an event moderated by someone who has left is a finding: a guest
+//! (panelist or attendee only) is of type `customer`, external by design and never orphaned; an
+//! outsider who moderates is `human`, and orphaned when no roster person matches. Each
+//! registration-enabled event's key is a credential `event:<id>:api_key`, named by the event
+//! (never by value); with the registration app configured, the key is checked by asking for a
+//! `registration_app` token: a refused key is expired, an issued token's lifetime is recorded.
+
+use std::collections::{BTreeMap, HashMap};
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
+
+use super::http_common::{coverage_from, describe_client_error};
+use super::CollectError;
+use crate::config::{AppConfig, AuthConfig, BluejeansOptions, HttpConfig};
+use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+
+pub const DEFAULTS: KindDefaults = KindDefaults {
+    // No limits were ever published for the Meetings API (the Relay API asked for < 2/s): go slow.
+    requests_per_second: 5.0,
+    concurrency: 4,
+    token_path: Some("/oauth2/token"),
+    token_json: true,
+    permission_hint: " (the API client needs the list_users scope, and enterprise_id must be the enterprise of its token)",
+    auth_hint: "",
+};
+
+const EVENTS_DEFAULTS: KindDefaults = KindDefaults {
+    token_path: Some("/api/security/v1/oauth/accesstoken"),
+    permission_hint: " (the Events app needs the Enterprise Application Grant)",
+    ..DEFAULTS
+};
+
+const LIST_FIELDS: &str = "username,firstName,middleName,lastName,email,isEnterpriseAdmin,enterpriseJoinDate";
+const DEFAULT_EVENTS_PATH: &str = "/api/scheduling/v1/users/{userId}/events";
+const DEFAULT_EVENT_PATH: &str = "/api/scheduling/v1/users/{userId}/events/{eventId}";
+const REGISTRATION_TOKEN_PATH: &str = "/api/security/v1/oauth/accesstoken";
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// An id written as a number or a string.
+fn id_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+fn user_id(v: &Value) -> Option<String> {
+    id_text(v.get("id"))
+}
+
+/// Epoch milliseconds (a number or a numeric string) as a UTC time.
+pub fn millis(v: Option<&Value>) -> Option<DateTime<Utc>> {
+    let ms = match v? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }?;
+    (ms > 0).then(|| DateTime::from_timestamp_millis(ms)).flatten()
+}
+
+fn flag(v: &Value, keys: &[&str]) -> Option<bool> {
+    keys.iter().find_map(|k| v.get(*k).and_then(|x| x.as_bool().or_else(|| x.as_str().map(|s| s.eq_ignore_ascii_case("true")))))
+}
+
+/// One enterprise user (list item, possibly merged with its details) as an account.
+pub fn user_account(v: &Value) -> Option<AccountRecord> {
+    let id = user_id(v)?;
+    let username = text(v, "username").map(str::to_string);
+    let email =
+        text(v, "email").or_else(|| text(v, "emailId")).map(str::to_string).or_else(|| username.clone().filter(|u| u.contains('@')));
+    let name = ["firstName", "middleName", "lastName"].iter().filter_map(|k| text(v, k)).collect::<Vec<_>>().join(" ");
+    let admin = flag(v, &["isEnterpriseAdmin", "enterpriseAdmin"]).unwrap_or(false);
+    let status = match flag(v, &["isActive", "active"]) {
+        Some(false) => "disabled",
+        _ => "active",
+    };
+    Some(AccountRecord {
+        account_id: id,
+        username,
+        email,
+        other_emails: Vec::new(),
+        display_name: Some(name).filter(|n| !n.is_empty()),
+        status: status.into(),
+        account_type: "human".into(),
+        is_admin: admin,
+        admin_reason: admin.then(|| "isEnterpriseAdmin".to_string()),
+        created_at: millis(v.get("enterpriseJoinDate")).or_else(|| millis(v.get("joinDate"))),
+        last_login_at: millis(v.get("lastLogin")),
+        invited_at: None,
+        groups: Vec::new(),
+    })
+}
+
+fn guide(opts: &BluejeansOptions) -> bool {
+    opts.flavor.as_deref() == Some("guide")
+}
+
+fn enterprise(opts: &BluejeansOptions) -> &str {
+    opts.enterprise_id.as_deref().unwrap_or("")
+}
+
+fn users_spec(http: &HttpConfig, opts: &BluejeansOptions) -> ListSpec {
+    let page_size = http.page_size.unwrap_or(1000).clamp(1, 1000);
+    let g = guide(opts);
+    ListSpec {
+        endpoint: format!("/v1/enterprise/{}/users", enterprise(opts)),
+        query: if g { Vec::new() } else { vec![("fields".into(), LIST_FIELDS.into())] },
+        pager: Pager::PageNumber {
+            page_param: "pageNumber".into(),
+            size_param: "pageSize".into(),
+            page_size,
+            first_page: if g { 0 } else { 1 },
+            total: Some("count".into()),
+            short_page_ends: true,
+        },
+        items: if g { "users|user".into() } else { "user|users".into() },
+        id: user_id,
+        what: "enterprise users".into(),
+    }
+}
+
+/// The users, with details merged in where needed. Returns the items, the listing, how many
+/// details were read and the errors of those that could not be.
+async fn enterprise_users(client: &AppClient, http: &HttpConfig, opts: &BluejeansOptions) -> (Vec<Value>, Listing, usize, Vec<String>) {
+    let mut listing = client.list(&users_spec(http, opts)).await;
+    let mut items = std::mem::take(&mut listing.items);
+    let mode = opts.user_details.as_deref().unwrap_or("auto");
+    let wanted: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| match mode {
+            "always" => true,
+            "never" => false,
+            _ => u.get("isEnterpriseAdmin").is_none(),
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let with_login = mode == "always";
+    let g = guide(opts);
+    let concurrency = client.limiter.concurrency.max(1);
+    let details: Vec<(usize, Result<Vec<Value>, FetchError>)> = stream::iter(wanted.iter().copied())
+        .map(|i| {
+            let id = user_id(&items[i]).unwrap_or_default();
+            async move {
+                let endpoints: Vec<String> = if g {
+                    vec![format!("/v1/enterprise/{}/users/{id}", enterprise(opts))]
+                } else if with_login {
+                    vec![format!("/v1/user/{id}/enterprise_profile"), format!("/v1/user/{id}")]
+                } else {
+                    vec![format!("/v1/user/{id}/enterprise_profile")]
+                };
+                let mut bodies = Vec::new();
+                for e in endpoints {
+                    match client.get_json(&e, &[]).await {
+                        Ok(f) => bodies.push(f.body),
+                        Err(e) => return (i, Err(e)),
+                    }
+                }
+                (i, Ok(bodies))
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut errors = Vec::new();
+    let read = details.iter().filter(|(_, r)| r.is_ok()).count();
+    let mut failed: Vec<(usize, String)> = Vec::new();
+    for (i, result) in details {
+        match result {
+            Ok(bodies) => {
+                for b in bodies {
+                    if let (Value::Object(item), Value::Object(detail)) = (&mut items[i], b) {
+                        for (k, v) in detail {
+                            if k != "id" && !v.is_null() {
+                                item.insert(k, v);
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => failed.push((i, e.to_string())),
+        }
+    }
+    failed.sort();
+    if let Some((_, first)) = failed.first() {
+        errors.push(format!(
+            "{} user detail(s) could not be read (their admin flag{} is unknown), first: {first}",
+            failed.len(),
+            if with_login { " and last login" } else { "" }
+        ));
+    }
+    (items, listing, read, errors)
+}
+
+/// The client of the Meetings API for `bluejeans_events`: `users_url`, the same client id and
+/// secret, its own token from `{users_url}/oauth2/token`.
+fn users_client(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions) -> Result<(AppClient, HttpConfig), CollectError> {
+    let mut cfg = HttpConfig { base_url: opts.users_url.clone().unwrap_or_else(|| "https://api.bluejeans.com".into()), ..http.clone() };
+    if let AuthConfig::Oauth2ClientCredentials { token_url, .. } = &mut cfg.auth {
+        *token_url = None;
+    }
+    let mut client = AppClient::new(&format!("{} (users)", app.name), &cfg, &DEFAULTS).map_err(describe_client_error)?;
+    if opts.token_in_query {
+        client.token_query_param = Some("access_token".into());
+    }
+    Ok((client, cfg))
+}
+
+fn client(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, defaults: &KindDefaults) -> Result<AppClient, CollectError> {
+    let mut client = AppClient::new(&app.name, http, defaults).map_err(describe_client_error)?;
+    if opts.token_in_query {
+        client.token_query_param = Some("access_token".into());
+    }
+    Ok(client)
+}
+
+/// The credential observation of the OAuth client: what the token endpoint said.
+async fn oauth_credential(client: &AppClient) -> CredentialRecord {
+    let info = client.auth.token_info().await;
+    CredentialRecord {
+        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        label: "BlueJeans OAuth client (client credentials)".into(),
+        source: "api".into(),
+        observation: Some(match info.and_then(|i| i.expires_in_secs) {
+            Some(secs) => format!("client credentials grant; access tokens live {secs} s (the client secret's own expiry is not reported)"),
+            None => "client credentials grant; the token endpoint did not say how long tokens live".into(),
+        }),
+        ..Default::default()
+    }
+}
+
+fn status_of(complete: bool, accounts: usize) -> &'static str {
+    if complete {
+        COVERAGE_COMPLETE
+    } else if accounts == 0 {
+        COVERAGE_FAILED
+    } else {
+        COVERAGE_PARTIAL
+    }
+}
+
+/// Kind `bluejeans`.
+pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions) -> Result<Collection, CollectError> {
+    let client = client(app, http, opts, &DEFAULTS)?;
+    let (items, mut listing, details, errors) = enterprise_users(&client, http, opts).await;
+    let mut accounts = Vec::with_capacity(items.len());
+    let mut entitlements = Vec::new();
+    for item in &items {
+        if let Some(a) = user_account(item) {
+            if a.is_admin {
+                entitlements.push(EntitlementRecord {
+                    account_id: a.account_id.clone(),
+                    kind: "role".into(),
+                    value: "enterprise admin".into(),
+                    privileged: true,
+                });
+            }
+            accounts.push(a);
+        }
+    }
+    let always = opts.user_details.as_deref() == Some("always");
+    listing.errors.extend(errors);
+    listing.complete &= listing.errors.is_empty();
+    if details > 0 {
+        listing.notes.push(format!(
+            "{details} user detail(s) were read{}",
+            if always { " (user_details = \"always\")" } else { " because the list lacks the admin flag" }
+        ));
+    }
+    if !always {
+        listing.notes.push("last login is read only with user_details = \"always\" (one request per user): no dormant or never-logged-in findings for this app".into());
+    }
+    let mut coverage = coverage_from(app, &client, &listing, always && listing.complete).await;
+    coverage.status = status_of(listing.complete, accounts.len()).into();
+    coverage.accounts_collected = accounts.len() as i64;
+    let credentials = vec![oauth_credential(&client).await];
+    entitlements.sort();
+    Ok(Collection { accounts, entitlements, credentials, coverage })
+}
+
+/// The people of an event: emails from strings or objects (`email`, `emailId`, `username`).
+fn participants(event: &Value, key: &str) -> Vec<String> {
+    event
+        .get(key)
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            p.as_str().map(str::to_string).or_else(|| ["email", "emailId", "username"].iter().find_map(|k| text(p, k).map(str::to_string)))
+        })
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| e.contains('@'))
+        .collect()
+}
+
+fn date(v: Option<&Value>) -> String {
+    millis(v).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "?".into())
+}
+
+/// `<role> · <id> · <title> · <start> – <end>`.
+fn event_entitlement(role: &str, event: &Value) -> String {
+    format!(
+        "{role} · {} · {} · {} – {}",
+        id_text(event.get("id")).unwrap_or_default(),
+        text(event, "title").unwrap_or("(untitled)"),
+        date(event.get("start")),
+        date(event.get("end"))
+    )
+}
+
+/// The events of one user: a bare array, or an array under `events`, `items` or `data`.
+fn event_items(mut body: Value) -> Option<Vec<Value>> {
+    crate::http::list::take_items(&mut body, "|events|items|data")
+}
+
+/// The `exp` of a JWT (unverified: only to learn when it expires).
+pub fn jwt_exp(token: &str) -> Option<DateTime<Utc>> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
+    DateTime::from_timestamp(v.get("exp")?.as_i64()?, 0)
+}
+
+/// What the registration token endpoint said about one event's key.
+enum KeyCheck {
+    NotChecked,
+    Issued { expires_in: Option<u64>, exp: Option<DateTime<Utc>> },
+    Refused(String),
+    Failed(String),
+}
+
+async fn check_key(client: &AppClient, url: &str, client_id: &str, secret: &crate::config::Secret, key: &str) -> KeyCheck {
+    let body =
+        json!({"grant_type": "registration_app", "properties": {"client_id": client_id, "client_secret": secret.expose(), "api_key": key}});
+    let clean = |t: String| t.replace(key, "***").replace(secret.expose(), "***");
+    match client.post_json_unauthenticated(url, &body).await {
+        Ok(f) => {
+            let token = f.body.get("access_token").and_then(|v| v.as_str()).unwrap_or("");
+            KeyCheck::Issued { expires_in: f.body.get("expires_in").and_then(|v| v.as_u64()), exp: jwt_exp(token) }
+        }
+        Err(FetchError::Status { status, excerpt, .. }) if matches!(status, 400 | 401 | 403) => {
+            KeyCheck::Refused(clean(format!("HTTP {status}{excerpt}")))
+        }
+        Err(e) => KeyCheck::Failed(clean(e.to_string())),
+    }
+}
+
+/// Kind `bluejeans_events`.
+pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions) -> Result<Collection, CollectError> {
+    let client = client(app, http, opts, &EVENTS_DEFAULTS)?;
+    let (users_client, users_cfg) = users_client(app, http, opts)?;
+    let registration = match (&opts.registration_client_id, &opts.registration_client_secret) {
+        (Some(id), Some(secret)) => Some((
+            id.clone(),
+            secret
+                .resolve()
+                .map_err(|d| CollectError::Input { app: app.name.clone(), detail: format!("registration_client_secret: {d}") })?,
+        )),
+        _ => None,
+    };
+    let collected_at = Utc::now();
+    let (items, mut listing, _, detail_errors) = enterprise_users(&users_client, &users_cfg, opts).await;
+    listing.errors.extend(detail_errors);
+    let mut accounts: Vec<AccountRecord> = items.iter().filter_map(user_account).collect();
+    let by_email: HashMap<String, usize> =
+        accounts.iter().enumerate().filter_map(|(i, a)| a.email.as_ref().map(|e| (e.trim().to_lowercase(), i))).collect();
+    let user_ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
+
+    // Every user's events.
+    let events_path = opts.events_path.clone().unwrap_or_else(|| DEFAULT_EVENTS_PATH.into());
+    let event_path = opts.event_path.clone().unwrap_or_else(|| DEFAULT_EVENT_PATH.into());
+    let concurrency = client.limiter.concurrency.max(1);
+    let per_user: Vec<(usize, Result<Vec<Value>, String>)> = stream::iter(user_ids.iter().enumerate())
+        .map(|(i, uid)| {
+            let client = &client;
+            let endpoint = events_path.replace("{userId}", uid);
+            async move {
+                let r = match client.get_json(&endpoint, &[]).await {
+                    Ok(f) => event_items(f.body)
+                        .ok_or_else(|| format!("app {}: events of user {uid}: the response holds no event list", client.app)),
+                    Err(e) => Err(e.to_string()),
+                };
+                (i, r)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut events: Vec<(usize, Value)> = Vec::new();
+    let mut event_errors: Vec<String> = Vec::new();
+    for (i, r) in per_user {
+        match r {
+            Ok(list) => events.extend(list.into_iter().map(|e| (i, e))),
+            Err(e) => event_errors.push(e),
+        }
+    }
+    events.sort_by_key(|(i, e)| (*i, id_text(e.get("id"))));
+    events.dedup_by(|a, b| id_text(a.1.get("id")) == id_text(b.1.get("id")) && a.0 == b.0);
+
+    // The keys of registration-enabled events: from the detail when the list leaves them out.
+    let registration_enabled = |e: &Value| flag(e, &["enableRegistration"]).unwrap_or(false);
+    let missing: Vec<usize> = (0..events.len())
+        .filter(|k| registration_enabled(&events[*k].1) && events[*k].1.pointer("/registration/apiKey").is_none())
+        .collect();
+    let details: Vec<(usize, Result<Value, String>)> = stream::iter(missing)
+        .map(|k| {
+            let client = &client;
+            let uid = &user_ids[events[k].0];
+            let endpoint = event_path.replace("{userId}", uid).replace("{eventId}", &id_text(events[k].1.get("id")).unwrap_or_default());
+            async move { (k, client.get_json(&endpoint, &[]).await.map(|f| f.body).map_err(|e| e.to_string())) }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for (k, r) in details {
+        match r {
+            Ok(detail) => events[k].1 = detail,
+            Err(e) => event_errors.push(e),
+        }
+    }
+
+    // Roles and registrations; participants who are not enterprise users become accounts.
+    let mut external: BTreeMap<String, usize> = BTreeMap::new();
+    let mut entitlements = Vec::new();
+    // The account of a participant: an enterprise user's, else an outside one (created once).
+    let mut account_of = |email: &str, accounts: &mut Vec<AccountRecord>| -> usize {
+        if let Some(i) = by_email.get(email) {
+            return *i;
+        }
+        let id = format!("email:{email}");
+        if !external.contains_key(email) {
+            external.insert(email.to_string(), accounts.len());
+            accounts.push(AccountRecord {
+                account_id: id.clone(),
+                username: None,
+                email: Some(email.to_string()),
+                other_emails: Vec::new(),
+                display_name: None,
+                status: "active".into(),
+                account_type: "customer".into(),
+                is_admin: false,
+                admin_reason: None,
+                created_at: None,
+                last_login_at: None,
+                invited_at: None,
+                groups: Vec::new(),
+            });
+        }
+        external[email]
+    };
+    let mut credentials = vec![oauth_credential(&client).await];
+    let mut checks: Vec<(usize, String)> = Vec::new();
+    for (k, (owner, event)) in events.iter().enumerate() {
+        let organizer = user_ids[*owner].clone();
+        entitlements.push(EntitlementRecord {
+            account_id: organizer.clone(),
+            kind: "event_role".into(),
+            value: event_entitlement("organizer", event),
+            privileged: true,
+        });
+        for (key, role, kind, privileged) in [
+            ("moderators", "moderator", "event_role", true),
+            ("panelists", "panelist", "event_role", false),
+            ("attendees", "attendee", "event_registration", false),
+        ] {
+            for email in participants(event, key) {
+                let i = account_of(&email, &mut accounts);
+                if role == "moderator" && accounts[i].account_type == "customer" {
+                    // An outsider who runs an event is a person to account for, not a guest.
+                    accounts[i].account_type = "human".into();
+                }
+                let id = accounts[i].account_id.clone();
+                entitlements.push(EntitlementRecord {
+                    account_id: id,
+                    kind: kind.into(),
+                    value: event_entitlement(role, event),
+                    privileged,
+                });
+            }
+        }
+        if registration_enabled(event) {
+            if let Some(key) = event.pointer("/registration/apiKey").and_then(|v| v.as_str()).filter(|k| !k.is_empty()) {
+                checks.push((k, key.to_string()));
+            }
+        }
+    }
+    // Each key once: with the registration app, ask for a registration_app token.
+    let token_url =
+        opts.registration_token_url.clone().unwrap_or_else(|| format!("{}{REGISTRATION_TOKEN_PATH}", http.base_url.trim_end_matches('/')));
+    let results: Vec<(usize, KeyCheck)> = stream::iter(checks.iter())
+        .map(|(k, key)| {
+            let (client, registration, token_url) = (&client, &registration, &token_url);
+            async move {
+                match registration {
+                    Some((id, secret)) => (*k, check_key(client, token_url, id, secret, key).await),
+                    None => (*k, KeyCheck::NotChecked),
+                }
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut refused = 0usize;
+    let mut check_errors = Vec::new();
+    for (k, check) in results {
+        let (owner, event) = &events[k];
+        let id = id_text(event.get("id")).unwrap_or_default();
+        let title = text(event, "title").unwrap_or("(untitled)");
+        let (expires_at, observation) = match check {
+            KeyCheck::NotChecked => (
+                None,
+                "registration key of a registration-enabled event; not checked (configure registration_client_id/secret to check it)"
+                    .to_string(),
+            ),
+            KeyCheck::Issued { expires_in, exp } => (
+                None,
+                format!(
+                    "the key works: a registration_app token was issued{}{}",
+                    expires_in.map(|s| format!(", living {s} s")).unwrap_or_default(),
+                    exp.map(|e| format!(" (JWT exp {})", e.to_rfc3339())).unwrap_or_default()
+                ),
+            ),
+            KeyCheck::Refused(why) => {
+                refused += 1;
+                (Some(collected_at), format!("the registration token endpoint refused the key ({why}): it has expired or was revoked, so registrations through it fail"))
+            }
+            KeyCheck::Failed(why) => {
+                check_errors.push(why.clone());
+                (None, format!("the key could not be checked: {why}"))
+            }
+        };
+        credentials.push(CredentialRecord {
+            credential_id: format!("event:{id}:api_key"),
+            label: format!("registration key of event \"{title}\" ({})", date(event.get("start"))),
+            // The organizer: enterprise accounts come first, in the order of `user_ids`.
+            owner: accounts[*owner].email.clone(),
+            expires_at,
+            source: "api".into(),
+            observation: Some(observation),
+            ..Default::default()
+        });
+    }
+
+    listing.errors.extend(event_errors.iter().take(20).cloned());
+    if event_errors.len() > 20 {
+        listing.errors.push(format!("... and {} more event request(s) failed", event_errors.len() - 20));
+    }
+    if let Some(first) = check_errors.first() {
+        listing.errors.push(format!("{} registration key(s) could not be checked, first: {first}", check_errors.len()));
+    }
+    listing.complete &= listing.errors.is_empty();
+    listing.notes.push(format!(
+        "{} event(s) of {} user(s); {} participant(s) outside the enterprise listed as accounts of their own; {} registration key(s){}",
+        events.len(),
+        user_ids.len(),
+        external.len(),
+        checks.len(),
+        if registration.is_some() {
+            format!(", {refused} refused by the registration token endpoint")
+        } else {
+            " not checked (no registration app configured)".into()
+        }
+    ));
+    listing.notes.push("BlueJeans Events does not report last login: no dormant or never-logged-in findings for this app".into());
+    let mut coverage = coverage_from(app, &client, &listing, false).await;
+    let s = &users_client.stats;
+    coverage.requests += s.get(&s.requests);
+    coverage.retries += s.get(&s.retries);
+    coverage.throttled += s.get(&s.throttled);
+    coverage.pages += s.get(&s.pages);
+    coverage.status = status_of(listing.complete, accounts.len()).into();
+    coverage.accounts_collected = accounts.len() as i64;
+    entitlements.sort();
+    entitlements.dedup();
+    Ok(Collection { accounts, entitlements, credentials, coverage })
+}
+
+/// `check`: one request for one user (and, for events, the token of the Events API).
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, events: bool) -> Result<String, CollectError> {
+    let policy = crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() };
+    let (users, _) = if events { users_client(app, http, opts)? } else { (client(app, http, opts, &DEFAULTS)?, http.clone()) };
+    let users = users.with_policy(policy);
+    let spec = users_spec(http, opts);
+    let mut query = spec.query.clone();
+    query.extend(spec.pager.with_page_size(1).position_query(0));
+    let fetched =
+        users.get_json(&spec.endpoint, &query).await.map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
+    let mut line = match spec.pager.total(&fetched.body, &fetched.headers) {
+        Some(t) => format!("reachable, authenticated, allowed to list users; the API reports {t} user(s)"),
+        None => "reachable, authenticated, allowed to list users".into(),
+    };
+    if events {
+        let c = client(app, http, opts, &EVENTS_DEFAULTS)?;
+        c.check_auth().await.map_err(|e| CollectError::Input { app: app.name.clone(), detail: format!("Events API: {e}") })?;
+        line.push_str("; the Events API issued a token");
+    }
+    Ok(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_in_both_shapes() {
+        let api = json!({"id": 6, "username": "ann", "firstName": "Ann", "middleName": "", "lastName": "Lee", "email": "ann@acme.com",
+                         "isEnterpriseAdmin": true, "enterpriseJoinDate": 1_700_000_000_000i64});
+        let a = user_account(&api).unwrap();
+        assert_eq!((a.account_id.as_str(), a.email.as_deref(), a.is_admin), ("6", Some("ann@acme.com"), true));
+        assert_eq!(a.display_name.as_deref(), Some("Ann Lee"));
+        assert_eq!(a.created_at.unwrap().to_rfc3339(), "2023-11-14T22:13:20+00:00", "milliseconds");
+        let g = user_account(&json!({"id": "1001", "username": "alice@example.com", "firstName": "Alice"})).unwrap();
+        assert_eq!(g.email.as_deref(), Some("alice@example.com"), "the username is the email when it is one");
+        assert!(!g.is_admin && g.admin_reason.is_none());
+        let p = user_account(&json!({"id": 7, "emailId": "bo@acme.com", "enterpriseAdmin": "true", "lastLogin": "1790000000000"})).unwrap();
+        assert!(p.is_admin && p.last_login_at.is_some(), "enterprise_profile's flag and a string timestamp");
+    }
+
+    #[test]
+    fn wrapper_keys_and_event_lists() {
+        let mut a = json!({"count": 2, "user": [{"id": 1}, {"id": 2}]});
+        assert_eq!(crate::http::list::take_items(&mut a, "users|user").map(|v| v.len()), Some(2));
+        let mut b = json!({"count": 1, "users": [{"id": 1}]});
+        assert_eq!(crate::http::list::take_items(&mut b, "user|users").map(|v| v.len()), Some(1));
+        assert_eq!(event_items(json!([{"id": "e1"}])).map(|v| v.len()), Some(1));
+        assert_eq!(event_items(json!({"events": [{"id": "e1"}, {"id": "e2"}]})).map(|v| v.len()), Some(2));
+        assert!(event_items(json!({"message": "no"})).is_none());
+    }
+
+    #[test]
+    fn participants_entitlements_and_jwt() {
+        let e = json!({"id": "ev1", "title": "Town hall", "start": 1_790_000_000_000i64, "end": 1_790_003_600_000i64,
+                       "moderators": [{"email": "Ann@Acme.com", "name": "Ann"}], "panelists": ["bo@acme.com", "not-an-email"]});
+        assert_eq!(participants(&e, "moderators"), vec!["ann@acme.com"]);
+        assert_eq!(participants(&e, "panelists"), vec!["bo@acme.com"]);
+        assert_eq!(event_entitlement("moderator", &e), "moderator · ev1 · Town hall · 2026-09-21 – 2026-09-21");
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"exp":1511619275,"iat":1511532875}"#);
+        assert_eq!(jwt_exp(&format!("eyJhbGciOiJIUzUxMiJ9.{payload}.sig")).unwrap().timestamp(), 1_511_619_275);
+        assert!(jwt_exp("not-a-jwt").is_none());
+    }
+}

@@ -1,0 +1,271 @@
+//! The BlueJeans and BlueJeans Events collectors against the sandbox's simulators, over loopback:
+//! both user-list shapes, per-user details, the OAuth token (JSON body, query parameter, expiry
+//! mid-run), events with their roles, registrations and keys, and the engine's faults.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use access_audit::collectors;
+use access_audit::config::{AppConfig, Config};
+use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
+use access_audit::sandbox::bluejeans::synthetic_tenant;
+use access_audit::sandbox::{Faults, Sandbox, Tenant};
+
+async fn start(t: Tenant) -> Sandbox {
+    Sandbox::start("127.0.0.1:0", BTreeMap::from([("bj".to_string(), t)])).await.unwrap()
+}
+
+/// An app of `kind` on the sandbox tenant "bj"; `flavor` picks the users shape.
+fn app(sb: &Sandbox, kind: &str, flavor: &str, extra: &str) -> AppConfig {
+    let dir = std::env::temp_dir().join(format!("aa-bj-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (secret, reg) = sb.state.with_tenant("bj", |t| (t.tenant.secret.clone(), t.tenant.registration_secret.clone())).unwrap();
+    std::fs::write(dir.join("secret"), secret).unwrap();
+    std::fs::write(dir.join("reg"), reg.unwrap_or_default()).unwrap();
+    let users_base = sb.base_url("bj", if flavor == "guide" { "bluejeans-guide" } else { "bluejeans" });
+    let (base, users_url) = if kind == "bluejeans_events" {
+        (sb.base_url("bj", "bluejeans-events"), format!("users_url = \"{users_base}\"\n"))
+    } else {
+        (users_base, String::new())
+    };
+    let rate = if extra.contains("requests_per_second") { "" } else { "requests_per_second = 1000\n" };
+    let rate = format!("{rate}{}", if extra.contains("concurrency") { "" } else { "concurrency = 8\n" });
+    let text = format!(
+        "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"bj\"\nkind = \"{kind}\"\nflavor = \"{flavor}\"\nenterprise_id = \"28663\"\n\
+         base_url = \"{base}\"\n{users_url}auth = {{ type = \"oauth2_client_credentials\", client_id = \"synthetic-client\", client_secret = {{ file = \"secret\" }} }}\n{rate}{extra}"
+    );
+    Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+}
+
+async fn collect(app: &AppConfig) -> Collection {
+    collectors::collect(app).await.unwrap()
+}
+
+fn ids(c: &Collection) -> BTreeSet<String> {
+    c.accounts.iter().map(|a| a.account_id.clone()).collect()
+}
+
+fn tenant_ids(sb: &Sandbox) -> BTreeSet<String> {
+    sb.users("bj").iter().map(|u| u["id"].to_string()).collect()
+}
+
+fn admins(sb: &Sandbox) -> BTreeSet<String> {
+    sb.users("bj").iter().filter(|u| u["isEnterpriseAdmin"] == true).map(|u| u["id"].to_string()).collect()
+}
+
+fn assert_users_exact(c: &Collection, sb: &Sandbox) {
+    assert_eq!(c.accounts.len(), ids(c).len(), "no account twice");
+    assert_eq!(ids(c), tenant_ids(sb), "exactly the tenant's users");
+    let got: BTreeSet<String> = c.accounts.iter().filter(|a| a.is_admin).map(|a| a.account_id.clone()).collect();
+    assert_eq!(got, admins(sb), "exactly the enterprise admins");
+}
+
+#[tokio::test]
+async fn api_flavour_reads_1_based_pages_of_user() {
+    let sb = start(synthetic_tenant(2500, 0, false)).await;
+    let c = collect(&app(&sb, "bluejeans", "api", "page_size = 1000")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_users_exact(&c, &sb);
+    assert_eq!(c.coverage.total_reported, Some(2500));
+    assert_eq!(sb.stats("bj").requests, 3, "three pages, no detail request: the list has the admin flag");
+    let a = c.accounts.iter().find(|a| a.account_id == "100000").unwrap();
+    assert_eq!((a.email.as_deref(), a.is_admin, a.admin_reason.as_deref()), (Some("user0@acme.com"), true, Some("isEnterpriseAdmin")));
+    assert_eq!(a.created_at.unwrap().timestamp_millis(), 1_600_000_000_000, "enterpriseJoinDate is in milliseconds");
+    assert!(a.last_login_at.is_none() && !c.coverage.last_login_known);
+    assert!(c.credentials[0].observation.as_deref().unwrap().contains("access tokens live 3600 s"), "{:?}", c.credentials);
+    assert!(c.entitlements.iter().all(|e| e.privileged && e.value == "enterprise admin"));
+}
+
+#[tokio::test]
+async fn guide_flavour_reads_0_based_pages_and_details_for_the_admin_flag() {
+    let sb = start(synthetic_tenant(300, 0, false)).await;
+    let c = collect(&app(&sb, "bluejeans", "guide", "page_size = 100")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_users_exact(&c, &sb);
+    assert_eq!(
+        sb.stats("bj").requests,
+        4 + 300,
+        "pages 0-2, the empty page 3 that ends the list, a detail per user (no admin flag in the guide's list)"
+    );
+    assert!(c.coverage.notes.iter().any(|n| n.contains("300 user detail(s) were read because the list lacks the admin flag")));
+}
+
+#[tokio::test]
+async fn a_list_without_the_admin_flag_is_completed_from_enterprise_profiles() {
+    let sb = start(synthetic_tenant(120, 0, true)).await;
+    let c = collect(&app(&sb, "bluejeans", "api", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_users_exact(&c, &sb);
+}
+
+#[tokio::test]
+async fn user_details_always_gives_last_login() {
+    let sb = start(synthetic_tenant(50, 0, false)).await;
+    let c = collect(&app(&sb, "bluejeans", "api", "user_details = \"always\"")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert!(c.coverage.last_login_known);
+    assert!(c.accounts.iter().all(|a| a.last_login_at.is_some()));
+    assert_eq!(sb.stats("bj").requests, 1 + 50 * 2, "a page, then enterprise_profile and user per user");
+}
+
+#[tokio::test]
+async fn a_token_in_the_query_that_expires_mid_run_is_refreshed_and_never_shown() {
+    let mut t = synthetic_tenant(900, 0, false);
+    t.faults = Faults { token_expires_after_requests: 3, fail_page: Some(7), ..Default::default() };
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans", "api", "token_in_query = true\npage_size = 100\nconcurrency = 1\nmax_attempts = 2")).await;
+    assert_eq!(c.coverage.status, COVERAGE_PARTIAL, "page 8 always fails");
+    assert_eq!(c.accounts.len(), 800, "every other page, across token refreshes");
+    let tokens = sb.state.with_tenant("bj", |t| t.tokens_issued).unwrap();
+    assert!(tokens >= 3, "{tokens}");
+    let shown = format!("{:?}", c.coverage);
+    assert!(shown.contains("/v1/enterprise/28663/users") && !shown.contains("access_token") && !shown.contains("sbx-bj"), "{shown}");
+}
+
+#[tokio::test]
+async fn faults_lose_nothing_and_duplicate_nothing() {
+    let mut t = synthetic_tenant(3000, 0, true);
+    t.faults = Faults {
+        burst_429: 3,
+        retry_after: Some("0".into()),
+        error_5xx_every: 37,
+        truncate_every: 53,
+        repeat_row: true,
+        ..Default::default()
+    };
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans", "api", "page_size = 500\nmax_attempts = 8")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage.errors);
+    assert_users_exact(&c, &sb);
+    assert!(c.coverage.throttled >= 3 && c.coverage.duplicates_dropped > 0, "{:?}", c.coverage);
+}
+
+#[tokio::test]
+async fn a_wrong_enterprise_id_fails_with_what_to_check() {
+    let sb = start(synthetic_tenant(10, 0, false)).await;
+    let mut a = app(&sb, "bluejeans", "api", "");
+    if let access_audit::config::AppSource::Bluejeans { options, .. } = &mut a.source {
+        options.enterprise_id = Some("99999".into());
+    }
+    let c = collect(&a).await;
+    let e = c.coverage.errors.join("\n");
+    assert!(e.contains("HTTP 403") && e.contains("enterprise_id must be the enterprise of its token"), "{e}");
+}
+
+/// Events: roles, registrations, outside participants, keys (working, expired), key values
+/// never kept, the moderator who left (by email) has an account with the moderator role.
+#[tokio::test]
+async fn events_roles_registrations_and_registration_keys() {
+    let mut t = synthetic_tenant(60, 40, false);
+    // Event 3 is moderated by someone who has left the company (an outside address now).
+    t.events[3]["moderators"] = serde_json::json!(["rita.leaver@acme.com"]);
+    let events = t.events.clone();
+    let sb = start(t).await;
+    let c = collect(&app(
+        &sb,
+        "bluejeans_events",
+        "api",
+        "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }",
+    ))
+    .await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    // Accounts: the 60 enterprise users plus the outside participants.
+    let outside: BTreeSet<String> = events
+        .iter()
+        .flat_map(|e| ["moderators", "panelists", "attendees"].map(|k| e[k].as_array().unwrap().clone()).concat())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .filter(|e| !e.ends_with("@acme.com") || e.starts_with("rita"))
+        .map(|e| format!("email:{e}"))
+        .collect();
+    assert_eq!(c.accounts.len(), 60 + outside.len());
+    let rita = c.accounts.iter().find(|a| a.account_id == "email:rita.leaver@acme.com").expect("the leaver has an account");
+    assert_eq!((rita.status.as_str(), rita.account_type.as_str()), ("active", "human"), "an outside moderator is a person to account for");
+    let guest = c.accounts.iter().find(|a| a.account_id == "email:guest0@partner.example").unwrap();
+    assert_eq!(guest.account_type, "customer", "outside attendees are guests, external by design");
+    let roles = |id: &str, kind: &str| -> Vec<String> {
+        c.entitlements.iter().filter(|e| e.account_id == id && e.kind == kind).map(|e| e.value.clone()).collect()
+    };
+    assert_eq!(roles("email:rita.leaver@acme.com", "event_role"), vec!["moderator · ev-000003 · Town hall 3 · 2026-09-21 – 2026-09-21"]);
+    assert!(c.entitlements.iter().any(|e| e.kind == "event_registration" && e.account_id == "email:guest0@partner.example"));
+    let organizer = c.entitlements.iter().filter(|e| e.value.starts_with("organizer")).count();
+    assert_eq!(organizer, 40, "every event has its organizer");
+    // Keys: one credential per registration-enabled event (ev-000000 expired, the others work).
+    let keys: Vec<_> = c.credentials.iter().filter(|k| k.credential_id.starts_with("event:")).collect();
+    assert_eq!(keys.len(), 10);
+    let expired = keys.iter().find(|k| k.credential_id == "event:ev-000000:api_key").unwrap();
+    assert!(expired.expires_at.is_some() && expired.observation.as_deref().unwrap().contains("refused"), "{expired:?}");
+    assert!(expired.label.contains("Town hall 0") && expired.owner.as_deref() == Some("user0@acme.com"), "{expired:?}");
+    let working = keys.iter().find(|k| k.credential_id == "event:ev-000004:api_key").unwrap();
+    assert!(working.expires_at.is_none() && working.observation.as_deref().unwrap().contains("living 86400 s"), "{working:?}");
+    let everything = format!("{:?}", c);
+    assert!(!everything.contains("key-0000") && !everything.contains("synthetic-registration-secret"), "key values never kept");
+}
+
+#[tokio::test]
+async fn events_without_a_registration_app_leave_keys_unchecked() {
+    let sb = start(synthetic_tenant(20, 8, false)).await;
+    let c = collect(&app(&sb, "bluejeans_events", "guide", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    let keys: Vec<_> = c.credentials.iter().filter(|k| k.credential_id.starts_with("event:")).collect();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().all(|k| k.expires_at.is_none() && k.observation.as_deref().unwrap().contains("not checked")));
+}
+
+#[tokio::test]
+async fn probe_checks_users_and_the_events_token() {
+    let sb = start(synthetic_tenant(42, 0, false)).await;
+    let line = collectors::probe(&app(&sb, "bluejeans", "api", "")).await.unwrap();
+    assert!(line.contains("42 user(s)"), "{line}");
+    let line = collectors::probe(&app(&sb, "bluejeans_events", "api", "")).await.unwrap();
+    assert!(line.contains("the Events API issued a token"), "{line}");
+}
+
+/// The issue's scale case: 20k users and 5k events under faults. `scripts/bench-bluejeans.sh`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: scripts/bench-bluejeans.sh"]
+async fn scale_20k_users_5k_events_under_faults() {
+    let users: usize = std::env::var("BJ_BENCH_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let events: usize = std::env::var("BJ_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
+    let rps: f64 = std::env::var("BJ_BENCH_RPS").ok().and_then(|v| v.parse().ok()).unwrap_or(500.0);
+    let faults = std::env::var("BJ_BENCH_FAULTS").map(|v| v != "0").unwrap_or(true);
+    let mut t = synthetic_tenant(users, events, true);
+    if faults {
+        t.faults = Faults {
+            burst_429: 5,
+            retry_after: Some("1".into()),
+            error_5xx_every: 211,
+            token_expires_after_requests: 5000,
+            ..Default::default()
+        };
+    }
+    let expected_events = t.events.len();
+    let sb = start(t).await;
+    let a = app(
+        &sb,
+        "bluejeans_events",
+        "api",
+        &format!("requests_per_second = {rps}\nconcurrency = 8\nmax_attempts = 8\nregistration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = {{ file = \"reg\" }}"),
+    );
+    let started = Instant::now();
+    let c = collect(&a).await;
+    let wall = started.elapsed().as_secs_f64();
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage.errors);
+    let enterprise = c.accounts.iter().filter(|a| !a.account_id.starts_with("email:")).count();
+    assert_eq!(enterprise, users);
+    let organizers = c.entitlements.iter().filter(|e| e.value.starts_with("organizer")).count();
+    assert_eq!(organizers, expected_events, "every event once");
+    let st = sb.stats("bj");
+    let bound = st.requests as f64 / rps;
+    println!(
+        "bluejeans events scale (faults {}): {enterprise} users, {organizers} events, {} entitlements, {} keys, {} requests ({} 429, {} 5xx), {} retries, {} tokens, wall {wall:.2} s, rate-limit bound {bound:.2} s ({:.2}x)",
+        if faults { "on" } else { "off" },
+        c.entitlements.len(),
+        c.credentials.len() - 1,
+        st.requests,
+        st.served_429,
+        st.served_5xx,
+        c.coverage.retries,
+        sb.state.with_tenant("bj", |t| t.tokens_issued).unwrap(),
+        wall / bound
+    );
+}
