@@ -228,6 +228,7 @@ async fn scale_20k_users_5k_events_under_faults() {
     let events: usize = std::env::var("BJ_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
     let rps: f64 = std::env::var("BJ_BENCH_RPS").ok().and_then(|v| v.parse().ok()).unwrap_or(500.0);
     let faults = std::env::var("BJ_BENCH_FAULTS").map(|v| v != "0").unwrap_or(true);
+    let conc: u32 = std::env::var("BJ_BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
     let mut t = synthetic_tenant(users, events, true);
     if faults {
         t.faults = Faults {
@@ -244,7 +245,7 @@ async fn scale_20k_users_5k_events_under_faults() {
         &sb,
         "bluejeans_events",
         "api",
-        &format!("requests_per_second = {rps}\nconcurrency = 8\nmax_attempts = 8\nregistration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = {{ file = \"reg\" }}"),
+        &format!("requests_per_second = {rps}\nconcurrency = {conc}\nmax_attempts = 8\nregistration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = {{ file = \"reg\" }}"),
     );
     let started = Instant::now();
     let c = collect(&a).await;

@@ -1,9 +1,14 @@
 //! The client-side rate limiter of one app: requests per second and requests in flight.
 //!
-//! Requests are spaced evenly (one slot every 1/rps seconds, no bursts), so a configured limit is
-//! what the server sees over any window. After a 429 the spacing doubles (down to a floor of a
-//! tenth of the configured rate); it recovers by 10% after every 20 requests without one.
+//! Requests are spaced evenly (one slot every 1/rps seconds, no bursts). Slots are scheduled from
+//! the previous slot, not from the moment a waiter woke up, so timer lateness (about a
+//! millisecond per wake-up) does not add up and slow the app below its limit; a waiter that woke
+//! late may catch up by at most one interval. A log of the last second's grants guarantees the
+//! configured limit over any one-second window whatever the timing. After a 429 the spacing
+//! doubles (down to a floor of a tenth of the configured rate); it recovers by 10% after every
+//! 20 requests without one.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +20,13 @@ struct State {
     next_slot: Instant,
     interval: Duration,
     successes_since_throttle: u32,
+    /// When the grants of the last second were made.
+    recent: VecDeque<Instant>,
 }
+
+/// Grants are at least this much more than a second apart from the grant `limit` places before
+/// them, so that network jitter cannot put `limit + 1` requests into a server's one-second window.
+const WINDOW: Duration = Duration::from_millis(1005);
 
 /// Shared by every request of one app.
 #[derive(Debug, Clone)]
@@ -39,7 +50,12 @@ impl RateLimiter {
         // A hair slower than asked, so that network jitter cannot push a window over the limit.
         let base_interval = Duration::from_secs_f64(1.01 / rps);
         RateLimiter {
-            state: Arc::new(Mutex::new(State { next_slot: Instant::now(), interval: base_interval, successes_since_throttle: 0 })),
+            state: Arc::new(Mutex::new(State {
+                next_slot: Instant::now(),
+                interval: base_interval,
+                successes_since_throttle: 0,
+                recent: VecDeque::new(),
+            })),
             base_interval,
             slowest_interval: base_interval * 10,
             in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
@@ -48,20 +64,39 @@ impl RateLimiter {
         }
     }
 
-    /// Waits for a slot and a place among the requests in flight. A slot is taken only at the
-    /// moment the request goes out, so two requests are never closer than the spacing, whatever
-    /// the timer's wake-up delays: no one-second window holds more than the configured rate.
+    /// How many grants one second may hold at the current spacing.
+    fn per_second(&self, interval: Duration) -> usize {
+        let rate = if interval <= self.base_interval { self.requests_per_second } else { 1.0 / interval.as_secs_f64() };
+        (rate.floor() as usize).max(1)
+    }
+
+    /// Waits for a slot and a place among the requests in flight. The slot after this one is
+    /// scheduled from this slot (a late wake-up catches up, by at most one interval), and no
+    /// second ever holds more grants than the configured rate.
     pub async fn acquire(&self) -> Permit {
         let permit = self.in_flight.clone().acquire_owned().await.expect("the semaphore is never closed");
         loop {
             let wait_until = {
                 let mut s = self.state.lock().await;
                 let now = Instant::now();
-                if s.next_slot <= now {
-                    s.next_slot = now + s.interval;
+                let limit = self.per_second(s.interval);
+                while s.recent.len() > limit {
+                    s.recent.pop_front();
+                }
+                let window_free = s.recent.len() < limit || s.recent.front().is_some_and(|first| now >= *first + WINDOW);
+                if s.next_slot <= now && window_free {
+                    let base = s.next_slot.max(now.checked_sub(s.interval).unwrap_or(now));
+                    s.next_slot = base + s.interval;
+                    s.recent.push_back(now);
+                    if s.recent.len() > limit {
+                        s.recent.pop_front();
+                    }
                     return Permit { _permit: permit };
                 }
-                s.next_slot
+                match s.recent.front() {
+                    Some(first) if !window_free => s.next_slot.max(*first + WINDOW),
+                    _ => s.next_slot,
+                }
             };
             tokio::time::sleep_until(wait_until).await;
         }

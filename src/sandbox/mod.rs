@@ -184,6 +184,11 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let local = listener.local_addr().map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        // Without TCP_NODELAY, a response written in two segments waits for the client's delayed
+        // ACK (~40 ms on Linux), which would cap every simulated API far below its rate limit.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+            let _ = tcp.set_nodelay(true);
+        });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
