@@ -258,8 +258,8 @@ fn config_errors_name_file_line_key_and_exit_1() {
 #[test]
 fn api_kinds_are_refused_by_name_and_secrets_stay_out_of_everything() {
     let dir = tempfile::tempdir().unwrap();
-    // A kind whose collector is not built yet (issue 7).
-    let extra = "[[apps]]\nname = \"pra\"\nkind = \"beyondtrust\"\nbase_url = \"https://pra.acme.internal\"\n\
+    // A kind whose collector is not built yet (issue 8).
+    let extra = "[[apps]]\nname = \"pra\"\nkind = \"scim\"\nbase_url = \"https://pra.acme.internal\"\n\
                  auth = { type = \"basic\", username = \"bot@acme.com\", password = { env = \"AA_TEST_CANARY\" } }\n";
     let config = small_company(dir.path(), extra);
     let canary = "canary-5ecret-value-93f1";
@@ -271,7 +271,7 @@ fn api_kinds_are_refused_by_name_and_secrets_stay_out_of_everything() {
         .arg(dir.path().join("x"))
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("pra").and(predicate::str::contains("beyondtrust")).and(predicate::str::contains(canary).not()));
+        .stderr(predicate::str::contains("pra").and(predicate::str::contains("scim")).and(predicate::str::contains(canary).not()));
     // check resolves the secret and names the kind, without printing it.
     let check = bin().env("AA_TEST_CANARY", canary).args(["check", "--config"]).arg(&config).assert().code(1);
     let out = check.get_output();

@@ -17,7 +17,7 @@ const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 50.0,
     concurrency: 2,
     token_path: Some("/token"),
-    token_json: false,
+    token_style: access_audit::http::TokenStyle::Form,
     permission_hint: "",
     auth_hint: "",
 };

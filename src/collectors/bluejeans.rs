@@ -43,7 +43,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 5.0,
     concurrency: 4,
     token_path: Some("/oauth2/token"),
-    token_json: true,
+    token_style: crate::http::TokenStyle::Json,
     permission_hint: " (the API client needs the list_users scope, and enterprise_id must be the enterprise of its token)",
     auth_hint: "",
 };

@@ -24,7 +24,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
     concurrency: 4,
     token_path: None,
-    token_json: false,
+    token_style: crate::http::TokenStyle::Form,
     permission_hint: " (user endpoints need an organization-level access key with user:read; personal or project keys are refused)",
     auth_hint: "",
 };

@@ -8,6 +8,7 @@
 //! option or secret) and stops the run. Kinds whose collector has not been built yet are accepted
 //! by the config parser and refused here, by name, before anything is collected.
 
+pub mod beyondtrust;
 pub mod bluejeans;
 pub mod csv_export;
 mod http_common;
@@ -27,7 +28,14 @@ pub enum CollectError {
 
 /// Kinds that can be collected by this build.
 pub fn supported_kinds() -> Vec<AppKind> {
-    vec![AppKind::Csv, AppKind::Messagebird, AppKind::JiraServiceManagement, AppKind::Bluejeans, AppKind::BluejeansEvents]
+    vec![
+        AppKind::Csv,
+        AppKind::Messagebird,
+        AppKind::JiraServiceManagement,
+        AppKind::Bluejeans,
+        AppKind::BluejeansEvents,
+        AppKind::Beyondtrust,
+    ]
 }
 
 fn unsupported(app: &AppConfig) -> CollectError {
@@ -59,6 +67,7 @@ pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
         AppSource::JiraServiceManagement { http, options } => jsm::collect(app, http, options).await,
         AppSource::Bluejeans { http, options } => bluejeans::collect(app, http, options).await,
         AppSource::BluejeansEvents { http, options } => bluejeans::collect_events(app, http, options).await,
+        AppSource::Beyondtrust { http, options } => beyondtrust::collect(app, http, options).await,
         _ => Err(unsupported(app)),
     }
 }
@@ -78,6 +87,7 @@ pub async fn probe(app: &AppConfig) -> Result<String, CollectError> {
         AppSource::JiraServiceManagement { http, options } => jsm::probe(app, http, options).await,
         AppSource::Bluejeans { http, options } => bluejeans::probe(app, http, options, false).await,
         AppSource::BluejeansEvents { http, options } => bluejeans::probe(app, http, options, true).await,
+        AppSource::Beyondtrust { http, options } => beyondtrust::probe(app, http, options).await,
         _ => Err(unsupported(app)),
     }
 }

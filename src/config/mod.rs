@@ -447,10 +447,14 @@ pub struct BluejeansOptions {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BeyondtrustOptions {
-    /// `public_v3`, `config_api` or `password_safe`.
+    /// `public_v3` (default, the guide), `config_api` (Remote Support / PRA) or `password_safe`.
     pub flavor: Option<String>,
+    /// `config_api`: the permission flags that make an admin (default `perm_admin`).
     #[serde(default)]
     pub admin_roles: Vec<String>,
+    /// `config_api`: read each user's group policies (one request per user).
+    #[serde(default)]
+    pub group_policies: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -943,7 +947,25 @@ fn parse_app(
             }
         }
         AppKind::Beyondtrust => {
-            AppSource::Beyondtrust { http: http_cfg(http)?, options: rest_value.try_into().map_err(|e| convert(e, ""))? }
+            let options: BeyondtrustOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
+            let http = http_cfg(http)?;
+            let flavor = options.flavor.as_deref().unwrap_or("public_v3");
+            if !["public_v3", "config_api", "password_safe"].contains(&flavor) {
+                return Err(err("flavor", format!("found \"{flavor}\", expected \"public_v3\", \"config_api\" or \"password_safe\"")));
+            }
+            let ps = matches!(http.auth, AuthConfig::PsAuth { .. });
+            if (flavor == "password_safe") != ps {
+                return Err(err(
+                    "auth",
+                    if ps {
+                        format!("auth type ps_auth is for flavor \"password_safe\"; flavor \"{flavor}\" signs in with oauth2_client_credentials")
+                    } else {
+                        "flavor \"password_safe\" signs in with auth = { type = \"ps_auth\", key = { env = \"...\" }, runas = \"user\" }"
+                            .into()
+                    },
+                ));
+            }
+            AppSource::Beyondtrust { http, options }
         }
         AppKind::Scim => AppSource::Scim { http: http_cfg(http)?, options: rest_value.try_into().map_err(|e| convert(e, ""))? },
     };

@@ -29,6 +29,18 @@ pub enum AuthError {
     Config(String),
 }
 
+/// How a kind's token endpoint wants the client credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStyle {
+    /// A form with `client_id` and `client_secret` (RFC 6749 §2.3.1, the common case).
+    Form,
+    /// A JSON body (BlueJeans).
+    Json,
+    /// `Authorization: Basic base64(client_id:client_secret)` and a form with only the grant
+    /// (BeyondTrust Remote Support / PRA).
+    BasicForm,
+}
+
 #[derive(Clone)]
 pub struct CachedToken {
     value: Secret,
@@ -51,8 +63,7 @@ pub enum AuthProvider {
         client_id: String,
         client_secret: Secret,
         scope: Option<String>,
-        /// Send the token request as a JSON body (BlueJeans) instead of a form.
-        json_body: bool,
+        style: TokenStyle,
         cache: Arc<Mutex<Option<CachedToken>>>,
         info: Arc<Mutex<TokenInfo>>,
     },
@@ -73,12 +84,12 @@ fn resolve(what: &str, r: &crate::config::SecretRef) -> Result<Secret, AuthError
 
 impl AuthProvider {
     /// Builds the provider; `default_token_url` is the kind's token endpoint when the config names
-    /// none; `json_body`: the kind's token endpoint takes JSON, not a form.
+    /// none; `style`: how that endpoint wants the client credentials.
     pub fn from_config(
         cfg: &AuthConfig,
         base_url: &str,
         default_token_url: Option<&str>,
-        json_body: bool,
+        style: TokenStyle,
     ) -> Result<AuthProvider, AuthError> {
         Ok(match cfg {
             AuthConfig::Basic { username, password } => {
@@ -113,12 +124,23 @@ impl AuthProvider {
                     client_id: client_id.clone(),
                     client_secret: resolve("auth.client_secret", client_secret)?,
                     scope: scope.clone(),
-                    json_body,
+                    style,
                     cache: Arc::new(Mutex::new(None)),
                     info: Arc::new(Mutex::new(TokenInfo::default())),
                 }
             }
-            AuthConfig::PsAuth { .. } => return Err(AuthError::Config("auth type ps_auth is only for kind beyondtrust".into())),
+            AuthConfig::PsAuth { key, runas, password } => {
+                // BeyondTrust Password Safe: `PS-Auth key=<key>; runas=<user>; pwd=[<password>];`
+                let key = resolve("auth.key", key)?;
+                let pwd = match password {
+                    Some(p) => format!(" pwd=[{}];", resolve("auth.password", p)?.expose()),
+                    None => String::new(),
+                };
+                AuthProvider::Static {
+                    header: AUTHORIZATION,
+                    value: Secret::new(format!("PS-Auth key={}; runas={runas};{pwd}", key.expose())),
+                }
+            }
         })
     }
 
@@ -164,7 +186,7 @@ impl AuthProvider {
     }
 
     async fn token(&self, client: &reqwest::Client, force: bool) -> Result<Secret, AuthError> {
-        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, json_body, cache, info } = self else {
+        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, style, cache, info } = self else {
             unreachable!("only OAuth providers have tokens")
         };
         let mut guard = cache.lock().await;
@@ -180,13 +202,26 @@ impl AuthProvider {
             form.push(("scope", s.clone()));
         }
         let request = client.post(token_url).header(reqwest::header::ACCEPT, "application/json");
-        let request = if *json_body {
-            request
-                .json(&form.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>())
-        } else {
-            request.form(&form)
+        let request = match style {
+            TokenStyle::Json => request
+                .json(&form.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>()),
+            TokenStyle::Form => request.form(&form),
+            TokenStyle::BasicForm => {
+                let basic = base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{}", client_secret.expose()));
+                let grant: Vec<_> = form.iter().filter(|(k, _)| *k != "client_id" && *k != "client_secret").collect();
+                request
+                    .header(
+                        AUTHORIZATION,
+                        sensitive(&format!("Basic {basic}")).map_err(|_| err("the client secret cannot be sent in a header".into()))?,
+                    )
+                    .form(&grant)
+            }
         };
-        let response = request.send().await.map_err(|e| err(format!("request failed: {}", redact(&e.to_string(), client_secret))))?;
+        // The cause chain says why (a TLS certificate from a private CA: set ca_file).
+        let response = request
+            .send()
+            .await
+            .map_err(|e| err(format!("request failed: {}", redact(&super::client::transport_detail(e), client_secret))))?;
         let status = response.status();
         let text = response.text().await.map_err(|e| err(format!("reading the response failed: {e}")))?;
         if !status.is_success() {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::auth::{AuthError, AuthProvider};
+use super::auth::{AuthError, AuthProvider, TokenStyle};
 use super::ratelimit::RateLimiter;
 use super::retry::{is_retriable_status, parse_retry_after, RetryAfter, RetryPolicy};
 use crate::config::HttpConfig;
@@ -84,6 +84,9 @@ pub struct AppClient {
     /// Send the token as this query parameter instead of an `Authorization` header (BlueJeans'
     /// original `?access_token=`). Query strings never reach a message, so neither does the token.
     pub token_query_param: Option<String>,
+    /// Headers of a session (a cookie after a sign-in), sent with every later request. Kept out of
+    /// every message like any secret.
+    pub session_headers: Vec<(String, crate::config::Secret)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,8 +105,8 @@ pub struct KindDefaults {
     pub requests_per_second: f64,
     pub concurrency: u32,
     pub token_path: Option<&'static str>,
-    /// The token endpoint takes a JSON body (BlueJeans) rather than a form.
-    pub token_json: bool,
+    /// How the token endpoint wants the client credentials.
+    pub token_style: TokenStyle,
     pub permission_hint: &'static str,
     /// Appended to the message of a 401 (e.g. how this kind's tokens expire).
     pub auth_hint: &'static str,
@@ -144,7 +147,7 @@ impl AppClient {
             builder = builder.danger_accept_invalid_certs(true);
         }
         let client = builder.build().map_err(|e| ClientError::Build { app: app.into(), detail: e.to_string() })?;
-        let auth = AuthProvider::from_config(&cfg.auth, &cfg.base_url, defaults.token_path, defaults.token_json)
+        let auth = AuthProvider::from_config(&cfg.auth, &cfg.base_url, defaults.token_path, defaults.token_style)
             .map_err(|e| ClientError::Auth(e, app.into()))?;
         let policy =
             RetryPolicy { max_attempts: cfg.max_attempts.unwrap_or(RetryPolicy::default().max_attempts).max(1), ..RetryPolicy::default() };
@@ -167,6 +170,7 @@ impl AppClient {
             auth_hint: defaults.auth_hint.to_string(),
             extra_headers: Vec::new(),
             token_query_param: None,
+            session_headers: Vec::new(),
         })
     }
 
@@ -192,6 +196,21 @@ impl AppClient {
         }
     }
 
+    /// A path the server gave (a `Link` target or a next-page link starting with `/`), resolved
+    /// against the origin of `base_url` as a browser would, not appended to its path.
+    pub fn resolve_link(&self, link: &str) -> String {
+        if !link.starts_with('/') {
+            return link.to_string();
+        }
+        let origin_end = self
+            .base_url
+            .find("://")
+            .map(|i| i + 3)
+            .and_then(|i| self.base_url[i..].find('/').map(|j| i + j))
+            .unwrap_or(self.base_url.len());
+        format!("{}{link}", &self.base_url[..origin_end])
+    }
+
     /// Makes sure a token can be had (OAuth: fetches one), for `check`.
     pub async fn check_auth(&self) -> Result<(), FetchError> {
         self.auth.query_token(&self.client).await.map(|_| ()).map_err(|e| FetchError::Auth(e, self.app.clone()))
@@ -199,16 +218,28 @@ impl AppClient {
 
     /// GET a JSON document with retries, rate limiting and auth.
     pub async fn get_json(&self, endpoint: &str, query: &[(String, String)]) -> Result<Fetched, FetchError> {
-        self.request_json(endpoint, query, None).await
+        self.request_json(endpoint, query, None, true).await
+    }
+
+    /// POST a JSON body with the app's auth (e.g. BeyondTrust Password Safe's `Auth/SignAppin`).
+    /// An empty response body is `null`.
+    pub async fn post_json(&self, endpoint: &str, body: &Value) -> Result<Fetched, FetchError> {
+        self.request_json(endpoint, &[], Some(body), true).await
     }
 
     /// POST a JSON body that carries its own credentials (no `Authorization`), with the same
     /// retries, rate limit and counters; e.g. BlueJeans' registration token endpoint.
     pub async fn post_json_unauthenticated(&self, endpoint: &str, body: &Value) -> Result<Fetched, FetchError> {
-        self.request_json(endpoint, &[], Some(body)).await
+        self.request_json(endpoint, &[], Some(body), false).await
     }
 
-    async fn request_json(&self, endpoint: &str, query: &[(String, String)], post: Option<&Value>) -> Result<Fetched, FetchError> {
+    async fn request_json(
+        &self,
+        endpoint: &str,
+        query: &[(String, String)],
+        post: Option<&Value>,
+        with_auth: bool,
+    ) -> Result<Fetched, FetchError> {
         let method = if post.is_some() { "POST" } else { "GET" };
         let shown = Self::shown(endpoint);
         let url = self.url(endpoint);
@@ -228,8 +259,11 @@ impl AppClient {
             }
             .query(query)
             .header(ACCEPT, "application/json");
+            for (k, v) in &self.session_headers {
+                request = request.header(k.as_str(), v.expose());
+            }
             request = match &self.token_query_param {
-                _ if post.is_some() => request,
+                _ if !with_auth => request,
                 Some(param) => {
                     let token = self.auth.query_token(&self.client).await.map_err(|e| FetchError::Auth(e, self.app.clone()))?;
                     request.query(&[(param.as_str(), token.expose())])
@@ -256,7 +290,7 @@ impl AppClient {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    if status == 401 && post.is_none() && !refreshed && self.auth.invalidate().await {
+                    if status == 401 && with_auth && !refreshed && self.auth.invalidate().await {
                         debug!("app {}: 401 on {shown}; fetching a new token once", self.app);
                         refreshed = true;
                         attempt -= 1;
@@ -285,6 +319,10 @@ impl AppClient {
                     } else {
                         match response.bytes().await {
                             Err(e) => (None, false, format!("the response body was cut short ({})", transport_detail(e))),
+                            Ok(bytes) if post.is_some() && bytes.iter().all(u8::is_ascii_whitespace) => {
+                                self.limiter.succeeded().await;
+                                return Ok(Fetched { status, headers, body: Value::Null });
+                            }
                             Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
                                 Ok(body) => {
                                     self.limiter.succeeded().await;
@@ -332,7 +370,7 @@ fn excerpt(body: &str) -> String {
 }
 
 /// A transport error in words, with the cause chain (TLS problems hide in the source).
-fn transport_detail(e: reqwest::Error) -> String {
+pub(crate) fn transport_detail(e: reqwest::Error) -> String {
     let e = e.without_url();
     let mut parts = vec![e.to_string()];
     let mut source = std::error::Error::source(&e);

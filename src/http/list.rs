@@ -358,8 +358,8 @@ impl AppClient {
                     query.push((token_param.clone(), next));
                 }
                 _ => {
-                    // The next link is a whole URL with its own query.
-                    endpoint = next;
+                    // The next link is a whole URL (or a server path) with its own query.
+                    endpoint = self.resolve_link(&next);
                     query.clear();
                 }
             }

@@ -15,6 +15,7 @@ pub mod progress;
 pub mod ratelimit;
 pub mod retry;
 
+pub use auth::TokenStyle;
 pub use client::{AppClient, ClientError, FetchError, KindDefaults};
 pub use list::{ListSpec, Listing};
 pub use pager::Pager;

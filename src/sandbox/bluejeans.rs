@@ -257,10 +257,10 @@ fn jwt(event: &str, now: i64, lifetime: i64) -> String {
 
 /// `POST /api/security/v1/oauth/accesstoken`: client credentials (for the Events API) or
 /// `registration_app` (a registration token for one event, from its `apiKey`).
-async fn events_token(state: State<Arc<SandboxState>>, Path(tenant): Path<String>, body: String) -> Response {
+async fn events_token(state: State<Arc<SandboxState>>, Path(tenant): Path<String>, headers: HeaderMap, body: String) -> Response {
     let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     if s(&v, "grant_type") != "registration_app" {
-        return super::oauth::token(state, Path(tenant), body).await;
+        return super::oauth::token(state, Path(tenant), headers, body).await;
     }
     let props = v.get("properties").cloned().unwrap_or(Value::Null);
     state

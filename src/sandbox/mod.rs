@@ -12,6 +12,7 @@
 //! network.
 
 pub mod atlassian;
+pub mod beyondtrust;
 pub mod bluejeans;
 pub mod faults;
 pub mod messagebird;
@@ -97,6 +98,8 @@ pub struct TenantState {
     /// BlueJeans: "user:<id>" -> index in `tenant.users`, "owner:<id>" -> indices in
     /// `tenant.events`; built on first use, rebuilt after a mutation.
     pub lookup: Option<std::collections::HashMap<String, Vec<usize>>>,
+    /// BeyondTrust Password Safe: session cookie -> still signed in.
+    pub sessions: BTreeMap<String, bool>,
     pub tokens_issued: u64,
     /// The tokens issued (every one valid until it expires) and how often each was used.
     pub issued_tokens: std::collections::HashMap<String, u32>,
@@ -111,6 +114,7 @@ impl TenantState {
             id_order: None,
             members: None,
             lookup: None,
+            sessions: BTreeMap::new(),
             tokens_issued: 0,
             issued_tokens: Default::default(),
         }
@@ -176,19 +180,30 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts serving `tenants` on `addr` (use `127.0.0.1:0` for an ephemeral port).
     pub async fn start(addr: &str, tenants: BTreeMap<String, Tenant>) -> Result<Sandbox, SandboxError> {
-        let state = Arc::new(SandboxState { tenants: tenants.into_iter().map(|(k, t)| (k, Mutex::new(TenantState::new(t)))).collect() });
-        let app: Router = messagebird::routes(state.clone())
-            .merge(atlassian::routes(state.clone()))
-            .merge(bluejeans::routes(state.clone()))
-            .merge(oauth::routes(state.clone()));
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
         let local = listener.local_addr().map_err(|source| SandboxError::Listen { addr: addr.into(), source })?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         // Without TCP_NODELAY, a response written in two segments waits for the client's delayed
         // ACK (~40 ms on Linux), which would cap every simulated API far below its rate limit.
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
             let _ = tcp.set_nodelay(true);
         });
+        Ok(Sandbox::serve(listener, local, tenants))
+    }
+
+    /// Serves `tenants` on a listener of any kind (tests wrap a TCP listener in TLS to play an
+    /// appliance with a private CA); `local` is its address.
+    pub fn serve<L>(listener: L, local: SocketAddr, tenants: BTreeMap<String, Tenant>) -> Sandbox
+    where
+        L: axum::serve::Listener,
+        L::Addr: std::fmt::Debug,
+    {
+        let state = Arc::new(SandboxState { tenants: tenants.into_iter().map(|(k, t)| (k, Mutex::new(TenantState::new(t)))).collect() });
+        let app: Router = messagebird::routes(state.clone())
+            .merge(atlassian::routes(state.clone()))
+            .merge(bluejeans::routes(state.clone()))
+            .merge(beyondtrust::routes(state.clone()))
+            .merge(oauth::routes(state.clone()));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
@@ -196,7 +211,7 @@ impl Sandbox {
                 })
                 .await;
         });
-        Ok(Sandbox { addr: local, state, shutdown: Some(tx), task: Some(task) })
+        Sandbox { addr: local, state, shutdown: Some(tx), task: Some(task) }
     }
 
     /// The token endpoint of a tenant with OAuth.
@@ -228,6 +243,11 @@ impl Sandbox {
                     format!("{} (bluejeans_events; users_url = the flavor api URL)", self.base_url(name, "bluejeans-events")),
                 ]
             }
+            "beyondtrust" => vec![
+                format!("{} (flavor public_v3)", self.base_url(name, "beyondtrust")),
+                format!("{} (flavor config_api)", self.base_url(name, "beyondtrust-pra")),
+                format!("{}/BeyondTrust/api/public/v3 (flavor password_safe)", self.base_url(name, "beyondtrust-ps")),
+            ],
             "jira_service_management" => {
                 let mut v = vec![
                     format!("{} (flavor cloud)", self.base_url(name, "atlassian")),

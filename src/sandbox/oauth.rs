@@ -1,5 +1,5 @@
 //! The sandbox's OAuth2 client-credentials endpoint, shared by every simulator:
-//! `POST /oauth/{tenant}/token` (form or JSON body) issues short tokens for a tenant that has an
+//! `POST /oauth/{tenant}/token` (form or JSON body, client credentials in it or as Basic auth) issues short tokens for a tenant that has an
 //! `oauth_client_id`; its `secret` is then the client secret. With the fault
 //! `token_expires_after_requests: N`, a token stops working after N API requests (401), as a
 //! token that expires mid-run does.
@@ -47,13 +47,29 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).to_string()
 }
 
-pub async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, body: String) -> Response {
+/// The client id and secret: from `Authorization: Basic` (RFC 6749 §2.3.1), else from the body.
+fn client_credentials(headers: &HeaderMap, body: &str) -> (Option<String>, Option<String>) {
+    use base64::Engine;
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok());
+    match basic.as_deref().and_then(|b| b.split_once(':')) {
+        Some((id, secret)) => (Some(id.to_string()), Some(secret.to_string())),
+        None => (field(body, "client_id"), field(body, "client_secret")),
+    }
+}
+
+pub async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, headers: HeaderMap, body: String) -> Response {
+    let (client_id, secret) = client_credentials(&headers, &body);
     state
         .with_tenant(&tenant, |t| {
             let ok = t.tenant.oauth_client_id.is_some()
                 && field(&body, "grant_type").as_deref() == Some("client_credentials")
-                && field(&body, "client_id") == t.tenant.oauth_client_id
-                && field(&body, "client_secret").as_deref() == Some(t.tenant.secret.as_str());
+                && client_id == t.tenant.oauth_client_id
+                && secret.as_deref() == Some(t.tenant.secret.as_str());
             if !ok {
                 return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
             }

@@ -1,0 +1,587 @@
+//! Kind `beyondtrust`, three API flavours (config `flavor`, API-NOTES §3). Appliances usually
+//! present certificates from a private CA: `ca_file` trusts it (the engine names that option in
+//! every certificate error).
+//!
+//! - `public_v3` (the guide): OAuth2 client credentials at `{base_url}/oauth2/token` (3600 s),
+//!   `GET /api/public/v3/users?offset&limit` (`{users, total}`), `GET /api/public/v3/groups`;
+//!   `enabled`, `last_login`, `group_memberships` (group ids, named through the groups list).
+//! - `config_api` (Remote Support / Privileged Remote Access): the token request carries the client
+//!   credentials as Basic auth; `GET /api/config/v1/user?per_page=100` followed through the
+//!   `Link` header (`X-BT-Pagination-Total` is the cross-check), a bare array; `perm_admin` and the
+//!   other `perm_*` flags, `last_authentication`, `created_at`; optionally each user's group
+//!   policies. The documented limit is 20 requests/s per API account (the default here), and the
+//!   connection is closed after each call as the API asks.
+//! - `password_safe` (BeyondInsight / Password Safe): `POST Auth/SignAppin` with the `PS-Auth`
+//!   header opens a session (its cookie goes with every later call), `GET Users?includeInactive=true`
+//!   (a bare array, unpaged), `GET UserGroups` and each group's users; `POST Auth/Signout` at the
+//!   end, also after an error.
+//!
+//! Admins: `perm_admin` (or the configured `admin_roles` flags) in `config_api`; membership of an
+//! admin group (configured `admin_groups`, default "Administrators") in every flavour.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
+
+use super::http_common::{coverage_from, describe_client_error};
+use super::CollectError;
+use crate::config::{AppConfig, BeyondtrustOptions, HttpConfig, Secret};
+use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::roster::dates::parse_datetime;
+
+const PUBLIC_V3: KindDefaults = KindDefaults {
+    requests_per_second: 10.0,
+    concurrency: 4,
+    token_path: Some("/oauth2/token"),
+    token_style: TokenStyle::Form,
+    permission_hint: " (the API account needs read access to users and groups)",
+    auth_hint: "",
+};
+
+const CONFIG_API: KindDefaults = KindDefaults {
+    // "20 per second and 15,000 per hour … per API account".
+    requests_per_second: 20.0,
+    concurrency: 4,
+    token_path: Some("/oauth2/token"),
+    token_style: TokenStyle::BasicForm,
+    permission_hint: " (the API account needs the Configuration API permission)",
+    auth_hint: "; the Configuration API also answers 401 for a query parameter it does not know",
+};
+
+const PASSWORD_SAFE: KindDefaults = KindDefaults {
+    requests_per_second: 10.0,
+    concurrency: 1,
+    token_path: None,
+    token_style: TokenStyle::Form,
+    permission_hint: " (the run-as user needs the User Accounts Management feature, read)",
+    auth_hint:
+        "; check the API key (Configuration > General > API Registrations) and that its registration allows the run-as user and this host",
+};
+
+const DEFAULT_ADMIN_GROUPS: [&str; 2] = ["Administrators", "Admins"];
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn id_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+fn snake_id(v: &Value) -> Option<String> {
+    id_text(v.get("id"))
+}
+
+fn pascal_id(v: &Value) -> Option<String> {
+    id_text(v.get("UserID")).or_else(|| id_text(v.get("UserId")))
+}
+
+fn time(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())
+}
+
+fn flavor(opts: &BeyondtrustOptions) -> &str {
+    opts.flavor.as_deref().unwrap_or("public_v3")
+}
+
+fn is_admin_group(name: &str, configured: &[String]) -> bool {
+    if configured.is_empty() {
+        DEFAULT_ADMIN_GROUPS.iter().any(|g| g.eq_ignore_ascii_case(name))
+    } else {
+        configured.iter().any(|g| g.eq_ignore_ascii_case(name))
+    }
+}
+
+fn account(id: String, username: Option<&str>, email: Option<&str>, name: Option<String>, status: &str) -> AccountRecord {
+    AccountRecord {
+        account_id: id,
+        username: username.map(str::to_string),
+        email: email.map(str::to_string),
+        other_emails: Vec::new(),
+        display_name: name.filter(|n| !n.is_empty()),
+        status: status.into(),
+        account_type: "human".into(),
+        is_admin: false,
+        admin_reason: None,
+        created_at: None,
+        last_login_at: None,
+        invited_at: None,
+        groups: Vec::new(),
+    }
+}
+
+/// A `public_v3` user.
+pub fn v3_account(v: &Value) -> Option<AccountRecord> {
+    let mut a = account(
+        snake_id(v)?,
+        text(v, "username"),
+        text(v, "email_address"),
+        text(v, "display_name").map(str::to_string),
+        if v.get("enabled").and_then(|e| e.as_bool()) == Some(false) { "disabled" } else { "active" },
+    );
+    if matches!(text(v, "account_type"), Some(t) if t.eq_ignore_ascii_case("api") || t.eq_ignore_ascii_case("service")) {
+        a.account_type = "service".into();
+    }
+    a.last_login_at = time(v, "last_login");
+    a.created_at = time(v, "created_at");
+    Some(a)
+}
+
+/// A `config_api` user, with its permission flags that are on (`perm_x` true, or a level other
+/// than none / deny / disabled).
+pub fn pra_account(v: &Value) -> Option<(AccountRecord, Vec<String>)> {
+    let mut a = account(
+        snake_id(v)?,
+        text(v, "username"),
+        text(v, "email_address"),
+        text(v, "public_display_name").or_else(|| text(v, "private_display_name")).map(str::to_string),
+        if v.get("enabled").and_then(|e| e.as_bool()) == Some(false) { "disabled" } else { "active" },
+    );
+    a.last_login_at = time(v, "last_authentication");
+    a.created_at = time(v, "created_at");
+    let mut perms: Vec<String> = v
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with("perm_"))
+        .filter_map(|(k, val)| match val {
+            Value::Bool(true) => Some(k.clone()),
+            Value::String(level) if !["none", "deny", "disabled", "not_allowed", ""].contains(&level.to_lowercase().as_str()) => {
+                Some(format!("{k}={level}"))
+            }
+            _ => None,
+        })
+        .collect();
+    perms.sort();
+    Some((a, perms))
+}
+
+/// A `password_safe` user (PascalCase; `DOMAIN\user` user names are kept as they are).
+pub fn ps_account(v: &Value) -> Option<AccountRecord> {
+    let status = if v.get("IsQuarantined").and_then(|x| x.as_bool()) == Some(true) {
+        "suspended"
+    } else if v.get("IsActive").and_then(|x| x.as_bool()) == Some(false) {
+        "disabled"
+    } else {
+        "active"
+    };
+    let name = [text(v, "FirstName"), text(v, "LastName")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let mut a = account(pascal_id(v)?, text(v, "UserName"), text(v, "EmailAddress"), Some(name), status);
+    if text(v, "UserType").is_some_and(|t| t.eq_ignore_ascii_case("Application")) {
+        a.account_type = "service".into();
+    }
+    a.last_login_at = time(v, "LastLoginDate");
+    a.created_at = time(v, "CreatedDate");
+    Some(a)
+}
+
+fn status_of(complete: bool, accounts: usize) -> &'static str {
+    if complete {
+        COVERAGE_COMPLETE
+    } else if accounts == 0 {
+        COVERAGE_FAILED
+    } else {
+        COVERAGE_PARTIAL
+    }
+}
+
+/// Marks members of admin groups and records group entitlements.
+fn apply_groups(
+    accounts: &mut [AccountRecord],
+    entitlements: &mut Vec<EntitlementRecord>,
+    memberships: &BTreeMap<String, BTreeSet<String>>,
+    app: &AppConfig,
+    kind: &str,
+) {
+    let index: HashMap<String, usize> = accounts.iter().enumerate().map(|(i, a)| (a.account_id.clone(), i)).collect();
+    for (id, groups) in memberships {
+        let Some(i) = index.get(id) else { continue };
+        let a = &mut accounts[*i];
+        for g in groups {
+            let privileged = is_admin_group(g, &app.admin_groups);
+            if privileged {
+                let reason = format!("group {g}");
+                a.admin_reason = Some(match a.admin_reason.take() {
+                    Some(r) if !r.contains(&reason) => format!("{r}; {reason}"),
+                    Some(r) => r,
+                    None => reason,
+                });
+                a.is_admin = true;
+            }
+            if !a.groups.contains(g) {
+                a.groups.push(g.clone());
+            }
+            entitlements.push(EntitlementRecord { account_id: id.clone(), kind: kind.into(), value: g.clone(), privileged });
+        }
+        a.groups.sort();
+    }
+}
+
+fn combine(parts: Vec<Listing>, errors: Vec<String>, notes: Vec<String>) -> Listing {
+    let mut all = Listing { complete: true, ..Default::default() };
+    for l in parts {
+        all.complete &= l.complete;
+        all.pages += l.pages;
+        all.duplicates_dropped += l.duplicates_dropped;
+        all.total_reported = all.total_reported.or(l.total_reported);
+        all.errors.extend(l.errors);
+        all.notes.extend(l.notes);
+    }
+    all.complete &= errors.is_empty();
+    all.errors.extend(errors);
+    all.notes.extend(notes);
+    all
+}
+
+async fn public_v3(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, AppClient), CollectError> {
+    let client = AppClient::new(&app.name, http, &PUBLIC_V3).map_err(describe_client_error)?;
+    let page_size = http.page_size.unwrap_or(100).clamp(1, 1000);
+    let users_spec = ListSpec {
+        endpoint: "/api/public/v3/users".into(),
+        query: Vec::new(),
+        pager: Pager::offset_limit(page_size, Some("total")),
+        items: "users".into(),
+        id: snake_id,
+        what: "users".into(),
+    };
+    let groups_spec = ListSpec {
+        endpoint: "/api/public/v3/groups".into(),
+        query: Vec::new(),
+        pager: Pager::offset_limit(100, Some("total")),
+        items: "groups".into(),
+        id: snake_id,
+        what: "groups".into(),
+    };
+    let (mut users, mut groups) = tokio::join!(client.list(&users_spec), client.list(&groups_spec));
+    let names: HashMap<String, String> = groups.items.iter().filter_map(|g| Some((snake_id(g)?, text(g, "name")?.to_string()))).collect();
+    let mut accounts = Vec::new();
+    let mut memberships: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut unnamed = 0usize;
+    for u in &users.items {
+        let Some(a) = v3_account(u) else { continue };
+        for g in u.get("group_memberships").and_then(|g| g.as_array()).into_iter().flatten() {
+            // Ids (the guide) or objects with an id and a name.
+            let id = id_text(Some(g)).or_else(|| snake_id(g));
+            let name = text(g, "name").map(str::to_string).or_else(|| id.as_ref().and_then(|i| names.get(i).cloned()));
+            match name.or(id.map(|i| {
+                unnamed += 1;
+                format!("group {i}")
+            })) {
+                Some(n) => {
+                    memberships.entry(a.account_id.clone()).or_default().insert(n);
+                }
+                None => continue,
+            }
+        }
+        accounts.push(a);
+    }
+    let mut entitlements = Vec::new();
+    apply_groups(&mut accounts, &mut entitlements, &memberships, app, "group");
+    let mut notes = Vec::new();
+    if unnamed > 0 {
+        notes.push(format!("{unnamed} group membership(s) name a group id the groups list does not have"));
+    }
+    users.items = Vec::new();
+    groups.items = Vec::new();
+    let listing = combine(vec![users, groups], Vec::new(), notes);
+    let mut coverage = coverage_from(app, &client, &listing, listing.complete).await;
+    coverage.status = status_of(listing.complete, accounts.len()).into();
+    coverage.accounts_collected = accounts.len() as i64;
+    entitlements.sort();
+    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
+}
+
+async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions) -> Result<(Collection, AppClient), CollectError> {
+    let mut client = AppClient::new(&app.name, http, &CONFIG_API).map_err(describe_client_error)?;
+    client.extra_headers.push(("Connection".into(), "close".into()));
+    let page_size = http.page_size.unwrap_or(100).clamp(1, 100);
+    let spec = ListSpec {
+        endpoint: "/api/config/v1/user".into(),
+        query: Vec::new(),
+        pager: Pager::LinkHeader { size_param: "per_page".into(), page_size, total_header: Some("x-bt-pagination-total".into()) },
+        items: String::new(),
+        id: snake_id,
+        what: "users".into(),
+    };
+    let mut users = client.list(&spec).await;
+    let admin_flags: Vec<String> = if opts.admin_roles.is_empty() { vec!["perm_admin".into()] } else { opts.admin_roles.clone() };
+    let mut accounts = Vec::new();
+    let mut entitlements = Vec::new();
+    for u in &users.items {
+        let Some((mut a, perms)) = pra_account(u) else { continue };
+        let admin: Vec<&String> = perms.iter().filter(|p| admin_flags.iter().any(|f| p.split('=').next() == Some(f.as_str()))).collect();
+        if !admin.is_empty() {
+            a.is_admin = true;
+            a.admin_reason = Some(
+                admin
+                    .iter()
+                    .map(|p| if p.as_str() == "perm_admin" { "perm_admin (Administrator)".to_string() } else { p.to_string() })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
+        for p in &perms {
+            let privileged = admin.contains(&p);
+            entitlements.push(EntitlementRecord {
+                account_id: a.account_id.clone(),
+                kind: "permission".into(),
+                value: p.clone(),
+                privileged,
+            });
+        }
+        accounts.push(a);
+    }
+    users.items = Vec::new();
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    if opts.group_policies {
+        let concurrency = client.limiter.concurrency.max(1);
+        let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
+        let results: Vec<(String, Result<Vec<Value>, FetchError>)> = stream::iter(ids)
+            .map(|id| {
+                let client = &client;
+                async move {
+                    let r = client.get_json(&format!("/api/config/v1/user/{id}/group-policies"), &[]).await;
+                    (id, r.map(|f| f.body.as_array().cloned().unwrap_or_default()))
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let mut memberships: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut failed = Vec::new();
+        for (id, r) in results {
+            match r {
+                Ok(policies) => {
+                    for p in policies {
+                        if let Some(n) = text(&p, "name") {
+                            memberships.entry(id.clone()).or_default().insert(n.to_string());
+                        }
+                    }
+                }
+                Err(e) => failed.push(e.to_string()),
+            }
+        }
+        failed.sort();
+        if let Some(first) = failed.first() {
+            errors.push(format!("{} user(s)' group policies could not be read, first: {first}", failed.len()));
+        }
+        apply_groups(&mut accounts, &mut entitlements, &memberships, app, "group_policy");
+        notes.push(format!("group policies read for {} user(s)", accounts.len() - failed.len()));
+    } else {
+        notes.push("group policies not read (group_policies = true reads them, one request per user)".into());
+    }
+    let listing = combine(vec![users], errors, notes);
+    let mut coverage = coverage_from(app, &client, &listing, listing.complete).await;
+    coverage.status = status_of(listing.complete, accounts.len()).into();
+    coverage.accounts_collected = accounts.len() as i64;
+    entitlements.sort();
+    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
+}
+
+/// The session cookie of a `SignAppin` response.
+fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|c| c.split(';').next().unwrap_or("").trim().to_string())
+        .filter(|c| c.contains('='))
+        .reduce(|a, b| format!("{a}; {b}"))
+}
+
+async fn password_safe(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, AppClient), CollectError> {
+    let mut client = AppClient::new(&app.name, http, &PASSWORD_SAFE).map_err(describe_client_error)?;
+    let mut notes = Vec::new();
+    let mut errors = Vec::new();
+    let mut accounts = Vec::new();
+    let mut entitlements = Vec::new();
+    let mut last_login_known = false;
+    let mut pages = Vec::new();
+    match client.post_json("/Auth/SignAppin", &json!({})).await {
+        Err(e) => errors.push(format!("{e} (signing in failed; nothing was read)")),
+        Ok(signed) => {
+            match session_cookie(&signed.headers) {
+                Some(cookie) => client.session_headers.push(("Cookie".into(), Secret::new(cookie))),
+                None => notes.push("Auth/SignAppin set no session cookie; the API key header alone is sent".into()),
+            }
+            // Everything between sign-in and sign-out; sign-out follows whatever happens here.
+            let read = read_password_safe(&client, app, &mut accounts, &mut entitlements).await;
+            match read {
+                Ok((listing, known)) => {
+                    last_login_known = known;
+                    pages.push(listing);
+                }
+                Err(e) => errors.push(e),
+            }
+            match client.post_json("/Auth/Signout", &json!({})).await {
+                Ok(_) => notes.push("signed in with the API key and signed out at the end".into()),
+                Err(e) => notes.push(format!("signing out failed ({e}); the session ends when it times out on the appliance")),
+            }
+        }
+    }
+    let listing = combine(pages, errors, notes);
+    let mut coverage = coverage_from(app, &client, &listing, last_login_known && listing.complete).await;
+    coverage.status = status_of(listing.complete, accounts.len()).into();
+    coverage.accounts_collected = accounts.len() as i64;
+    entitlements.sort();
+    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
+}
+
+/// Users (unpaged), user groups and their members, within a signed-in session.
+async fn read_password_safe(
+    client: &AppClient,
+    app: &AppConfig,
+    accounts: &mut Vec<AccountRecord>,
+    entitlements: &mut Vec<EntitlementRecord>,
+) -> Result<(Listing, bool), String> {
+    let users = client.get_json("/Users", &[("includeInactive".into(), "true".into())]).await.map_err(|e| e.to_string())?;
+    let items = users.body.as_array().cloned().ok_or_else(|| format!("app {}: Users: the response is not a list", app.name))?;
+    let mut seen = BTreeSet::new();
+    let mut duplicates = 0u64;
+    let mut known = false;
+    for u in &items {
+        known |= u.get("LastLoginDate").is_some();
+        if let Some(a) = ps_account(u) {
+            if seen.insert(a.account_id.clone()) {
+                accounts.push(a);
+            } else {
+                duplicates += 1;
+            }
+        }
+    }
+    let mut listing = Listing { complete: true, pages: 1, duplicates_dropped: duplicates, ..Default::default() };
+    if !known {
+        listing.notes.push("the Users list has no LastLoginDate: no dormant findings for this app".into());
+    }
+    match client.get_json("/UserGroups", &[]).await {
+        Err(e) => listing.errors.push(format!("{e} (user groups, and so admin groups, are unknown)")),
+        Ok(groups) => {
+            let mut memberships: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for g in groups.body.as_array().into_iter().flatten() {
+                let (Some(id), Some(name)) = (id_text(g.get("GroupID")).or_else(|| id_text(g.get("GroupId"))), text(g, "Name")) else {
+                    continue;
+                };
+                match client.get_json(&format!("/UserGroups/{id}/Users"), &[]).await {
+                    Ok(members) => {
+                        for m in members.body.as_array().into_iter().flatten() {
+                            if let Some(uid) = pascal_id(m) {
+                                memberships.entry(uid).or_default().insert(name.to_string());
+                            }
+                        }
+                    }
+                    Err(e) => listing.errors.push(format!("{e} (members of user group {name})")),
+                }
+            }
+            apply_groups(accounts, entitlements, &memberships, app, "group");
+        }
+    }
+    listing.complete = listing.errors.is_empty();
+    Ok((listing, known))
+}
+
+pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions) -> Result<Collection, CollectError> {
+    let (mut collection, client) = match flavor(opts) {
+        "config_api" => config_api(app, http, opts).await?,
+        "password_safe" => password_safe(app, http).await?,
+        _ => public_v3(app, http).await?,
+    };
+    if !collection.coverage.last_login_known {
+        collection.coverage.notes.push("last login is unknown for this app: no dormant or never-logged-in findings for it".into());
+    }
+    let info = client.auth.token_info().await;
+    collection.credentials.push(CredentialRecord {
+        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        label: match flavor(opts) {
+            "password_safe" => "BeyondTrust Password Safe API key".into(),
+            _ => "BeyondTrust API account (OAuth client)".into(),
+        },
+        source: "api".into(),
+        observation: Some(match info.and_then(|i| i.expires_in_secs) {
+            Some(secs) => format!("client credentials grant; access tokens live {secs} s (the client secret's own expiry is not reported)"),
+            None => "the API does not report when this credential expires".into(),
+        }),
+        ..Default::default()
+    });
+    Ok(collection)
+}
+
+/// `check`: sign in (or get a token) and read the first page of users.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions) -> Result<String, CollectError> {
+    let err = |e: FetchError| CollectError::Input { app: app.name.clone(), detail: e.to_string() };
+    let policy = crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() };
+    match flavor(opts) {
+        "password_safe" => {
+            let mut client = AppClient::new(&app.name, http, &PASSWORD_SAFE).map_err(describe_client_error)?.with_policy(policy);
+            let signed = client.post_json("/Auth/SignAppin", &json!({})).await.map_err(err)?;
+            if let Some(c) = session_cookie(&signed.headers) {
+                client.session_headers.push(("Cookie".into(), Secret::new(c)));
+            }
+            let users = client.get_json("/Users", &[("includeInactive".into(), "true".into())]).await;
+            let _ = client.post_json("/Auth/Signout", &json!({})).await;
+            let n = users.map_err(err)?.body.as_array().map(|a| a.len()).unwrap_or(0);
+            Ok(format!("signed in, listed {n} user(s), signed out"))
+        }
+        "config_api" => {
+            let client = AppClient::new(&app.name, http, &CONFIG_API).map_err(describe_client_error)?.with_policy(policy);
+            let f = client.get_json("/api/config/v1/user", &[("per_page".into(), "1".into())]).await.map_err(err)?;
+            let total = f.headers.get("x-bt-pagination-total").and_then(|v| v.to_str().ok()).unwrap_or("?");
+            Ok(format!("reachable, authenticated, allowed to list users; the API reports {total} user(s)"))
+        }
+        _ => {
+            let client = AppClient::new(&app.name, http, &PUBLIC_V3).map_err(describe_client_error)?.with_policy(policy);
+            let f = client
+                .get_json("/api/public/v3/users", &[("offset".into(), "0".into()), ("limit".into(), "1".into())])
+                .await
+                .map_err(err)?;
+            let total = f.body.get("total").map(|t| t.to_string()).unwrap_or_else(|| "?".into());
+            Ok(format!("reachable, authenticated, allowed to list users; the API reports {total} user(s)"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_shapes() {
+        let v3 = v3_account(&json!({"id": 42, "username": "jdoe", "display_name": "Jane Doe", "email_address": "jdoe@example.com",
+                                    "enabled": false, "last_login": "2026-03-01T10:00:00Z"}))
+        .unwrap();
+        assert_eq!((v3.account_id.as_str(), v3.status.as_str(), v3.email.as_deref()), ("42", "disabled", Some("jdoe@example.com")));
+        assert!(v3.last_login_at.is_some());
+        let (pra, perms) =
+            pra_account(&json!({"id": 7, "username": "ann", "public_display_name": "Ann", "enabled": true, "perm_admin": true,
+                                               "perm_view_support_reports": "all", "perm_collaborate": false, "perm_x": "none",
+                                               "last_authentication": "2026-12-01T08:00:00+00:00"}))
+            .unwrap();
+        assert_eq!(perms, vec!["perm_admin", "perm_view_support_reports=all"]);
+        assert_eq!(pra.last_login_at.unwrap().to_rfc3339(), "2026-12-01T08:00:00+00:00", "+00:00 offsets");
+        let ps =
+            ps_account(&json!({"UserID": 3, "UserName": "ACME\\\\bob", "FirstName": "Bob", "LastName": "Smith", "IsQuarantined": true,
+                                    "UserType": "ActiveDirectory", "EmailAddress": "bob@acme.com"}))
+            .unwrap();
+        assert_eq!(
+            (ps.status.as_str(), ps.username.as_deref(), ps.display_name.as_deref()),
+            ("suspended", Some("ACME\\\\bob"), Some("Bob Smith"))
+        );
+        let app = ps_account(&json!({"UserID": 4, "UserName": "svc-backup", "UserType": "Application", "IsActive": false})).unwrap();
+        assert_eq!((app.account_type.as_str(), app.status.as_str()), ("service", "disabled"));
+    }
+
+    #[test]
+    fn session_cookies() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.append("set-cookie", "ASP.NET_SessionId=abc123; path=/; HttpOnly".parse().unwrap());
+        h.append("set-cookie", "BIGipServer=xyz; path=/".parse().unwrap());
+        assert_eq!(session_cookie(&h).as_deref(), Some("ASP.NET_SessionId=abc123; BIGipServer=xyz"));
+        assert_eq!(session_cookie(&reqwest::header::HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,304 @@
+//! The BeyondTrust collector's three flavours against the sandbox, over loopback and, like an
+//! appliance, over TLS with a certificate from a private CA made for the test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use access_audit::collectors;
+use access_audit::config::{AppConfig, Config};
+use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use access_audit::sandbox::beyondtrust::synthetic_tenant;
+use access_audit::sandbox::{Faults, Sandbox, Tenant};
+
+/// A TCP listener that speaks TLS with a certificate signed by a private CA.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else { continue };
+            let _ = tcp.set_nodelay(true);
+            if let Ok(tls) = self.acceptor.accept(tcp).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// The sandbox over TLS; returns it and the PEM of the CA that signed its certificate.
+async fn start_tls(t: Tenant) -> (Sandbox, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Acme appliance CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&server_key, &issuer).unwrap();
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into());
+    let config =
+        tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![server.der().clone()], key)
+            .unwrap();
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let listener = TlsListener { tcp, acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)) };
+    (Sandbox::serve(listener, addr, BTreeMap::from([("bt".to_string(), t)])), ca.pem())
+}
+
+async fn start(t: Tenant) -> Sandbox {
+    Sandbox::start("127.0.0.1:0", BTreeMap::from([("bt".to_string(), t)])).await.unwrap()
+}
+
+fn dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("aa-bt-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("secret"), "synthetic-bt-secret").unwrap();
+    d
+}
+
+/// An app of one flavour; `base` is the sandbox URL (http or https).
+fn app(base: &str, flavor: &str, extra: &str) -> AppConfig {
+    let (prefix, auth) = match flavor {
+        "config_api" => (
+            "beyondtrust-pra",
+            "auth = { type = \"oauth2_client_credentials\", client_id = \"synthetic-bt-client\", client_secret = { file = \"secret\" } }",
+        ),
+        "password_safe" => ("beyondtrust-ps", "auth = { type = \"ps_auth\", key = { file = \"secret\" }, runas = \"audit-runner\" }"),
+        _ => (
+            "beyondtrust",
+            "auth = { type = \"oauth2_client_credentials\", client_id = \"synthetic-bt-client\", client_secret = { file = \"secret\" } }",
+        ),
+    };
+    let suffix = if flavor == "password_safe" { "/BeyondTrust/api/public/v3" } else { "" };
+    let rate = if extra.contains("requests_per_second") { "" } else { "requests_per_second = 500\n" };
+    let text = format!(
+        "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"bt\"\nkind = \"beyondtrust\"\nflavor = \"{flavor}\"\nbase_url = \"{base}/{prefix}/bt{suffix}\"\n{auth}\n{rate}{extra}"
+    );
+    Config::parse(&text, &dir().join("config.toml")).unwrap().apps.remove(0)
+}
+
+fn http(sb: &Sandbox) -> String {
+    format!("http://{}", sb.addr)
+}
+
+async fn collect(app: &AppConfig) -> Collection {
+    collectors::collect(app).await.unwrap()
+}
+
+fn assert_exact(c: &Collection, sb: &Sandbox) {
+    let users = sb.users("bt");
+    let want: BTreeSet<String> = users.iter().map(|u| u["id"].to_string()).collect();
+    let got: BTreeSet<String> = c.accounts.iter().map(|a| a.account_id.clone()).collect();
+    assert_eq!(c.accounts.len(), got.len(), "no account twice");
+    assert_eq!(got, want, "exactly the tenant's users");
+    let admins: BTreeSet<String> = users.iter().filter(|u| u["perm_admin"] == true).map(|u| u["id"].to_string()).collect();
+    let got_admins: BTreeSet<String> = c.accounts.iter().filter(|a| a.is_admin).map(|a| a.account_id.clone()).collect();
+    assert_eq!(got_admins, admins, "exactly the administrators");
+    let disabled: BTreeSet<String> = users.iter().filter(|u| u["enabled"] == false).map(|u| u["id"].to_string()).collect();
+    let got_disabled: BTreeSet<String> = c.accounts.iter().filter(|a| a.status == "disabled").map(|a| a.account_id.clone()).collect();
+    assert_eq!(got_disabled, disabled);
+    assert!(c.accounts.iter().all(|a| a.last_login_at.is_some()) && c.coverage.last_login_known, "last login feeds the dormant rule");
+}
+
+#[tokio::test]
+async fn public_v3_reads_users_groups_and_admin_groups() {
+    let sb = start(synthetic_tenant(450)).await;
+    let c = collect(&app(&http(&sb), "public_v3", "page_size = 100")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_exact(&c, &sb);
+    let a = c.accounts.iter().find(|a| a.account_id == "5000").unwrap();
+    assert_eq!(a.admin_reason.as_deref(), Some("group Administrators"));
+    assert_eq!(a.groups, vec!["Administrators", "Support Tier 1", "Vault Users"]);
+    assert_eq!(c.coverage.total_reported, Some(450));
+    assert!(c.credentials[0].observation.as_deref().unwrap().contains("3600 s"));
+}
+
+#[tokio::test]
+async fn config_api_follows_link_headers_and_reads_permissions_and_group_policies() {
+    let sb = start(synthetic_tenant(250)).await;
+    let c = collect(&app(&http(&sb), "config_api", "group_policies = true")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_exact(&c, &sb);
+    assert_eq!(sb.stats("bt").requests, 3 + 250, "three pages of 100 by their Link headers, then a group-policy list per user");
+    let a = c.accounts.iter().find(|a| a.account_id == "5000").unwrap();
+    assert_eq!(a.admin_reason.as_deref(), Some("perm_admin (Administrator); group Administrators"));
+    let perms: Vec<&str> =
+        c.entitlements.iter().filter(|e| e.account_id == "5000" && e.kind == "permission").map(|e| e.value.as_str()).collect();
+    assert!(perms.contains(&"perm_admin") && perms.contains(&"perm_view_support_reports=all"), "{perms:?}");
+    assert!(c.entitlements.iter().any(|e| e.kind == "group_policy" && e.value == "Support Tier 1"));
+    assert_eq!(c.coverage.total_reported, Some(250), "X-BT-Pagination-Total");
+}
+
+#[tokio::test]
+async fn config_api_at_its_documented_rate_absorbs_a_server_limit() {
+    let mut t = synthetic_tenant(600);
+    t.faults = Faults { server_rps: Some(20.0), burst_429: 2, ..Default::default() };
+    let sb = start(t).await;
+    let started = Instant::now();
+    let c = collect(&app(&http(&sb), "config_api", "page_size = 20\nrequests_per_second = 20")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_exact(&c, &sb);
+    let st = sb.stats("bt");
+    assert!(st.served_429 >= 2, "the burst was served");
+    let times = &st.request_times;
+    let max_in_a_second = times
+        .iter()
+        .map(|t| times.iter().filter(|u| **u >= *t && u.duration_since(*t) < std::time::Duration::from_secs(1)).count())
+        .max()
+        .unwrap();
+    assert!(max_in_a_second <= 21, "{max_in_a_second} requests within one second");
+    assert!(started.elapsed().as_secs_f64() >= 1.0);
+}
+
+#[tokio::test]
+async fn password_safe_signs_in_reads_and_signs_out() {
+    let sb = start(synthetic_tenant(300)).await;
+    let c = collect(&app(&http(&sb), "password_safe", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_exact(&c, &sb);
+    let sessions = sb.state.with_tenant("bt", |t| t.sessions.clone()).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert!(sessions.values().all(|open| !open), "signed out");
+    let a = c.accounts.iter().find(|a| a.account_id == "5025").unwrap();
+    assert_eq!(a.admin_reason.as_deref(), Some("group Administrators"));
+}
+
+#[tokio::test]
+async fn password_safe_signs_out_after_a_failure() {
+    let mut t = synthetic_tenant(50);
+    t.faults = Faults { fail_page: Some(0), ..Default::default() };
+    let sb = start(t).await;
+    let c = collect(&app(&http(&sb), "password_safe", "max_attempts = 2")).await;
+    assert_eq!(c.coverage.status, COVERAGE_FAILED);
+    assert!(c.coverage.errors.iter().any(|e| e.contains("/Users") && e.contains("HTTP 500")), "{:?}", c.coverage.errors);
+    let sessions = sb.state.with_tenant("bt", |t| t.sessions.clone()).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert!(sessions.values().all(|open| !open), "the session was signed out although the read failed");
+    assert!(c.coverage.notes.iter().any(|n| n.contains("signed out")));
+}
+
+#[tokio::test]
+async fn password_safe_with_a_wrong_key_says_so_without_the_key() {
+    let sb = start(synthetic_tenant(5)).await;
+    let mut a = app(&http(&sb), "password_safe", "");
+    std::fs::write(dir().join("wrong"), "wrong-ps-key-4711").unwrap();
+    if let access_audit::config::AppSource::Beyondtrust { http, .. } = &mut a.source {
+        http.auth = access_audit::config::AuthConfig::PsAuth {
+            key: access_audit::config::SecretRef::File(dir().join("wrong")),
+            runas: "audit-runner".into(),
+            password: None,
+        };
+    }
+    let c = collect(&a).await;
+    assert_eq!(c.coverage.status, COVERAGE_FAILED);
+    let e = c.coverage.errors.join("\n");
+    assert!(e.contains("HTTP 401") && e.contains("API Registrations") && !e.contains("wrong-ps-key-4711"), "{e}");
+}
+
+#[tokio::test]
+async fn tls_with_a_private_ca_in_every_flavour() {
+    for flavor in ["public_v3", "config_api", "password_safe"] {
+        let (sb, ca) = start_tls(synthetic_tenant(120)).await;
+        let base = format!("https://{}", sb.addr);
+        // Without the CA: the certificate error names the option to set.
+        let c = collect(&app(&base, flavor, "")).await;
+        assert_ne!(c.coverage.status, COVERAGE_COMPLETE, "{flavor}");
+        let e = c.coverage.errors.join("\n");
+        assert!(e.contains("ca_file"), "{flavor}: {e}");
+        // With it: complete.
+        std::fs::write(dir().join("ca.pem"), &ca).unwrap();
+        let c = collect(&app(&base, flavor, "ca_file = \"ca.pem\"")).await;
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{flavor}: {:?}", c.coverage);
+        assert_exact(&c, &sb);
+        sb.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn faults_lose_nothing_in_the_paged_flavours() {
+    for flavor in ["public_v3", "config_api"] {
+        let mut t = synthetic_tenant(1500);
+        t.faults = Faults {
+            burst_429: 3,
+            retry_after: Some("0".into()),
+            error_5xx_every: 29,
+            truncate_every: 41,
+            repeat_row: true,
+            ..Default::default()
+        };
+        let sb = start(t).await;
+        let c = collect(&app(&http(&sb), flavor, "max_attempts = 8")).await;
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{flavor}: {:?}", c.coverage.errors);
+        assert_exact(&c, &sb);
+        assert!(c.coverage.duplicates_dropped > 0 || c.coverage.notes.iter().any(|n| n.contains("read")), "{flavor}");
+    }
+}
+
+#[tokio::test]
+async fn config_api_says_that_an_unknown_query_parameter_is_a_401() {
+    let sb = start(synthetic_tenant(3)).await;
+    let client = reqwest::Client::new();
+    let r = client.get(format!("http://{}/beyondtrust-pra/bt/api/config/v1/user?page=2", sb.addr)).send().await.unwrap();
+    assert_eq!(r.status(), 401, "the simulator has the quirk the hint explains");
+}
+
+#[tokio::test]
+async fn probes() {
+    let sb = start(synthetic_tenant(12)).await;
+    for (flavor, want) in [("public_v3", "12 user(s)"), ("config_api", "12 user(s)"), ("password_safe", "listed 12 user(s), signed out")] {
+        let line = collectors::probe(&app(&http(&sb), flavor, "")).await.unwrap();
+        assert!(line.contains(want), "{flavor}: {line}");
+    }
+}
+
+/// The scale case: 10k users per flavour under faults at the documented rate (config_api
+/// 20/s). `scripts/bench-beyondtrust.sh`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: scripts/bench-beyondtrust.sh"]
+async fn scale_10k_users_per_flavour_under_faults() {
+    let users: usize = std::env::var("BT_BENCH_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    for (flavor, rps) in [("public_v3", 10.0), ("config_api", 20.0), ("password_safe", 10.0)] {
+        let mut t = synthetic_tenant(users);
+        t.faults = Faults {
+            burst_429: 3,
+            retry_after: Some("1".into()),
+            error_5xx_every: 13,
+            repeat_row: flavor != "password_safe",
+            ..Default::default()
+        };
+        let sb = start(t).await;
+        let started = Instant::now();
+        let c = collect(&app(&http(&sb), flavor, &format!("requests_per_second = {rps}\nmax_attempts = 8"))).await;
+        let wall = started.elapsed().as_secs_f64();
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{flavor}: {:?}", c.coverage.errors);
+        assert_exact(&c, &sb);
+        let st = sb.stats("bt");
+        println!(
+            "beyondtrust {flavor}: {} users, {} requests ({} 429, {} 5xx), {} retries, wall {wall:.2} s at {rps}/s, rate-limit bound {:.2} s",
+            c.accounts.len(),
+            st.requests,
+            st.served_429,
+            st.served_5xx,
+            c.coverage.retries,
+            st.requests as f64 / rps
+        );
+        let _ = COVERAGE_PARTIAL;
+    }
+}
