@@ -283,6 +283,35 @@ for name, value in (("acme-bluejeans.secret", "demo-sandbox-bluejeans-client-sec
     with open(os.path.join(HERE, "tenants", name), "w") as f:
         f.write(value + "\n")
 
+# ---------------------------------------------------------------- BeyondTrust PRA (config_api) for the sandbox
+# The privileged remote access appliance: IT staff with perm_admin, support technicians, a vendor
+# account nobody owns, a terminated administrator still enabled, a disabled leaver, a dormant admin.
+trng = random.Random(11)
+bt_users = []
+bt_people = [q for q in active if q["dept"] == "IT"][:10]
+bt_people += [q for q in active[60:70] if q not in bt_people]
+for i, p in enumerate(bt_people):
+    admin = i < 4
+    last = days_before(trng.randrange(1, 40) if trng.random() > 0.15 else trng.randrange(100, 300))
+    bt_users.append({"id": 300 + i, "username": p["email"].split("@")[0], "display_name": p["name"], "email": p["email"], "enabled": True,
+                     "perm_admin": admin, "groups": ["Administrators"] if admin else ["Support Technicians"],
+                     "last_login": last.isoformat() + "T09:30:00Z", "created_at": "2024-03-01T08:00:00Z"})
+bt_users += [
+    {"id": 390, "username": "ken.admin", "display_name": "Ken Terminated-Owner", "email": "ken.terminated-owner@acme.com", "enabled": True,
+     "perm_admin": True, "groups": ["Administrators"], "last_login": "2026-08-20T07:00:00Z", "created_at": "2021-05-01T08:00:00Z"},
+    {"id": 391, "username": "rita.leaver", "display_name": "Rita Leaver", "email": "rita.leaver@acme.com", "enabled": False,
+     "perm_admin": False, "groups": ["Support Technicians"], "last_login": "2026-10-10T07:00:00Z", "created_at": "2023-02-01T08:00:00Z"},
+    {"id": 392, "username": "vendor-hvac", "display_name": "HVAC Vendor Access", "email": "support@hvac-vendor.example", "enabled": True,
+     "perm_admin": True, "groups": ["Vendors"], "last_login": "2026-12-02T07:00:00Z", "created_at": "2025-09-01T08:00:00Z"},
+]
+with open(os.path.join(HERE, "tenants", "acme-pra.json"), "w") as f:
+    json.dump({"kind": "beyondtrust", "secret": "demo-sandbox-pra-client-secret", "oauth_client_id": "acme-pra-api-account",
+               "groups": [{"id": 1, "name": "Administrators"}, {"id": 2, "name": "Support Technicians"}, {"id": 3, "name": "Vendors"}],
+               "users": bt_users}, f, indent=1)
+    f.write("\n")
+with open(os.path.join(HERE, "tenants", "acme-pra.secret"), "w") as f:
+    f.write("demo-sandbox-pra-client-secret\n")
+
 # ---------------------------------------------------------------- overrides and exceptions
 write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
     ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],

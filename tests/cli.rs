@@ -119,6 +119,10 @@ fn demo_writes_every_output_and_every_category() {
         .lines()
         .any(|l| l.starts_with("AA-") && l.contains(",critical,token_expiry,bluejeans-events,event:ev-webinar-launch:api_key,")));
     assert!(!bj("orphaned", "email:press@media.example"), "a guest is not an orphan");
+    // BeyondTrust PRA: a terminated administrator still enabled, a vendor admin nobody owns, a
+    // disabled leaver who is no finding.
+    let pra = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},beyondtrust-pra,{account},")));
+    assert!(pra("terminated_with_access", "390") && pra("orphaned", "392") && !pra("terminated_with_access", "391"));
     let coverage = read(&out.join("coverage.csv"));
     assert!(coverage.contains("still customers of a service desk") && coverage.contains("hidden email(s) filled"), "{coverage}");
     // No temp files left behind.

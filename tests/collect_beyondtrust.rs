@@ -1,6 +1,8 @@
 //! The BeyondTrust collector's three flavours against the sandbox, over loopback and, like an
 //! appliance, over TLS with a certificate from a private CA made for the test.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -69,7 +71,7 @@ async fn start(t: Tenant) -> Sandbox {
 fn dir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("aa-bt-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
-    std::fs::write(d.join("secret"), "synthetic-bt-secret").unwrap();
+    common::write_atomic(&d.join("secret"), "synthetic-bt-secret");
     d
 }
 
@@ -198,7 +200,7 @@ async fn password_safe_signs_out_after_a_failure() {
 async fn password_safe_with_a_wrong_key_says_so_without_the_key() {
     let sb = start(synthetic_tenant(5)).await;
     let mut a = app(&http(&sb), "password_safe", "");
-    std::fs::write(dir().join("wrong"), "wrong-ps-key-4711").unwrap();
+    common::write_atomic(&dir().join("wrong"), "wrong-ps-key-4711");
     if let access_audit::config::AppSource::Beyondtrust { http, .. } = &mut a.source {
         http.auth = access_audit::config::AuthConfig::PsAuth {
             key: access_audit::config::SecretRef::File(dir().join("wrong")),
@@ -223,7 +225,7 @@ async fn tls_with_a_private_ca_in_every_flavour() {
         let e = c.coverage.errors.join("\n");
         assert!(e.contains("ca_file"), "{flavor}: {e}");
         // With it: complete.
-        std::fs::write(dir().join("ca.pem"), &ca).unwrap();
+        common::write_atomic(&dir().join("ca.pem"), &ca);
         let c = collect(&app(&base, flavor, "ca_file = \"ca.pem\"")).await;
         assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{flavor}: {:?}", c.coverage);
         assert_exact(&c, &sb);

@@ -2,6 +2,8 @@
 //! both user-list shapes, per-user details, the OAuth token (JSON body, query parameter, expiry
 //! mid-run), events with their roles, registrations and keys, and the engine's faults.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -20,8 +22,8 @@ fn app(sb: &Sandbox, kind: &str, flavor: &str, extra: &str) -> AppConfig {
     let dir = std::env::temp_dir().join(format!("aa-bj-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (secret, reg) = sb.state.with_tenant("bj", |t| (t.tenant.secret.clone(), t.tenant.registration_secret.clone())).unwrap();
-    std::fs::write(dir.join("secret"), secret).unwrap();
-    std::fs::write(dir.join("reg"), reg.unwrap_or_default()).unwrap();
+    common::write_atomic(&dir.join("secret"), secret);
+    common::write_atomic(&dir.join("reg"), reg.unwrap_or_default());
     let users_base = sb.base_url("bj", if flavor == "guide" { "bluejeans-guide" } else { "bluejeans" });
     let (base, users_url) = if kind == "bluejeans_events" {
         (sb.base_url("bj", "bluejeans-events"), format!("users_url = \"{users_base}\"\n"))

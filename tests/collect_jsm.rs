@@ -3,6 +3,8 @@
 //! either gets exactly the tenant's accounts and memberships (none lost, none duplicated) or an
 //! app that says it is incomplete.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -65,11 +67,13 @@ async fn start(name: &str, t: Tenant) -> Sandbox {
 
 /// The app config for a tenant: `flavor` picks the sandbox prefix; `org` adds the admin API.
 fn app(sb: &Sandbox, tenant: &str, flavor: &str, org: bool, extra: &str) -> AppConfig {
-    let dir = std::env::temp_dir().join(format!("aa-jsm-{}-{tenant}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let secret = sb.state.with_tenant(tenant, |t| (t.tenant.secret.clone(), t.tenant.org_api_key.clone())).unwrap();
-    std::fs::write(dir.join("token"), &secret.0).unwrap();
-    std::fs::write(dir.join("org-key"), secret.1.unwrap_or_default()).unwrap();
+    // One directory per set of secrets: tests run in parallel and their tenants' keys differ.
+    let keys = format!("{}{}", secret.0, secret.1.as_deref().unwrap_or("")).bytes().map(u64::from).sum::<u64>();
+    let dir = std::env::temp_dir().join(format!("aa-jsm-{}-{tenant}-{keys}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    common::write_atomic(&dir.join("token"), &secret.0);
+    common::write_atomic(&dir.join("org-key"), secret.1.unwrap_or_default());
     let prefix = if flavor == "guide" { "atlassian-guide" } else { "atlassian" };
     let org_id = sb.state.with_tenant(tenant, |t| t.tenant.organization_id.clone()).unwrap().unwrap_or_default();
     let org_lines = if org {
@@ -294,8 +298,9 @@ async fn a_wrong_org_key_keeps_the_accounts_but_not_last_login() {
     t.org_api_key = Some("another-key".into());
     let sb = start("acme", t.clone()).await;
     let mut a = app(&sb, "acme", "cloud", true, "");
-    let dir = std::env::temp_dir().join(format!("aa-jsm-{}-acme", std::process::id()));
-    std::fs::write(dir.join("org-key-wrong"), ORG_KEY).unwrap();
+    let dir = std::env::temp_dir().join(format!("aa-jsm-{}-wrong-org-key", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    common::write_atomic(&dir.join("org-key-wrong"), ORG_KEY);
     if let access_audit::config::AppSource::JiraServiceManagement { options, .. } = &mut a.source {
         options.org_api_key = Some(access_audit::config::SecretRef::File(dir.join("org-key-wrong")));
     }

@@ -2,6 +2,8 @@
 //! real sockets, real JSON, real faults. Each fault either leaves the tenant's accounts exactly
 //! (none lost, none duplicated) or makes the app incomplete.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -35,7 +37,7 @@ async fn sandbox(n: usize, faults: Faults) -> Sandbox {
 fn app(sb: &Sandbox, flavor: &str, extra: &str) -> AppConfig {
     let dir = std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("key"), KEY).unwrap();
+    common::write_atomic(&dir.join("key"), KEY);
     let base = sb.base_url("acme", flavor);
     let rate = if extra.contains("requests_per_second") { "" } else { "requests_per_second = 200\n" };
     let text = format!(
@@ -198,7 +200,7 @@ async fn a_page_that_always_fails_makes_the_app_partial_and_keeps_the_rest() {
 async fn a_wrong_key_fails_the_app_with_what_to_check_and_no_secret() {
     let sb = sandbox(10, Faults::default()).await;
     let mut a = app(&sb, "messagebird", "");
-    std::fs::write(std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id())).join("wrong"), "not-the-key-99").unwrap();
+    common::write_atomic(&std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id())).join("wrong"), "not-the-key-99");
     if let access_audit::config::AppSource::Messagebird { http, .. } = &mut a.source {
         http.auth = access_audit::config::AuthConfig::AccessKey {
             key: access_audit::config::SecretRef::File(std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id())).join("wrong")),

@@ -300,7 +300,11 @@ impl AppClient {
                         let ra = headers.get("retry-after").and_then(|v| v.to_str().ok()).map(|v| parse_retry_after(v, chrono::Utc::now()));
                         if status == 429 {
                             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                            self.limiter.throttled().await;
+                            // A Retry-After with a real delay says when to come back, and that
+                            // wait is honoured; without one (or with `0`) the app slows down.
+                            if !matches!(ra, Some(RetryAfter::Delay(d)) if !d.is_zero()) {
+                                self.limiter.throttled().await;
+                            }
                         }
                         // Drain the body so the connection can be reused.
                         let _ = response.bytes().await;

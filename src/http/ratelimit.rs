@@ -4,9 +4,9 @@
 //! the previous slot, not from the moment a waiter woke up, so timer lateness (about a
 //! millisecond per wake-up) does not add up and slow the app below its limit; a waiter that woke
 //! late may catch up by at most one interval. A log of the last second's grants guarantees the
-//! configured limit over any one-second window whatever the timing. After a 429 the spacing
-//! doubles (down to a floor of a tenth of the configured rate); it recovers by 10% after every
-//! 20 requests without one.
+//! configured limit over any one-second window whatever the timing. After a 429 without a usable
+//! `Retry-After` the spacing doubles (down to a floor of a tenth of the configured rate); it
+//! recovers by a quarter after every 10 requests that went through.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -27,6 +27,11 @@ struct State {
 /// Grants are at least this much more than a second apart from the grant `limit` places before
 /// them, so that network jitter cannot put `limit + 1` requests into a server's one-second window.
 const WINDOW: Duration = Duration::from_millis(1005);
+
+/// After a slow-down, the spacing shrinks by this factor after every `RECOVERY_EVERY` requests
+/// that went through: from the floor (a tenth of the rate) back to the full rate in ~80 requests.
+const RECOVERY_EVERY: u32 = 10;
+const RECOVERY_FACTOR: f64 = 0.75;
 
 /// Shared by every request of one app.
 #[derive(Debug, Clone)]
@@ -114,8 +119,8 @@ impl RateLimiter {
         let mut s = self.state.lock().await;
         if s.interval > self.base_interval {
             s.successes_since_throttle += 1;
-            if s.successes_since_throttle >= 20 {
-                s.interval = s.interval.mul_f64(0.9).max(self.base_interval);
+            if s.successes_since_throttle >= RECOVERY_EVERY {
+                s.interval = s.interval.mul_f64(RECOVERY_FACTOR).max(self.base_interval);
                 s.successes_since_throttle = 0;
             }
         }
