@@ -14,6 +14,7 @@ pub mod csv_export;
 mod http_common;
 pub mod jsm;
 pub mod messagebird;
+pub mod scim;
 
 use crate::config::{AppConfig, AppKind, AppSource};
 use crate::model::Collection;
@@ -35,6 +36,7 @@ pub fn supported_kinds() -> Vec<AppKind> {
         AppKind::Bluejeans,
         AppKind::BluejeansEvents,
         AppKind::Beyondtrust,
+        AppKind::Scim,
     ]
 }
 
@@ -68,7 +70,7 @@ pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
         AppSource::Bluejeans { http, options } => bluejeans::collect(app, http, options).await,
         AppSource::BluejeansEvents { http, options } => bluejeans::collect_events(app, http, options).await,
         AppSource::Beyondtrust { http, options } => beyondtrust::collect(app, http, options).await,
-        _ => Err(unsupported(app)),
+        AppSource::Scim { http, options } => scim::collect(app, http, options).await,
     }
 }
 
@@ -88,6 +90,6 @@ pub async fn probe(app: &AppConfig) -> Result<String, CollectError> {
         AppSource::Bluejeans { http, options } => bluejeans::probe(app, http, options, false).await,
         AppSource::BluejeansEvents { http, options } => bluejeans::probe(app, http, options, true).await,
         AppSource::Beyondtrust { http, options } => beyondtrust::probe(app, http, options).await,
-        _ => Err(unsupported(app)),
+        AppSource::Scim { http, options } => scim::probe(app, http, options).await,
     }
 }

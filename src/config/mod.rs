@@ -373,8 +373,7 @@ const HTTP_KEYS: [&str; 10] = [
 ];
 const COMMON_KEYS: [&str; 4] = ["name", "kind", "admin_groups", "credential"];
 
-/// Options of the HTTP kinds whose collectors are described in their own issues. They are parsed
-/// and checked now so a config can be written ahead; `run` refuses kinds without a collector.
+/// Options of kind `messagebird` (README "Kind `messagebird`").
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct MessagebirdOptions {
@@ -460,11 +459,18 @@ pub struct BeyondtrustOptions {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ScimOptions {
+    /// The SCIM surface of a known app: `atlassian`, `bluejeans`, `beyondtrust`, `messagebird`
+    /// (README "Kind `scim`"); sets the page-size cap. None: any SCIM 2.0 service provider.
     pub preset: Option<String>,
+    /// Default `/Users`.
     pub users_path: Option<String>,
+    /// Default `/Groups`; `""` reads no groups (memberships then come from `User.groups`).
     pub groups_path: Option<String>,
+    /// Role values (`User.roles[].value`) that make an admin.
     #[serde(default)]
     pub admin_roles: Vec<String>,
+    /// `1` (RFC 7644) or `0` for servers that count from zero; default: detected.
+    pub start_index: Option<u32>,
 }
 
 /// What is specific to one app's kind.
@@ -967,7 +973,22 @@ fn parse_app(
             }
             AppSource::Beyondtrust { http, options }
         }
-        AppKind::Scim => AppSource::Scim { http: http_cfg(http)?, options: rest_value.try_into().map_err(|e| convert(e, ""))? },
+        AppKind::Scim => {
+            let options: ScimOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
+            if let Some(p) = options.preset.as_deref().filter(|p| crate::collectors::scim::preset(p).is_none()) {
+                return Err(err(
+                    "preset",
+                    format!(
+                        "found \"{p}\", expected one of {}",
+                        crate::collectors::scim::PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            if let Some(i) = options.start_index.filter(|i| *i > 1) {
+                return Err(err("start_index", format!("found {i}, expected 0 or 1")));
+            }
+            AppSource::Scim { http: http_cfg(http)?, options }
+        }
     };
     Ok(AppConfig { name, kind, admin_groups: common.admin_groups, credential: common.credential, source, line: app_line })
 }

@@ -17,6 +17,7 @@ pub mod bluejeans;
 pub mod faults;
 pub mod messagebird;
 pub mod oauth;
+pub mod scim;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -65,6 +66,9 @@ pub struct Tenant {
     /// BlueJeans: the user list leaves out `isEnterpriseAdmin` (details must be read).
     #[serde(default)]
     pub list_omits_admin: bool,
+    /// SCIM: the server's quirks (see `scim::Quirks`).
+    #[serde(default)]
+    pub scim_quirks: scim::Quirks,
     /// BlueJeans Events: the registration app's credentials (`registration_app` grant).
     #[serde(default)]
     pub registration_client_id: Option<String>,
@@ -202,6 +206,7 @@ impl Sandbox {
             .merge(atlassian::routes(state.clone()))
             .merge(bluejeans::routes(state.clone()))
             .merge(beyondtrust::routes(state.clone()))
+            .merge(scim::routes(state.clone()))
             .merge(oauth::routes(state.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -243,6 +248,7 @@ impl Sandbox {
                     format!("{} (bluejeans_events; users_url = the flavor api URL)", self.base_url(name, "bluejeans-events")),
                 ]
             }
+            "scim" => vec![format!("{} (kind scim, Bearer <secret>)", self.base_url(name, "scim"))],
             "beyondtrust" => vec![
                 format!("{} (flavor public_v3)", self.base_url(name, "beyondtrust")),
                 format!("{} (flavor config_api)", self.base_url(name, "beyondtrust-pra")),

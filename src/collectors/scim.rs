@@ -1,0 +1,425 @@
+//! Kind `scim`: any SCIM 2.0 service provider (RFC 7643 / 7644), and the SCIM surfaces of the
+//! seed apps through presets (API-NOTES §5).
+//!
+//! Paging is by index, so the next page starts where the served one ended (`startIndex + number
+//! of Resources`), never at `startIndex + count`: a server that serves fewer than asked (a cap of
+//! 100) is followed, not skipped past. The list ends on an empty page, or on a short page that
+//! reaches `totalResults`. Known quirks are tolerated: a server that counts `startIndex` from 0
+//! (detected from its answer to the first page, or by one last request from 0 that finds the
+//! resource such a server skips, or set with `start_index = 0`), `itemsPerPage`
+//! meaning either the page size or the count served (never relied on), a missing `totalResults`,
+//! a `totalResults` that is only the page size (a cross-check, never an end signal), booleans as
+//! strings, emails with or without `primary`. Resources are deduplicated by id (counted); a page
+//! that brings nothing new twice in a row stops the read with an error instead of looping.
+//!
+//! Mapping: `active` -> active / disabled; `emails` (primary, else work, else first) -> email, the
+//! others -> other emails; `meta.created` -> created_at; `User.roles` -> `role` entitlements
+//! (admin when listed in `admin_roles`); `User.entitlements` -> `entitlement`; groups from
+//! `Group.members` and `User.groups` -> `group` entitlements (admin groups from `admin_groups`).
+//! SCIM has no last login: no dormant findings for this kind.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde_json::Value;
+
+use super::http_common::{coverage_from, describe_client_error};
+use super::CollectError;
+use crate::config::{AppConfig, HttpConfig, ScimOptions};
+use crate::http::{AppClient, KindDefaults, Listing, TokenStyle};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::roster::dates::parse_datetime;
+
+pub const DEFAULTS: KindDefaults = KindDefaults {
+    requests_per_second: 10.0,
+    concurrency: 2,
+    token_path: None,
+    token_style: TokenStyle::Form,
+    permission_hint: " (the SCIM token must be allowed to read Users and Groups)",
+    auth_hint: "; SCIM tokens are often separate from the app's API keys and expire on their own schedule",
+};
+
+/// The SCIM surface of a known app.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    pub name: &'static str,
+    /// Largest `count` the server serves.
+    pub max_count: u32,
+    /// What to put in `base_url` (for the README and messages).
+    pub base_url: &'static str,
+}
+
+pub const PRESETS: [Preset; 4] = [
+    Preset { name: "atlassian", max_count: 100, base_url: "https://api.atlassian.com/scim/directory/{directoryId}" },
+    Preset { name: "bluejeans", max_count: 100, base_url: "https://api.bluejeans.com/scim/v2" },
+    Preset { name: "beyondtrust", max_count: 100, base_url: "https://<appliance>/scim/v2" },
+    Preset { name: "messagebird", max_count: 100, base_url: "https://<organization scim endpoint>/scim/v2" },
+];
+
+pub fn preset(name: &str) -> Option<Preset> {
+    PRESETS.iter().copied().find(|p| p.name == name)
+}
+
+/// Stops a read that pages without end.
+const MAX_PAGES: u64 = 1_000_000;
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A boolean written as `true` or `"True"`.
+pub fn boolean(v: Option<&Value>) -> Option<bool> {
+    match v? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+fn number(v: Option<&Value>) -> Option<u64> {
+    v.and_then(|x| x.as_u64().or_else(|| x.as_str().and_then(|s| s.trim().parse().ok())))
+}
+
+fn scim_id(v: &Value) -> Option<String> {
+    match v.get("id")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The `value`s of a multi-valued attribute (`roles`, `entitlements`, `groups`): objects with
+/// `value` / `display`, or plain strings.
+fn values<'a>(v: &'a Value, key: &str) -> Vec<&'a Value> {
+    v.get(key).and_then(|x| x.as_array()).map(|a| a.iter().collect()).unwrap_or_default()
+}
+
+/// Email, other emails: primary first, else `work`, else the first.
+pub fn emails(v: &Value) -> (Option<String>, Vec<String>) {
+    let list: Vec<(String, bool, bool)> = values(v, "emails")
+        .into_iter()
+        .filter_map(|e| {
+            let value = e.as_str().or_else(|| text(e, "value"))?.trim().to_string();
+            Some((value, boolean(e.get("primary")).unwrap_or(false), text(e, "type").is_some_and(|t| t.eq_ignore_ascii_case("work"))))
+        })
+        .filter(|(e, _, _)| e.contains('@'))
+        .collect();
+    let main = list.iter().find(|e| e.1).or_else(|| list.iter().find(|e| e.2)).or(list.first()).map(|e| e.0.clone());
+    let mut others: Vec<String> = list.into_iter().map(|e| e.0).filter(|e| Some(e) != main.as_ref()).collect();
+    others.dedup();
+    (main, others)
+}
+
+/// One SCIM User as an account (without its groups, roles and entitlements).
+pub fn user_account(v: &Value) -> Option<AccountRecord> {
+    let id = scim_id(v)?;
+    let user_name = text(v, "userName");
+    let (mut email, others) = emails(v);
+    if email.is_none() {
+        email = user_name.filter(|u| u.contains('@')).map(str::to_string);
+    }
+    let name = text(v, "displayName").map(str::to_string).or_else(|| {
+        let n = v.get("name")?;
+        text(n, "formatted").map(str::to_string).or_else(|| {
+            let parts: Vec<&str> = ["givenName", "familyName"].iter().filter_map(|k| text(n, k)).collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        })
+    });
+    let status = match boolean(v.get("active")) {
+        Some(true) => "active",
+        Some(false) => "disabled",
+        None => "unknown",
+    };
+    let account_type = match text(v, "userType").map(str::to_lowercase).as_deref() {
+        Some("service") | Some("bot") | Some("application") | Some("app") => "service",
+        _ => "human",
+    };
+    Some(AccountRecord {
+        account_id: id,
+        username: user_name.map(str::to_string),
+        email,
+        other_emails: others,
+        display_name: name,
+        status: status.into(),
+        account_type: account_type.into(),
+        is_admin: false,
+        admin_reason: None,
+        created_at: v
+            .get("meta")
+            .and_then(|m| text(m, "created"))
+            .and_then(|s| parse_datetime(s, None).ok().flatten())
+            .map(|d| d.and_utc()),
+        last_login_at: None,
+        invited_at: None,
+        groups: Vec::new(),
+    })
+}
+
+/// Reads every resource of one SCIM endpoint, following the served page sizes.
+async fn read_all(client: &AppClient, endpoint: &str, count: u32, start_base: Option<u32>, what: &str) -> Listing {
+    let mut listing = Listing { complete: true, ..Default::default() };
+    let mut seen = HashSet::new();
+    let mut base = start_base.unwrap_or(1) as u64;
+    let mut position = 0u64; // resources read so far, by index
+    let mut stalled = 0u32;
+    let mut detected = start_base.is_some();
+    loop {
+        if listing.pages >= MAX_PAGES {
+            listing.errors.push(format!("app {}: {what}: stopped after {MAX_PAGES} pages", client.app));
+            break;
+        }
+        let query = vec![("startIndex".to_string(), (base + position).to_string()), ("count".to_string(), count.to_string())];
+        let mut fetched = match client.get_json(endpoint, &query).await {
+            Ok(f) => f,
+            Err(e) => {
+                listing.errors.push(format!("{e} (the rest of the list could not be read)"));
+                break;
+            }
+        };
+        client.stats.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        listing.pages += 1;
+        // A server that counts from 0 says so in its first answer: read that page again from 0.
+        if !detected {
+            detected = true;
+            if number(fetched.body.get("startIndex")) == Some(0) {
+                base = 0;
+                listing.notes.push(format!("{what}: the server counts startIndex from 0 (RFC 7644 says 1); read accordingly"));
+                continue;
+            }
+        }
+        let total = number(fetched.body.get("totalResults"));
+        if let Some(t) = total {
+            listing.total_reported = Some(listing.total_reported.map_or(t, |p: u64| p.max(t)));
+        }
+        let resources = crate::http::list::take_items(&mut fetched.body, "Resources|resources").unwrap_or_default();
+        let served = resources.len() as u64;
+        let mut fresh = 0u64;
+        for r in resources {
+            if scim_id(&r).is_none_or(|id| seen.insert(id)) {
+                fresh += 1;
+                listing.items.push(r);
+            } else {
+                listing.duplicates_dropped += 1;
+            }
+        }
+        position += served;
+        if served == 0 {
+            break;
+        }
+        if let Some(t) = total {
+            if position >= t && served < count as u64 {
+                break;
+            }
+        }
+        if fresh == 0 {
+            stalled += 1;
+            if stalled >= 2 {
+                listing.errors.push(format!(
+                    "app {}: {what}: two pages in a row brought only resources already read (the server does not advance with startIndex); reading stopped",
+                    client.app
+                ));
+                break;
+            }
+        } else {
+            stalled = 0;
+        }
+    }
+    // A server that takes startIndex as a 0-based offset skips its first resource when read from
+    // 1 (every later page shifts with it). One request from 0 finds it; an RFC server answers 0 as
+    // 1, with a resource already read.
+    if start_base.is_none() && base == 1 && listing.errors.is_empty() && !listing.items.is_empty() {
+        let query = vec![("startIndex".to_string(), "0".to_string()), ("count".to_string(), "1".to_string())];
+        match client.get_json(endpoint, &query).await {
+            Ok(mut f) => {
+                for r in crate::http::list::take_items(&mut f.body, "Resources|resources").unwrap_or_default() {
+                    if scim_id(&r).is_some_and(|id| seen.insert(id)) {
+                        listing.items.push(r);
+                        listing.notes.push(format!("{what}: the server takes startIndex as a 0-based offset (RFC 7644 says 1-based): its first resource was read with startIndex=0"));
+                    }
+                }
+            }
+            Err(e) => listing.notes.push(format!("{what}: the check for a 0-based startIndex failed ({e}); an RFC server needs none")),
+        }
+    }
+    if let Some(t) = listing.total_reported {
+        let n = listing.items.len() as u64;
+        if t != n && listing.errors.is_empty() {
+            listing.notes.push(format!("{what}: the server reported totalResults {t}, but {n} distinct were listed (the end of the list was reached; the total is only a cross-check)"));
+        }
+    }
+    listing.complete = listing.errors.is_empty();
+    listing
+}
+
+pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> Result<Collection, CollectError> {
+    let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
+    let cap = opts.preset.as_deref().and_then(preset).map(|p| p.max_count).unwrap_or(1000);
+    let count = http.page_size.unwrap_or(100).clamp(1, cap);
+    let users_path = opts.users_path.clone().unwrap_or_else(|| "/Users".into());
+    let groups_path = opts.groups_path.clone().unwrap_or_else(|| "/Groups".into());
+    let (mut users, groups) = if groups_path.is_empty() {
+        (read_all(&client, &users_path, count, opts.start_index, "users").await, None)
+    } else {
+        let (u, g) = tokio::join!(
+            read_all(&client, &users_path, count, opts.start_index, "users"),
+            read_all(&client, &groups_path, count, opts.start_index, "groups")
+        );
+        (u, Some(g))
+    };
+    let mut accounts = Vec::with_capacity(users.items.len());
+    let mut entitlements = Vec::new();
+    let mut memberships: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for u in &users.items {
+        let Some(mut a) = user_account(u) else { continue };
+        let mut reasons = Vec::new();
+        for r in values(u, "roles") {
+            let Some(value) = r.as_str().or_else(|| text(r, "value")).or_else(|| text(r, "display")) else { continue };
+            let privileged = opts.admin_roles.iter().any(|x| x.eq_ignore_ascii_case(value));
+            if privileged {
+                reasons.push(format!("role {value}"));
+            }
+            entitlements.push(EntitlementRecord { account_id: a.account_id.clone(), kind: "role".into(), value: value.into(), privileged });
+        }
+        for e in values(u, "entitlements") {
+            if let Some(value) = e.as_str().or_else(|| text(e, "value")) {
+                entitlements.push(EntitlementRecord {
+                    account_id: a.account_id.clone(),
+                    kind: "entitlement".into(),
+                    value: value.into(),
+                    privileged: false,
+                });
+            }
+        }
+        for g in values(u, "groups") {
+            if let Some(name) = text(g, "display").or_else(|| text(g, "value")).or_else(|| g.as_str()) {
+                memberships.entry(a.account_id.clone()).or_default().insert(name.to_string());
+            }
+        }
+        if !reasons.is_empty() {
+            a.is_admin = true;
+            a.admin_reason = Some(reasons.join("; "));
+        }
+        accounts.push(a);
+    }
+    let mut parts = Vec::new();
+    if let Some(mut groups) = groups {
+        for g in &groups.items {
+            let Some(name) = text(g, "displayName").or_else(|| text(g, "display")).map(str::to_string).or_else(|| scim_id(g)) else {
+                continue;
+            };
+            for m in values(g, "members") {
+                if let Some(id) = text(m, "value").or_else(|| m.as_str()) {
+                    memberships.entry(id.to_string()).or_default().insert(name.clone());
+                }
+            }
+        }
+        groups.items = Vec::new();
+        parts.push(groups);
+    }
+    let index: std::collections::HashMap<String, usize> = accounts.iter().enumerate().map(|(i, a)| (a.account_id.clone(), i)).collect();
+    let mut unknown_members = 0usize;
+    for (id, groups) in memberships {
+        let Some(i) = index.get(&id) else {
+            unknown_members += 1;
+            continue;
+        };
+        let a = &mut accounts[*i];
+        for g in groups {
+            let privileged = app.admin_groups.iter().any(|x| x.eq_ignore_ascii_case(&g));
+            if privileged {
+                let reason = format!("group {g}");
+                a.admin_reason = Some(match a.admin_reason.take() {
+                    Some(r) => format!("{r}; {reason}"),
+                    None => reason,
+                });
+                a.is_admin = true;
+            }
+            a.groups.push(g.clone());
+            entitlements.push(EntitlementRecord { account_id: id.clone(), kind: "group".into(), value: g, privileged });
+        }
+        a.groups.sort();
+    }
+    users.items = Vec::new();
+    let mut listing = users;
+    for p in parts {
+        listing.complete &= p.complete;
+        listing.pages += p.pages;
+        listing.duplicates_dropped += p.duplicates_dropped;
+        listing.errors.extend(p.errors);
+        listing.notes.extend(p.notes);
+    }
+    if unknown_members > 0 {
+        listing.notes.push(format!(
+            "{unknown_members} group member id(s) are not among the users read (members that are groups, or users not listed)"
+        ));
+    }
+    listing.notes.push("SCIM does not report last login: no dormant or never-logged-in findings for this app".into());
+    let mut coverage = coverage_from(app, &client, &listing, false).await;
+    coverage.status = if listing.complete {
+        COVERAGE_COMPLETE
+    } else if accounts.is_empty() {
+        COVERAGE_FAILED
+    } else {
+        COVERAGE_PARTIAL
+    }
+    .into();
+    coverage.accounts_collected = accounts.len() as i64;
+    entitlements.sort();
+    entitlements.dedup();
+    let credentials = vec![CredentialRecord {
+        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        label: "SCIM token".into(),
+        source: "api".into(),
+        observation: Some("SCIM bearer token; the service provider does not report when it expires".into()),
+        ..Default::default()
+    }];
+    Ok(Collection { accounts, entitlements, credentials, coverage })
+}
+
+/// `check`: one request for one user.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> Result<String, CollectError> {
+    let client = AppClient::new(&app.name, http, &DEFAULTS)
+        .map_err(describe_client_error)?
+        .with_policy(crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() });
+    let users_path = opts.users_path.clone().unwrap_or_else(|| "/Users".into());
+    let f = client
+        .get_json(&users_path, &[("startIndex".into(), "1".into()), ("count".into(), "1".into())])
+        .await
+        .map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
+    Ok(match number(f.body.get("totalResults")) {
+        Some(t) => format!("reachable, authenticated, allowed to list users; the server reports {t} user(s)"),
+        None => "reachable, authenticated, allowed to list users; the server reports no totalResults".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn users_with_every_shape_of_email_and_boolean() {
+        let u = json!({"id": "2819c223", "userName": "bjensen@example.com", "displayName": "Babs Jensen", "active": "True",
+                       "emails": [{"value": "babs@home.example", "type": "home"}, {"value": "bjensen@example.com", "type": "work", "primary": "true"}],
+                       "meta": {"created": "2010-01-23T04:56:22Z"}});
+        let a = user_account(&u).unwrap();
+        assert_eq!((a.email.as_deref(), a.status.as_str()), (Some("bjensen@example.com"), "active"));
+        assert_eq!(a.other_emails, vec!["babs@home.example"]);
+        assert!(a.created_at.is_some());
+        let no_primary = user_account(&json!({"id": 1, "userName": "x", "active": false,
+                                              "emails": [{"value": "a@x.example"}, {"value": "w@x.example", "type": "work"}],
+                                              "name": {"givenName": "Al", "familyName": "Ex"}}))
+        .unwrap();
+        assert_eq!((no_primary.email.as_deref(), no_primary.status.as_str()), (Some("w@x.example"), "disabled"));
+        assert_eq!(no_primary.display_name.as_deref(), Some("Al Ex"));
+        let bare = user_account(&json!({"id": "u3", "userName": "c@x.example", "userType": "Service"})).unwrap();
+        assert_eq!((bare.email.as_deref(), bare.status.as_str(), bare.account_type.as_str()), (Some("c@x.example"), "unknown", "service"));
+        assert_eq!(boolean(Some(&json!("False"))), Some(false));
+    }
+
+    #[test]
+    fn presets() {
+        assert_eq!(preset("atlassian").map(|p| p.max_count), Some(100));
+        assert!(preset("nope").is_none());
+    }
+}

@@ -1,0 +1,168 @@
+//! A SCIM 2.0 service provider (RFC 7644) at `/scim/{tenant}/Users` and `/scim/{tenant}/Groups`,
+//! with the quirks real servers have (API-NOTES §5) as selectable behaviours. The tenant's
+//! `users` and `groups` are SCIM resources as they are served; auth is `Bearer <secret>`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::faults::{before_page, finish_body};
+use super::SandboxState;
+
+/// How the simulated server departs from the RFC. All off: an RFC-conforming server.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quirks {
+    /// `startIndex` is taken as a 0-based offset (and echoed as such).
+    pub zero_based: bool,
+    /// `itemsPerPage` is the requested `count`, not the number of Resources served.
+    pub items_per_page_is_count: bool,
+    /// No `totalResults` at all.
+    pub no_total: bool,
+    /// `totalResults` is the size of the page, not of the list.
+    pub total_is_page_size: bool,
+    /// `active` and `primary` as the strings "True" / "False" (Entra style).
+    pub string_booleans: bool,
+    /// The most resources served per page, whatever `count` asks (e.g. 100).
+    pub max_count: Option<usize>,
+    /// `startIndex` is ignored: every request gets the first page (a broken server).
+    pub ignore_start_index: bool,
+}
+
+pub fn routes(state: Arc<SandboxState>) -> Router {
+    Router::new().route("/scim/{tenant}/Users", get(users)).route("/scim/{tenant}/Groups", get(groups)).with_state(state)
+}
+
+fn scim_error(status: StatusCode, detail: &str) -> Response {
+    (
+        status,
+        axum::Json(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": status.as_u16().to_string(), "detail": detail}),
+        ),
+    )
+        .into_response()
+}
+
+/// Booleans as strings, recursively (only where the quirk is on).
+fn stringify_booleans(v: &mut Value) {
+    match v {
+        Value::Bool(b) => *v = json!(if *b { "True" } else { "False" }),
+        Value::Array(a) => a.iter_mut().for_each(stringify_booleans),
+        Value::Object(o) => o.values_mut().for_each(stringify_booleans),
+        _ => {}
+    }
+}
+
+async fn list(state: Arc<SandboxState>, tenant: String, q: HashMap<String, String>, headers: HeaderMap, groups: bool) -> Response {
+    let Some(slow) = state.with_tenant(&tenant, |t| t.tenant.faults.slow_ms) else {
+        return scim_error(StatusCode::NOT_FOUND, "tenant not found");
+    };
+    if slow > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
+    }
+    let start: i64 = q.get("startIndex").and_then(|v| v.parse().ok()).unwrap_or(1);
+    let count: usize = q.get("count").and_then(|v| v.parse::<i64>().ok()).map(|c| c.max(0) as usize).unwrap_or(100);
+    state
+        .with_tenant(&tenant, |t| {
+            let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+            if auth != Some(format!("Bearer {}", t.tenant.secret).as_str()) {
+                t.stats.requests += 1;
+                return scim_error(StatusCode::UNAUTHORIZED, "Authorization failure. The authorization header is invalid or missing.");
+            }
+            let quirks = t.tenant.scim_quirks.clone();
+            let served = quirks.max_count.map_or(count, |m| count.min(m));
+            // RFC: 1-based, anything below 1 is 1. Zero-based servers take it as an offset.
+            let offset = if quirks.ignore_start_index {
+                0
+            } else if quirks.zero_based {
+                start.max(0) as usize
+            } else {
+                (start.max(1) - 1) as usize
+            };
+            let page = if groups { None } else { Some((offset / served.max(1)) as u32) };
+            if let Some(r) = before_page(t, page) {
+                return r;
+            }
+            let all = if groups { &t.tenant.groups } else { &t.tenant.users };
+            let total = all.len();
+            let mut resources: Vec<Value> = all.iter().skip(offset).take(served).cloned().collect();
+            if t.tenant.faults.repeat_row && offset > 0 && offset <= total {
+                resources.insert(0, all[offset - 1].clone());
+            }
+            if quirks.string_booleans {
+                resources.iter_mut().for_each(stringify_booleans);
+            }
+            let mut body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "startIndex": if quirks.zero_based { offset as i64 } else { offset as i64 + 1 },
+                "itemsPerPage": if quirks.items_per_page_is_count { count } else { resources.len() },
+                "Resources": resources,
+            });
+            if !quirks.no_total {
+                let reported = if quirks.total_is_page_size {
+                    body["Resources"].as_array().map_or(0, |a| a.len()) as i64
+                } else {
+                    total as i64 + t.tenant.faults.total_offset
+                };
+                body["totalResults"] = json!(reported.max(0));
+            }
+            finish_body(t, body.to_string())
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+async fn users(
+    State(state): State<Arc<SandboxState>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    list(state, tenant, q, headers, false).await
+}
+
+async fn groups(
+    State(state): State<Arc<SandboxState>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    list(state, tenant, q, headers, true).await
+}
+
+/// A synthetic SCIM tenant: `users` users (enterprise extension, work emails, every 20th inactive,
+/// every 50th with the `admin` role), groups of 500 ("all-staff" has everyone, "admins" the admins).
+pub fn synthetic_tenant(users: usize) -> super::Tenant {
+    let list: Vec<Value> = (0..users)
+        .map(|i| {
+            let mut u = json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+                "id": format!("u-{i:07}"), "userName": format!("user{i}@acme.com"), "displayName": format!("User {i}"),
+                "active": i % 20 != 7,
+                "emails": [{"value": format!("user{i}@acme.com"), "type": "work", "primary": true}],
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": format!("E{i}")},
+                "meta": {"resourceType": "User", "created": "2025-01-02T03:04:05Z", "lastModified": "2026-06-01T00:00:00Z"}
+            });
+            if i % 50 == 0 {
+                u["roles"] = json!([{"value": "admin", "primary": true}]);
+            }
+            u
+        })
+        .collect();
+    let mut group_list = vec![
+        json!({"id": "g-all", "displayName": "all-staff", "members": (0..users).map(|i| json!({"value": format!("u-{i:07}")})).collect::<Vec<_>>()}),
+    ];
+    group_list.push(json!({"id": "g-admins", "displayName": "admins", "members": (0..users).filter(|i| i % 50 == 0).map(|i| json!({"value": format!("u-{i:07}")})).collect::<Vec<_>>()}));
+    for g in 0..users.div_ceil(500) {
+        let members: Vec<Value> =
+            (g * 500..((g + 1) * 500).min(users)).map(|i| json!({"value": format!("u-{i:07}"), "display": format!("User {i}")})).collect();
+        group_list.push(json!({"id": format!("g-{g:04}"), "displayName": format!("team-{g:04}"), "members": members}));
+    }
+    super::Tenant { kind: "scim".into(), secret: "synthetic-scim-token".into(), users: list, groups: group_list, ..Default::default() }
+}
