@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SCIM interoperability (issue 8): installs an independent open-source SCIM 2.0 server from PyPI
+# (scim2-server, pinned), starts it on 127.0.0.1, loads users and groups into it through its own
+# SCIM API, collects them with access-audit (`run`, the debug build), and checks that every user,
+# its status and every group membership arrived. Skips loudly (exit 0) only when PyPI cannot be
+# reached. Run by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=target/scim-interop
+venv=$work/venv
+mkdir -p "$work"
+
+skip() { echo "SKIPPED: SCIM interoperability test: $*" >&2; echo "##############################################################" >&2; exit 0; }
+
+if [ ! -x "$venv/bin/scim2-server" ]; then
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get install -y -qq python3-venv >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq python3-venv >/dev/null 2>&1) || true
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv" || { echo "cannot create a Python virtual environment (install python3-venv)" >&2; exit 1; }
+  fi
+  if ! "$venv/bin/pip" install -q --disable-pip-version-check "scim2-server==0.8.3"; then
+    if ! python3 -c "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/scim2-server/', timeout=10)" 2>/dev/null; then
+      skip "PyPI cannot be reached"
+    fi
+    echo "pip could not install scim2-server although PyPI is reachable" >&2
+    exit 1
+  fi
+fi
+
+cargo build --quiet --bin access-audit
+bin=$PWD/target/debug/access-audit
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+token=interop-$RANDOM-$RANDOM
+"$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" > "$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+
+# Load users and groups through the server's own SCIM API, and write the expectations.
+"$venv/bin/python" - "$port" "$token" "$work" <<'PY'
+import json, sys, time, urllib.request
+port, token, work = sys.argv[1], sys.argv[2], sys.argv[3]
+base = f"http://127.0.0.1:{port}"
+def call(method, path, body=None):
+    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json", "Accept": "application/scim+json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+for _ in range(100):
+    try:
+        call("GET", "/ServiceProviderConfig"); break
+    except Exception:
+        time.sleep(0.1)
+else:
+    sys.exit("the SCIM server did not start")
+users = []
+for i in range(257):
+    u = call("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"interop{i}",
+                                "displayName": f"Interop User {i}", "active": i % 9 != 4,
+                                "emails": [{"value": f"interop{i}@acme.com", "type": "work", "primary": True}]})
+    users.append(u)
+groups = {"Administrators": [u["id"] for n, u in enumerate(users) if n % 25 == 0],
+          "Engineering": [u["id"] for n, u in enumerate(users) if n % 2 == 0],
+          "Everyone": [u["id"] for u in users]}
+for name, members in groups.items():
+    call("POST", "/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name,
+                             "members": [{"value": m} for m in members]})
+expect = {"users": {u["id"]: {"email": f"interop{n}@acme.com", "active": n % 9 != 4,
+                              "groups": sorted(g for g, m in groups.items() if u["id"] in m)} for n, u in enumerate(users)}}
+json.dump(expect, open(f"{work}/expect.json", "w"))
+with open(f"{work}/hr.csv", "w") as f:
+    f.write("email,name,status\n")
+    for n in range(0, 257, 2):
+        f.write(f"interop{n}@acme.com,Interop User {n},active\n")
+print(f"loaded {len(users)} users and {len(groups)} groups into scim2-server on port {port}")
+PY
+
+echo "$token" > "$work/token"
+cat > "$work/config.toml" <<EOF2
+[review]
+name = "SCIM interoperability"
+as_of = "2026-12-31"
+[identity]
+path = "hr.csv"
+[[apps]]
+name = "scim2-server"
+kind = "scim"
+base_url = "http://127.0.0.1:$port"
+auth = { type = "bearer", token = { file = "token" } }
+admin_groups = ["Administrators"]
+page_size = 50
+requests_per_second = 200
+EOF2
+rm -rf "$work/out"
+"$bin" -q run --config "$work/config.toml" --out "$work/out"
+
+# Every user, status and membership arrived.
+python3 - "$work" <<'PY'
+import csv, json, sys
+work = sys.argv[1]
+expect = json.load(open(f"{work}/expect.json"))["users"]
+rows = {r["account_id"]: r for r in csv.DictReader(open(f"{work}/out/accounts.csv", newline="", encoding="utf-8")) if r["app"] == "scim2-server"}
+problems = []
+if set(rows) != set(expect):
+    problems.append(f"users: {len(set(expect) - set(rows))} missing, {len(set(rows) - set(expect))} unexpected")
+for uid, e in expect.items():
+    r = rows.get(uid)
+    if not r:
+        continue
+    if r["email"] != e["email"]:
+        problems.append(f"{uid}: email {r['email']!r}, expected {e['email']!r}")
+    if (r["status"] == "active") != e["active"]:
+        problems.append(f"{uid}: status {r['status']}, expected active={e['active']}")
+    got = sorted(g for g in r["groups"].split(";") if g)
+    if got != e["groups"]:
+        problems.append(f"{uid}: groups {got}, expected {e['groups']}")
+    if ("Administrators" in e["groups"]) != (r["is_admin"] == "true"):
+        problems.append(f"{uid}: is_admin {r['is_admin']}")
+cov = {r["app"]: r for r in csv.DictReader(open(f"{work}/out/coverage.csv", newline="", encoding="utf-8"))}
+if cov["scim2-server"]["status"] != "complete":
+    problems.append(f"coverage {cov['scim2-server']['status']}")
+if problems:
+    sys.exit("SCIM interoperability FAILED:\n  " + "\n  ".join(problems[:20]))
+print(f"SCIM interoperability: {len(rows)} users, their status and {sum(len(e['groups']) for e in expect.values())} memberships collected from scim2-server")
+PY
