@@ -24,11 +24,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{coverage_from, describe_client_error};
+use super::http_common::{combine, coverage_from, describe_client_error, id_text, status_of, text};
 use super::CollectError;
 use crate::config::{AppConfig, BeyondtrustOptions, HttpConfig, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
 use crate::roster::dates::parse_datetime;
 
 const PUBLIC_V3: KindDefaults = KindDefaults {
@@ -61,18 +61,6 @@ const PASSWORD_SAFE: KindDefaults = KindDefaults {
 };
 
 const DEFAULT_ADMIN_GROUPS: [&str; 2] = ["Administrators", "Admins"];
-
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn id_text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        _ => None,
-    }
-}
 
 fn snake_id(v: &Value) -> Option<String> {
     id_text(v.get("id"))
@@ -181,16 +169,6 @@ pub fn ps_account(v: &Value) -> Option<AccountRecord> {
     Some(a)
 }
 
-fn status_of(complete: bool, accounts: usize) -> &'static str {
-    if complete {
-        COVERAGE_COMPLETE
-    } else if accounts == 0 {
-        COVERAGE_FAILED
-    } else {
-        COVERAGE_PARTIAL
-    }
-}
-
 /// Marks members of admin groups and records group entitlements.
 fn apply_groups(
     accounts: &mut [AccountRecord],
@@ -221,22 +199,6 @@ fn apply_groups(
         }
         a.groups.sort();
     }
-}
-
-fn combine(parts: Vec<Listing>, errors: Vec<String>, notes: Vec<String>) -> Listing {
-    let mut all = Listing { complete: true, ..Default::default() };
-    for l in parts {
-        all.complete &= l.complete;
-        all.pages += l.pages;
-        all.duplicates_dropped += l.duplicates_dropped;
-        all.total_reported = all.total_reported.or(l.total_reported);
-        all.errors.extend(l.errors);
-        all.notes.extend(l.notes);
-    }
-    all.complete &= errors.is_empty();
-    all.errors.extend(errors);
-    all.notes.extend(notes);
-    all
 }
 
 async fn public_v3(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, AppClient), CollectError> {

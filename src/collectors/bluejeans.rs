@@ -32,11 +32,11 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{coverage_from, describe_client_error};
+use super::http_common::{coverage_from, describe_client_error, id_text, status_of, text};
 use super::CollectError;
 use crate::config::{AppConfig, AuthConfig, BluejeansOptions, HttpConfig};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // No limits were ever published for the Meetings API (the Relay API asked for < 2/s): go slow.
@@ -58,19 +58,6 @@ const LIST_FIELDS: &str = "username,firstName,middleName,lastName,email,isEnterp
 const DEFAULT_EVENTS_PATH: &str = "/api/scheduling/v1/users/{userId}/events";
 const DEFAULT_EVENT_PATH: &str = "/api/scheduling/v1/users/{userId}/events/{eventId}";
 const REGISTRATION_TOKEN_PATH: &str = "/api/security/v1/oauth/accesstoken";
-
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// An id written as a number or a string.
-fn id_text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        _ => None,
-    }
-}
 
 fn user_id(v: &Value) -> Option<String> {
     id_text(v.get("id"))
@@ -254,16 +241,6 @@ async fn oauth_credential(client: &AppClient) -> CredentialRecord {
             None => "client credentials grant; the token endpoint did not say how long tokens live".into(),
         }),
         ..Default::default()
-    }
-}
-
-fn status_of(complete: bool, accounts: usize) -> &'static str {
-    if complete {
-        COVERAGE_COMPLETE
-    } else if accounts == 0 {
-        COVERAGE_FAILED
-    } else {
-        COVERAGE_PARTIAL
     }
 }
 

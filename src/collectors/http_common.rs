@@ -1,9 +1,54 @@
 //! What every API collector shares: coverage from the engine's counters and listing, and errors.
 
+use serde_json::Value;
+
 use super::CollectError;
 use crate::config::AppConfig;
 use crate::http::{AppClient, ClientError, Listing};
 use crate::model::{CoverageRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+
+/// A non-empty, trimmed string field of a JSON item.
+pub fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// An id written as a number or a string.
+pub fn id_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+/// Coverage status: complete, or failed when nothing was read, else partial.
+pub fn status_of(complete: bool, accounts: usize) -> &'static str {
+    if complete {
+        COVERAGE_COMPLETE
+    } else if accounts == 0 {
+        COVERAGE_FAILED
+    } else {
+        COVERAGE_PARTIAL
+    }
+}
+
+/// One listing for coverage out of the listings of several endpoints, plus the collector's own
+/// errors and notes (items are not carried).
+pub fn combine(parts: Vec<Listing>, errors: Vec<String>, notes: Vec<String>) -> Listing {
+    let mut all = Listing { complete: true, ..Default::default() };
+    for l in parts {
+        all.complete &= l.complete;
+        all.pages += l.pages;
+        all.duplicates_dropped += l.duplicates_dropped;
+        all.total_reported = all.total_reported.or(l.total_reported);
+        all.errors.extend(l.errors);
+        all.notes.extend(l.notes);
+    }
+    all.complete &= errors.is_empty();
+    all.errors.extend(errors);
+    all.notes.extend(notes);
+    all
+}
 
 /// Coverage of one app from the client's counters and the listings it read.
 pub async fn coverage_from(app: &AppConfig, client: &AppClient, listing: &Listing, last_login_known: bool) -> CoverageRecord {

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::http_common::{coverage_from, describe_client_error};
+use super::http_common::{combine, coverage_from, describe_client_error, text};
 use super::CollectError;
 use crate::config::{AppConfig, AuthConfig, HttpConfig, JsmOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
@@ -65,10 +65,6 @@ const SWEEP_ALPHABET: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
 const SEARCH_CAP: usize = 1000;
 /// Prefixes longer than this that still hit the cap are reported, not refined further.
 const SWEEP_MAX_DEPTH: usize = 12;
-
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
-}
 
 fn account_id(v: &Value) -> Option<String> {
     text(v, "accountId").map(str::to_string)
@@ -604,18 +600,9 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         ));
     }
 
-    // Coverage over every list read.
-    let mut combined = Listing { complete: true, ..Default::default() };
-    for l in &listings {
-        combined.complete &= l.complete;
-        combined.pages += l.pages;
-        combined.duplicates_dropped += l.duplicates_dropped;
-        combined.errors.extend(l.errors.iter().cloned());
-        combined.notes.extend(l.notes.iter().cloned());
-    }
-    combined.errors.extend(errors);
-    combined.complete &= combined.errors.is_empty();
-    combined.notes.extend(notes);
+    // Coverage over every list read (Jira reports no total of accounts).
+    let mut combined = combine(listings, errors, notes);
+    combined.total_reported = None;
     let mut coverage = coverage_from(app, &client, &combined, last_login_known).await;
     coverage.status = if combined.complete {
         COVERAGE_COMPLETE

@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::http_common::{coverage_from, describe_client_error};
+use super::http_common::{coverage_from, describe_client_error, text};
 use super::CollectError;
 use crate::config::{AppConfig, HttpConfig, MessagebirdOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
@@ -30,10 +30,6 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
 };
 
 const DEFAULT_ADMIN_ROLES: [&str; 3] = ["admin", "owner", "organization-admin"];
-
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
-}
 
 fn timestamp(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())

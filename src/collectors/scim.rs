@@ -22,11 +22,11 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use super::http_common::{coverage_from, describe_client_error};
+use super::http_common::{combine, coverage_from, describe_client_error, status_of, text};
 use super::CollectError;
 use crate::config::{AppConfig, HttpConfig, ScimOptions};
 use crate::http::{AppClient, KindDefaults, Listing, TokenStyle};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
 use crate::roster::dates::parse_datetime;
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
@@ -61,10 +61,6 @@ pub fn preset(name: &str) -> Option<Preset> {
 
 /// Stops a read that pages without end.
 const MAX_PAGES: u64 = 1_000_000;
-
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
-}
 
 /// A boolean written as `true` or `"True"`.
 pub fn boolean(v: Option<&Value>) -> Option<bool> {
@@ -340,14 +336,8 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
         a.groups.sort();
     }
     users.items = Vec::new();
-    let mut listing = users;
-    for p in parts {
-        listing.complete &= p.complete;
-        listing.pages += p.pages;
-        listing.duplicates_dropped += p.duplicates_dropped;
-        listing.errors.extend(p.errors);
-        listing.notes.extend(p.notes);
-    }
+    parts.insert(0, users);
+    let mut listing = combine(parts, Vec::new(), Vec::new());
     if unknown_members > 0 {
         listing.notes.push(format!(
             "{unknown_members} group member id(s) are not among the users read (members that are groups, or users not listed)"
@@ -355,14 +345,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
     }
     listing.notes.push("SCIM does not report last login: no dormant or never-logged-in findings for this app".into());
     let mut coverage = coverage_from(app, &client, &listing, false).await;
-    coverage.status = if listing.complete {
-        COVERAGE_COMPLETE
-    } else if accounts.is_empty() {
-        COVERAGE_FAILED
-    } else {
-        COVERAGE_PARTIAL
-    }
-    .into();
+    coverage.status = status_of(listing.complete, accounts.len()).into();
     coverage.accounts_collected = accounts.len() as i64;
     entitlements.sort();
     entitlements.dedup();
