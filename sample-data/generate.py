@@ -312,6 +312,41 @@ with open(os.path.join(HERE, "tenants", "acme-pra.json"), "w") as f:
 with open(os.path.join(HERE, "tenants", "acme-pra.secret"), "w") as f:
     f.write("demo-sandbox-pra-client-secret\n")
 
+# ---------------------------------------------------------------- a SCIM 2.0 app (Figma-like) for the sandbox
+# Entra-style quirks: booleans as strings and itemsPerPage echoing the request; a leaver still
+# active, a deactivated one, an outside designer, an admin by role and one by group.
+srng = random.Random(13)
+scim_users = []
+for i, p in enumerate(active[90:115]):
+    first, last = p["name"].split(" ", 1)
+    u = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "fg-%04d" % i, "userName": p["email"],
+         "name": {"givenName": first, "familyName": last}, "active": True,
+         "emails": [{"value": p["email"], "type": "work", "primary": True}],
+         "meta": {"resourceType": "User", "created": days_before(srng.randrange(30, 700)).isoformat() + "T08:00:00Z"}}
+    if i == 0:
+        u["roles"] = [{"value": "admin", "primary": True}]
+    scim_users.append(u)
+scim_users += [
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "fg-9001", "userName": "rita.leaver@acme.com",
+     "displayName": "Rita Leaver", "active": True, "emails": [{"value": "rita.leaver@acme.com", "type": "work"}]},
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "fg-9002", "userName": "sam.gone@acme.com",
+     "displayName": "Sam Gone", "active": False, "emails": [{"value": "sam.gone@acme.com"}]},
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "fg-9003", "userName": "freelance.designer@studio.example",
+     "displayName": "Freelance Designer", "active": True},
+]
+scim_groups = [
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "fg-g1", "displayName": "Figma Admins",
+     "members": [{"value": "fg-0001"}, {"value": "fg-9001"}]},
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "fg-g2", "displayName": "Design",
+     "members": [{"value": u["id"]} for u in scim_users[::3]]},
+]
+with open(os.path.join(HERE, "tenants", "acme-figma.json"), "w") as f:
+    json.dump({"kind": "scim", "secret": "demo-sandbox-scim-token", "users": scim_users, "groups": scim_groups,
+               "scim_quirks": {"string_booleans": True, "items_per_page_is_count": True}}, f, indent=1)
+    f.write("\n")
+with open(os.path.join(HERE, "tenants", "acme-figma.token"), "w") as f:
+    f.write("demo-sandbox-scim-token\n")
+
 # ---------------------------------------------------------------- overrides and exceptions
 write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
     ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],

@@ -123,6 +123,9 @@ fn demo_writes_every_output_and_every_category() {
     // disabled leaver who is no finding.
     let pra = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},beyondtrust-pra,{account},")));
     assert!(pra("terminated_with_access", "390") && pra("orphaned", "392") && !pra("terminated_with_access", "391"));
+    // SCIM (an Entra-style server): the leaver in the admin group, the outside freelancer.
+    let figma = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},figma,{account},")));
+    assert!(figma("terminated_with_access", "fg-9001") && figma("orphaned", "fg-9003") && !figma("terminated_with_access", "fg-9002"));
     let coverage = read(&out.join("coverage.csv"));
     assert!(coverage.contains("still customers of a service desk") && coverage.contains("hidden email(s) filled"), "{coverage}");
     // No temp files left behind.
