@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use access_audit::collectors;
@@ -41,27 +40,11 @@ impl axum::serve::Listener for TlsListener {
 
 /// The sandbox over TLS; returns it and the PEM of the CA that signed its certificate.
 async fn start_tls(t: Tenant) -> (Sandbox, String) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Acme appliance CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let server_key = KeyPair::generate().unwrap();
-    let server = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&server_key, &issuer).unwrap();
-    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into());
-    let config =
-        tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![server.der().clone()], key)
-            .unwrap();
+    let (acceptor, ca_pem) = common::private_ca_tls();
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = tcp.local_addr().unwrap();
-    let listener = TlsListener { tcp, acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)) };
-    (Sandbox::serve(listener, addr, BTreeMap::from([("bt".to_string(), t)])), ca.pem())
+    let listener = TlsListener { tcp, acceptor };
+    (Sandbox::serve(listener, addr, BTreeMap::from([("bt".to_string(), t)])), ca_pem)
 }
 
 async fn start(t: Tenant) -> Sandbox {

@@ -1,6 +1,8 @@
 //! The HTTP engine on its own, over loopback: OAuth refresh after a 401, TLS with a private CA,
 //! and no secret in any error.
 
+mod common;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -115,27 +117,8 @@ async fn a_refused_client_secret_is_reported_without_the_secret() {
 
 /// A one-shot HTTPS server with a certificate from a private CA made here.
 async fn tls_server() -> (std::net::SocketAddr, String) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "access-audit test CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let server_key = KeyPair::generate().unwrap();
-    let server_params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
-    let certs = vec![server_cert.der().clone()];
-    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into());
-    let config =
-        tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (acceptor, ca_pem) = common::private_ca_tls();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -162,7 +145,7 @@ async fn tls_server() -> (std::net::SocketAddr, String) {
             });
         }
     });
-    (addr, ca.pem())
+    (addr, ca_pem)
 }
 
 #[tokio::test]

@@ -95,12 +95,7 @@ fn account(id: String, username: Option<&str>, email: Option<&str>, name: Option
         display_name: name.filter(|n| !n.is_empty()),
         status: status.into(),
         account_type: "human".into(),
-        is_admin: false,
-        admin_reason: None,
-        created_at: None,
-        last_login_at: None,
-        invited_at: None,
-        groups: Vec::new(),
+        ..Default::default()
     }
 }
 

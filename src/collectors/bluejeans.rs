@@ -443,12 +443,7 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
                 display_name: None,
                 status: "active".into(),
                 account_type: "customer".into(),
-                is_admin: false,
-                admin_reason: None,
-                created_at: None,
-                last_login_at: None,
-                invited_at: None,
-                groups: Vec::new(),
+                ..Default::default()
             });
         }
         external[email]

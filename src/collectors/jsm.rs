@@ -109,12 +109,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         display_name: text(v, "displayName").map(str::to_string),
         status: status.into(),
         account_type: account_type(v).into(),
-        is_admin: false,
-        admin_reason: None,
-        created_at: None,
-        last_login_at: None,
-        invited_at: None,
-        groups: Vec::new(),
+        ..Default::default()
     })
 }
 

@@ -39,7 +39,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::faults::{before_page, finish_body};
+use super::faults::finish_body;
 use super::{SandboxState, TenantState};
 
 pub fn routes(state: Arc<SandboxState>) -> Router {
@@ -113,25 +113,21 @@ fn org_authorized(t: &TenantState, headers: &HeaderMap) -> bool {
 
 /// The shared checks: tenant, slowness, auth, faults. `Err` is the response to send instead.
 async fn gate(state: &SandboxState, tenant: &str, headers: &HeaderMap, page: Option<u32>, org: bool) -> Result<(), Box<Response>> {
-    let Some(slow) = state.with_tenant(tenant, |t| t.tenant.faults.slow_ms) else {
-        return Err(Box::new(json_error(StatusCode::NOT_FOUND, "Site not found")));
-    };
-    if slow > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
-    }
-    state
-        .with_tenant(tenant, |t| {
+    super::faults::gate(
+        state,
+        tenant,
+        page,
+        || json_error(StatusCode::NOT_FOUND, "Site not found"),
+        |t| {
             let ok = if org { org_authorized(t, headers) } else { site_authorized(t, headers) };
-            if !ok || (!org && t.tenant.faults.credential_expired) {
-                t.stats.requests += 1;
-                return Err(Box::new(unauthorized()));
+            if ok && (org || !t.tenant.faults.credential_expired) {
+                Ok(())
+            } else {
+                Err(Box::new(unauthorized()))
             }
-            match before_page(t, page) {
-                Some(r) => Err(Box::new(r)),
-                None => Ok(()),
-            }
-        })
-        .unwrap_or(Ok(()))
+        },
+    )
+    .await
 }
 
 /// A user as Jira's REST v3 returns it. `guide`: the guide's smaller object.

@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::faults::{before_page, finish_body};
+use super::faults::finish_body;
 use super::{SandboxState, TenantState};
 
 const PS: &str = "/beyondtrust-ps/{tenant}/BeyondTrust/api/public/v3";
@@ -76,24 +76,7 @@ async fn gate(
     page: Option<u32>,
     auth: impl FnOnce(&mut TenantState) -> Result<(), Box<Response>>,
 ) -> Result<(), Box<Response>> {
-    let Some(slow) = state.with_tenant(tenant, |t| t.tenant.faults.slow_ms) else {
-        return Err(Box::new((StatusCode::NOT_FOUND, "not found").into_response()));
-    };
-    if slow > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
-    }
-    state
-        .with_tenant(tenant, |t| {
-            if let Err(r) = auth(t) {
-                t.stats.requests += 1;
-                return Err(r);
-            }
-            match before_page(t, page) {
-                Some(r) => Err(Box::new(r)),
-                None => Ok(()),
-            }
-        })
-        .unwrap_or(Ok(()))
+    super::faults::gate(state, tenant, page, || (StatusCode::NOT_FOUND, "not found").into_response(), auth).await
 }
 
 fn bearer(headers: &HeaderMap) -> impl FnOnce(&mut TenantState) -> Result<(), Box<Response>> + '_ {

@@ -29,7 +29,7 @@ use axum::Router;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::faults::{before_page, finish_body};
+use super::faults::finish_body;
 use super::{SandboxState, TenantState};
 
 pub fn routes(state: Arc<SandboxState>) -> Router {
@@ -88,24 +88,17 @@ async fn gate(
     q: &HashMap<String, String>,
     page: Option<u32>,
 ) -> Result<(), Box<Response>> {
-    let Some(slow) = state.with_tenant(tenant, |t| t.tenant.faults.slow_ms) else {
-        return Err(Box::new(error(StatusCode::NOT_FOUND, "not found")));
-    };
-    if slow > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
-    }
-    state
-        .with_tenant(tenant, |t| {
-            if !authorized(t, headers, q) {
-                t.stats.requests += 1;
-                return Err(Box::new(error(StatusCode::UNAUTHORIZED, "Unauthorized: invalid or expired access token")));
-            }
-            match before_page(t, page) {
-                Some(r) => Err(Box::new(r)),
-                None => Ok(()),
-            }
-        })
-        .unwrap_or(Ok(()))
+    super::faults::gate(
+        state,
+        tenant,
+        page,
+        || error(StatusCode::NOT_FOUND, "not found"),
+        |t| match authorized(t, headers, q) {
+            true => Ok(()),
+            false => Err(Box::new(error(StatusCode::UNAUTHORIZED, "Unauthorized: invalid or expired access token"))),
+        },
+    )
+    .await
 }
 
 fn number(q: &HashMap<String, String>, key: &str) -> Option<usize> {

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::TenantState;
+use super::{SandboxState, TenantState};
 
 /// Faults of one tenant. Everything off by default.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -145,4 +145,34 @@ pub fn finish_body(state: &mut TenantState, body: String) -> Response {
         return (StatusCode::OK, [("content-type", "application/json")], body[..end].to_string()).into_response();
     }
     (StatusCode::OK, [("content-type", "application/json")], body).into_response()
+}
+
+/// The checks every simulated request goes through, in order: the tenant exists (else
+/// `not_found`), the `slow_ms` delay, auth (`authorize` returns the refusal, which counts as a
+/// request), then the faults of [`before_page`]. `Err` is the response to send instead.
+pub async fn gate(
+    state: &SandboxState,
+    tenant: &str,
+    page: Option<u32>,
+    not_found: impl FnOnce() -> Response,
+    authorize: impl FnOnce(&mut TenantState) -> Result<(), Box<Response>>,
+) -> Result<(), Box<Response>> {
+    let Some(slow) = state.with_tenant(tenant, |t| t.tenant.faults.slow_ms) else {
+        return Err(Box::new(not_found()));
+    };
+    if slow > 0 {
+        tokio::time::sleep(Duration::from_millis(slow)).await;
+    }
+    state
+        .with_tenant(tenant, |t| {
+            if let Err(r) = authorize(t) {
+                t.stats.requests += 1;
+                return Err(r);
+            }
+            match before_page(t, page) {
+                Some(r) => Err(Box::new(r)),
+                None => Ok(()),
+            }
+        })
+        .unwrap_or(Ok(()))
 }

@@ -21,7 +21,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::faults::{before_page, finish_body};
+use super::faults::finish_body;
 use super::SandboxState;
 
 pub fn routes(state: Arc<SandboxState>) -> Router {
@@ -41,25 +41,17 @@ pub struct GuideQuery {
 
 /// Runs the shared checks; `Err` is the response to send instead of a page.
 async fn gate(state: &SandboxState, tenant: &str, headers: &HeaderMap, page: u32) -> Result<(), Box<Response>> {
-    let slow = state.with_tenant(tenant, |t| t.tenant.faults.slow_ms);
-    let Some(slow) = slow else {
-        return Err(Box::new((StatusCode::NOT_FOUND, r#"{"errors":[{"code":20,"description":"tenant not found"}]}"#).into_response()));
-    };
-    if slow > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
-    }
-    state
-        .with_tenant(tenant, |t| {
-            if !super::oauth::authorized(t, headers, "AccessKey") {
-                t.stats.requests += 1;
-                return Err(Box::new((StatusCode::UNAUTHORIZED, UNAUTHORIZED).into_response()));
-            }
-            match before_page(t, Some(page)) {
-                Some(r) => Err(Box::new(r)),
-                None => Ok(()),
-            }
-        })
-        .unwrap_or(Ok(()))
+    super::faults::gate(
+        state,
+        tenant,
+        Some(page),
+        || (StatusCode::NOT_FOUND, r#"{"errors":[{"code":20,"description":"tenant not found"}]}"#).into_response(),
+        |t| match super::oauth::authorized(t, headers, "AccessKey") {
+            true => Ok(()),
+            false => Err(Box::new((StatusCode::UNAUTHORIZED, UNAUTHORIZED).into_response())),
+        },
+    )
+    .await
 }
 
 async fn guide_users(

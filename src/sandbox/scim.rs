@@ -13,7 +13,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::faults::{before_page, finish_body};
+use super::faults::{finish_body, gate};
 use super::SandboxState;
 
 /// How the simulated server departs from the RFC. All off: an RFC-conforming server.
@@ -61,35 +61,33 @@ fn stringify_booleans(v: &mut Value) {
 }
 
 async fn list(state: Arc<SandboxState>, tenant: String, q: HashMap<String, String>, headers: HeaderMap, groups: bool) -> Response {
-    let Some(slow) = state.with_tenant(&tenant, |t| t.tenant.faults.slow_ms) else {
-        return scim_error(StatusCode::NOT_FOUND, "tenant not found");
-    };
-    if slow > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
-    }
     let start: i64 = q.get("startIndex").and_then(|v| v.parse().ok()).unwrap_or(1);
     let count: usize = q.get("count").and_then(|v| v.parse::<i64>().ok()).map(|c| c.max(0) as usize).unwrap_or(100);
+    let quirks = state.with_tenant(&tenant, |t| t.tenant.scim_quirks.clone()).unwrap_or_default();
+    let served = quirks.max_count.map_or(count, |m| count.min(m));
+    // RFC: 1-based, anything below 1 is 1. Zero-based servers take it as an offset.
+    let offset = if quirks.ignore_start_index {
+        0
+    } else if quirks.zero_based {
+        start.max(0) as usize
+    } else {
+        (start.max(1) - 1) as usize
+    };
+    let page = if groups { None } else { Some((offset / served.max(1)) as u32) };
+    let not_found = || scim_error(StatusCode::NOT_FOUND, "tenant not found");
+    let authorize = |t: &mut super::TenantState| {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if auth == Some(format!("Bearer {}", t.tenant.secret).as_str()) {
+            Ok(())
+        } else {
+            Err(Box::new(scim_error(StatusCode::UNAUTHORIZED, "Authorization failure. The authorization header is invalid or missing.")))
+        }
+    };
+    if let Err(r) = gate(&state, &tenant, page, not_found, authorize).await {
+        return *r;
+    }
     state
         .with_tenant(&tenant, |t| {
-            let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
-            if auth != Some(format!("Bearer {}", t.tenant.secret).as_str()) {
-                t.stats.requests += 1;
-                return scim_error(StatusCode::UNAUTHORIZED, "Authorization failure. The authorization header is invalid or missing.");
-            }
-            let quirks = t.tenant.scim_quirks.clone();
-            let served = quirks.max_count.map_or(count, |m| count.min(m));
-            // RFC: 1-based, anything below 1 is 1. Zero-based servers take it as an offset.
-            let offset = if quirks.ignore_start_index {
-                0
-            } else if quirks.zero_based {
-                start.max(0) as usize
-            } else {
-                (start.max(1) - 1) as usize
-            };
-            let page = if groups { None } else { Some((offset / served.max(1)) as u32) };
-            if let Some(r) = before_page(t, page) {
-                return r;
-            }
             let all = if groups { &t.tenant.groups } else { &t.tenant.users };
             let total = all.len();
             let mut resources: Vec<Value> = all.iter().skip(offset).take(served).cloned().collect();

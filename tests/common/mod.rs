@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test crate uses some of them).
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,4 +11,28 @@ pub fn write_atomic(path: &Path, content: impl AsRef<[u8]>) {
     let tmp = path.with_extension(format!("tmp-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&tmp, content).unwrap();
     std::fs::rename(&tmp, path).unwrap();
+}
+
+/// A TLS acceptor for `127.0.0.1` and `localhost` whose certificate is signed by a private CA
+/// made here, and that CA's certificate (PEM): an appliance with its own CA.
+pub fn private_ca_tls() -> (tokio_rustls::TlsAcceptor, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "access-audit test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let server =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap().signed_by(&server_key, &issuer).unwrap();
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into());
+    let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![server.der().clone()], key)
+        .unwrap();
+    (tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)), ca.pem())
 }
