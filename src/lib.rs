@@ -8,6 +8,7 @@ pub mod collectors;
 pub mod config;
 pub mod correlate;
 pub mod csvio;
+pub mod evidence;
 pub mod findings;
 pub mod http;
 pub mod model;

@@ -37,6 +37,8 @@ pub enum PipelineError {
     #[error("data frame: {0}")]
     Frame(#[from] polars::error::PolarsError),
     #[error("{0}")]
+    Evidence(#[from] crate::evidence::EvidenceError),
+    #[error("{0}")]
     Usage(String),
 }
 

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+mod common;
+use common::small_company;
+
 fn bin() -> Command {
     Command::cargo_bin("access-audit").unwrap()
 }
@@ -19,35 +22,6 @@ const CSV_APPS: [&str; 8] = ["--app", "jira-cloud", "--app", "github-acme", "--a
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// A small, complete company in `dir`: roster, one CSV app, config.
-fn small_company(dir: &Path, extra_config: &str) -> PathBuf {
-    std::fs::write(
-        dir.join("hr.csv"),
-        "email,employee_id,name,status,termination_date\nann@acme.com,E1,Ann,active,\nbob@acme.com,E2,Bob,terminated,2026-11-01\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("app.csv"),
-        "id,email,name,role,last_login,created\n\
-         1,ann@acme.com,Ann,Admin,2026-12-20,2024-01-01\n\
-         2,bob@acme.com,Bob,User,2026-12-01,2024-01-01\n\
-         3,eve@evil.example,=HYPERLINK(\"http://evil.example\"),User,2026-12-30,2026-12-01\n\
-         4,mal@evil.example,<script>alert('x')</script>,User,2026-12-30,2026-12-01\n",
-    )
-    .unwrap();
-    let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[review]\nname = \"Test review\"\nas_of = \"2026-12-31\"\n[identity]\npath = \"hr.csv\"\n\
-             [[apps]]\nname = \"app\"\nkind = \"csv\"\npath = \"app.csv\"\nadmin_values = [\"Admin\"]\n\
-             [apps.columns]\naccount_id = \"id\"\ndisplay_name = \"name\"\nlast_login_at = \"last_login\"\ncreated_at = \"created\"\n{extra_config}"
-        ),
-    )
-    .unwrap();
-    config
 }
 
 #[test]

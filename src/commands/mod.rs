@@ -16,6 +16,7 @@ mod demo;
 mod report;
 mod run;
 mod sandbox;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -114,6 +115,15 @@ pub enum Command {
         #[arg(long)]
         tenants: Option<PathBuf>,
     },
+    /// Check a report directory against its manifest: every hash, files added or removed, and the signature.
+    #[command(after_help = "Exit code 0 when every file matches (and the signature holds, when --public-key is given); 1 otherwise.")]
+    Verify {
+        /// The report directory (with manifest.json).
+        dir: PathBuf,
+        /// Ed25519 public key (SPKI PEM, or 32 bytes in hex/base64) to check manifest.json.sig with.
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +180,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Report { config, snapshot, out, as_of, fail_on } => report::run(&config, &snapshot, &out, as_of, fail_on),
         Command::Check { config } => check::run(&config),
         Command::Sandbox { listen, tenants } => sandbox::run(&listen, tenants.as_deref()),
+        Command::Verify { dir, public_key } => verify::run(&dir, public_key.as_deref()),
     };
     match result {
         Ok(code) => Ok(code),

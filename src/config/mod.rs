@@ -533,6 +533,17 @@ pub struct PathSection {
     pub path: PathBuf,
 }
 
+/// `[evidence]`: how the evidence pack is sealed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// An Ed25519 private key (PKCS#8 PEM as `openssl genpkey -algorithm ed25519` writes it, or the
+    /// 32-byte seed in hex or base64), as a secret reference. When set, `manifest.json` is signed
+    /// into `manifest.json.sig`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<SecretRef>,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -544,6 +555,7 @@ pub struct Config {
     pub apps: Vec<AppConfig>,
     pub exceptions: Option<PathSection>,
     pub overrides: Option<PathSection>,
+    pub evidence: Evidence,
 }
 
 #[derive(Deserialize)]
@@ -556,6 +568,8 @@ struct RawConfig {
     apps: Vec<toml::Spanned<toml::Table>>,
     exceptions: Option<PathSection>,
     overrides: Option<PathSection>,
+    #[serde(default)]
+    evidence: Evidence,
 }
 
 #[derive(Deserialize)]
@@ -713,7 +727,11 @@ impl Config {
 
         let exceptions = raw.exceptions.map(|p| PathSection { path: rebase(&base, &p.path) });
         let overrides = raw.overrides.map(|p| PathSection { path: rebase(&base, &p.path) });
-        Ok(Config { file: path.to_path_buf(), review, identity, apps, exceptions, overrides })
+        let mut evidence = raw.evidence;
+        if let Some(key) = &mut evidence.signing_key {
+            key.rebase(&base);
+        }
+        Ok(Config { file: path.to_path_buf(), review, identity, apps, exceptions, overrides, evidence })
     }
 
     /// The config as JSON for the manifest: secret references are described, never resolved.

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::files::{self, FileDigest};
 use super::{ReportError, ReportInput};
+use crate::evidence::signing::{self, EvidenceKey};
 use crate::model::COVERAGE_COMPLETE;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -50,8 +51,32 @@ pub fn hash_files(inputs: &[(PathBuf, String)]) -> Result<Vec<FileEntry>, (PathB
     Ok(out)
 }
 
-/// Writes the manifest; `outputs` are the files written, by name, with their digests.
-pub fn write(path: &Path, input: &ReportInput, inputs: &[FileEntry], outputs: &[(String, FileDigest)]) -> Result<(), ReportError> {
+/// Inputs that lie inside the report directory (the snapshot of `run`) are named relative to it,
+/// so the pack can be moved and still verified; others keep the path they were read from.
+fn relative_to_pack(out_dir: &Path, inputs: &[FileEntry]) -> Vec<FileEntry> {
+    let Ok(dir) = out_dir.canonicalize() else { return inputs.to_vec() };
+    let mut out: Vec<FileEntry> = inputs
+        .iter()
+        .map(|e| {
+            let rel = Path::new(&e.path).canonicalize().ok().and_then(|p| p.strip_prefix(&dir).ok().map(crate::evidence::slash_path));
+            FileEntry { path: rel.unwrap_or_else(|| e.path.clone()), ..e.clone() }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Writes the manifest, and its signature when a key is given; `outputs` are the files written,
+/// by name, with their digests.
+pub fn write(
+    path: &Path,
+    input: &ReportInput,
+    inputs: &[FileEntry],
+    outputs: &[(String, FileDigest)],
+    key: Option<&EvidenceKey>,
+) -> Result<(), ReportError> {
+    let out_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let inputs = relative_to_pack(out_dir, inputs);
     let mut out_entries: Vec<FileEntry> = outputs
         .iter()
         .map(|(name, d)| FileEntry { path: name.clone(), role: String::new(), size: d.size, sha256: d.sha256.clone() })
@@ -85,7 +110,45 @@ pub fn write(path: &Path, input: &ReportInput, inputs: &[FileEntry], outputs: &[
         "coverage": coverage,
         "warnings": input.warnings,
     });
-    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ReportError::Template(e.to_string()))?;
+    let mut doc = doc;
+    if let Some(key) = key {
+        doc["signing"] = signing_block(key);
+    }
+    write_signed(path, &doc, key)
+}
+
+/// What the manifest says about its own signature: which key to ask for, and where it is.
+pub fn signing_block(key: &EvidenceKey) -> serde_json::Value {
+    serde_json::json!({
+        "algorithm": signing::ALGORITHM,
+        "public_key_sha256": signing::fingerprint(&key.public_key()),
+        "file": signing::SIGNATURE_FILE,
+    })
+}
+
+/// Writes a manifest document and, with a key, its signature (after it: a signature never
+/// exists without the bytes it signs).
+pub fn write_signed(path: &Path, doc: &serde_json::Value, key: Option<&EvidenceKey>) -> Result<(), ReportError> {
+    let mut bytes = serde_json::to_vec_pretty(doc).map_err(|e| ReportError::Template(e.to_string()))?;
     bytes.push(b'\n');
-    files::write_atomic(path, &bytes).map(|_| ()).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })
+    let sig_path = path.with_file_name(signing::SIGNATURE_FILE);
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| ReportError::Io { path: p, source }
+    };
+    files::write_atomic(path, &bytes).map_err(io(path))?;
+    match key {
+        Some(key) => {
+            let sig = key.sign(&bytes, crate::report::MANIFEST_JSON);
+            let mut sig_bytes = serde_json::to_vec_pretty(&sig).map_err(|e| ReportError::Template(e.to_string()))?;
+            sig_bytes.push(b'\n');
+            files::write_atomic(&sig_path, &sig_bytes).map_err(io(&sig_path))?;
+        }
+        None => {
+            if sig_path.exists() {
+                std::fs::remove_file(&sig_path).map_err(io(&sig_path))?;
+            }
+        }
+    }
+    Ok(())
 }

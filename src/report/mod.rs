@@ -20,6 +20,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::evidence::signing::EvidenceKey;
 use crate::findings::{col_name as f, Findings, CATEGORIES, SEVERITIES};
 use crate::model::{account as a, CoverageRecord, COVERAGE_COMPLETE};
 use crate::roster::Roster;
@@ -65,6 +66,8 @@ pub enum ReportError {
     Frame(#[from] PolarsError),
     #[error("report template: {0}")]
     Template(String),
+    #[error(transparent)]
+    Signing(#[from] crate::evidence::signing::SigningError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -84,9 +87,13 @@ pub const MANIFEST_JSON: &str = "manifest.json";
 /// Writes every output into `out`. Returns the summary.
 pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, ReportError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
+    // The key first: a key that cannot be read stops the report before anything is replaced.
+    let key = input.config.evidence.signing_key.as_ref().map(EvidenceKey::load).transpose()?;
     let manifest_path = out.join(MANIFEST_JSON);
-    if manifest_path.exists() {
-        std::fs::remove_file(&manifest_path).map_err(io(&manifest_path))?;
+    for stale in [manifest_path.clone(), out.join(crate::evidence::signing::SIGNATURE_FILE)] {
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(io(&stale))?;
+        }
     }
     // Every output is a job; two workers take the largest first. Each job hashes its file while
     // writing it, so the manifest reads nothing back.
@@ -146,7 +153,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     }
     written.sort_by(|a, b| a.0.cmp(&b.0));
 
-    manifest::write(&manifest_path, input, &inputs, &written)?;
+    manifest::write(&manifest_path, input, &inputs, &written, key.as_ref())?;
     Ok(summary)
 }
 

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests (each test crate uses some of them).
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Writes a file so that a concurrent reader sees either the old or the new content, never an
@@ -35,4 +35,33 @@ pub fn private_ca_tls() -> (tokio_rustls::TlsAcceptor, String) {
         .with_single_cert(vec![server.der().clone()], key)
         .unwrap();
     (tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)), ca.pem())
+}
+
+/// A small, complete company in `dir`: roster, one CSV app, config.
+pub fn small_company(dir: &Path, extra_config: &str) -> PathBuf {
+    std::fs::write(
+        dir.join("hr.csv"),
+        "email,employee_id,name,status,termination_date\nann@acme.com,E1,Ann,active,\nbob@acme.com,E2,Bob,terminated,2026-11-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.csv"),
+        "id,email,name,role,last_login,created\n\
+         1,ann@acme.com,Ann,Admin,2026-12-20,2024-01-01\n\
+         2,bob@acme.com,Bob,User,2026-12-01,2024-01-01\n\
+         3,eve@evil.example,=HYPERLINK(\"http://evil.example\"),User,2026-12-30,2026-12-01\n\
+         4,mal@evil.example,<script>alert('x')</script>,User,2026-12-30,2026-12-01\n",
+    )
+    .unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[review]\nname = \"Test review\"\nas_of = \"2026-12-31\"\n[identity]\npath = \"hr.csv\"\n\
+             [[apps]]\nname = \"app\"\nkind = \"csv\"\npath = \"app.csv\"\nadmin_values = [\"Admin\"]\n\
+             [apps.columns]\naccount_id = \"id\"\ndisplay_name = \"name\"\nlast_login_at = \"last_login\"\ncreated_at = \"created\"\n{extra_config}"
+        ),
+    )
+    .unwrap();
+    config
 }
