@@ -218,3 +218,178 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The sample company's CSV apps (the API apps need the sandbox; the demo test covers them).
+const CSV_APPS: [&str; 8] = ["--app", "jira-cloud", "--app", "github-acme", "--app", "salesforce", "--app", "slack"];
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let new = f(text.clone());
+    assert_ne!(text, new, "the edit of {} changed nothing", path.display());
+    std::fs::write(path, new).unwrap();
+}
+
+fn run_quarter(data: &Path, out: &Path, as_of: &str) {
+    bin()
+        .args(["-q", "run", "--config"])
+        .arg(data.join("config.toml"))
+        .args(CSV_APPS)
+        .args(["--as-of", as_of, "--out"])
+        .arg(out)
+        .assert()
+        .code(4); // the sample slack export has an unreadable row on purpose
+}
+
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
+}
+
+/// Two quarters of the sample company with known changes between them.
+fn two_quarters(dir: &Path) -> (PathBuf, PathBuf) {
+    let data = dir.join("sample-data");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"), &data);
+    let q4 = dir.join("q4-2026");
+    run_quarter(&data, &q4, "2026-12-31");
+    // Next quarter: one leaver, one joiner nobody told HR about, one promotion, one account gone,
+    // the break-glass exception ended early and a new one that ends before the next review.
+    edit(&data.join("hr.csv"), |t| {
+        let line = t.lines().find(|l| l.starts_with("jonas.okafor@acme.com,")).unwrap();
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells[3] = "terminated";
+        cells[4] = "2027-02-01";
+        t.replace(line, &cells.join(","))
+    });
+    edit(&data.join("exports/github.csv"), |t| {
+        let t = t.lines().filter(|l| !l.starts_with("olga-banerjee,")).collect::<Vec<_>>().join("\n") + "\n";
+        let t = t.replace("dev-dubois,Dev Dubois,dev.dubois@acme.com,Member,", "dev-dubois,Dev Dubois,dev.dubois@acme.com,Owner,");
+        t + "new-hire,New Hire,new.hire@acme.com,Member,2027-03-01T09:00:00Z,2027-03-20T12:00:00Z\n"
+    });
+    edit(&data.join("exceptions.csv"), |t| {
+        t.replace("ciso@acme.com,2027-06-30,RISK-101", "ciso@acme.com,2027-03-01,RISK-101")
+            + ",github-acme,dev-dubois,admin,Release manager for the Q2 launch,cto@acme.com,2027-05-31,RISK-130\n"
+    });
+    let q1 = dir.join("q1-2027");
+    run_quarter(&data, &q1, "2027-03-31");
+    (q4, q1)
+}
+
+fn has_row(rows: &[Vec<String>], want: &[(usize, &str)]) -> bool {
+    rows.iter().any(|r| want.iter().all(|(i, v)| r.get(*i).map(String::as_str) == Some(*v)))
+}
+
+#[test]
+fn diff_of_two_quarters_of_the_sample_company_names_every_known_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (q4, q1) = two_quarters(dir.path());
+    let out = dir.path().join("diff");
+    bin()
+        .args(["-q", "diff"])
+        .arg(&q4)
+        .arg(&q1)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("expire before the next review (2027-06-29)").and(predicate::str::contains("diff.html")));
+    // diff_accounts.csv: change, app, account_id, email, display_name, person_email, before, after
+    let accounts = csv_rows(&out.join("diff_accounts.csv"));
+    assert!(has_row(&accounts, &[(0, "added"), (1, "github-acme"), (2, "new-hire")]), "{accounts:?}");
+    assert!(has_row(&accounts, &[(0, "removed"), (1, "github-acme"), (2, "olga-banerjee")]), "{accounts:?}");
+    assert!(has_row(&accounts, &[(0, "admin_granted"), (2, "dev-dubois"), (6, "false"), (7, "true")]), "{accounts:?}");
+    assert!(has_row(&accounts, &[(0, "admin_reason"), (2, "dev-dubois"), (7, "role Owner")]), "{accounts:?}");
+    assert_eq!(accounts.iter().filter(|r| r[0] == "added" || r[0] == "removed").count(), 2, "{accounts:?}");
+
+    // diff_findings.csv: state, finding_id, severity, previous_severity, category, app, account_id, ...
+    let findings = csv_rows(&out.join("diff_findings.csv"));
+    assert!(has_row(&findings, &[(0, "new"), (4, "terminated_with_access"), (5, "github-acme"), (6, "jonas-okafor")]), "{findings:?}");
+    assert!(has_row(&findings, &[(0, "new"), (4, "orphaned"), (6, "new-hire")]));
+    assert!(has_row(&findings, &[(0, "new"), (4, "admin"), (6, "dev-dubois")]));
+    assert!(has_row(&findings, &[(0, "still_open"), (4, "collection_incomplete"), (5, "slack")]));
+    // Every finding of either quarter is in exactly one state.
+    let ids = |dir: &Path| -> std::collections::BTreeSet<String> {
+        csv_rows(&dir.join("findings.csv")).into_iter().map(|r| r[0].clone()).collect()
+    };
+    let (before, after) = (ids(&q4), ids(&q1));
+    let state_of = |id: &str| findings.iter().filter(|r| r[1] == id).map(|r| r[0].clone()).collect::<Vec<_>>();
+    for id in before.union(&after) {
+        let expected = match (before.contains(id), after.contains(id)) {
+            (true, true) => "still_open",
+            (false, true) => "new",
+            _ => "resolved",
+        };
+        assert_eq!(state_of(id), vec![expected.to_string()], "{id}");
+    }
+
+    // diff_exceptions.csv: state, finding_id, severity, category, app, account_id, email, exception, expires, detail
+    let exceptions = csv_rows(&out.join("diff_exceptions.csv"));
+    assert!(has_row(&exceptions, &[(0, "expired"), (4, "slack"), (5, "U0OMAR0001"), (8, "2027-06-30")]), "{exceptions:?}");
+    assert!(
+        has_row(&exceptions, &[(0, "expires_before_next_review"), (4, "github-acme"), (5, "dev-dubois"), (8, "2027-05-31")]),
+        "{exceptions:?}"
+    );
+
+    let html = std::fs::read_to_string(out.join("diff.html")).unwrap();
+    assert!(html.contains("What changed since the last review") && html.contains("new-hire") && html.contains("2027-06-29"));
+    assert!(!html.contains("<script src") && !html.contains("http://") && !html.contains("https://"), "self-contained");
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("diff.json")).unwrap()).unwrap();
+    assert_eq!(summary["summary"]["accounts_added"], 1);
+    assert_eq!(summary["previous"]["as_of"], "2026-12-31");
+    assert_eq!(summary["outputs"].as_array().unwrap().len(), 4);
+
+    // The same two packs give byte-identical files.
+    let again = dir.path().join("diff-again");
+    bin().args(["-q", "diff"]).arg(&q4).arg(&q1).arg("--out").arg(&again).assert().success();
+    for f in ["diff.html", "diff_accounts.csv", "diff_findings.csv", "diff_exceptions.csv"] {
+        assert_eq!(std::fs::read(out.join(f)).unwrap(), std::fs::read(again.join(f)).unwrap(), "{f}");
+    }
+    // Given the wrong way round, it says so.
+    bin()
+        .args(["diff"])
+        .arg(&q1)
+        .arg(&q4)
+        .arg("--out")
+        .arg(dir.path().join("reversed"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wrong order"));
+}
+
+#[test]
+fn diff_says_clearly_why_it_cannot_read_a_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_report(dir.path(), None);
+    let old = dir.path().join("old");
+    copy_dir(&out, &old);
+    // A pack whose accounts.csv lacks a column this version needs (as an older version might write).
+    let accounts = old.join("accounts.csv");
+    let text = std::fs::read_to_string(&accounts).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().replace("is_admin", "admin");
+    std::fs::write(&accounts, format!("{header}\r\n{}", lines.collect::<Vec<_>>().join("\r\n"))).unwrap();
+    let manifest = old.join("manifest.json");
+    let m = std::fs::read_to_string(&manifest).unwrap().replace("\"tool_version\": \"0.1.0\"", "\"tool_version\": \"0.0.9\"");
+    std::fs::write(&manifest, m).unwrap();
+    bin().arg("diff").arg(&old).arg(&out).arg("--out").arg(dir.path().join("d")).assert().code(1).stderr(
+        predicate::str::contains("accounts.csv")
+            .and(predicate::str::contains("no column is_admin"))
+            .and(predicate::str::contains("access-audit 0.0.9"))
+            .and(predicate::str::contains("access-audit report --snapshot")),
+    );
+    // Not a pack at all.
+    bin().arg("diff").arg(dir.path()).arg(&out).assert().code(1).stderr(predicate::str::contains("not a report directory of access-audit"));
+    assert!(!dir.path().join("d/diff.json").exists());
+}

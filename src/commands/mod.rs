@@ -13,6 +13,7 @@ macro_rules! say {
 mod check;
 mod collect;
 mod demo;
+mod diff;
 mod report;
 mod run;
 mod sandbox;
@@ -115,6 +116,16 @@ pub enum Command {
         #[arg(long)]
         tenants: Option<PathBuf>,
     },
+    /// Compare two report directories: findings new/resolved/still open, accounts added/removed/changed, exceptions to renew.
+    Diff {
+        /// The earlier report directory (e.g. last quarter's).
+        previous: PathBuf,
+        /// The later report directory.
+        current: PathBuf,
+        /// Where diff.html and the diff CSVs go.
+        #[arg(long, default_value = "access-audit-diff")]
+        out: PathBuf,
+    },
     /// Check a report directory against its manifest: every hash, files added or removed, and the signature.
     #[command(after_help = "Exit code 0 when every file matches (and the signature holds, when --public-key is given); 1 otherwise.")]
     Verify {
@@ -180,6 +191,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Report { config, snapshot, out, as_of, fail_on } => report::run(&config, &snapshot, &out, as_of, fail_on),
         Command::Check { config } => check::run(&config),
         Command::Sandbox { listen, tenants } => sandbox::run(&listen, tenants.as_deref()),
+        Command::Diff { previous, current, out } => diff::run(&previous, &current, &out),
         Command::Verify { dir, public_key } => verify::run(&dir, public_key.as_deref()),
     };
     match result {

@@ -6,6 +6,7 @@
 //! only sanctioned change to a finished pack: adding decisions, which re-hashes the files it
 //! touches in the manifest. Must not: re-collect or re-decide findings.
 
+pub mod diff;
 pub mod signing;
 pub mod verify;
 
@@ -26,6 +27,8 @@ pub enum EvidenceError {
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Signing(#[from] signing::SigningError),
+    #[error(transparent)]
+    Table(#[from] crate::csvio::TableError),
     #[error("{0}")]
     Frame(#[from] polars::error::PolarsError),
     #[error("{0}")]
@@ -36,6 +39,8 @@ pub enum EvidenceError {
 /// manifest is rewritten (see [`decisions`]).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Manifest {
+    #[serde(default)]
+    pub tool: String,
     #[serde(default)]
     pub tool_version: String,
     #[serde(default)]
@@ -97,6 +102,15 @@ impl Pack {
         })?;
         let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
             .map_err(|e| EvidenceError::File { file: path.clone(), detail: format!("not a manifest of access-audit: {e}") })?;
+        if manifest.tool != "access-audit" {
+            return Err(EvidenceError::File {
+                file: path,
+                detail: format!(
+                    "written by {:?}, not by access-audit",
+                    if manifest.tool.is_empty() { "an unknown tool" } else { &manifest.tool }
+                ),
+            });
+        }
         Ok(Pack { dir: dir.to_path_buf(), manifest_bytes, manifest })
     }
 
@@ -125,4 +139,62 @@ pub enum Located {
 /// A manifest path with `/` separators, as the manifest writes them.
 pub fn slash_path(p: &Path) -> String {
     p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+}
+
+/// Reads columns of one of the pack's CSVs into a frame of text columns (formula quotes undone).
+/// A `required` column that is missing is an error naming the file, the column and the version
+/// that wrote the pack; a missing optional column comes back as empty and is named in the result.
+pub fn read_pack_csv(
+    pack: &Pack,
+    file: &str,
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(polars::prelude::DataFrame, Vec<String>), EvidenceError> {
+    use polars::prelude::*;
+    let path = pack.dir.join(file);
+    let text = crate::csvio::read_text(&path).map_err(|e| EvidenceError::File { file: path.clone(), detail: e.to_string() })?;
+    let names: Vec<&str> = required.iter().chain(optional).copied().collect();
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+    let version = if pack.manifest.tool_version.is_empty() { "an unknown version".to_string() } else { pack.manifest.tool_version.clone() };
+    let index = crate::csvio::stream::<Vec<Option<usize>>, EvidenceError>(
+        &text,
+        b',',
+        1,
+        &path.display().to_string(),
+        |headers| {
+            let index: Vec<Option<usize>> = names.iter().map(|n| headers.iter().position(|h| h == n)).collect();
+            let missing: Vec<&str> = required.iter().zip(&index).filter(|(_, i)| i.is_none()).map(|(n, _)| *n).collect();
+            if !missing.is_empty() {
+                return Err(EvidenceError::File {
+                    file: path.clone(),
+                    detail: format!(
+                        "no column {} (the pack was written by access-audit {version}; this version needs {}). \
+                         Regenerate it with `access-audit report --snapshot {}` and this version, or compare packs of one version",
+                        missing.join(", "),
+                        required.join(", "),
+                        pack.dir.join("snapshot").display()
+                    ),
+                });
+            }
+            Ok(index)
+        },
+        |index, _, record| {
+            for (slot, i) in values.iter_mut().zip(index) {
+                let cell = i.and_then(|i| record.get(i)).unwrap_or("");
+                slot.push(crate::report::csv::unneutralize(cell).to_string());
+            }
+            Ok(())
+        },
+    )?;
+    let absent = names.iter().zip(&index).filter(|(_, i)| i.is_none()).map(|(n, _)| n.to_string()).collect();
+    let columns: Vec<Column> = names.iter().zip(values).map(|(n, v)| Column::new((*n).into(), v)).collect();
+    Ok((DataFrame::new_infer_height(columns)?, absent))
+}
+
+/// The rows of a text frame, at most `limit`, as strings (for pages).
+pub fn text_rows(df: &polars::prelude::DataFrame, limit: usize) -> Result<Vec<Vec<String>>, EvidenceError> {
+    let head = df.head(Some(limit));
+    let text = crate::report::csv::text_frame(&head)?;
+    let cols: Vec<&polars::prelude::StringChunked> = text.columns().iter().map(|c| c.str()).collect::<Result<_, _>>()?;
+    Ok((0..text.height()).map(|i| cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect()).collect())
 }

@@ -39,6 +39,8 @@ pub mod col_name {
     pub const EXCEPTED: &str = "excepted";
     /// Which exception applied: "ticket (approved by, until date): reason".
     pub const EXCEPTION: &str = "exception";
+    /// The last day the applied exception is in force (YYYY-MM-DD).
+    pub const EXCEPTION_EXPIRES: &str = "exception_expires";
 }
 
 /// The columns of `findings.csv`, in order (SPEC §7).
@@ -248,6 +250,7 @@ pub fn evaluate(
         let df = finish_category(df, cat, &index, &exceptions.rows, params.as_of, &mut used)?;
         let mut cols: Vec<Expr> = COMMON_COLUMNS.iter().map(|c| col(*c)).collect();
         cols.push(col(col_name::EXCEPTION));
+        cols.push(col(col_name::EXCEPTION_EXPIRES));
         common.push(df.clone().lazy().select(cols));
         by_category.insert(name, df);
     }
@@ -257,8 +260,8 @@ pub fn evaluate(
     Ok(Findings { all, by_category, warnings })
 }
 
-/// Adds `finding_id`, `controls`, `excepted`, `exception` and sorts; columns in the order of
-/// `findings.csv`, then `exception`, then the evidence columns.
+/// Adds `finding_id`, `controls`, `excepted`, `exception`, `exception_expires` and sorts; columns in the order of
+/// `findings.csv`, then the exception's columns, then the evidence columns.
 fn finish_category(
     df: DataFrame,
     cat: &Category,
@@ -274,6 +277,7 @@ fn finish_category(
     let mut finding_ids = Vec::with_capacity(n);
     let mut excepted = Vec::with_capacity(n);
     let mut exception_text: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut exception_expires: Vec<Option<String>> = Vec::with_capacity(n);
     for (app, id) in apps.iter().zip(ids.iter()) {
         let (app, id) = (app.unwrap_or(""), id.unwrap_or(""));
         let fid = finding_id(cat.name, app, id);
@@ -281,10 +285,12 @@ fn finish_category(
             Some(idx) => {
                 excepted.push(true);
                 exception_text.push(Some(exceptions_rows[idx].describe()));
+                exception_expires.push(Some(exceptions_rows[idx].expires.format("%Y-%m-%d").to_string()));
             }
             None => {
                 excepted.push(false);
                 exception_text.push(None);
+                exception_expires.push(None);
             }
         }
         finding_ids.push(fid);
@@ -294,8 +300,10 @@ fn finish_category(
     df.with_column(Column::new(CONTROLS.into(), vec![cat.controls; n]))?;
     df.with_column(Column::new(EXCEPTED.into(), excepted))?;
     df.with_column(Column::new(EXCEPTION.into(), exception_text))?;
+    df.with_column(Column::new(EXCEPTION_EXPIRES.into(), exception_expires))?;
     let mut order: Vec<String> = COMMON_COLUMNS.iter().map(|c| c.to_string()).collect();
     order.push(EXCEPTION.into());
+    order.push(EXCEPTION_EXPIRES.into());
     for c in df.get_column_names() {
         if !order.iter().any(|o| o == c.as_str()) {
             order.push(c.to_string());

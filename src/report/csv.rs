@@ -140,6 +140,15 @@ pub fn for_each_text_row(df: &DataFrame, mut row: impl FnMut(&[Option<&str>]) ->
     Ok(())
 }
 
+/// Undoes [`neutralize`] for a cell read back from one of our CSVs: the quote put before a
+/// formula character goes; any other leading quote was in the value.
+pub fn unneutralize(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// Writes a frame (all its columns, in order) to `path` atomically.
 pub fn write_frame(path: &Path, df: &DataFrame) -> std::io::Result<FileDigest> {
     let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();

@@ -15,6 +15,8 @@ use crate::model::account as a;
 use crate::roster::PersonStatus;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
+const STYLE: &str = include_str!("../../templates/style.css");
+const TABLES_JS: &str = include_str!("../../templates/tables.js");
 /// Rows per category table in the page.
 pub const ROW_LIMIT: usize = 500;
 /// Rows of the per-person view in the page.
@@ -85,7 +87,7 @@ pub fn render(input: &ReportInput, matrix: &AccessMatrix, inputs: &[FileEntry], 
         if let Some(df) = df {
             for name in df.get_column_names() {
                 let n = name.as_str();
-                if !COMMON_COLUMNS.contains(&n) && n != f::EXCEPTION && !columns.iter().any(|x| x == n) {
+                if !COMMON_COLUMNS.contains(&n) && n != f::EXCEPTION && n != f::EXCEPTION_EXPIRES && !columns.iter().any(|x| x == n) {
                     columns.push(n.to_string());
                 }
             }
@@ -226,8 +228,15 @@ pub fn render(input: &ReportInput, matrix: &AccessMatrix, inputs: &[FileEntry], 
         "domain_aliases": input.config.identity.domain_aliases.iter().map(|(k, v)| json!({"from": k, "to": v})).collect::<Vec<_>>(),
         "inputs": inputs,
     });
+    render_page("report.html", TEMPLATE, ctx)
+}
+
+/// Renders a page of the report's family: `template` may include the shared `style.css` and
+/// `tables.js` (sortable, filterable tables), so every page of a pack looks and works alike.
+pub fn render_page(name: &str, template: &str, ctx: Value) -> Result<String, ReportError> {
     let mut tera = tera::Tera::default();
-    tera.add_raw_template("report.html", TEMPLATE).map_err(|e| ReportError::Template(format!("{e:?}")))?;
+    tera.add_raw_templates([("style.css", STYLE), ("tables.js", TABLES_JS), (name, template)])
+        .map_err(|e| ReportError::Template(format!("{e:?}")))?;
     let context = tera::Context::from_value(ctx).map_err(|e| ReportError::Template(e.to_string()))?;
-    tera.render("report.html", &context).map_err(|e| ReportError::Template(format!("{e:?}")))
+    tera.render(name, &context).map_err(|e| ReportError::Template(format!("{e:?}")))
 }

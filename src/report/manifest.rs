@@ -53,7 +53,7 @@ pub fn hash_files(inputs: &[(PathBuf, String)]) -> Result<Vec<FileEntry>, (PathB
 
 /// Inputs that lie inside the report directory (the snapshot of `run`) are named relative to it,
 /// so the pack can be moved and still verified; others keep the path they were read from.
-fn relative_to_pack(out_dir: &Path, inputs: &[FileEntry]) -> Vec<FileEntry> {
+pub fn relative_to_pack(out_dir: &Path, inputs: &[FileEntry]) -> Vec<FileEntry> {
     let Ok(dir) = out_dir.canonicalize() else { return inputs.to_vec() };
     let mut out: Vec<FileEntry> = inputs
         .iter()
@@ -75,8 +75,6 @@ pub fn write(
     outputs: &[(String, FileDigest)],
     key: Option<&EvidenceKey>,
 ) -> Result<(), ReportError> {
-    let out_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let inputs = relative_to_pack(out_dir, inputs);
     let mut out_entries: Vec<FileEntry> = outputs
         .iter()
         .map(|(name, d)| FileEntry { path: name.clone(), role: String::new(), size: d.size, sha256: d.sha256.clone() })

@@ -105,6 +105,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     let issue_rows: Vec<Vec<String>> =
         input.roster.issues.iter().map(|i| vec![i.file.clone(), i.line.to_string(), i.reason.clone()]).collect();
     let inputs = manifest::hash_files(&input.inputs).map_err(|(path, source)| ReportError::Io { path, source })?;
+    let inputs = manifest::relative_to_pack(out, &inputs);
     let summary = summarize(out, input);
     tracing::debug!("inputs hashed: {} ms", t.elapsed().as_millis());
     let page = html::render(input, &matrix, &inputs, &summary)?;
