@@ -36,7 +36,7 @@ pub enum PipelineError {
     Report(#[from] ReportError),
     #[error("data frame: {0}")]
     Frame(#[from] polars::error::PolarsError),
-    #[error("{0}")]
+    #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),
     #[error("{0}")]
     Usage(String),

@@ -42,6 +42,7 @@ fn demo_writes_every_output_and_every_category() {
     let out = dir.path().join("report");
     bin().args(["-q", "demo", "--out"]).arg(&out).assert().success().stdout(predicate::str::contains("report.html"));
     for f in [
+        "review.xlsx",
         "report.html",
         "findings.csv",
         "findings.json",
@@ -149,6 +150,7 @@ fn report_from_one_snapshot_is_byte_identical_and_the_manifest_matches() {
     let mut names: Vec<String> = std::fs::read_dir(&a).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     names.sort();
     assert!(names.len() >= 15, "{names:?}");
+    assert!(names.iter().any(|n| n == "review.xlsx"), "the reviewer workbook is reproducible too: {names:?}");
     for name in &names {
         let (x, y) = (std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap());
         if name == "manifest.json" {

@@ -393,3 +393,243 @@ fn diff_says_clearly_why_it_cannot_read_a_pack() {
     bin().arg("diff").arg(dir.path()).arg(&out).assert().code(1).stderr(predicate::str::contains("not a report directory of access-audit"));
     assert!(!dir.path().join("d/diff.json").exists());
 }
+
+/// The sheets of a workbook as text cells (calamine, as the import reads them).
+fn read_sheets(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    wb.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).unwrap();
+            let rows = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// Writes `sheets` as a new workbook, with `fill(sheet, row index, header, row)` deciding the
+/// reviewer's cells: a reviewer filling in the workbook, done by a program.
+fn fill_workbook(
+    sheets: &[(String, Vec<Vec<String>>)],
+    out: &Path,
+    fill: impl Fn(&str, &[String], &[String]) -> Option<(String, String, Filled, String)>,
+) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        let header = rows.first().cloned().unwrap_or_default();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    ws.write_string(r as u32, c as u16, v).unwrap();
+                }
+            }
+            if r == 0 {
+                continue;
+            }
+            if let Some((decision, reviewer, date, comment)) = fill(name, &header, row) {
+                let at = |n: &str| header.iter().position(|h| h == n).unwrap() as u16;
+                ws.write_string(r as u32, at("decision"), &decision).unwrap();
+                ws.write_string(r as u32, at("reviewer"), &reviewer).unwrap();
+                match date {
+                    Filled::Date(y, m, d) => {
+                        let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(y, m, d).unwrap();
+                        ws.write_datetime_with_format(r as u32, at("decided_on"), &dt, &date_format).unwrap();
+                    }
+                    Filled::Text(t) => {
+                        ws.write_string(r as u32, at("decided_on"), &t).unwrap();
+                    }
+                }
+                ws.write_string(r as u32, at("comment"), &comment).unwrap();
+            }
+        }
+    }
+    wb.save(out).unwrap();
+}
+
+#[derive(Clone)]
+enum Filled {
+    Date(u16, u8, u8),
+    Text(String),
+}
+
+fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
+    header.iter().position(|h| h == name).and_then(|i| row.get(i)).map(String::as_str).unwrap_or("")
+}
+
+#[test]
+fn a_filled_workbook_is_imported_into_a_signed_pack_that_still_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = EvidenceKey::from_seed([5; 32]);
+    let out = small_report(dir.path(), Some(&key));
+    let public = write_public_key(dir.path(), "public.pem", &key);
+    let sheets = read_sheets(&out.join("review.xlsx"));
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names[0], "Instructions");
+    assert!(names.contains(&"admin") && names.contains(&"orphaned") && names.contains(&"app"), "{names:?}");
+
+    let filled = dir.path().join("filled.xlsx");
+    fill_workbook(&sheets, &filled, |sheet, header, row| match (sheet, cell(header, row, "account_id")) {
+        ("admin", "1") => Some(("keep".into(), "cto@acme.com".into(), Filled::Date(2027, 1, 12), "Ann runs the platform".into())),
+        ("orphaned", "3") => Some(("Revoke".into(), "it-lead@acme.com".into(), Filled::Text("2027-01-13".into()), "".into())),
+        ("app", "2") => Some(("revoke".into(), "it-lead@acme.com".into(), Filled::Date(2027, 1, 13), "left in November".into())),
+        _ => None,
+    });
+    // A signed pack is signed again by the import, so it needs the key.
+    bin()
+        .args(["decisions", "import"])
+        .arg(&filled)
+        .arg("--report")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the pack is signed"));
+    bin()
+        .args(["decisions", "import"])
+        .arg(&filled)
+        .arg("--report")
+        .arg(&out)
+        .arg("--config")
+        .arg(dir.path().join("config.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("recorded 3 decision(s)").and(predicate::str::contains("1 keep, 2 revoke")));
+    let decisions = csv_rows(&out.join("decisions.csv"));
+    assert_eq!(decisions.len(), 3, "{decisions:?}");
+    // subject, finding_id, category, severity, app, account_id, email, display_name, decision, reviewer, decided_on, comment, source
+    assert!(has_row(&decisions, &[(0, "finding"), (2, "admin"), (5, "1"), (8, "keep"), (10, "2027-01-12")]), "{decisions:?}");
+    assert!(has_row(&decisions, &[(0, "finding"), (2, "orphaned"), (5, "3"), (8, "revoke"), (10, "2027-01-13")]), "{decisions:?}");
+    assert!(
+        has_row(&decisions, &[(0, "account"), (1, ""), (5, "2"), (8, "revoke"), (12, "filled.xlsx, sheet app, row 3")]),
+        "{decisions:?}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Review decisions <span class=\"note\">(3)</span>") && html.contains("left in November"));
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["decisions"]["imports"][0]["workbook"], "filled.xlsx");
+    assert_eq!(manifest["decisions"]["total"], 3);
+    bin().arg("verify").arg(&out).arg("--public-key").arg(&public).assert().success();
+
+    // A second workbook (another reviewer) changes one decision and keeps the others.
+    let csv = dir.path().join("second.csv");
+    let admin = &sheets.iter().find(|(n, _)| n == "app").unwrap().1;
+    let mut text = admin[0].join(",") + "\n";
+    for row in &admin[1..] {
+        let mut row = row.clone();
+        if cell(&admin[0], &row, "account_id") == "2" {
+            let at = |n: &str| admin[0].iter().position(|h| h == n).unwrap();
+            row[at("decision")] = "keep".into();
+            row[at("reviewer")] = "hr@acme.com".into();
+            row[at("decided_on")] = "2027-01-20".into();
+            row[at("comment")] = "rehired".into();
+        }
+        text += &(row.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(",") + "\n");
+    }
+    std::fs::write(&csv, text).unwrap();
+    bin()
+        .args(["decisions", "import"])
+        .arg(&csv)
+        .arg("--report")
+        .arg(&out)
+        .arg("--config")
+        .arg(dir.path().join("config.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 replacing earlier ones").and(predicate::str::contains("the report now holds 3")));
+    let decisions = csv_rows(&out.join("decisions.csv"));
+    assert!(has_row(&decisions, &[(0, "account"), (5, "2"), (8, "keep"), (11, "rehired")]), "{decisions:?}");
+    bin().arg("verify").arg(&out).arg("--public-key").arg(&public).assert().success();
+    // A report regenerated into the reviewed pack keeps the decisions (page and manifest).
+    bin()
+        .args(["-q", "report", "--config"])
+        .arg(dir.path().join("config.toml"))
+        .arg("--snapshot")
+        .arg(out.join("snapshot"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains("rehired"));
+    bin().arg("verify").arg(&out).arg("--public-key").arg(&public).assert().success();
+}
+
+#[test]
+fn every_bad_workbook_row_is_named_with_its_sheet_and_row_and_nothing_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_report(dir.path(), None);
+    let sheets = read_sheets(&out.join("review.xlsx"));
+    let admin_id = {
+        let (_, rows) = sheets.iter().find(|(n, _)| n == "admin").unwrap();
+        cell(&rows[0], &rows[1], "finding_id").to_string()
+    };
+    let filled = dir.path().join("bad.xlsx");
+    fill_workbook(&sheets, &filled, |sheet, header, row| match (sheet, cell(header, row, "account_id")) {
+        ("admin", "1") => Some(("approve".into(), "cto@acme.com".into(), Filled::Date(2027, 1, 12), "".into())),
+        ("app", "1") => Some(("modify".into(), "".into(), Filled::Text("31/12/2026".into()), "".into())),
+        _ => None,
+    });
+    bin().args(["decisions", "import"]).arg(&filled).arg("--report").arg(&out).assert().code(1).stderr(
+        predicate::str::contains("bad.xlsx, sheet admin, row 2: decision \"approve\": expected keep, revoke or modify")
+            .and(predicate::str::contains("bad.xlsx, sheet app, row 2: no reviewer"))
+            .and(predicate::str::contains("bad.xlsx, sheet app, row 2: decided_on \"31/12/2026\": expected a date"))
+            .and(predicate::str::contains("bad.xlsx, sheet app, row 2: modify needs a comment")),
+    );
+
+    // The same columns as CSV, with every other kind of problem.
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "finding_id,app,account_id,decision,reviewer,decided_on,comment\n\
+             AA-0000000000000000,app,1,keep,cto@acme.com,2027-01-10,\n\
+             {admin_id},other-app,1,keep,cto@acme.com,2027-01-10,\n\
+             {admin_id},app,1,keep,cto@acme.com,,\n\
+             ,,,,cto@acme.com,2027-01-10,forgot the decision\n\
+             {admin_id},app,1,revoke,cto@acme.com,2027-01-11,\n\
+             {admin_id},app,1,keep,cto@acme.com,2027-01-10,\n"
+        ),
+    )
+    .unwrap();
+    bin().args(["decisions", "import"]).arg(&csv).arg("--report").arg(&out).assert().code(1).stderr(
+        predicate::str::contains("bad.csv, line 2: finding_id \"AA-0000000000000000\" is not a finding of this report")
+            .and(predicate::str::contains("bad.csv, line 3: finding"))
+            .and(predicate::str::contains("the row was edited"))
+            .and(predicate::str::contains("bad.csv, line 4: no decided_on date"))
+            .and(predicate::str::contains("bad.csv, line 5: reviewer, date or comment filled in but no decision"))
+            .and(predicate::str::contains("bad.csv, line 7: decision keep contradicts revoke (bad.csv, line 6)")),
+    );
+    let accounts_csv = dir.path().join("accounts.csv");
+    std::fs::write(&accounts_csv, "app,account_id,decision,reviewer,decided_on,comment\napp,99,keep,cto@acme.com,2027-01-10,\n").unwrap();
+    bin()
+        .args(["decisions", "import"])
+        .arg(&accounts_csv)
+        .arg("--report")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("line 2: account app / 99 is not an account of this report"));
+    let no_columns = dir.path().join("other.csv");
+    std::fs::write(&no_columns, "name,notes\nx,y\n").unwrap();
+    bin()
+        .args(["decisions", "import"])
+        .arg(&no_columns)
+        .arg("--report")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no sheet with a \"decision\" column"));
+    std::fs::write(dir.path().join("junk.xlsx"), "not a zip").unwrap();
+    bin()
+        .args(["decisions", "import"])
+        .arg(dir.path().join("junk.xlsx"))
+        .arg("--report")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot open it as a workbook"));
+    assert!(!out.join("decisions.csv").exists());
+    bin().arg("verify").arg(&out).assert().success();
+}

@@ -12,6 +12,7 @@ macro_rules! say {
 
 mod check;
 mod collect;
+mod decisions;
 mod demo;
 mod diff;
 mod report;
@@ -116,6 +117,11 @@ pub enum Command {
         #[arg(long)]
         tenants: Option<PathBuf>,
     },
+    /// Record the reviewers' decisions (a filled review.xlsx) in a report directory.
+    Decisions {
+        #[command(subcommand)]
+        action: DecisionsAction,
+    },
     /// Compare two report directories: findings new/resolved/still open, accounts added/removed/changed, exceptions to renew.
     Diff {
         /// The earlier report directory (e.g. last quarter's).
@@ -134,6 +140,25 @@ pub enum Command {
         /// Ed25519 public key (SPKI PEM, or 32 bytes in hex/base64) to check manifest.json.sig with.
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecisionsAction {
+    /// Read a filled review.xlsx (or a CSV with the same columns), check every row, and record the
+    /// decisions in the report: decisions.csv, the report's "Review decisions" section, the manifest.
+    #[command(
+        after_help = "Exit code 0 when recorded; 1 when any row has a problem (each is listed with its sheet and row; nothing is recorded)."
+    )]
+    Import {
+        /// The filled workbook (review.xlsx) or CSV.
+        workbook: PathBuf,
+        /// The report directory the workbook came from.
+        #[arg(long)]
+        report: PathBuf,
+        /// The config whose [evidence] signing_key signs the updated manifest (needed when the report is signed).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -191,6 +216,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Report { config, snapshot, out, as_of, fail_on } => report::run(&config, &snapshot, &out, as_of, fail_on),
         Command::Check { config } => check::run(&config),
         Command::Sandbox { listen, tenants } => sandbox::run(&listen, tenants.as_deref()),
+        Command::Decisions { action: DecisionsAction::Import { workbook, report, config } } => {
+            decisions::import(&workbook, &report, config.as_deref())
+        }
         Command::Diff { previous, current, out } => diff::run(&previous, &current, &out),
         Command::Verify { dir, public_key } => verify::run(&dir, public_key.as_deref()),
     };

@@ -111,7 +111,7 @@ fn expiry_in_text(text: &str) -> Option<String> {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").ok().map(|_| date.to_string())
 }
 
-fn read_findings(pack: &Pack, notes: &mut Vec<String>) -> Result<DataFrame, EvidenceError> {
+pub(crate) fn read_findings(pack: &Pack, notes: &mut Vec<String>) -> Result<DataFrame, EvidenceError> {
     let json_path = pack.dir.join(crate::report::FINDINGS_JSON);
     let rows: Vec<FindingRow> = if json_path.is_file() {
         let file = std::fs::File::open(&json_path).map_err(|e| EvidenceError::File { file: json_path.clone(), detail: e.to_string() })?;

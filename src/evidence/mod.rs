@@ -6,6 +6,7 @@
 //! only sanctioned change to a finished pack: adding decisions, which re-hashes the files it
 //! touches in the manifest. Must not: re-collect or re-decide findings.
 
+pub mod decisions;
 pub mod diff;
 pub mod signing;
 pub mod verify;
@@ -33,6 +34,8 @@ pub enum EvidenceError {
     Frame(#[from] polars::error::PolarsError),
     #[error("{0}")]
     Template(String),
+    #[error("{file}: {} problem(s), nothing recorded:\n  {}", problems.len(), problems.join("\n  "))]
+    Decisions { file: PathBuf, problems: Vec<String> },
 }
 
 /// What this module reads of a `manifest.json`. Unknown fields are kept as they are when the

@@ -43,7 +43,13 @@ fn str_rows(df: &DataFrame, columns: &[String], limit: usize) -> PolarsResult<Ve
     Ok((0..text.height()).map(|i| cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect()).collect())
 }
 
-pub fn render(input: &ReportInput, matrix: &AccessMatrix, inputs: &[FileEntry], summary: &ReportSummary) -> Result<String, ReportError> {
+pub fn render(
+    input: &ReportInput,
+    matrix: &AccessMatrix,
+    inputs: &[FileEntry],
+    summary: &ReportSummary,
+    decisions_html: &str,
+) -> Result<String, ReportError> {
     let all = &input.findings.all;
     let sev = all.column(f::SEVERITY)?.str()?;
     let cat = all.column(f::CATEGORY)?.str()?;
@@ -227,6 +233,7 @@ pub fn render(input: &ReportInput, matrix: &AccessMatrix, inputs: &[FileEntry], 
         "unmatchable_total": unmatchable.values().sum::<usize>(),
         "domain_aliases": input.config.identity.domain_aliases.iter().map(|(k, v)| json!({"from": k, "to": v})).collect::<Vec<_>>(),
         "inputs": inputs,
+        "decisions_html": decisions_html,
     });
     render_page("report.html", TEMPLATE, ctx)
 }

@@ -11,6 +11,7 @@ pub mod files;
 pub mod html;
 pub mod manifest;
 pub mod text;
+pub mod workbook;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -108,7 +109,15 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     let inputs = manifest::relative_to_pack(out, &inputs);
     let summary = summarize(out, input);
     tracing::debug!("inputs hashed: {} ms", t.elapsed().as_millis());
-    let page = html::render(input, &matrix, &inputs, &summary)?;
+    // Decisions already recorded in `out` (a reviewed pack regenerated) stay in the page and the manifest.
+    let open_ids: std::collections::HashSet<&str> = {
+        let ids = input.findings.all.column(f::FINDING_ID)?.str()?;
+        let exc = input.findings.all.column(f::EXCEPTED)?.bool()?;
+        ids.iter().zip(exc.iter()).filter(|(_, e)| !e.unwrap_or(false)).filter_map(|(id, _)| id).collect()
+    };
+    let (decisions_html, carried) =
+        crate::evidence::decisions::section_for_report(out, &open_ids).map_err(|e| ReportError::Template(e.to_string()))?;
+    let page = html::render(input, &matrix, &inputs, &summary, &decisions_html)?;
     tracing::debug!("report.html rendered: {} ms", t.elapsed().as_millis());
 
     type Job<'a> = (String, usize, Box<dyn FnOnce(&Path) -> std::io::Result<files::FileDigest> + Send + 'a>);
@@ -128,6 +137,12 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         Box::new(move |p| csv::write_rows(p, &matrix_ref.header.iter().map(String::as_str).collect::<Vec<_>>(), &matrix_ref.rows)),
     ));
     jobs.push((COVERAGE_CSV.into(), 1, Box::new(|p| coverage_csv(p, input.coverage))));
+    let accounts_ref = &accounts;
+    jobs.push((
+        workbook::REVIEW_XLSX.into(),
+        accounts.height() * 6 + common.height() * 3,
+        Box::new(move |p| workbook::write(p, input, accounts_ref)),
+    ));
     jobs.push((ROSTER_ISSUES_CSV.into(), 1, Box::new(|p| csv::write_rows(p, &["file", "line", "reason"], &issue_rows))));
     jobs.push((REPORT_HTML.into(), 1, Box::new(|p| files::write_atomic(p, page.as_bytes()))));
     jobs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -151,6 +166,10 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         let path = out.join(&name);
         let digest = result.map_err(io(&path))?;
         written.push((name, digest));
+    }
+    if let Some(path) = carried {
+        let (sha256, size) = manifest::hash_file(&path).map_err(io(&path))?;
+        written.push((crate::evidence::decisions::DECISIONS_CSV.into(), files::FileDigest { sha256, size }));
     }
     written.sort_by(|a, b| a.0.cmp(&b.0));
 

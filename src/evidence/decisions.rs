@@ -1,0 +1,590 @@
+//! `decisions import WORKBOOK --report DIR`: reads the reviewers' decisions from a filled
+//! `review.xlsx` (or a CSV with the same columns), checks every row against the pack, and records
+//! them: `decisions.csv`, the "Review decisions" section of `report.html`, and the manifest (the
+//! two files re-hashed, the workbook's hash, re-signed when the pack was signed).
+//!
+//! Every problem is collected with its sheet and row before anything is written: a workbook with
+//! one bad row changes nothing. Decisions merge with those already recorded (one workbook per
+//! app owner is normal): a later decision on the same finding or account replaces the earlier.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::signing::{EvidenceKey, SIGNATURE_FILE};
+use super::{read_pack_csv, EvidenceError, Pack};
+use crate::findings::col_name as f;
+use crate::model::account as a;
+use crate::report::workbook::{COMMENT, DECIDED_ON, DECISION, DECISIONS, REVIEWER};
+use crate::report::{files, MANIFEST_JSON, REPORT_HTML};
+
+pub const DECISIONS_CSV: &str = "decisions.csv";
+pub const SECTION_BEGIN: &str = "<!-- decisions:begin -->";
+pub const SECTION_END: &str = "<!-- decisions:end -->";
+const TEMPLATE: &str = include_str!("../../templates/decisions.html.tera");
+const ROW_LIMIT: usize = 500;
+
+pub const COLUMNS: [&str; 13] = [
+    "subject",
+    "finding_id",
+    "category",
+    "severity",
+    "app",
+    "account_id",
+    "email",
+    "display_name",
+    "decision",
+    "reviewer",
+    "decided_on",
+    "comment",
+    "source",
+];
+
+/// One recorded decision (a row of `decisions.csv`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Decision {
+    /// "finding" or "account".
+    pub subject: String,
+    pub finding_id: String,
+    pub category: String,
+    pub severity: String,
+    pub app: String,
+    pub account_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub decision: String,
+    pub reviewer: String,
+    pub decided_on: String,
+    pub comment: String,
+    /// "review.xlsx, sheet admin, row 7".
+    pub source: String,
+}
+
+impl Decision {
+    fn key(&self) -> String {
+        if self.subject == "finding" {
+            format!("f\u{1f}{}", self.finding_id)
+        } else {
+            format!("a\u{1f}{}\u{1f}{}", self.app, self.account_id)
+        }
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.subject.clone(),
+            self.finding_id.clone(),
+            self.category.clone(),
+            self.severity.clone(),
+            self.app.clone(),
+            self.account_id.clone(),
+            self.email.clone(),
+            self.display_name.clone(),
+            self.decision.clone(),
+            self.reviewer.clone(),
+            self.decided_on.clone(),
+            self.comment.clone(),
+            self.source.clone(),
+        ]
+    }
+}
+
+/// What the import did.
+#[derive(Debug, Clone)]
+pub struct ImportSummary {
+    pub imported: usize,
+    pub replaced: usize,
+    pub total: usize,
+    pub by_decision: BTreeMap<String, usize>,
+    pub findings_with_decision: usize,
+    pub findings: usize,
+    pub signed: bool,
+}
+
+/// A cell as text; dates as YYYY-MM-DD.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+        Data::Float(x) => {
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{}", *x as i64)
+            } else {
+                x.to_string()
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => dt.as_datetime().map(|t| t.date().format("%Y-%m-%d").to_string()).unwrap_or_else(|| dt.as_f64().to_string()),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A decision date: a date cell, or text written YYYY-MM-DD.
+fn decided_on(d: &Data) -> Result<NaiveDate, String> {
+    let parsed = match d {
+        Data::DateTime(dt) => dt.as_datetime().map(|t| t.date()),
+        Data::DateTimeIso(s) | Data::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .ok()
+            .or_else(|| chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.date())),
+        _ => None,
+    };
+    match parsed {
+        Some(date) if (2000..=2099).contains(&chrono::Datelike::year(&date)) => Ok(date),
+        Some(date) => Err(format!("decided_on {date}: expected a date between 2000 and 2099")),
+        None => Err(format!("decided_on \"{}\": expected a date (a date cell, or text written YYYY-MM-DD)", cell_text(d))),
+    }
+}
+
+/// A sheet as rows of cells with their 1-based row numbers.
+struct Sheet {
+    name: String,
+    rows: Vec<(usize, Vec<Data>)>,
+}
+
+fn read_workbook(path: &Path) -> Result<(String, Vec<Sheet>), EvidenceError> {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| path.display().to_string());
+    let err = |detail: String| EvidenceError::File { file: path.to_path_buf(), detail };
+    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        let table = crate::csvio::read_file(path, None).map_err(|e| err(e.to_string()))?;
+        let mut rows = vec![(1usize, table.headers.iter().map(|h| Data::String(h.clone())).collect())];
+        rows.extend(table.rows.into_iter().map(|(line, cells)| (line, cells.into_iter().map(Data::String).collect())));
+        return Ok((file_name, vec![Sheet { name: "(csv)".into(), rows }]));
+    }
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| {
+        err(format!("cannot open it as a workbook ({e}); expected the review.xlsx of a report, or a CSV with the same columns"))
+    })?;
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook.worksheet_range(&name).map_err(|e| err(format!("sheet {name}: {e}")))?;
+        let (first_row, first_col) = range.start().unwrap_or((0, 0));
+        let rows = range
+            .rows()
+            .enumerate()
+            .map(|(i, r)| {
+                // Cells left of the used range are empty: keep column positions as in the sheet.
+                let mut cells = vec![Data::Empty; first_col as usize];
+                cells.extend(r.iter().cloned());
+                (first_row as usize + i + 1, cells)
+            })
+            .collect();
+        sheets.push(Sheet { name, rows });
+    }
+    Ok((file_name, sheets))
+}
+
+/// What a finding id names, from the pack's findings.
+struct FindingInfo {
+    category: String,
+    severity: String,
+    app: String,
+    account_id: String,
+    email: String,
+    display_name: String,
+    excepted: bool,
+}
+
+struct PackIndex {
+    findings: HashMap<String, FindingInfo>,
+    /// (app, account_id) -> (email, display_name)
+    accounts: HashMap<(String, String), (String, String)>,
+}
+
+fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
+    let mut notes = Vec::new();
+    let df = super::diff::read_findings(pack, &mut notes)?;
+    let text =
+        |c: &str| -> Result<Vec<String>, EvidenceError> { Ok(df.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect()) };
+    let (ids, cat, sev, app, acc, email, name, exc) = (
+        text(f::FINDING_ID)?,
+        text(f::CATEGORY)?,
+        text(f::SEVERITY)?,
+        text(f::APP)?,
+        text(f::ACCOUNT_ID)?,
+        text(f::EMAIL)?,
+        text(f::DISPLAY_NAME)?,
+        text(f::EXCEPTED)?,
+    );
+    let mut findings = HashMap::with_capacity(ids.len());
+    for i in 0..ids.len() {
+        findings.insert(
+            ids[i].clone(),
+            FindingInfo {
+                category: cat[i].clone(),
+                severity: sev[i].clone(),
+                app: app[i].clone(),
+                account_id: acc[i].clone(),
+                email: email[i].clone(),
+                display_name: name[i].clone(),
+                excepted: exc[i] == "true",
+            },
+        );
+    }
+    let (accounts_df, _) = read_pack_csv(pack, crate::report::ACCOUNTS_CSV, &[a::APP, a::ACCOUNT_ID], &[a::EMAIL, a::DISPLAY_NAME])?;
+    let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
+        Ok(accounts_df.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    };
+    let (apps, ids, emails, names) = (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::EMAIL)?, col(a::DISPLAY_NAME)?);
+    let accounts = (0..apps.len()).map(|i| ((apps[i].clone(), ids[i].clone()), (emails[i].clone(), names[i].clone()))).collect();
+    Ok(PackIndex { findings, accounts })
+}
+
+/// Reads and checks every decision of the workbook. Errors: one line per problem.
+fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, EvidenceError> {
+    let (file_name, sheets) = read_workbook(workbook)?;
+    let mut problems: Vec<String> = Vec::new();
+    let mut out: Vec<Decision> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut sheets_with_decisions = 0;
+    for sheet in &sheets {
+        let Some((header_row, header)) = sheet.rows.first() else { continue };
+        let names: Vec<String> = header.iter().map(|c| cell_text(c).to_lowercase()).collect();
+        let at = |n: &str| names.iter().position(|h| h == n);
+        let where_ = |row: usize| {
+            if sheet.name == "(csv)" {
+                format!("{file_name}, line {row}")
+            } else {
+                format!("{file_name}, sheet {}, row {row}", sheet.name)
+            }
+        };
+        let (fid, app, acc) = (at(f::FINDING_ID), at(a::APP), at(a::ACCOUNT_ID));
+        let (dec, rev, date, com) = (at(DECISION), at(REVIEWER), at(DECIDED_ON), at(COMMENT));
+        let Some(dec) = dec else {
+            if fid.is_some() || (app.is_some() && acc.is_some()) {
+                problems
+                    .push(format!("{}: no column \"decision\" (expected decision, reviewer, decided_on, comment)", where_(*header_row)));
+            }
+            continue; // the instructions sheet, or a sheet a reviewer added
+        };
+        sheets_with_decisions += 1;
+        if fid.is_none() && (app.is_none() || acc.is_none()) {
+            problems.push(format!(
+                "{}: no column finding_id, nor app and account_id: nothing says what the decisions are about",
+                where_(*header_row)
+            ));
+            continue;
+        }
+        for missing in [(REVIEWER, rev), (DECIDED_ON, date), (COMMENT, com)].iter().filter(|(_, i)| i.is_none()) {
+            problems.push(format!("{}: no column \"{}\"", where_(*header_row), missing.0));
+        }
+        let empty = Data::Empty;
+        for (row, cells) in sheet.rows.iter().skip(1) {
+            let get = |i: Option<usize>| i.and_then(|i| cells.get(i)).unwrap_or(&empty);
+            let text = |i: Option<usize>| cell_text(get(i));
+            let (decision, reviewer, comment) = (text(Some(dec)).to_lowercase(), text(rev), text(com));
+            let date_cell = match get(date) {
+                Data::String(s) if s.trim().is_empty() => &empty,
+                d => d,
+            };
+            if decision.is_empty() && reviewer.is_empty() && comment.is_empty() && matches!(date_cell, Data::Empty) {
+                continue; // not reviewed
+            }
+            let here = where_(*row);
+            let problems_before = problems.len();
+            let mut bad = |m: String| problems.push(format!("{here}: {m}"));
+            if decision.is_empty() {
+                bad("reviewer, date or comment filled in but no decision (keep, revoke or modify)".into());
+                continue;
+            }
+            if !DECISIONS.contains(&decision.as_str()) {
+                bad(format!("decision \"{}\": expected keep, revoke or modify", text(Some(dec))));
+            }
+            if reviewer.is_empty() {
+                bad("no reviewer: say who decided".into());
+            }
+            let decided = match date_cell {
+                Data::Empty => {
+                    bad("no decided_on date".into());
+                    None
+                }
+                d => match decided_on(d) {
+                    Ok(d) => Some(d),
+                    Err(m) => {
+                        bad(m);
+                        None
+                    }
+                },
+            };
+            if decision == "modify" && comment.is_empty() {
+                bad("modify needs a comment saying what to change".into());
+            }
+            let finding_id = text(fid);
+            let (app_v, acc_v) = (text(app), text(acc));
+            let decision_row = if fid.is_some() {
+                match index.findings.get(&finding_id) {
+                    None if finding_id.is_empty() => {
+                        bad("no finding_id".into());
+                        None
+                    }
+                    None => {
+                        bad(format!(
+                            "finding_id \"{finding_id}\" is not a finding of this report (a row from another review, or an edited id?)"
+                        ));
+                        None
+                    }
+                    Some(info) => {
+                        if (app.is_some() && app_v != info.app) || (acc.is_some() && acc_v != info.account_id) {
+                            bad(format!(
+                                "finding {finding_id} is about {} / {}, but the row says {app_v} / {acc_v}: the row was edited",
+                                info.app, info.account_id
+                            ));
+                        }
+                        Some(Decision {
+                            subject: "finding".into(),
+                            finding_id: finding_id.clone(),
+                            category: info.category.clone(),
+                            severity: info.severity.clone(),
+                            app: info.app.clone(),
+                            account_id: info.account_id.clone(),
+                            email: info.email.clone(),
+                            display_name: info.display_name.clone(),
+                            ..Decision::empty()
+                        })
+                    }
+                }
+            } else {
+                match index.accounts.get(&(app_v.clone(), acc_v.clone())) {
+                    None => {
+                        bad(format!("account {app_v} / {acc_v} is not an account of this report"));
+                        None
+                    }
+                    Some((email, name)) => Some(Decision {
+                        subject: "account".into(),
+                        app: app_v.clone(),
+                        account_id: acc_v.clone(),
+                        email: email.clone(),
+                        display_name: name.clone(),
+                        ..Decision::empty()
+                    }),
+                }
+            };
+            let (Some(mut d), Some(decided)) = (decision_row, decided) else { continue };
+            if problems.len() > problems_before {
+                continue; // a row with a problem records nothing, and is no reference for others
+            }
+            d.decision = decision;
+            d.reviewer = reviewer;
+            d.decided_on = decided.format("%Y-%m-%d").to_string();
+            d.comment = comment;
+            d.source = here.clone();
+            match seen.get(&d.key()) {
+                Some(&i) if out[i].decision != d.decision => problems.push(format!(
+                    "{here}: decision {} contradicts {} ({}) for the same {}",
+                    d.decision, out[i].decision, out[i].source, d.subject
+                )),
+                Some(_) => {}
+                None => {
+                    seen.insert(d.key(), out.len());
+                    out.push(d);
+                }
+            }
+        }
+    }
+    if sheets_with_decisions == 0 && problems.is_empty() {
+        problems.push(format!("{file_name}: no sheet with a \"decision\" column; is this the review.xlsx of a report?"));
+    }
+    if !problems.is_empty() {
+        return Err(EvidenceError::Decisions { file: workbook.to_path_buf(), problems });
+    }
+    Ok(out)
+}
+
+impl Decision {
+    fn empty() -> Decision {
+        Decision {
+            subject: String::new(),
+            finding_id: String::new(),
+            category: String::new(),
+            severity: String::new(),
+            app: String::new(),
+            account_id: String::new(),
+            email: String::new(),
+            display_name: String::new(),
+            decision: String::new(),
+            reviewer: String::new(),
+            decided_on: String::new(),
+            comment: String::new(),
+            source: String::new(),
+        }
+    }
+}
+
+/// Reads a `decisions.csv` written by this module.
+pub fn read_decisions(path: &Path) -> Result<Vec<Decision>, EvidenceError> {
+    let table =
+        crate::csvio::read_file(path, Some(b',')).map_err(|e| EvidenceError::File { file: path.to_path_buf(), detail: e.to_string() })?;
+    let idx: Vec<Option<usize>> = COLUMNS.iter().map(|c| table.column(c)).collect();
+    if let Some(missing) = COLUMNS.iter().zip(&idx).find(|(_, i)| i.is_none()) {
+        return Err(EvidenceError::File { file: path.to_path_buf(), detail: format!("no column {}", missing.0) });
+    }
+    Ok(table
+        .rows
+        .iter()
+        .map(|(_, cells)| {
+            let c = |i: usize| crate::report::csv::unneutralize(crate::csvio::Table::cell(cells, idx[i])).to_string();
+            Decision {
+                subject: c(0),
+                finding_id: c(1),
+                category: c(2),
+                severity: c(3),
+                app: c(4),
+                account_id: c(5),
+                email: c(6),
+                display_name: c(7),
+                decision: c(8),
+                reviewer: c(9),
+                decided_on: c(10),
+                comment: c(11),
+                source: c(12),
+            }
+        })
+        .collect())
+}
+
+fn sort_decisions(rows: &mut [Decision]) {
+    rows.sort_by(|x, y| (&x.app, &x.account_id, &x.subject, &x.finding_id).cmp(&(&y.app, &y.account_id, &y.subject, &y.finding_id)));
+}
+
+/// The "Review decisions" section of `report.html`, between its markers. `finding_ids`: the
+/// report's findings with whether each is excepted.
+pub fn section_html(decisions: &[Decision], open_finding_ids: &HashSet<&str>) -> Result<String, EvidenceError> {
+    let mut by_decision: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in decisions {
+        *by_decision.entry(d.decision.as_str()).or_default() += 1;
+    }
+    let decided_open = decisions.iter().filter(|d| d.subject == "finding" && open_finding_ids.contains(d.finding_id.as_str())).count();
+    let mut shown: Vec<&Decision> = decisions.iter().collect();
+    // Revocations first: they are the actions that follow from the review.
+    shown.sort_by_key(|d| match d.decision.as_str() {
+        "revoke" => 0,
+        "modify" => 1,
+        _ => 2,
+    });
+    let ctx = json!({
+        "count": decisions.len(),
+        "by_decision": by_decision.iter().map(|(k, v)| json!({"decision": k, "n": v})).collect::<Vec<_>>(),
+        "open_findings": open_finding_ids.len(),
+        "decided_open": decided_open,
+        "rows": shown.iter().take(ROW_LIMIT).collect::<Vec<_>>(),
+        "truncated": decisions.len() > ROW_LIMIT,
+    });
+    let mut tera = tera::Tera::default();
+    tera.add_raw_template("decisions.html", TEMPLATE).map_err(|e| EvidenceError::Template(format!("{e:?}")))?;
+    let context = tera::Context::from_value(ctx).map_err(|e| EvidenceError::Template(e.to_string()))?;
+    let body = tera.render("decisions.html", &context).map_err(|e| EvidenceError::Template(format!("{e:?}")))?;
+    Ok(format!("{SECTION_BEGIN}\n{body}{SECTION_END}"))
+}
+
+/// Imports `workbook` into the pack in `report_dir`. `key` re-signs a signed pack.
+pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> Result<ImportSummary, EvidenceError> {
+    let pack = Pack::open(report_dir)?;
+    let signed = pack.manifest.signing.is_some() || report_dir.join(SIGNATURE_FILE).exists();
+    if signed && key.is_none() {
+        return Err(EvidenceError::File {
+            file: report_dir.join(MANIFEST_JSON),
+            detail: "the pack is signed: importing changes the manifest, which must be signed again. \
+                     Pass --config with the config whose [evidence] signing_key signed it"
+                .into(),
+        });
+    }
+    let index = index_pack(&pack)?;
+    let new = decisions_of(workbook, &index)?;
+
+    let html_path = report_dir.join(REPORT_HTML);
+    let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
+    let (Some(begin), Some(end)) = (html.find(SECTION_BEGIN), html.find(SECTION_END)) else {
+        return Err(EvidenceError::File {
+            file: html_path,
+            detail: "no review-decisions section (written by an older version?): regenerate the report with `access-audit report` first"
+                .into(),
+        });
+    };
+
+    let csv_path = report_dir.join(DECISIONS_CSV);
+    let mut merged: BTreeMap<String, Decision> = BTreeMap::new();
+    if csv_path.exists() {
+        for d in read_decisions(&csv_path)? {
+            merged.insert(d.key(), d);
+        }
+    }
+    let mut replaced = 0;
+    for d in &new {
+        if merged.insert(d.key(), d.clone()).is_some() {
+            replaced += 1;
+        }
+    }
+    let mut rows: Vec<Decision> = merged.into_values().collect();
+    sort_decisions(&mut rows);
+
+    let open: HashSet<&str> = index.findings.iter().filter(|(_, i)| !i.excepted).map(|(id, _)| id.as_str()).collect();
+    let section = section_html(&rows, &open)?;
+    let html = format!("{}{}{}", &html[..begin], section, &html[end + SECTION_END.len()..]);
+
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| EvidenceError::Io { path: p, source }
+    };
+    let cells: Vec<Vec<String>> = rows.iter().map(Decision::cells).collect();
+    let csv_digest = crate::report::csv::write_rows(&csv_path, &COLUMNS, &cells).map_err(io(&csv_path))?;
+    let html_digest = files::write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
+
+    // The manifest: the two files re-hashed, the import recorded, everything else as it was.
+    let manifest_path = report_dir.join(MANIFEST_JSON);
+    let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
+        .map_err(|e| EvidenceError::File { file: manifest_path.clone(), detail: e.to_string() })?;
+    let outputs = doc["outputs"]
+        .as_array_mut()
+        .ok_or_else(|| EvidenceError::File { file: manifest_path.clone(), detail: "no outputs list".into() })?;
+    outputs.retain(|o| o["path"] != DECISIONS_CSV && o["path"] != REPORT_HTML);
+    outputs.push(json!({"path": DECISIONS_CSV, "size": csv_digest.size, "sha256": csv_digest.sha256}));
+    outputs.push(json!({"path": REPORT_HTML, "size": html_digest.size, "sha256": html_digest.sha256}));
+    outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    let (sha, size) = crate::report::manifest::hash_file(workbook).map_err(io(workbook))?;
+    let mut by_decision: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &rows {
+        *by_decision.entry(d.decision.clone()).or_default() += 1;
+    }
+    let entry = json!({
+        "workbook": workbook.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        "sha256": sha, "size": size,
+        "decisions": new.len(), "replaced": replaced,
+        "imported_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    let block = doc.as_object_mut().ok_or_else(|| EvidenceError::File { file: manifest_path.clone(), detail: "not an object".into() })?;
+    let decisions = block.entry("decisions").or_insert_with(|| json!({"imports": []}));
+    if let Some(list) = decisions["imports"].as_array_mut() {
+        list.push(entry);
+    }
+    decisions["total"] = json!(rows.len());
+    decisions["by_decision"] = json!(by_decision);
+    if let Some(key) = key {
+        doc["signing"] = crate::report::manifest::signing_block(key);
+    }
+    crate::report::manifest::write_signed(&manifest_path, &doc, key).map_err(|e| EvidenceError::Template(e.to_string()))?;
+
+    let findings_with_decision = rows.iter().filter(|d| d.subject == "finding" && index.findings.contains_key(&d.finding_id)).count();
+    Ok(ImportSummary {
+        imported: new.len(),
+        replaced,
+        total: rows.len(),
+        by_decision,
+        findings_with_decision,
+        findings: index.findings.len(),
+        signed: key.is_some(),
+    })
+}
+
+/// The section for a freshly written report: decisions already recorded in `out` (a report
+/// regenerated into a reviewed pack keeps them), or the empty section.
+pub fn section_for_report(out: &Path, open_finding_ids: &HashSet<&str>) -> Result<(String, Option<PathBuf>), EvidenceError> {
+    let path = out.join(DECISIONS_CSV);
+    if path.is_file() {
+        let rows = read_decisions(&path)?;
+        Ok((section_html(&rows, open_finding_ids)?, Some(path)))
+    } else {
+        Ok((section_html(&[], open_finding_ids)?, None))
+    }
+}
