@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Opens a report's review.xlsx in LibreOffice Calc (headless, Debian's package), converts every
+# sheet to CSV and checks the content against the report's own CSVs; then re-saves the workbook
+# with LibreOffice and imports that file with `access-audit decisions import` (on a copy of the
+# report), so a workbook written by a real spreadsheet program reads back.
+#
+#   scripts/check-workbook-in-libreoffice.sh [REPORT_DIR]   (default: runs the demo into target/workbook-check)
+#
+# Installs what it needs: Debian's libreoffice-calc-nogui (apt-get). With SKIP_IF_UNAVAILABLE=1
+# (as .ci/run sets it), a failed install skips the check with a loud message; problems in the
+# workbook always fail.
+set -euo pipefail
+unavailable() {
+  echo "WORKBOOK CHECK SKIPPED: $1" >&2
+  if [ "${SKIP_IF_UNAVAILABLE:-0}" = 1 ]; then exit 0; else exit 1; fi
+}
+cd "$(dirname "$0")/.."
+dir=${1:-}
+if [ -z "$dir" ]; then
+  dir=target/workbook-check/report
+  rm -rf target/workbook-check
+  cargo run --quiet -- -q demo --out "$dir"
+fi
+if ! command -v soffice >/dev/null; then
+  echo "installing Debian's libreoffice-calc-nogui..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null) \
+    || unavailable "could not install Debian's libreoffice-calc-nogui"
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+lo_home="$work/home"   # a private LibreOffice profile: no first-run state shared with a user
+# 44,34,76: comma, double quote, UTF-8; the last token (-1) writes every sheet to its own file.
+HOME="$lo_home" soffice --headless --norestore --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' \
+  --outdir "$work/csv" "$dir/review.xlsx" > "$work/convert.log" 2>&1 || { cat "$work/convert.log"; echo "LibreOffice could not open review.xlsx" >&2; exit 1; }
+HOME="$lo_home" soffice --headless --norestore --convert-to xlsx:"Calc MS Excel 2007 XML" --outdir "$work/resaved" "$dir/review.xlsx" >> "$work/convert.log" 2>&1 \
+  || { cat "$work/convert.log"; echo "LibreOffice could not re-save review.xlsx" >&2; exit 1; }
+python3 - "$dir" "$work/csv" <<'PY'
+import csv, sys, os, collections
+report, sheets = sys.argv[1], sys.argv[2]
+def rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+def unquote(v):  # the report's CSVs neutralise formulas with a leading quote; the workbook keeps text as text
+    return v[1:] if v[:1] == "'" and v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v
+found = {n[len("review-"):-len(".csv")]: rows(os.path.join(sheets, n)) for n in os.listdir(sheets)}
+problems = []
+tail = ["decision", "reviewer", "decided_on", "comment"]
+findings = rows(os.path.join(report, "findings.csv"))
+h = findings[0]
+by_cat = collections.defaultdict(set)
+for r in findings[1:]:
+    by_cat[r[h.index("category")]].add(r[h.index("finding_id")])
+for cat, ids in by_cat.items():
+    sheet = found.get(cat)
+    if sheet is None:
+        problems.append(f"no sheet {cat}"); continue
+    if sheet[0][-4:] != tail:
+        problems.append(f"sheet {cat}: header ends {sheet[0][-4:]}")
+    got = {r[0] for r in sheet[1:] if r}
+    if got != ids:
+        problems.append(f"sheet {cat}: {len(got)} finding ids, findings.csv has {len(ids)}")
+accounts = rows(os.path.join(report, "accounts.csv"))
+h = accounts[0]
+by_app = collections.defaultdict(set)
+for r in accounts[1:]:
+    by_app[r[h.index("app")]].add(unquote(r[h.index("account_id")]))
+for app, ids in by_app.items():
+    sheet = found.get(app)
+    if sheet is None:
+        problems.append(f"no sheet {app}"); continue
+    got = {r[1] for r in sheet[1:] if r}
+    if got != ids:
+        problems.append(f"sheet {app}: {len(got)} accounts, accounts.csv has {len(ids)}")
+if problems:
+    print("WORKBOOK CHECK FAILED:\n  " + "\n  ".join(problems)); sys.exit(1)
+print(f"LibreOffice read {len(found)} sheets; {len(by_cat)} category sheets and {len(by_app)} app sheets match findings.csv and accounts.csv")
+PY
+grep -v "javaldx" "$work/convert.log" | grep -i -E "error|warning|repair" && { echo "LibreOffice reported problems (above)" >&2; exit 1; }
+cp -r "$dir" "$work/report-copy"
+cargo run --quiet -- decisions import "$work/resaved/review.xlsx" --report "$work/report-copy"
+cargo run --quiet -- verify "$work/report-copy" > /dev/null
+echo "workbook check passed: $dir/review.xlsx"
