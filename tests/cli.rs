@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 mod common;
-use common::small_company;
+use common::{small_company, walk};
 
 fn bin() -> Command {
     Command::cargo_bin("access-audit").unwrap()
@@ -277,19 +277,6 @@ fn an_unreachable_api_app_is_incomplete_and_secrets_stay_out_of_everything() {
         let bytes = std::fs::read(&entry).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains(canary), "canary in {}", entry.display());
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

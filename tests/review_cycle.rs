@@ -9,7 +9,7 @@ use predicates::prelude::*;
 use access_audit::evidence::signing::EvidenceKey;
 
 mod common;
-use common::small_company;
+use common::{small_company, walk};
 
 fn bin() -> Command {
     Command::cargo_bin("access-audit").unwrap()
@@ -29,6 +29,21 @@ fn small_report(dir: &Path, key: Option<&EvidenceKey>) -> PathBuf {
     let out = dir.join("out");
     bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
     out
+}
+
+/// `decisions import WORKBOOK --report OUT [--config CONFIG]`.
+fn import(workbook: &Path, out: &Path, config: Option<&Path>) -> assert_cmd::assert::Assert {
+    let mut cmd = bin();
+    cmd.args(["decisions", "import"]).arg(workbook).arg("--report").arg(out);
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    cmd.assert()
+}
+
+/// `verify OUT --public-key KEY`.
+fn verify_with(out: &Path, key: &Path) -> assert_cmd::assert::Assert {
+    bin().arg("verify").arg(out).arg("--public-key").arg(key).assert()
 }
 
 fn write_public_key(dir: &Path, name: &str, key: &EvidenceKey) -> PathBuf {
@@ -103,22 +118,8 @@ fn a_signature_made_with_one_key_fails_with_another() {
     let right = write_public_key(dir.path(), "right.pem", &key);
     let wrong = write_public_key(dir.path(), "wrong.pem", &EvidenceKey::from_seed([43; 32]));
     bin().arg("verify").arg(&out).assert().success().stdout(predicate::str::contains("not checked: pass --public-key"));
-    bin()
-        .arg("verify")
-        .arg(&out)
-        .arg("--public-key")
-        .arg(&right)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("signature: valid (Ed25519"));
-    bin()
-        .arg("verify")
-        .arg(&out)
-        .arg("--public-key")
-        .arg(&wrong)
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("SIGNATURE INVALID: signed with another key"));
+    verify_with(&out, &right).success().stdout(predicate::str::contains("signature: valid (Ed25519"));
+    verify_with(&out, &wrong).code(1).stdout(predicate::str::contains("SIGNATURE INVALID: signed with another key"));
 
     // The private key is nowhere in the pack.
     let pem = key.private_key_pem();
@@ -132,14 +133,7 @@ fn a_signature_made_with_one_key_fails_with_another() {
     let manifest = out.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap().replace("\"review\": \"Test review\"", "\"review\": \"Edited review\"");
     std::fs::write(&manifest, text).unwrap();
-    bin()
-        .arg("verify")
-        .arg(&out)
-        .arg("--public-key")
-        .arg(&right)
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("SIGNATURE INVALID: manifest.json is not the file that was signed"));
+    verify_with(&out, &right).code(1).stdout(predicate::str::contains("SIGNATURE INVALID: manifest.json is not the file that was signed"));
     // A removed signature is noticed: the manifest says it was signed.
     std::fs::remove_file(out.join("manifest.json.sig")).unwrap();
     bin().arg("verify").arg(&out).assert().code(1).stdout(predicate::str::contains("manifest.json.sig is missing"));
@@ -170,7 +164,7 @@ fn a_key_made_by_openssl_signs_and_verifies() {
     let config = small_company(d, "[evidence]\nsigning_key = { file = \"evidence.pem\" }\n");
     let out = d.join("out");
     bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
-    bin().arg("verify").arg(&out).arg("--public-key").arg(d.join("public.pem")).assert().success();
+    verify_with(&out, &d.join("public.pem")).success();
     // OpenSSL itself accepts the signature over the manifest.
     let sig: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json.sig")).unwrap()).unwrap();
     use base64::Engine as _;
@@ -204,19 +198,6 @@ fn a_bad_signing_key_stops_the_report_and_says_why() {
     assert!(!dir.path().join("out/manifest.json").exists());
     let config = small_company(dir.path(), "[evidence]\nsigning_key = \"inline\"\n");
     bin().args(["check", "--config"]).arg(&config).assert().code(1).stderr(predicate::str::contains("evidence"));
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// The sample company's CSV apps (the API apps need the sandbox; the demo test covers them).
@@ -479,22 +460,8 @@ fn a_filled_workbook_is_imported_into_a_signed_pack_that_still_verifies() {
         _ => None,
     });
     // A signed pack is signed again by the import, so it needs the key.
-    bin()
-        .args(["decisions", "import"])
-        .arg(&filled)
-        .arg("--report")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("the pack is signed"));
-    bin()
-        .args(["decisions", "import"])
-        .arg(&filled)
-        .arg("--report")
-        .arg(&out)
-        .arg("--config")
-        .arg(dir.path().join("config.toml"))
-        .assert()
+    import(&filled, &out, None).code(1).stderr(predicate::str::contains("the pack is signed"));
+    import(&filled, &out, Some(&dir.path().join("config.toml")))
         .success()
         .stdout(predicate::str::contains("recorded 3 decision(s)").and(predicate::str::contains("1 keep, 2 revoke")));
     let decisions = csv_rows(&out.join("decisions.csv"));
@@ -511,16 +478,16 @@ fn a_filled_workbook_is_imported_into_a_signed_pack_that_still_verifies() {
     let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["decisions"]["imports"][0]["workbook"], "filled.xlsx");
     assert_eq!(manifest["decisions"]["total"], 3);
-    bin().arg("verify").arg(&out).arg("--public-key").arg(&public).assert().success();
+    verify_with(&out, &public).success();
 
     // A second workbook (another reviewer) changes one decision and keeps the others.
     let csv = dir.path().join("second.csv");
-    let admin = &sheets.iter().find(|(n, _)| n == "app").unwrap().1;
-    let mut text = admin[0].join(",") + "\n";
-    for row in &admin[1..] {
+    let app_sheet = &sheets.iter().find(|(n, _)| n == "app").unwrap().1;
+    let mut text = app_sheet[0].join(",") + "\n";
+    for row in &app_sheet[1..] {
         let mut row = row.clone();
-        if cell(&admin[0], &row, "account_id") == "2" {
-            let at = |n: &str| admin[0].iter().position(|h| h == n).unwrap();
+        if cell(&app_sheet[0], &row, "account_id") == "2" {
+            let at = |n: &str| app_sheet[0].iter().position(|h| h == n).unwrap();
             row[at("decision")] = "keep".into();
             row[at("reviewer")] = "hr@acme.com".into();
             row[at("decided_on")] = "2027-01-20".into();
@@ -529,19 +496,12 @@ fn a_filled_workbook_is_imported_into_a_signed_pack_that_still_verifies() {
         text += &(row.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(",") + "\n");
     }
     std::fs::write(&csv, text).unwrap();
-    bin()
-        .args(["decisions", "import"])
-        .arg(&csv)
-        .arg("--report")
-        .arg(&out)
-        .arg("--config")
-        .arg(dir.path().join("config.toml"))
-        .assert()
+    import(&csv, &out, Some(&dir.path().join("config.toml")))
         .success()
         .stdout(predicate::str::contains("1 replacing earlier ones").and(predicate::str::contains("the report now holds 3")));
     let decisions = csv_rows(&out.join("decisions.csv"));
     assert!(has_row(&decisions, &[(0, "account"), (5, "2"), (8, "keep"), (11, "rehired")]), "{decisions:?}");
-    bin().arg("verify").arg(&out).arg("--public-key").arg(&public).assert().success();
+    verify_with(&out, &public).success();
     // A report regenerated into the reviewed pack keeps the decisions (page and manifest).
     bin()
         .args(["-q", "report", "--config"])
@@ -553,7 +513,7 @@ fn a_filled_workbook_is_imported_into_a_signed_pack_that_still_verifies() {
         .assert()
         .success();
     assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains("rehired"));
-    bin().arg("verify").arg(&out).arg("--public-key").arg(&public).assert().success();
+    verify_with(&out, &public).success();
 }
 
 #[test]
@@ -571,7 +531,7 @@ fn every_bad_workbook_row_is_named_with_its_sheet_and_row_and_nothing_is_recorde
         ("app", "1") => Some(("modify".into(), "".into(), Filled::Text("31/12/2026".into()), "".into())),
         _ => None,
     });
-    bin().args(["decisions", "import"]).arg(&filled).arg("--report").arg(&out).assert().code(1).stderr(
+    import(&filled, &out, None).code(1).stderr(
         predicate::str::contains("bad.xlsx, sheet admin, row 2: decision \"approve\": expected keep, revoke or modify")
             .and(predicate::str::contains("bad.xlsx, sheet app, row 2: no reviewer"))
             .and(predicate::str::contains("bad.xlsx, sheet app, row 2: decided_on \"31/12/2026\": expected a date"))
@@ -593,7 +553,7 @@ fn every_bad_workbook_row_is_named_with_its_sheet_and_row_and_nothing_is_recorde
         ),
     )
     .unwrap();
-    bin().args(["decisions", "import"]).arg(&csv).arg("--report").arg(&out).assert().code(1).stderr(
+    import(&csv, &out, None).code(1).stderr(
         predicate::str::contains("bad.csv, line 2: finding_id \"AA-0000000000000000\" is not a finding of this report")
             .and(predicate::str::contains("bad.csv, line 3: finding"))
             .and(predicate::str::contains("the row was edited"))
@@ -603,33 +563,12 @@ fn every_bad_workbook_row_is_named_with_its_sheet_and_row_and_nothing_is_recorde
     );
     let accounts_csv = dir.path().join("accounts.csv");
     std::fs::write(&accounts_csv, "app,account_id,decision,reviewer,decided_on,comment\napp,99,keep,cto@acme.com,2027-01-10,\n").unwrap();
-    bin()
-        .args(["decisions", "import"])
-        .arg(&accounts_csv)
-        .arg("--report")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("line 2: account app / 99 is not an account of this report"));
+    import(&accounts_csv, &out, None).code(1).stderr(predicate::str::contains("line 2: account app / 99 is not an account of this report"));
     let no_columns = dir.path().join("other.csv");
     std::fs::write(&no_columns, "name,notes\nx,y\n").unwrap();
-    bin()
-        .args(["decisions", "import"])
-        .arg(&no_columns)
-        .arg("--report")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("no sheet with a \"decision\" column"));
+    import(&no_columns, &out, None).code(1).stderr(predicate::str::contains("no sheet with a \"decision\" column"));
     std::fs::write(dir.path().join("junk.xlsx"), "not a zip").unwrap();
-    bin()
-        .args(["decisions", "import"])
-        .arg(dir.path().join("junk.xlsx"))
-        .arg("--report")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("cannot open it as a workbook"));
+    import(&dir.path().join("junk.xlsx"), &out, None).code(1).stderr(predicate::str::contains("cannot open it as a workbook"));
     assert!(!out.join("decisions.csv").exists());
     bin().arg("verify").arg(&out).assert().success();
 }

@@ -44,7 +44,7 @@ pub const COLUMNS: [&str; 13] = [
 ];
 
 /// One recorded decision (a row of `decisions.csv`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Decision {
     /// "finding" or "account".
     pub subject: String,
@@ -341,7 +341,7 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
                             account_id: info.account_id.clone(),
                             email: info.email.clone(),
                             display_name: info.display_name.clone(),
-                            ..Decision::empty()
+                            ..Decision::default()
                         })
                     }
                 }
@@ -357,7 +357,7 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
                         account_id: acc_v.clone(),
                         email: email.clone(),
                         display_name: name.clone(),
-                        ..Decision::empty()
+                        ..Decision::default()
                     }),
                 }
             };
@@ -390,26 +390,6 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
         return Err(EvidenceError::Decisions { file: workbook.to_path_buf(), problems });
     }
     Ok(out)
-}
-
-impl Decision {
-    fn empty() -> Decision {
-        Decision {
-            subject: String::new(),
-            finding_id: String::new(),
-            category: String::new(),
-            severity: String::new(),
-            app: String::new(),
-            account_id: String::new(),
-            email: String::new(),
-            display_name: String::new(),
-            decision: String::new(),
-            reviewer: String::new(),
-            decided_on: String::new(),
-            comment: String::new(),
-            source: String::new(),
-        }
-    }
 }
 
 /// Reads a `decisions.csv` written by this module.
@@ -471,10 +451,7 @@ pub fn section_html(decisions: &[Decision], open_finding_ids: &HashSet<&str>) ->
         "rows": shown.iter().take(ROW_LIMIT).collect::<Vec<_>>(),
         "truncated": decisions.len() > ROW_LIMIT,
     });
-    let mut tera = tera::Tera::default();
-    tera.add_raw_template("decisions.html", TEMPLATE).map_err(|e| EvidenceError::Template(format!("{e:?}")))?;
-    let context = tera::Context::from_value(ctx).map_err(|e| EvidenceError::Template(e.to_string()))?;
-    let body = tera.render("decisions.html", &context).map_err(|e| EvidenceError::Template(format!("{e:?}")))?;
+    let body = crate::report::html::render_page("decisions.html", TEMPLATE, ctx)?;
     Ok(format!("{SECTION_BEGIN}\n{body}{SECTION_END}"))
 }
 
@@ -563,7 +540,7 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
     if let Some(key) = key {
         doc["signing"] = crate::report::manifest::signing_block(key);
     }
-    crate::report::manifest::write_signed(&manifest_path, &doc, key).map_err(|e| EvidenceError::Template(e.to_string()))?;
+    crate::report::manifest::write_signed(&manifest_path, &doc, key)?;
 
     let findings_with_decision = rows.iter().filter(|d| d.subject == "finding" && index.findings.contains_key(&d.finding_id)).count();
     Ok(ImportSummary {

@@ -308,14 +308,10 @@ fn category_order() -> Expr {
 
 /// Apps whose collection was not complete, as an expression over `app`.
 fn incomplete_expr(coverage: &BTreeMap<String, String>) -> Expr {
-    let apps: Vec<String> = coverage.iter().filter(|(_, s)| s.as_str() != COVERAGE_COMPLETE).map(|(a, _)| a.clone()).collect();
-    if apps.is_empty() {
-        lit(false)
-    } else {
-        col(f::APP).is_in(lit(Series::new("apps".into(), apps)).implode(true), false)
-    }
+    app_in(&coverage.iter().filter(|(_, s)| s.as_str() != COVERAGE_COMPLETE).map(|(a, _)| a.clone()).collect())
 }
 
+/// `app` is one of `apps`.
 fn app_in(apps: &BTreeSet<String>) -> Expr {
     if apps.is_empty() {
         lit(false)
@@ -615,7 +611,7 @@ fn render(
             section("still", "Findings still open", &still, "In both reviews; previous_severity shows where the severity moved.")?,
         ],
     });
-    crate::report::html::render_page("diff.html", TEMPLATE, ctx).map_err(|e| EvidenceError::Template(e.to_string()))
+    Ok(crate::report::html::render_page("diff.html", TEMPLATE, ctx)?)
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub enum EvidenceError {
     Frame(#[from] polars::error::PolarsError),
     #[error("{0}")]
     Template(String),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error("{file}: {} problem(s), nothing recorded:\n  {}", problems.len(), problems.join("\n  "))]
     Decisions { file: PathBuf, problems: Vec<String> },
 }
@@ -196,8 +198,5 @@ pub fn read_pack_csv(
 
 /// The rows of a text frame, at most `limit`, as strings (for pages).
 pub fn text_rows(df: &polars::prelude::DataFrame, limit: usize) -> Result<Vec<Vec<String>>, EvidenceError> {
-    let head = df.head(Some(limit));
-    let text = crate::report::csv::text_frame(&head)?;
-    let cols: Vec<&polars::prelude::StringChunked> = text.columns().iter().map(|c| c.str()).collect::<Result<_, _>>()?;
-    Ok((0..text.height()).map(|i| cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect()).collect())
+    Ok(crate::report::csv::text_rows(&df.head(Some(limit)))?)
 }

@@ -140,6 +140,13 @@ pub fn for_each_text_row(df: &DataFrame, mut row: impl FnMut(&[Option<&str>]) ->
     Ok(())
 }
 
+/// Every row of `df` as text cells (as [`text_frame`] writes them); callers slice and select first.
+pub fn text_rows(df: &DataFrame) -> PolarsResult<Vec<Vec<String>>> {
+    let text = text_frame(df)?;
+    let cols: Vec<&StringChunked> = text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
+    Ok((0..text.height()).map(|i| cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect()).collect())
+}
+
 /// Undoes [`neutralize`] for a cell read back from one of our CSVs: the quote put before a
 /// formula character goes; any other leading quote was in the value.
 pub fn unneutralize(cell: &str) -> &str {

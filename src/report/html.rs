@@ -37,10 +37,7 @@ fn severity_color(s: &str) -> &'static str {
 const SHOWN: [&str; 8] = [f::SEVERITY, f::APP, f::ACCOUNT_ID, f::EMAIL, f::DISPLAY_NAME, f::PERSON_STATUS, f::DETAIL, f::FINDING_ID];
 
 fn str_rows(df: &DataFrame, columns: &[String], limit: usize) -> PolarsResult<Vec<Vec<String>>> {
-    let head = df.head(Some(limit));
-    let text = super::csv::text_frame(&head.select(columns.iter().map(String::as_str))?)?;
-    let cols: Vec<&StringChunked> = text.columns().iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
-    Ok((0..text.height()).map(|i| cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect()).collect())
+    super::csv::text_rows(&df.head(Some(limit)).select(columns.iter().map(String::as_str))?)
 }
 
 pub fn render(

@@ -180,21 +180,17 @@ fn frame_err(e: PolarsError) -> XlsxError {
 fn frame_rows<'a>(df: &'a DataFrame, columns: &'a [&'a str], extra: usize) -> impl Iterator<Item = Result<Vec<String>, XlsxError>> + 'a {
     let chunk = 50_000usize;
     (0..df.height()).step_by(chunk).flat_map(move |offset| {
-        let text = df.slice(offset as i64, chunk).select(columns.iter().copied()).and_then(|d| super::csv::text_frame(&d));
-        let rows: Vec<Result<Vec<String>, XlsxError>> = match text {
-            Ok(t) => match t.columns().iter().map(|c| c.str()).collect::<PolarsResult<Vec<&StringChunked>>>() {
-                Ok(cols) => (0..t.height())
-                    .map(|i| {
-                        let mut r: Vec<String> = cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect();
-                        r.extend(std::iter::repeat_n(String::new(), extra));
-                        Ok(r)
-                    })
-                    .collect(),
-                Err(e) => vec![Err(frame_err(e))],
-            },
+        let rows = df.slice(offset as i64, chunk).select(columns.iter().copied()).and_then(|d| super::csv::text_rows(&d));
+        match rows {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|mut r| {
+                    r.extend(std::iter::repeat_n(String::new(), extra));
+                    Ok(r)
+                })
+                .collect::<Vec<_>>(),
             Err(e) => vec![Err(frame_err(e))],
-        };
-        rows
+        }
     })
 }
 
