@@ -10,4 +10,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BT_BENCH_USERS=${1:-10000}
-cargo test --release --quiet --test collect_beyondtrust -- --ignored --nocapture scale_ 2>&1 | grep -E "^beyondtrust|test result|panicked|assert"
+cargo test --release --quiet --test integration -- --ignored --nocapture collect_beyondtrust::scale_ 2>&1 | grep -E "^beyondtrust|test result|panicked|assert"

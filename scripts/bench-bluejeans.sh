@@ -9,10 +9,10 @@
 #   scripts/bench-bluejeans.sh [USERS] [EVENTS] [RPS]   (defaults: 20000 users, 5000 events, 500/s)
 #
 # BJ_BENCH_FAULTS=0 runs the same tenant without faults. Runs the ignored test
-# `scale_20k_users_5k_events_under_faults` of tests/collect_bluejeans.rs with the release profile.
+# `scale_20k_users_5k_events_under_faults` of tests/integration/collect_bluejeans.rs with the release profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BJ_BENCH_USERS=${1:-20000}
 export BJ_BENCH_EVENTS=${2:-5000}
 export BJ_BENCH_RPS=${3:-500}
-cargo test --release --quiet --test collect_bluejeans -- --ignored --nocapture scale_ 2>&1 | grep -E "events scale|test result|panicked|assert"
+cargo test --release --quiet --test integration -- --ignored --nocapture collect_bluejeans::scale_ 2>&1 | grep -E "events scale|test result|panicked|assert"

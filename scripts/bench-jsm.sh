@@ -10,10 +10,10 @@
 # JSM_BENCH_FAULTS=0 runs the same site without faults, for comparison; JSM_BENCH_ORG=0 leaves
 # the organization admin API out; JSM_BENCH_HIST=1 prints the requests served per second.
 #
-# Runs the ignored test `scale_50k_accounts_200_groups_5_desks_under_faults` of tests/collect_jsm.rs
+# Runs the ignored test `scale_50k_accounts_200_groups_5_desks_under_faults` of tests/integration/collect_jsm.rs
 # with the release profile (the sandbox and the collector in one process, over loopback).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JSM_BENCH_USERS=${1:-50000}
 export JSM_BENCH_RPS=${2:-200}
-cargo test --release --quiet --test collect_jsm -- --ignored --nocapture scale_ 2>&1 | grep -E "jsm scale|test result|panicked|assert"
+cargo test --release --quiet --test integration -- --ignored --nocapture collect_jsm::scale_ 2>&1 | grep -E "jsm scale|test result|panicked|assert"

@@ -9,4 +9,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SCIM_BENCH_USERS=${1:-100000}
 export SCIM_BENCH_RPS=${2:-100}
-cargo test --release --quiet --test collect_scim -- --ignored --nocapture scale_ 2>&1 | grep -E "scim scale|test result|panicked|assert"
+cargo test --release --quiet --test integration -- --ignored --nocapture collect_scim::scale_ 2>&1 | grep -E "scim scale|test result|panicked|assert"

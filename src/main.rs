@@ -13,7 +13,9 @@ fn main() -> ExitCode {
     match commands::dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // `{e}`, not `{e:#}`: every error's message already names its cause (the pipeline's
+            // errors wrap their sources' messages), so the chain would say it all twice.
+            eprintln!("error: {e}");
             ExitCode::from(commands::EXIT_ERROR)
         }
     }

@@ -2,7 +2,7 @@
 //! both user-list shapes, per-user details, the OAuth token (JSON body, query parameter, expiry
 //! mid-run), events with their roles, registrations and keys, and the engine's faults.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;

@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests (each test crate uses some of them).
+//! Helpers shared by the integration tests (each test module uses some of them).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

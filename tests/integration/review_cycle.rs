@@ -8,8 +8,7 @@ use predicates::prelude::*;
 
 use access_audit::evidence::signing::EvidenceKey;
 
-mod common;
-use common::{small_company, walk};
+use crate::common::{small_company, walk};
 
 fn bin() -> Command {
     Command::cargo_bin("access-audit").unwrap()

@@ -1,7 +1,7 @@
 //! The BeyondTrust collector's three flavours against the sandbox, over loopback and, like an
 //! appliance, over TLS with a certificate from a private CA made for the test.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! The HTTP engine on its own, over loopback: OAuth refresh after a 401, TLS with a private CA,
 //! and no secret in any error.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The SCIM collector against the sandbox's SCIM server, with each known quirk of real servers
 //! and the engine's faults: every user and membership exactly, or an app that says it is not.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;

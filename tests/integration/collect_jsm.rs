@@ -3,7 +3,7 @@
 //! either gets exactly the tenant's accounts and memberships (none lost, none duplicated) or an
 //! app that says it is incomplete.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;

@@ -2,7 +2,7 @@
 //! real sockets, real JSON, real faults. Each fault either leaves the tenant's accounts exactly
 //! (none lost, none duplicated) or makes the app incomplete.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

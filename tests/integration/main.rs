@@ -1,0 +1,15 @@
+//! The integration tests, linked into one test binary: every test file here is a module of it.
+//!
+//! One binary instead of one per file: each links the whole crate with polars (hundreds of MB in a
+//! debug build), so separate binaries multiplied the build's disk use and link time.
+
+mod common;
+
+mod cli;
+mod collect_beyondtrust;
+mod collect_bluejeans;
+mod collect_jsm;
+mod collect_sandbox;
+mod collect_scim;
+mod engine;
+mod review_cycle;
