@@ -12,7 +12,8 @@
 //!   policies. The documented limit is 20 requests/s per API account (the default here), and the
 //!   connection is closed after each call as the API asks.
 //! - `password_safe` (BeyondInsight / Password Safe): `POST Auth/SignAppin` with the `PS-Auth`
-//!   header opens a session (its cookie goes with every later call), `GET Users?includeInactive=true`
+//!   header (or, with `oauth2_client_credentials`, a Bearer token from `POST Auth/connect/token`)
+//!   opens a session (its cookie goes with every later call), `GET Users?includeInactive=true`
 //!   (a bare array, unpaged), `GET UserGroups` and each group's users; `POST Auth/Signout` at the
 //!   end, also after an error.
 //!
@@ -53,7 +54,8 @@ const CONFIG_API: KindDefaults = KindDefaults {
 const PASSWORD_SAFE: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
     concurrency: 1,
-    token_path: None,
+    // The OAuth variant of signing in (API-NOTES §3.2 option B); `ps_auth` needs no token.
+    token_path: Some("/Auth/connect/token"),
     token_style: TokenStyle::Form,
     permission_hint: " (the run-as user needs the User Accounts Management feature, read)",
     auth_hint:
@@ -353,6 +355,14 @@ fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
         .reduce(|a, b| format!("{a}; {b}"))
 }
 
+/// How a Password Safe app signs in: the `PS-Auth` API key header, or an OAuth client's token.
+fn ps_sign_in_method(http: &HttpConfig) -> &'static str {
+    match http.auth {
+        crate::config::AuthConfig::Oauth2ClientCredentials { .. } => "an OAuth client's token",
+        _ => "the API key",
+    }
+}
+
 async fn password_safe(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, AppClient), CollectError> {
     let mut client = AppClient::new(&app.name, http, &PASSWORD_SAFE).map_err(describe_client_error)?;
     let mut notes = Vec::new();
@@ -378,7 +388,7 @@ async fn password_safe(app: &AppConfig, http: &HttpConfig) -> Result<(Collection
                 Err(e) => errors.push(e),
             }
             match client.post_json("/Auth/Signout", &json!({})).await {
-                Ok(_) => notes.push("signed in with the API key and signed out at the end".into()),
+                Ok(_) => notes.push(format!("signed in with {} and signed out at the end", ps_sign_in_method(http))),
                 Err(e) => notes.push(format!("signing out failed ({e}); the session ends when it times out on the appliance")),
             }
         }
@@ -453,10 +463,12 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
         collection.coverage.notes.push("last login is unknown for this app: no dormant or never-logged-in findings for it".into());
     }
     let info = client.auth.token_info().await;
+    let oauth = matches!(http.auth, crate::config::AuthConfig::Oauth2ClientCredentials { .. });
     collection.credentials.push(CredentialRecord {
         credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
-        label: match flavor(opts) {
-            "password_safe" => "BeyondTrust Password Safe API key".into(),
+        label: match (flavor(opts), oauth) {
+            ("password_safe", false) => "BeyondTrust Password Safe API key".into(),
+            ("password_safe", true) => "BeyondTrust Password Safe API registration (OAuth client)".into(),
             _ => "BeyondTrust API account (OAuth client)".into(),
         },
         source: "api".into(),

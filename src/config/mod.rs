@@ -978,15 +978,19 @@ fn parse_app(
                 return Err(err("flavor", format!("found \"{flavor}\", expected \"public_v3\", \"config_api\" or \"password_safe\"")));
             }
             let ps = matches!(http.auth, AuthConfig::PsAuth { .. });
-            if (flavor == "password_safe") != ps {
+            let oauth = matches!(http.auth, AuthConfig::Oauth2ClientCredentials { .. });
+            if ps && flavor != "password_safe" {
                 return Err(err(
                     "auth",
-                    if ps {
-                        format!("auth type ps_auth is for flavor \"password_safe\"; flavor \"{flavor}\" signs in with oauth2_client_credentials")
-                    } else {
-                        "flavor \"password_safe\" signs in with auth = { type = \"ps_auth\", key = { env = \"...\" }, runas = \"user\" }"
-                            .into()
-                    },
+                    format!(
+                        "auth type ps_auth is for flavor \"password_safe\"; flavor \"{flavor}\" signs in with oauth2_client_credentials"
+                    ),
+                ));
+            }
+            if flavor == "password_safe" && !ps && !oauth {
+                return Err(err(
+                    "auth",
+                    "flavor \"password_safe\" signs in with auth = { type = \"ps_auth\", key = { env = \"...\" }, runas = \"user\" } or with oauth2_client_credentials (Auth/connect/token)".into(),
                 ));
             }
             AppSource::Beyondtrust { http, options }

@@ -138,3 +138,22 @@ fn redacted_json_describes_secrets_without_values() {
     let j = c.redacted_json().to_string();
     assert!(j.contains("<secret from environment variable JSM_API_TOKEN>"), "{j}");
 }
+
+#[test]
+fn beyondtrust_sign_in_methods_by_flavor() {
+    let app = |flavor: &str, auth: &str| {
+        parse(&format!(
+            "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"bt\"\nkind = \"beyondtrust\"\nflavor = \"{flavor}\"\nbase_url = \"https://bt.example\"\nauth = {auth}\n"
+        ))
+    };
+    let ps = r#"{ type = "ps_auth", key = { env = "K" }, runas = "audit" }"#;
+    let oauth = r#"{ type = "oauth2_client_credentials", client_id = "c", client_secret = { env = "S" } }"#;
+    let basic = r#"{ type = "basic", username = "u", password = { env = "P" } }"#;
+    assert!(app("password_safe", ps).is_ok());
+    assert!(app("password_safe", oauth).is_ok(), "the OAuth variant of Auth/SignAppin");
+    assert!(app("config_api", oauth).is_ok());
+    let e = app("config_api", ps).unwrap_err();
+    assert!(e.message.contains("ps_auth is for flavor \"password_safe\""), "{e}");
+    let e = app("password_safe", basic).unwrap_err();
+    assert!(e.message.contains("ps_auth") && e.message.contains("Auth/connect/token"), "{e}");
+}

@@ -14,7 +14,9 @@
 //!   `POST Auth/SignAppin` with `Authorization: PS-Auth key=<secret>; runas=<username>;` opens a
 //!   session (`Set-Cookie: ASP.NET_SessionId=...`); `GET Users` (a bare array, PascalCase,
 //!   unpaged), `GET UserGroups`, `GET UserGroups/{id}/Users` need that cookie; `POST Auth/Signout`
-//!   ends it. Sessions left open are visible in [`super::TenantState::sessions`].
+//!   ends it. Sessions left open are visible in [`super::TenantState::sessions`]. The OAuth
+//!   variant: `POST Auth/connect/token` (client credentials in a form) issues a Bearer token,
+//!   which `Auth/SignAppin` accepts instead of the `PS-Auth` header.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,6 +41,7 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
         .route("/beyondtrust-pra/{tenant}/oauth2/token", post(super::oauth::token))
         .route("/beyondtrust-pra/{tenant}/api/config/v1/user", get(pra_users))
         .route("/beyondtrust-pra/{tenant}/api/config/v1/user/{id}/group-policies", get(pra_group_policies))
+        .route(&format!("{PS}/Auth/connect/token"), post(super::oauth::token))
         .route(&format!("{PS}/Auth/SignAppin"), post(ps_sign_in))
         .route(&format!("{PS}/Auth/Signout"), post(ps_sign_out))
         .route(&format!("{PS}/Users"), get(ps_users))
@@ -276,7 +279,7 @@ async fn ps_sign_in(State(state): State<Arc<SandboxState>>, Path(tenant): Path<S
     state
         .with_tenant(&tenant, |t| {
             t.stats.requests += 1;
-            if !ps_header_ok(t, &headers) {
+            if !ps_header_ok(t, &headers) && !super::oauth::issued_token_ok(t, &headers) {
                 return (StatusCode::UNAUTHORIZED, "Invalid API key or run-as user").into_response();
             }
             let id = format!("ps{:08x}", t.sessions.len() + 1);

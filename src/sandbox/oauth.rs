@@ -86,9 +86,13 @@ pub async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<St
 /// each hold their own). Counts the token's use.
 pub fn authorized(t: &mut TenantState, headers: &HeaderMap, scheme: &str) -> bool {
     let Some(value) = headers.get("authorization").and_then(|v| v.to_str().ok()) else { return false };
-    if value == format!("{scheme} {}", t.tenant.secret) {
-        return true;
-    }
+    value == format!("{scheme} {}", t.tenant.secret) || issued_token_ok(t, headers)
+}
+
+/// Whether the request carries a Bearer token this sandbox issued that has not expired; counts
+/// the token's use.
+pub fn issued_token_ok(t: &mut TenantState, headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get("authorization").and_then(|v| v.to_str().ok()) else { return false };
     let limit = t.tenant.faults.token_expires_after_requests;
     match value.strip_prefix("Bearer ").and_then(|given| t.issued_tokens.get_mut(given)) {
         Some(uses) => {

@@ -166,6 +166,42 @@ async fn password_safe_signs_in_reads_and_signs_out() {
 }
 
 #[tokio::test]
+async fn password_safe_signs_in_with_an_oauth_token() {
+    let sb = start(synthetic_tenant(120)).await;
+    let base = http(&sb);
+    let mut a = app(&base, "password_safe", "");
+    if let access_audit::config::AppSource::Beyondtrust { http, .. } = &mut a.source {
+        http.auth = access_audit::config::AuthConfig::Oauth2ClientCredentials {
+            client_id: "synthetic-bt-client".into(),
+            client_secret: access_audit::config::SecretRef::File(dir().join("secret")),
+            token_url: None,
+            scope: None,
+        };
+    }
+    let c = collect(&a).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_exact(&c, &sb);
+    let (tokens, sessions) = sb.state.with_tenant("bt", |t| (t.tokens_issued, t.sessions.clone())).unwrap();
+    assert_eq!(tokens, 1, "one token from Auth/connect/token");
+    assert_eq!(sessions.len(), 1);
+    assert!(sessions.values().all(|open| !open), "signed out");
+    assert!(c.coverage.notes.iter().any(|n| n.contains("an OAuth client's token")), "{:?}", c.coverage.notes);
+    assert!(c.credentials[0].label.contains("OAuth client"));
+    assert!(c.credentials[0].observation.as_deref().unwrap().contains("3600 s"));
+    // A wrong client secret: the token endpoint refuses, nothing is read, the secret is not shown.
+    common::write_atomic(&dir().join("wrong-oauth"), "wrong-ps-oauth-secret-0815");
+    if let access_audit::config::AppSource::Beyondtrust { http, .. } = &mut a.source {
+        if let access_audit::config::AuthConfig::Oauth2ClientCredentials { client_secret, .. } = &mut http.auth {
+            *client_secret = access_audit::config::SecretRef::File(dir().join("wrong-oauth"));
+        }
+    }
+    let c = collect(&a).await;
+    assert_eq!(c.coverage.status, COVERAGE_FAILED);
+    let e = c.coverage.errors.join("\n");
+    assert!(e.contains("Auth/connect/token") && !e.contains("wrong-ps-oauth-secret-0815"), "{e}");
+}
+
+#[tokio::test]
 async fn password_safe_signs_out_after_a_failure() {
     let mut t = synthetic_tenant(50);
     t.faults = Faults { fail_page: Some(0), ..Default::default() };
