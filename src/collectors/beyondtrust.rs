@@ -39,6 +39,7 @@ const PUBLIC_V3: KindDefaults = KindDefaults {
     token_style: TokenStyle::Form,
     permission_hint: " (the API account needs read access to users and groups)",
     auth_hint: "",
+    requests_per_hour: None,
 };
 
 const CONFIG_API: KindDefaults = KindDefaults {
@@ -49,6 +50,7 @@ const CONFIG_API: KindDefaults = KindDefaults {
     token_style: TokenStyle::BasicForm,
     permission_hint: " (the API account needs the Configuration API permission)",
     auth_hint: "; the Configuration API also answers 401 for a query parameter it does not know",
+    requests_per_hour: Some(15_000),
 };
 
 const PASSWORD_SAFE: KindDefaults = KindDefaults {
@@ -60,6 +62,7 @@ const PASSWORD_SAFE: KindDefaults = KindDefaults {
     permission_hint: " (the run-as user needs the User Accounts Management feature, read)",
     auth_hint:
         "; check the API key (Configuration > General > API Registrations) and that its registration allows the run-as user and this host",
+    requests_per_hour: None,
 };
 
 const DEFAULT_ADMIN_GROUPS: [&str; 2] = ["Administrators", "Admins"];
@@ -302,6 +305,9 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
     if opts.group_policies {
         let concurrency = client.limiter.concurrency.max(1);
         let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
+        if let Some(note) = hourly_budget_note(client.limiter.requests_per_hour, users.pages, ids.len()) {
+            notes.push(note);
+        }
         let results: Vec<(String, Result<Vec<Value>, FetchError>)> = stream::iter(ids)
             .map(|id| {
                 let client = &client;
@@ -342,6 +348,19 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
     coverage.accounts_collected = accounts.len() as i64;
     entitlements.sort();
     Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
+}
+
+/// What the hourly request limit means for reading every user's group policies (one request per
+/// user after the list's pages), when the run needs more than one hour's budget.
+fn hourly_budget_note(per_hour: Option<u32>, pages_so_far: u64, users: usize) -> Option<String> {
+    let budget = u64::from(per_hour?);
+    let needed = pages_so_far + users as u64;
+    (needed > budget).then(|| {
+        let hours = needed.div_ceil(budget) - 1;
+        format!(
+            "group policies of {users} user(s) take {needed} requests, more than the API's {budget} per hour: the run waits about {hours} h for the hourly limit (max_collect_seconds bounds it; requests_per_hour sets the limit)"
+        )
+    })
 }
 
 /// The session cookie of a `SignAppin` response.
@@ -543,6 +562,14 @@ mod tests {
         );
         let app = ps_account(&json!({"UserID": 4, "UserName": "svc-backup", "UserType": "Application", "IsActive": false})).unwrap();
         assert_eq!((app.account_type.as_str(), app.status.as_str()), ("service", "disabled"));
+    }
+
+    #[test]
+    fn hourly_budget_notes() {
+        assert_eq!(hourly_budget_note(Some(15_000), 100, 9_000), None);
+        assert_eq!(hourly_budget_note(None, 100, 90_000), None);
+        let n = hourly_budget_note(Some(15_000), 200, 20_000).unwrap();
+        assert!(n.contains("20200 requests") && n.contains("about 1 h"), "{n}");
     }
 
     #[test]

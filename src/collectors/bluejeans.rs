@@ -46,6 +46,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     token_style: crate::http::TokenStyle::Json,
     permission_hint: " (the API client needs the list_users scope, and enterprise_id must be the enterprise of its token)",
     auth_hint: "",
+    requests_per_hour: None,
 };
 
 const EVENTS_DEFAULTS: KindDefaults = KindDefaults {

@@ -42,6 +42,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     token_style: crate::http::TokenStyle::Form,
     permission_hint: " (listing users needs \"Browse users and groups\"; group members need \"Administer Jira\"; service desk customers need agent or admin access to the desk)",
     auth_hint: "; Atlassian API tokens expire at most a year after they were created and are revoked at once when their owner is deactivated: create a new one at id.atlassian.com > Security > API tokens",
+    requests_per_hour: None,
 };
 
 const ORG_DEFAULTS: KindDefaults = KindDefaults {
@@ -52,6 +53,7 @@ const ORG_DEFAULTS: KindDefaults = KindDefaults {
     permission_hint: " (the organization API key must belong to the organization in org_id)",
     auth_hint:
         "; organization API keys expire (after a week by default, at most a year): create one at admin.atlassian.com > Settings > API keys",
+    requests_per_hour: None,
 };
 
 /// Admin groups when the config names none: Atlassian's default administrator groups.

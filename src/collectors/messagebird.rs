@@ -27,6 +27,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     token_style: crate::http::TokenStyle::Form,
     permission_hint: " (user endpoints need an organization-level access key with user:read; personal or project keys are refused)",
     auth_hint: "",
+    requests_per_hour: None,
 };
 
 const DEFAULT_ADMIN_ROLES: [&str; 3] = ["admin", "owner", "organization-admin"];

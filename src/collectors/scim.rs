@@ -36,6 +36,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     token_style: TokenStyle::Form,
     permission_hint: " (the SCIM token must be allowed to read Users and Groups)",
     auth_hint: "; SCIM tokens are often separate from the app's API keys and expire on their own schedule",
+    requests_per_hour: None,
 };
 
 /// The SCIM surface of a known app.

@@ -352,6 +352,8 @@ pub struct HttpConfig {
     #[serde(default)]
     pub insecure_skip_verify: bool,
     pub requests_per_second: Option<f64>,
+    /// At most this many requests in any hour (0: no hourly limit).
+    pub requests_per_hour: Option<u32>,
     pub concurrency: Option<u32>,
     pub page_size: Option<u32>,
     pub timeout_seconds: Option<u64>,
@@ -359,12 +361,13 @@ pub struct HttpConfig {
     pub max_collect_seconds: Option<u64>,
 }
 
-const HTTP_KEYS: [&str; 10] = [
+const HTTP_KEYS: [&str; 11] = [
     "base_url",
     "auth",
     "ca_file",
     "insecure_skip_verify",
     "requests_per_second",
+    "requests_per_hour",
     "concurrency",
     "page_size",
     "timeout_seconds",

@@ -110,6 +110,8 @@ pub struct KindDefaults {
     pub permission_hint: &'static str,
     /// Appended to the message of a 401 (e.g. how this kind's tokens expire).
     pub auth_hint: &'static str,
+    /// A documented hourly request limit, kept unless the config sets `requests_per_hour`.
+    pub requests_per_hour: Option<u32>,
 }
 
 impl AppClient {
@@ -161,7 +163,8 @@ impl AppClient {
             limiter: RateLimiter::new(
                 cfg.requests_per_second.unwrap_or(defaults.requests_per_second),
                 cfg.concurrency.unwrap_or(defaults.concurrency) as usize,
-            ),
+            )
+            .with_hourly_budget(cfg.requests_per_hour.or(defaults.requests_per_hour), app),
             policy,
             stats,
             started: Instant::now(),

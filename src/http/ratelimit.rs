@@ -6,7 +6,10 @@
 //! late may catch up by at most one interval. A log of the last second's grants guarantees the
 //! configured limit over any one-second window whatever the timing. After a 429 without a usable
 //! `Retry-After` the spacing doubles (down to a floor of a tenth of the configured rate); it
-//! recovers by a quarter after every 10 requests that went through.
+//! recovers by a quarter after every 10 requests that went through. An optional hourly budget
+//! (BeyondTrust's Configuration API: 15,000 requests per hour per API account) is kept the same
+//! way: a log of the last hour's grants, and a request that would exceed it waits for the oldest
+//! grant to leave the window.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -22,6 +25,10 @@ struct State {
     successes_since_throttle: u32,
     /// When the grants of the last second were made.
     recent: VecDeque<Instant>,
+    /// When the grants of the last hour were made (only with an hourly budget).
+    hour: VecDeque<Instant>,
+    /// The end of the last wait for the hourly budget that was logged (one line per wait).
+    hour_wait_logged: Option<Instant>,
 }
 
 /// Grants are at least this much more than a second apart from the grant `limit` places before
@@ -33,6 +40,9 @@ const WINDOW: Duration = Duration::from_millis(1005);
 const RECOVERY_EVERY: u32 = 10;
 const RECOVERY_FACTOR: f64 = 0.75;
 
+/// The hourly budget's window, with the same margin for jitter as [`WINDOW`].
+const HOUR: Duration = Duration::from_millis(3_600_500);
+
 /// Shared by every request of one app.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
@@ -42,6 +52,10 @@ pub struct RateLimiter {
     in_flight: Arc<Semaphore>,
     pub requests_per_second: f64,
     pub concurrency: usize,
+    /// At most this many requests in any hour, when set.
+    pub requests_per_hour: Option<u32>,
+    /// Named in the log line of an hourly wait.
+    app: String,
 }
 
 /// A granted slot; the request counts as in flight until this is dropped.
@@ -60,13 +74,24 @@ impl RateLimiter {
                 interval: base_interval,
                 successes_since_throttle: 0,
                 recent: VecDeque::new(),
+                hour: VecDeque::new(),
+                hour_wait_logged: None,
             })),
             base_interval,
             slowest_interval: base_interval * 10,
             in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
             requests_per_second: rps,
             concurrency: concurrency.max(1),
+            requests_per_hour: None,
+            app: String::new(),
         }
+    }
+
+    /// Adds an hourly budget (`None` or 0: none); `app` names the app when a wait is logged.
+    pub fn with_hourly_budget(mut self, requests_per_hour: Option<u32>, app: &str) -> RateLimiter {
+        self.requests_per_hour = requests_per_hour.filter(|n| *n > 0);
+        self.app = app.to_string();
+        self
     }
 
     /// How many grants one second may hold at the current spacing.
@@ -89,12 +114,35 @@ impl RateLimiter {
                     s.recent.pop_front();
                 }
                 let window_free = s.recent.len() < limit || s.recent.front().is_some_and(|first| now >= *first + WINDOW);
+                let hour_budget = self.requests_per_hour.map(|n| n as usize);
+                if let Some(budget) = hour_budget {
+                    while s.hour.front().is_some_and(|first| now >= *first + HOUR) {
+                        s.hour.pop_front();
+                    }
+                    if s.hour.len() >= budget {
+                        let until = s.hour[s.hour.len() - budget] + HOUR;
+                        if s.hour_wait_logged != Some(until) {
+                            s.hour_wait_logged = Some(until);
+                            tracing::info!(
+                                "app {}: {budget} requests in the last hour, the API's hourly limit (requests_per_hour); waiting {} s",
+                                self.app,
+                                (until - now).as_secs()
+                            );
+                        }
+                        drop(s);
+                        tokio::time::sleep_until(until).await;
+                        continue;
+                    }
+                }
                 if s.next_slot <= now && window_free {
                     let base = s.next_slot.max(now.checked_sub(s.interval).unwrap_or(now));
                     s.next_slot = base + s.interval;
                     s.recent.push_back(now);
                     if s.recent.len() > limit {
                         s.recent.pop_front();
+                    }
+                    if hour_budget.is_some() {
+                        s.hour.push_back(now);
                     }
                     return Permit { _permit: permit };
                 }
@@ -160,6 +208,27 @@ mod tests {
             limiter.succeeded().await;
         }
         assert_eq!(limiter.interval().await, Duration::from_micros(101_000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keeps_an_hourly_budget() {
+        let limiter = RateLimiter::new(100.0, 4).with_hourly_budget(Some(50), "pra");
+        let start = Instant::now();
+        let mut grants = Vec::new();
+        for _ in 0..120 {
+            drop(limiter.acquire().await);
+            grants.push(start.elapsed());
+        }
+        assert!(grants[49] < Duration::from_secs(1), "the first 50 at the per-second rate: {:?}", grants[49]);
+        assert!(grants[50] >= Duration::from_secs(3600), "the 51st waits for the hour: {:?}", grants[50]);
+        assert!(grants[99] < Duration::from_secs(3602), "then the next 50 at the per-second rate");
+        assert!(grants[100] >= Duration::from_secs(7200), "{:?}", grants[100]);
+        for (i, t) in grants.iter().enumerate() {
+            let in_hour = grants[i..].iter().filter(|u| **u - *t < Duration::from_secs(3600)).count();
+            assert!(in_hour <= 50, "{in_hour} grants in the hour after grant {i}");
+        }
+        let none = RateLimiter::new(1000.0, 1).with_hourly_budget(Some(0), "x");
+        assert_eq!(none.requests_per_hour, None, "0 means no budget");
     }
 
     #[tokio::test(start_paused = true)]

@@ -22,6 +22,7 @@ const DEFAULTS: KindDefaults = KindDefaults {
     token_style: access_audit::http::TokenStyle::Form,
     permission_hint: "",
     auth_hint: "",
+    requests_per_hour: None,
 };
 
 fn secret_file(dir: &std::path::Path, name: &str, value: &str) -> SecretRef {
@@ -37,6 +38,7 @@ fn http(base_url: String, auth: AuthConfig) -> HttpConfig {
         ca_file: None,
         insecure_skip_verify: false,
         requests_per_second: None,
+        requests_per_hour: None,
         concurrency: None,
         page_size: None,
         timeout_seconds: Some(10),
