@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{combine, coverage_from, describe_client_error, id_text, status_of, text};
+use super::http_common::{combine, coverage_from, describe_client_error, id_text, text};
 use super::CollectError;
 use crate::config::{AppConfig, BeyondtrustOptions, HttpConfig, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
@@ -252,9 +252,7 @@ async fn public_v3(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, Ap
     users.items = Vec::new();
     groups.items = Vec::new();
     let listing = combine(vec![users, groups], Vec::new(), notes);
-    let mut coverage = coverage_from(app, &client, &listing, listing.complete).await;
-    coverage.status = status_of(listing.complete, accounts.len()).into();
-    coverage.accounts_collected = accounts.len() as i64;
+    let coverage = coverage_from(app, &client, &listing, accounts.len(), listing.complete).await;
     entitlements.sort();
     Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
 }
@@ -343,9 +341,7 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
         notes.push("group policies not read (group_policies = true reads them, one request per user)".into());
     }
     let listing = combine(vec![users], errors, notes);
-    let mut coverage = coverage_from(app, &client, &listing, listing.complete).await;
-    coverage.status = status_of(listing.complete, accounts.len()).into();
-    coverage.accounts_collected = accounts.len() as i64;
+    let coverage = coverage_from(app, &client, &listing, accounts.len(), listing.complete).await;
     entitlements.sort();
     Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
 }
@@ -413,9 +409,7 @@ async fn password_safe(app: &AppConfig, http: &HttpConfig) -> Result<(Collection
         }
     }
     let listing = combine(pages, errors, notes);
-    let mut coverage = coverage_from(app, &client, &listing, last_login_known && listing.complete).await;
-    coverage.status = status_of(listing.complete, accounts.len()).into();
-    coverage.accounts_collected = accounts.len() as i64;
+    let coverage = coverage_from(app, &client, &listing, accounts.len(), last_login_known && listing.complete).await;
     entitlements.sort();
     Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
 }

@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{coverage_from, describe_client_error, id_text, status_of, text};
+use super::http_common::{coverage_from, describe_client_error, id_text, text};
 use super::CollectError;
 use crate::config::{AppConfig, AuthConfig, BluejeansOptions, HttpConfig};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
@@ -276,9 +276,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions
     if !always {
         listing.notes.push("last login is read only with user_details = \"always\" (one request per user): no dormant or never-logged-in findings for this app".into());
     }
-    let mut coverage = coverage_from(app, &client, &listing, always && listing.complete).await;
-    coverage.status = status_of(listing.complete, accounts.len()).into();
-    coverage.accounts_collected = accounts.len() as i64;
+    let coverage = coverage_from(app, &client, &listing, accounts.len(), always && listing.complete).await;
     let credentials = vec![oauth_credential(&client).await];
     entitlements.sort();
     Ok(Collection { accounts, entitlements, credentials, coverage })
@@ -563,14 +561,12 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
         }
     ));
     listing.notes.push("BlueJeans Events does not report last login: no dormant or never-logged-in findings for this app".into());
-    let mut coverage = coverage_from(app, &client, &listing, false).await;
+    let mut coverage = coverage_from(app, &client, &listing, accounts.len(), false).await;
     let s = &users_client.stats;
     coverage.requests += s.get(&s.requests);
     coverage.retries += s.get(&s.retries);
     coverage.throttled += s.get(&s.throttled);
     coverage.pages += s.get(&s.pages);
-    coverage.status = status_of(listing.complete, accounts.len()).into();
-    coverage.accounts_collected = accounts.len() as i64;
     entitlements.sort();
     entitlements.dedup();
     Ok(Collection { accounts, entitlements, credentials, coverage })

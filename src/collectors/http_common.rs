@@ -50,16 +50,16 @@ pub fn combine(parts: Vec<Listing>, errors: Vec<String>, notes: Vec<String>) -> 
     all
 }
 
-/// Coverage of one app from the client's counters and the listings it read.
-pub async fn coverage_from(app: &AppConfig, client: &AppClient, listing: &Listing, last_login_known: bool) -> CoverageRecord {
+/// Coverage of one app from the client's counters, the listings it read and the number of
+/// accounts made of them (complete, else failed when there are none, else partial).
+pub async fn coverage_from(
+    app: &AppConfig,
+    client: &AppClient,
+    listing: &Listing,
+    accounts: usize,
+    last_login_known: bool,
+) -> CoverageRecord {
     let s = &client.stats;
-    let status = if listing.complete {
-        COVERAGE_COMPLETE
-    } else if listing.items.is_empty() {
-        COVERAGE_FAILED
-    } else {
-        COVERAGE_PARTIAL
-    };
     let mut notes = listing.notes.clone();
     if let Some(info) = client.auth.token_info().await {
         if let Some(secs) = info.expires_in_secs {
@@ -69,8 +69,8 @@ pub async fn coverage_from(app: &AppConfig, client: &AppClient, listing: &Listin
     CoverageRecord {
         app: app.name.clone(),
         app_kind: app.kind.as_str().into(),
-        status: status.into(),
-        accounts_collected: listing.items.len() as i64,
+        status: status_of(listing.complete, accounts).into(),
+        accounts_collected: accounts as i64,
         total_reported: listing.total_reported.map(|t| t as i64),
         pages: s.get(&s.pages),
         requests: s.get(&s.requests),

@@ -600,7 +600,9 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     // Coverage over every list read (Jira reports no total of accounts).
     let mut combined = combine(listings, errors, notes);
     combined.total_reported = None;
-    let mut coverage = coverage_from(app, &client, &combined, last_login_known).await;
+    let mut coverage = coverage_from(app, &client, &combined, accounts.list.len(), last_login_known).await;
+    // Failed only when the user list itself read nothing (accounts seen in groups or desks alone
+    // still make a partial picture).
     coverage.status = if combined.complete {
         COVERAGE_COMPLETE
     } else if !users_complete && listed_accounts == 0 {
@@ -615,7 +617,6 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         coverage.throttled += s.get(&s.throttled);
         coverage.pages += s.get(&s.pages);
     }
-    coverage.accounts_collected = accounts.list.len() as i64;
 
     let mut credentials = vec![CredentialRecord {
         credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),

@@ -209,12 +209,11 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
             None => unreadable += 1,
         }
     }
-    let mut coverage = coverage_from(app, &client, &listing, false).await;
+    let mut coverage = coverage_from(app, &client, &listing, accounts.len(), false).await;
     if unreadable > 0 {
         coverage.errors.push(format!("{unreadable} item(s) without an id could not be read as accounts"));
         coverage.status = crate::model::COVERAGE_PARTIAL.into();
     }
-    coverage.accounts_collected = accounts.len() as i64;
     coverage.notes.push("the API does not report last login: no dormant or never-logged-in findings for this app".into());
     let credentials = vec![CredentialRecord {
         credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use super::http_common::{combine, coverage_from, describe_client_error, status_of, text};
+use super::http_common::{combine, coverage_from, describe_client_error, text};
 use super::CollectError;
 use crate::config::{AppConfig, HttpConfig, ScimOptions};
 use crate::http::{AppClient, KindDefaults, Listing, TokenStyle};
@@ -345,9 +345,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
         ));
     }
     listing.notes.push("SCIM does not report last login: no dormant or never-logged-in findings for this app".into());
-    let mut coverage = coverage_from(app, &client, &listing, false).await;
-    coverage.status = status_of(listing.complete, accounts.len()).into();
-    coverage.accounts_collected = accounts.len() as i64;
+    let coverage = coverage_from(app, &client, &listing, accounts.len(), false).await;
     entitlements.sort();
     entitlements.dedup();
     let credentials = vec![CredentialRecord {
