@@ -374,10 +374,10 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     let events_path = opts.events_path.clone().unwrap_or_else(|| DEFAULT_EVENTS_PATH.into());
     let event_path = opts.event_path.clone().unwrap_or_else(|| DEFAULT_EVENT_PATH.into());
     let concurrency = client.limiter.concurrency.max(1);
-    let per_user: Vec<(usize, Result<Vec<Value>, String>)> = stream::iter(user_ids.iter().enumerate())
+    let per_user: Vec<(usize, Result<Vec<Value>, String>)> = stream::iter(user_ids.iter().cloned().enumerate())
         .map(|(i, uid)| {
             let client = &client;
-            let endpoint = events_path.replace("{userId}", uid);
+            let endpoint = events_path.replace("{userId}", &uid);
             async move {
                 let r = match client.get_json(&endpoint, &[]).await {
                     Ok(f) => event_items(f.body)
@@ -486,13 +486,13 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     // Each key once: with the registration app, ask for a registration_app token.
     let token_url =
         opts.registration_token_url.clone().unwrap_or_else(|| format!("{}{REGISTRATION_TOKEN_PATH}", http.base_url.trim_end_matches('/')));
-    let results: Vec<(usize, KeyCheck)> = stream::iter(checks.iter())
+    let results: Vec<(usize, KeyCheck)> = stream::iter(checks.iter().cloned())
         .map(|(k, key)| {
             let (client, registration, token_url) = (&client, &registration, &token_url);
             async move {
                 match registration {
-                    Some((id, secret)) => (*k, check_key(client, token_url, id, secret, key).await),
-                    None => (*k, KeyCheck::NotChecked),
+                    Some((id, secret)) => (k, check_key(client, token_url, id, secret, &key).await),
+                    None => (k, KeyCheck::NotChecked),
                 }
             }
         })

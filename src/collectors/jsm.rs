@@ -385,8 +385,11 @@ async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &HttpConfig, o
             .iter()
             .filter_map(|g| Some((text(g, "name").unwrap_or("?").to_string(), members_spec(g, group_page)?)))
             .collect();
-        let members: Vec<(String, Listing)> = stream::iter(specs.iter())
-            .map(|(name, spec)| async move { (name.clone(), client.list(spec).await) })
+        let members: Vec<(String, Listing)> = stream::iter(specs)
+            .map(|(name, spec)| async move {
+                let listing = client.list(&spec).await;
+                (name, listing)
+            })
             .buffered(concurrency)
             .collect()
             .await;
@@ -411,8 +414,11 @@ async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &HttpConfig, o
                 })
                 .collect()
         };
-        let customers: Vec<(String, Listing)> = stream::iter(wanted.iter())
-            .map(|(id, label)| async move { (label.clone(), client.list(&customers_spec(id, group_page)).await) })
+        let customers: Vec<(String, Listing)> = stream::iter(wanted)
+            .map(|(id, label)| async move {
+                let listing = client.list(&customers_spec(&id, group_page)).await;
+                (label, listing)
+            })
             .buffered(concurrency)
             .collect()
             .await;

@@ -56,15 +56,26 @@ pub fn check_supported(apps: &[&AppConfig]) -> Result<(), CollectError> {
     }
 }
 
-/// Collects one app.
+/// Collects one app. Each app runs as its own task (API apps) or on a blocking thread (exports),
+/// so that parsing the JSON of several apps uses every core, not only the one that drives the run.
 pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
+    let stopped = |name: &str, e: tokio::task::JoinError| CollectError::Input {
+        app: name.to_string(),
+        detail: format!("the collector stopped: {e}"),
+    };
+    let owned = app.clone();
     match &app.source {
         AppSource::Csv(cfg) => {
-            let (app, cfg) = (app.clone(), cfg.clone());
-            tokio::task::spawn_blocking(move || csv_export::collect(&app, &cfg))
-                .await
-                .unwrap_or_else(|e| Err(CollectError::Input { app: String::new(), detail: format!("the reader stopped: {e}") }))
+            let cfg = cfg.clone();
+            tokio::task::spawn_blocking(move || csv_export::collect(&owned, &cfg)).await.unwrap_or_else(|e| Err(stopped(&app.name, e)))
         }
+        _ => tokio::spawn(async move { collect_api(&owned).await }).await.unwrap_or_else(|e| Err(stopped(&app.name, e))),
+    }
+}
+
+async fn collect_api(app: &AppConfig) -> Result<Collection, CollectError> {
+    match &app.source {
+        AppSource::Csv(_) => Err(unsupported(app)),
         AppSource::Messagebird { http, options } => messagebird::collect(app, http, options).await,
         AppSource::JiraServiceManagement { http, options } => jsm::collect(app, http, options).await,
         AppSource::Bluejeans { http, options } => bluejeans::collect(app, http, options).await,
