@@ -14,9 +14,12 @@
 //! 3. JSM service desks and their customers (`/rest/servicedeskapi/servicedesk/{id}/customer`,
 //!    `X-ExperimentalApi: opt-in`, `start`/`limit`, `isLastPage`) -> `service_desk` entitlements;
 //!    a customer not otherwise listed becomes a `customer` account.
-//! 4. Optionally the organization admin API (`/admin/v1/orgs/{org}/users`, Bearer org API key,
-//!    cursor paging): the emails of managed accounts (filling those Jira hides) and their last
-//!    activity in Jira, so hidden emails match and the dormant rule works for this app.
+//! 4. Optionally the organization admin API (`/admin/v1/orgs/{org}/users`, or with
+//!    `org_api_version = "v2"` `/admin/v2/orgs/{org}/directories/-/users?expand=productAccess`;
+//!    Bearer org API key, cursor paging): the emails of managed accounts (filling those Jira
+//!    hides) and their last activity in Jira, so hidden emails match and the dormant rule works
+//!    for this app; v2 also gives the date each account joined the organization (`created_at`,
+//!    so the never-logged-in half of `invited_inactive` works for Jira).
 //!
 //! The API token's expiry is never reported by the API: it is known from `credential.expires`,
 //! and Atlassian tokens live at most a year (the kind's maximum lifetime).
@@ -72,8 +75,9 @@ fn account_id(v: &Value) -> Option<String> {
     text(v, "accountId").map(str::to_string)
 }
 
+/// v1 writes `account_id`, v2 `accountId`.
 fn org_account_id(v: &Value) -> Option<String> {
-    text(v, "account_id").map(str::to_string)
+    text(v, "account_id").or_else(|| text(v, "accountId")).map(str::to_string)
 }
 
 fn desk_id(v: &Value) -> Option<String> {
@@ -139,33 +143,53 @@ pub struct OrgAccount {
     pub products: Vec<String>,
     /// Whether the last activity came from a Jira product entry of another site (no entry named this one).
     pub other_site: bool,
+    /// When the account joined the organization (v2's `addedToOrg`).
+    pub added_to_org: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Which product entries of the organization API belong to this site: v1 names the site by URL
+/// (`url`), v2 by ARI (`id` = `ari:cloud:<product>::site/<cloud id>`); with v2 and no `site_id`
+/// configured every Jira entry counts.
+#[derive(Debug, Clone, Copy)]
+pub enum SiteKey<'a> {
+    Host(&'a str),
+    CloudId(Option<&'a str>),
 }
 
 fn date(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())
 }
 
-/// One user of `/admin/v1/orgs/{org}/users`: the email, and the last activity in Jira on this
-/// site (`product_access` entries whose key starts with `jira` and whose `url` is the site;
-/// any Jira entry when none names the site). Activity in other products does not count.
-pub fn org_account(v: &Value, site_host: &str) -> OrgAccount {
+/// One user of the organization API (v1 or v2): the email, and the last activity in Jira on this
+/// site (`product_access` / `productAccess` entries whose key starts with `jira` and that belong
+/// to the site, see [`SiteKey`]; any Jira entry when none does). Activity in other products does
+/// not count.
+pub fn org_account(v: &Value, site: SiteKey) -> OrgAccount {
     let jira: Vec<&Value> = v
         .get("product_access")
+        .or_else(|| v.get("productAccess"))
         .and_then(|p| p.as_array())
         .into_iter()
         .flatten()
         .filter(|p| text(p, "key").is_some_and(|k| k.to_lowercase().starts_with("jira")))
         .collect();
-    let on_site: Vec<&Value> = jira.iter().copied().filter(|p| text(p, "url").is_some_and(|u| host_of(u) == site_host)).collect();
+    let belongs = |p: &Value| match site {
+        SiteKey::Host(host) => text(p, "url").is_some_and(|u| host_of(u) == host),
+        SiteKey::CloudId(Some(id)) => text(p, "id").is_some_and(|ari| ari.rsplit('/').next() == Some(id)),
+        SiteKey::CloudId(None) => true,
+    };
+    let on_site: Vec<&Value> = jira.iter().copied().filter(|p| belongs(p)).collect();
     let (used, other_site) = if on_site.is_empty() && !jira.is_empty() { (jira.clone(), true) } else { (on_site, false) };
+    let active = |p: &Value| date(p, "last_active").or_else(|| date(p, "lastActiveTimestamp"));
     let mut products: Vec<String> = used.iter().filter_map(|p| text(p, "key").map(str::to_string)).collect();
     products.sort();
     products.dedup();
     OrgAccount {
         email: text(v, "email").map(str::to_string),
-        last_active: used.iter().filter_map(|p| date(p, "last_active")).max(),
+        last_active: used.iter().filter_map(|p| active(p)).max(),
         products,
-        other_site: other_site && used.iter().any(|p| date(p, "last_active").is_some()),
+        other_site: other_site && used.iter().any(|p| active(p).is_some()),
+        added_to_org: date(v, "addedToOrg"),
     }
 }
 
@@ -278,17 +302,27 @@ fn customers_spec(desk: &str, page_size: u32) -> ListSpec {
     }
 }
 
-fn org_spec(org: &str) -> ListSpec {
+fn org_v2(opts: &JsmOptions) -> bool {
+    opts.org_api_version.as_deref() == Some("v2")
+}
+
+fn org_spec(org: &str, v2: bool) -> ListSpec {
+    let (endpoint, query, limit_param, page_size) = if v2 {
+        // The cursor carries the first request's parameters ("if present, all other parameters
+        // are discarded"); sending them again does no harm.
+        (
+            format!("/admin/v2/orgs/{org}/directories/-/users"),
+            vec![("expand".to_string(), "productAccess".to_string())],
+            Some("limit".to_string()),
+            100,
+        )
+    } else {
+        (format!("/admin/v1/orgs/{org}/users"), Vec::new(), None, 0)
+    };
     ListSpec {
-        endpoint: format!("/admin/v1/orgs/{org}/users"),
-        query: Vec::new(),
-        pager: Pager::Cursor {
-            token_param: "cursor".into(),
-            limit_param: None,
-            page_size: 0,
-            next: "links.next".into(),
-            next_is_url: false,
-        },
+        endpoint,
+        query,
+        pager: Pager::Cursor { token_param: "cursor".into(), limit_param, page_size, next: "links.next".into(), next_is_url: false },
         items: "data".into(),
         id: org_account_id,
         what: "organization accounts".into(),
@@ -426,7 +460,7 @@ async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &HttpConfig, o
     };
     let organization = async {
         match (org, &opts.org_id) {
-            (Some(org), Some(id)) => Some(org.list(&org_spec(id)).await),
+            (Some(org), Some(id)) => Some(org.list(&org_spec(id, org_v2(opts))).await),
             _ => None,
         }
     };
@@ -551,14 +585,20 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     let mut last_login_known = false;
     let mut org_stats = None;
     if let (Some(org_client), Some(mut listing)) = (&org, fetched.org) {
-        let site = host_of(&http.base_url);
+        let host = host_of(&http.base_url);
+        let site = if org_v2(opts) { SiteKey::CloudId(opts.site_id.as_deref()) } else { SiteKey::Host(&host) };
         let mut filled = 0usize;
         let mut with_activity = 0usize;
         let mut other_site = 0usize;
+        let mut joined = 0usize;
         for item in &listing.items {
             let Some(id) = org_account_id(item) else { continue };
             let Some(account) = accounts.get_mut(&id) else { continue };
-            let o = org_account(item, &site);
+            let o = org_account(item, site);
+            if account.created_at.is_none() && o.added_to_org.is_some() {
+                account.created_at = o.added_to_org;
+                joined += 1;
+            }
             if account.email.is_none() && o.email.is_some() {
                 account.email = o.email.clone();
                 filled += 1;
@@ -579,8 +619,16 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         ));
         if other_site > 0 {
             notes.push(format!(
-                "{other_site} account(s) have Jira activity only under another site URL than base_url; that activity was used"
+                "{other_site} account(s) have Jira activity only under another site {} than {}; that activity was used",
+                if org_v2(opts) { "id" } else { "URL" },
+                if org_v2(opts) { "site_id" } else { "base_url" }
             ));
+        }
+        if org_v2(opts) {
+            notes.push(format!("organization admin API v2: {joined} account(s) have the date they joined the organization as created_at"));
+            if opts.site_id.is_none() {
+                notes.push("site_id is not set: Jira activity on every site of the organization counts as activity on this one (set site_id, the site's cloud id, to count only this site)".into());
+            }
         }
         if !listing.complete {
             notes.push("the organization admin API could not be read completely: last login is unknown for this app and no dormant findings are made for it".into());
@@ -672,10 +720,11 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Res
     let mut line = "reachable, authenticated, allowed to list users (Jira reports no total)".to_string();
     if let (Some(org), Some(org_id)) = (org_client(app, http, opts)?, &opts.org_id) {
         let org = org.with_policy(policy);
-        let fetched = org.get_json(&format!("/admin/v1/orgs/{org_id}/users"), &[]).await.map_err(err)?;
+        let spec = org_spec(org_id, org_v2(opts));
+        let fetched = org.get_json(&spec.endpoint, &spec.query).await.map_err(err)?;
         match crate::http::pager::number_at(&fetched.body, "meta.total") {
             Some(t) => line.push_str(&format!("; organization API: {t} managed account(s)")),
-            None => line.push_str("; organization API reachable"),
+            None => line.push_str("; organization API reachable (it reports no total)"),
         }
     }
     Ok(line)
@@ -716,16 +765,34 @@ mod tests {
             {"key": "jira-servicedesk", "url": "https://acme.atlassian.net", "last_active": "2026-05-01"},
             {"key": "jira-software", "url": "other.atlassian.net", "last_active": "2026-12-01"},
             {"key": "confluence", "url": "acme.atlassian.net", "last_active": "2026-12-20"}]});
-        let o = org_account(&v, "acme.atlassian.net");
+        let o = org_account(&v, SiteKey::Host("acme.atlassian.net"));
         assert_eq!(o.email.as_deref(), Some("ann@acme.com"));
         assert_eq!(o.last_active.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-05-01"), "not Confluence, not the other site");
         assert_eq!(o.products, vec!["jira-servicedesk"]);
         assert!(!o.other_site);
-        let elsewhere = org_account(&v, "127.0.0.1:9");
+        let elsewhere = org_account(&v, SiteKey::Host("127.0.0.1:9"));
         assert!(elsewhere.other_site, "no entry names this site: any Jira entry, flagged");
         assert_eq!(elsewhere.last_active.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-12-01"));
-        let never = org_account(&json!({"account_id": "a2", "product_access": []}), "acme.atlassian.net");
-        assert_eq!((never.last_active, never.other_site), (None, false));
+        let never = org_account(&json!({"account_id": "a2", "product_access": []}), SiteKey::Host("acme.atlassian.net"));
+        assert_eq!((never.last_active, never.other_site, never.added_to_org), (None, false, None));
+    }
+
+    #[test]
+    fn org_v2_names_sites_by_ari() {
+        let v = json!({"accountId": "a1", "email": "ann@acme.com", "addedToOrg": "2025-02-03T10:00:00.000Z", "productAccess": [
+            {"key": "jira-servicedesk", "id": "ari:cloud:jira-servicedesk::site/c0ffee", "lastActiveTimestamp": "2026-05-01T08:00:00.000Z"},
+            {"key": "jira-software", "id": "ari:cloud:jira-software::site/other", "lastActiveTimestamp": "2026-12-01T08:00:00.000Z"},
+            {"key": "confluence", "id": "ari:cloud:confluence::site/c0ffee", "lastActiveTimestamp": "2026-12-20T08:00:00.000Z"}]});
+        assert_eq!(org_account_id(&v).as_deref(), Some("a1"));
+        let o = org_account(&v, SiteKey::CloudId(Some("c0ffee")));
+        assert_eq!(o.last_active.map(|d| d.to_rfc3339()).as_deref(), Some("2026-05-01T08:00:00+00:00"));
+        assert_eq!(o.added_to_org.map(|d| d.date_naive().to_string()).as_deref(), Some("2025-02-03"));
+        assert!(!o.other_site);
+        let any = org_account(&v, SiteKey::CloudId(None));
+        assert_eq!(any.last_active.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-12-01"), "every Jira site counts");
+        assert_eq!(any.products, vec!["jira-servicedesk", "jira-software"]);
+        let elsewhere = org_account(&v, SiteKey::CloudId(Some("nope")));
+        assert!(elsewhere.other_site);
     }
 
     #[test]

@@ -410,6 +410,13 @@ pub struct JsmOptions {
     pub org_api_key: Option<SecretRef>,
     /// Default `https://api.atlassian.com`.
     pub org_api_url: Option<String>,
+    /// `v1` (default: `/admin/v1/orgs/{org}/users`) or `v2`
+    /// (`/admin/v2/orgs/{org}/directories/-/users`, which adds the date an account joined the
+    /// organization).
+    pub org_api_version: Option<String>,
+    /// The site's cloud id: with `org_api_version = "v2"`, only product activity whose ARI names
+    /// this site counts (v2 names sites by ARI, not by URL).
+    pub site_id: Option<String>,
     /// What is known about the organization API key (its own expiry, at most one year).
     pub org_credential: Option<CredentialConfig>,
 }
@@ -943,6 +950,12 @@ fn parse_app(
             }
             if let Some(u) = options.org_api_url.as_deref().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
                 return Err(err("org_api_url", format!("found \"{u}\", expected an http(s):// URL")));
+            }
+            if let Some(v) = options.org_api_version.as_deref().filter(|v| !["v1", "v2"].contains(v)) {
+                return Err(err("org_api_version", format!("found \"{v}\", expected \"v1\" or \"v2\"")));
+            }
+            if options.site_id.is_some() && options.org_api_version.as_deref() != Some("v2") {
+                return Err(err("site_id", "site_id is used with org_api_version = \"v2\" (v1 names the site by its URL)".into()));
             }
             AppSource::JiraServiceManagement { http: http_cfg(http)?, options }
         }

@@ -157,3 +157,13 @@ fn beyondtrust_sign_in_methods_by_flavor() {
     let e = app("password_safe", basic).unwrap_err();
     assert!(e.message.contains("ps_auth") && e.message.contains("Auth/connect/token"), "{e}");
 }
+
+#[test]
+fn jira_org_api_version_and_site_id() {
+    let org = "org_id = \"o\"\norg_api_key = { env = \"ORG\" }\n";
+    assert!(parse(&format!("{GOOD}{org}org_api_version = \"v2\"\nsite_id = \"c0ffee\"\n")).is_ok());
+    let e = parse(&format!("{GOOD}{org}org_api_version = \"v3\"\n")).unwrap_err();
+    assert!(e.message.contains("expected \"v1\" or \"v2\""), "{e}");
+    let e = parse(&format!("{GOOD}{org}site_id = \"c0ffee\"\n")).unwrap_err();
+    assert!(e.message.contains("org_api_version = \"v2\""), "{e}");
+}

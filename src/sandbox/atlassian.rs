@@ -17,6 +17,11 @@
 //!   page, `{data, meta: {total}, links: {self, prev, next}}` where `links.next` is the next
 //!   cursor; managed accounts only, with their email even when Jira hides it, `last_active` and
 //!   `product_access[].last_active`.
+//! - `/atlassian-admin/{tenant}/admin/v2/orgs/{org}/directories/-/users?cursor=&limit=&expand=`:
+//!   the same accounts in v2's shape (camelCase, `addedToOrg`, `status`, no total), `limit` at
+//!   most 100 (default 20); `productAccess` (keys with the site's ARI `id` and
+//!   `lastActiveTimestamp`) only with `expand=productAccess`. As the API says, a `cursor` makes
+//!   every other parameter be ignored: the cursor carries the first request's `expand` and `limit`.
 //!
 //! Auth: Basic `username:secret` (an email and an API token); 401 with
 //! `X-Seraph-LoginReason: AUTHENTICATED_FAILED` and a plain-text body otherwise, or when the
@@ -24,7 +29,7 @@
 //!
 //! Canonical users of a tenant file: `{accountId, accountType (atlassian | app | customer),
 //! displayName, email, emailHidden, active, groups: [names], serviceDesks: [ids], managed
-//! (default: atlassian accounts with an email), lastActive, confluenceLastActive (dates),
+//! (default: atlassian accounts with an email), lastActive, confluenceLastActive, addedToOrg (dates),
 //! invisible (filtered out of users/search while keeping its slot)}`.
 
 use std::collections::BTreeMap;
@@ -64,7 +69,10 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
                 .route(&p("/rest/servicedeskapi/servicedesk/{desk}/customer"), get(customers::<false>))
         };
     }
-    router.route("/atlassian-admin/{tenant}/admin/v1/orgs/{org}/users", get(org_users)).with_state(state)
+    router
+        .route("/atlassian-admin/{tenant}/admin/v1/orgs/{org}/users", get(org_users))
+        .route("/atlassian-admin/{tenant}/admin/v2/orgs/{org}/directories/{directory}/users", get(org_users_v2))
+        .with_state(state)
 }
 
 fn s<'a>(u: &'a Value, key: &str) -> &'a str {
@@ -431,6 +439,13 @@ async fn customers<const GUIDE: bool>(
 #[derive(Debug, Deserialize)]
 pub struct CursorQuery {
     cursor: Option<String>,
+    limit: Option<usize>,
+    expand: Option<String>,
+}
+
+/// The cloud id of a sandbox site, as it appears in the ARIs of v2's `productAccess[].id`.
+pub fn cloud_id(tenant: &str) -> String {
+    format!("{tenant}-0000-4000-8000-cloudid")
 }
 
 const ORG_PAGE: usize = 50;
@@ -458,6 +473,77 @@ fn org_user(u: &Value, site: &str) -> Value {
         "access_billable": active(u), "last_active": last, "product_access": products,
         "links": {"self": format!("https://api.atlassian.com/users/{}/manage/profile", s(u, "accountId"))}
     })
+}
+
+fn org_user_v2(u: &Value, tenant: &str, expand: bool) -> Value {
+    let mut v = json!({
+        "accountId": s(u, "accountId"), "accountType": "atlassian",
+        "status": if active(u) { "active" } else { "deactivated" },
+        "accountStatus": "active", "membershipStatus": if active(u) { "active" } else { "suspended" },
+        "addedToOrg": u.get("addedToOrg").cloned().unwrap_or(Value::Null),
+        "name": s(u, "displayName"), "email": s(u, "email"), "emailVerified": true, "claimStatus": "managed",
+        "mfaEnabled": false, "managementSource": null,
+        "links": {"self": format!("https://api.atlassian.com/admin/v2/orgs/o/directories/-/users/{}", s(u, "accountId"))}
+    });
+    if expand {
+        let site = cloud_id(tenant);
+        let mut products = Vec::new();
+        let stamp = |d: &str| if d.len() == 10 { format!("{d}T09:30:00.000Z") } else { d.to_string() };
+        if !s(u, "lastActive").is_empty() {
+            products.push(json!({"key": "jira-servicedesk", "id": format!("ari:cloud:jira-servicedesk::site/{site}"), "lastActiveTimestamp": stamp(s(u, "lastActive"))}));
+        }
+        if !s(u, "confluenceLastActive").is_empty() {
+            products.push(json!({"key": "confluence", "id": format!("ari:cloud:confluence::site/{site}"), "lastActiveTimestamp": stamp(s(u, "confluenceLastActive"))}));
+        }
+        if let Some(other) = u.get("otherSiteLastActive").and_then(|v| v.as_str()) {
+            products.push(json!({"key": "jira-software", "id": "ari:cloud:jira-software::site/another-site-cloud-id", "lastActiveTimestamp": stamp(other)}));
+        }
+        v["productAccess"] = json!(products);
+    }
+    v
+}
+
+/// `GET /admin/v2/orgs/{org}/directories/{directory}/users?cursor=&limit=&expand=`.
+async fn org_users_v2(
+    State(state): State<Arc<SandboxState>>,
+    Path((tenant, org, directory)): Path<(String, String, String)>,
+    Query(q): Query<CursorQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = gate(&state, &tenant, &headers, None, true).await {
+        return *r;
+    }
+    // A cursor carries the first request's parameters; the request's own are ignored then.
+    let (offset, limit, expand) = match q.cursor.as_deref() {
+        None => (0, q.limit.unwrap_or(20), q.expand.as_deref().is_some_and(|e| e.split(',').any(|x| x == "productAccess"))),
+        Some(c) => {
+            match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok().and_then(|b| String::from_utf8(b).ok()).and_then(|s| {
+                let mut it = s.split(':');
+                (it.next()? == "v2").then_some(())?;
+                Some((it.next()?.parse::<usize>().ok()?, it.next()?.parse::<usize>().ok()?, it.next()? == "1"))
+            }) {
+                Some(v) => v,
+                None => return (StatusCode::BAD_REQUEST, axum::Json(json!({"code": 400, "message": "Invalid cursor"}))).into_response(),
+            }
+        }
+    };
+    if !(1..=100).contains(&limit) {
+        return (StatusCode::BAD_REQUEST, axum::Json(json!({"code": 400, "message": "limit must be between 1 and 100"}))).into_response();
+    }
+    state
+        .with_tenant(&tenant, |t| {
+            if t.tenant.organization_id.as_deref() != Some(org.as_str()) || directory != "-" {
+                return (StatusCode::NOT_FOUND, axum::Json(json!({"code": 404, "message": "Organization or directory not found"}))).into_response();
+            }
+            let all = members_of(t, "managed").to_vec();
+            let users = &t.tenant.users;
+            let data: Vec<Value> = all.iter().skip(offset).take(limit).map(|i| org_user_v2(&users[*i], &tenant, expand)).collect();
+            let cursor = |n: usize| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v2:{n}:{limit}:{}", expand as u8));
+            let next = if offset + limit < all.len() { json!(cursor(offset + limit)) } else { Value::Null };
+            let body = json!({"data": data, "links": {"self": cursor(offset), "prev": if offset > 0 { json!(cursor(offset.saturating_sub(limit))) } else { Value::Null }, "next": next}});
+            finish_body(t, body.to_string())
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
 /// `GET /admin/v1/orgs/{org}/users?cursor=`: the managed accounts of the organization.

@@ -204,6 +204,61 @@ async fn the_org_admin_api_fills_hidden_emails_and_jira_activity() {
 }
 
 #[tokio::test]
+async fn the_org_admin_api_v2_adds_join_dates_and_names_the_site_by_its_cloud_id() {
+    let mut t = acme();
+    for u in t.users.iter_mut() {
+        match s(u, "accountId") {
+            "u-dana" => u["addedToOrg"] = json!("2025-01-10T08:00:00.000Z"),
+            "u-ghost" => u["addedToOrg"] = json!("2026-01-05T08:00:00.000Z"),
+            "u-ann" => u["otherSiteLastActive"] = json!("2026-12-28"),
+            _ => {}
+        }
+    }
+    let sb = start("acme", t).await;
+    let site = access_audit::sandbox::atlassian::cloud_id("acme");
+    let c = collect(&app(&sb, "acme", "cloud", true, &format!("org_api_version = \"v2\"\nsite_id = \"{site}\"\n"))).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert!(c.coverage.last_login_known);
+    let hans = account(&c, "u-hid");
+    assert_eq!(hans.email.as_deref(), Some("hans@acme.com"), "filled from the organization API");
+    assert_eq!(hans.last_login_at.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-03-01"), "Jira, not Confluence");
+    let ann = account(&c, "u-ann");
+    assert_eq!(ann.last_login_at.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-12-20"), "this site only");
+    assert_eq!(entitlements(&c, "u-ann", "product"), vec!["jira-servicedesk"]);
+    assert_eq!(account(&c, "u-dana").created_at.map(|d| d.date_naive().to_string()).as_deref(), Some("2025-01-10"));
+    let ghost = account(&c, "u-ghost");
+    assert_eq!(
+        (ghost.created_at.map(|d| d.date_naive().to_string()).as_deref(), ghost.last_login_at),
+        (Some("2026-01-05"), None),
+        "joined, never used Jira: the never-logged-in half of invited_inactive can fire"
+    );
+    let notes = c.coverage.notes.join("\n");
+    assert!(notes.contains("2 account(s) have the date they joined the organization"), "{notes}");
+    // Without site_id, activity on every Jira site of the organization counts, and the note says so.
+    let c = collect(&app(&sb, "acme", "cloud", true, "org_api_version = \"v2\"\n")).await;
+    assert_eq!(account(&c, "u-ann").last_login_at.map(|d| d.date_naive().to_string()).as_deref(), Some("2026-12-28"));
+    assert!(c.coverage.notes.iter().any(|n| n.contains("site_id is not set")), "{:?}", c.coverage.notes);
+}
+
+#[tokio::test]
+async fn the_org_admin_api_v2_pages_by_cursor_keeping_its_parameters() {
+    let sb = start("big", synthetic_tenant(600, 4, 2)).await;
+    let c = collect(&app(&sb, "big", "cloud", true, "org_api_version = \"v2\"\n")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    let users = sb.users("big");
+    let hidden: Vec<&Value> = users.iter().filter(|u| u["emailHidden"] == true).collect();
+    assert!(!hidden.is_empty());
+    for u in hidden {
+        assert_eq!(account(&c, s(u, "accountId")).email.as_deref(), Some(s(u, "email")), "hidden email filled on every page");
+    }
+    let managed = users.iter().filter(|u| s(u, "accountType") == "atlassian").count();
+    let with_login = c.accounts.iter().filter(|a| a.last_login_at.is_some()).count();
+    assert_eq!(with_login, managed, "productAccess (expand) on every page, not only the first");
+    let notes = c.coverage.notes.join("\n");
+    assert!(notes.contains(&format!("{managed} managed account(s) read")), "{notes}");
+}
+
+#[tokio::test]
 async fn guide_flavour_finds_the_same_accounts_through_search() {
     let sb = start("acme", acme()).await;
     let c = collect(&app(&sb, "acme", "guide", false, "")).await;
