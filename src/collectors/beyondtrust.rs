@@ -6,8 +6,10 @@
 //!   `GET /api/public/v3/users?offset&limit` (`{users, total}`), `GET /api/public/v3/groups`;
 //!   `enabled`, `last_login`, `group_memberships` (group ids, named through the groups list).
 //! - `config_api` (Remote Support / Privileged Remote Access): the token request carries the client
-//!   credentials as Basic auth; `GET /api/config/v1/user?per_page=100` followed through the
-//!   `Link` header (`X-BT-Pagination-Total` is the cross-check), a bare array; `perm_admin` and the
+//!   credentials as Basic auth; `GET /api/config/v1/user?per_page=100&current_page=N`, numbered
+//!   pages that end where the `Link` header has no `rel="next"` (`X-BT-Pagination-Total` lets
+//!   them be read concurrently and checked; a list that changes is read again), a bare array;
+//!   `perm_admin` and the
 //!   other `perm_*` flags, `last_authentication`, `created_at`; optionally each user's group
 //!   policies. The documented limit is 20 requests/s per API account (the default here), and the
 //!   connection is closed after each call as the API asks.
@@ -231,10 +233,13 @@ async fn public_v3(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, Ap
             // Ids (the guide) or objects with an id and a name.
             let id = id_text(Some(g)).or_else(|| snake_id(g));
             let name = text(g, "name").map(str::to_string).or_else(|| id.as_ref().and_then(|i| names.get(i).cloned()));
-            match name.or(id.map(|i| {
-                unnamed += 1;
-                format!("group {i}")
-            })) {
+            // Only an id the groups list does not name is counted as unnamed.
+            match name.or_else(|| {
+                id.map(|i| {
+                    unnamed += 1;
+                    format!("group {i}")
+                })
+            }) {
                 Some(n) => {
                     memberships.entry(a.account_id.clone()).or_default().insert(n);
                 }
@@ -264,7 +269,13 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
     let spec = ListSpec {
         endpoint: "/api/config/v1/user".into(),
         query: Vec::new(),
-        pager: Pager::LinkHeader { size_param: "per_page".into(), page_size, total_header: Some("x-bt-pagination-total".into()) },
+        pager: Pager::LinkHeader {
+            page_param: "current_page".into(),
+            size_param: "per_page".into(),
+            page_size,
+            first_page: 1,
+            total_header: Some("x-bt-pagination-total".into()),
+        },
         items: String::new(),
         id: snake_id,
         what: "users".into(),

@@ -1,16 +1,17 @@
 //! Kind `scim`: any SCIM 2.0 service provider (RFC 7643 / 7644), and the SCIM surfaces of the
 //! seed apps through presets (API-NOTES §5).
 //!
-//! Paging is by index, so the next page starts where the served one ended (`startIndex + number
-//! of Resources`), never at `startIndex + count`: a server that serves fewer than asked (a cap of
-//! 100) is followed, not skipped past. The list ends on an empty page, or on a short page that
-//! reaches `totalResults`. Known quirks are tolerated: a server that counts `startIndex` from 0
-//! (detected from its answer to the first page, or by one last request from 0 that finds the
-//! resource such a server skips, or set with `start_index = 0`), `itemsPerPage`
-//! meaning either the page size or the count served (never relied on), a missing `totalResults`,
-//! a `totalResults` that is only the page size (a cross-check, never an end signal), booleans as
-//! strings, emails with or without `primary`. Resources are deduplicated by id (counted); a page
-//! that brings nothing new twice in a row stops the read with an error instead of looping.
+//! Paging is the engine's `startIndex` pager: the next page starts where the served one ended
+//! (`startIndex + number of Resources`), never at `startIndex + count`, so a server that serves
+//! fewer than asked (a cap of 100) is followed, not skipped past; the list ends on an empty page,
+//! or on a short page that reaches `totalResults`. The engine's churn rules apply (a list that
+//! changes while it is read is read again until two passes agree). Known quirks are tolerated: a
+//! server that counts `startIndex` from 0 (detected on the first page, or set with
+//! `start_index = 0`), `itemsPerPage` meaning either the page size or the count served (never
+//! relied on), a missing `totalResults`, a `totalResults` that is only the page size (detected,
+//! and then not used), booleans as strings, emails with or without `primary`. Resources are
+//! deduplicated by id (counted); pages that bring nothing new twice in a row stop the read with
+//! an error instead of looping.
 //!
 //! Mapping: `active` -> active / disabled; `emails` (primary, else work, else first) -> email, the
 //! others -> other emails; `meta.created` -> created_at; `User.roles` -> `role` entitlements
@@ -18,14 +19,14 @@
 //! `Group.members` and `User.groups` -> `group` entitlements (admin groups from `admin_groups`).
 //! SCIM has no last login: no dormant findings for this kind.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::http_common::{combine, coverage_from, describe_client_error, text};
 use super::CollectError;
 use crate::config::{AppConfig, HttpConfig, ScimOptions};
-use crate::http::{AppClient, KindDefaults, Listing, TokenStyle};
+use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
 use crate::roster::dates::parse_datetime;
 
@@ -59,9 +60,6 @@ pub const PRESETS: [Preset; 4] = [
 pub fn preset(name: &str) -> Option<Preset> {
     PRESETS.iter().copied().find(|p| p.name == name)
 }
-
-/// Stops a read that pages without end.
-const MAX_PAGES: u64 = 1_000_000;
 
 /// A boolean written as `true` or `"True"`.
 pub fn boolean(v: Option<&Value>) -> Option<bool> {
@@ -152,100 +150,16 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
     })
 }
 
-/// Reads every resource of one SCIM endpoint, following the served page sizes.
-async fn read_all(client: &AppClient, endpoint: &str, count: u32, start_base: Option<u32>, what: &str) -> Listing {
-    let mut listing = Listing { complete: true, ..Default::default() };
-    let mut seen = HashSet::new();
-    let mut base = start_base.unwrap_or(1) as u64;
-    let mut position = 0u64; // resources read so far, by index
-    let mut stalled = 0u32;
-    let mut detected = start_base.is_some();
-    loop {
-        if listing.pages >= MAX_PAGES {
-            listing.errors.push(format!("app {}: {what}: stopped after {MAX_PAGES} pages", client.app));
-            break;
-        }
-        let query = vec![("startIndex".to_string(), (base + position).to_string()), ("count".to_string(), count.to_string())];
-        let mut fetched = match client.get_json(endpoint, &query).await {
-            Ok(f) => f,
-            Err(e) => {
-                listing.errors.push(format!("{e} (the rest of the list could not be read)"));
-                break;
-            }
-        };
-        client.stats.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        listing.pages += 1;
-        // A server that counts from 0 says so in its first answer: read that page again from 0.
-        if !detected {
-            detected = true;
-            if number(fetched.body.get("startIndex")) == Some(0) {
-                base = 0;
-                listing.notes.push(format!("{what}: the server counts startIndex from 0 (RFC 7644 says 1); read accordingly"));
-                continue;
-            }
-        }
-        let total = number(fetched.body.get("totalResults"));
-        if let Some(t) = total {
-            listing.total_reported = Some(listing.total_reported.map_or(t, |p: u64| p.max(t)));
-        }
-        let resources = crate::http::list::take_items(&mut fetched.body, "Resources|resources").unwrap_or_default();
-        let served = resources.len() as u64;
-        let mut fresh = 0u64;
-        for r in resources {
-            if scim_id(&r).is_none_or(|id| seen.insert(id)) {
-                fresh += 1;
-                listing.items.push(r);
-            } else {
-                listing.duplicates_dropped += 1;
-            }
-        }
-        position += served;
-        if served == 0 {
-            break;
-        }
-        if let Some(t) = total {
-            if position >= t && served < count as u64 {
-                break;
-            }
-        }
-        if fresh == 0 {
-            stalled += 1;
-            if stalled >= 2 {
-                listing.errors.push(format!(
-                    "app {}: {what}: two pages in a row brought only resources already read (the server does not advance with startIndex); reading stopped",
-                    client.app
-                ));
-                break;
-            }
-        } else {
-            stalled = 0;
-        }
+/// The list of one SCIM endpoint, read by the engine's `startIndex` pager.
+fn list_spec(endpoint: &str, count: u32, start_base: Option<u32>, what: &str) -> ListSpec {
+    ListSpec {
+        endpoint: endpoint.into(),
+        query: Vec::new(),
+        pager: Pager::StartIndex { page_size: count, base: start_base },
+        items: "Resources|resources".into(),
+        id: scim_id,
+        what: what.into(),
     }
-    // A server that takes startIndex as a 0-based offset skips its first resource when read from
-    // 1 (every later page shifts with it). One request from 0 finds it; an RFC server answers 0 as
-    // 1, with a resource already read.
-    if start_base.is_none() && base == 1 && listing.errors.is_empty() && !listing.items.is_empty() {
-        let query = vec![("startIndex".to_string(), "0".to_string()), ("count".to_string(), "1".to_string())];
-        match client.get_json(endpoint, &query).await {
-            Ok(mut f) => {
-                for r in crate::http::list::take_items(&mut f.body, "Resources|resources").unwrap_or_default() {
-                    if scim_id(&r).is_some_and(|id| seen.insert(id)) {
-                        listing.items.push(r);
-                        listing.notes.push(format!("{what}: the server takes startIndex as a 0-based offset (RFC 7644 says 1-based): its first resource was read with startIndex=0"));
-                    }
-                }
-            }
-            Err(e) => listing.notes.push(format!("{what}: the check for a 0-based startIndex failed ({e}); an RFC server needs none")),
-        }
-    }
-    if let Some(t) = listing.total_reported {
-        let n = listing.items.len() as u64;
-        if t != n && listing.errors.is_empty() {
-            listing.notes.push(format!("{what}: the server reported totalResults {t}, but {n} distinct were listed (the end of the list was reached; the total is only a cross-check)"));
-        }
-    }
-    listing.complete = listing.errors.is_empty();
-    listing
 }
 
 pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> Result<Collection, CollectError> {
@@ -254,13 +168,12 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
     let count = http.page_size.unwrap_or(100).clamp(1, cap);
     let users_path = opts.users_path.clone().unwrap_or_else(|| "/Users".into());
     let groups_path = opts.groups_path.clone().unwrap_or_else(|| "/Groups".into());
+    let users_spec = list_spec(&users_path, count, opts.start_index, "users");
     let (mut users, groups) = if groups_path.is_empty() {
-        (read_all(&client, &users_path, count, opts.start_index, "users").await, None)
+        (client.list(&users_spec).await, None)
     } else {
-        let (u, g) = tokio::join!(
-            read_all(&client, &users_path, count, opts.start_index, "users"),
-            read_all(&client, &groups_path, count, opts.start_index, "groups")
-        );
+        let groups_spec = list_spec(&groups_path, count, opts.start_index, "groups");
+        let (u, g) = tokio::join!(client.list(&users_spec), client.list(&groups_spec));
         (u, Some(g))
     };
     let mut accounts = Vec::with_capacity(users.items.len());

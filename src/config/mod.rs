@@ -359,9 +359,11 @@ pub struct HttpConfig {
     pub timeout_seconds: Option<u64>,
     pub max_attempts: Option<u32>,
     pub max_collect_seconds: Option<u64>,
+    /// How many times a list that changes while it is read may be read (default 10).
+    pub max_list_passes: Option<u32>,
 }
 
-const HTTP_KEYS: [&str; 11] = [
+const HTTP_KEYS: [&str; 12] = [
     "base_url",
     "auth",
     "ca_file",
@@ -373,6 +375,7 @@ const HTTP_KEYS: [&str; 11] = [
     "timeout_seconds",
     "max_attempts",
     "max_collect_seconds",
+    "max_list_passes",
 ];
 const COMMON_KEYS: [&str; 4] = ["name", "kind", "admin_groups", "credential"];
 

@@ -77,6 +77,8 @@ pub struct AppClient {
     pub stats: Arc<Stats>,
     started: Instant,
     max_duration: Duration,
+    /// How many times a positional list that changes while it is read may be read.
+    pub max_list_passes: u32,
     permission_hint: String,
     auth_hint: String,
     /// Headers sent with every request of this app (e.g. `X-ExperimentalApi`).
@@ -98,6 +100,9 @@ pub enum ClientError {
     #[error("app {app}: {0}", app = .1)]
     Auth(AuthError, String),
 }
+
+/// How many times a list that changes while it is read is read at most (`max_list_passes`).
+pub const DEFAULT_LIST_PASSES: u32 = 10;
 
 /// Defaults of one kind (API-NOTES): rate, concurrency, page size, token endpoint.
 #[derive(Debug, Clone)]
@@ -169,12 +174,18 @@ impl AppClient {
             stats,
             started: Instant::now(),
             max_duration: Duration::from_secs(cfg.max_collect_seconds.unwrap_or(3 * 3600).max(1)),
+            max_list_passes: cfg.max_list_passes.unwrap_or(DEFAULT_LIST_PASSES).max(1),
             permission_hint: defaults.permission_hint.to_string(),
             auth_hint: defaults.auth_hint.to_string(),
             extra_headers: Vec::new(),
             token_query_param: None,
             session_headers: Vec::new(),
         })
+    }
+
+    /// How much of `max_collect_seconds` is left.
+    pub fn time_left(&self) -> Duration {
+        self.max_duration.saturating_sub(self.started.elapsed())
     }
 
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {

@@ -1,26 +1,47 @@
-//! Reading a whole list: the page loop every collector shares.
+//! Reading a whole list: the page loops every collector shares.
 //!
-//! The engine owns the loop; a collector only describes the endpoint, the pager, where the items
-//! are and what an item's id is. Items are deduplicated by id (counted). A page that fails after
-//! its retries is recorded and the rest of the list is still read where the pager allows it, so a
-//! partial app keeps what was collected. Positional lists (offset, page number, startAt) can shift
-//! while they are read; when a pass shows signs of that (totals that change, an id seen twice, a
-//! total that does not match) the list is read again until two passes agree, and the accounts
-//! that appeared or disappeared meanwhile are recorded.
+//! The engine owns the loops; a collector only describes the endpoint, the pager, where the items
+//! are and what an item's id is. No collector pages on its own: a loop of its own is where a
+//! directory that changes while it is read silently loses accounts.
+//!
+//! Positional lists (offset, page number, startAt, SCIM startIndex, numbered `Link` pages) can
+//! shift while they are read: an account deleted before the cursor makes the next page skip a
+//! stable account, one added at the front makes it repeat one. A pass checks itself where it can:
+//! - with a total the API reports (and that is not just the page's size), the pages are fetched
+//!   concurrently, and a total that changes between pages, an id seen twice, or a count that
+//!   differs from the total shows the list moved;
+//! - without one, each page is asked for from a little before where the previous one ended
+//!   (one item; two for Jira, whose hidden accounts keep their slots): the first items of the new
+//!   page must be ones already read, else the list moved under the cursor;
+//! - numbered pages without a total cannot overlap, so such a list of more than one page is read
+//!   twice and the passes compared.
+//!
+//! A pass that shows movement starts another, until two passes agree (the same ids), within a
+//! pass budget (`max_list_passes`) and the app's `max_collect_seconds`, and while the churn does
+//! not keep growing. Every account seen in any pass is kept (one that existed for the whole run is
+//! in every pass); the ids that appeared or disappeared meanwhile are named in the notes. When the
+//! passes never agree the list is incomplete and its error names what kept changing.
+//!
+//! A failed page (after its retries) is recorded and the rest of the list is still read where the
+//! pager allows it, so a partial app keeps what was collected. Two full pages in a row that bring
+//! nothing new mean the server does not advance: an error, never a loop.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use tracing::debug;
 
 use super::client::{AppClient, Fetched};
-use super::pager::{at, is_url, link_next, Pager};
+use super::pager::{at, is_url, number_at, Addressing, Pager};
 
-/// Reads at most this many extra passes of a list that changes while it is read.
-const MAX_EXTRA_PASSES: usize = 3;
 /// No list has more pages than this; a pager that never ends is stopped here.
 const MAX_PAGES: u64 = 2_000_000;
+/// Pages in a row that bring nothing new before a list is declared stuck.
+const MAX_STALLED: u32 = 2;
+/// How many ids a note or an error names before it says "+N more".
+const IDS_SHOWN: usize = 10;
 
 /// What to list.
 #[derive(Clone)]
@@ -46,38 +67,176 @@ pub struct Listing {
     pub complete: bool,
     pub errors: Vec<String>,
     pub notes: Vec<String>,
+    /// How many times the list was read (a positional list is read again while it changes).
+    pub passes: u32,
 }
 
 /// One page read by position: its items and the response, or why it failed.
 type PageResult = Result<(Vec<Value>, Fetched), String>;
 
+/// What one pass over a positional list saw.
+#[derive(Default)]
 struct Pass {
-    /// Items per page index, in order; a failed page is `None`.
-    pages: Vec<Option<Vec<Value>>>,
+    /// Distinct items in the order read, and those without an id.
+    items: Vec<Value>,
+    ids: HashSet<String>,
+    duplicates: u64,
+    /// (total reported, items on that page), per page that reported a total.
+    totals: Vec<(u64, usize)>,
+    /// Page boundaries (item positions) where an overlapping page showed the list had moved.
+    moved_at: Vec<u64>,
+    errors: Vec<String>,
+    notes: Vec<String>,
+    pages: u64,
     /// The page size the server serves, when it is smaller than the one asked for.
     served_fewer: Option<u32>,
-    totals: BTreeSet<u64>,
-    errors: Vec<String>,
+    /// Whether the pass could check itself (a trusted total, or overlapping pages).
+    checked: bool,
+    took: Duration,
+}
+
+/// How a page fitted onto what the pass had read.
+struct Fit {
+    new: usize,
 }
 
 impl Pass {
-    /// Records one page; returns whether the API said it was the last.
-    fn record(&mut self, pager: &Pager, result: PageResult) -> bool {
-        match result {
-            Ok((items, fetched)) => {
-                if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
-                    self.totals.insert(t);
+    /// Adds a page's items. `overlap`: the page was asked for from this many items before where
+    /// the previous one ended, so its first items should be ones already read.
+    fn add_page(&mut self, spec: &ListSpec, items: Vec<Value>, overlap: Option<u64>, position: u64) -> Fit {
+        let raw = items.len();
+        let mut leading = 0u64;
+        let mut in_lead = true;
+        let mut new = 0usize;
+        for item in items {
+            match (spec.id)(&item) {
+                None => {
+                    in_lead = false;
+                    new += 1;
+                    self.items.push(item);
                 }
-                let last = pager.is_last(&fetched.body, items.len());
-                self.pages.push(Some(items));
-                last
-            }
-            Err(e) => {
-                self.errors.push(e);
-                self.pages.push(None);
-                false
+                Some(id) if self.ids.contains(&id) => {
+                    if in_lead {
+                        leading += 1;
+                    } else {
+                        self.duplicates += 1;
+                    }
+                }
+                Some(id) => {
+                    in_lead = false;
+                    new += 1;
+                    self.ids.insert(id);
+                    self.items.push(item);
+                }
             }
         }
+        match overlap {
+            Some(k) if raw > 0 => {
+                if leading == 0 {
+                    // The slots that were read already hold something new: items before the cursor
+                    // were removed, and the page would have skipped as many stable ones.
+                    self.moved_at.push(position);
+                } else if leading > k {
+                    // More than the overlap was read twice: items were added before the cursor.
+                    self.duplicates += leading - k;
+                    self.moved_at.push(position);
+                }
+            }
+            Some(_) => {}
+            None => self.duplicates += leading,
+        }
+        Fit { new }
+    }
+
+    /// The signs that the list moved during this pass (or that one pass cannot show it did not).
+    fn signals(&self, spec: &ListSpec) -> (Vec<String>, Option<u64>, Option<String>) {
+        let mut signals = Vec::new();
+        let mut note = None;
+        // A server whose total is only the size of each page (a known SCIM quirk) says nothing
+        // about the list: such totals are not used.
+        let page_sized = self.totals.len() > 1 && self.totals.iter().all(|(t, n)| *t == *n as u64);
+        let total = if page_sized {
+            note = Some(format!(
+                "{}: the reported total is only each page's size, not the list's; it is not used as a cross-check",
+                spec.what
+            ));
+            None
+        } else {
+            self.totals.last().map(|(t, _)| *t)
+        };
+        if !page_sized {
+            let distinct: BTreeSet<u64> = self.totals.iter().map(|(t, _)| *t).collect();
+            if distinct.len() > 1 {
+                let shown: Vec<String> = distinct.iter().map(u64::to_string).collect();
+                signals.push(format!("the reported total changed during the pass ({})", shown.join(", ")));
+            }
+            if let Some(t) = total {
+                let n = self.items.len() as u64;
+                if t != n && self.errors.is_empty() {
+                    signals.push(format!("the API reported {t} but {n} distinct were read"));
+                }
+            }
+        }
+        if self.duplicates > 0 {
+            signals.push(format!("{} id(s) appeared on more than one page", self.duplicates));
+        }
+        if !self.moved_at.is_empty() {
+            signals.push(format!(
+                "the list moved under the cursor at {} page boundar{}",
+                self.moved_at.len(),
+                plural_y(self.moved_at.len())
+            ));
+        }
+        if !self.checked && self.pages > 1 && signals.is_empty() {
+            signals.push("the list has no total to check a pass against and its numbered pages cannot overlap: it is read twice and the passes compared".into());
+        }
+        (signals, total, note)
+    }
+}
+
+/// Whether a page of `slots` positions leaves room to overlap the next by `overlap`: at most a
+/// quarter of the page, so that every page still brings mostly new items.
+fn overlap_fits(slots: u64, overlap: u64) -> bool {
+    overlap > 0 && slots >= 4 * overlap
+}
+
+fn plural_y(n: usize) -> &'static str {
+    if n == 1 {
+        "y"
+    } else {
+        "ies"
+    }
+}
+
+/// Every item seen over the passes of a list, by id; a later pass's version replaces an earlier.
+#[derive(Default)]
+struct Merged {
+    items: Vec<Value>,
+    index: HashMap<String, usize>,
+    /// Items without an id, from the latest pass only (they cannot be matched across passes).
+    unnamed: Vec<Value>,
+}
+
+impl Merged {
+    fn add(&mut self, spec: &ListSpec, items: Vec<Value>) {
+        self.unnamed.clear();
+        for item in items {
+            match (spec.id)(&item) {
+                None => self.unnamed.push(item),
+                Some(id) => match self.index.get(&id) {
+                    Some(i) => self.items[*i] = item,
+                    None => {
+                        self.index.insert(id, self.items.len());
+                        self.items.push(item);
+                    }
+                },
+            }
+        }
+    }
+
+    fn into_items(mut self) -> Vec<Value> {
+        self.items.append(&mut self.unnamed);
+        self.items
     }
 }
 
@@ -101,6 +260,17 @@ pub fn take_items(body: &mut Value, path: &str) -> Option<Vec<Value>> {
     None
 }
 
+fn ids_excerpt<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
+    let mut all: Vec<&String> = ids.into_iter().collect();
+    all.sort();
+    let shown: Vec<&str> = all.iter().take(IDS_SHOWN).map(|s| s.as_str()).collect();
+    if all.len() > IDS_SHOWN {
+        format!("{} (+{} more)", shown.join(", "), all.len() - IDS_SHOWN)
+    } else {
+        shown.join(", ")
+    }
+}
+
 impl AppClient {
     /// Reads every page of a list.
     pub async fn list(&self, spec: &ListSpec) -> Listing {
@@ -111,193 +281,368 @@ impl AppClient {
         }
     }
 
-    async fn fetch_position(&self, spec: &ListSpec, index: u64) -> PageResult {
+    async fn fetch_query(&self, spec: &ListSpec, extra: Vec<(String, String)>, label: &str) -> PageResult {
         let mut query = spec.query.clone();
-        query.extend(spec.pager.position_query(index));
+        query.extend(extra);
         let mut fetched = self.get_json(&spec.endpoint, &query).await.map_err(|e| e.to_string())?;
-        self.stats.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let items = take_items(&mut fetched.body, &spec.items).ok_or_else(|| {
             format!(
-                "app {}: {} page {}: the response has no item list at \"{}\" (the API answered in an unexpected shape)",
-                self.app,
-                spec.what,
-                index + 1,
-                spec.items
+                "app {}: {} {label}: the response has no item list at \"{}\" (the API answered in an unexpected shape)",
+                self.app, spec.what, spec.items
             )
         })?;
         Ok((items, fetched))
     }
 
-    /// One pass over a positional list.
-    async fn positional_pass(&self, spec: &ListSpec) -> Pass {
-        let mut pass = Pass { pages: Vec::new(), served_fewer: None, totals: BTreeSet::new(), errors: Vec::new() };
-        let first = self.fetch_position(spec, 0).await;
-        // A server that serves fewer per page than asked (a cap below `maxResults`) is followed:
-        // the next page starts where the served one ended, so nothing is skipped.
-        let adjusted = first.as_ref().ok().and_then(|(_, f)| spec.pager.served_fewer(&f.body)).map(|n| {
-            pass.served_fewer = Some(n);
-            ListSpec { pager: spec.pager.with_page_size(n), ..spec.clone() }
-        });
-        let spec = adjusted.as_ref().unwrap_or(spec);
-        let size = spec.pager.page_size().max(1) as u64;
-        let mut last_done = pass.record(&spec.pager, first);
-        if pass.pages[0].is_none() {
-            // Without the first page there is no total and no end signal to go on.
-            return pass;
+    async fn fetch_at(&self, spec: &ListSpec, pager: &Pager, position: u64, size: u32) -> PageResult {
+        let label = match pager.addressing() {
+            Some(Addressing::Pages) => format!("page {}", position + 1),
+            _ => format!("from position {position}"),
+        };
+        let page = self.fetch_query(spec, pager.query_at(position, size), &label).await;
+        if page.is_ok() {
+            self.stats.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        let total = pass.totals.iter().next().copied();
-        let mut next = 1u64;
-        // With a total, the remaining pages are known up front: fetch them concurrently.
-        if let (false, Some(total)) = (last_done, total) {
-            let expected_pages = total.div_ceil(size).max(1);
-            if expected_pages > 1 {
-                let concurrency = self.limiter.concurrency.max(1);
-                let results: Vec<(u64, PageResult)> = stream::iter(1..expected_pages)
-                    .map(|i| async move { (i, self.fetch_position(spec, i).await) })
-                    .buffered(concurrency)
-                    .collect()
-                    .await;
-                for (_, r) in results {
-                    last_done = pass.record(&spec.pager, r);
+        page
+    }
+
+    /// SCIM: whether the server counts `startIndex` from 0. Asked once, right after the first
+    /// page (read from 1): a server that echoes `startIndex: 0` says so; otherwise one resource
+    /// from 0 tells (an RFC server answers 0 as 1, with the first resource already read; a
+    /// 0-based one answers with a resource the first page skipped).
+    async fn scim_base(&self, spec: &ListSpec, first: &(Vec<Value>, Fetched), notes: &mut Vec<String>) -> u32 {
+        if number_at(&first.1.body, "startIndex") == Some(0) {
+            notes.push(format!("{}: the server counts startIndex from 0 (RFC 7644 says 1); read accordingly", spec.what));
+            return 0;
+        }
+        if first.0.is_empty() {
+            return 1;
+        }
+        let probe = vec![("startIndex".to_string(), "0".to_string()), ("count".to_string(), "1".to_string())];
+        match self.fetch_query(spec, probe, "startIndex=0").await {
+            Ok((items, _)) => {
+                let read: HashSet<String> = first.0.iter().filter_map(|v| (spec.id)(v)).collect();
+                if items.first().and_then(|v| (spec.id)(v)).is_some_and(|id| !read.contains(&id)) {
+                    notes.push(format!(
+                        "{}: the server answered startIndex=0 with a resource that startIndex=1 did not return, as a server that takes startIndex as a 0-based offset does (RFC 7644 says 1-based): read from startIndex=0",
+                        spec.what
+                    ));
+                    0
+                } else {
+                    1
                 }
-                next = expected_pages;
+            }
+            Err(e) => {
+                notes.push(format!("{}: the check for a 0-based startIndex failed ({e}); read as the RFC says", spec.what));
+                1
+            }
+        }
+    }
+
+    /// One pass over a positional list.
+    async fn positional_pass(&self, spec: &ListSpec, pager: &mut Pager) -> Pass {
+        let started = Instant::now();
+        let mut pass = Pass::default();
+        let asked = pager.page_size().max(1);
+        let Some(addressing) = pager.addressing() else { return pass };
+        let mut first = self.fetch_at(spec, pager, 0, asked).await;
+        let detect_base = matches!(pager, Pager::StartIndex { base: None, .. });
+        if let (Ok(page), true) = (&first, detect_base) {
+            let base = self.scim_base(spec, page, &mut pass.notes).await;
+            *pager = pager.with_base(base);
+            if base == 0 {
+                first = self.fetch_at(spec, pager, 0, asked).await;
+            }
+        }
+        let (items, fetched) = match first {
+            Ok(page) => page,
+            Err(e) => {
+                // Without the first page there is no total and no end signal to go on.
+                pass.errors.push(e);
+                pass.took = started.elapsed();
+                return pass;
+            }
+        };
+        pass.pages = 1;
+        let raw = items.len();
+        let total = pager.total(&fetched.body, &fetched.headers);
+        if let Some(t) = total {
+            pass.totals.push((t, raw));
+        }
+        let mut last = pager.is_last(&fetched.body, &fetched.headers, 0, raw, asked);
+        // A server that serves fewer per page than asked (a cap) is read at its size, so that
+        // nothing is skipped: Jira says so in the body; elsewhere a short first page that is not
+        // the end of the list shows it.
+        let cap = pager
+            .served_fewer(&fetched.body)
+            .or_else(|| (pager.follows_short_pages() && !last && raw > 0 && raw < asked as usize).then_some(raw as u32));
+        pass.served_fewer = cap;
+        let size = cap.unwrap_or(asked);
+        let first_slots = pager.slots(&fetched.body, raw, size);
+        pass.add_page(spec, items, None, 0);
+        // A total is trusted when it says more follow, or the first page is all there is; a total
+        // equal to a full first page may be only the page's size.
+        let trusted = total.filter(|t| last || *t > raw as u64);
+        pass.checked = trusted.is_some() || matches!(addressing, Addressing::Items { overlap } if overlap > 0);
+        let (mut position, mut overlap_next) = match addressing {
+            Addressing::Items { .. } => (first_slots, 0u64),
+            Addressing::Pages => (1, 0),
+        };
+        if let (false, Some(total)) = (last, trusted) {
+            // The remaining pages are known up front: fetch them concurrently.
+            let expected = total.div_ceil(u64::from(size)).max(1);
+            let positions: Vec<u64> = match addressing {
+                Addressing::Items { .. } => (1..expected).map(|k| k * u64::from(size)).collect(),
+                Addressing::Pages => (1..expected).collect(),
+            };
+            let pager_now = pager.clone();
+            let results: Vec<(u64, PageResult)> = stream::iter(positions)
+                .map(|p| {
+                    let pager = &pager_now;
+                    async move { (p, self.fetch_at(spec, pager, p, size).await) }
+                })
+                .buffered(self.limiter.concurrency.max(1))
+                .collect()
+                .await;
+            let mut stalled = 0u32;
+            for (p, result) in results {
+                position = match addressing {
+                    Addressing::Items { .. } => p + u64::from(size),
+                    Addressing::Pages => p + 1,
+                };
+                match result {
+                    Ok((items, fetched)) => {
+                        pass.pages += 1;
+                        let before = if addressing == Addressing::Pages { p * u64::from(size) } else { p };
+                        let n = items.len();
+                        if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
+                            pass.totals.push((t, n));
+                        }
+                        last = pager.is_last(&fetched.body, &fetched.headers, before, n, size);
+                        let fit = pass.add_page(spec, items, None, before);
+                        stalled = if fit.new == 0 && n >= size as usize && !last { stalled + 1 } else { 0 };
+                        if stalled >= MAX_STALLED {
+                            pass.errors.push(self.stuck(spec));
+                            pass.took = started.elapsed();
+                            return pass;
+                        }
+                    }
+                    Err(e) => {
+                        pass.errors.push(e);
+                        last = false;
+                    }
+                }
+            }
+        } else if let (false, Addressing::Items { overlap }, None) = (last, addressing, trusted) {
+            if overlap_fits(first_slots, overlap) {
+                position = first_slots - overlap;
+                overlap_next = overlap;
+            } else {
+                pass.checked = false;
             }
         }
         // Then page by page until the API's own end signal.
-        while !last_done && next < MAX_PAGES {
-            last_done = pass.record(&spec.pager, self.fetch_position(spec, next).await);
-            // A failed page may be the last one: stop after two failures in a row rather than
-            // guessing past the end.
-            let n = pass.pages.len();
-            if n >= 2 && pass.pages[n - 1].is_none() && pass.pages[n - 2].is_none() {
-                break;
+        let mut stalled = 0u32;
+        let mut failures = 0u32;
+        while !last && pass.pages < MAX_PAGES {
+            let overlap_here = overlap_next;
+            let before = if addressing == Addressing::Pages { position * u64::from(size) } else { position };
+            match self.fetch_at(spec, pager, position, size).await {
+                Err(e) => {
+                    pass.errors.push(e);
+                    failures += 1;
+                    // A failed page may be the last one: stop after two failures in a row rather
+                    // than guessing past the end.
+                    if failures >= 2 {
+                        break;
+                    }
+                    position += match addressing {
+                        Addressing::Items { .. } => u64::from(size) - overlap_here,
+                        Addressing::Pages => 1,
+                    };
+                    overlap_next = 0;
+                }
+                Ok((items, fetched)) => {
+                    failures = 0;
+                    pass.pages += 1;
+                    let n = items.len();
+                    if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
+                        pass.totals.push((t, n));
+                    }
+                    last = pager.is_last(&fetched.body, &fetched.headers, before, n, size);
+                    let slots = pager.slots(&fetched.body, n, size);
+                    let fit = pass.add_page(spec, items, (overlap_here > 0).then_some(overlap_here), before);
+                    // SCIM has no hidden slots: a page that holds only what overlapped is the end.
+                    if matches!(pager, Pager::StartIndex { .. }) && overlap_here > 0 && fit.new == 0 && n as u64 <= overlap_here {
+                        last = true;
+                    }
+                    if last {
+                        break;
+                    }
+                    // A full page of nothing but items already read: a server that does not move
+                    // with the position (a short one is the tail of a list that grew at the front).
+                    stalled = if fit.new == 0 && n >= size as usize { stalled + 1 } else { 0 };
+                    if stalled >= MAX_STALLED {
+                        pass.errors.push(self.stuck(spec));
+                        break;
+                    }
+                    match addressing {
+                        Addressing::Items { overlap } => {
+                            let overlap = if trusted.is_none() && overlap_fits(slots, overlap) { overlap } else { 0 };
+                            if trusted.is_none() && overlap == 0 {
+                                pass.checked = false;
+                            }
+                            position += slots - overlap;
+                            overlap_next = overlap;
+                        }
+                        Addressing::Pages => position += 1,
+                    }
+                }
             }
-            next += 1;
         }
-        if next >= MAX_PAGES {
+        if pass.pages >= MAX_PAGES {
             pass.errors.push(format!("app {}: {}: stopped after {MAX_PAGES} pages without an end-of-list signal", self.app, spec.what));
         }
+        pass.took = started.elapsed();
         pass
+    }
+
+    fn stuck(&self, spec: &ListSpec) -> String {
+        format!(
+            "app {}: {}: {MAX_STALLED} full pages in a row brought only items already read (the server does not advance with the page position); reading stopped",
+            self.app, spec.what
+        )
     }
 
     async fn list_positional(&self, spec: &ListSpec) -> Listing {
         let mut listing = Listing::default();
-        let mut passes: Vec<(Vec<Value>, Vec<String>, u64)> = Vec::new(); // (unique items, ids in order, duplicates)
+        let mut pager = spec.pager.clone();
+        let mut merged = Merged::default();
+        let mut first_ids: Option<HashSet<String>> = None;
+        let mut previous: Option<HashSet<String>> = None;
+        let mut seen_anywhere: HashSet<String> = HashSet::new();
+        let mut churn: Vec<usize> = Vec::new();
+        let mut first_signals: Vec<String> = Vec::new();
+        let mut last_signals: Vec<String> = Vec::new();
+        let mut stop: Option<String> = None;
         let mut stable = false;
-        let mut signals: Vec<String> = Vec::new();
-        for pass_no in 0..=MAX_EXTRA_PASSES {
-            let pass = self.positional_pass(spec).await;
-            listing.pages += pass.pages.len() as u64;
-            if let (Some(n), 0) = (pass.served_fewer, pass_no) {
-                listing.notes.push(format!(
-                    "{}: the server serves at most {n} per page (asked for {}); pages were read at that size",
-                    spec.what,
-                    spec.pager.page_size()
-                ));
-            }
-            let failed = !pass.errors.is_empty();
-            let mut seen = HashSet::new();
-            let mut unique = Vec::new();
-            let mut ids = Vec::new();
-            let mut dups = 0u64;
-            for item in pass.pages.into_iter().flatten().flatten() {
-                let Some(id) = (spec.id)(&item) else {
-                    unique.push(item);
-                    continue;
-                };
-                if seen.insert(id.clone()) {
-                    ids.push(id);
-                    unique.push(item);
-                } else {
-                    dups += 1;
+        let budget = self.max_list_passes.max(1);
+        loop {
+            let pass = self.positional_pass(spec, &mut pager).await;
+            listing.passes += 1;
+            listing.pages += pass.pages;
+            let (signals, total, note) = pass.signals(spec);
+            if listing.passes == 1 {
+                listing.notes.extend(pass.notes.iter().cloned());
+                listing.notes.extend(note);
+                if let Some(n) = pass.served_fewer {
+                    listing.notes.push(format!(
+                        "{}: the server serves at most {n} per page (asked for {}); pages were read at that size",
+                        spec.what,
+                        spec.pager.page_size()
+                    ));
                 }
+                listing.duplicates_dropped = pass.duplicates;
+                first_signals = signals.clone();
             }
-            let total = pass.totals.iter().next_back().copied();
             listing.total_reported = total;
-            signals.clear();
-            if pass.totals.len() > 1 {
-                signals.push(format!("the reported total changed during the pass ({:?})", pass.totals));
-            }
-            if dups > 0 {
-                signals.push(format!("{dups} id(s) appeared on more than one page"));
-            }
-            if let Some(t) = total {
-                if t != ids.len() as u64 && !failed {
-                    signals.push(format!("the API reported {t} but {} distinct were read", ids.len()));
-                }
-            }
-            listing.errors.extend(pass.errors);
-            let previous_ids = passes.last().map(|(_, ids, _)| ids.clone());
-            passes.push((unique, ids.clone(), dups));
+            let failed = !pass.errors.is_empty();
+            listing.errors = pass.errors;
+            let took = pass.took;
+            let ids = pass.ids;
+            seen_anywhere.extend(ids.iter().cloned());
+            merged.add(spec, pass.items);
             if failed {
                 break;
             }
-            if signals.is_empty() && pass_no == 0 {
+            let agrees = previous.as_ref().is_some_and(|p| *p == ids);
+            if (listing.passes == 1 && signals.is_empty()) || agrees {
                 stable = true;
+                if first_ids.is_none() {
+                    first_ids = Some(ids.clone());
+                }
+                previous = Some(ids);
                 break;
             }
-            if let Some(prev) = previous_ids {
-                let a: BTreeSet<&String> = prev.iter().collect();
-                let b: BTreeSet<&String> = ids.iter().collect();
-                if a == b {
-                    stable = true;
+            last_signals = signals;
+            if let Some(p) = &previous {
+                churn.push(p.symmetric_difference(&ids).count());
+            }
+            if first_ids.is_none() {
+                first_ids = Some(ids.clone());
+            }
+            previous = Some(ids);
+            if listing.passes >= budget {
+                stop = Some(format!("the pass budget ({budget}; max_list_passes) is spent"));
+                break;
+            }
+            if self.time_left() < took {
+                stop = Some("another pass would not end within max_collect_seconds".into());
+                break;
+            }
+            if let [.., a, b, c] = churn[..] {
+                if c > b && b > a {
+                    stop = Some(format!("the change grows with every pass ({a}, {b}, {c} ids differ between passes)"));
                     break;
                 }
             }
-            debug!("app {}: {}: re-reading the list ({})", self.app, spec.what, signals.join("; "));
+            debug!("app {}: {}: reading the list again ({})", self.app, spec.what, last_signals.join("; "));
         }
-        // Every account seen in any pass: one that existed for the whole run is in all of them.
-        let mut seen = HashSet::new();
-        let first_ids: HashSet<String> = passes.first().map(|(_, ids, _)| ids.iter().cloned().collect()).unwrap_or_default();
-        let last_ids: HashSet<String> = passes.last().map(|(_, ids, _)| ids.iter().cloned().collect()).unwrap_or_default();
-        listing.duplicates_dropped = passes.first().map(|p| p.2).unwrap_or(0);
-        let pass_count = passes.len();
-        for (items, _, _) in passes {
-            for item in items {
-                if (spec.id)(&item).is_none_or(|id| seen.insert(id)) {
-                    listing.items.push(item);
-                }
-            }
+        let first_ids = first_ids.unwrap_or_default();
+        let last_ids = previous.unwrap_or_default();
+        let appeared: Vec<&String> = last_ids.difference(&first_ids).collect();
+        let disappeared: Vec<&String> = first_ids.difference(&last_ids).collect();
+        let transient: Vec<&String> = seen_anywhere.iter().filter(|id| !first_ids.contains(*id) && !last_ids.contains(*id)).collect();
+        let mut changes = Vec::new();
+        if !appeared.is_empty() {
+            changes.push(format!("appeared meanwhile: {}", ids_excerpt(appeared.iter().copied())));
         }
-        if pass_count > 1 {
-            let mut added: Vec<&String> = last_ids.difference(&first_ids).collect();
-            let mut removed: Vec<&String> = first_ids.difference(&last_ids).collect();
-            added.sort();
-            removed.sort();
-            listing.notes.push(format!(
-                "{}: the list changed while it was read and was read {} times{}{}{}",
-                spec.what,
-                pass_count,
-                if stable { " until two passes agreed" } else { "" },
-                if added.is_empty() { String::new() } else { format!("; appeared meanwhile: {}", ids_excerpt(&added)) },
-                if removed.is_empty() {
-                    String::new()
-                } else {
-                    format!("; disappeared meanwhile (kept, they existed when collection began): {}", ids_excerpt(&removed))
-                },
+        if !disappeared.is_empty() {
+            changes.push(format!(
+                "disappeared meanwhile (kept: they existed when collection began): {}",
+                ids_excerpt(disappeared.iter().copied())
             ));
+        }
+        if !transient.is_empty() {
+            changes.push(format!("came and went between passes (kept): {}", ids_excerpt(transient.iter().copied())));
+        }
+        if listing.passes > 1 && listing.errors.is_empty() {
+            let how =
+                if stable { format!("until two passes agreed ({} in all)", listing.passes) } else { format!("{} times", listing.passes) };
+            let what = if changes.is_empty() && !stable {
+                String::new()
+            } else if changes.is_empty() {
+                "; the same accounts each time".to_string()
+            } else {
+                format!("; {}", changes.join("; "))
+            };
+            let verb = if changes.is_empty() { "was read again" } else { "changed while it was read; it was read" };
+            listing.notes.push(format!("{}: the list {verb} {how} (first pass: {}){what}", spec.what, first_signals.join("; ")));
         }
         if let (Some(t), true) = (listing.total_reported, stable) {
             let n = last_ids.len() as u64;
             if t != n {
-                listing.notes.push(format!("{}: the API reported a total of {t}, but {n} distinct were listed (the end-of-list signal was reached; the total is only a cross-check)", spec.what));
+                listing.notes.push(format!("{}: the API reported a total of {t}, but {n} distinct were listed (the end-of-list signal was reached, and two passes agreed; the total is only a cross-check)", spec.what));
             }
         }
-        listing.complete = listing.errors.is_empty() && stable;
         if !stable && listing.errors.is_empty() {
             listing.errors.push(format!(
-                "app {}: {}: the list kept changing over {} passes ({}); what was seen is kept, but it may not be all",
+                "app {}: {}: the list kept changing over {} passes and reading stopped because {} (last pass: {}){}; what was seen is kept, but it may not be all",
                 self.app,
                 spec.what,
-                pass_count,
-                signals.join("; ")
+                listing.passes,
+                stop.unwrap_or_else(|| "it did not settle".into()),
+                last_signals.join("; "),
+                if changes.is_empty() { String::new() } else { format!("; {}", changes.join("; ")) },
             ));
         }
+        listing.items = merged.into_items();
+        listing.complete = listing.errors.is_empty() && stable;
         listing
     }
 
     async fn list_sequential(&self, spec: &ListSpec) -> Listing {
-        let mut listing = Listing { complete: true, ..Default::default() };
+        let mut listing = Listing { complete: true, passes: 1, ..Default::default() };
         let mut seen = HashSet::new();
         let mut endpoint = spec.endpoint.clone();
         let mut query: Vec<(String, String)> = spec.query.clone();
@@ -341,7 +686,6 @@ impl AppClient {
                 Pager::Cursor { next, .. } => {
                     at(&fetched.body, next).and_then(|v| v.as_str()).map(str::to_string).filter(|s| !s.is_empty())
                 }
-                Pager::LinkHeader { .. } => fetched.headers.get_all("link").iter().filter_map(|v| v.to_str().ok()).find_map(link_next),
                 _ => None,
             };
             let Some(next) = next else { break };
@@ -375,14 +719,5 @@ impl AppClient {
         }
         listing.complete = listing.errors.is_empty();
         listing
-    }
-}
-
-fn ids_excerpt(ids: &[&String]) -> String {
-    let shown: Vec<&str> = ids.iter().take(10).map(|s| s.as_str()).collect();
-    if ids.len() > 10 {
-        format!("{} (+{} more)", shown.join(", "), ids.len() - 10)
-    } else {
-        shown.join(", ")
     }
 }

@@ -1,8 +1,14 @@
 //! Pagination as data: one enum of strategies, each with its end-of-list rule (API-NOTES §0).
 //!
 //! The API's own end signal ends a list: an empty page, `isLast`, no next token, no `rel="next"`
-//! link. A reported total is only a cross-check (and, for offset and page-number lists, lets the
-//! pages be fetched concurrently). A token or link that does not advance is an error, never a loop.
+//! link, a short page where that is the rule. A reported total is a cross-check (and, for lists
+//! addressed by position, lets the pages be fetched concurrently). A token or link that does not
+//! advance is an error, never a loop.
+//!
+//! Positional pagers (offset, page number, startAt, SCIM startIndex, numbered pages with `Link`
+//! headers) address a page by where it is in the list, so a list that changes while it is read
+//! can shift under them; `list.rs` reads such lists with the churn rules. Cursor pagers follow a
+//! token the server hands out and are read once.
 
 use serde_json::Value;
 
@@ -27,7 +33,8 @@ pub fn bool_at(v: &Value, path: &str) -> Option<bool> {
 /// How a list endpoint pages.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pager {
-    /// `?offset=0&limit=100`; ends on an empty page, or a short one when `short_page_ends`.
+    /// `?offset=0&limit=100`; ends on an empty page, or on a short one when `short_page_ends`
+    /// (unless the reported total says more follow).
     OffsetLimit { offset_param: String, limit_param: String, page_size: u32, total: Option<String>, short_page_ends: bool },
     /// `?pageNumber=1&pageSize=100`; ends like offset/limit.
     PageNumber { page_param: String, size_param: String, page_size: u32, first_page: u32, total: Option<String>, short_page_ends: bool },
@@ -43,15 +50,37 @@ pub enum Pager {
         total: Option<String>,
         served: Option<String>,
     },
+    /// SCIM 2.0 `startIndex`/`count` (RFC 7644 §3.4.2.4): `Resources`, `totalResults`. The index
+    /// of the first resource is 1 by the RFC; some servers count from 0 (`base`: configured, or
+    /// detected on the first page when `None`). A server may serve fewer than `count`: the next
+    /// page starts after what was served. Ends on an empty page, or a short one that reaches
+    /// `totalResults` (which may be missing, or only the page's size: never an end signal alone).
+    StartIndex { page_size: u32, base: Option<u32> },
+    /// Numbered pages (`?per_page=100&current_page=1`) whose response carries an RFC 5988 `Link`
+    /// header: ends when the header has no `rel="next"` (or, without a `Link` header, on a short
+    /// page). `total_header`: where the total is (`X-BT-Pagination-Total`).
+    LinkHeader { page_param: String, size_param: String, page_size: u32, first_page: u32, total_header: Option<String> },
     /// `?pageToken=...`: ends when the next token is absent or empty. `next_is_url`: the field
     /// always holds the next page's URL; a value that is a URL (`http(s)://...` or `/path`) is
     /// followed as one anyway (Atlassian admin `links.next` is seen in both forms).
     Cursor { token_param: String, limit_param: Option<String>, page_size: u32, next: String, next_is_url: bool },
-    /// RFC 5988 `Link: <...>; rel="next"`: ends when there is no next link.
-    LinkHeader { size_param: String, page_size: u32, total_header: Option<String> },
     /// One response holds the whole list.
     Single,
 }
+
+/// How a positional pager addresses its pages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Addressing {
+    /// By the index of the first item (offset, startAt, startIndex). Without a total to check a
+    /// pass against, each page is asked for from `overlap` items before where the previous one
+    /// ended, so that a list that moved under the cursor shows it (see `list.rs`).
+    Items { overlap: u64 },
+    /// By page number: pages cannot overlap.
+    Pages,
+}
+
+/// Every kind of pager, by [`Pager::kind`] (the churn test runs each against the sandbox).
+pub const PAGER_KINDS: [&str; 7] = ["offset_limit", "page_number", "start_at", "start_index", "link_header", "cursor", "single"];
 
 impl Pager {
     pub fn offset_limit(page_size: u32, total: Option<&str>) -> Pager {
@@ -93,14 +122,36 @@ impl Pager {
         }
     }
 
-    /// How many the server says it serves per page, when that is fewer than asked.
-    pub fn served_fewer(&self, body: &Value) -> Option<u32> {
+    /// The pager's kind, one of [`PAGER_KINDS`].
+    pub fn kind(&self) -> &'static str {
         match self {
-            Pager::StartAt { served: Some(p), page_size, .. } => {
-                number_at(body, p).and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0 && n < page_size)
-            }
-            _ => None,
+            Pager::OffsetLimit { .. } => "offset_limit",
+            Pager::PageNumber { .. } => "page_number",
+            Pager::StartAt { .. } => "start_at",
+            Pager::StartIndex { .. } => "start_index",
+            Pager::LinkHeader { .. } => "link_header",
+            Pager::Cursor { .. } => "cursor",
+            Pager::Single => "single",
         }
+    }
+
+    /// How the pages of a positional list are addressed; `None` for cursors and single responses.
+    pub fn addressing(&self) -> Option<Addressing> {
+        match self {
+            // Jira pages may be short mid-list (hidden accounts keep their slots), so the slot at
+            // the end of a page may hold nobody visible: two slots of overlap make a false alarm
+            // (which costs a pass, never an account) rare.
+            Pager::StartAt { .. } => Some(Addressing::Items { overlap: 2 }),
+            Pager::OffsetLimit { .. } | Pager::StartIndex { .. } => Some(Addressing::Items { overlap: 1 }),
+            Pager::PageNumber { .. } | Pager::LinkHeader { .. } => Some(Addressing::Pages),
+            Pager::Cursor { .. } | Pager::Single => None,
+        }
+    }
+
+    /// Pages are addressed by position (offset, page number, startAt, startIndex), so they can be
+    /// re-read and, with a total, fetched concurrently.
+    pub fn is_positional(&self) -> bool {
+        self.addressing().is_some()
     }
 
     /// The same pager with another page size.
@@ -110,6 +161,7 @@ impl Pager {
             Pager::OffsetLimit { page_size, .. }
             | Pager::PageNumber { page_size, .. }
             | Pager::StartAt { page_size, .. }
+            | Pager::StartIndex { page_size, .. }
             | Pager::Cursor { page_size, .. }
             | Pager::LinkHeader { page_size, .. } => *page_size = n,
             Pager::Single => {}
@@ -122,34 +174,38 @@ impl Pager {
             Pager::OffsetLimit { page_size, .. }
             | Pager::PageNumber { page_size, .. }
             | Pager::StartAt { page_size, .. }
+            | Pager::StartIndex { page_size, .. }
             | Pager::Cursor { page_size, .. }
             | Pager::LinkHeader { page_size, .. } => *page_size,
             Pager::Single => 0,
         }
     }
 
-    /// The query of page `index` (0-based) for position-addressed pagers.
-    pub fn position_query(&self, index: u64) -> Vec<(String, String)> {
+    /// The query of the page at `position` (an item index, or a 0-based page index for pagers
+    /// addressed by page) asking for `size` items.
+    pub fn query_at(&self, position: u64, size: u32) -> Vec<(String, String)> {
+        let pair = |k: &str, v: u64| (k.to_string(), v.to_string());
         match self {
-            Pager::OffsetLimit { offset_param, limit_param, page_size, .. } => {
-                vec![(offset_param.clone(), (index * *page_size as u64).to_string()), (limit_param.clone(), page_size.to_string())]
+            Pager::OffsetLimit { offset_param, limit_param, .. } => vec![pair(offset_param, position), pair(limit_param, size.into())],
+            Pager::StartAt { start_param, max_param, .. } => vec![pair(start_param, position), pair(max_param, size.into())],
+            Pager::StartIndex { base, .. } => {
+                vec![pair("startIndex", position + u64::from(base.unwrap_or(1))), pair("count", size.into())]
             }
-            Pager::PageNumber { page_param, size_param, page_size, first_page, .. } => {
-                vec![(page_param.clone(), (index + *first_page as u64).to_string()), (size_param.clone(), page_size.to_string())]
+            Pager::PageNumber { page_param, size_param, first_page, .. } | Pager::LinkHeader { page_param, size_param, first_page, .. } => {
+                vec![pair(page_param, position + u64::from(*first_page)), pair(size_param, size.into())]
             }
-            Pager::StartAt { start_param, max_param, page_size, .. } => {
-                vec![(start_param.clone(), (index * *page_size as u64).to_string()), (max_param.clone(), page_size.to_string())]
-            }
-            Pager::LinkHeader { size_param, page_size, .. } => vec![(size_param.clone(), page_size.to_string())],
-            Pager::Cursor { limit_param, page_size, .. } => limit_param.iter().map(|l| (l.clone(), page_size.to_string())).collect(),
+            Pager::Cursor { limit_param, .. } => limit_param.iter().map(|l| pair(l, size.into())).collect(),
             Pager::Single => Vec::new(),
         }
     }
 
-    /// Pages are addressed by position (offset, page number, startAt), so they can be re-read and,
-    /// with a total, fetched concurrently.
-    pub fn is_positional(&self) -> bool {
-        matches!(self, Pager::OffsetLimit { .. } | Pager::PageNumber { .. } | Pager::StartAt { .. })
+    /// The query of the first page.
+    pub fn position_query(&self, index: u64) -> Vec<(String, String)> {
+        let size = self.page_size();
+        match self.addressing() {
+            Some(Addressing::Items { .. }) => self.query_at(index * u64::from(size), size),
+            _ => self.query_at(index, size),
+        }
     }
 
     /// The total the API reports on a page, if this pager knows where to find it.
@@ -158,6 +214,7 @@ impl Pager {
             Pager::OffsetLimit { total: Some(p), .. }
             | Pager::PageNumber { total: Some(p), .. }
             | Pager::StartAt { total: Some(p), .. } => number_at(body, p),
+            Pager::StartIndex { .. } => number_at(body, "totalResults"),
             Pager::LinkHeader { total_header: Some(h), .. } => {
                 headers.get(h.as_str()).and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse().ok())
             }
@@ -165,14 +222,62 @@ impl Pager {
         }
     }
 
-    /// Whether this page is the last one, by the API's own signal.
-    pub fn is_last(&self, body: &Value, items_on_page: usize) -> bool {
+    /// How many the server says it serves per page, when that is fewer than asked.
+    pub fn served_fewer(&self, body: &Value) -> Option<u32> {
         match self {
-            Pager::OffsetLimit { page_size, short_page_ends, .. } | Pager::PageNumber { page_size, short_page_ends, .. } => {
-                items_on_page == 0 || (*short_page_ends && items_on_page < *page_size as usize)
+            Pager::StartAt { served: Some(p), page_size, .. } => {
+                number_at(body, p).and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0 && n < page_size)
             }
-            Pager::StartAt { is_last, .. } => items_on_page == 0 || is_last.as_deref().and_then(|p| bool_at(body, p)).unwrap_or(false),
-            Pager::Cursor { .. } | Pager::LinkHeader { .. } | Pager::Single => false,
+            _ => None,
+        }
+    }
+
+    /// Whether a first page shorter than asked that is not the end of the list means the server
+    /// caps the page size (and is then read at that size). Not for `startAt`: Jira pages are
+    /// short mid-list by design, and the body says what it serves.
+    pub fn follows_short_pages(&self) -> bool {
+        !matches!(self, Pager::StartAt { .. } | Pager::Cursor { .. } | Pager::Single)
+    }
+
+    /// Whether this page is the last one, by the API's own signal. `before`: how many items come
+    /// before this page in the list; `items`: how many it holds; `size`: how many were asked for.
+    pub fn is_last(&self, body: &Value, headers: &reqwest::header::HeaderMap, before: u64, items: usize, size: u32) -> bool {
+        let short = items < size as usize;
+        let total_says_more = || self.total(body, headers).is_some_and(|t| before + (items as u64) < t);
+        match self {
+            _ if items == 0 => true,
+            Pager::OffsetLimit { short_page_ends, .. } | Pager::PageNumber { short_page_ends, .. } => {
+                *short_page_ends && short && !total_says_more()
+            }
+            Pager::StartAt { is_last, .. } => is_last.as_deref().and_then(|p| bool_at(body, p)).unwrap_or(false),
+            Pager::StartIndex { .. } => short && self.total(body, headers).is_some_and(|t| before + items as u64 >= t),
+            Pager::LinkHeader { .. } => {
+                let links: Vec<&str> = headers.get_all("link").iter().filter_map(|v| v.to_str().ok()).collect();
+                if links.is_empty() {
+                    short && !total_says_more()
+                } else {
+                    !links.iter().any(|l| link_next(l).is_some())
+                }
+            }
+            Pager::Cursor { .. } | Pager::Single => false,
+        }
+    }
+
+    /// How many positions a page of `items` items took (where the next page starts, without
+    /// overlap): Jira counts slots (hidden accounts take one), SCIM the resources it served.
+    pub fn slots(&self, body: &Value, items: usize, size: u32) -> u64 {
+        match self {
+            Pager::StartIndex { .. } => items as u64,
+            Pager::StartAt { .. } => u64::from(self.served_fewer(body).unwrap_or(size).min(size)),
+            _ => u64::from(size),
+        }
+    }
+
+    /// The SCIM pager with its index base known.
+    pub fn with_base(&self, b: u32) -> Pager {
+        match self {
+            Pager::StartIndex { page_size, .. } => Pager::StartIndex { page_size: *page_size, base: Some(b) },
+            other => other.clone(),
         }
     }
 }
@@ -215,18 +320,70 @@ mod tests {
 
     #[test]
     fn end_of_list_rules() {
+        let h = reqwest::header::HeaderMap::new();
         let p = Pager::offset_limit(100, Some("totalCount"));
-        assert!(p.is_last(&json!({}), 0));
-        assert!(p.is_last(&json!({}), 40));
-        assert!(!p.is_last(&json!({}), 100));
+        assert!(p.is_last(&json!({}), &h, 0, 0, 100));
+        assert!(p.is_last(&json!({}), &h, 0, 40, 100));
+        assert!(!p.is_last(&json!({}), &h, 0, 100, 100));
+        assert!(!p.is_last(&json!({"totalCount": 250}), &h, 0, 40, 100), "a short page the total says is not the last");
+        assert!(p.is_last(&json!({"totalCount": 240}), &h, 200, 40, 100));
         let jira = Pager::start_at("startAt", "maxResults", 50, Some("isLast"), None, Some("maxResults"));
-        assert!(!jira.is_last(&json!([]), 7), "a short page mid-list is normal");
-        assert!(jira.is_last(&json!({"isLast": true}), 7));
-        assert!(jira.is_last(&json!([]), 0));
+        assert!(!jira.is_last(&json!([]), &h, 0, 7, 50), "a short page mid-list is normal");
+        assert!(jira.is_last(&json!({"isLast": true}), &h, 0, 7, 50));
+        assert!(jira.is_last(&json!([]), &h, 0, 0, 50));
         assert_eq!(jira.served_fewer(&json!({"maxResults": 20})), Some(20), "the server serves fewer than asked");
         assert_eq!(jira.served_fewer(&json!({"maxResults": 50})), None);
         assert_eq!(jira.served_fewer(&json!([])), None);
+        assert_eq!(jira.slots(&json!({"maxResults": 20}), 3, 50), 20);
         assert_eq!(jira.with_page_size(20).position_query(2)[0], ("startAt".to_string(), "40".to_string()));
+        let scim = Pager::StartIndex { page_size: 100, base: None };
+        assert!(!scim.is_last(&json!({"totalResults": 250}), &h, 0, 100, 100));
+        assert!(!scim.is_last(&json!({}), &h, 100, 40, 100), "no total: only an empty page ends");
+        assert!(scim.is_last(&json!({"totalResults": 140}), &h, 100, 40, 100));
+        assert_eq!(scim.slots(&json!({}), 37, 100), 37, "the next page starts after what was served");
+        assert_eq!(scim.query_at(100, 50), vec![("startIndex".into(), "101".into()), ("count".into(), "50".into())]);
+        assert_eq!(scim.with_base(0).query_at(100, 50)[0], ("startIndex".to_string(), "100".to_string()));
+    }
+
+    #[test]
+    fn link_header_pages_end_without_a_next_link() {
+        let p = Pager::LinkHeader {
+            page_param: "current_page".into(),
+            size_param: "per_page".into(),
+            page_size: 100,
+            first_page: 1,
+            total_header: Some("x-bt-pagination-total".into()),
+        };
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("link", r#"<https://x/u?current_page=1>; rel="first", <https://x/u?current_page=3>; rel="next""#.parse().unwrap());
+        h.insert("x-bt-pagination-total", "250".parse().unwrap());
+        assert!(!p.is_last(&json!([]), &h, 100, 100, 100));
+        assert_eq!(p.total(&json!([]), &h), Some(250));
+        h.insert("link", r#"<https://x/u?current_page=1>; rel="first", <https://x/u?current_page=3>; rel="last""#.parse().unwrap());
+        assert!(p.is_last(&json!([]), &h, 200, 50, 100));
+        assert_eq!(p.query_at(2, 100), vec![("current_page".into(), "3".into()), ("per_page".into(), "100".into())]);
+    }
+
+    #[test]
+    fn every_kind_is_named() {
+        let all = [
+            Pager::offset_limit(1, None),
+            Pager::PageNumber {
+                page_param: "p".into(),
+                size_param: "s".into(),
+                page_size: 1,
+                first_page: 1,
+                total: None,
+                short_page_ends: true,
+            },
+            Pager::start_at("s", "m", 1, None, None, None),
+            Pager::StartIndex { page_size: 1, base: None },
+            Pager::LinkHeader { page_param: "p".into(), size_param: "s".into(), page_size: 1, first_page: 1, total_header: None },
+            Pager::cursor("t", "l", 1, "n"),
+            Pager::Single,
+        ];
+        let kinds: Vec<&str> = all.iter().map(Pager::kind).collect();
+        assert_eq!(kinds, PAGER_KINDS);
     }
 
     #[test]

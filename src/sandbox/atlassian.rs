@@ -191,7 +191,7 @@ async fn all_users(
     headers: HeaderMap,
 ) -> Response {
     let (start, max) = window(&q, 1000);
-    if let Err(r) = gate(&state, &tenant, &headers, Some((start / max) as u32), false).await {
+    if let Err(r) = gate(&state, &tenant, &headers, Some(super::faults::page_of(start, max)), false).await {
         return *r;
     }
     state
@@ -223,7 +223,7 @@ async fn user_search<const GUIDE: bool>(
     headers: HeaderMap,
 ) -> Response {
     let (start, max) = window(&q, 1000);
-    if let Err(r) = gate(&state, &tenant, &headers, None, false).await {
+    if let Err(r) = gate(&state, &tenant, &headers, Some(super::faults::page_of(start, max)), false).await {
         return *r;
     }
     let query = q.query.as_deref().map(str::trim).filter(|s| !s.is_empty());

@@ -104,7 +104,7 @@ fn v3_user(t: &TenantState, u: &Value) -> Value {
 async fn v3_users(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, Query(q): Params, headers: HeaderMap) -> Response {
     let offset = number(&q, "offset").unwrap_or(0);
     let limit = number(&q, "limit").unwrap_or(100).clamp(1, 1000);
-    if let Err(r) = gate(&state, &tenant, Some((offset / limit) as u32), bearer(&headers)).await {
+    if let Err(r) = gate(&state, &tenant, Some(super::faults::page_of(offset, limit)), bearer(&headers)).await {
         return *r;
     }
     state

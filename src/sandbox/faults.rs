@@ -29,6 +29,15 @@ pub struct Faults {
     pub mutate_after_page: Option<u32>,
     pub add_users: u32,
     pub remove_users: u32,
+    /// Churn while the user list is read, as a directory changes under a collector: before
+    /// user-list request number `churn_from` (0-based, counted over the whole run, every pass and
+    /// retry included) and each of the next `churn_changes - 1`, one change (see [`ChurnMode`]):
+    /// the first account of the list, which was already read, is deleted (it was before the
+    /// cursor, so the next page silently skips a stable account), or a new account is inserted at
+    /// the front (the next page repeats one).
+    pub churn_from: Option<u32>,
+    pub churn_changes: u32,
+    pub churn_mode: ChurnMode,
     /// Added to the reported total.
     pub total_offset: i64,
     /// Every page after the first starts with the last row of the page before.
@@ -44,21 +53,98 @@ pub struct Faults {
     pub credential_expired: bool,
 }
 
+/// Which changes the churn fault makes.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum ChurnMode {
+    /// A deletion, then an insertion, then a deletion...
+    #[default]
+    DeleteThenInsert,
+    /// An insertion, then a deletion...
+    InsertThenDelete,
+    /// Only insertions at the front.
+    Insert,
+    /// Only deletions of accounts already read.
+    Delete,
+}
+
 const HTML_ERROR: &str =
     "<!DOCTYPE html><html><head><title>Oops - an error has occurred</title></head><body><h1>Service Unavailable</h1></body></html>";
 
-/// A user added by the `mutate_after_page` fault, in the tenant kind's canonical shape.
+/// A user added by the `mutate_after_page` or churn faults, in the tenant kind's canonical shape.
 fn late_joiner(kind: &str, i: u32) -> serde_json::Value {
     let id = format!("added-{i:04}");
+    new_user(kind, &id, &format!("Late Joiner {i}"))
+}
+
+/// A new user of a tenant of `kind`, in the shape its simulator serves from.
+pub fn new_user(kind: &str, id: &str, name: &str) -> serde_json::Value {
+    let email = format!("{id}@late-joiner.example");
+    let (first, last) = name.split_once(' ').unwrap_or((name, ""));
     match kind {
         "jira_service_management" => serde_json::json!({
-            "accountId": id, "accountType": "atlassian", "displayName": format!("Late Joiner {i}"),
-            "email": format!("{id}@late-joiner.example"), "active": true
+            "accountId": id, "accountType": "atlassian", "displayName": name, "email": email, "active": true
+        }),
+        "scim" => serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": id, "userName": email, "displayName": name,
+            "active": true, "emails": [{"value": email, "type": "work", "primary": true}],
+            "meta": {"resourceType": "User", "created": "2026-12-31T08:00:00Z"}
+        }),
+        "beyondtrust" => serde_json::json!({
+            "id": id, "username": id, "display_name": name, "email": email, "enabled": true, "created_at": "2026-12-31T08:00:00Z"
+        }),
+        "bluejeans" | "bluejeans_events" => serde_json::json!({
+            "id": id, "username": id, "firstName": first, "lastName": last, "email": email, "enterpriseJoinDate": 1798704000000i64
         }),
         _ => serde_json::json!({
-            "id": id, "email": format!("{id}@late-joiner.example"), "firstName": "Late", "lastName": format!("Joiner {i}"),
+            "id": id, "email": email, "firstName": first, "lastName": last,
             "role": "member", "status": "active", "createdAt": "2026-12-31T08:00:00Z", "updatedAt": "2026-12-31T08:00:00Z"
         }),
+    }
+}
+
+/// The id of a tenant user, whatever its kind calls it.
+pub fn user_id(u: &serde_json::Value) -> String {
+    match u.get("id").or_else(|| u.get("accountId")) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+/// The page of a list position: `offset` items in, at `size` per page. A page asked for from a
+/// little before a page boundary (an overlapping read) counts as the page it mostly covers.
+pub fn page_of(offset: usize, size: usize) -> u32 {
+    offset.div_ceil(size.max(1)) as u32
+}
+
+/// One change of the churn fault, if this user-list request is due one.
+fn churn(state: &mut TenantState) {
+    let f = &state.tenant.faults;
+    let Some(from) = f.churn_from else { return };
+    let n = state.list_requests;
+    let from = u64::from(from);
+    if n < from || n >= from + u64::from(f.churn_changes) {
+        return;
+    }
+    let odd = (n - from) % 2 == 1;
+    let insert = match f.churn_mode {
+        ChurnMode::DeleteThenInsert => odd,
+        ChurnMode::InsertThenDelete => !odd,
+        ChurnMode::Insert => true,
+        ChurnMode::Delete => false,
+    };
+    state.id_order = None;
+    state.members = None;
+    state.lookup = None;
+    if insert {
+        let id = format!("churn-{n:04}");
+        let user = new_user(&state.tenant.kind, &id, &format!("Churn Joiner{n}"));
+        state.tenant.users.insert(0, user);
+        state.churn_log.push(format!("inserted {id} before list request {n}"));
+    } else if !state.tenant.users.is_empty() {
+        let gone = state.tenant.users.remove(0);
+        state.churn_log.push(format!("deleted {} before list request {n}", user_id(&gone)));
     }
 }
 
@@ -114,6 +200,10 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
     if page.is_some() && f.fail_page == page {
         state.stats.served_5xx += 1;
         return Some((StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/html")], HTML_ERROR).into_response());
+    }
+    if page.is_some() {
+        churn(state);
+        state.list_requests += 1;
     }
     if let (Some(after), Some(page)) = (f.mutate_after_page, page) {
         if page > after && !state.mutated {

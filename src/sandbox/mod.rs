@@ -94,6 +94,10 @@ pub struct TenantState {
     pub stats: TenantStats,
     /// Faults already triggered once (mutations happen once per run).
     pub mutated: bool,
+    /// Requests for a page of the user list so far (the churn fault's clock).
+    pub list_requests: u64,
+    /// What the churn fault did, in order ("deleted x before list request 3").
+    pub churn_log: Vec<String>,
     /// Indices of `tenant.users` in id order (for keyset cursors); rebuilt after a mutation.
     pub id_order: Option<Vec<usize>>,
     /// Indices of `tenant.users` per group or service desk ("group:<name>", "desk:<id>"), built
@@ -115,6 +119,8 @@ impl TenantState {
             tenant,
             stats: TenantStats::default(),
             mutated: false,
+            list_requests: 0,
+            churn_log: Vec::new(),
             id_order: None,
             members: None,
             lookup: None,

@@ -73,7 +73,7 @@ async fn list(state: Arc<SandboxState>, tenant: String, q: HashMap<String, Strin
     } else {
         (start.max(1) - 1) as usize
     };
-    let page = if groups { None } else { Some((offset / served.max(1)) as u32) };
+    let page = if groups { None } else { Some(super::faults::page_of(offset, served)) };
     let not_found = || scim_error(StatusCode::NOT_FOUND, "tenant not found");
     let authorize = |t: &mut super::TenantState| {
         let auth = headers.get("authorization").and_then(|v| v.to_str().ok());

@@ -99,7 +99,7 @@ async fn a_server_that_serves_fewer_than_asked() {
 async fn no_total_a_page_size_total_and_string_booleans() {
     exact_with(Quirks { no_total: true, string_booleans: true, ..Default::default() }, Faults::default(), "").await;
     let c = exact_with(Quirks { total_is_page_size: true, ..Default::default() }, Faults::default(), "").await;
-    assert!(c.coverage.notes.iter().any(|n| n.contains("only a cross-check")), "{:?}", c.coverage.notes);
+    assert!(c.coverage.notes.iter().any(|n| n.contains("only each page's size")), "{:?}", c.coverage.notes);
 }
 
 #[tokio::test]

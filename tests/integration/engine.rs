@@ -44,6 +44,7 @@ fn http(base_url: String, auth: AuthConfig) -> HttpConfig {
         timeout_seconds: Some(10),
         max_attempts: Some(3),
         max_collect_seconds: None,
+        max_list_passes: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod churn;
 mod cli;
 mod collect_beyondtrust;
 mod collect_bluejeans;

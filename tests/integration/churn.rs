@@ -1,0 +1,314 @@
+//! Every pager kind against a directory that changes while it is read (the sandbox's churn
+//! fault: an account already read is deleted, so the next page silently skips a stable one, and
+//! accounts are inserted at the front). The promise: every account that existed for the whole
+//! run is collected exactly once, or the app is not `complete` and says what changed. Never
+//! `complete` with a loss.
+
+use crate::common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use access_audit::collectors;
+use access_audit::config::{AppConfig, Config};
+use access_audit::http::pager::PAGER_KINDS;
+use access_audit::model::{Collection, COVERAGE_COMPLETE};
+use access_audit::sandbox::faults::ChurnMode;
+use access_audit::sandbox::scim::Quirks;
+use access_audit::sandbox::{faults, Faults, Sandbox, Tenant};
+use serde_json::json;
+
+/// One way of reading a user list: the kind and flavour, the pager it exercises, and the tenant.
+#[derive(Clone, Copy, Debug)]
+enum Case {
+    MessagebirdGuide,
+    Bird,
+    BluejeansApi,
+    BluejeansGuide,
+    JsmCloud,
+    JsmGuide,
+    BeyondtrustV3,
+    BeyondtrustConfigApi,
+    PasswordSafe,
+    Scim(Dialect),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Dialect {
+    Rfc,
+    ZeroBased,
+    Entra,
+    NoTotal,
+    PageSizeTotal,
+    CappedCount,
+}
+
+const SCIM_DIALECTS: [Dialect; 6] =
+    [Dialect::Rfc, Dialect::ZeroBased, Dialect::Entra, Dialect::NoTotal, Dialect::PageSizeTotal, Dialect::CappedCount];
+
+impl Case {
+    fn all() -> Vec<Case> {
+        let mut v = vec![
+            Case::MessagebirdGuide,
+            Case::Bird,
+            Case::BluejeansApi,
+            Case::BluejeansGuide,
+            Case::JsmCloud,
+            Case::JsmGuide,
+            Case::BeyondtrustV3,
+            Case::BeyondtrustConfigApi,
+            Case::PasswordSafe,
+        ];
+        v.extend(SCIM_DIALECTS.map(Case::Scim));
+        v
+    }
+
+    /// The pager kind the case's user list is read with.
+    fn pager(self) -> &'static str {
+        match self {
+            Case::MessagebirdGuide | Case::BeyondtrustV3 => "offset_limit",
+            Case::Bird => "cursor",
+            Case::BluejeansApi | Case::BluejeansGuide => "page_number",
+            Case::JsmCloud | Case::JsmGuide => "start_at",
+            Case::BeyondtrustConfigApi => "link_header",
+            Case::PasswordSafe => "single",
+            Case::Scim(_) => "start_index",
+        }
+    }
+
+    fn tenant(self, users: usize) -> Tenant {
+        match self {
+            Case::MessagebirdGuide | Case::Bird => {
+                let list = (0..users)
+                    .map(|i| {
+                        json!({"id": format!("u{i:05}"), "email": format!("user{i}@acme.com"), "firstName": "User", "lastName": format!("{i}"),
+                               "role": "member", "status": "active", "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-01-02T03:04:05Z"})
+                    })
+                    .collect();
+                Tenant {
+                    kind: "messagebird".into(),
+                    secret: "churn-key".into(),
+                    organization_id: Some("org-1".into()),
+                    users: list,
+                    ..Default::default()
+                }
+            }
+            Case::BluejeansApi | Case::BluejeansGuide => access_audit::sandbox::bluejeans::synthetic_tenant(users, 0, false),
+            Case::JsmCloud | Case::JsmGuide => access_audit::sandbox::atlassian::synthetic_tenant(users, 3, 1),
+            Case::BeyondtrustV3 | Case::BeyondtrustConfigApi | Case::PasswordSafe => {
+                access_audit::sandbox::beyondtrust::synthetic_tenant(users)
+            }
+            Case::Scim(d) => {
+                let mut t = access_audit::sandbox::scim::synthetic_tenant(users);
+                t.scim_quirks = match d {
+                    Dialect::Rfc => Quirks::default(),
+                    Dialect::ZeroBased => Quirks { zero_based: true, ..Default::default() },
+                    Dialect::Entra => Quirks { string_booleans: true, items_per_page_is_count: true, ..Default::default() },
+                    Dialect::NoTotal => Quirks { no_total: true, ..Default::default() },
+                    Dialect::PageSizeTotal => Quirks { total_is_page_size: true, ..Default::default() },
+                    Dialect::CappedCount => Quirks { max_count: Some(40), items_per_page_is_count: true, ..Default::default() },
+                };
+                t
+            }
+        }
+    }
+
+    /// The app reading tenant "t" of `sb`, with small pages so that the list has many boundaries.
+    fn app(self, sb: &Sandbox, dir: &std::path::Path, page_size: u32, extra: &str) -> AppConfig {
+        let (secret, client) = sb.state.with_tenant("t", |t| (t.tenant.secret.clone(), t.tenant.oauth_client_id.clone())).unwrap();
+        common::write_atomic(&dir.join("secret"), secret);
+        let oauth = format!(
+            "auth = {{ type = \"oauth2_client_credentials\", client_id = \"{}\", client_secret = {{ file = \"secret\" }} }}",
+            client.unwrap_or_default()
+        );
+        let http = |prefix: &str| format!("base_url = \"{}\"\n", sb.base_url("t", prefix));
+        let body = match self {
+            Case::MessagebirdGuide | Case::Bird => {
+                let flavor = if matches!(self, Case::Bird) { "bird" } else { "messagebird" };
+                format!(
+                    "kind = \"messagebird\"\nflavor = \"{flavor}\"\norganization_id = \"org-1\"\n{}auth = {{ type = \"access_key\", key = {{ file = \"secret\" }} }}\npage_size = {}\n",
+                    http(flavor),
+                    page_size.min(100)
+                )
+            }
+            Case::BluejeansApi | Case::BluejeansGuide => {
+                let (flavor, prefix) = if matches!(self, Case::BluejeansGuide) { ("guide", "bluejeans-guide") } else { ("api", "bluejeans") };
+                format!(
+                    "kind = \"bluejeans\"\nflavor = \"{flavor}\"\nenterprise_id = \"28663\"\nuser_details = \"never\"\n{}{oauth}\npage_size = {page_size}\n",
+                    http(prefix)
+                )
+            }
+            Case::JsmCloud | Case::JsmGuide => {
+                let (flavor, prefix) = if matches!(self, Case::JsmGuide) { ("guide", "atlassian-guide") } else { ("cloud", "atlassian") };
+                format!(
+                    "kind = \"jira_service_management\"\nflavor = \"{flavor}\"\n{}auth = {{ type = \"basic\", username = \"audit-bot@acme.com\", password = {{ file = \"secret\" }} }}\npage_size = {page_size}\n",
+                    http(prefix)
+                )
+            }
+            Case::BeyondtrustV3 => format!("kind = \"beyondtrust\"\nflavor = \"public_v3\"\n{}{oauth}\npage_size = {page_size}\n", http("beyondtrust")),
+            Case::BeyondtrustConfigApi => format!(
+                "kind = \"beyondtrust\"\nflavor = \"config_api\"\n{}{oauth}\npage_size = {}\n",
+                http("beyondtrust-pra"),
+                page_size.min(100)
+            ),
+            Case::PasswordSafe => format!(
+                "kind = \"beyondtrust\"\nflavor = \"password_safe\"\nbase_url = \"{}/BeyondTrust/api/public/v3\"\nauth = {{ type = \"ps_auth\", key = {{ file = \"secret\" }}, runas = \"audit-runner\" }}\n",
+                sb.base_url("t", "beyondtrust-ps")
+            ),
+            Case::Scim(_) => format!(
+                "kind = \"scim\"\n{}auth = {{ type = \"bearer\", token = {{ file = \"secret\" }} }}\ngroups_path = \"\"\npage_size = {page_size}\n",
+                http("scim")
+            ),
+        };
+        let text = format!(
+            "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"churny\"\n{body}requests_per_second = 2000\nconcurrency = 4\nmax_attempts = 3\n{extra}"
+        );
+        Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+    }
+}
+
+fn dir_for(case: Case, label: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("aa-churn-{}-{case:?}-{label}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn tenant_ids(sb: &Sandbox) -> BTreeSet<String> {
+    sb.users("t").iter().map(faults::user_id).collect()
+}
+
+fn ids(c: &Collection) -> BTreeSet<String> {
+    c.accounts.iter().map(|a| a.account_id.clone()).collect()
+}
+
+struct Outcome {
+    collection: Collection,
+    lost: BTreeSet<String>,
+    churn_log: Vec<String>,
+}
+
+/// Collects `case` under `faults` and checks the invariant: no account twice, and every account
+/// that existed for the whole run (and that the kind surfaces at all: a run without churn is the
+/// baseline) collected, or the app not complete.
+async fn run(case: Case, users: usize, page_size: u32, faults: Faults, extra: &str, label: &str) -> Outcome {
+    let dir = dir_for(case, label);
+    let baseline = {
+        let sb = Sandbox::start("127.0.0.1:0", BTreeMap::from([("t".to_string(), case.tenant(users))])).await.unwrap();
+        let c = collectors::collect(&case.app(&sb, &dir, page_size, "")).await.unwrap();
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{case:?}: the baseline run is complete: {:?}", c.coverage);
+        ids(&c)
+    };
+    let mut t = case.tenant(users);
+    t.faults = faults;
+    let sb = Sandbox::start("127.0.0.1:0", BTreeMap::from([("t".to_string(), t)])).await.unwrap();
+    let before = tenant_ids(&sb);
+    let c = collectors::collect(&case.app(&sb, &dir, page_size, extra)).await.unwrap();
+    let after = tenant_ids(&sb);
+    let churn_log = sb.state.with_tenant("t", |t| t.churn_log.clone()).unwrap();
+    assert!(!churn_log.is_empty(), "{case:?}: the directory did change");
+    let got = ids(&c);
+    assert_eq!(c.accounts.len(), got.len(), "{case:?}: no account twice");
+    let must: BTreeSet<String> = before.intersection(&after).filter(|id| baseline.contains(*id)).cloned().collect();
+    let lost: BTreeSet<String> = must.difference(&got).cloned().collect();
+    if c.coverage.status == COVERAGE_COMPLETE {
+        assert!(
+            lost.is_empty(),
+            "{case:?} [{label}]: complete, yet {} account(s) that existed for the whole run are missing: {:?}\nchurn: {churn_log:?}\ncoverage: {:?}",
+            lost.len(),
+            lost.iter().take(5).collect::<Vec<_>>(),
+            c.coverage
+        );
+    } else {
+        let said = c.coverage.errors.join(" ");
+        assert!(said.contains("kept changing") || said.contains("does not advance"), "{case:?}: says why it is not complete: {said}");
+    }
+    Outcome { collection: c, lost, churn_log }
+}
+
+fn churn(from: u32, changes: u32, mode: ChurnMode) -> Faults {
+    Faults { churn_from: Some(from), churn_changes: changes, churn_mode: mode, ..Default::default() }
+}
+
+#[test]
+fn the_cases_cover_every_pager_kind() {
+    let covered: BTreeSet<&str> = Case::all().into_iter().map(Case::pager).collect();
+    let all: BTreeSet<&str> = PAGER_KINDS.into_iter().collect();
+    assert_eq!(covered, all, "every pager kind has a case here");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pager_kind_loses_no_stable_account_while_the_directory_changes() {
+    for case in Case::all() {
+        // A deletion before the cursor, then an insertion at the front, a page later; and the
+        // other way round.
+        for (label, mut faults) in [
+            ("delete-then-insert", churn(1, 2, ChurnMode::DeleteThenInsert)),
+            ("insert-then-delete", churn(2, 2, ChurnMode::InsertThenDelete)),
+            ("deletions", churn(1, 3, ChurnMode::Delete)),
+            ("insertions", churn(2, 3, ChurnMode::Insert)),
+        ] {
+            if case.pager() == "single" {
+                // One response holds the whole list: the change comes before it.
+                faults.churn_from = Some(0);
+            }
+            let o = run(case, 230, 20, faults, "", label).await;
+            assert!(o.lost.is_empty() || o.collection.coverage.status != COVERAGE_COMPLETE);
+            if case.pager() != "cursor" && case.pager() != "single" {
+                assert_eq!(
+                    o.collection.coverage.status, COVERAGE_COMPLETE,
+                    "{case:?} [{label}]: two changes settle well within the pass budget: {:?}\n{:?}",
+                    o.collection.coverage, o.churn_log
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scim_in_every_dialect_and_beyondtrust_config_api_under_longer_churn() {
+    let mut cases: Vec<Case> = SCIM_DIALECTS.map(Case::Scim).to_vec();
+    cases.push(Case::BeyondtrustConfigApi);
+    for case in cases {
+        for (label, faults, observable) in [
+            ("alternating-burst", churn(1, 4, ChurnMode::DeleteThenInsert), false),
+            ("spread", churn(3, 3, ChurnMode::InsertThenDelete), false),
+            ("deletions", churn(2, 4, ChurnMode::Delete), false),
+            ("insertions", churn(1, 4, ChurnMode::Insert), true),
+        ] {
+            let o = run(case, 440, 40, faults, "", label).await;
+            let cov = &o.collection.coverage;
+            assert_eq!(cov.status, COVERAGE_COMPLETE, "{case:?} [{label}]: {cov:?}");
+            assert!(o.lost.is_empty());
+            if observable {
+                // Insertions at the front always show (an id read twice), and the coverage says
+                // how the list was read and what appeared.
+                assert!(
+                    cov.notes.iter().any(|n| n.contains("changed while it was read") && n.contains("churn-")),
+                    "{case:?} [{label}]: {:?}",
+                    cov.notes
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_six_changes_on_1200_users_at_1000_per_page_converges() {
+    for case in [Case::Scim(Dialect::Rfc), Case::Scim(Dialect::NoTotal), Case::JsmCloud] {
+        // Six accounts appear at the front, one before each page request: every pass but the last
+        // two sees some of them.
+        let o = run(case, 1200, 1000, churn(1, 6, ChurnMode::Insert), "", "burst-of-six").await;
+        let cov = &o.collection.coverage;
+        assert_eq!(cov.status, COVERAGE_COMPLETE, "{case:?}: {cov:?}\n{:?}", o.churn_log);
+        let note = cov.notes.iter().find(|n| n.contains("until two passes agreed")).unwrap_or_else(|| panic!("{case:?}: {:?}", cov.notes));
+        assert!(note.contains("churn-") && note.contains("appeared meanwhile"), "the changing ids are named: {note}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_pass_budget_runs_out_the_app_is_partial_and_names_what_changed() {
+    let o = run(Case::Scim(Dialect::NoTotal), 1200, 1000, churn(1, 6, ChurnMode::Insert), "max_list_passes = 2", "budget").await;
+    let cov = &o.collection.coverage;
+    assert_eq!(cov.status, access_audit::model::COVERAGE_PARTIAL, "{cov:?}");
+    let e = cov.errors.join(" ");
+    assert!(e.contains("kept changing over 2 passes") && e.contains("max_list_passes") && e.contains("churn-"), "{e}");
+}
