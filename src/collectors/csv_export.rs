@@ -362,6 +362,17 @@ mod tests {
     }
 
     #[test]
+    fn a_clean_export_carries_no_warning_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let export = "id,email,name,status,last_login\nu1,ann@acme.com,Ann,active,2026-12-01\nu2,bob@acme.com,Bob,disabled,2026-11-01\n";
+        let options = "[apps.columns]\naccount_id = \"id\"\ndisplay_name = \"name\"\nlast_login_at = \"last_login\"\n";
+        let c = collect_app(&app(dir.path(), export, options)).unwrap();
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE);
+        assert_eq!(c.coverage.notes, Vec::<String>::new());
+        assert_eq!(c.coverage.errors, Vec::<String>::new());
+    }
+
+    #[test]
     fn a_row_that_cannot_be_read_makes_the_app_partial_and_names_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let c = collect_app(&app(dir.path(), "account_id,email\na,a@x.com\nb,b@x.com,extra\n\"c\nd\",c@x.com\nc,\n", "")).unwrap();

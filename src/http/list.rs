@@ -489,7 +489,9 @@ impl AppClient {
                     match addressing {
                         Addressing::Items { overlap } => {
                             let overlap = if trusted.is_none() && overlap_fits(slots, overlap) { overlap } else { 0 };
-                            if trusted.is_none() && overlap == 0 {
+                            // A full page that cannot overlap the next leaves that boundary
+                            // unchecked (a short one is the tail: nothing can be skipped past it).
+                            if trusted.is_none() && overlap == 0 && n >= size as usize {
                                 pass.checked = false;
                             }
                             position += slots - overlap;

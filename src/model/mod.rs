@@ -331,11 +331,46 @@ pub fn coverage_frame(rows: &[CoverageRecord]) -> PolarsResult<DataFrame> {
         Column::new(RETRIES.into(), sorted.iter().map(|r| r.retries).collect::<Vec<_>>()),
         Column::new(THROTTLED.into(), sorted.iter().map(|r| r.throttled).collect::<Vec<_>>()),
         Column::new(DUPLICATES_DROPPED.into(), sorted.iter().map(|r| r.duplicates_dropped).collect::<Vec<_>>()),
-        Column::new(ERRORS.into(), sorted.iter().map(|r| r.errors.join(" | ")).collect::<Vec<_>>()),
+        text_list_column(ERRORS, sorted.iter().map(|r| r.errors.as_slice())),
         Column::new(LAST_LOGIN_KNOWN.into(), sorted.iter().map(|r| r.last_login_known).collect::<Vec<_>>()),
         Column::new(SOURCE.into(), sorted.iter().map(|r| r.source.as_str()).collect::<Vec<_>>()),
-        Column::new(NOTES.into(), sorted.iter().map(|r| r.notes.join(" | ")).collect::<Vec<_>>()),
+        text_list_column(NOTES, sorted.iter().map(|r| r.notes.as_slice())),
     ])
+}
+
+/// A column of lists of texts (coverage errors and notes: a message may contain any character,
+/// so they are never joined into one string inside the snapshot).
+fn text_list_column<'a>(name: &str, rows: impl Iterator<Item = &'a [String]>) -> Column {
+    let lists: Vec<Series> = rows.map(|r| Series::new(PlSmallStr::EMPTY, r)).collect();
+    let mut series = Series::new(name.into(), lists);
+    if series.dtype() != &DataType::List(Box::new(DataType::String)) {
+        // No rows at all: polars cannot infer the inner type.
+        series = Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String)));
+    }
+    Column::from(series)
+}
+
+/// Reads a column of lists of texts; a text column (snapshots of format 1 joined the messages
+/// with " | ") is split as it was written.
+fn text_lists(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<String>>> {
+    let column = df.column(name)?;
+    if let Ok(lists) = column.list() {
+        return lists
+            .amortized_iter()
+            .map(|row| match row {
+                None => Ok(Vec::new()),
+                Some(s) => Ok(s.as_ref().str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect()),
+            })
+            .collect();
+    }
+    Ok(column
+        .str()?
+        .iter()
+        .map(|v| match v.unwrap_or_default() {
+            "" => Vec::new(),
+            joined => joined.split(" | ").map(str::to_string).collect(),
+        })
+        .collect())
 }
 
 /// Reads the coverage frame back into records (the report needs them row by row).
@@ -344,14 +379,8 @@ pub fn coverage_records(df: &DataFrame) -> PolarsResult<Vec<CoverageRecord>> {
     let s = |c: &str| -> PolarsResult<Vec<String>> { Ok(df.column(c)?.str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect()) };
     let i = |c: &str| -> PolarsResult<Vec<Option<i64>>> { Ok(df.column(c)?.i64()?.iter().collect()) };
     let b = |c: &str| -> PolarsResult<Vec<bool>> { Ok(df.column(c)?.bool()?.iter().map(|v| v.unwrap_or(false)).collect()) };
-    let split = |v: String| -> Vec<String> {
-        if v.is_empty() {
-            Vec::new()
-        } else {
-            v.split(" | ").map(str::to_string).collect()
-        }
-    };
-    let (app, kind, status, errors, source, notes) = (s(APP)?, s(APP_KIND)?, s(STATUS)?, s(ERRORS)?, s(SOURCE)?, s(NOTES)?);
+    let (app, kind, status, source) = (s(APP)?, s(APP_KIND)?, s(STATUS)?, s(SOURCE)?);
+    let (mut errors, mut notes) = (text_lists(df, ERRORS)?, text_lists(df, NOTES)?);
     let (collected, total, pages, requests, retries, throttled, dups) =
         (i(ACCOUNTS_COLLECTED)?, i(TOTAL_REPORTED)?, i(PAGES)?, i(REQUESTS)?, i(RETRIES)?, i(THROTTLED)?, i(DUPLICATES_DROPPED)?);
     let login = b(LAST_LOGIN_KNOWN)?;
@@ -368,10 +397,10 @@ pub fn coverage_records(df: &DataFrame) -> PolarsResult<Vec<CoverageRecord>> {
             retries: retries[idx].unwrap_or(0),
             throttled: throttled[idx].unwrap_or(0),
             duplicates_dropped: dups[idx].unwrap_or(0),
-            errors: split(errors[idx].clone()),
+            errors: std::mem::take(&mut errors[idx]),
             last_login_known: login[idx],
             source: source[idx].clone(),
-            notes: split(notes[idx].clone()),
+            notes: std::mem::take(&mut notes[idx]),
         });
     }
     Ok(out)
@@ -414,12 +443,27 @@ mod tests {
             status: COVERAGE_PARTIAL.into(),
             accounts_collected: 3,
             total_reported: Some(4),
-            errors: vec!["page 2 failed".into(), "x".into()],
+            errors: vec!["page 2 failed".into(), "a message | with the separator in it".into()],
+            notes: vec!["one note".into()],
             last_login_known: true,
             source: "file".into(),
             ..Default::default()
         }];
         let df = coverage_frame(&rows).unwrap();
-        assert_eq!(coverage_records(&df).unwrap(), rows);
+        assert_eq!(coverage_records(&df).unwrap(), rows, "an error that contains \" | \" stays one error");
+        let mut file = Vec::new();
+        ParquetWriter::new(&mut file).finish(&mut df.clone()).unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(file)).finish().unwrap();
+        assert_eq!(coverage_records(&back).unwrap(), rows, "and through Parquet");
+        assert!(coverage_records(&coverage_frame(&[]).unwrap()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn coverage_of_format_1_snapshots_is_still_read() {
+        let mut df = coverage_frame(&[CoverageRecord { app: "a".into(), ..Default::default() }]).unwrap();
+        df.with_column(Column::new(coverage::ERRORS.into(), ["e1 | e2"])).unwrap();
+        df.with_column(Column::new(coverage::NOTES.into(), [""])).unwrap();
+        let r = &coverage_records(&df).unwrap()[0];
+        assert_eq!((r.errors.clone(), r.notes.len()), (vec!["e1".to_string(), "e2".to_string()], 0));
     }
 }

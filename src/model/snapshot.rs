@@ -14,8 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::files::write_atomic_with;
 
-/// Bumped whenever a column is added, removed or changes meaning.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever a column is added, removed or changes meaning. 2: coverage errors and notes
+/// are lists (format 1 joined them with " | ", which split a message containing it).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format this version still reads.
+pub const OLDEST_READABLE: u32 = 1;
 pub const META_FILE: &str = "snapshot.json";
 pub const ACCOUNTS_FILE: &str = "accounts.parquet";
 pub const ENTITLEMENTS_FILE: &str = "entitlements.parquet";
@@ -29,7 +32,7 @@ pub enum SnapshotError {
     Io { dir: PathBuf, file: String, source: std::io::Error },
     #[error("snapshot {dir}: {file} is not a valid snapshot file: {detail}")]
     Invalid { dir: PathBuf, file: String, detail: String },
-    #[error("snapshot {dir} has format version {found}; this access-audit reads version {expected} (re-run `collect` with this version)")]
+    #[error("snapshot {dir} has format version {found}; this access-audit reads versions {OLDEST_READABLE} to {expected} (re-run `collect` with this version)")]
     Version { dir: PathBuf, found: u32, expected: u32 },
     #[error("{dir} is not a snapshot: no {META_FILE} in it or in {dir}/snapshot (expected the directory written by `collect`, or a report directory with a snapshot/ inside)")]
     Missing { dir: PathBuf },
@@ -96,7 +99,7 @@ impl Snapshot {
             file: META_FILE.into(),
             detail: e.to_string(),
         })?;
-        if meta.format_version != FORMAT_VERSION {
+        if !(OLDEST_READABLE..=FORMAT_VERSION).contains(&meta.format_version) {
             return Err(SnapshotError::Version { dir, found: meta.format_version, expected: FORMAT_VERSION });
         }
         let read = |name: &str| -> Result<DataFrame, SnapshotError> {

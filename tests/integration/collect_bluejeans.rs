@@ -272,3 +272,26 @@ async fn scale_20k_users_5k_events_under_faults() {
         wall / bound
     );
 }
+
+/// A clean collection notes only what the API does not tell and how the keys were checked: no
+/// warning about the collection itself.
+#[tokio::test]
+async fn a_clean_events_collection_carries_no_warning_note() {
+    let sb = start(synthetic_tenant(60, 40, false)).await;
+    let c = collect(&app(
+        &sb,
+        "bluejeans_events",
+        "api",
+        "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }",
+    ))
+    .await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_eq!(
+        c.coverage.notes,
+        [
+            "40 event(s) of 60 user(s); 40 participant(s) outside the enterprise listed as accounts of their own; 10 registration key(s), 1 refused by the registration token endpoint",
+            "BlueJeans Events does not report last login: no dormant or never-logged-in findings for this app",
+            "OAuth access tokens live 3600 s; 1 token(s) fetched",
+        ]
+    );
+}
