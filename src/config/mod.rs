@@ -361,9 +361,12 @@ pub struct HttpConfig {
     pub max_collect_seconds: Option<u64>,
     /// How many times a list that changes while it is read may be read (default 10).
     pub max_list_passes: Option<u32>,
+    /// The largest response body read, in MB (default 256): a server that streams without end
+    /// fails that page instead of exhausting memory.
+    pub max_response_mb: Option<u64>,
 }
 
-const HTTP_KEYS: [&str; 12] = [
+const HTTP_KEYS: [&str; 13] = [
     "base_url",
     "auth",
     "ca_file",
@@ -376,6 +379,7 @@ const HTTP_KEYS: [&str; 12] = [
     "max_attempts",
     "max_collect_seconds",
     "max_list_passes",
+    "max_response_mb",
 ];
 const COMMON_KEYS: [&str; 4] = ["name", "kind", "admin_groups", "credential"];
 

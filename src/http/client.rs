@@ -54,6 +54,44 @@ pub enum FetchError {
     Auth(AuthError, String),
     #[error("app {app}: the time allowed for collecting it ran out ({secs} s; raise max_collect_seconds)")]
     Deadline { app: String, secs: u64 },
+    #[error("app {app}: {method} {endpoint}: the response is larger than max_response_mb allows ({mb} MB); reading it stopped there (a broken server or a proxy may stream without end; raise max_response_mb only if the API really sends pages this large)")]
+    TooLarge { app: String, method: &'static str, endpoint: String, mb: u64 },
+}
+
+/// The largest response body read by default (`max_response_mb`).
+pub const DEFAULT_MAX_RESPONSE_MB: u64 = 256;
+/// Of an error or a retried response, only this much is read (for the message), then the
+/// connection is dropped.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Why a body could not be read whole.
+pub(crate) enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body, at most `limit` bytes: a body that would be longer is not read on
+/// (the connection is dropped), so a server that streams without end cannot exhaust memory.
+pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(response.content_length().map_or(16 * 1024, |n| n as usize));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The start of an error body, as text (what fits in [`ERROR_BODY_LIMIT`]).
+async fn error_text(response: reqwest::Response) -> String {
+    match read_capped(response, ERROR_BODY_LIMIT).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::new(),
+    }
 }
 
 /// What to check, by status.
@@ -79,6 +117,9 @@ pub struct AppClient {
     max_duration: Duration,
     /// How many times a positional list that changes while it is read may be read.
     pub max_list_passes: u32,
+    /// The largest response body read, in bytes (`max_response_mb`).
+    max_body: usize,
+    max_body_mb: u64,
     permission_hint: String,
     auth_hint: String,
     /// Headers sent with every request of this app (e.g. `X-ExperimentalApi`).
@@ -175,6 +216,9 @@ impl AppClient {
             started: Instant::now(),
             max_duration: Duration::from_secs(cfg.max_collect_seconds.unwrap_or(3 * 3600).max(1)),
             max_list_passes: cfg.max_list_passes.unwrap_or(DEFAULT_LIST_PASSES).max(1),
+            max_body: usize::try_from(cfg.max_response_mb.unwrap_or(DEFAULT_MAX_RESPONSE_MB).max(1).saturating_mul(1024 * 1024))
+                .unwrap_or(usize::MAX),
+            max_body_mb: cfg.max_response_mb.unwrap_or(DEFAULT_MAX_RESPONSE_MB).max(1),
             permission_hint: defaults.permission_hint.to_string(),
             auth_hint: defaults.auth_hint.to_string(),
             extra_headers: Vec::new(),
@@ -320,11 +364,11 @@ impl AppClient {
                                 self.limiter.throttled().await;
                             }
                         }
-                        // Drain the body so the connection can be reused.
-                        let _ = response.bytes().await;
+                        // Drain (a little of) the body so the connection can be reused.
+                        let _ = read_capped(response, ERROR_BODY_LIMIT).await;
                         (ra, status == 429, format!("HTTP {status}"))
                     } else if !(200..300).contains(&status) {
-                        let text = response.text().await.unwrap_or_default();
+                        let text = error_text(response).await;
                         let excerpt = excerpt(&text);
                         return Err(FetchError::Status {
                             method,
@@ -335,8 +379,13 @@ impl AppClient {
                             excerpt,
                         });
                     } else {
-                        match response.bytes().await {
-                            Err(e) => (None, false, format!("the response body was cut short ({})", transport_detail(e))),
+                        match read_capped(response, self.max_body).await {
+                            Err(BodyError::TooLarge) => {
+                                return Err(FetchError::TooLarge { app: self.app.clone(), method, endpoint: shown, mb: self.max_body_mb });
+                            }
+                            Err(BodyError::Transport(e)) => {
+                                (None, false, format!("the response body was cut short ({})", transport_detail(e)))
+                            }
                             Ok(bytes) if post.is_some() && bytes.iter().all(u8::is_ascii_whitespace) => {
                                 self.limiter.succeeded().await;
                                 return Ok(Fetched { status, headers, body: Value::Null });

@@ -44,6 +44,9 @@ pub struct Faults {
     pub repeat_row: bool,
     /// Every Nth response body is cut short.
     pub truncate_every: u32,
+    /// This page (0-based) of the user list streams a JSON body without end (a broken server or
+    /// a proxy in between).
+    pub endless_page: Option<u32>,
     /// This page (0-based) always fails with a 500.
     pub fail_page: Option<u32>,
     /// Server-side limit: past this many requests in any second, 429 without `Retry-After`.
@@ -196,6 +199,16 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
     if f.error_5xx_every > 0 && n % f.error_5xx_every as u64 == 0 {
         state.stats.served_5xx += 1;
         return Some((StatusCode::SERVICE_UNAVAILABLE, [("content-type", "text/html")], HTML_ERROR).into_response());
+    }
+    if page.is_some() && f.endless_page == page {
+        use futures_util::StreamExt;
+        let head = futures_util::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"users\":[")) });
+        let rows = futures_util::stream::repeat_with(|| {
+            Ok(axum::body::Bytes::from_static(b"{\"id\":\"endless\",\"email\":\"endless@stream.example\",\"role\":\"member\"},"))
+        });
+        return Some(
+            (StatusCode::OK, [("content-type", "application/json")], axum::body::Body::from_stream(head.chain(rows))).into_response(),
+        );
     }
     if page.is_some() && f.fail_page == page {
         state.stats.served_5xx += 1;

@@ -196,6 +196,21 @@ async fn a_page_that_always_fails_makes_the_app_partial_and_keeps_the_rest() {
     assert_eq!(c.accounts.len(), 100);
 }
 
+/// A server (or a proxy) that streams a body without end must not take the host down: the page
+/// fails at `max_response_mb`, the rest of the list is kept, the app is partial.
+#[tokio::test]
+async fn a_body_without_end_fails_its_page_at_the_cap_and_the_rest_is_kept() {
+    let sb = sandbox(250, Faults { endless_page: Some(1), ..Default::default() }).await;
+    let started = Instant::now();
+    let c = collect(&app(&sb, "messagebird", "max_response_mb = 2\nmax_attempts = 2")).await;
+    assert_eq!(c.coverage.status, COVERAGE_PARTIAL, "{:?}", c.coverage);
+    assert_eq!(c.accounts.len(), 150, "pages 1 and 3 are kept");
+    let e = c.coverage.errors.join(" ");
+    assert!(e.contains("larger than max_response_mb allows (2 MB)") && e.contains("/users"), "{e}");
+    assert_eq!(sb.stats("acme").requests, 3, "the oversized page is not retried: it would be as large again");
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
 #[tokio::test]
 async fn a_wrong_key_fails_the_app_with_what_to_check_and_no_secret() {
     let sb = sandbox(10, Faults::default()).await;

@@ -45,6 +45,7 @@ fn http(base_url: String, auth: AuthConfig) -> HttpConfig {
         max_attempts: Some(3),
         max_collect_seconds: None,
         max_list_passes: None,
+        max_response_mb: None,
     }
 }
 
