@@ -496,10 +496,11 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
             _ => "BeyondTrust API account (OAuth client)".into(),
         },
         source: "api".into(),
-        observation: Some(match info.and_then(|i| i.expires_in_secs) {
+        observation: Some(match info.as_ref().and_then(|i| i.expires_in_secs) {
             Some(secs) => format!("client credentials grant; access tokens live {secs} s (the client secret's own expiry is not reported)"),
             None => "the API does not report when this credential expires".into(),
         }),
+        token_lifetime_seconds: info.and_then(|i| i.expires_in_secs).and_then(|s| i64::try_from(s).ok()),
         ..Default::default()
     });
     Ok(collection)

@@ -237,10 +237,11 @@ async fn oauth_credential(client: &AppClient) -> CredentialRecord {
         credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
         label: "BlueJeans OAuth client (client credentials)".into(),
         source: "api".into(),
-        observation: Some(match info.and_then(|i| i.expires_in_secs) {
+        observation: Some(match info.as_ref().and_then(|i| i.expires_in_secs) {
             Some(secs) => format!("client credentials grant; access tokens live {secs} s (the client secret's own expiry is not reported)"),
             None => "client credentials grant; the token endpoint did not say how long tokens live".into(),
         }),
+        token_lifetime_seconds: info.and_then(|i| i.expires_in_secs).and_then(|s| i64::try_from(s).ok()),
         ..Default::default()
     }
 }
@@ -505,27 +506,30 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
         let (owner, event) = &events[k];
         let id = id_text(event.get("id")).unwrap_or_default();
         let title = text(event, "title").unwrap_or("(untitled)");
-        let (expires_at, observation) = match check {
-            KeyCheck::NotChecked => (
-                None,
+        let (mut refused_at, mut token_lifetime_seconds, mut token_expires_at) = (None, None, None);
+        let observation = match check {
+            KeyCheck::NotChecked => {
                 "registration key of a registration-enabled event; not checked (configure registration_client_id/secret to check it)"
-                    .to_string(),
-            ),
-            KeyCheck::Issued { expires_in, exp } => (
-                None,
+                    .to_string()
+            }
+            KeyCheck::Issued { expires_in, exp } => {
+                token_lifetime_seconds = expires_in.and_then(|s| i64::try_from(s).ok());
+                token_expires_at = exp;
                 format!(
                     "the key works: a registration_app token was issued{}{}",
                     expires_in.map(|s| format!(", living {s} s")).unwrap_or_default(),
                     exp.map(|e| format!(" (JWT exp {})", e.to_rfc3339())).unwrap_or_default()
-                ),
-            ),
+                )
+            }
             KeyCheck::Refused(why) => {
                 refused += 1;
-                (Some(collected_at), format!("the registration token endpoint refused the key ({why}): it has expired or was revoked, so registrations through it fail"))
+                // Expired as of this check, whatever the review date is (SPEC §6).
+                refused_at = Some(collected_at);
+                format!("the registration token endpoint refused the key ({why}): it has expired or was revoked, so registrations through it fail")
             }
             KeyCheck::Failed(why) => {
                 check_errors.push(why.clone());
-                (None, format!("the key could not be checked: {why}"))
+                format!("the key could not be checked: {why}")
             }
         };
         credentials.push(CredentialRecord {
@@ -533,9 +537,11 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
             label: format!("registration key of event \"{title}\" ({})", date(event.get("start"))),
             // The organizer: enterprise accounts come first, in the order of `user_ids`.
             owner: accounts[*owner].email.clone(),
-            expires_at,
             source: "api".into(),
             observation: Some(observation),
+            refused_at,
+            token_lifetime_seconds,
+            token_expires_at,
             ..Default::default()
         });
     }

@@ -695,6 +695,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
             max_lifetime_days: Some(c.max_lifetime_days.unwrap_or(365)),
             source: "config".into(),
             observation: Some("organization API keys expire (a week by default, at most a year); the API does not report the date".into()),
+            ..Default::default()
         });
     }
     for a in &mut accounts.list {

@@ -29,6 +29,10 @@ pub struct CredentialView {
     pub max_lifetime_days: Option<i64>,
     pub sources: Vec<String>,
     pub observation: Option<String>,
+    /// When its issuer refused it (observed by the collector).
+    pub refused_at: Option<DateTime<Utc>>,
+    pub token_lifetime_seconds: Option<i64>,
+    pub token_expires_at: Option<DateTime<Utc>>,
 }
 
 /// Merges the snapshot's observations with the config's `credential` blocks; the config wins
@@ -47,6 +51,16 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
         (s(c::APP)?, s(c::CREDENTIAL_ID)?, s(c::LABEL)?, s(c::OWNER)?, s(c::SOURCE)?, s(c::OBSERVATION)?);
     let (created, expires) = (t(c::CREATED_AT)?, t(c::EXPIRES_AT)?);
     let max_life: Vec<Option<i64>> = credentials.column(c::MAX_LIFETIME_DAYS)?.i64()?.iter().collect();
+    // Observed facts added in snapshot format 2: absent from older snapshots.
+    let has = |name: &str| credentials.get_column_names().iter().any(|c| c.as_str() == name);
+    let height = credentials.height();
+    let refused = if has(c::REFUSED_AT) { t(c::REFUSED_AT)? } else { vec![None; height] };
+    let token_exp = if has(c::TOKEN_EXPIRES_AT) { t(c::TOKEN_EXPIRES_AT)? } else { vec![None; height] };
+    let lifetimes: Vec<Option<i64>> = if has(c::TOKEN_LIFETIME_SECONDS) {
+        credentials.column(c::TOKEN_LIFETIME_SECONDS)?.cast(&DataType::Int64)?.i64()?.iter().collect()
+    } else {
+        vec![None; height]
+    };
     for i in 0..credentials.height() {
         let key = (apps[i].clone().unwrap_or_default(), ids[i].clone().unwrap_or_default());
         let v = views.entry(key.clone()).or_insert_with(|| CredentialView {
@@ -64,6 +78,12 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
             (a, b) => a.or(b),
         };
         v.max_lifetime_days = v.max_lifetime_days.or(max_life[i]);
+        v.refused_at = match (v.refused_at, refused[i]) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        v.token_lifetime_seconds = v.token_lifetime_seconds.or(lifetimes[i]);
+        v.token_expires_at = v.token_expires_at.or(token_exp[i]);
         v.sources.push(sources[i].clone().unwrap_or_default());
         if let Some(o) = &observations[i] {
             v.observation = Some(match &v.observation {
@@ -126,20 +146,59 @@ pub struct Verdict {
     pub owner_person_id: Option<String>,
     pub owner_status: Option<String>,
     pub days_left: Option<i64>,
+    /// The expiry the verdict counted from (stated, or derived from the maximum lifetime).
+    pub expires: Option<NaiveDate>,
+}
+
+/// When a credential expires: the stated date, else, when only its creation is known, the latest
+/// its kind's maximum lifetime allows (`derived`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expiry {
+    pub at: DateTime<Utc>,
+    pub derived: bool,
+}
+
+pub fn expiry(v: &CredentialView) -> Option<Expiry> {
+    match (v.expires, v.created, v.max_lifetime_days) {
+        (Some(at), _, _) => Some(Expiry { at, derived: false }),
+        (None, Some(created), Some(max)) => {
+            let at = (created + chrono::Duration::days(max)).and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+            Some(Expiry { at, derived: true })
+        }
+        _ => None,
+    }
 }
 
 /// The verdict on one credential: the most severe reason wins the severity; every reason is in
 /// the detail.
 pub fn assess(v: &CredentialView, roster: &Roster, p: &RuleParams) -> Option<Verdict> {
     let mut reasons: Vec<(&'static str, String)> = Vec::new();
-    let days_left = v.expires.map(|e| (e.date_naive() - p.as_of).num_days());
-    match (v.expires, days_left) {
-        (Some(e), Some(d)) if d < 0 => {
-            reasons.push(("critical", format!("expired on {} ({} days before as_of)", e.format("%Y-%m-%d"), -d)))
+    let expiry = expiry(v);
+    let days_left = expiry.map(|e| (e.at.date_naive() - p.as_of).num_days());
+    let how = |e: &Expiry| match (e.derived, v.created, v.max_lifetime_days) {
+        (true, Some(c), Some(m)) => {
+            format!(" at the latest (its expiry is not known: created {} + the app's maximum lifetime of {m} days)", c.format("%Y-%m-%d"))
         }
-        (Some(e), Some(d)) if d <= p.token_warn_days => reasons
-            .push(("high", format!("expires on {} (in {d} days, within the {}-day window)", e.format("%Y-%m-%d"), p.token_warn_days))),
-        (None, _) => reasons.push(("low", "no known expiry (state it as credential.expires in the config)".into())),
+        _ => String::new(),
+    };
+    match (v.refused_at, expiry, days_left) {
+        // SPEC §6: a credential refused by its issuer when it was checked is expired as of that
+        // check, whatever as_of is.
+        (Some(r), _, _) => reasons.push((
+            "critical",
+            format!(
+                "refused by its issuer when it was checked on {}: expired or revoked (an observation, whatever the review date)",
+                r.format("%Y-%m-%d")
+            ),
+        )),
+        (None, Some(e), Some(d)) if d < 0 => {
+            reasons.push(("critical", format!("expired on {}{} ({} days before as_of)", e.at.format("%Y-%m-%d"), how(&e), -d)))
+        }
+        (None, Some(e), Some(d)) if d <= p.token_warn_days => reasons.push((
+            "high",
+            format!("expires on {}{} (in {d} days, within the {}-day window)", e.at.format("%Y-%m-%d"), how(&e), p.token_warn_days),
+        )),
+        (None, None, _) => reasons.push(("low", "no known expiry (state it as credential.expires in the config)".into())),
         _ => {}
     }
     let owner_person = v.owner.as_deref().and_then(|o| roster.find(o));
@@ -152,11 +211,27 @@ pub fn assess(v: &CredentialView, roster: &Roster, p: &RuleParams) -> Option<Ver
             PersonStatus::Active => {}
         },
     }
-    if let (Some(created), Some(expires), Some(max)) = (v.created, v.expires, v.max_lifetime_days) {
-        let lifetime = (expires.date_naive() - created).num_days();
-        if lifetime > max {
-            reasons.push(("medium", format!("lifetime of {lifetime} days exceeds the app's maximum of {max} days")));
+    // The maximum lifetime applies when either date is known: with both, the lifetime itself;
+    // with only the expiry, the credential lives at least until then from the review date.
+    match (v.created, v.expires, v.max_lifetime_days) {
+        (Some(created), Some(expires), Some(max)) => {
+            let lifetime = (expires.date_naive() - created).num_days();
+            if lifetime > max {
+                reasons.push(("medium", format!("lifetime of {lifetime} days exceeds the app's maximum of {max} days")));
+            }
         }
+        (None, Some(expires), Some(max)) => {
+            let at_least = (expires.date_naive() - p.as_of).num_days();
+            if at_least > max {
+                reasons.push((
+                    "medium",
+                    format!(
+                        "expires {at_least} days after as_of, more than the app's maximum lifetime of {max} days, whenever it was created"
+                    ),
+                ));
+            }
+        }
+        _ => {}
     }
     if reasons.is_empty() {
         return None;
@@ -169,6 +244,7 @@ pub fn assess(v: &CredentialView, roster: &Roster, p: &RuleParams) -> Option<Ver
         owner_person_id: owner_person.map(|p| p.person_id.clone()),
         owner_status: owner_person.map(|p| p.status.as_str().to_string()),
         days_left,
+        expires: expiry.map(|e| e.at.date_naive()),
     })
 }
 
@@ -187,6 +263,7 @@ pub fn token_expiry(
         }
     }
     let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let stamp = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     DataFrame::new_infer_height(vec![
         Column::new(f::CATEGORY.into(), vec!["token_expiry"; rows.len()]),
         Column::new(f::SEVERITY.into(), rows.iter().map(|(_, r)| r.severity).collect::<Vec<_>>()),
@@ -200,10 +277,13 @@ pub fn token_expiry(
         Column::new("credential_label".into(), rows.iter().map(|(v, _)| v.label.as_str()).collect::<Vec<_>>()),
         Column::new("owner".into(), rows.iter().map(|(v, _)| v.owner.as_deref()).collect::<Vec<_>>()),
         Column::new("created".into(), rows.iter().map(|(v, _)| date(v.created)).collect::<Vec<_>>()),
-        Column::new("expires".into(), rows.iter().map(|(v, _)| date(v.expires.map(|e| e.date_naive()))).collect::<Vec<_>>()),
+        Column::new("expires".into(), rows.iter().map(|(_, r)| date(r.expires)).collect::<Vec<_>>()),
         Column::new("days_left".into(), rows.iter().map(|(_, r)| r.days_left).collect::<Vec<_>>()),
         Column::new("max_lifetime_days".into(), rows.iter().map(|(v, _)| v.max_lifetime_days).collect::<Vec<_>>()),
         Column::new("sources".into(), rows.iter().map(|(v, _)| v.sources.join(", ")).collect::<Vec<_>>()),
         Column::new("observation".into(), rows.iter().map(|(v, _)| v.observation.clone()).collect::<Vec<_>>()),
+        Column::new("refused_at".into(), rows.iter().map(|(v, _)| stamp(v.refused_at)).collect::<Vec<_>>()),
+        Column::new("token_lifetime_seconds".into(), rows.iter().map(|(v, _)| v.token_lifetime_seconds).collect::<Vec<_>>()),
+        Column::new("token_expires_at".into(), rows.iter().map(|(v, _)| stamp(v.token_expires_at)).collect::<Vec<_>>()),
     ])
 }

@@ -362,6 +362,65 @@ fn token_expiry_for_an_api_app_without_a_block_and_from_observations() {
     assert_eq!(token_severity(&r, "jira").as_deref(), Some("high"), "{}", token_detail(&r, "jira"));
 }
 
+/// SPEC §6: a credential refused by its issuer when it was checked is expired as of that check,
+/// whatever as_of is: a review dated before the run, or after it.
+#[test]
+fn a_credential_refused_by_its_issuer_is_expired_whatever_the_review_date() {
+    for refused_days_ago in [-20, 0, 100] {
+        let obs = CredentialRecord {
+            credential_id: "event:ev-1:api_key".into(),
+            label: "registration key of event 1".into(),
+            owner: Some("ann@acme.com".into()),
+            source: "api".into(),
+            refused_at: ago(refused_days_ago),
+            ..Default::default()
+        };
+        let r = token_run("", vec![obs]);
+        let df = &r.findings.by_category["token_expiry"];
+        let ids = df.column(col_name::ACCOUNT_ID).unwrap().str().unwrap();
+        let i = (0..df.height()).find(|i| ids.get(*i) == Some("event:ev-1:api_key")).expect("a finding for the refused key");
+        assert_eq!(
+            df.column(col_name::SEVERITY).unwrap().str().unwrap().get(i),
+            Some("critical"),
+            "refused {refused_days_ago} days before as_of"
+        );
+        let detail = df.column(col_name::DETAIL).unwrap().str().unwrap().get(i).unwrap().to_string();
+        assert!(detail.contains("refused by its issuer") && !detail.contains("no known expiry"), "{detail}");
+        assert!(df.column("refused_at").unwrap().str().unwrap().get(i).is_some());
+    }
+}
+
+/// An Atlassian API token whose creation is known and expiry is not expires at most 365 days
+/// after it was created; with only the expiry known, one that ends more than the maximum after
+/// the review date is over the maximum lifetime whenever it was created.
+#[test]
+fn the_maximum_lifetime_applies_when_either_date_is_known() {
+    let token = |created: Option<i64>, expires: Option<i64>| CredentialRecord {
+        credential_id: "app-credential".into(),
+        label: "Atlassian API token of audit-bot".into(),
+        owner: Some("ann@acme.com".into()),
+        created_at: created.and_then(ago),
+        expires_at: expires.and_then(ago),
+        max_lifetime_days: Some(365),
+        source: "api".into(),
+        ..Default::default()
+    };
+    let r = token_run("", vec![token(Some(380), None)]);
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("critical"));
+    let d = token_detail(&r, "jira");
+    assert!(d.contains("expired on 2026-12-16 at the latest") && d.contains("maximum lifetime of 365 days"), "{d}");
+    let r = token_run("", vec![token(Some(350), None)]);
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("high"), "{}", token_detail(&r, "jira"));
+    assert!(token_detail(&r, "jira").contains("at the latest"));
+    let r = token_run("", vec![token(Some(100), None)]);
+    assert_eq!(token_severity(&r, "jira"), None, "{}", token_detail(&r, "jira"));
+    let r = token_run("", vec![token(None, Some(-500))]);
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("medium"));
+    assert!(token_detail(&r, "jira").contains("more than the app's maximum lifetime of 365 days"), "{}", token_detail(&r, "jira"));
+    let r = token_run("", vec![token(None, Some(-200))]);
+    assert_eq!(token_severity(&r, "jira"), None, "{}", token_detail(&r, "jira"));
+}
+
 #[test]
 fn finding_ids_are_stable_and_distinct() {
     assert_eq!(finding_id("orphaned", "app", "x1"), finding_id("orphaned", "app", "x1"));

@@ -69,6 +69,12 @@ pub mod credential {
     /// Where the facts come from: `config` (the `credential` block) or `api` (what the app said).
     pub const SOURCE: &str = "source";
     pub const OBSERVATION: &str = "observation";
+    /// When the credential's issuer refused it (expired or revoked), as observed by the collector.
+    pub const REFUSED_AT: &str = "refused_at";
+    /// The lifetime of the access tokens issued with it (OAuth `expires_in`), in seconds.
+    pub const TOKEN_LIFETIME_SECONDS: &str = "token_lifetime_seconds";
+    /// The `exp` of the (JWT) token issued with it.
+    pub const TOKEN_EXPIRES_AT: &str = "token_expires_at";
 }
 
 /// Column names of the coverage frame.
@@ -141,6 +147,13 @@ pub struct CredentialRecord {
     pub max_lifetime_days: Option<i64>,
     pub source: String,
     pub observation: Option<String>,
+    /// The issuer refused the credential when the collector checked it: expired (or revoked) as of
+    /// then, whatever the review date.
+    pub refused_at: Option<DateTime<Utc>>,
+    /// OAuth `expires_in` of the tokens it obtained.
+    pub token_lifetime_seconds: Option<i64>,
+    /// `exp` of the JWT it obtained.
+    pub token_expires_at: Option<DateTime<Utc>>,
 }
 
 /// How completely one app was collected.
@@ -287,6 +300,9 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
     let mut max_life = Vec::new();
     let mut source = Vec::new();
     let mut observation = Vec::new();
+    let mut refused = Vec::new();
+    let mut lifetime = Vec::new();
+    let mut token_exp = Vec::new();
     for (app_name, creds) in apps {
         for c in creds.iter() {
             app.push(app_name.as_str());
@@ -298,6 +314,9 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
             max_life.push(c.max_lifetime_days);
             source.push(c.source.as_str());
             observation.push(c.observation.as_deref());
+            refused.push(millis(&c.refused_at));
+            lifetime.push(c.token_lifetime_seconds);
+            token_exp.push(millis(&c.token_expires_at));
         }
     }
     use credential::*;
@@ -311,6 +330,9 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
         Column::new(MAX_LIFETIME_DAYS.into(), max_life),
         Column::new(SOURCE.into(), source),
         Column::new(OBSERVATION.into(), observation),
+        timestamp_column(REFUSED_AT, refused)?,
+        Column::new(TOKEN_LIFETIME_SECONDS.into(), lifetime),
+        timestamp_column(TOKEN_EXPIRES_AT, token_exp)?,
     ])?;
     df.sort([APP, CREDENTIAL_ID, SOURCE], SortMultipleOptions::default().with_maintain_order(true))
 }

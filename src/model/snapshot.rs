@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::report::files::write_atomic_with;
 
 /// Bumped whenever a column is added, removed or changes meaning. 2: coverage errors and notes
-/// are lists (format 1 joined them with " | ", which split a message containing it).
+/// are lists (format 1 joined them with " | ", which split a message containing it); credential
+/// observations carry `refused_at`, `token_lifetime_seconds` and `token_expires_at`.
 pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format this version still reads.
 pub const OLDEST_READABLE: u32 = 1;

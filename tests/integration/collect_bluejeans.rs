@@ -195,10 +195,13 @@ async fn events_roles_registrations_and_registration_keys() {
     let keys: Vec<_> = c.credentials.iter().filter(|k| k.credential_id.starts_with("event:")).collect();
     assert_eq!(keys.len(), 10);
     let expired = keys.iter().find(|k| k.credential_id == "event:ev-000000:api_key").unwrap();
-    assert!(expired.expires_at.is_some() && expired.observation.as_deref().unwrap().contains("refused"), "{expired:?}");
+    assert!(expired.refused_at.is_some() && expired.observation.as_deref().unwrap().contains("refused"), "{expired:?}");
+    assert_eq!(expired.expires_at, None, "its expiry date is not known; that it was refused is");
     assert!(expired.label.contains("Town hall 0") && expired.owner.as_deref() == Some("user0@acme.com"), "{expired:?}");
     let working = keys.iter().find(|k| k.credential_id == "event:ev-000004:api_key").unwrap();
     assert!(working.expires_at.is_none() && working.observation.as_deref().unwrap().contains("living 86400 s"), "{working:?}");
+    assert_eq!(working.token_lifetime_seconds, Some(86400), "expires_in is a field, not only text");
+    assert!(working.token_expires_at.is_some(), "so is the JWT's exp: {working:?}");
     let everything = format!("{:?}", c);
     assert!(!everything.contains("key-0000") && !everything.contains("synthetic-registration-secret"), "key values never kept");
 }
