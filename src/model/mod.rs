@@ -44,6 +44,10 @@ pub mod account {
     pub const OVERRIDE_REASON: &str = "override_reason";
     /// Index of the matched person in the roster (internal; never written to an output).
     pub const PERSON_ROW: &str = "person_row";
+
+    /// In the outputs: whether the account's app was collected completely (SPEC §1: what comes
+    /// from an incomplete collection is marked so, row by row).
+    pub const APP_COMPLETE: &str = "app_complete";
 }
 
 /// Column names of the entitlements frame.

@@ -100,7 +100,13 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     // writing it, so the manifest reads nothing back.
     let t = std::time::Instant::now();
     let common = input.findings.all.select(crate::findings::COMMON_COLUMNS)?;
-    let accounts = accounts_export(input.accounts)?;
+    let accounts = with_app_complete(accounts_export(input.accounts)?, input.coverage)?;
+    let mut by_category: BTreeMap<&str, DataFrame> = BTreeMap::new();
+    for cat in CATEGORIES {
+        if let Some(df) = input.findings.by_category.get(cat.name) {
+            by_category.insert(cat.name, with_app_complete(df.clone(), input.coverage)?);
+        }
+    }
     let matrix = access_matrix(input)?;
     tracing::debug!("access matrix: {} ms", t.elapsed().as_millis());
     let issue_rows: Vec<Vec<String>> =
@@ -126,7 +132,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     jobs.push((FINDINGS_JSON.into(), common.height() * 3, Box::new(|p| write_findings_json(p, input))));
     jobs.push((FINDINGS_CSV.into(), common.height() * 2, Box::new(|p| csv::write_frame(p, &common))));
     for cat in CATEGORIES {
-        if let Some(df) = input.findings.by_category.get(cat.name) {
+        if let Some(df) = by_category.get(cat.name) {
             jobs.push((cat.file.into(), df.height() * 2, Box::new(move |p| csv::write_frame(p, df))));
         }
     }
@@ -137,11 +143,11 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         Box::new(move |p| csv::write_rows(p, &matrix_ref.header.iter().map(String::as_str).collect::<Vec<_>>(), &matrix_ref.rows)),
     ));
     jobs.push((COVERAGE_CSV.into(), 1, Box::new(|p| coverage_csv(p, input.coverage))));
-    let accounts_ref = &accounts;
+    let (accounts_ref, categories_ref) = (&accounts, &by_category);
     jobs.push((
         workbook::REVIEW_XLSX.into(),
         accounts.height() * 6 + common.height() * 3,
-        Box::new(move |p| workbook::write(p, input, accounts_ref)),
+        Box::new(move |p| workbook::write(p, input, accounts_ref, categories_ref)),
     ));
     jobs.push((ROSTER_ISSUES_CSV.into(), 1, Box::new(|p| csv::write_rows(p, &["file", "line", "reason"], &issue_rows))));
     jobs.push((REPORT_HTML.into(), 1, Box::new(|p| files::write_atomic(p, page.as_bytes()))));
@@ -233,6 +239,15 @@ fn accounts_export(accounts: &DataFrame) -> PolarsResult<DataFrame> {
     accounts.select(wanted)
 }
 
+/// Adds `app_complete` (whether the row's app was collected completely) as the last column.
+fn with_app_complete(mut df: DataFrame, coverage: &[CoverageRecord]) -> PolarsResult<DataFrame> {
+    let incomplete: std::collections::HashSet<&str> =
+        coverage.iter().filter(|c| c.status != COVERAGE_COMPLETE).map(|c| c.app.as_str()).collect();
+    let flags: BooleanChunked = df.column(a::APP)?.str()?.iter().map(|app| Some(!app.is_some_and(|x| incomplete.contains(x)))).collect();
+    df.with_column(Column::from(flags.into_series().with_name(a::APP_COMPLETE.into())))?;
+    Ok(df)
+}
+
 fn coverage_csv(path: &Path, coverage: &[CoverageRecord]) -> std::io::Result<files::FileDigest> {
     let header = [
         "app",
@@ -320,7 +335,15 @@ fn access_matrix(input: &ReportInput) -> PolarsResult<AccessMatrix> {
     }
     let mut header: Vec<String> =
         ["person_id", "person_email", "person_name", "person_status", "department"].iter().map(|s| s.to_string()).collect();
-    header.extend(apps.iter().cloned());
+    // An app that was not collected completely says so in its column's name: an empty cell there
+    // does not mean "no access".
+    header.extend(input.coverage.iter().map(|c| {
+        if c.status == COVERAGE_COMPLETE {
+            c.app.clone()
+        } else {
+            format!("{} (incomplete: {})", c.app, c.status)
+        }
+    }));
     header.push("apps_with_access".into());
     let mut order: Vec<usize> = (0..people.len()).collect();
     order.sort_unstable_by(|x, y| people[*x].email.cmp(&people[*y].email));

@@ -31,7 +31,7 @@ pub const DECISIONS: [&str; 3] = ["keep", "revoke", "modify"];
 pub const INSTRUCTIONS_SHEET: &str = "Instructions";
 
 /// Finding sheets: these columns of the findings frame.
-const FINDING_SHEET_COLUMNS: [&str; 11] = [
+const FINDING_SHEET_COLUMNS: [&str; 12] = [
     f::FINDING_ID,
     f::SEVERITY,
     f::CATEGORY,
@@ -43,10 +43,11 @@ const FINDING_SHEET_COLUMNS: [&str; 11] = [
     f::DETAIL,
     f::EXCEPTED,
     f::EXCEPTION,
+    a::APP_COMPLETE,
 ];
 
 /// App sheets: these account columns, then the account's finding categories.
-const ACCOUNT_SHEET_COLUMNS: [&str; 14] = [
+const ACCOUNT_SHEET_COLUMNS: [&str; 15] = [
     a::APP,
     a::ACCOUNT_ID,
     a::USERNAME,
@@ -61,6 +62,7 @@ const ACCOUNT_SHEET_COLUMNS: [&str; 14] = [
     a::PERSON_EMAIL,
     a::PERSON_STATUS,
     a::MATCH_METHOD,
+    a::APP_COMPLETE,
 ];
 pub const FINDINGS_OF_ACCOUNT: &str = "findings";
 
@@ -221,13 +223,16 @@ fn instructions(workbook: &mut Workbook, input: &ReportInput, taken: &mut Vec<St
     Ok(())
 }
 
-/// Writes `review.xlsx` at `path`.
-pub fn write(path: &Path, input: &ReportInput, accounts: &DataFrame) -> std::io::Result<FileDigest> {
-    let bytes = build(input, accounts).map_err(xlsx_err)?;
+/// The findings of each category as exported (with `app_complete`), by category name.
+pub type CategoryFrames<'a> = std::collections::BTreeMap<&'a str, DataFrame>;
+
+/// Writes `review.xlsx` at `path`: `accounts` and `categories` are the frames as exported.
+pub fn write(path: &Path, input: &ReportInput, accounts: &DataFrame, categories: &CategoryFrames) -> std::io::Result<FileDigest> {
+    let bytes = build(input, accounts, categories).map_err(xlsx_err)?;
     files::write_atomic_with(path, |w| w.write_all(&bytes))
 }
 
-fn build(input: &ReportInput, accounts: &DataFrame) -> Result<Vec<u8>, XlsxError> {
+fn build(input: &ReportInput, accounts: &DataFrame, categories: &CategoryFrames) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let d = input.as_of;
     use chrono::Datelike;
@@ -248,7 +253,7 @@ fn build(input: &ReportInput, accounts: &DataFrame) -> Result<Vec<u8>, XlsxError
 
     let header = |cols: &[&str]| -> Vec<String> { cols.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect() };
     for cat in CATEGORIES.iter() {
-        let Some(df) = input.findings.by_category.get(cat.name) else { continue };
+        let Some(df) = categories.get(cat.name) else { continue };
         if df.height() == 0 {
             continue;
         }

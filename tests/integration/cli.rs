@@ -125,6 +125,43 @@ fn run_on_the_sample_company_exits_4_for_the_partial_export() {
     assert!(html.contains("INCOMPLETE"), "the report is marked incomplete");
     let manifest: serde_json::Value = serde_json::from_str(&read(&dir.path().join("manifest.json"))).unwrap();
     assert_eq!(manifest["complete"], false);
+    // SPEC §1: every output marks what comes from the incomplete app, row by row.
+    let column = |file: &str| -> Vec<(String, String)> {
+        let mut reader = csv::Reader::from_path(dir.path().join(file)).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let (app, flag) = (header.iter().position(|h| h == "app").unwrap(), header.iter().position(|h| h == "app_complete"));
+        let flag = flag.unwrap_or_else(|| panic!("{file} has an app_complete column: {header:?}"));
+        reader.records().map(|r| r.unwrap()).map(|r| (r[app].to_string(), r[flag].to_string())).collect()
+    };
+    let accounts = column("accounts.csv");
+    assert!(accounts.iter().any(|(a, f)| a == "slack" && f == "false"));
+    assert!(accounts.iter().all(|(a, f)| (a == "slack") == (f == "false")), "only slack's rows are marked incomplete");
+    for file in [
+        "orphaned_accounts.csv",
+        "terminated_with_access.csv",
+        "admin_accounts.csv",
+        "invited_inactive.csv",
+        "dormant_accounts.csv",
+        "token_expiry.csv",
+        "duplicate_accounts.csv",
+        "unmatchable_accounts.csv",
+        "collection_incomplete.csv",
+    ] {
+        assert!(column(file).iter().all(|(a, f)| (a == "slack") == (f == "false")), "{file}");
+    }
+    assert!(column("collection_incomplete.csv").iter().any(|(a, _)| a == "slack"));
+    let matrix = read(&dir.path().join("access_matrix.csv"));
+    let header = matrix.lines().next().unwrap();
+    assert!(header.contains(",slack (incomplete: partial),") && header.contains(",salesforce,"), "{header}");
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook(dir.path().join("review.xlsx")).unwrap();
+    for sheet in ["slack", "salesforce"] {
+        let range = book.worksheet_range(sheet).unwrap();
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        let i = header.iter().position(|h| h == "app_complete").expect("the app sheet has app_complete");
+        let values: std::collections::BTreeSet<String> = range.rows().skip(1).map(|r| r[i].to_string()).collect();
+        assert_eq!(values.into_iter().collect::<Vec<_>>(), vec![(sheet == "salesforce").to_string()], "{sheet}");
+    }
 }
 
 #[test]
