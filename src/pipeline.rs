@@ -110,9 +110,18 @@ pub fn select_apps<'a>(config: &'a Config, names: &[String]) -> Result<Vec<&'a A
     Ok(out)
 }
 
-/// Collects the apps into a snapshot, every app concurrently. Kinds without a collector are
-/// refused before any work; a configuration problem of any app stops the run.
-pub async fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
+/// One app's collection and when it ran.
+pub struct Collected {
+    pub app: String,
+    pub kind: String,
+    pub collection: model::Collection,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+}
+
+/// Collects the apps of `config` into a snapshot, every app concurrently. Kinds without a
+/// collector are refused before any work; a configuration problem of any app stops the run.
+pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
     collectors::check_supported(apps)?;
     // Every secret resolves before any request is made: a missing one is a configuration error.
     for app in apps {
@@ -127,7 +136,9 @@ pub async fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
         let progress = &progress;
         async move {
             let started = Instant::now();
+            let started_at = Utc::now();
             let result = collectors::collect(app).await;
+            let finished_at = Utc::now();
             if let Ok(c) = &result {
                 progress.finish(&app.name, c);
                 info!(
@@ -144,31 +155,47 @@ pub async fn collect(apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
                     warn!("{}: {e}", app.name);
                 }
             }
-            result
+            result.map(|collection| Collected {
+                app: app.name.clone(),
+                kind: app.kind.as_str().to_string(),
+                collection,
+                started_at,
+                finished_at,
+            })
         }
     });
     let results = futures_util::future::join_all(runs).await;
     progress.stop();
     let mut collections = Vec::new();
-    for (app, result) in apps.iter().zip(results) {
-        collections.push((app.name.clone(), app.kind.as_str().to_string(), result?));
+    for result in results {
+        collections.push(result?);
     }
-    snapshot_from(collections)
+    snapshot_from(collections, Some(config.sha256.clone()))
 }
 
 /// Builds the snapshot frames from per-app collections.
-pub fn snapshot_from(collections: Vec<(String, String, model::Collection)>) -> Result<Snapshot, PipelineError> {
+pub fn snapshot_from(collections: Vec<Collected>, config_sha256: Option<String>) -> Result<Snapshot, PipelineError> {
     let accounts: Vec<(String, String, &[model::AccountRecord])> =
-        collections.iter().map(|(n, k, c)| (n.clone(), k.clone(), c.accounts.as_slice())).collect();
+        collections.iter().map(|c| (c.app.clone(), c.kind.clone(), c.collection.accounts.as_slice())).collect();
     let entitlements: Vec<(String, &[model::EntitlementRecord])> =
-        collections.iter().map(|(n, _, c)| (n.clone(), c.entitlements.as_slice())).collect();
+        collections.iter().map(|c| (c.app.clone(), c.collection.entitlements.as_slice())).collect();
     let credentials: Vec<(String, &[model::CredentialRecord])> =
-        collections.iter().map(|(n, _, c)| (n.clone(), c.credentials.as_slice())).collect();
-    let coverage: Vec<model::CoverageRecord> = collections.iter().map(|(_, _, c)| c.coverage.clone()).collect();
-    let mut apps: Vec<String> = collections.iter().map(|(n, _, _)| n.clone()).collect();
+        collections.iter().map(|c| (c.app.clone(), c.collection.credentials.as_slice())).collect();
+    let coverage: Vec<model::CoverageRecord> = collections.iter().map(|c| c.collection.coverage.clone()).collect();
+    let mut apps: Vec<String> = collections.iter().map(|c| c.app.clone()).collect();
     apps.sort();
+    let mut collected: Vec<snapshot::AppCollected> =
+        collections.iter().map(|c| snapshot::AppCollected::new(&c.app, c.started_at, c.finished_at)).collect();
+    collected.sort();
     Ok(Snapshot {
-        meta: snapshot::SnapshotMeta { format_version: snapshot::FORMAT_VERSION, tool_version: env!("CARGO_PKG_VERSION").into(), apps },
+        meta: snapshot::SnapshotMeta {
+            format_version: snapshot::FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            apps,
+            config_sha256,
+            collected,
+            files: Default::default(),
+        },
         accounts: model::accounts_frame(&accounts)?,
         entitlements: model::entitlements_frame(&entitlements)?,
         credentials: model::credentials_frame(&credentials)?,
@@ -246,6 +273,7 @@ pub fn report(
         out,
         &ReportInput {
             config: &inputs.config,
+            snapshot: &snap.meta,
             as_of: inputs.as_of,
             roster: &inputs.roster,
             coverage: &coverage,

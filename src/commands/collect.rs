@@ -10,7 +10,7 @@ use super::{display_path, runtime, EXIT_INCOMPLETE, EXIT_OK};
 pub fn run(config: &Path, out: &Path, apps: &[String]) -> Result<u8, PipelineError> {
     let config = access_audit::config::Config::load(config)?;
     let selected = pipeline::select_apps(&config, apps)?;
-    let mut snap = runtime().block_on(pipeline::collect(&selected))?;
+    let mut snap = runtime().block_on(pipeline::collect(&config, &selected))?;
     snap.write(out)?;
     let coverage = access_audit::model::coverage_records(&snap.coverage)?;
     for c in &coverage {

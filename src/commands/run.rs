@@ -23,7 +23,7 @@ pub fn run_inputs(
     started: chrono::DateTime<chrono::Utc>,
 ) -> Result<u8, PipelineError> {
     let selected = pipeline::select_apps(&inputs.config, apps)?;
-    let mut snap = runtime().block_on(pipeline::collect(&selected))?;
+    let mut snap = runtime().block_on(pipeline::collect(&inputs.config, &selected))?;
     let snap_dir = out.join("snapshot");
     snap.write(&snap_dir)?;
     let mut files = pipeline::snapshot_files(&snap_dir);

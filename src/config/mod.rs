@@ -567,6 +567,10 @@ pub struct Config {
     /// The config file as given on the command line.
     #[serde(skip)]
     pub file: PathBuf,
+    /// SHA-256 of the config text as parsed (recorded in the snapshot: which config a collection
+    /// ran with; it holds secret references, never secrets).
+    #[serde(skip)]
+    pub sha256: String,
     pub review: Review,
     pub identity: Identity,
     pub apps: Vec<AppConfig>,
@@ -748,7 +752,11 @@ impl Config {
         if let Some(key) = &mut evidence.signing_key {
             key.rebase(&base);
         }
-        Ok(Config { file: path.to_path_buf(), review, identity, apps, exceptions, overrides, evidence })
+        let sha256 = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(text.as_bytes()))
+        };
+        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence })
     }
 
     /// The config as JSON for the manifest: secret references are described, never resolved.

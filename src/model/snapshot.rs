@@ -1,16 +1,19 @@
 //! The snapshot on disk: what `collect` hands to `report`.
 //!
 //! A snapshot directory holds one Parquet file per frame (accounts, entitlements, credentials,
-//! coverage) and `snapshot.json` with the format version and what was collected. Parquet keeps the
+//! coverage) and `snapshot.json`: the format version, the tool version, the config's hash, when
+//! each app was collected, and the SHA-256 of every frame file (`report` refuses a snapshot whose
+//! files do not match). Parquet keeps the
 //! column types (timestamps stay timestamps), so `report` re-reads exactly what was collected, with
 //! no network. A snapshot of another format version is refused with a clear message rather than
 //! misread.
 
-use std::fs::File;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::report::files::write_atomic_with;
 
@@ -37,15 +40,44 @@ pub enum SnapshotError {
     Version { dir: PathBuf, found: u32, expected: u32 },
     #[error("{dir} is not a snapshot: no {META_FILE} in it or in {dir}/snapshot (expected the directory written by `collect`, or a report directory with a snapshot/ inside)")]
     Missing { dir: PathBuf },
+    #[error("snapshot {dir}: {file} is not the file that was collected (SHA-256 {found}, {META_FILE} records {expected}): it was changed or replaced after collection, so no report is made from it; collect again")]
+    Altered { dir: PathBuf, file: String, expected: String, found: String },
+    #[error("snapshot {dir}: {META_FILE} records no SHA-256 for {file}: the snapshot's files cannot be checked; collect again")]
+    Unrecorded { dir: PathBuf, file: String },
 }
 
-/// `snapshot.json`: describes the snapshot; deterministic for the same collection.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// `snapshot.json`: what the snapshot is and where it comes from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct SnapshotMeta {
     pub format_version: u32,
+    /// The version of access-audit that collected it.
     pub tool_version: String,
     /// App names in the snapshot, sorted.
     pub apps: Vec<String>,
+    /// SHA-256 of the config text the collection ran with (secrets are references, never values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_sha256: Option<String>,
+    /// When each app was collected, sorted by app.
+    #[serde(default)]
+    pub collected: Vec<AppCollected>,
+    /// SHA-256 of every frame file, by file name: `report` refuses a snapshot whose files differ.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+/// When one app was collected: start and end, UTC, RFC 3339.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AppCollected {
+    pub app: String,
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+impl AppCollected {
+    pub fn new(app: &str, started: chrono::DateTime<chrono::Utc>, finished: chrono::DateTime<chrono::Utc>) -> AppCollected {
+        let t = |d: chrono::DateTime<chrono::Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        AppCollected { app: app.into(), started_at: t(started), finished_at: t(finished) }
+    }
 }
 
 /// The four frames of a snapshot.
@@ -68,10 +100,11 @@ impl Snapshot {
             (CREDENTIALS_FILE, &mut self.credentials),
             (COVERAGE_FILE, &mut self.coverage),
         ] {
-            write_atomic_with(&dir.join(name), |file| {
+            let digest = write_atomic_with(&dir.join(name), |file| {
                 ParquetWriter::new(file).with_statistics(StatisticsOptions::empty()).finish(df).map(|_| ()).map_err(std::io::Error::other)
             })
             .map_err(|source| SnapshotError::Io { dir: dir.into(), file: name.into(), source })?;
+            self.meta.files.insert(name.to_string(), digest.sha256);
         }
         let meta = serde_json::to_vec_pretty(&self.meta).expect("meta serializes");
         write_atomic_with(&dir.join(META_FILE), |file| std::io::Write::write_all(file, &meta))
@@ -103,9 +136,20 @@ impl Snapshot {
         if !(OLDEST_READABLE..=FORMAT_VERSION).contains(&meta.format_version) {
             return Err(SnapshotError::Version { dir, found: meta.format_version, expected: FORMAT_VERSION });
         }
+        // Format 1 recorded no hashes; from format 2 on, every frame file must be the one that
+        // was collected.
+        let checked = meta.format_version >= 2;
         let read = |name: &str| -> Result<DataFrame, SnapshotError> {
-            let file = File::open(dir.join(name)).map_err(|source| SnapshotError::Io { dir: dir.clone(), file: name.into(), source })?;
-            ParquetReader::new(file).finish().map_err(|e| SnapshotError::Invalid {
+            let bytes =
+                std::fs::read(dir.join(name)).map_err(|source| SnapshotError::Io { dir: dir.clone(), file: name.into(), source })?;
+            if checked {
+                let expected = meta.files.get(name).ok_or_else(|| SnapshotError::Unrecorded { dir: dir.clone(), file: name.into() })?;
+                let found = hex::encode(Sha256::digest(&bytes));
+                if &found != expected {
+                    return Err(SnapshotError::Altered { dir: dir.clone(), file: name.into(), expected: expected.clone(), found });
+                }
+            }
+            ParquetReader::new(std::io::Cursor::new(bytes)).finish().map_err(|e| SnapshotError::Invalid {
                 dir: dir.clone(),
                 file: name.into(),
                 detail: e.to_string(),

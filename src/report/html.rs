@@ -225,6 +225,11 @@ pub fn render(
             "duplicates_dropped": c.duplicates_dropped, "last_login_known": c.last_login_known, "source": c.source,
             "errors": c.errors, "notes": c.notes,
         })).collect::<Vec<_>>(),
+        "collection": {
+            "tool_version": input.snapshot.tool_version,
+            "config_sha256": input.snapshot.config_sha256,
+            "apps": input.snapshot.collected,
+        },
         "match_methods": match_methods,
         "matching": matching,
         "unmatchable_total": unmatchable.values().sum::<usize>(),

@@ -106,6 +106,12 @@ pub fn write(
         "inputs": inputs,
         "outputs": out_entries,
         "coverage": coverage,
+        "collection": {
+            "tool_version": input.snapshot.tool_version,
+            "snapshot_format": input.snapshot.format_version,
+            "config_sha256": input.snapshot.config_sha256,
+            "apps": input.snapshot.collected,
+        },
         "warnings": input.warnings,
     });
     let mut doc = doc;

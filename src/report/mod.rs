@@ -29,6 +29,8 @@ use crate::roster::Roster;
 /// Everything the report is made from.
 pub struct ReportInput<'a> {
     pub config: &'a Config,
+    /// What the snapshot says of its collection (tool version, config hash, when each app was read).
+    pub snapshot: &'a crate::model::snapshot::SnapshotMeta,
     pub as_of: NaiveDate,
     pub roster: &'a Roster,
     pub coverage: &'a [CoverageRecord],

@@ -224,6 +224,59 @@ fn report_from_one_snapshot_is_byte_identical_and_the_manifest_matches() {
     assert!(inputs.iter().any(|i| i["role"] == "roster") && inputs.iter().any(|i| i["role"] == "snapshot"));
 }
 
+/// The snapshot says where it comes from (tool, config, when each app was read, the hash of every
+/// frame file); `report` refuses one whose files were changed after collection, and the report
+/// names the collection times.
+#[test]
+fn the_snapshot_records_its_provenance_and_report_refuses_altered_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sample().join("config.toml");
+    let snap = dir.path().join("snap");
+    let before = chrono::Utc::now();
+    bin().args(["-q", "collect", "--config"]).arg(&config).args(CSV_APPS).arg("--out").arg(&snap).assert().code(4);
+    let after = chrono::Utc::now();
+    let meta: serde_json::Value = serde_json::from_str(&read(&snap.join("snapshot.json"))).unwrap();
+    assert_eq!(meta["tool_version"], env!("CARGO_PKG_VERSION"));
+    use sha2::Digest;
+    assert_eq!(meta["config_sha256"].as_str().unwrap(), hex::encode(sha2::Sha256::digest(std::fs::read(&config).unwrap())));
+    let collected = meta["collected"].as_array().unwrap();
+    assert_eq!(collected.len(), 4);
+    for c in collected {
+        let t = |k: &str| chrono::DateTime::parse_from_rfc3339(c[k].as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
+        let (started, finished) = (t("started_at"), t("finished_at"));
+        assert!(before - chrono::Duration::seconds(1) <= started && started <= finished && finished <= after, "{c}");
+    }
+    for file in ["accounts.parquet", "entitlements.parquet", "credentials.parquet", "coverage.parquet"] {
+        let sha = hex::encode(sha2::Sha256::digest(std::fs::read(snap.join(file)).unwrap()));
+        assert_eq!(meta["files"][file].as_str(), Some(sha.as_str()), "{file}");
+    }
+    // The report names the collection times, in its manifest and its method section.
+    let out = dir.path().join("out");
+    bin().args(["-q", "report", "--config"]).arg(&config).arg("--snapshot").arg(&snap).arg("--out").arg(&out).assert().code(4);
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["collection"]["apps"], meta["collected"]);
+    assert_eq!(manifest["collection"]["config_sha256"], meta["config_sha256"]);
+    let html = read(&out.join("report.html"));
+    let slack = collected.iter().find(|c| c["app"] == "slack").unwrap();
+    assert!(html.contains("When the data was collected") && html.contains(slack["started_at"].as_str().unwrap()));
+    // A frame file swapped for another snapshot's, or edited: refused, naming the file.
+    let other = dir.path().join("other");
+    bin().args(["-q", "collect", "--config"]).arg(&config).args(["--app", "salesforce"]).arg("--out").arg(&other).assert().success();
+    std::fs::copy(other.join("accounts.parquet"), snap.join("accounts.parquet")).unwrap();
+    let refused = bin()
+        .args(["-q", "report", "--config"])
+        .arg(&config)
+        .arg("--snapshot")
+        .arg(&snap)
+        .arg("--out")
+        .arg(dir.path().join("refused"))
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(err.contains("accounts.parquet") && err.contains("changed or replaced after collection"), "{err}");
+    assert!(!dir.path().join("refused").join("report.html").exists(), "nothing is written from an altered snapshot");
+}
+
 #[test]
 fn hostile_values_are_escaped_in_html_and_neutralised_in_csv() {
     let dir = tempfile::tempdir().unwrap();
