@@ -23,8 +23,9 @@ pub fn sample_data() -> Result<PathBuf, PipelineError> {
 /// Runs the sample company like `run` would, against the sandbox. The sample data contains an
 /// export with an unreadable row on purpose, so a real `run` on it exits 4; the demo says so and
 /// exits 0, because the demo itself succeeded.
-pub fn run(out: &Path) -> Result<u8, PipelineError> {
+pub fn run(out: &Path, force: bool) -> Result<u8, PipelineError> {
     let started = chrono::Utc::now();
+    run::check_out(out, force)?;
     let data = sample_data()?;
     let tenants = load_tenants(&data.join("tenants")).map_err(|e| PipelineError::Usage(e.to_string()))?;
     let sandbox = runtime().block_on(Sandbox::start("127.0.0.1:0", tenants)).map_err(|e| PipelineError::Usage(e.to_string()))?;

@@ -61,6 +61,9 @@ pub enum Command {
         /// Output directory.
         #[arg(long, default_value = DEFAULT_OUT)]
         out: PathBuf,
+        /// Write into OUT even when it holds files that are not an access-audit report.
+        #[arg(long)]
+        force: bool,
     },
     /// Collect every app and write the report (collect + report in one go).
     Run {
@@ -78,6 +81,9 @@ pub enum Command {
         /// Exit 3 when an open finding is at or above this severity.
         #[arg(long, value_enum, default_value_t = FailOn::Never)]
         fail_on: FailOn,
+        /// Write into OUT even when it holds files that are not an access-audit report.
+        #[arg(long)]
+        force: bool,
     },
     /// Collect every app into a snapshot directory (no report).
     Collect {
@@ -88,6 +94,9 @@ pub enum Command {
         out: PathBuf,
         #[arg(long = "app", value_name = "NAME")]
         apps: Vec<String>,
+        /// Write into OUT even when it holds files that are not an access-audit snapshot.
+        #[arg(long)]
+        force: bool,
     },
     /// Write the report from a stored snapshot, with no network.
     Report {
@@ -102,6 +111,9 @@ pub enum Command {
         as_of: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = FailOn::Never)]
         fail_on: FailOn,
+        /// Write into OUT even when it holds files that are not an access-audit report.
+        #[arg(long)]
+        force: bool,
     },
     /// Validate the config, resolve every secret, read the roster, and make one request per API app.
     Check {
@@ -210,10 +222,10 @@ pub fn init_logging(verbose: u8, quiet: u8) {
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let result = match cli.command {
-        Command::Demo { out } => demo::run(&out),
-        Command::Run { config, out, as_of, apps, fail_on } => run::run(&config, &out, as_of, &apps, fail_on),
-        Command::Collect { config, out, apps } => collect::run(&config, &out, &apps),
-        Command::Report { config, snapshot, out, as_of, fail_on } => report::run(&config, &snapshot, &out, as_of, fail_on),
+        Command::Demo { out, force } => demo::run(&out, force),
+        Command::Run { config, out, as_of, apps, fail_on, force } => run::run(&config, &out, as_of, &apps, fail_on, force),
+        Command::Collect { config, out, apps, force } => collect::run(&config, &out, &apps, force),
+        Command::Report { config, snapshot, out, as_of, fail_on, force } => report::run(&config, &snapshot, &out, as_of, fail_on, force),
         Command::Check { config } => check::run(&config),
         Command::Sandbox { listen, tenants } => sandbox::run(&listen, tenants.as_deref()),
         Command::Decisions { action: DecisionsAction::Import { workbook, report, config } } => {

@@ -8,10 +8,25 @@ use access_audit::pipeline::{self, Inputs, PipelineError};
 
 use super::{finish, runtime, today, FailOn};
 
-pub fn run(config: &Path, out: &Path, as_of: Option<NaiveDate>, apps: &[String], fail_on: FailOn) -> Result<u8, PipelineError> {
+pub fn run(
+    config: &Path,
+    out: &Path,
+    as_of: Option<NaiveDate>,
+    apps: &[String],
+    fail_on: FailOn,
+    force: bool,
+) -> Result<u8, PipelineError> {
     let started = chrono::Utc::now();
+    check_out(out, force)?;
     let inputs = Inputs::load(config, as_of, today())?;
     run_inputs(inputs, out, apps, fail_on, started)
+}
+
+/// Refuses, before any work, an output directory that is not a report of this tool (nor empty).
+pub fn check_out(out: &Path, force: bool) -> Result<(), PipelineError> {
+    access_audit::report::check_output_dir(out, force)?;
+    access_audit::model::snapshot::Snapshot::check_output_dir(&out.join("snapshot"), force)?;
+    Ok(())
 }
 
 /// `run` on loaded inputs (the demo loads its config with the sandbox's address).

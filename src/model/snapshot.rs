@@ -44,6 +44,8 @@ pub enum SnapshotError {
     Altered { dir: PathBuf, file: String, expected: String, found: String },
     #[error("snapshot {dir}: {META_FILE} records no SHA-256 for {file}: the snapshot's files cannot be checked; collect again")]
     Unrecorded { dir: PathBuf, file: String },
+    #[error("{dir} holds files that are not an access-audit snapshot ({found}) and no {META_FILE}: refusing to write a snapshot into it (choose a new or empty directory, or add --force to write there anyway)")]
+    NotASnapshot { dir: PathBuf, found: String },
 }
 
 /// `snapshot.json`: what the snapshot is and where it comes from.
@@ -111,6 +113,26 @@ impl Snapshot {
             .map(|_| ())
             .map_err(|source| SnapshotError::Io { dir: dir.into(), file: META_FILE.into(), source })?;
         Ok(())
+    }
+
+    /// Whether a snapshot may be written into `dir`: it does not exist, is empty, or holds only a
+    /// snapshot's files (an earlier one is replaced). Anything else is refused unless `force`.
+    pub fn check_output_dir(dir: &Path, force: bool) -> Result<(), SnapshotError> {
+        if force || !dir.exists() {
+            return Ok(());
+        }
+        let entries = std::fs::read_dir(dir).map_err(|source| SnapshotError::Io { dir: dir.into(), file: String::new(), source })?;
+        let mut foreign: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| !(n == META_FILE || FILES.contains(&n.as_str()) || n.starts_with(".access-audit-")))
+            .collect();
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        foreign.sort();
+        let more = if foreign.len() > 3 { format!(" and {} more", foreign.len() - 3) } else { String::new() };
+        Err(SnapshotError::NotASnapshot { dir: dir.into(), found: format!("{}{more}", foreign[..foreign.len().min(3)].join(", ")) })
     }
 
     /// Finds the snapshot in `dir` itself or in `dir/snapshot`.

@@ -71,6 +71,8 @@ pub enum ReportError {
     Template(String),
     #[error(transparent)]
     Signing(#[from] crate::evidence::signing::SigningError),
+    #[error("{dir} holds files that are not an access-audit report ({found}) and no manifest.json of this tool: refusing to write a report into it (choose a new or empty directory, or add --force to write there anyway)")]
+    NotAPack { dir: PathBuf, found: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -86,6 +88,54 @@ pub const MATRIX_CSV: &str = "access_matrix.csv";
 pub const COVERAGE_CSV: &str = "coverage.csv";
 pub const ROSTER_ISSUES_CSV: &str = "roster_issues.csv";
 pub const MANIFEST_JSON: &str = "manifest.json";
+
+/// Whether a report may be written into `out`: it does not exist, is empty, is a pack this tool
+/// wrote (its `manifest.json` says `"tool": "access-audit"`; the pack is then replaced), or holds
+/// only files this tool writes (a run interrupted before its manifest). Anything else, such as a
+/// home directory or someone's documents, is refused unless `force`.
+pub fn check_output_dir(out: &Path, force: bool) -> Result<(), ReportError> {
+    if force || !out.exists() {
+        return Ok(());
+    }
+    let manifest: Option<serde_json::Value> = std::fs::read(out.join(MANIFEST_JSON)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    if manifest.is_some_and(|m| m["tool"] == "access-audit") {
+        return Ok(());
+    }
+    let ours = |name: &str, is_dir: bool| -> bool {
+        if is_dir {
+            return name == "snapshot";
+        }
+        name.starts_with(".access-audit-")
+            || [
+                REPORT_HTML,
+                FINDINGS_CSV,
+                FINDINGS_JSON,
+                ACCOUNTS_CSV,
+                MATRIX_CSV,
+                COVERAGE_CSV,
+                ROSTER_ISSUES_CSV,
+                MANIFEST_JSON,
+                workbook::REVIEW_XLSX,
+                crate::evidence::decisions::DECISIONS_CSV,
+                crate::evidence::signing::SIGNATURE_FILE,
+            ]
+            .contains(&name)
+            || CATEGORIES.iter().any(|c| c.file == name)
+    };
+    let entries = std::fs::read_dir(out).map_err(io(out))?;
+    let mut foreign: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| !ours(&e.file_name().to_string_lossy(), e.path().is_dir()))
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let shown = foreign.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    let more = if foreign.len() > 3 { format!(" and {} more", foreign.len() - 3) } else { String::new() };
+    Err(ReportError::NotAPack { dir: out.to_path_buf(), found: format!("{shown}{more}") })
+}
 
 /// Writes every output into `out`. Returns the summary.
 pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, ReportError> {

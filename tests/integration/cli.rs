@@ -277,6 +277,37 @@ fn the_snapshot_records_its_provenance_and_report_refuses_altered_files() {
     assert!(!dir.path().join("refused").join("report.html").exists(), "nothing is written from an altered snapshot");
 }
 
+/// `run`/`report`/`collect` never spray a pack over someone's files: a directory that holds files
+/// but no manifest.json of this tool is refused (nothing written, nothing removed) unless --force;
+/// a previous pack is replaced.
+#[test]
+fn an_output_directory_that_is_not_a_pack_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    let out = dir.path().join("documents");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("thesis.docx"), "years of work").unwrap();
+    std::fs::write(out.join("manifest.json"), r#"{"tool": "something-else"}"#).unwrap();
+    let refused = bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().code(1);
+    let err = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(err.contains("thesis.docx") && err.contains("--force") && err.contains("not an access-audit report"), "{err}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2, "nothing written into it");
+    assert_eq!(read(&out.join("thesis.docx")), "years of work");
+    // report and collect refuse the same way.
+    bin().args(["-q", "report", "--config"]).arg(&config).arg("--snapshot").arg(&out).arg("--out").arg(&out).assert().code(1);
+    bin().args(["-q", "collect", "--config"]).arg(&config).arg("--out").arg(&out).assert().code(1);
+    // --force writes anyway and leaves the other files alone.
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).arg("--force").assert().success();
+    assert!(out.join("report.html").is_file());
+    assert_eq!(read(&out.join("thesis.docx")), "years of work");
+    // A pack of this tool is replaced without --force; so is one whose run stopped before its manifest.
+    let pack = dir.path().join("pack");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&pack).assert().success();
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&pack).assert().success();
+    std::fs::remove_file(pack.join("manifest.json")).unwrap();
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&pack).assert().success();
+}
+
 #[test]
 fn hostile_values_are_escaped_in_html_and_neutralised_in_csv() {
     let dir = tempfile::tempdir().unwrap();
