@@ -27,8 +27,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{combine, coverage_from, describe_client_error, id_text, text};
-use super::CollectError;
+use super::http_common::{check_get, classify, combine, coverage_from, describe_client_error, id_text, not_checked, said, text};
+use super::{CheckOutcome, CollectError, EndpointCheck};
 use crate::config::{AppConfig, BeyondtrustOptions, HttpConfig, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
@@ -506,38 +506,88 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
     Ok(collection)
 }
 
-/// `check`: sign in (or get a token) and read the first page of users.
-pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions) -> Result<String, CollectError> {
-    let err = |e: FetchError| CollectError::Input { app: app.name.clone(), detail: e.to_string() };
+/// `check`: one request per endpoint kind the flavour's collection uses. `public_v3`: users and
+/// groups; `config_api`: users and, with `group_policies`, the first user's group policies;
+/// `password_safe`: sign in, users, user groups and the first group's users, sign out.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions) -> Result<Vec<EndpointCheck>, CollectError> {
     let policy = crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() };
+    let mut checks = Vec::new();
     match flavor(opts) {
         "password_safe" => {
+            let grant = "the User Accounts Management feature (read) to the run-as user's group";
             let mut client = AppClient::new(&app.name, http, &PASSWORD_SAFE).map_err(describe_client_error)?.with_policy(policy);
-            let signed = client.post_json("/Auth/SignAppin", &json!({})).await.map_err(err)?;
+            let signed = match client.post_json("/Auth/SignAppin", &json!({})).await {
+                Ok(f) => f,
+                Err(e) => {
+                    let outcome = classify(&client, &e, "the API registration to the run-as user (and this host)");
+                    checks.push(EndpointCheck { what: "sign in".into(), endpoint: "POST /Auth/SignAppin".into(), outcome });
+                    return Ok(checks);
+                }
+            };
+            checks.push(EndpointCheck {
+                what: "sign in".into(),
+                endpoint: "POST /Auth/SignAppin".into(),
+                outcome: CheckOutcome::Ok(format!("with {}", ps_sign_in_method(http))),
+            });
             if let Some(c) = session_cookie(&signed.headers) {
                 client.session_headers.push(("Cookie".into(), Secret::new(c)));
             }
-            let users = client.get_json("/Users", &[("includeInactive".into(), "true".into())]).await;
-            let _ = client.post_json("/Auth/Signout", &json!({})).await;
-            let n = users.map_err(err)?.body.as_array().map(|a| a.len()).unwrap_or(0);
-            Ok(format!("signed in, listed {n} user(s), signed out"))
+            let (users, f) = check_get(&client, "users", "/Users", &[("includeInactive".into(), "true".into())], grant).await;
+            let n = f.and_then(|f| f.body.as_array().map(|a| a.len()));
+            checks.push(said(users, n.map(|n| format!("{n} user(s)")).unwrap_or_default()));
+            let (groups, f) = check_get(&client, "user groups", "/UserGroups", &[], grant).await;
+            let first = f.and_then(|f| f.body.as_array().and_then(|a| a.first().cloned()));
+            checks.push(groups);
+            match first.and_then(|g| id_text(g.get("GroupID")).or_else(|| id_text(g.get("GroupId")))) {
+                Some(id) => {
+                    checks.push(check_get(&client, "users of a user group", &format!("/UserGroups/{id}/Users"), &[], grant).await.0)
+                }
+                None => checks.push(not_checked("users of a user group", "GET /UserGroups/{id}/Users", "no user group was listed")),
+            }
+            let out = client.post_json("/Auth/Signout", &json!({})).await;
+            checks.push(EndpointCheck {
+                what: "sign out".into(),
+                endpoint: "POST /Auth/Signout".into(),
+                outcome: match out {
+                    Ok(_) => CheckOutcome::Ok(String::new()),
+                    Err(e) => classify(&client, &e, "nothing (the session times out on the appliance)"),
+                },
+            });
         }
         "config_api" => {
-            let client = AppClient::new(&app.name, http, &CONFIG_API).map_err(describe_client_error)?.with_policy(policy);
-            let f = client.get_json("/api/config/v1/user", &[("per_page".into(), "1".into())]).await.map_err(err)?;
-            let total = f.headers.get("x-bt-pagination-total").and_then(|v| v.to_str().ok()).unwrap_or("?");
-            Ok(format!("reachable, authenticated, allowed to list users; the API reports {total} user(s)"))
+            let grant = "the Configuration API permission to the API account (/login > Management > API Configuration)";
+            let mut client = AppClient::new(&app.name, http, &CONFIG_API).map_err(describe_client_error)?.with_policy(policy);
+            client.extra_headers.push(("Connection".into(), "close".into()));
+            let (users, f) = check_get(&client, "users", "/api/config/v1/user", &[("per_page".into(), "1".into())], grant).await;
+            let total = f.as_ref().and_then(|f| f.headers.get("x-bt-pagination-total").and_then(|v| v.to_str().ok()).map(str::to_string));
+            let first = f.and_then(|f| f.body.as_array().and_then(|a| a.first().and_then(snake_id)));
+            checks.push(said(users, total.map(|t| format!("the API reports {t} user(s)")).unwrap_or_default()));
+            if opts.group_policies {
+                match first {
+                    Some(id) => checks.push(
+                        check_get(&client, "group policies of a user", &format!("/api/config/v1/user/{id}/group-policies"), &[], grant)
+                            .await
+                            .0,
+                    ),
+                    None => checks.push(not_checked(
+                        "group policies of a user",
+                        "GET /api/config/v1/user/{id}/group-policies",
+                        "no user was listed",
+                    )),
+                }
+            }
         }
         _ => {
+            let grant = "read access to users and groups to the API account";
             let client = AppClient::new(&app.name, http, &PUBLIC_V3).map_err(describe_client_error)?.with_policy(policy);
-            let f = client
-                .get_json("/api/public/v3/users", &[("offset".into(), "0".into()), ("limit".into(), "1".into())])
-                .await
-                .map_err(err)?;
-            let total = f.body.get("total").map(|t| t.to_string()).unwrap_or_else(|| "?".into());
-            Ok(format!("reachable, authenticated, allowed to list users; the API reports {total} user(s)"))
+            let one = [("offset".to_string(), "0".to_string()), ("limit".to_string(), "1".to_string())];
+            let (users, f) = check_get(&client, "users", "/api/public/v3/users", &one, grant).await;
+            let total = f.and_then(|f| f.body.get("total").map(|t| t.to_string()));
+            checks.push(said(users, total.map(|t| format!("the API reports {t} user(s)")).unwrap_or_default()));
+            checks.push(check_get(&client, "groups", "/api/public/v3/groups", &one, grant).await.0);
         }
     }
+    Ok(checks)
 }
 
 #[cfg(test)]

@@ -32,8 +32,8 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{coverage_from, describe_client_error, id_text, text};
-use super::CollectError;
+use super::http_common::{check_get, coverage_from, describe_client_error, id_text, not_checked, said, text};
+use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, BluejeansOptions, HttpConfig};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
@@ -578,26 +578,101 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     Ok(Collection { accounts, entitlements, credentials, coverage })
 }
 
-/// `check`: one request for one user (and, for events, the token of the Events API).
-pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, events: bool) -> Result<String, CollectError> {
+/// `check`: one request per endpoint kind the collection uses: the users list, a user's details
+/// (unless `user_details = "never"`), and for Events the Events token, the first user's events
+/// and, with the registration app configured, its token endpoint with the first registration key
+/// found there.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, events: bool) -> Result<Vec<EndpointCheck>, CollectError> {
     let policy = crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() };
     let (users, _) = if events { users_client(app, http, opts)? } else { (client(app, http, opts, &DEFAULTS)?, http.clone()) };
-    let users = users.with_policy(policy);
+    let users = users.with_policy(policy.clone());
+    let enterprise_grant = "an API client of the enterprise (client credentials of an enterprise app, or an enterprise admin)";
     let spec = users_spec(http, opts);
     let mut query = spec.query.clone();
     query.extend(spec.pager.with_page_size(1).position_query(0));
-    let fetched =
-        users.get_json(&spec.endpoint, &query).await.map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
-    let mut line = match spec.pager.total(&fetched.body, &fetched.headers) {
-        Some(t) => format!("reachable, authenticated, allowed to list users; the API reports {t} user(s)"),
-        None => "reachable, authenticated, allowed to list users".into(),
-    };
-    if events {
-        let c = client(app, http, opts, &EVENTS_DEFAULTS)?;
-        c.check_auth().await.map_err(|e| CollectError::Input { app: app.name.clone(), detail: format!("Events API: {e}") })?;
-        line.push_str("; the Events API issued a token");
+    let (check, f) = check_get(&users, "enterprise users", &spec.endpoint, &query, enterprise_grant).await;
+    let total = f.as_ref().and_then(|f| spec.pager.total(&f.body, &f.headers));
+    let first = f.and_then(|mut f| crate::http::list::take_items(&mut f.body, &spec.items)).and_then(|l| l.first().and_then(user_id));
+    let mut checks = vec![said(check, total.map(|t| format!("the API reports {t} user(s)")).unwrap_or_default())];
+    let mode = opts.user_details.as_deref().unwrap_or("auto");
+    if mode != "never" {
+        let endpoints = match (&first, guide(opts)) {
+            (None, _) => Vec::new(),
+            (Some(id), true) => vec![format!("/v1/enterprise/{}/users/{id}", enterprise(opts))],
+            (Some(id), false) if mode == "always" => vec![format!("/v1/user/{id}/enterprise_profile"), format!("/v1/user/{id}")],
+            (Some(id), false) => vec![format!("/v1/user/{id}/enterprise_profile")],
+        };
+        if endpoints.is_empty() {
+            checks.push(not_checked("user details", "GET /v1/user/{id}", "no user was listed"));
+        }
+        for e in endpoints {
+            checks.push(check_get(&users, "user details", &e, &[], enterprise_grant).await.0);
+        }
     }
-    Ok(line)
+    if events {
+        let c = client(app, http, opts, &EVENTS_DEFAULTS)?.with_policy(policy);
+        if let Err(e) = c.check_auth().await {
+            checks.push(EndpointCheck {
+                what: "Events API token".into(),
+                endpoint: format!("POST {}", EVENTS_DEFAULTS.token_path.unwrap_or_default()),
+                outcome: super::CheckOutcome::Failed(format!("{e}")),
+            });
+            return Ok(checks);
+        }
+        checks.push(EndpointCheck {
+            what: "Events API token".into(),
+            endpoint: format!("POST {}", EVENTS_DEFAULTS.token_path.unwrap_or_default()),
+            outcome: super::CheckOutcome::Ok("issued".into()),
+        });
+        let events_path = opts.events_path.clone().unwrap_or_else(|| DEFAULT_EVENTS_PATH.into());
+        let Some(uid) = first else {
+            checks.push(not_checked("events", &format!("GET {events_path}"), "no user was listed"));
+            return Ok(checks);
+        };
+        let endpoint = events_path.replace("{userId}", &uid);
+        let (check, f) =
+            check_get(&c, "events of a user", &endpoint, &[], "the Events enterprise application grant (Admin > Events > Enterprise Apps)")
+                .await;
+        let list = f.and_then(|f| event_items(f.body)).unwrap_or_default();
+        checks.push(said(check, format!("{} event(s) of the first user", list.len())));
+        if let (Some(id), Some(secret)) = (&opts.registration_client_id, &opts.registration_client_secret) {
+            let secret = secret
+                .resolve()
+                .map_err(|d| CollectError::Input { app: app.name.clone(), detail: format!("registration_client_secret: {d}") })?;
+            let url = opts
+                .registration_token_url
+                .clone()
+                .unwrap_or_else(|| format!("{}{REGISTRATION_TOKEN_PATH}", http.base_url.trim_end_matches('/')));
+            // The key, from the list, else from the first registration-enabled event's detail.
+            let key_of = |e: &Value| e.pointer("/registration/apiKey").and_then(|v| v.as_str()).map(str::to_string);
+            let mut key = list.iter().find_map(key_of);
+            if let (None, Some(event)) = (&key, list.iter().find(|e| flag(e, &["enableRegistration"]).unwrap_or(false))) {
+                let event_path = opts.event_path.clone().unwrap_or_else(|| DEFAULT_EVENT_PATH.into());
+                let endpoint = event_path.replace("{userId}", &uid).replace("{eventId}", &id_text(event.get("id")).unwrap_or_default());
+                let (check, f) = check_get(&c, "an event's detail", &endpoint, &[], "the Events enterprise application grant").await;
+                key = f.as_ref().and_then(|f| key_of(&f.body));
+                checks.push(check);
+            }
+            let what = "registration app token";
+            let shown = format!("POST {}", AppClient::shown(&url));
+            checks.push(match key {
+                None => not_checked(what, &shown, "the first user's events show no registration key to ask with"),
+                Some(key) => EndpointCheck {
+                    what: what.into(),
+                    endpoint: shown,
+                    outcome: match check_key(&c, &url, id, &secret, &key).await {
+                        KeyCheck::Issued { .. } => super::CheckOutcome::Ok("issued a registration_app token".into()),
+                        KeyCheck::Refused(why) => super::CheckOutcome::Ok(format!(
+                            "the token endpoint answers (it refused this key: {why}); keys are checked one by one during collection"
+                        )),
+                        KeyCheck::Failed(why) => super::CheckOutcome::Failed(why),
+                        KeyCheck::NotChecked => super::CheckOutcome::NotChecked(String::new()),
+                    },
+                },
+            });
+        }
+    }
+    Ok(checks)
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
-use super::CollectError;
+use super::{CheckOutcome, CollectError, EndpointCheck};
 use crate::config::AppConfig;
-use crate::http::{AppClient, ClientError, Listing};
+use crate::http::client::Fetched;
+use crate::http::{AppClient, ClientError, FetchError, Listing};
 use crate::model::{CoverageRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
 
 /// A non-empty, trimmed string field of a JSON item.
@@ -90,4 +91,44 @@ pub fn describe_client_error(e: ClientError) -> CollectError {
         ClientError::CaFile { app, .. } | ClientError::Build { app, .. } | ClientError::Auth(_, app) => app.clone(),
     };
     CollectError::Input { app: app.clone(), detail: e.to_string().trim_start_matches(&format!("app {app}: ")).to_string() }
+}
+
+/// One `check` request: GET `endpoint` and classify the answer. `grant`: the permission or scope
+/// to grant when it is refused. Returns the check and, when it answered, the response.
+pub async fn check_get(
+    client: &AppClient,
+    what: &str,
+    endpoint: &str,
+    query: &[(String, String)],
+    grant: &str,
+) -> (EndpointCheck, Option<Fetched>) {
+    let shown = format!("GET {}", endpoint.split('?').next().unwrap_or(endpoint));
+    match client.get_json(endpoint, query).await {
+        Ok(f) => (EndpointCheck { what: what.into(), endpoint: shown, outcome: CheckOutcome::Ok(String::new()) }, Some(f)),
+        Err(e) => (EndpointCheck { what: what.into(), endpoint: shown, outcome: classify(client, &e, grant) }, None),
+    }
+}
+
+/// What a failed `check` request means: refused (grant this), not found, or another failure.
+pub fn classify(client: &AppClient, e: &FetchError, grant: &str) -> CheckOutcome {
+    let message = e.to_string();
+    let message = message.strip_prefix(&format!("app {}: ", client.app)).unwrap_or(&message).to_string();
+    match e {
+        FetchError::Status { status: 403, .. } => CheckOutcome::NotAllowed(format!("HTTP 403: grant {grant}")),
+        FetchError::Status { status: 404, .. } => CheckOutcome::NotFound(message),
+        _ => CheckOutcome::Failed(message),
+    }
+}
+
+/// A check that was not made, and why (nothing to ask about, or an earlier step failed).
+pub fn not_checked(what: &str, endpoint: &str, why: &str) -> EndpointCheck {
+    EndpointCheck { what: what.into(), endpoint: endpoint.into(), outcome: CheckOutcome::NotChecked(why.into()) }
+}
+
+/// The same check with what the answer said.
+pub fn said(mut check: EndpointCheck, detail: impl Into<String>) -> EndpointCheck {
+    if let CheckOutcome::Ok(d) = &mut check.outcome {
+        *d = detail.into();
+    }
+    check
 }

@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::http_common::{combine, coverage_from, describe_client_error, text};
-use super::CollectError;
+use super::http_common::{check_get, combine, coverage_from, describe_client_error, not_checked, said, text};
+use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, HttpConfig, JsmOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
@@ -706,29 +706,84 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     Ok(Collection { accounts: accounts.list, entitlements, credentials, coverage })
 }
 
-/// `check`: one request for one account (and one to the organization API when configured).
-pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<String, CollectError> {
+/// `check`: one request per endpoint kind the collection uses: users, groups, the members of
+/// the first group, service desks and the customers of the first one (unless `customers =
+/// false`), and the organization API when configured.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<Vec<EndpointCheck>, CollectError> {
     let policy = crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() };
-    let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?.with_policy(policy.clone());
-    let (endpoint, mut query) = if flavor(opts) == "guide" {
-        ("/rest/api/3/user/search", vec![("query".to_string(), "a".to_string())])
-    } else {
-        ("/rest/api/3/users/search", Vec::new())
-    };
-    query.push(("maxResults".into(), "1".into()));
-    let err = |e: crate::http::FetchError| CollectError::Input { app: app.name.clone(), detail: e.to_string() };
-    client.get_json(endpoint, &query).await.map_err(err)?;
-    let mut line = "reachable, authenticated, allowed to list users (Jira reports no total)".to_string();
+    let mut client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?.with_policy(policy.clone());
+    client.extra_headers.push(("X-ExperimentalApi".into(), "opt-in".into()));
+    let one = |param: &str| vec![(param.to_string(), "1".to_string())];
+    let browse = "the global permission \"Browse users and groups\" to the API token's account";
+    let mut checks = Vec::new();
+    let users = if flavor(opts) == "guide" { search_spec(1, "a") } else { users_spec(1) };
+    let mut query = users.query.clone();
+    query.extend(one("maxResults"));
+    let (check, _) = check_get(&client, "users", &users.endpoint, &query, browse).await;
+    checks.push(said(check, "Jira reports no total"));
+    let groups = groups_spec();
+    let (check, f) = check_get(&client, "groups", &groups.endpoint, &one("maxResults"), browse).await;
+    let first_group = f.as_ref().and_then(|f| f.body.get("values")?.as_array()?.first().cloned());
+    let total = f.as_ref().and_then(|f| crate::http::pager::number_at(&f.body, "total"));
+    checks.push(said(check, total.map(|t| format!("{t} group(s)")).unwrap_or_default()));
+    match first_group.as_ref().and_then(|g| members_spec(g, 1)) {
+        Some(spec) => {
+            let mut query = spec.query.clone();
+            query.extend(one("maxResults"));
+            let (check, _) = check_get(
+                &client,
+                &spec.what,
+                &spec.endpoint,
+                &query,
+                "the global permission \"Administer Jira\" (needed to list group members)",
+            )
+            .await;
+            checks.push(check);
+        }
+        None => checks.push(not_checked("group members", "GET /rest/api/3/group/member", "no group was listed")),
+    }
+    if opts.customers.unwrap_or(true) {
+        let desks = desks_spec();
+        let (check, f) =
+            check_get(&client, "service desks", &desks.endpoint, &one("limit"), "agent or administrator access to the service desks").await;
+        let listed: Vec<Value> = f.and_then(|f| f.body.get("values").and_then(|v| v.as_array()).cloned()).unwrap_or_default();
+        checks.push(check);
+        let desk = opts.service_desk_ids.first().cloned().or_else(|| listed.first().and_then(desk_id));
+        match desk {
+            Some(id) => {
+                let spec = customers_spec(&id, 1);
+                let (check, _) =
+                    check_get(&client, &spec.what, &spec.endpoint, &one("limit"), "agent or administrator access to this service desk")
+                        .await;
+                checks.push(check);
+            }
+            None => checks.push(not_checked(
+                "service desk customers",
+                "GET /rest/servicedeskapi/servicedesk/{id}/customer",
+                "no service desk was listed",
+            )),
+        }
+    }
     if let (Some(org), Some(org_id)) = (org_client(app, http, opts)?, &opts.org_id) {
         let org = org.with_policy(policy);
         let spec = org_spec(org_id, org_v2(opts));
-        let fetched = org.get_json(&spec.endpoint, &spec.query).await.map_err(err)?;
-        match crate::http::pager::number_at(&fetched.body, "meta.total") {
-            Some(t) => line.push_str(&format!("; organization API: {t} managed account(s)")),
-            None => line.push_str("; organization API reachable (it reports no total)"),
-        }
+        let (check, f) = check_get(
+            &org,
+            "organization accounts",
+            &spec.endpoint,
+            &spec.query,
+            "an organization API key of this organization (admin.atlassian.com > Settings > API keys)",
+        )
+        .await;
+        checks.push(said(
+            check,
+            match f.and_then(|f| crate::http::pager::number_at(&f.body, "meta.total")) {
+                Some(t) => format!("{t} managed account(s)"),
+                None => "it reports no total".into(),
+            },
+        ));
     }
-    Ok(line)
+    Ok(checks)
 }
 
 #[cfg(test)]

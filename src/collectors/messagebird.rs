@@ -12,8 +12,8 @@
 
 use serde_json::Value;
 
-use super::http_common::{coverage_from, describe_client_error, text};
-use super::CollectError;
+use super::http_common::{check_get, coverage_from, describe_client_error, said, text};
+use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, HttpConfig, MessagebirdOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
@@ -227,25 +227,25 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
     Ok(Collection { accounts, entitlements, credentials, coverage })
 }
 
-/// `check`: one request for the first page (one item), to show reachability, authentication,
-/// permission and the API's total.
-pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptions) -> Result<String, CollectError> {
+/// `check`: the users list (the only endpoint this kind reads), one user.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptions) -> Result<Vec<EndpointCheck>, CollectError> {
     let spec = list_spec(http, opts, &app.name)?;
     // A check is one request, or two when the first fails in passing.
     let client = AppClient::new(&app.name, http, &DEFAULTS)
         .map_err(describe_client_error)?
         .with_policy(crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() });
-    let query: Vec<(String, String)> = match &spec.pager {
-        Pager::Cursor { limit_param: Some(l), .. } => vec![(l.clone(), "1".into())],
-        _ => vec![("offset".into(), "0".into()), ("limit".into(), "1".into())],
-    };
-    let fetched =
-        client.get_json(&spec.endpoint, &query).await.map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
-    let total = spec.pager.total(&fetched.body, &fetched.headers);
-    Ok(match total {
-        Some(t) => format!("reachable, authenticated, allowed to list users; the API reports {t} user(s)"),
-        None => "reachable, authenticated, allowed to list users; this API reports no total".into(),
-    })
+    let query = spec.pager.with_page_size(1).position_query(0);
+    let (check, fetched) =
+        check_get(&client, "users", &spec.endpoint, &query, "an organization-level access key that may read the organization's members")
+            .await;
+    let total = fetched.and_then(|f| spec.pager.total(&f.body, &f.headers));
+    Ok(vec![said(
+        check,
+        match total {
+            Some(t) => format!("the API reports {t} user(s)"),
+            None => "this API reports no total".into(),
+        },
+    )])
 }
 
 #[cfg(test)]

@@ -27,6 +27,50 @@ pub enum CollectError {
     Unsupported { app: String, kind: AppKind, supported: String },
 }
 
+/// One endpoint a collection needs, as `check` found it with one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointCheck {
+    /// What it serves, for a reader: "users", "members of group jira-administrators".
+    pub what: String,
+    /// The method and path asked (never a query: it can hold a token).
+    pub endpoint: String,
+    pub outcome: CheckOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckOutcome {
+    /// Answered; what it said (a total, a count).
+    Ok(String),
+    /// Refused (403): the permission or scope to grant.
+    NotAllowed(String),
+    /// 404: an id or path that does not exist.
+    NotFound(String),
+    /// Anything else (401, unreachable, unexpected answer).
+    Failed(String),
+    /// Not asked, and why (nothing to ask about: no group, no desk, no registration key).
+    NotChecked(String),
+}
+
+impl EndpointCheck {
+    /// Whether the endpoint can be read (or there was nothing to ask it).
+    pub fn is_ok(&self) -> bool {
+        matches!(self.outcome, CheckOutcome::Ok(_) | CheckOutcome::NotChecked(_))
+    }
+
+    /// One line for `check`.
+    pub fn line(&self) -> String {
+        let (word, detail) = match &self.outcome {
+            CheckOutcome::Ok(d) => ("ok", d),
+            CheckOutcome::NotAllowed(d) => ("NOT ALLOWED", d),
+            CheckOutcome::NotFound(d) => ("NOT FOUND", d),
+            CheckOutcome::Failed(d) => ("FAILED", d),
+            CheckOutcome::NotChecked(d) => ("not checked", d),
+        };
+        let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+        format!("{}: {word} ({}){detail}", self.what, self.endpoint)
+    }
+}
+
 /// Kinds that can be collected by this build.
 pub fn supported_kinds() -> Vec<AppKind> {
     vec![
@@ -85,16 +129,22 @@ async fn collect_api(app: &AppConfig) -> Result<Collection, CollectError> {
     }
 }
 
-/// `check`: a quick look at one app's source (the file; or one request to the API).
-pub async fn probe(app: &AppConfig) -> Result<String, CollectError> {
+/// `check`: a look at one app's source: the export file, or one request to every endpoint kind
+/// the collector will use (users, groups and their members, desks and customers, details, the
+/// organization API...), each reported ok, not allowed (with what to grant) or not found.
+pub async fn probe(app: &AppConfig) -> Result<Vec<EndpointCheck>, CollectError> {
     match &app.source {
-        AppSource::Csv(_) => {
+        AppSource::Csv(cfg) => {
             let c = collect(app).await?;
-            let mut line = format!("{} account(s) readable", c.accounts.len());
-            if let Some(e) = c.coverage.errors.first() {
-                line.push_str(&format!("; {} row(s) unreadable: {e}", c.coverage.errors.len()));
-            }
-            Ok(line)
+            let outcome = match c.coverage.errors.first() {
+                None => CheckOutcome::Ok(format!("{} account(s) readable", c.accounts.len())),
+                Some(e) => CheckOutcome::Failed(format!(
+                    "{} account(s) readable; {} row(s) unreadable: {e}",
+                    c.accounts.len(),
+                    c.coverage.errors.len()
+                )),
+            };
+            Ok(vec![EndpointCheck { what: "export".into(), endpoint: cfg.path.display().to_string(), outcome }])
         }
         AppSource::Messagebird { http, options } => messagebird::probe(app, http, options).await,
         AppSource::JiraServiceManagement { http, options } => jsm::probe(app, http, options).await,

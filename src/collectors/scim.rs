@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::http_common::{combine, coverage_from, describe_client_error, text};
-use super::CollectError;
+use super::http_common::{check_get, combine, coverage_from, describe_client_error, said, text};
+use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, HttpConfig, ScimOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
@@ -271,20 +271,26 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
     Ok(Collection { accounts, entitlements, credentials, coverage })
 }
 
-/// `check`: one request for one user.
-pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> Result<String, CollectError> {
+/// `check`: one user, and one group when groups are read.
+pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> Result<Vec<EndpointCheck>, CollectError> {
     let client = AppClient::new(&app.name, http, &DEFAULTS)
         .map_err(describe_client_error)?
         .with_policy(crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() });
+    let one = [("startIndex".to_string(), "1".to_string()), ("count".to_string(), "1".to_string())];
+    let grant = "a SCIM token allowed to read Users and Groups";
     let users_path = opts.users_path.clone().unwrap_or_else(|| "/Users".into());
-    let f = client
-        .get_json(&users_path, &[("startIndex".into(), "1".into()), ("count".into(), "1".into())])
-        .await
-        .map_err(|e| CollectError::Input { app: app.name.clone(), detail: e.to_string() })?;
-    Ok(match number(f.body.get("totalResults")) {
-        Some(t) => format!("reachable, authenticated, allowed to list users; the server reports {t} user(s)"),
-        None => "reachable, authenticated, allowed to list users; the server reports no totalResults".into(),
-    })
+    let (users, f) = check_get(&client, "users", &users_path, &one, grant).await;
+    let total = |f: Option<crate::http::client::Fetched>, what: &str| match f.and_then(|f| number(f.body.get("totalResults"))) {
+        Some(t) => format!("the server reports {t} {what}"),
+        None => "the server reports no totalResults".into(),
+    };
+    let mut checks = vec![said(users, total(f, "user(s)"))];
+    let groups_path = opts.groups_path.clone().unwrap_or_else(|| "/Groups".into());
+    if !groups_path.is_empty() {
+        let (groups, f) = check_get(&client, "groups", &groups_path, &one, grant).await;
+        checks.push(said(groups, total(f, "group(s)")));
+    }
+    Ok(checks)
 }
 
 #[cfg(test)]

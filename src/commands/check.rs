@@ -53,8 +53,22 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
             problems.push(format!("kind {} has no collector in this version yet", app.kind));
         } else if problems.is_empty() {
             match runtime().block_on(collectors::probe(app)) {
-                Ok(line) => {
-                    say!("{}: ok ({}): {line}", app.name, app.kind);
+                Ok(checks) => {
+                    let bad = checks.iter().filter(|c| !c.is_ok()).count();
+                    if bad == 0 {
+                        say!("{}: ok ({})", app.name, app.kind);
+                    } else {
+                        failed = true;
+                        say!(
+                            "{}: FAILED ({}): {bad} of {} endpoint(s) the collection needs could not be read",
+                            app.name,
+                            app.kind,
+                            checks.len()
+                        );
+                    }
+                    for c in &checks {
+                        say!("  {}", c.line());
+                    }
                     continue;
                 }
                 Err(e) => problems.push(e.to_string().trim_start_matches(&format!("app {}: ", app.name)).to_string()),

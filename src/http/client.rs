@@ -238,7 +238,7 @@ impl AppClient {
     }
 
     /// The endpoint as it appears in messages: its path, never its query.
-    fn shown(endpoint: &str) -> String {
+    pub fn shown(endpoint: &str) -> String {
         let no_query = endpoint.split('?').next().unwrap_or(endpoint);
         match no_query.find("://") {
             Some(i) => no_query[i + 3..].find('/').map(|j| no_query[i + 3 + j..].to_string()).unwrap_or_else(|| "/".into()),

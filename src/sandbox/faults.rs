@@ -54,6 +54,30 @@ pub struct Faults {
     /// The credential has expired: every API request is refused with 401 (Atlassian API tokens
     /// expire after at most a year).
     pub credential_expired: bool,
+    /// Paths (any part of them, e.g. "/group/member") the credential is not allowed to read:
+    /// answered 403, as an API account without the permission.
+    pub forbid: Vec<String>,
+}
+
+/// The 403 of the `forbid` fault, for any simulator: the tenant is the second part of the path
+/// (`/<flavour>/<tenant>/...`).
+pub async fn forbid(
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<SandboxState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let tenant = path.split('/').nth(2).unwrap_or("");
+    let refused = state.with_tenant(tenant, |t| t.tenant.faults.forbid.iter().any(|f| !f.is_empty() && path.contains(f.as_str())));
+    if refused == Some(true) {
+        return (
+            StatusCode::FORBIDDEN,
+            [("content-type", "application/json")],
+            r#"{"errorMessages":["You do not have the permission to see the specified resource."],"errors":{}}"#,
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// Which changes the churn fault makes.

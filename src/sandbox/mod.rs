@@ -213,7 +213,8 @@ impl Sandbox {
             .merge(bluejeans::routes(state.clone()))
             .merge(beyondtrust::routes(state.clone()))
             .merge(scim::routes(state.clone()))
-            .merge(oauth::routes(state.clone()));
+            .merge(oauth::routes(state.clone()))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), faults::forbid));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)

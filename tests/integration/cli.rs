@@ -467,12 +467,10 @@ fn check_reports_each_app_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let config = small_company(dir.path(), "");
     let before = walk(dir.path()).len();
-    bin()
-        .args(["check", "--config"])
-        .arg(&config)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("app: ok (csv): 4 account(s) readable"));
+    bin().args(["check", "--config"]).arg(&config).assert().success().stdout(
+        predicate::str::contains("app: ok (csv)")
+            .and(predicate::str::contains("  export: ok (").and(predicate::str::contains("4 account(s) readable"))),
+    );
     assert_eq!(walk(dir.path()).len(), before);
 }
 
@@ -576,13 +574,31 @@ fn an_api_app_that_cannot_be_read_completely_exits_4_with_a_finding_and_no_secre
         assert!(!String::from_utf8_lossy(&std::fs::read(&f).unwrap()).contains(canary), "canary in {}", f.display());
     }
     // check: one request, the API's total, no files.
-    bin()
-        .env("AA_MB_KEY", canary)
-        .args(["check", "--config"])
-        .arg(&config)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("mb: ok (messagebird): reachable, authenticated").and(predicate::str::contains("250 user(s)")));
+    bin().env("AA_MB_KEY", canary).args(["check", "--config"]).arg(&config).assert().success().stdout(
+        predicate::str::contains("mb: ok (messagebird)")
+            .and(predicate::str::contains("  users: ok (GET /users): the API reports 250 user(s)")),
+    );
+}
+
+/// `check` names each endpoint the collection needs that the credential may not read, with what
+/// to grant, and exits 1.
+#[test]
+fn check_names_an_endpoint_the_credential_may_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = dir.path().join("tenants");
+    std::fs::create_dir_all(&tenants).unwrap();
+    let tenant = serde_json::json!({"kind": "messagebird", "secret": "k-1", "users": [], "faults": {"forbid": ["/users"]}});
+    std::fs::write(tenants.join("locked.json"), tenant.to_string()).unwrap();
+    let sb = sandbox_process(&tenants);
+    let extra = format!(
+        "[[apps]]\nname = \"mb\"\nkind = \"messagebird\"\nbase_url = \"{}/messagebird/locked\"\nauth = {{ type = \"access_key\", key = {{ env = \"AA_MB_KEY\" }} }}\n",
+        sb.url
+    );
+    let config = small_company(dir.path(), &extra);
+    bin().env("AA_MB_KEY", "k-1").args(["check", "--config"]).arg(&config).assert().code(1).stdout(
+        predicate::str::contains("mb: FAILED (messagebird): 1 of 1 endpoint(s)")
+            .and(predicate::str::contains("  users: NOT ALLOWED (GET /users): HTTP 403: grant an organization-level access key")),
+    );
 }
 
 #[test]

@@ -280,13 +280,50 @@ async fn config_api_says_that_an_unknown_query_parameter_is_a_401() {
     assert_eq!(r.status(), 401, "the simulator has the quirk the hint explains");
 }
 
+/// `check` asks every endpoint kind a flavour's collection uses, and says what to grant when one
+/// is refused.
 #[tokio::test]
-async fn probes() {
+async fn probes_ask_every_endpoint_the_collection_uses() {
     let sb = start(synthetic_tenant(12)).await;
-    for (flavor, want) in [("public_v3", "12 user(s)"), ("config_api", "12 user(s)"), ("password_safe", "listed 12 user(s), signed out")] {
-        let line = collectors::probe(&app(&http(&sb), flavor, "")).await.unwrap();
-        assert!(line.contains(want), "{flavor}: {line}");
+    for (flavor, extra, want) in [
+        (
+            "public_v3",
+            "",
+            vec!["users: ok (GET /api/public/v3/users): the API reports 12 user(s)", "groups: ok (GET /api/public/v3/groups)"],
+        ),
+        (
+            "config_api",
+            "group_policies = true",
+            vec![
+                "users: ok (GET /api/config/v1/user): the API reports 12 user(s)",
+                "group policies of a user: ok (GET /api/config/v1/user/",
+            ],
+        ),
+        (
+            "password_safe",
+            "",
+            vec![
+                "sign in: ok (POST /Auth/SignAppin): with the API key",
+                "users: ok (GET /Users): 12 user(s)",
+                "user groups: ok (GET /UserGroups)",
+                "users of a user group: ok (GET /UserGroups/",
+                "sign out: ok (POST /Auth/Signout)",
+            ],
+        ),
+    ] {
+        let lines: Vec<String> = collectors::probe(&app(&http(&sb), flavor, extra)).await.unwrap().iter().map(|c| c.line()).collect();
+        assert_eq!(lines.len(), want.len(), "{flavor}: {lines:#?}");
+        for (line, want) in lines.iter().zip(want) {
+            assert!(line.starts_with(want), "{flavor}: {line} (wanted {want})");
+        }
     }
+    let mut t = synthetic_tenant(12);
+    t.faults.forbid = vec!["/group-policies".into()];
+    let sb = start(t).await;
+    let checks = collectors::probe(&app(&http(&sb), "config_api", "group_policies = true")).await.unwrap();
+    assert!(checks[0].is_ok());
+    let line = checks[1].line();
+    assert!(line.contains("NOT ALLOWED") && line.contains("HTTP 403: grant the Configuration API permission"), "{line}");
 }
 
 /// The scale case: 10k users per flavour under faults at the documented rate (config_api

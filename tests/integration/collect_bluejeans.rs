@@ -219,10 +219,28 @@ async fn events_without_a_registration_app_leave_keys_unchecked() {
 #[tokio::test]
 async fn probe_checks_users_and_the_events_token() {
     let sb = start(synthetic_tenant(42, 0, false)).await;
-    let line = collectors::probe(&app(&sb, "bluejeans", "api", "")).await.unwrap();
-    assert!(line.contains("42 user(s)"), "{line}");
-    let line = collectors::probe(&app(&sb, "bluejeans_events", "api", "")).await.unwrap();
-    assert!(line.contains("the Events API issued a token"), "{line}");
+    let lines = |c: Vec<collectors::EndpointCheck>| c.iter().map(|c| c.line()).collect::<Vec<_>>();
+    let got = lines(collectors::probe(&app(&sb, "bluejeans", "api", "")).await.unwrap());
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(got[0].starts_with("enterprise users: ok (GET /v1/enterprise/28663/users): the API reports 42 user(s)"), "{got:#?}");
+    assert!(got[1].starts_with("user details: ok (GET /v1/user/100000/enterprise_profile)"), "{got:#?}");
+    let got = lines(collectors::probe(&app(&sb, "bluejeans", "api", "user_details = \"never\"")).await.unwrap());
+    assert_eq!(got.len(), 1, "no details are read, none asked: {got:#?}");
+    let sb = start(synthetic_tenant(42, 30, false)).await;
+    let got = lines(
+        collectors::probe(&app(
+            &sb,
+            "bluejeans_events",
+            "api",
+            "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }",
+        ))
+        .await
+        .unwrap(),
+    );
+    assert!(got.iter().any(|l| l.starts_with("Events API token: ok")), "{got:#?}");
+    assert!(got.iter().any(|l| l.starts_with("events of a user: ok (GET /api/scheduling/v1/users/100000/events)")), "{got:#?}");
+    assert!(got.iter().any(|l| l.starts_with("registration app token: ok")), "{got:#?}");
+    assert!(!got.join(" ").contains("key-0"), "no key value in what check prints");
 }
 
 /// The scale case: 20k users and 5k events under faults. `scripts/bench-bluejeans.sh`.

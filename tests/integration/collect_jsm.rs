@@ -367,12 +367,37 @@ async fn a_wrong_org_key_keeps_the_accounts_but_not_last_login() {
     assert!(e.contains("(organization API)") && e.contains("HTTP 401") && !e.contains(ORG_KEY), "{e}");
 }
 
+/// `check` makes one request to every endpoint kind the collection uses, and names the
+/// permission to grant where one is refused, or the desk that is not there.
 #[tokio::test]
-async fn probe_makes_one_request_per_api() {
+async fn probe_asks_every_endpoint_kind_once() {
     let sb = start("acme", acme()).await;
-    let line = collectors::probe(&app(&sb, "acme", "cloud", true, "")).await.unwrap();
-    assert!(line.contains("allowed to list users") && line.contains("organization API: 5 managed account(s)"), "{line}");
-    assert_eq!(sb.stats("acme").requests, 2);
+    let checks = collectors::probe(&app(&sb, "acme", "cloud", true, "")).await.unwrap();
+    let lines: Vec<String> = checks.iter().map(|c| c.line()).collect();
+    let want = [
+        "users: ok (GET /rest/api/3/users/search)",
+        "groups: ok (GET /rest/api/3/group/bulk)",
+        "members of group ",
+        "service desks: ok (GET /rest/servicedeskapi/servicedesk)",
+        "customers of service desk ",
+        "organization accounts: ok (GET /admin/v1/orgs/",
+    ];
+    assert_eq!(lines.len(), want.len(), "{lines:#?}");
+    for (line, want) in lines.iter().zip(want) {
+        assert!(line.starts_with(want), "{line} (wanted {want})");
+    }
+    assert!(checks.iter().all(|c| c.is_ok()), "{lines:#?}");
+    assert!(lines[5].ends_with("5 managed account(s)"), "{lines:#?}");
+    assert_eq!(sb.stats("acme").requests, 6, "one request per endpoint kind");
+    // A token without "Administer Jira" cannot list group members; a desk that is not there.
+    let mut t = acme();
+    t.faults.forbid = vec!["/group/member".into()];
+    let sb = start("acme", t).await;
+    let checks = collectors::probe(&app(&sb, "acme", "cloud", false, "service_desk_ids = [\"NOPE\"]")).await.unwrap();
+    let lines: Vec<String> = checks.iter().map(|c| c.line()).collect();
+    assert!(lines[2].contains("NOT ALLOWED") && lines[2].contains("\"Administer Jira\""), "{lines:#?}");
+    assert!(lines[4].contains("NOT FOUND") && lines[4].contains("HTTP 404"), "{lines:#?}");
+    assert_eq!(checks.iter().filter(|c| !c.is_ok()).count(), 2, "{lines:#?}");
 }
 
 /// The scale case: 50k accounts, 200 groups, 5 desks, under faults, with the organization

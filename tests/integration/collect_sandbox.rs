@@ -280,8 +280,9 @@ async fn a_token_that_expires_mid_run_is_refreshed_and_nothing_is_lost() {
 #[tokio::test]
 async fn probe_reports_the_total() {
     let sb = sandbox(42, Faults::default()).await;
-    let line = collectors::probe(&app(&sb, "messagebird", "")).await.unwrap();
-    assert!(line.contains("42 user(s)"), "{line}");
+    let checks = collectors::probe(&app(&sb, "messagebird", "")).await.unwrap();
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].line(), "users: ok (GET /users): the API reports 42 user(s)");
     assert_eq!(sb.stats("acme").requests, 1);
 }
 

@@ -140,8 +140,10 @@ async fn a_preset_caps_the_page_size() {
 #[tokio::test]
 async fn probe_reports_the_total() {
     let sb = start(synthetic_tenant(42)).await;
-    let line = collectors::probe(&app(&sb, "")).await.unwrap();
-    assert!(line.contains("42 user(s)"), "{line}");
+    let lines: Vec<String> = collectors::probe(&app(&sb, "")).await.unwrap().iter().map(|c| c.line()).collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0], "users: ok (GET /Users): the server reports 42 user(s)");
+    assert!(lines[1].starts_with("groups: ok (GET /Groups): the server reports "), "{lines:#?}");
 }
 
 /// The scale case: 100k users (and their groups). `scripts/bench-scim.sh`.
