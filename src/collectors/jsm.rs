@@ -24,7 +24,7 @@
 //! The API token's expiry is never reported by the API: it is known from `credential.expires`,
 //! and Atlassian tokens live at most a year (the kind's maximum lifetime).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
@@ -64,8 +64,12 @@ const DEFAULT_ADMIN_GROUPS: [&str; 4] = ["jira-administrators", "site-admins", "
 /// Plus the per-site administrator group, `jira-admins-<site>`.
 const DEFAULT_ADMIN_PREFIX: &str = "jira-admins-";
 
-/// The prefixes of the guide flavour's search sweep.
-const SWEEP_ALPHABET: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
+/// The first prefixes of the guide flavour's search sweep: every printable ASCII character a name
+/// or an email can start with (the search ignores case: lower case only). The first characters
+/// of the names and emails the sweep finds are added to it as it goes.
+fn sweep_alphabet() -> BTreeSet<char> {
+    ('!'..='~').filter(|c| !c.is_ascii_uppercase()).collect()
+}
 /// `user/search` returns at most this many matches per query.
 const SEARCH_CAP: usize = 1000;
 /// Prefixes longer than this that still hit the cap are reported, not refined further.
@@ -219,37 +223,121 @@ fn search_spec(page_size: u32, prefix: &str) -> ListSpec {
     }
 }
 
-/// Flavour `guide`: every account through `user/search`, by a sweep of prefixes. A prefix whose
-/// matches reach the search cap is refined (`a` -> `aa`..`a9`), so no account behind the cap is
-/// lost. Returns the accounts (deduplicated) and the listings of every query.
-async fn sweep(client: &AppClient, page_size: u32) -> (Vec<Value>, Vec<Listing>, Vec<String>) {
-    let mut queue: VecDeque<String> = SWEEP_ALPHABET.chars().map(String::from).collect();
+/// The first characters (lower case) of a user's name words and email: the prefixes that find it.
+fn first_chars(v: &Value) -> Vec<char> {
+    let name = text(v, "displayName").unwrap_or("");
+    let email = text(v, "emailAddress").unwrap_or("");
+    name.split_whitespace()
+        .chain([email])
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// What the guide flavour's sweep found.
+struct Sweep {
+    items: Vec<Value>,
+    listings: Vec<Listing>,
+    errors: Vec<String>,
+    /// Prefixes the API refused (HTTP 400): accounts only they would find are left to the
+    /// cross-check.
+    refused: Vec<String>,
+}
+
+/// Flavour `guide`: every account through `user/search`, by a sweep of prefixes, in rounds. A
+/// prefix whose matches reach the search cap is refined (`a` -> `a!`..`a~` and every other first
+/// character seen), so no account behind the cap is lost; a character that a found name or email
+/// starts with and that was not asked yet is asked in the next round. Queries of one round run
+/// concurrently.
+async fn sweep(client: &AppClient, page_size: u32) -> Sweep {
+    let mut alphabet = sweep_alphabet();
+    let mut asked: BTreeSet<String> = BTreeSet::new();
+    let mut capped: Vec<String> = Vec::new();
+    let mut round: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();
     let mut seen = BTreeSet::new();
-    let mut items = Vec::new();
-    let mut listings = Vec::new();
-    let mut errors = Vec::new();
-    while let Some(prefix) = queue.pop_front() {
-        let listing = client.list(&search_spec(page_size, &prefix)).await;
-        if listing.items.len() >= SEARCH_CAP {
-            if prefix.chars().count() < SWEEP_MAX_DEPTH {
-                queue.extend(SWEEP_ALPHABET.chars().map(|c| format!("{prefix}{c}")));
-            } else {
-                errors.push(format!(
-                    "app {}: user/search: \"{prefix}\" still matches {SEARCH_CAP}+ accounts; accounts beyond the search cap may be missing (use flavor = \"cloud\")",
-                    client.app
-                ));
-            }
-        }
-        for item in &listing.items {
-            if let Some(id) = account_id(item) {
-                if seen.insert(id) {
-                    items.push(item.clone());
+    let mut out = Sweep { items: Vec::new(), listings: Vec::new(), errors: Vec::new(), refused: Vec::new() };
+    let concurrency = client.limiter.concurrency.max(1);
+    while !round.is_empty() {
+        round.retain(|p| asked.insert(p.clone()));
+        let results: Vec<(String, Listing)> = stream::iter(round.drain(..))
+            .map(|prefix| async move {
+                let listing = client.list(&search_spec(page_size, &prefix)).await;
+                (prefix, listing)
+            })
+            .buffered(concurrency)
+            .collect()
+            .await;
+        let mut found_chars: BTreeSet<char> = BTreeSet::new();
+        for (prefix, mut listing) in results {
+            if listing.items.len() >= SEARCH_CAP {
+                if prefix.chars().count() < SWEEP_MAX_DEPTH {
+                    round.extend(alphabet.iter().map(|c| format!("{prefix}{c}")));
+                    capped.push(prefix.clone());
+                } else {
+                    out.errors.push(format!(
+                        "app {}: user/search: \"{prefix}\" still matches {SEARCH_CAP}+ accounts; accounts beyond the search cap may be missing (use flavor = \"cloud\")",
+                        client.app
+                    ));
                 }
             }
+            if !listing.errors.is_empty() && listing.errors.iter().all(|e| e.contains("HTTP 400")) {
+                // The API does not take this character as a query: a note, and the cross-check.
+                out.refused.push(prefix.clone());
+                listing.errors.clear();
+                listing.complete = true;
+            }
+            for item in std::mem::take(&mut listing.items) {
+                found_chars.extend(first_chars(&item));
+                if let Some(id) = account_id(&item) {
+                    if seen.insert(id) {
+                        out.items.push(item);
+                    }
+                }
+            }
+            out.listings.push(listing);
         }
-        listings.push(Listing { items: Vec::new(), ..listing });
+        let new: Vec<char> = found_chars.into_iter().filter(|c| !alphabet.contains(c)).collect();
+        alphabet.extend(new.iter().copied());
+        round.extend(new.iter().map(|c| c.to_string()));
+        for p in &capped {
+            round.extend(new.iter().map(|c| format!("{p}{c}")));
+        }
     }
-    (items, listings, errors)
+    out
+}
+
+/// Flavour `guide`: the accounts other sources name (group members, desk customers, Jira users of
+/// the organization API) that the sweep did not return, each looked up by its id
+/// (`user/search?accountId=`). Returns those search does return (the sweep missed them: it is
+/// not a complete list) and the number it does not return at all (hidden from search, as from
+/// every user list).
+async fn cross_check(client: &AppClient, candidates: Vec<String>) -> (Vec<Value>, usize, Vec<String>) {
+    let concurrency = client.limiter.concurrency.max(1);
+    let results: Vec<(String, Result<Vec<Value>, String>)> = stream::iter(candidates)
+        .map(|id| async move {
+            let query = vec![("accountId".to_string(), id.clone()), ("maxResults".to_string(), "1".to_string())];
+            let r = client.get_json("/rest/api/3/user/search", &query).await.map(|f| f.body.as_array().cloned().unwrap_or_default());
+            (id, r.map_err(|e| e.to_string()))
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut found = Vec::new();
+    let mut hidden = 0usize;
+    let mut errors = Vec::new();
+    for (id, r) in results {
+        match r {
+            Ok(items) => match items.into_iter().find(|v| account_id(v).as_deref() == Some(id.as_str())) {
+                Some(v) => found.push(v),
+                None => hidden += 1,
+            },
+            Err(e) => errors.push(format!("{e} (looking up account {id} that another source lists)")),
+        }
+    }
+    found.sort_by_key(account_id);
+    errors.sort();
+    (found, hidden, errors)
 }
 
 fn groups_spec() -> ListSpec {
@@ -392,6 +480,8 @@ struct Fetched {
     users: Vec<Value>,
     user_listings: Vec<Listing>,
     sweep_errors: Vec<String>,
+    /// Guide flavour: prefixes the API refused as queries.
+    refused_prefixes: Vec<String>,
     groups: Listing,
     members: Vec<(String, Listing)>,
     desks: Option<Listing>,
@@ -410,7 +500,7 @@ async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &HttpConfig, o
             sweep(client, page_size).await
         } else {
             let mut l = client.list(&users_spec(page_size)).await;
-            (std::mem::take(&mut l.items), vec![l], Vec::new())
+            Sweep { items: std::mem::take(&mut l.items), listings: vec![l], errors: Vec::new(), refused: Vec::new() }
         }
     };
     let groups = async {
@@ -464,9 +554,18 @@ async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &HttpConfig, o
             _ => None,
         }
     };
-    let ((users, user_listings, sweep_errors), (groups, members), (desks, customers), org) =
-        tokio::join!(users, groups, desks, organization);
-    Fetched { users, user_listings, sweep_errors, groups, members, desks, customers, org }
+    let (users, (groups, members), (desks, customers), org) = tokio::join!(users, groups, desks, organization);
+    Fetched {
+        users: users.items,
+        user_listings: users.listings,
+        sweep_errors: users.errors,
+        refused_prefixes: users.refused,
+        groups,
+        members,
+        desks,
+        customers,
+        org,
+    }
 }
 
 pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<Collection, CollectError> {
@@ -475,8 +574,9 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     let org = org_client(app, http, opts)?;
     let fetched = fetch(&client, org.as_ref(), http, opts).await;
     let mut listings: Vec<Listing> = Vec::new();
-    let errors: Vec<String> = fetched.sweep_errors;
+    let mut errors: Vec<String> = fetched.sweep_errors;
     let mut notes: Vec<String> = Vec::new();
+    let guide = flavor(opts) == "guide";
 
     // 1. Accounts.
     let mut accounts = Accounts::default();
@@ -484,11 +584,18 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         accounts.get_or_add(item);
     }
     let users_complete = fetched.user_listings.iter().all(|l| l.complete) && errors.is_empty();
-    if flavor(opts) == "guide" {
+    if guide {
         notes.push(format!(
-            "flavor guide: accounts were found by {} user/search queries (name and email prefixes a-z, 0-9); an account whose name and email start with none of them, or whose email is hidden and whose name starts with another character, cannot be found this way (flavor = \"cloud\" lists every account)",
+            "flavor guide: accounts were found by {} user/search queries (every printable first character of a name or an email, and every other first character found, refined where a prefix reached the 1000-match cap), and cross-checked by id against group members, desk customers and the organization API; a search is not a list: an account that no prefix and no other source finds cannot be seen this way (flavor = \"cloud\" lists every account)",
             fetched.user_listings.len()
         ));
+        if !fetched.refused_prefixes.is_empty() {
+            notes.push(format!(
+                "user/search refused {} prefix(es) as queries (HTTP 400: {}); accounts only they would find are left to the cross-check",
+                fetched.refused_prefixes.len(),
+                fetched.refused_prefixes.join(" ")
+            ));
+        }
     }
     listings.extend(fetched.user_listings);
     let listed_accounts = accounts.list.len();
@@ -498,11 +605,16 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     listings.push(fetched.groups);
     let mut only_in_groups = 0usize;
     let mut admin_reasons: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Accounts other sources name that the user list did not (the guide flavour cross-checks them).
+    let mut elsewhere: BTreeSet<String> = BTreeSet::new();
     for (name, mut listing) in fetched.members {
         let privileged = is_admin_group(&name, &app.admin_groups);
         for m in &listing.items {
             let Some((account, added)) = accounts.get_or_add(m) else { continue };
             only_in_groups += added as usize;
+            if added {
+                elsewhere.insert(account.account_id.clone());
+            }
             if account.account_type == "unknown" {
                 // The guide's search results carry no accountType; member objects do.
                 account.account_type = account_type(m).into();
@@ -546,6 +658,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
             if added {
                 account.account_type = "customer".into();
                 customer_accounts += 1;
+                elsewhere.insert(account.account_id.clone());
             } else if account.account_type == "unknown" {
                 account.account_type = "customer".into();
             }
@@ -578,6 +691,41 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         ));
     }
 
+    // The guide flavour's sweep is a search, not a list: every account another source names
+    // (and the organization API's Jira users) that it did not return is looked up by id.
+    let host = host_of(&http.base_url);
+    let site = if org_v2(opts) { SiteKey::CloudId(opts.site_id.as_deref()) } else { SiteKey::Host(&host) };
+    if guide {
+        let mut candidates = elsewhere;
+        for item in fetched.org.iter().flat_map(|l| l.items.iter()) {
+            if let Some(id) = org_account_id(item) {
+                if accounts.get_mut(&id).is_none() && !org_account(item, site).products.is_empty() {
+                    candidates.insert(id);
+                }
+            }
+        }
+        let (found, hidden, lookup_errors) = cross_check(&client, candidates.into_iter().collect()).await;
+        if !found.is_empty() {
+            let ids: Vec<String> = found.iter().filter_map(account_id).collect();
+            for v in &found {
+                accounts.get_or_add(v);
+            }
+            errors.push(format!(
+                "app {}: flavor guide: the user/search sweep missed {} account(s) that user/search returns when asked by id ({}{}); they were found through group members, desk customers or the organization API and are included, but a sweep shown to miss accounts is not a complete list: accounts no other source names may be missing too (use flavor = \"cloud\")",
+                app.name,
+                ids.len(),
+                ids.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
+                if ids.len() > 10 { format!(" +{} more", ids.len() - 10) } else { String::new() }
+            ));
+        }
+        if hidden > 0 {
+            notes.push(format!(
+                "{hidden} account(s) that group members, desk customers or the organization API name are not returned by user/search even by id (hidden from search, as from every user list): included from the list that names them"
+            ));
+        }
+        errors.extend(lookup_errors);
+    }
+
     // 4. The organization admin API: emails and last activity.
     // App accounts have no email by nature; the others have theirs hidden by privacy controls.
     let no_email = |accounts: &Accounts| accounts.list.iter().filter(|a| a.email.is_none() && a.account_type != "service").count();
@@ -585,8 +733,6 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     let mut last_login_known = false;
     let mut org_stats = None;
     if let (Some(org_client), Some(mut listing)) = (&org, fetched.org) {
-        let host = host_of(&http.base_url);
-        let site = if org_v2(opts) { SiteKey::CloudId(opts.site_id.as_deref()) } else { SiteKey::Host(&host) };
         let mut filled = 0usize;
         let mut with_activity = 0usize;
         let mut other_site = 0usize;

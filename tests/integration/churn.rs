@@ -333,7 +333,7 @@ fn clean_notes(case: Case) -> Vec<&'static str> {
             "16 account(s) other than app accounts have no email (hidden by Atlassian profile visibility): they are listed as unmatchable; to match them, configure the organization admin API (org_id + org_api_key), which returns managed accounts' emails, or add action = link rows to the overrides file",
         ],
         Case::JsmGuide => vec![
-            "flavor guide: accounts were found by 36 user/search queries (name and email prefixes a-z, 0-9); an account whose name and email start with none of them, or whose email is hidden and whose name starts with another character, cannot be found this way (flavor = \"cloud\" lists every account)",
+            "flavor guide: accounts were found by 68 user/search queries (every printable first character of a name or an email, and every other first character found, refined where a prefix reached the 1000-match cap), and cross-checked by id against group members, desk customers and the organization API; a search is not a list: an account that no prefix and no other source finds cannot be seen this way (flavor = \"cloud\" lists every account)",
             JSM_DESK,
             JSM_LOGIN,
             "18 account(s) other than app accounts have no email (hidden by Atlassian profile visibility): they are listed as unmatchable; to match them, configure the organization admin API (org_id + org_api_key), which returns managed accounts' emails, or add action = link rows to the overrides file",

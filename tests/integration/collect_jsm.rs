@@ -286,6 +286,36 @@ async fn guide_sweep_refines_prefixes_past_the_search_cap() {
     assert_exact(&c, &sb.users("big"));
 }
 
+/// A search is not a list: app accounts without an email whose names begin with `<`, `=` or a
+/// letter outside ASCII are found by the widened sweep; one that no prefix finds but a group
+/// lists is caught by the cross-check, included, and the app is partial with the method's limit.
+#[tokio::test]
+async fn the_guide_sweep_finds_every_first_character_and_a_miss_makes_the_app_partial() {
+    let mut t = synthetic_tenant(300, 4, 2);
+    for (i, name) in ["<Deploy Bot>", "=cmd Runner", "Ørsted Sync", "[ci] Builder", "~backup", "\"quoted\" bot"].iter().enumerate() {
+        t.users.push(json!({"accountId": format!("app-odd-{i}"), "accountType": "app", "displayName": name, "active": true}));
+    }
+    // An accented first letter that another account's name starts with: found once "ø" is seen.
+    t.users.push(json!({"accountId": "u-oyvind", "accountType": "atlassian", "displayName": "Øyvind Berg", "email": "oyvind@acme.com", "active": true}));
+    let sb = start("odd", t.clone()).await;
+    let c = collect(&app(&sb, "odd", "guide", false, "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_exact(&c, &sb.users("odd"));
+    // A name starting with a character no prefix asks and no found name starts with; it is a
+    // member of a group, so the cross-check finds what the sweep missed.
+    t.users.push(json!({"accountId": "app-snowman", "accountType": "app", "displayName": "\u{2603}SnowSync", "active": true,
+                        "groups": ["jira-software-users"]}));
+    let sb = start("odd", t).await;
+    let c = collect(&app(&sb, "odd", "guide", false, "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_PARTIAL, "{:?}", c.coverage);
+    assert!(c.accounts.iter().any(|a| a.account_id == "app-snowman"), "the missed account is included");
+    let e = c.coverage.errors.join(" ");
+    assert!(e.contains("sweep missed 1 account(s)") && e.contains("app-snowman") && e.contains("not a complete list"), "{e}");
+    // The cloud flavour lists every account: nothing to cross-check, complete.
+    let c = collect(&app(&sb, "odd", "cloud", false, "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+}
+
 /// Every fault of the engine at once on a mid-sized tenant: the result is still exact.
 #[tokio::test]
 async fn faults_lose_nothing_and_duplicate_nothing() {
