@@ -155,6 +155,28 @@ impl AuthProvider {
         }
     }
 
+    /// Every secret value this provider sends, for redaction: the static header value and the
+    /// credential inside it, or the client secret and the current access token.
+    pub async fn secret_values(&self) -> Vec<String> {
+        match self {
+            AuthProvider::Static { value, .. } => {
+                let v = value.expose();
+                let mut out = vec![v.to_string()];
+                if let Some((_, rest)) = v.split_once(' ') {
+                    out.push(rest.to_string());
+                }
+                out
+            }
+            AuthProvider::Oauth2 { client_secret, cache, .. } => {
+                let mut out = vec![client_secret.expose().to_string()];
+                if let Some(t) = cache.lock().await.as_ref() {
+                    out.push(t.value.expose().to_string());
+                }
+                out
+            }
+        }
+    }
+
     /// The bare token, for APIs that take it as a query parameter (`?access_token=`).
     pub async fn query_token(&self, client: &reqwest::Client) -> Result<Secret, AuthError> {
         match self {

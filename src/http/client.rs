@@ -130,6 +130,9 @@ pub struct AppClient {
     /// Headers of a session (a cookie after a sign-in), sent with every later request. Kept out of
     /// every message like any secret.
     pub session_headers: Vec<(String, crate::config::Secret)>,
+    /// The config's secrets of this app, resolved: removed from any response text quoted in a
+    /// message (a server may echo a credential back).
+    redact: Vec<crate::config::Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -224,7 +227,18 @@ impl AppClient {
             extra_headers: Vec::new(),
             token_query_param: None,
             session_headers: Vec::new(),
+            redact: cfg.auth.secrets().iter().filter_map(|r| r.resolve().ok()).collect(),
         })
+    }
+
+    /// `text` without any secret this client holds or sends (config secrets, the header or token
+    /// in use, session cookies), each replaced by `***`.
+    pub async fn redacted(&self, text: String) -> String {
+        let mut values: Vec<String> = self.redact.iter().map(|s| s.expose().to_string()).collect();
+        values.extend(self.auth.secret_values().await);
+        values.extend(self.session_headers.iter().map(|(_, v)| v.expose().to_string()));
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.into_iter().filter(|v| v.len() >= 4).fold(text, |t, v| t.replace(&v, "***"))
     }
 
     /// How much of `max_collect_seconds` is left.
@@ -368,7 +382,7 @@ impl AppClient {
                         let _ = read_capped(response, ERROR_BODY_LIMIT).await;
                         (ra, status == 429, format!("HTTP {status}"))
                     } else if !(200..300).contains(&status) {
-                        let text = error_text(response).await;
+                        let text = self.redacted(error_text(response).await).await;
                         let excerpt = excerpt(&text);
                         return Err(FetchError::Status {
                             method,

@@ -186,3 +186,23 @@ fn a_ca_file_that_is_not_pem_is_a_clear_error() {
     let e = AppClient::new("pra", &cfg, &DEFAULTS).err().unwrap().to_string();
     assert!(e.contains("ca_file") && (e.contains("no certificate") || e.contains("PEM")), "{e}");
 }
+
+/// A server that echoes the credential in its error body (some do, in "invalid token X"): the
+/// message quotes the body without it.
+#[tokio::test]
+async fn a_credential_echoed_in_an_error_body_is_redacted() {
+    async fn echo(headers: HeaderMap) -> impl IntoResponse {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (StatusCode::BAD_REQUEST, format!("invalid credential: {auth} (token {})", auth.trim_start_matches("Bearer ")))
+    }
+    let app = Router::new().route("/items", get(echo));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let token = secret_file(dir.path(), "t", "canary-bearer-77aa31");
+    let client = AppClient::new("echo", &http(format!("http://{addr}"), AuthConfig::Bearer { token }), &DEFAULTS).unwrap();
+    let e = client.get_json("/items", &[]).await.unwrap_err().to_string();
+    assert!(e.contains("HTTP 400") && e.contains("invalid credential: ***"), "{e}");
+    assert!(!e.contains("canary-bearer-77aa31"), "{e}");
+}

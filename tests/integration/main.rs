@@ -13,4 +13,5 @@ mod collect_jsm;
 mod collect_sandbox;
 mod collect_scim;
 mod engine;
+mod hostile_input;
 mod review_cycle;
