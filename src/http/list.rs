@@ -7,14 +7,15 @@
 //! Positional lists (offset, page number, startAt, SCIM startIndex, numbered `Link` pages) can
 //! shift while they are read: an account deleted before the cursor makes the next page skip a
 //! stable account, one added at the front makes it repeat one. A pass checks itself where it can:
-//! - with a total the API reports (and that is not just the page's size), the pages are fetched
-//!   concurrently, and a total that changes between pages, an id seen twice, or a count that
-//!   differs from the total shows the list moved;
-//! - without one, each page is asked for from a little before where the previous one ended
-//!   (one item; two for Jira, whose hidden accounts keep their slots): the first items of the new
-//!   page must be ones already read, else the list moved under the cursor;
-//! - numbered pages without a total cannot overlap, so such a list of more than one page is read
-//!   twice and the passes compared.
+//! - a total that changes between pages, an id seen twice, or a count that differs from the total
+//!   shows the list moved (with a total the API reports, and that is not just the page's size,
+//!   the pages are fetched concurrently);
+//! - pages addressed by item are asked for from a little before where the previous one ended
+//!   (one item; two for Jira, whose hidden accounts keep their slots): the first items of a page
+//!   must be ones already read, else the list moved under the cursor. This also catches what a
+//!   total cannot: an account deleted before the cursor while another is added after it;
+//! - numbered pages cannot overlap, so such a list of more than one page is read twice and the
+//!   passes compared.
 //!
 //! A pass that shows movement starts another, until two passes agree (the same ids), within a
 //! pass budget (`max_list_passes`) and the app's `max_collect_seconds`, and while the churn does
@@ -40,6 +41,9 @@ use super::pager::{at, is_url, number_at, Addressing, Pager};
 const MAX_PAGES: u64 = 2_000_000;
 /// Pages in a row that bring nothing new before a list is declared stuck.
 const MAX_STALLED: u32 = 2;
+/// Why a list of numbered pages is read twice even when nothing showed it moved.
+const CONFIRMATION: &str =
+    "numbered pages cannot overlap, so one pass cannot show that nothing moved between them: the list is read twice and the passes compared";
 /// How many ids a note or an error names before it says "+N more".
 const IDS_SHOWN: usize = 10;
 
@@ -90,7 +94,7 @@ struct Pass {
     pages: u64,
     /// The page size the server serves, when it is smaller than the one asked for.
     served_fewer: Option<u32>,
-    /// Whether the pass could check itself (a trusted total, or overlapping pages).
+    /// Whether the pass could check every page boundary (pages addressed by item overlap).
     checked: bool,
     took: Duration,
 }
@@ -188,7 +192,7 @@ impl Pass {
             ));
         }
         if !self.checked && self.pages > 1 && signals.is_empty() {
-            signals.push("the list has no total to check a pass against and its numbered pages cannot overlap: it is read twice and the passes compared".into());
+            signals.push(CONFIRMATION.into());
         }
         (signals, total, note)
     }
@@ -383,17 +387,30 @@ impl AppClient {
         // A total is trusted when it says more follow, or the first page is all there is; a total
         // equal to a full first page may be only the page's size.
         let trusted = total.filter(|t| last || *t > raw as u64);
-        pass.checked = trusted.is_some() || matches!(addressing, Addressing::Items { overlap } if overlap > 0);
+        // Pages addressed by item overlap (below); numbered pages cannot, so a list of more than
+        // one of them can never show by itself that it was read whole.
+        pass.checked = matches!(addressing, Addressing::Items { overlap } if overlap > 0);
         let (mut position, mut overlap_next) = match addressing {
             Addressing::Items { .. } => (first_slots, 0u64),
             Addressing::Pages => (1, 0),
         };
         if let (false, Some(total)) = (last, trusted) {
-            // The remaining pages are known up front: fetch them concurrently.
-            let expected = total.div_ceil(u64::from(size)).max(1);
+            // The remaining pages are known up front: fetch them concurrently. Pages addressed by
+            // item overlap the one before by a little: with a total alone, an account deleted
+            // before the cursor while another is added after it keeps the total, and the count,
+            // and still skips a stable account; the overlap shows it.
+            let size64 = u64::from(size);
+            let overlap = match addressing {
+                Addressing::Items { overlap } if overlap_fits(size64, overlap) => overlap,
+                _ => 0,
+            };
+            if matches!(addressing, Addressing::Items { .. }) && overlap == 0 {
+                pass.checked = false;
+            }
+            let stride = size64 - overlap;
             let positions: Vec<u64> = match addressing {
-                Addressing::Items { .. } => (1..expected).map(|k| k * u64::from(size)).collect(),
-                Addressing::Pages => (1..expected).collect(),
+                Addressing::Items { .. } => (1..=total.saturating_sub(size64).div_ceil(stride)).map(|j| j * stride).collect(),
+                Addressing::Pages => (1..total.div_ceil(size64).max(1)).collect(),
             };
             let pager_now = pager.clone();
             let results: Vec<(u64, PageResult)> = stream::iter(positions)
@@ -405,21 +422,27 @@ impl AppClient {
                 .collect()
                 .await;
             let mut stalled = 0u32;
+            let mut previous_read = true;
             for (p, result) in results {
-                position = match addressing {
-                    Addressing::Items { .. } => p + u64::from(size),
-                    Addressing::Pages => p + 1,
-                };
+                match addressing {
+                    Addressing::Items { .. } => {
+                        position = p + stride;
+                        overlap_next = overlap;
+                    }
+                    Addressing::Pages => position = p + 1,
+                }
                 match result {
                     Ok((items, fetched)) => {
                         pass.pages += 1;
-                        let before = if addressing == Addressing::Pages { p * u64::from(size) } else { p };
+                        let before = if addressing == Addressing::Pages { p * size64 } else { p };
                         let n = items.len();
                         if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
                             pass.totals.push((t, n));
                         }
                         last = pager.is_last(&fetched.body, &fetched.headers, before, n, size);
-                        let fit = pass.add_page(spec, items, None, before);
+                        let checks = overlap > 0 && previous_read;
+                        let fit = pass.add_page(spec, items, checks.then_some(overlap), before);
+                        previous_read = true;
                         stalled = if fit.new == 0 && n >= size as usize && !last { stalled + 1 } else { 0 };
                         if stalled >= MAX_STALLED {
                             pass.errors.push(self.stuck(spec));
@@ -429,11 +452,13 @@ impl AppClient {
                     }
                     Err(e) => {
                         pass.errors.push(e);
+                        previous_read = false;
+                        overlap_next = 0;
                         last = false;
                     }
                 }
             }
-        } else if let (false, Addressing::Items { overlap }, None) = (last, addressing, trusted) {
+        } else if let (false, Addressing::Items { overlap }) = (last, addressing) {
             if overlap_fits(first_slots, overlap) {
                 position = first_slots - overlap;
                 overlap_next = overlap;
@@ -488,10 +513,10 @@ impl AppClient {
                     }
                     match addressing {
                         Addressing::Items { overlap } => {
-                            let overlap = if trusted.is_none() && overlap_fits(slots, overlap) { overlap } else { 0 };
+                            let overlap = if overlap_fits(slots, overlap) { overlap } else { 0 };
                             // A full page that cannot overlap the next leaves that boundary
                             // unchecked (a short one is the tail: nothing can be skipped past it).
-                            if trusted.is_none() && overlap == 0 && n >= size as usize {
+                            if overlap == 0 && n >= size as usize {
                                 pass.checked = false;
                             }
                             position += slots - overlap;
@@ -608,7 +633,13 @@ impl AppClient {
         if !transient.is_empty() {
             changes.push(format!("came and went between passes (kept): {}", ids_excerpt(transient.iter().copied())));
         }
-        if listing.passes > 1 && listing.errors.is_empty() {
+        let confirmed = first_signals.len() == 1 && first_signals[0] == CONFIRMATION && changes.is_empty();
+        if listing.passes == 2 && stable && confirmed {
+            listing.notes.push(format!(
+                "{}: numbered pages cannot overlap, so the list was read twice to show that nothing moved between its pages; both reads listed the same accounts",
+                spec.what
+            ));
+        } else if listing.passes > 1 && listing.errors.is_empty() {
             let how =
                 if stable { format!("until two passes agreed ({} in all)", listing.passes) } else { format!("{} times", listing.passes) };
             let what = if changes.is_empty() && !stable {

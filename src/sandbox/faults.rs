@@ -93,6 +93,10 @@ pub enum ChurnMode {
     Insert,
     /// Only deletions of accounts already read.
     Delete,
+    /// Each change deletes an account already read and, at the same instant, appends a new one at
+    /// the end: the total stays the same, and so does the count a pass reads, while the next page
+    /// silently skips a stable account.
+    DeleteAndAppend,
 }
 
 const HTML_ERROR: &str =
@@ -155,15 +159,22 @@ fn churn(state: &mut TenantState) {
         return;
     }
     let odd = (n - from) % 2 == 1;
-    let insert = match f.churn_mode {
+    let mode = f.churn_mode;
+    let insert = match mode {
         ChurnMode::DeleteThenInsert => odd,
         ChurnMode::InsertThenDelete => !odd,
         ChurnMode::Insert => true,
-        ChurnMode::Delete => false,
+        ChurnMode::Delete | ChurnMode::DeleteAndAppend => false,
     };
     state.id_order = None;
     state.members = None;
     state.lookup = None;
+    if mode == ChurnMode::DeleteAndAppend {
+        let id = format!("churn-{n:04}");
+        let user = new_user(&state.tenant.kind, &id, &format!("Churn Joiner{n}"));
+        state.tenant.users.push(user);
+        state.churn_log.push(format!("appended {id} before list request {n}"));
+    }
     if insert {
         let id = format!("churn-{n:04}");
         let user = new_user(&state.tenant.kind, &id, &format!("Churn Joiner{n}"));

@@ -62,7 +62,7 @@ async fn guide_users(
 ) -> Response {
     let offset = q.offset.unwrap_or(0);
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
-    if let Err(r) = gate(&state, &tenant, &headers, (offset / limit) as u32).await {
+    if let Err(r) = gate(&state, &tenant, &headers, super::faults::page_of(offset, limit)).await {
         return *r;
     }
     state

@@ -564,7 +564,7 @@ fn an_api_app_that_cannot_be_read_completely_exits_4_with_a_finding_and_no_secre
     let findings = read(&out.join("findings.csv"));
     assert!(findings.lines().any(|l| l.contains(",collection_incomplete,mb,")), "{findings}");
     let coverage = read(&out.join("coverage.csv"));
-    assert!(coverage.lines().any(|l| l.starts_with("mb,messagebird,partial,150,250,")), "{coverage}");
+    assert!(coverage.lines().any(|l| l.starts_with("mb,messagebird,partial,152,250,")), "{coverage}");
     let html = read(&out.join("report.html"));
     assert!(html.contains("INCOMPLETE") && html.contains("mb"));
     for f in walk(dir.path()) {

@@ -69,7 +69,12 @@ async fn api_flavour_reads_1_based_pages_of_user() {
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
     assert_users_exact(&c, &sb);
     assert_eq!(c.coverage.total_reported, Some(2500));
-    assert_eq!(sb.stats("bj").requests, 3, "three pages, no detail request: the list has the admin flag");
+    assert_eq!(
+        sb.stats("bj").requests,
+        6,
+        "three pages read twice (numbered pages cannot overlap), no detail request: the list has the admin flag"
+    );
+    assert!(c.coverage.notes.iter().any(|n| n.contains("read twice") && n.contains("both reads listed the same accounts")));
     let a = c.accounts.iter().find(|a| a.account_id == "100000").unwrap();
     assert_eq!((a.email.as_deref(), a.is_admin, a.admin_reason.as_deref()), (Some("user0@acme.com"), true, Some("isEnterpriseAdmin")));
     assert_eq!(a.created_at.unwrap().timestamp_millis(), 1_600_000_000_000, "enterpriseJoinDate is in milliseconds");
@@ -86,8 +91,8 @@ async fn guide_flavour_reads_0_based_pages_and_details_for_the_admin_flag() {
     assert_users_exact(&c, &sb);
     assert_eq!(
         sb.stats("bj").requests,
-        4 + 300,
-        "pages 0-2, the empty page 3 that ends the list, a detail per user (no admin flag in the guide's list)"
+        2 * 4 + 300,
+        "pages 0-2 and the empty page 3 that ends the list, read twice (numbered pages cannot overlap), a detail per user (no admin flag in the guide's list)"
     );
     assert!(c.coverage.notes.iter().any(|n| n.contains("300 user detail(s) were read because the list lacks the admin flag")));
 }
