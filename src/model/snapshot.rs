@@ -162,16 +162,20 @@ impl Snapshot {
         // was collected.
         let checked = meta.format_version >= 2;
         let read = |name: &str| -> Result<DataFrame, SnapshotError> {
-            let bytes =
-                std::fs::read(dir.join(name)).map_err(|source| SnapshotError::Io { dir: dir.clone(), file: name.into(), source })?;
+            let io = |source| SnapshotError::Io { dir: dir.clone(), file: name.into(), source };
+            let mut file = std::fs::File::open(dir.join(name)).map_err(io)?;
             if checked {
                 let expected = meta.files.get(name).ok_or_else(|| SnapshotError::Unrecorded { dir: dir.clone(), file: name.into() })?;
-                let found = hex::encode(Sha256::digest(&bytes));
+                // Hashed as a stream (a large company's frame file is not held twice), then read.
+                let mut hasher = Sha256::new();
+                std::io::copy(&mut file, &mut hasher).map_err(io)?;
+                let found = hex::encode(hasher.finalize());
                 if &found != expected {
                     return Err(SnapshotError::Altered { dir: dir.clone(), file: name.into(), expected: expected.clone(), found });
                 }
+                std::io::Seek::rewind(&mut file).map_err(io)?;
             }
-            ParquetReader::new(std::io::Cursor::new(bytes)).finish().map_err(|e| SnapshotError::Invalid {
+            ParquetReader::new(file).finish().map_err(|e| SnapshotError::Invalid {
                 dir: dir.clone(),
                 file: name.into(),
                 detail: e.to_string(),

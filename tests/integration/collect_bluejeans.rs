@@ -13,6 +13,9 @@ use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
 use access_audit::sandbox::bluejeans::synthetic_tenant;
 use access_audit::sandbox::{Faults, Sandbox, Tenant};
 
+/// The Events app's registration client (checks every registration key).
+const REGISTRATION_APP: &str = "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }";
+
 async fn start(t: Tenant) -> Sandbox {
     Sandbox::start("127.0.0.1:0", BTreeMap::from([("bj".to_string(), t)])).await.unwrap()
 }
@@ -168,13 +171,7 @@ async fn events_roles_registrations_and_registration_keys() {
     t.events[3]["moderators"] = serde_json::json!(["rita.leaver@acme.com"]);
     let events = t.events.clone();
     let sb = start(t).await;
-    let c = collect(&app(
-        &sb,
-        "bluejeans_events",
-        "api",
-        "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }",
-    ))
-    .await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", REGISTRATION_APP)).await;
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
     // Accounts: the 60 enterprise users plus the outside participants.
     let outside: BTreeSet<String> = events
@@ -232,16 +229,7 @@ async fn probe_checks_users_and_the_events_token() {
     let got = lines(collectors::probe(&app(&sb, "bluejeans", "api", "user_details = \"never\"")).await.unwrap());
     assert_eq!(got.len(), 1, "no details are read, none asked: {got:#?}");
     let sb = start(synthetic_tenant(42, 30, false)).await;
-    let got = lines(
-        collectors::probe(&app(
-            &sb,
-            "bluejeans_events",
-            "api",
-            "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }",
-        ))
-        .await
-        .unwrap(),
-    );
+    let got = lines(collectors::probe(&app(&sb, "bluejeans_events", "api", REGISTRATION_APP)).await.unwrap());
     assert!(got.iter().any(|l| l.starts_with("Events API token: ok")), "{got:#?}");
     assert!(got.iter().any(|l| l.starts_with("events of a user: ok (GET /api/scheduling/v1/users/100000/events)")), "{got:#?}");
     assert!(got.iter().any(|l| l.starts_with("registration app token: ok")), "{got:#?}");
@@ -304,13 +292,7 @@ async fn scale_20k_users_5k_events_under_faults() {
 #[tokio::test]
 async fn a_clean_events_collection_carries_no_warning_note() {
     let sb = start(synthetic_tenant(60, 40, false)).await;
-    let c = collect(&app(
-        &sb,
-        "bluejeans_events",
-        "api",
-        "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }",
-    ))
-    .await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", REGISTRATION_APP)).await;
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
     assert_eq!(
         c.coverage.notes,
