@@ -16,3 +16,4 @@ pub mod pipeline;
 pub mod report;
 pub mod roster;
 pub mod sandbox;
+pub mod text;

@@ -682,12 +682,11 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         notes.push(format!("{customer_accounts} customer account(s) were found only in service desk customer lists and are included"));
     }
     if !deactivated_customers.is_empty() {
-        let ids: Vec<&str> = deactivated_customers.iter().map(String::as_str).take(10).collect();
+        let ids: Vec<&String> = deactivated_customers.iter().collect();
         notes.push(format!(
-            "{} account(s) deactivated in Jira are still customers of a service desk (remove them from the desk): {}{}",
-            deactivated_customers.len(),
-            ids.join(", "),
-            if deactivated_customers.len() > 10 { format!(" (+{} more)", deactivated_customers.len() - 10) } else { String::new() }
+            "{} account(s) deactivated in Jira are still customers of a service desk (remove them from the desk): {}",
+            ids.len(),
+            crate::text::first_of(&ids, 10)
         ));
     }
 
@@ -711,11 +710,10 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
                 accounts.get_or_add(v);
             }
             errors.push(format!(
-                "app {}: flavor guide: the user/search sweep missed {} account(s) that user/search returns when asked by id ({}{}); they were found through group members, desk customers or the organization API and are included, but a sweep shown to miss accounts is not a complete list: accounts no other source names may be missing too (use flavor = \"cloud\")",
+                "app {}: flavor guide: the user/search sweep missed {} account(s) that user/search returns when asked by id ({}); they were found through group members, desk customers or the organization API and are included, but a sweep shown to miss accounts is not a complete list: accounts no other source names may be missing too (use flavor = \"cloud\")",
                 app.name,
                 ids.len(),
-                ids.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
-                if ids.len() > 10 { format!(" +{} more", ids.len() - 10) } else { String::new() }
+                crate::text::first_of(&ids, 10)
             ));
         }
         if hidden > 0 {

@@ -267,12 +267,7 @@ pub fn take_items(body: &mut Value, path: &str) -> Option<Vec<Value>> {
 fn ids_excerpt<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
     let mut all: Vec<&String> = ids.into_iter().collect();
     all.sort();
-    let shown: Vec<&str> = all.iter().take(IDS_SHOWN).map(|s| s.as_str()).collect();
-    if all.len() > IDS_SHOWN {
-        format!("{} (+{} more)", shown.join(", "), all.len() - IDS_SHOWN)
-    } else {
-        shown.join(", ")
-    }
+    crate::text::first_of(&all, IDS_SHOWN)
 }
 
 impl AppClient {

@@ -131,8 +131,7 @@ impl Snapshot {
             return Ok(());
         }
         foreign.sort();
-        let more = if foreign.len() > 3 { format!(" and {} more", foreign.len() - 3) } else { String::new() };
-        Err(SnapshotError::NotASnapshot { dir: dir.into(), found: format!("{}{more}", foreign[..foreign.len().min(3)].join(", ")) })
+        Err(SnapshotError::NotASnapshot { dir: dir.into(), found: crate::text::first_of(&foreign, 3) })
     }
 
     /// Finds the snapshot in `dir` itself or in `dir/snapshot`.

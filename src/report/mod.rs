@@ -132,9 +132,7 @@ pub fn check_output_dir(out: &Path, force: bool) -> Result<(), ReportError> {
         return Ok(());
     }
     foreign.sort();
-    let shown = foreign.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
-    let more = if foreign.len() > 3 { format!(" and {} more", foreign.len() - 3) } else { String::new() };
-    Err(ReportError::NotAPack { dir: out.to_path_buf(), found: format!("{shown}{more}") })
+    Err(ReportError::NotAPack { dir: out.to_path_buf(), found: crate::text::first_of(&foreign, 3) })
 }
 
 /// Writes every output into `out`. Returns the summary.
