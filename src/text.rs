@@ -1,4 +1,5 @@
-//! Text helpers for messages, usable from every layer: this module imports nothing of the crate.
+//! Text helpers for messages and cells, usable from every layer: this module imports nothing of
+//! the crate.
 
 /// The first `n` of `items`, comma-separated, with "(+M more)" for the rest: how a note or an
 /// error names a long list of ids or files.
@@ -8,6 +9,18 @@ pub fn first_of<S: AsRef<str>>(items: &[S], n: usize) -> String {
         format!("{} (+{} more)", shown.join(", "), items.len() - n)
     } else {
         shown.join(", ")
+    }
+}
+
+/// At most `max` characters of `s`, with `…` when cut; control characters shown as spaces.
+pub fn clip(s: &str, max: usize) -> String {
+    let cleaned: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if cleaned.chars().count() <= max {
+        cleaned
+    } else {
+        let mut out: String = cleaned.chars().take(max).collect();
+        out.push('…');
+        out
     }
 }
 

@@ -27,12 +27,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{check_get, classify, combine, coverage_from, describe_client_error, id_text, not_checked, said, text};
+use super::http_common::{check_get, classify, combine, coverage_from, describe_client_error, id_text, not_checked, said, text, time_at};
 use super::{CheckOutcome, CollectError, EndpointCheck};
 use crate::config::{AppConfig, BeyondtrustOptions, HttpConfig, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
-use crate::roster::dates::parse_datetime;
 
 const PUBLIC_V3: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
@@ -77,10 +76,6 @@ fn pascal_id(v: &Value) -> Option<String> {
     id_text(v.get("UserID")).or_else(|| id_text(v.get("UserId")))
 }
 
-fn time(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())
-}
-
 fn flavor(opts: &BeyondtrustOptions) -> &str {
     opts.flavor.as_deref().unwrap_or("public_v3")
 }
@@ -118,8 +113,8 @@ pub fn v3_account(v: &Value) -> Option<AccountRecord> {
     if matches!(text(v, "account_type"), Some(t) if t.eq_ignore_ascii_case("api") || t.eq_ignore_ascii_case("service")) {
         a.account_type = "service".into();
     }
-    a.last_login_at = time(v, "last_login");
-    a.created_at = time(v, "created_at");
+    a.last_login_at = time_at(v, "last_login");
+    a.created_at = time_at(v, "created_at");
     Some(a)
 }
 
@@ -133,8 +128,8 @@ pub fn pra_account(v: &Value) -> Option<(AccountRecord, Vec<String>)> {
         text(v, "public_display_name").or_else(|| text(v, "private_display_name")).map(str::to_string),
         if v.get("enabled").and_then(|e| e.as_bool()) == Some(false) { "disabled" } else { "active" },
     );
-    a.last_login_at = time(v, "last_authentication");
-    a.created_at = time(v, "created_at");
+    a.last_login_at = time_at(v, "last_authentication");
+    a.created_at = time_at(v, "created_at");
     let mut perms: Vec<String> = v
         .as_object()
         .into_iter()
@@ -166,8 +161,8 @@ pub fn ps_account(v: &Value) -> Option<AccountRecord> {
     if text(v, "UserType").is_some_and(|t| t.eq_ignore_ascii_case("Application")) {
         a.account_type = "service".into();
     }
-    a.last_login_at = time(v, "LastLoginDate");
-    a.created_at = time(v, "CreatedDate");
+    a.last_login_at = time_at(v, "LastLoginDate");
+    a.created_at = time_at(v, "CreatedDate");
     Some(a)
 }
 
@@ -489,7 +484,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
     let info = client.auth.token_info().await;
     let oauth = matches!(http.auth, crate::config::AuthConfig::Oauth2ClientCredentials { .. });
     collection.credentials.push(CredentialRecord {
-        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        credential_id: crate::model::APP_CREDENTIAL.into(),
         label: match (flavor(opts), oauth) {
             ("password_safe", false) => "BeyondTrust Password Safe API key".into(),
             ("password_safe", true) => "BeyondTrust Password Safe API registration (OAuth client)".into(),

@@ -234,7 +234,7 @@ fn client(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, defaults:
 async fn oauth_credential(client: &AppClient) -> CredentialRecord {
     let info = client.auth.token_info().await;
     CredentialRecord {
-        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        credential_id: crate::model::APP_CREDENTIAL.into(),
         label: "BlueJeans OAuth client (client credentials)".into(),
         source: "api".into(),
         observation: Some(match info.as_ref().and_then(|i| i.expires_in_secs) {

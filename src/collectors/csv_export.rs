@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use super::CollectError;
 use crate::config::{AppConfig, CsvAppConfig, CsvColumns};
 use crate::csvio;
+use crate::dates::parse_datetime;
 use crate::model::{AccountRecord, Collection, CoverageRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
-use crate::roster::dates::parse_datetime;
 
 /// Built-in status values (lower-case) of common admin consoles.
 const STATUS_VALUES: [(&str, &str); 24] = [
@@ -222,7 +222,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                 match parse_datetime(v, cfg.date_format.as_deref()) {
                     Ok(d) => d.map(|d| d.and_utc()),
                     Err(_) => {
-                        bad_dates.push(format!("line {line}: unreadable {what} \"{}\"", crate::report::text::clip(v, 40)));
+                        bad_dates.push(format!("line {line}: unreadable {what} \"{}\"", crate::text::clip(v, 40)));
                         None
                     }
                 }
@@ -281,7 +281,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
     for (value, count) in unknown_status {
         coverage.notes.push(format!(
             "{count} account(s) with status \"{}\", read as unknown (map it with [apps.status_map])",
-            crate::report::text::clip(&value, 40)
+            crate::text::clip(&value, 40)
         ));
     }
     if !bad_dates.is_empty() {

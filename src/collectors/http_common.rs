@@ -13,6 +13,11 @@ pub fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(|x| x.as_str()).map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A timestamp field of a JSON item (RFC 3339 or another layout the date parser reads), as UTC.
+pub fn time_at(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    text(v, key).and_then(crate::dates::utc)
+}
+
 /// An id written as a number or a string.
 pub fn id_text(v: Option<&Value>) -> Option<String> {
     match v? {

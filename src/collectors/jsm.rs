@@ -29,12 +29,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::http_common::{check_get, combine, coverage_from, describe_client_error, not_checked, said, text};
+use super::http_common::{check_get, combine, coverage_from, describe_client_error, not_checked, said, text, time_at};
 use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, HttpConfig, JsmOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
-use crate::roster::dates::parse_datetime;
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // Atlassian does not publish its burst limits; 10 requests/s with 4 in flight stays clear of
@@ -160,10 +159,6 @@ pub enum SiteKey<'a> {
     CloudId(Option<&'a str>),
 }
 
-fn date(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())
-}
-
 /// One user of the organization API (v1 or v2): the email, and the last activity in Jira on this
 /// site (`product_access` / `productAccess` entries whose key starts with `jira` and that belong
 /// to the site, see [`SiteKey`]; any Jira entry when none does). Activity in other products does
@@ -184,7 +179,7 @@ pub fn org_account(v: &Value, site: SiteKey) -> OrgAccount {
     };
     let on_site: Vec<&Value> = jira.iter().copied().filter(|p| belongs(p)).collect();
     let (used, other_site) = if on_site.is_empty() && !jira.is_empty() { (jira.clone(), true) } else { (on_site, false) };
-    let active = |p: &Value| date(p, "last_active").or_else(|| date(p, "lastActiveTimestamp"));
+    let active = |p: &Value| time_at(p, "last_active").or_else(|| time_at(p, "lastActiveTimestamp"));
     let mut products: Vec<String> = used.iter().filter_map(|p| text(p, "key").map(str::to_string)).collect();
     products.sort();
     products.dedup();
@@ -193,7 +188,7 @@ pub fn org_account(v: &Value, site: SiteKey) -> OrgAccount {
         last_active: used.iter().filter_map(|p| active(p)).max(),
         products,
         other_site: other_site && used.iter().any(|p| active(p).is_some()),
-        added_to_org: date(v, "addedToOrg"),
+        added_to_org: time_at(v, "addedToOrg"),
     }
 }
 
@@ -817,7 +812,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     }
 
     let mut credentials = vec![CredentialRecord {
-        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        credential_id: crate::model::APP_CREDENTIAL.into(),
         label: match &http.auth {
             AuthConfig::Basic { username, .. } => format!("Atlassian API token of {username}"),
             _ => "Atlassian access token".into(),

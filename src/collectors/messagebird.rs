@@ -12,12 +12,11 @@
 
 use serde_json::Value;
 
-use super::http_common::{check_get, coverage_from, describe_client_error, said, text};
+use super::http_common::{check_get, coverage_from, describe_client_error, said, text, time_at};
 use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, HttpConfig, MessagebirdOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
-use crate::roster::dates::parse_datetime;
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // Published limits are ~100 requests/s (estimated, API-NOTES §4); stay well below.
@@ -31,10 +30,6 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
 };
 
 const DEFAULT_ADMIN_ROLES: [&str; 3] = ["admin", "owner", "organization-admin"];
-
-fn timestamp(v: &Value, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    text(v, key).and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc())
-}
 
 /// Roles of an item: `role`, `roles` (strings or `{name}`/`{id}` objects), `roleRefs[].id`.
 fn roles_of(v: &Value) -> Vec<String> {
@@ -76,7 +71,7 @@ pub fn guide_account(item: &Value, admin_roles: &[String]) -> Option<(AccountRec
     };
     let name = [text(item, "firstName"), text(item, "lastName")].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let roles = roles_of(item);
-    let created_at = timestamp(item, "createdAt");
+    let created_at = time_at(item, "createdAt");
     let reason = admin(&roles, admin_roles);
     Some((
         AccountRecord {
@@ -117,7 +112,7 @@ pub fn bird_account(item: &Value, admin_roles: &[String]) -> Option<(AccountReco
     emails.retain(|e| Some(e) != primary.as_ref());
     let roles = roles_of(item);
     let reason = admin(&roles, admin_roles);
-    let invited = text(item, "createdAt").and_then(|s| parse_datetime(s, None).ok().flatten()).map(|d| d.and_utc());
+    let invited = time_at(item, "createdAt");
     Some((
         AccountRecord {
             account_id: id,
@@ -129,7 +124,7 @@ pub fn bird_account(item: &Value, admin_roles: &[String]) -> Option<(AccountReco
             account_type: "human".into(),
             is_admin: reason.is_some(),
             admin_reason: reason,
-            created_at: timestamp(user, "createdAt"),
+            created_at: time_at(user, "createdAt"),
             last_login_at: None,
             invited_at: if status == "invited" { invited } else { None },
             groups: Vec::new(),
@@ -216,7 +211,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
     }
     coverage.notes.push("the API does not report last login: no dormant or never-logged-in findings for this app".into());
     let credentials = vec![CredentialRecord {
-        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        credential_id: crate::model::APP_CREDENTIAL.into(),
         label: format!("{} access key", if bird { "Bird" } else { "MessageBird" }),
         source: "api".into(),
         observation: Some("AccessKey authentication; the API does not report when a key expires".into()),

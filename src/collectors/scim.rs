@@ -23,12 +23,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::http_common::{check_get, combine, coverage_from, describe_client_error, said, text};
+use super::http_common::{check_get, combine, coverage_from, describe_client_error, said, text, time_at};
 use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, HttpConfig, ScimOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
 use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
-use crate::roster::dates::parse_datetime;
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
@@ -139,11 +138,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         account_type: account_type.into(),
         is_admin: false,
         admin_reason: None,
-        created_at: v
-            .get("meta")
-            .and_then(|m| text(m, "created"))
-            .and_then(|s| parse_datetime(s, None).ok().flatten())
-            .map(|d| d.and_utc()),
+        created_at: v.get("meta").and_then(|m| time_at(m, "created")),
         last_login_at: None,
         invited_at: None,
         groups: Vec::new(),
@@ -262,7 +257,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
     entitlements.sort();
     entitlements.dedup();
     let credentials = vec![CredentialRecord {
-        credential_id: crate::findings::credentials::APP_CREDENTIAL.into(),
+        credential_id: crate::model::APP_CREDENTIAL.into(),
         label: "SCIM token".into(),
         source: "api".into(),
         observation: Some("SCIM bearer token; the service provider does not report when it expires".into()),

@@ -16,10 +16,11 @@ use serde_json::json;
 
 use super::signing::{EvidenceKey, SIGNATURE_FILE};
 use super::{read_pack_csv, EvidenceError, Pack};
+use crate::files;
 use crate::findings::col_name as f;
 use crate::model::account as a;
 use crate::report::workbook::{COMMENT, DECIDED_ON, DECISION, DECISIONS, REVIEWER};
-use crate::report::{files, MANIFEST_JSON, REPORT_HTML};
+use crate::report::{MANIFEST_JSON, REPORT_HTML};
 
 pub const DECISIONS_CSV: &str = "decisions.csv";
 pub const SECTION_BEGIN: &str = "<!-- decisions:begin -->";

@@ -21,9 +21,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{read_pack_csv, text_rows, EvidenceError, Pack};
+use crate::files::{self, FileDigest};
 use crate::findings::{col_name as f, severity_rank, CATEGORIES};
 use crate::model::{account as a, COVERAGE_COMPLETE};
-use crate::report::files::{self, FileDigest};
 
 pub const DIFF_ACCOUNTS_CSV: &str = "diff_accounts.csv";
 pub const DIFF_FINDINGS_CSV: &str = "diff_findings.csv";

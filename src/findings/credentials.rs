@@ -15,7 +15,7 @@ use crate::config::{AppKind, Config};
 use crate::model::{credential as c, datetime_from_millis, CoverageRecord};
 use crate::roster::{PersonStatus, Roster};
 
-pub const APP_CREDENTIAL: &str = "app-credential";
+pub use crate::model::APP_CREDENTIAL;
 
 /// What is known about one credential, merged from the config and the API.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::csvio::{self, Table};
-use crate::roster::dates::parse_date;
+use crate::dates::parse_date;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 

@@ -254,7 +254,7 @@ impl AuthProvider {
         if !status.is_success() {
             return Err(err(format!(
                 "HTTP {status}: check auth.client_id and the client secret, and that the API client is allowed the client_credentials grant ({})",
-                crate::report::text::clip(&redact(&text, client_secret), 200)
+                crate::text::clip(&redact(&text, client_secret), 200)
             )));
         }
         let body: serde_json::Value = serde_json::from_str(&text).map_err(|_| err("the response is not JSON".into()))?;

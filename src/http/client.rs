@@ -446,7 +446,7 @@ fn excerpt(body: &str) -> String {
     } else if t.starts_with('<') {
         " (the server answered with an HTML page)".into()
     } else {
-        format!(" ({})", crate::report::text::clip(t, 200))
+        format!(" ({})", crate::text::clip(t, 200))
     }
 }
 

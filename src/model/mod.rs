@@ -99,6 +99,9 @@ pub mod coverage {
     pub const NOTES: &str = "notes";
 }
 
+/// The credential an app is collected with (SPEC §6: `token_expiry` names it by this id).
+pub const APP_CREDENTIAL: &str = "app-credential";
+
 /// Account status values (SPEC §4).
 pub const ACCOUNT_STATUSES: [&str; 6] = ["active", "invited", "suspended", "disabled", "deactivated", "unknown"];
 /// Account type values (SPEC §4).

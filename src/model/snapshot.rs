@@ -15,7 +15,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::report::files::write_atomic_with;
+use crate::files::write_atomic_with;
 
 /// Bumped whenever a column is added, removed or changes meaning. 2: coverage errors and notes
 /// are lists (format 1 joined them with " | ", which split a message containing it); credential

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::files::{write_atomic_with, FileDigest};
+use crate::files::{write_atomic_with, FileDigest};
 
 /// True for text a spreadsheet would read as a number ("-5", "+1.5e3").
 fn is_plain_number(s: &str) -> bool {

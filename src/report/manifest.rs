@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::files::{self, FileDigest};
 use super::{ReportError, ReportInput};
 use crate::evidence::signing::{self, EvidenceKey};
+use crate::files::{self, FileDigest};
 use crate::model::COVERAGE_COMPLETE;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -7,10 +7,8 @@
 //! findings or read the network.
 
 pub mod csv;
-pub mod files;
 pub mod html;
 pub mod manifest;
-pub mod text;
 pub mod workbook;
 
 use std::collections::BTreeMap;
@@ -22,6 +20,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::evidence::signing::EvidenceKey;
+use crate::files;
 use crate::findings::{col_name as f, Findings, CATEGORIES, SEVERITIES};
 use crate::model::{account as a, CoverageRecord, COVERAGE_COMPLETE};
 use crate::roster::Roster;

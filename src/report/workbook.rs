@@ -13,8 +13,8 @@ use std::path::Path;
 use polars::prelude::*;
 use rust_xlsxwriter::{DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
-use super::files::{self, FileDigest};
 use super::ReportInput;
+use crate::files::{self, FileDigest};
 use crate::findings::{col_name as f, CATEGORIES};
 use crate::model::account as a;
 

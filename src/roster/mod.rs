@@ -7,7 +7,6 @@
 //! and the rules "bad rows are warnings with a line number and take no part in matching" and
 //! "duplicate emails are an error naming both lines". Must not: look at accounts.
 
-pub mod dates;
 mod presets;
 
 use std::collections::HashMap;
@@ -16,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-pub use dates::parse_date;
+pub use crate::dates::parse_date;
 use presets::{FieldSpec, Preset};
 
 use crate::config::{Identity, RosterFormat};
@@ -445,7 +444,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
         }
         let email = normalize_email(&email_raw);
         if !is_valid_email(&email) {
-            issues.push(issue(line, format!("malformed email \"{}\"", crate::report::text::clip(&email_raw, 80))));
+            issues.push(issue(line, format!("malformed email \"{}\"", crate::text::clip(&email_raw, 80))));
             continue;
         }
         if let Some(lc) = login_alias_col {
@@ -465,10 +464,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
             }
         }
         if let Some(a) = bad_alias {
-            issues.push(issue(
-                line,
-                format!("alias \"{}\" is not an email address (ignored; the row is used)", crate::report::text::clip(&a, 80)),
-            ));
+            issues.push(issue(line, format!("alias \"{}\" is not an email address (ignored; the row is used)", crate::text::clip(&a, 80))));
         }
         let mut aliases: Vec<String> = aliases.iter().map(|a| normalize_email(a)).filter(|a| *a != email && is_valid_email(a)).collect();
         aliases.sort();
@@ -484,7 +480,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
                     line,
                     format!(
                         "unknown status \"{}\" (expected {}; map other values with [identity.status_map])",
-                        crate::report::text::clip(&status_text, 60),
+                        crate::text::clip(&status_text, 60),
                         preset.status_values_hint()
                     ),
                 ));
@@ -506,7 +502,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
                     line,
                     format!(
                         "unparseable termination date \"{}\" (expected YYYY-MM-DD{}; set [identity] date_format for other layouts)",
-                        crate::report::text::clip(&term_text, 40),
+                        crate::text::clip(&term_text, 40),
                         identity.date_format.as_deref().map(|f| format!(" or {f}")).unwrap_or_default()
                     ),
                 ));

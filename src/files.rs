@@ -1,7 +1,7 @@
 //! Atomic file writes: every output is written to a temporary file in the same directory and
 //! renamed into place, so an interrupted run never leaves a half-written file under the final
 //! name. The SHA-256 and size of what was written are computed on the way out, so the manifest
-//! does not read the outputs back.
+//! does not read the outputs back. The bottom layer: this module imports nothing of the crate.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

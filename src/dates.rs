@@ -1,4 +1,6 @@
-//! Dates as HR and IdP exports write them.
+//! Dates and times as HR/IdP exports and app APIs write them: the one parser for every format
+//! (ISO and RFC 3339 with or without offsets, US and European layouts, the "no date" markers of
+//! exports). The bottom layer: this module imports nothing of the crate.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
@@ -30,6 +32,12 @@ pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, Ba
 }
 
 /// A UTC date-time (dates become midnight UTC), or `Ok(None)` for "none", or `Err(BadDate)`.
+/// An API's timestamp (RFC 3339, `+00:00` or `Z`, or any layout [`parse_datetime`] reads), as
+/// UTC; `None` for no date or one that cannot be read.
+pub fn utc(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    parse_datetime(s, None).ok().flatten().map(|d| d.and_utc())
+}
+
 pub fn parse_datetime(s: &str, format: Option<&str>) -> Result<Option<NaiveDateTime>, BadDate> {
     let t = s.trim();
     if is_no_date(t) {
