@@ -68,6 +68,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<FileDigest> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
+/// A manifest path with `/` separators, as the manifest writes them.
+pub fn slash_path(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,4 +18,5 @@ pub mod pipeline;
 pub mod report;
 pub mod roster;
 pub mod sandbox;
+pub mod signing;
 pub mod text;

@@ -268,6 +268,8 @@ pub fn report(
     }
     let mut files = inputs.files();
     files.extend(extra_files);
+    // Decisions already recorded in `out` (a reviewed pack regenerated) stay in the page and the manifest.
+    let decisions = crate::evidence::decisions::section_for_report(out, &found)?;
     let t = Instant::now();
     let summary = report::write_report(
         out,
@@ -281,6 +283,7 @@ pub fn report(
             findings: &found,
             warnings: &warnings,
             inputs: files,
+            decisions,
             started_at,
         },
     )?;

@@ -31,10 +31,10 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
     let supported = collectors::supported_kinds();
     let mut failed = false;
     if let Some(secret) = &config.evidence.signing_key {
-        match access_audit::evidence::signing::EvidenceKey::load(secret) {
+        match access_audit::signing::EvidenceKey::load(secret) {
             Ok(key) => say!(
                 "evidence signing key: ok (Ed25519, public key sha256 {}); verify with the matching public key",
-                access_audit::evidence::signing::fingerprint(&key.public_key())
+                access_audit::signing::fingerprint(&key.public_key())
             ),
             Err(e) => {
                 failed = true;

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use access_audit::config::Config;
 use access_audit::evidence::decisions;
-use access_audit::evidence::signing::EvidenceKey;
 use access_audit::pipeline::PipelineError;
+use access_audit::signing::EvidenceKey;
 
 use super::{display_path, EXIT_OK};
 

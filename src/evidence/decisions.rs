@@ -8,21 +8,21 @@
 //! app owner is normal): a later decision on the same finding or account replaces the earlier.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::signing::{EvidenceKey, SIGNATURE_FILE};
 use super::{read_pack_csv, EvidenceError, Pack};
 use crate::files;
 use crate::findings::col_name as f;
 use crate::model::account as a;
 use crate::report::workbook::{COMMENT, DECIDED_ON, DECISION, DECISIONS, REVIEWER};
-use crate::report::{MANIFEST_JSON, REPORT_HTML};
+use crate::report::{DecisionsSection, MANIFEST_JSON, REPORT_HTML};
+use crate::signing::{EvidenceKey, SIGNATURE_FILE};
 
-pub const DECISIONS_CSV: &str = "decisions.csv";
+pub use crate::report::DECISIONS_CSV;
 pub const SECTION_BEGIN: &str = "<!-- decisions:begin -->";
 pub const SECTION_END: &str = "<!-- decisions:end -->";
 const TEMPLATE: &str = include_str!("../../templates/decisions.html.tera");
@@ -557,12 +557,14 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
 
 /// The section for a freshly written report: decisions already recorded in `out` (a report
 /// regenerated into a reviewed pack keeps them), or the empty section.
-pub fn section_for_report(out: &Path, open_finding_ids: &HashSet<&str>) -> Result<(String, Option<PathBuf>), EvidenceError> {
+pub fn section_for_report(out: &Path, findings: &crate::findings::Findings) -> Result<DecisionsSection, EvidenceError> {
+    let open = findings.open_ids()?;
+    let open: HashSet<&str> = open.iter().map(String::as_str).collect();
     let path = out.join(DECISIONS_CSV);
     if path.is_file() {
         let rows = read_decisions(&path)?;
-        Ok((section_html(&rows, open_finding_ids)?, Some(path)))
+        Ok(DecisionsSection { html: section_html(&rows, &open)?, file: Some(path) })
     } else {
-        Ok((section_html(&[], open_finding_ids)?, None))
+        Ok(DecisionsSection { html: section_html(&[], &open)?, file: None })
     }
 }

@@ -8,7 +8,6 @@
 
 pub mod decisions;
 pub mod diff;
-pub mod signing;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +26,7 @@ pub enum EvidenceError {
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
-    Signing(#[from] signing::SigningError),
+    Signing(#[from] crate::signing::SigningError),
     #[error(transparent)]
     Table(#[from] crate::csvio::TableError),
     #[error("{0}")]
@@ -139,11 +138,6 @@ pub enum Located {
     /// Relative to the pack directory.
     Inside(PathBuf),
     Outside(PathBuf),
-}
-
-/// A manifest path with `/` separators, as the manifest writes them.
-pub fn slash_path(p: &Path) -> String {
-    p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
 /// Reads columns of one of the pack's CSVs into a frame of text columns (formula quotes undone).

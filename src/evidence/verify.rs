@@ -8,10 +8,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::signing::{self, SignatureProblem, SIGNATURE_FILE};
-use super::{slash_path, EvidenceError, Located, Pack};
+use super::{EvidenceError, Located, Pack};
+use crate::files::slash_path;
 use crate::report::manifest::hash_file;
 use crate::report::MANIFEST_JSON;
+use crate::signing::{self, SignatureProblem, SIGNATURE_FILE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileState {

@@ -206,6 +206,15 @@ pub struct Findings {
     pub warnings: Vec<String>,
 }
 
+impl Findings {
+    /// The ids of the open findings (not excepted).
+    pub fn open_ids(&self) -> PolarsResult<Vec<String>> {
+        let ids = self.all.column(col_name::FINDING_ID)?.str()?;
+        let excepted = self.all.column(col_name::EXCEPTED)?.bool()?;
+        Ok(ids.iter().zip(excepted.iter()).filter(|(_, e)| !e.unwrap_or(false)).filter_map(|(id, _)| id.map(str::to_string)).collect())
+    }
+}
+
 /// The stable id of a finding: same category, app and subject -> same id, across runs.
 pub fn finding_id(category: &str, app: &str, subject: &str) -> String {
     let mut h = Sha256::new();

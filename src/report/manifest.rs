@@ -9,9 +9,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{ReportError, ReportInput};
-use crate::evidence::signing::{self, EvidenceKey};
 use crate::files::{self, FileDigest};
 use crate::model::COVERAGE_COMPLETE;
+use crate::signing::{self, EvidenceKey};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FileEntry {
@@ -58,7 +58,7 @@ pub fn relative_to_pack(out_dir: &Path, inputs: &[FileEntry]) -> Vec<FileEntry> 
     let mut out: Vec<FileEntry> = inputs
         .iter()
         .map(|e| {
-            let rel = Path::new(&e.path).canonicalize().ok().and_then(|p| p.strip_prefix(&dir).ok().map(crate::evidence::slash_path));
+            let rel = Path::new(&e.path).canonicalize().ok().and_then(|p| p.strip_prefix(&dir).ok().map(crate::files::slash_path));
             FileEntry { path: rel.unwrap_or_else(|| e.path.clone()), ..e.clone() }
         })
         .collect();

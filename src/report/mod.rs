@@ -19,11 +19,11 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::evidence::signing::EvidenceKey;
 use crate::files;
 use crate::findings::{col_name as f, Findings, CATEGORIES, SEVERITIES};
 use crate::model::{account as a, CoverageRecord, COVERAGE_COMPLETE};
 use crate::roster::Roster;
+use crate::signing::EvidenceKey;
 
 /// Everything the report is made from.
 pub struct ReportInput<'a> {
@@ -38,7 +38,18 @@ pub struct ReportInput<'a> {
     pub warnings: &'a [String],
     /// Input files with their role ("config", "roster", "snapshot", ...).
     pub inputs: Vec<(PathBuf, String)>,
+    /// The "Review decisions" section, and the decisions file it comes from when the pack
+    /// already holds one (a report regenerated into a reviewed pack keeps its decisions).
+    pub decisions: DecisionsSection,
     pub started_at: DateTime<Utc>,
+}
+
+/// The review decisions a report shows: made by the review cycle (`evidence::decisions`), which
+/// sits above the report and hands them in.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionsSection {
+    pub html: String,
+    pub file: Option<PathBuf>,
 }
 
 /// What the CLI needs to print a summary and pick the exit code.
@@ -69,7 +80,7 @@ pub enum ReportError {
     #[error("report template: {0}")]
     Template(String),
     #[error(transparent)]
-    Signing(#[from] crate::evidence::signing::SigningError),
+    Signing(#[from] crate::signing::SigningError),
     #[error("{dir} holds files that are not an access-audit report ({found}) and no manifest.json of this tool: refusing to write a report into it (choose a new or empty directory, or add --force to write there anyway)")]
     NotAPack { dir: PathBuf, found: String },
 }
@@ -87,6 +98,8 @@ pub const MATRIX_CSV: &str = "access_matrix.csv";
 pub const COVERAGE_CSV: &str = "coverage.csv";
 pub const ROSTER_ISSUES_CSV: &str = "roster_issues.csv";
 pub const MANIFEST_JSON: &str = "manifest.json";
+/// Written by `decisions import`; carried into a report regenerated in the pack.
+pub const DECISIONS_CSV: &str = "decisions.csv";
 
 /// Whether a report may be written into `out`: it does not exist, is empty, is a pack this tool
 /// wrote (its `manifest.json` says `"tool": "access-audit"`; the pack is then replaced), or holds
@@ -115,8 +128,8 @@ pub fn check_output_dir(out: &Path, force: bool) -> Result<(), ReportError> {
                 ROSTER_ISSUES_CSV,
                 MANIFEST_JSON,
                 workbook::REVIEW_XLSX,
-                crate::evidence::decisions::DECISIONS_CSV,
-                crate::evidence::signing::SIGNATURE_FILE,
+                DECISIONS_CSV,
+                crate::signing::SIGNATURE_FILE,
             ]
             .contains(&name)
             || CATEGORIES.iter().any(|c| c.file == name)
@@ -140,7 +153,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     // The key first: a key that cannot be read stops the report before anything is replaced.
     let key = input.config.evidence.signing_key.as_ref().map(EvidenceKey::load).transpose()?;
     let manifest_path = out.join(MANIFEST_JSON);
-    for stale in [manifest_path.clone(), out.join(crate::evidence::signing::SIGNATURE_FILE)] {
+    for stale in [manifest_path.clone(), out.join(crate::signing::SIGNATURE_FILE)] {
         if stale.exists() {
             std::fs::remove_file(&stale).map_err(io(&stale))?;
         }
@@ -164,15 +177,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     let inputs = manifest::relative_to_pack(out, &inputs);
     let summary = summarize(out, input);
     tracing::debug!("inputs hashed: {} ms", t.elapsed().as_millis());
-    // Decisions already recorded in `out` (a reviewed pack regenerated) stay in the page and the manifest.
-    let open_ids: std::collections::HashSet<&str> = {
-        let ids = input.findings.all.column(f::FINDING_ID)?.str()?;
-        let exc = input.findings.all.column(f::EXCEPTED)?.bool()?;
-        ids.iter().zip(exc.iter()).filter(|(_, e)| !e.unwrap_or(false)).filter_map(|(id, _)| id).collect()
-    };
-    let (decisions_html, carried) =
-        crate::evidence::decisions::section_for_report(out, &open_ids).map_err(|e| ReportError::Template(e.to_string()))?;
-    let page = html::render(input, &matrix, &inputs, &summary, &decisions_html)?;
+    let page = html::render(input, &matrix, &inputs, &summary, &input.decisions.html)?;
     tracing::debug!("report.html rendered: {} ms", t.elapsed().as_millis());
 
     type Job<'a> = (String, usize, Box<dyn FnOnce(&Path) -> std::io::Result<files::FileDigest> + Send + 'a>);
@@ -222,9 +227,9 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         let digest = result.map_err(io(&path))?;
         written.push((name, digest));
     }
-    if let Some(path) = carried {
-        let (sha256, size) = manifest::hash_file(&path).map_err(io(&path))?;
-        written.push((crate::evidence::decisions::DECISIONS_CSV.into(), files::FileDigest { sha256, size }));
+    if let Some(path) = &input.decisions.file {
+        let (sha256, size) = manifest::hash_file(path).map_err(io(path))?;
+        written.push((DECISIONS_CSV.into(), files::FileDigest { sha256, size }));
     }
     written.sort_by(|a, b| a.0.cmp(&b.0));
 

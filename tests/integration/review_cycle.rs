@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use access_audit::evidence::signing::EvidenceKey;
+use access_audit::signing::EvidenceKey;
 
 use crate::common::{small_company, walk};
 
