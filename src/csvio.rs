@@ -107,8 +107,26 @@ pub fn parse(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result
 /// Reads a whole delimited file; the delimiter is given or detected from the header line.
 pub fn read_file(path: &Path, delimiter: Option<u8>) -> Result<Table, TableError> {
     let text = read_text(path)?;
-    let d = delimiter.unwrap_or_else(|| crate::roster::detect_delimiter(text.lines().next().unwrap_or("")));
+    let d = delimiter.unwrap_or_else(|| detect_delimiter(text.lines().next().unwrap_or("")));
     parse(&text, d, 1, &path.display().to_string())
+}
+
+/// Picks the delimiter from a header line: the most frequent of comma, semicolon and tab.
+pub fn detect_delimiter(line: &str) -> u8 {
+    let count = |c: char| line.chars().filter(|x| *x == c).count();
+    let (comma, semi, tab) = (count(','), count(';'), count('\t'));
+    if tab > comma && tab >= semi {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// The configured delimiter as a byte (`\\t` means tab; none, or an empty one, is detected).
+pub fn delimiter_byte(configured: Option<&str>) -> Option<u8> {
+    configured.and_then(|d| if d == "\\t" { Some(b'\t') } else { d.as_bytes().first().copied() })
 }
 
 /// Index of a header, compared trimmed and case-insensitively.

@@ -124,8 +124,8 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
     let input = |e: csvio::TableError| CollectError::Input { app: app.name.clone(), detail: e.to_string() };
     // The export is streamed: only its text and the current row are held, never a table of it.
     let text = csvio::read_text(&cfg.path).map_err(input)?;
-    let delimiter = crate::roster::delimiter_byte(cfg.delimiter.as_deref())
-        .unwrap_or_else(|| crate::roster::detect_delimiter(text.lines().next().unwrap_or("")));
+    let delimiter = crate::csvio::delimiter_byte(cfg.delimiter.as_deref())
+        .unwrap_or_else(|| crate::csvio::detect_delimiter(text.lines().next().unwrap_or("")));
     let headers: Vec<String> = {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
         let mut first = csv::StringRecord::new();

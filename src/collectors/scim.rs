@@ -39,26 +39,7 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_hour: None,
 };
 
-/// The SCIM surface of a known app.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Preset {
-    pub name: &'static str,
-    /// Largest `count` the server serves.
-    pub max_count: u32,
-    /// What to put in `base_url` (for the README and messages).
-    pub base_url: &'static str,
-}
-
-pub const PRESETS: [Preset; 4] = [
-    Preset { name: "atlassian", max_count: 100, base_url: "https://api.atlassian.com/scim/directory/{directoryId}" },
-    Preset { name: "bluejeans", max_count: 100, base_url: "https://api.bluejeans.com/scim/v2" },
-    Preset { name: "beyondtrust", max_count: 100, base_url: "https://<appliance>/scim/v2" },
-    Preset { name: "messagebird", max_count: 100, base_url: "https://<organization scim endpoint>/scim/v2" },
-];
-
-pub fn preset(name: &str) -> Option<Preset> {
-    PRESETS.iter().copied().find(|p| p.name == name)
-}
+pub use crate::config::{scim_preset as preset, ScimPreset as Preset, SCIM_PRESETS as PRESETS};
 
 /// A boolean written as `true` or `"True"`.
 pub fn boolean(v: Option<&Value>) -> Option<bool> {

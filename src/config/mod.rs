@@ -473,6 +473,27 @@ pub struct BeyondtrustOptions {
     pub group_policies: bool,
 }
 
+/// The SCIM surface of a known app.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScimPreset {
+    pub name: &'static str,
+    /// Largest `count` the server serves.
+    pub max_count: u32,
+    /// What to put in `base_url` (for the README and messages).
+    pub base_url: &'static str,
+}
+
+pub const SCIM_PRESETS: [ScimPreset; 4] = [
+    ScimPreset { name: "atlassian", max_count: 100, base_url: "https://api.atlassian.com/scim/directory/{directoryId}" },
+    ScimPreset { name: "bluejeans", max_count: 100, base_url: "https://api.bluejeans.com/scim/v2" },
+    ScimPreset { name: "beyondtrust", max_count: 100, base_url: "https://<appliance>/scim/v2" },
+    ScimPreset { name: "messagebird", max_count: 100, base_url: "https://<organization scim endpoint>/scim/v2" },
+];
+
+pub fn scim_preset(name: &str) -> Option<ScimPreset> {
+    SCIM_PRESETS.iter().copied().find(|p| p.name == name)
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ScimOptions {
@@ -1028,13 +1049,10 @@ fn parse_app(
         }
         AppKind::Scim => {
             let options: ScimOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
-            if let Some(p) = options.preset.as_deref().filter(|p| crate::collectors::scim::preset(p).is_none()) {
+            if let Some(p) = options.preset.as_deref().filter(|p| scim_preset(p).is_none()) {
                 return Err(err(
                     "preset",
-                    format!(
-                        "found \"{p}\", expected one of {}",
-                        crate::collectors::scim::PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-                    ),
+                    format!("found \"{p}\", expected one of {}", SCIM_PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")),
                 ));
             }
             if let Some(i) = options.start_index.filter(|i| *i > 1) {

@@ -227,23 +227,6 @@ pub fn header_key(h: &str) -> String {
     h.chars().filter(|c| c.is_alphanumeric() || *c == '#').flat_map(char::to_lowercase).collect()
 }
 
-/// Picks the delimiter from a header line: the most frequent of comma, semicolon and tab.
-pub fn detect_delimiter(line: &str) -> u8 {
-    let count = |c: char| line.chars().filter(|x| *x == c).count();
-    let (comma, semi, tab) = (count(','), count(';'), count('\t'));
-    if tab > comma && tab >= semi {
-        b'\t'
-    } else if semi > comma {
-        b';'
-    } else {
-        b','
-    }
-}
-
-pub fn delimiter_byte(configured: Option<&str>) -> Option<u8> {
-    configured.map(|d| if d == "\\t" { b'\t' } else { d.as_bytes()[0] })
-}
-
 fn read_delimited(text: &str, delimiter: Option<&str>, preset: &Preset, file: &str) -> Result<RawTable, RosterError> {
     // The header is the first of the first few non-empty lines that names the email column;
     // report exports often carry a title line above it.
@@ -255,7 +238,7 @@ fn read_delimited(text: &str, delimiter: Option<&str>, preset: &Preset, file: &s
         if seen >= 10 {
             break;
         }
-        let d = delimiter_byte(delimiter).unwrap_or_else(|| detect_delimiter(line));
+        let d = crate::csvio::delimiter_byte(delimiter).unwrap_or_else(|| crate::csvio::detect_delimiter(line));
         let names: Vec<String> = line.trim_end_matches(['\r', '\n']).split(d as char).map(|h| header_key(h.trim_matches('"'))).collect();
         if preset.email.matches_any(&names) || preset.fallback_email.as_ref().is_some_and(|f| f.matches_any(&names)) {
             header_offset = offset;
@@ -281,7 +264,7 @@ fn read_delimited(text: &str, delimiter: Option<&str>, preset: &Preset, file: &s
     let header_line_no = text[..header_offset].bytes().filter(|b| *b == b'\n').count() + 1;
     let body = &text[header_offset..];
     let first_line = body.lines().next().unwrap_or("");
-    let d = delimiter_byte(delimiter).unwrap_or_else(|| detect_delimiter(first_line));
+    let d = crate::csvio::delimiter_byte(delimiter).unwrap_or_else(|| crate::csvio::detect_delimiter(first_line));
     let crate::csvio::Table { headers, rows } = crate::csvio::parse(body, d, header_line_no, file).map_err(|e| RosterError::Format {
         file: file.into(),
         detail: e.to_string().trim_start_matches(&format!("{file}: ")).to_string(),
