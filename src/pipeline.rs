@@ -195,6 +195,11 @@ pub fn snapshot_from(collections: Vec<Collected>, config_sha256: Option<String>)
             config_sha256,
             collected,
             files: Default::default(),
+            rules: collections
+                .iter()
+                .filter(|c| c.collection.rules != model::AppRules::default())
+                .map(|c| (c.app.clone(), c.collection.rules.clone()))
+                .collect(),
         },
         accounts: model::accounts_frame(&accounts)?,
         entitlements: model::entitlements_frame(&entitlements)?,
@@ -232,7 +237,11 @@ pub fn report(
         invite_stale_after_days: inputs.config.review.invite_stale_after_days,
         token_warn_days: inputs.config.review.token_warn_days,
         last_login_apps: coverage.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
-        customer_orphan_apps: RuleParams::customer_orphan_apps(&inputs.config),
+        customer_orphan_apps: if snap.meta.records_rules() {
+            snap.meta.rules.iter().filter(|(_, r)| r.customers_in_orphans).map(|(app, _)| app.clone()).collect()
+        } else {
+            RuleParams::customer_orphan_apps(&inputs.config)
+        },
     };
     let t = Instant::now();
     let found = findings::evaluate(

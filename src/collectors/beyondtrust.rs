@@ -254,7 +254,7 @@ async fn public_v3(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, Ap
     let listing = combine(vec![users, groups], Vec::new(), notes);
     let coverage = coverage_from(app, &client, &listing, accounts.len(), listing.complete).await;
     entitlements.sort();
-    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
+    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() }, client))
 }
 
 async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions) -> Result<(Collection, AppClient), CollectError> {
@@ -349,7 +349,7 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
     let listing = combine(vec![users], errors, notes);
     let coverage = coverage_from(app, &client, &listing, accounts.len(), listing.complete).await;
     entitlements.sort();
-    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
+    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() }, client))
 }
 
 /// What the hourly request limit means for reading every user's group policies (one request per
@@ -417,7 +417,7 @@ async fn password_safe(app: &AppConfig, http: &HttpConfig) -> Result<(Collection
     let listing = combine(pages, errors, notes);
     let coverage = coverage_from(app, &client, &listing, accounts.len(), last_login_known && listing.complete).await;
     entitlements.sort();
-    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage }, client))
+    Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() }, client))
 }
 
 /// Users (unpaged), user groups and their members, within a signed-in session.

@@ -280,7 +280,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions
     let coverage = coverage_from(app, &client, &listing, accounts.len(), always && listing.complete).await;
     let credentials = vec![oauth_credential(&client).await];
     entitlements.sort();
-    Ok(Collection { accounts, entitlements, credentials, coverage })
+    Ok(Collection { accounts, entitlements, credentials, coverage, ..Default::default() })
 }
 
 /// The people of an event: emails from strings or objects (`email`, `emailId`, `username`).
@@ -575,7 +575,7 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     coverage.pages += s.get(&s.pages);
     entitlements.sort();
     entitlements.dedup();
-    Ok(Collection { accounts, entitlements, credentials, coverage })
+    Ok(Collection { accounts, entitlements, credentials, coverage, ..Default::default() })
 }
 
 /// `check`: one request per endpoint kind the collection uses: the users list, a user's details

@@ -299,7 +299,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
     coverage.accounts_collected = accounts.len() as i64;
     entitlements.sort();
     entitlements.dedup();
-    Ok(Collection { accounts, entitlements, credentials: Vec::new(), coverage })
+    Ok(Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() })
 }
 
 #[cfg(test)]

@@ -842,7 +842,8 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     }
     entitlements.sort();
     entitlements.dedup();
-    Ok(Collection { accounts: accounts.list, entitlements, credentials, coverage })
+    let rules = crate::model::AppRules { customers_in_orphans: opts.customers_in_orphans };
+    Ok(Collection { accounts: accounts.list, entitlements, credentials, coverage, rules })
 }
 
 /// `check`: one request per endpoint kind the collection uses: users, groups, the members of

@@ -219,7 +219,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
     }];
     entitlements.sort();
     entitlements.dedup();
-    Ok(Collection { accounts, entitlements, credentials, coverage })
+    Ok(Collection { accounts, entitlements, credentials, coverage, ..Default::default() })
 }
 
 /// `check`: the users list (the only endpoint this kind reads), one user.

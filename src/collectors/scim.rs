@@ -244,7 +244,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
         observation: Some("SCIM bearer token; the service provider does not report when it expires".into()),
         ..Default::default()
     }];
-    Ok(Collection { accounts, entitlements, credentials, coverage })
+    Ok(Collection { accounts, entitlements, credentials, coverage, ..Default::default() })
 }
 
 /// `check`: one user, and one group when groups are read.

@@ -184,6 +184,8 @@ pub struct RuleParams {
 
 impl RuleParams {
     /// The apps of a config whose customers count in the orphan rule.
+    /// The apps whose customers count as orphans, from the config: for snapshots that do not
+    /// record it (format 1).
     pub fn customer_orphan_apps(config: &Config) -> Vec<String> {
         config
             .apps

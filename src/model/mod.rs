@@ -182,6 +182,15 @@ pub struct CoverageRecord {
     pub notes: Vec<String>,
 }
 
+/// What the finding rules must know of how an app was configured when it was collected: kept in
+/// the snapshot, so a report from it follows the collection's settings, not a later config's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppRules {
+    /// Jira Service Management `customers_in_orphans`: an unmatched customer is an orphan.
+    #[serde(default)]
+    pub customers_in_orphans: bool,
+}
+
 /// Everything one collector hands over for one app.
 #[derive(Debug, Clone, Default)]
 pub struct Collection {
@@ -189,6 +198,7 @@ pub struct Collection {
     pub entitlements: Vec<EntitlementRecord>,
     pub credentials: Vec<CredentialRecord>,
     pub coverage: CoverageRecord,
+    pub rules: AppRules,
 }
 
 fn millis(ts: &Option<DateTime<Utc>>) -> Option<i64> {

@@ -65,6 +65,17 @@ pub struct SnapshotMeta {
     /// SHA-256 of every frame file, by file name: `report` refuses a snapshot whose files differ.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// The apps whose rule settings differ from the defaults, as they were collected.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, super::AppRules>,
+}
+
+impl SnapshotMeta {
+    /// Whether the snapshot records the apps' rule settings (format 2 on); older ones leave them
+    /// to the config.
+    pub fn records_rules(&self) -> bool {
+        self.format_version >= 2
+    }
 }
 
 /// When one app was collected: start and end, UTC, RFC 3339.

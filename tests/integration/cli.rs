@@ -298,6 +298,56 @@ fn an_output_directory_that_is_not_a_pack_is_refused_unless_forced() {
     bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&pack).assert().success();
 }
 
+/// The rule settings an app was collected with travel in the snapshot: a report from it follows
+/// them, not a config edited since (here: JSM customers counted as orphans).
+#[test]
+fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
+    use access_audit::model::{AccountRecord, AppRules, Collection, CoverageRecord};
+    use access_audit::pipeline::{self, Collected, Inputs};
+    let dir = tempfile::tempdir().unwrap();
+    small_company(dir.path(), "");
+    let jsm = |orphans: bool| {
+        format!(
+            "[[apps]]\nname = \"desk\"\nkind = \"jira_service_management\"\nbase_url = \"https://x.atlassian.net\"\n\
+             auth = {{ type = \"bearer\", token = {{ env = \"UNUSED\" }} }}\ncustomers_in_orphans = {orphans}\n"
+        )
+    };
+    let config_at = |orphans: bool| {
+        let path = dir.path().join(format!("config-{orphans}.toml"));
+        let base = read(&dir.path().join("config.toml"));
+        std::fs::write(&path, format!("{base}{}", jsm(orphans))).unwrap();
+        access_audit::config::Config::load(&path).unwrap()
+    };
+    let customer = AccountRecord {
+        account_id: "qm:1".into(),
+        email: Some("stranger@elsewhere.example".into()),
+        status: "active".into(),
+        account_type: "customer".into(),
+        ..Default::default()
+    };
+    let collected = |orphans: bool| Collected {
+        app: "desk".into(),
+        kind: "jira_service_management".into(),
+        collection: Collection {
+            accounts: vec![customer.clone()],
+            coverage: CoverageRecord { app: "desk".into(), status: "complete".into(), accounts_collected: 1, ..Default::default() },
+            rules: AppRules { customers_in_orphans: orphans },
+            ..Default::default()
+        },
+        started_at: chrono::Utc::now(),
+        finished_at: chrono::Utc::now(),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    for (collected_with, config_now) in [(true, false), (false, true)] {
+        let snap = pipeline::snapshot_from(vec![collected(collected_with)], None).unwrap();
+        let inputs = Inputs::from_config(config_at(config_now), None, today).unwrap();
+        let out = dir.path().join(format!("out-{collected_with}"));
+        pipeline::report(&inputs, &snap, &out, Vec::new(), chrono::Utc::now()).unwrap();
+        let findings = read(&out.join("findings.csv"));
+        assert_eq!(findings.contains(",orphaned,desk,qm:1,"), collected_with, "collected with {collected_with}: {findings}");
+    }
+}
+
 #[test]
 fn hostile_values_are_escaped_in_html_and_neutralised_in_csv() {
     let dir = tempfile::tempdir().unwrap();
