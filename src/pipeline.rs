@@ -131,16 +131,17 @@ pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, P
                 .map_err(|detail| collectors::CollectError::Input { app: app.name.clone(), detail: format!("auth: {detail}") })?;
         }
     }
-    let progress = crate::http::progress::Progress::start(apps);
+    let progress = crate::http::progress::Progress::start(apps.iter().map(|a| a.name.as_str()));
     let runs = apps.iter().map(|app| {
         let progress = &progress;
         async move {
             let started = Instant::now();
             let started_at = Utc::now();
-            let result = collectors::collect(app).await;
+            let result = collectors::collect_reporting(app, progress.of(&app.name)).await;
             let finished_at = Utc::now();
             if let Ok(c) = &result {
-                progress.finish(&app.name, c);
+                let cov = &c.coverage;
+                progress.finish(&app.name, c.accounts.len(), &cov.status, cov.requests, cov.retries, cov.throttled);
                 info!(
                     "{}: {} accounts, coverage {} ({} requests, {} retries, {} throttled, {} ms)",
                     app.name,

@@ -103,6 +103,14 @@ pub fn check_supported(apps: &[&AppConfig]) -> Result<(), CollectError> {
 /// Collects one app. Each app runs as its own task (API apps) or on a blocking thread (exports),
 /// so that parsing the JSON of several apps uses every core, not only the one that drives the run.
 pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
+    collect_reporting(app, std::sync::Arc::default()).await
+}
+
+/// [`collect`], reporting into `progress` (the app's line of the progress display).
+pub async fn collect_reporting(
+    app: &AppConfig,
+    progress: std::sync::Arc<crate::http::progress::AppProgress>,
+) -> Result<Collection, CollectError> {
     let stopped = |name: &str, e: tokio::task::JoinError| CollectError::Input {
         app: name.to_string(),
         detail: format!("the collector stopped: {e}"),
@@ -113,7 +121,7 @@ pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
             let cfg = cfg.clone();
             tokio::task::spawn_blocking(move || csv_export::collect(&owned, &cfg)).await.unwrap_or_else(|e| Err(stopped(&app.name, e)))
         }
-        _ => tokio::spawn(async move { collect_api(&owned).await }).await.unwrap_or_else(|e| Err(stopped(&app.name, e))),
+        _ => tokio::spawn(progress.scope(async move { collect_api(&owned).await })).await.unwrap_or_else(|e| Err(stopped(&app.name, e))),
     }
 }
 

@@ -133,6 +133,8 @@ pub struct AppClient {
     /// The config's secrets of this app, resolved: removed from any response text quoted in a
     /// message (a server may echo a credential back).
     redact: Vec<crate::config::Secret>,
+    /// Where the engine reports what it has read (the app's line of the progress display).
+    pub progress: Option<Arc<super::progress::AppProgress>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -203,7 +205,11 @@ impl AppClient {
         let policy =
             RetryPolicy { max_attempts: cfg.max_attempts.unwrap_or(RetryPolicy::default().max_attempts).max(1), ..RetryPolicy::default() };
         let stats = Arc::new(Stats::default());
-        super::progress::register(app, stats.clone());
+        // Report into the sink of the app's collection (helper clients of the app included).
+        let progress = super::progress::AppProgress::current();
+        if let Some(p) = &progress {
+            p.attach(stats.clone());
+        }
         Ok(AppClient {
             app: app.into(),
             base_url: cfg.base_url.trim_end_matches('/').to_string(),
@@ -228,6 +234,7 @@ impl AppClient {
             token_query_param: None,
             session_headers: Vec::new(),
             redact: cfg.auth.secrets().iter().filter_map(|r| r.resolve().ok()).collect(),
+            progress,
         })
     }
 

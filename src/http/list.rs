@@ -299,8 +299,9 @@ impl AppClient {
             _ => format!("from position {position}"),
         };
         let page = self.fetch_query(spec, pager.query_at(position, size), &label).await;
-        if page.is_ok() {
+        if let Ok((items, _)) = &page {
             self.stats.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.progress_read(items.len());
         }
         page
     }
@@ -338,8 +339,21 @@ impl AppClient {
         }
     }
 
-    /// One pass over a positional list.
-    async fn positional_pass(&self, spec: &ListSpec, pager: &mut Pager) -> Pass {
+    fn progress_read(&self, n: usize) {
+        if let Some(p) = &self.progress {
+            p.read(n);
+        }
+    }
+
+    fn progress_expect(&self, n: u64) {
+        if let Some(p) = &self.progress {
+            p.expect(n);
+        }
+    }
+
+    /// One pass over a positional list; `first`: the list's first pass (its total goes to the
+    /// progress display once).
+    async fn positional_pass(&self, spec: &ListSpec, pager: &mut Pager, first_pass: bool) -> Pass {
         let started = Instant::now();
         let mut pass = Pass::default();
         let asked = pager.page_size().max(1);
@@ -382,6 +396,9 @@ impl AppClient {
         // A total is trusted when it says more follow, or the first page is all there is; a total
         // equal to a full first page may be only the page's size.
         let trusted = total.filter(|t| last || *t > raw as u64);
+        if let (true, Some(t)) = (first_pass, trusted) {
+            self.progress_expect(t);
+        }
         // Pages addressed by item overlap (below); numbered pages cannot, so a list of more than
         // one of them can never show by itself that it was read whole.
         pass.checked = matches!(addressing, Addressing::Items { overlap } if overlap > 0);
@@ -550,7 +567,7 @@ impl AppClient {
         let mut stable = false;
         let budget = self.max_list_passes.max(1);
         loop {
-            let pass = self.positional_pass(spec, &mut pager).await;
+            let pass = self.positional_pass(spec, &mut pager, listing.passes == 0).await;
             listing.passes += 1;
             listing.pages += pass.pages;
             let (signals, total, note) = pass.signals(spec);
@@ -701,8 +718,12 @@ impl AppClient {
                 break;
             };
             if let Some(t) = spec.pager.total(&fetched.body, &fetched.headers) {
+                if listing.total_reported.is_none() {
+                    self.progress_expect(t);
+                }
                 listing.total_reported = Some(t);
             }
+            self.progress_read(items.len());
             for item in items {
                 if (spec.id)(&item).is_none_or(|id| seen.insert(id)) {
                     listing.items.push(item);
