@@ -167,3 +167,29 @@ fn jira_org_api_version_and_site_id() {
     let e = parse(&format!("{GOOD}{org}site_id = \"c0ffee\"\n")).unwrap_err();
     assert!(e.message.contains("org_api_version = \"v2\""), "{e}");
 }
+
+/// `HTTP_KEYS` routes an app's keys to the connection settings: it must name exactly the fields
+/// of `HttpConfig` (a field added there and not here would be refused as unknown, or taken as a
+/// kind's option). Adding a field makes this literal fail to compile until it is listed.
+#[test]
+fn the_http_keys_are_exactly_the_fields_of_http_config() {
+    let every_field = HttpConfig {
+        base_url: String::new(),
+        auth: AuthConfig::Bearer { token: SecretRef::Env("T".into()) },
+        ca_file: None,
+        insecure_skip_verify: false,
+        requests_per_second: None,
+        requests_per_hour: None,
+        concurrency: None,
+        page_size: None,
+        timeout_seconds: None,
+        max_attempts: None,
+        max_collect_seconds: None,
+        max_list_passes: None,
+        max_response_mb: None,
+    };
+    let serialized = serde_json::to_value(&every_field).unwrap();
+    let fields: std::collections::BTreeSet<&str> = serialized.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: std::collections::BTreeSet<&str> = HTTP_KEYS.iter().copied().collect();
+    assert_eq!(keys, fields);
+}
