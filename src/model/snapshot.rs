@@ -34,6 +34,8 @@ pub const FILES: [&str; 4] = [ACCOUNTS_FILE, ENTITLEMENTS_FILE, CREDENTIALS_FILE
 pub enum SnapshotError {
     #[error("snapshot {dir}: cannot read {file}: {source}")]
     Io { dir: PathBuf, file: String, source: std::io::Error },
+    #[error("snapshot {dir}: cannot write {file}: {source}")]
+    Write { dir: PathBuf, file: String, source: std::io::Error },
     #[error("snapshot {dir}: {file} is not a valid snapshot file: {detail}")]
     Invalid { dir: PathBuf, file: String, detail: String },
     #[error("snapshot {dir} has format version {found}; this access-audit reads versions {OLDEST_READABLE} to {expected} (re-run `collect` with this version)")]
@@ -106,7 +108,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// Writes the snapshot into `dir` (created if needed); each file atomically, the meta file last.
     pub fn write(&mut self, dir: &Path) -> Result<(), SnapshotError> {
-        std::fs::create_dir_all(dir).map_err(|source| SnapshotError::Io { dir: dir.into(), file: String::new(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| SnapshotError::Write { dir: dir.into(), file: "(the directory)".into(), source })?;
         for (name, df) in [
             (ACCOUNTS_FILE, &mut self.accounts),
             (ENTITLEMENTS_FILE, &mut self.entitlements),
@@ -116,13 +118,13 @@ impl Snapshot {
             let digest = write_atomic_with(&dir.join(name), |file| {
                 ParquetWriter::new(file).with_statistics(StatisticsOptions::empty()).finish(df).map(|_| ()).map_err(std::io::Error::other)
             })
-            .map_err(|source| SnapshotError::Io { dir: dir.into(), file: name.into(), source })?;
+            .map_err(|source| SnapshotError::Write { dir: dir.into(), file: name.into(), source })?;
             self.meta.files.insert(name.to_string(), digest.sha256);
         }
         let meta = serde_json::to_vec_pretty(&self.meta).expect("meta serializes");
         write_atomic_with(&dir.join(META_FILE), |file| std::io::Write::write_all(file, &meta))
             .map(|_| ())
-            .map_err(|source| SnapshotError::Io { dir: dir.into(), file: META_FILE.into(), source })?;
+            .map_err(|source| SnapshotError::Write { dir: dir.into(), file: META_FILE.into(), source })?;
         Ok(())
     }
 
@@ -198,5 +200,27 @@ impl Snapshot {
             coverage: read(COVERAGE_FILE)?,
             meta,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write failure says "cannot write", naming what could not be written.
+    #[test]
+    fn a_snapshot_that_cannot_be_written_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocked = dir.path().join("file-not-dir");
+        std::fs::write(&blocked, "x").unwrap();
+        let mut snap = Snapshot {
+            meta: SnapshotMeta::default(),
+            accounts: DataFrame::empty(),
+            entitlements: DataFrame::empty(),
+            credentials: DataFrame::empty(),
+            coverage: DataFrame::empty(),
+        };
+        let e = snap.write(&blocked.join("snap")).unwrap_err().to_string();
+        assert!(e.contains("cannot write") && !e.contains("cannot read"), "{e}");
     }
 }
