@@ -14,7 +14,7 @@ layers = [
     ["model", "csvio"],                   # the normalized schema and its values; reading CSV
     ["config"],                           # the config, checked against the model's values
     ["signing", "http", "roster"],        # evidence keys; the collection engine; the roster
-    ["correlate", "collectors", "sandbox"],
+    ["correlate", "collectors"],
     ["findings"],
     ["report"],
     ["evidence"],                         # the review cycle around a pack

@@ -17,6 +17,5 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod roster;
-pub mod sandbox;
 pub mod signing;
 pub mod text;

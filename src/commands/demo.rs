@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use access_audit::config::Config;
 use access_audit::pipeline::{Inputs, PipelineError};
-use access_audit::sandbox::{load_tenants, Sandbox};
+use access_audit_sandbox::{load_tenants, Sandbox};
 
 use super::{run, runtime, sandbox::DEFAULT_LISTEN, today, FailOn, EXIT_INCOMPLETE, EXIT_OK};
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use access_audit::pipeline::PipelineError;
-use access_audit::sandbox::{load_tenants, Sandbox};
+use access_audit_sandbox::{load_tenants, Sandbox};
 
 use super::{demo, runtime, EXIT_OK};
 

@@ -12,9 +12,9 @@ use access_audit::collectors;
 use access_audit::config::{AppConfig, Config};
 use access_audit::http::pager::PAGER_KINDS;
 use access_audit::model::{Collection, COVERAGE_COMPLETE};
-use access_audit::sandbox::faults::ChurnMode;
-use access_audit::sandbox::scim::Quirks;
-use access_audit::sandbox::{faults, Faults, Sandbox, Tenant};
+use access_audit_sandbox::faults::ChurnMode;
+use access_audit_sandbox::scim::Quirks;
+use access_audit_sandbox::{faults, Faults, Sandbox, Tenant};
 use serde_json::json;
 
 /// One way of reading a user list: the kind and flavour, the pager it exercises, and the tenant.
@@ -92,13 +92,13 @@ impl Case {
                     ..Default::default()
                 }
             }
-            Case::BluejeansApi | Case::BluejeansGuide => access_audit::sandbox::bluejeans::synthetic_tenant(users, 0, false),
-            Case::JsmCloud | Case::JsmGuide => access_audit::sandbox::atlassian::synthetic_tenant(users, 3, 1),
+            Case::BluejeansApi | Case::BluejeansGuide => access_audit_sandbox::bluejeans::synthetic_tenant(users, 0, false),
+            Case::JsmCloud | Case::JsmGuide => access_audit_sandbox::atlassian::synthetic_tenant(users, 3, 1),
             Case::BeyondtrustV3 | Case::BeyondtrustConfigApi | Case::PasswordSafe => {
-                access_audit::sandbox::beyondtrust::synthetic_tenant(users)
+                access_audit_sandbox::beyondtrust::synthetic_tenant(users)
             }
             Case::Scim(d) => {
-                let mut t = access_audit::sandbox::scim::synthetic_tenant(users);
+                let mut t = access_audit_sandbox::scim::synthetic_tenant(users);
                 t.scim_quirks = match d {
                     Dialect::Rfc => Quirks::default(),
                     Dialect::ZeroBased => Quirks { zero_based: true, ..Default::default() },

@@ -10,8 +10,8 @@ use std::time::Instant;
 use access_audit::collectors;
 use access_audit::config::{AppConfig, Config};
 use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
-use access_audit::sandbox::beyondtrust::synthetic_tenant;
-use access_audit::sandbox::{Faults, Sandbox, Tenant};
+use access_audit_sandbox::beyondtrust::synthetic_tenant;
+use access_audit_sandbox::{Faults, Sandbox, Tenant};
 
 /// A TCP listener that speaks TLS with a certificate signed by a private CA.
 struct TlsListener {

@@ -10,8 +10,8 @@ use std::time::Instant;
 use access_audit::collectors;
 use access_audit::config::{AppConfig, Config};
 use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
-use access_audit::sandbox::bluejeans::synthetic_tenant;
-use access_audit::sandbox::{Faults, Sandbox, Tenant};
+use access_audit_sandbox::bluejeans::synthetic_tenant;
+use access_audit_sandbox::{Faults, Sandbox, Tenant};
 
 /// The Events app's registration client (checks every registration key).
 const REGISTRATION_APP: &str = "registration_client_id = \"synthetic-registration-app\"\nregistration_client_secret = { file = \"reg\" }";

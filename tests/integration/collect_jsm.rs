@@ -11,8 +11,8 @@ use std::time::Instant;
 use access_audit::collectors;
 use access_audit::config::{AppConfig, Config};
 use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
-use access_audit::sandbox::atlassian::synthetic_tenant;
-use access_audit::sandbox::{Faults, Sandbox, Tenant};
+use access_audit_sandbox::atlassian::synthetic_tenant;
+use access_audit_sandbox::{Faults, Sandbox, Tenant};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "atl-token-canary-3f9e";
@@ -215,7 +215,7 @@ async fn the_org_admin_api_v2_adds_join_dates_and_names_the_site_by_its_cloud_id
         }
     }
     let sb = start("acme", t).await;
-    let site = access_audit::sandbox::atlassian::cloud_id("acme");
+    let site = access_audit_sandbox::atlassian::cloud_id("acme");
     let c = collect(&app(&sb, "acme", "cloud", true, &format!("org_api_version = \"v2\"\nsite_id = \"{site}\"\n"))).await;
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
     assert!(c.coverage.last_login_known);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use access_audit::collectors;
 use access_audit::config::{AppConfig, Config};
 use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
-use access_audit::sandbox::{Faults, Sandbox, Tenant};
+use access_audit_sandbox::{Faults, Sandbox, Tenant};
 use serde_json::json;
 
 const KEY: &str = "canary-key-7c1d55";
@@ -290,6 +290,6 @@ async fn probe_reports_the_total() {
 
 #[test]
 fn the_sample_tenant_loads() {
-    let tenants = access_audit::sandbox::load_tenants(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/tenants")).unwrap();
+    let tenants = access_audit_sandbox::load_tenants(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/tenants")).unwrap();
     assert!(tenants.contains_key("acme-bird"));
 }

@@ -9,8 +9,8 @@ use std::time::Instant;
 use access_audit::collectors;
 use access_audit::config::{AppConfig, Config};
 use access_audit::model::{Collection, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
-use access_audit::sandbox::scim::{synthetic_tenant, Quirks};
-use access_audit::sandbox::{Faults, Sandbox, Tenant};
+use access_audit_sandbox::scim::{synthetic_tenant, Quirks};
+use access_audit_sandbox::{Faults, Sandbox, Tenant};
 
 async fn start(t: Tenant) -> Sandbox {
     Sandbox::start("127.0.0.1:0", BTreeMap::from([("sc".to_string(), t)])).await.unwrap()
