@@ -31,7 +31,7 @@ use super::http_common::{check_get, classify, combine, coverage_from, describe_c
 use super::{CheckOutcome, CollectError, EndpointCheck};
 use crate::config::{AppConfig, BeyondtrustOptions, HttpConfig, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
 
 const PUBLIC_V3: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
@@ -88,15 +88,15 @@ fn is_admin_group(name: &str, configured: &[String]) -> bool {
     }
 }
 
-fn account(id: String, username: Option<&str>, email: Option<&str>, name: Option<String>, status: &str) -> AccountRecord {
+fn account(id: String, username: Option<&str>, email: Option<&str>, name: Option<String>, status: AccountStatus) -> AccountRecord {
     AccountRecord {
         account_id: id,
         username: username.map(str::to_string),
         email: email.map(str::to_string),
         other_emails: Vec::new(),
         display_name: name.filter(|n| !n.is_empty()),
-        status: status.into(),
-        account_type: "human".into(),
+        status,
+        account_type: AccountType::Human,
         ..Default::default()
     }
 }
@@ -108,10 +108,10 @@ pub fn v3_account(v: &Value) -> Option<AccountRecord> {
         text(v, "username"),
         text(v, "email_address"),
         text(v, "display_name").map(str::to_string),
-        if v.get("enabled").and_then(|e| e.as_bool()) == Some(false) { "disabled" } else { "active" },
+        if v.get("enabled").and_then(|e| e.as_bool()) == Some(false) { AccountStatus::Disabled } else { AccountStatus::Active },
     );
     if matches!(text(v, "account_type"), Some(t) if t.eq_ignore_ascii_case("api") || t.eq_ignore_ascii_case("service")) {
-        a.account_type = "service".into();
+        a.account_type = AccountType::Service;
     }
     a.last_login_at = time_at(v, "last_login");
     a.created_at = time_at(v, "created_at");
@@ -126,7 +126,7 @@ pub fn pra_account(v: &Value) -> Option<(AccountRecord, Vec<String>)> {
         text(v, "username"),
         text(v, "email_address"),
         text(v, "public_display_name").or_else(|| text(v, "private_display_name")).map(str::to_string),
-        if v.get("enabled").and_then(|e| e.as_bool()) == Some(false) { "disabled" } else { "active" },
+        if v.get("enabled").and_then(|e| e.as_bool()) == Some(false) { AccountStatus::Disabled } else { AccountStatus::Active },
     );
     a.last_login_at = time_at(v, "last_authentication");
     a.created_at = time_at(v, "created_at");
@@ -150,16 +150,16 @@ pub fn pra_account(v: &Value) -> Option<(AccountRecord, Vec<String>)> {
 /// A `password_safe` user (PascalCase; `DOMAIN\user` user names are kept as they are).
 pub fn ps_account(v: &Value) -> Option<AccountRecord> {
     let status = if v.get("IsQuarantined").and_then(|x| x.as_bool()) == Some(true) {
-        "suspended"
+        AccountStatus::Suspended
     } else if v.get("IsActive").and_then(|x| x.as_bool()) == Some(false) {
-        "disabled"
+        AccountStatus::Disabled
     } else {
-        "active"
+        AccountStatus::Active
     };
     let name = [text(v, "FirstName"), text(v, "LastName")].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let mut a = account(pascal_id(v)?, text(v, "UserName"), text(v, "EmailAddress"), Some(name), status);
     if text(v, "UserType").is_some_and(|t| t.eq_ignore_ascii_case("Application")) {
-        a.account_type = "service".into();
+        a.account_type = AccountType::Service;
     }
     a.last_login_at = time_at(v, "LastLoginDate");
     a.created_at = time_at(v, "CreatedDate");

@@ -36,7 +36,7 @@ use super::http_common::{check_get, coverage_from, describe_client_error, id_tex
 use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, BluejeansOptions, HttpConfig};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // No limits were ever published for the Meetings API (the Relay API asked for < 2/s): go slow.
@@ -87,8 +87,8 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
     let name = ["firstName", "middleName", "lastName"].iter().filter_map(|k| text(v, k)).collect::<Vec<_>>().join(" ");
     let admin = flag(v, &["isEnterpriseAdmin", "enterpriseAdmin"]).unwrap_or(false);
     let status = match flag(v, &["isActive", "active"]) {
-        Some(false) => "disabled",
-        _ => "active",
+        Some(false) => AccountStatus::Disabled,
+        _ => AccountStatus::Active,
     };
     Some(AccountRecord {
         account_id: id,
@@ -96,8 +96,8 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         email,
         other_emails: Vec::new(),
         display_name: Some(name).filter(|n| !n.is_empty()),
-        status: status.into(),
-        account_type: "human".into(),
+        status,
+        account_type: AccountType::Human,
         is_admin: admin,
         admin_reason: admin.then(|| "isEnterpriseAdmin".to_string()),
         created_at: millis(v.get("enterpriseJoinDate")).or_else(|| millis(v.get("joinDate"))),
@@ -441,8 +441,8 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
                 email: Some(email.to_string()),
                 other_emails: Vec::new(),
                 display_name: None,
-                status: "active".into(),
-                account_type: "customer".into(),
+                status: AccountStatus::Active,
+                account_type: AccountType::Customer,
                 ..Default::default()
             });
         }
@@ -465,9 +465,9 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
         ] {
             for email in participants(event, key) {
                 let i = account_of(&email, &mut accounts);
-                if role == "moderator" && accounts[i].account_type == "customer" {
+                if role == "moderator" && accounts[i].account_type == AccountType::Customer {
                     // An outsider who runs an event is a person to account for, not a guest.
-                    accounts[i].account_type = "human".into();
+                    accounts[i].account_type = AccountType::Human;
                 }
                 let id = accounts[i].account_id.clone();
                 entitlements.push(EntitlementRecord {

@@ -13,7 +13,9 @@ use super::CollectError;
 use crate::config::{AppConfig, CsvAppConfig, CsvColumns};
 use crate::csvio;
 use crate::dates::parse_datetime;
-use crate::model::{AccountRecord, Collection, CoverageRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_PARTIAL};
+use crate::model::{
+    AccountRecord, AccountStatus, AccountType, Collection, CoverageRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_PARTIAL,
+};
 
 /// Built-in status values (lower-case) of common admin consoles.
 const STATUS_VALUES: [(&str, &str); 24] = [
@@ -265,8 +267,9 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                 email: Some(email.to_string()).filter(|s| !s.is_empty()),
                 other_emails: Vec::new(),
                 display_name: Some(cell(m.display_name).to_string()).filter(|s| !s.is_empty()),
-                status: status.into(),
-                account_type: account_type.into(),
+                // The maps' values are checked against the model's when the config is read.
+                status: AccountStatus::parse(status).unwrap_or_default(),
+                account_type: AccountType::parse(account_type).unwrap_or_default(),
                 is_admin: !reasons.is_empty(),
                 admin_reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
                 created_at,

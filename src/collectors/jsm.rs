@@ -33,7 +33,10 @@ use super::http_common::{check_get, combine, coverage_from, describe_client_erro
 use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, HttpConfig, JsmOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::model::{
+    AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED,
+    COVERAGE_PARTIAL,
+};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // Atlassian does not publish its burst limits; 10 requests/s with 4 in flight stays clear of
@@ -92,13 +95,13 @@ fn group_key(v: &Value) -> Option<String> {
 }
 
 /// `accountType` -> SPEC §4 account type.
-pub fn account_type(v: &Value) -> &'static str {
+pub fn account_type(v: &Value) -> AccountType {
     match text(v, "accountType").map(str::to_lowercase).as_deref() {
-        Some("atlassian") => "human",
-        Some("app") => "service",
-        Some("customer") => "customer",
-        _ if text(v, "accountId").is_some_and(|id| id.starts_with("qm:")) => "customer",
-        _ => "unknown",
+        Some("atlassian") => AccountType::Human,
+        Some("app") => AccountType::Service,
+        Some("customer") => AccountType::Customer,
+        _ if text(v, "accountId").is_some_and(|id| id.starts_with("qm:")) => AccountType::Customer,
+        _ => AccountType::Unknown,
     }
 }
 
@@ -106,9 +109,9 @@ pub fn account_type(v: &Value) -> &'static str {
 pub fn user_account(v: &Value) -> Option<AccountRecord> {
     let id = account_id(v)?;
     let status = match v.get("active").and_then(|a| a.as_bool()) {
-        Some(true) => "active",
-        Some(false) => "deactivated",
-        None => "unknown",
+        Some(true) => AccountStatus::Active,
+        Some(false) => AccountStatus::Deactivated,
+        None => AccountStatus::Unknown,
     };
     Some(AccountRecord {
         account_id: id,
@@ -116,8 +119,8 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         email: text(v, "emailAddress").map(str::to_string),
         other_emails: Vec::new(),
         display_name: text(v, "displayName").map(str::to_string),
-        status: status.into(),
-        account_type: account_type(v).into(),
+        status,
+        account_type: account_type(v),
         ..Default::default()
     })
 }
@@ -610,9 +613,9 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
             if added {
                 elsewhere.insert(account.account_id.clone());
             }
-            if account.account_type == "unknown" {
+            if account.account_type == AccountType::Unknown {
                 // The guide's search results carry no accountType; member objects do.
-                account.account_type = account_type(m).into();
+                account.account_type = account_type(m);
             }
             if !account.groups.contains(&name) {
                 account.groups.push(name.clone());
@@ -651,11 +654,11 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         for c in &listing.items {
             let Some((account, added)) = accounts.get_or_add(c) else { continue };
             if added {
-                account.account_type = "customer".into();
+                account.account_type = AccountType::Customer;
                 customer_accounts += 1;
                 elsewhere.insert(account.account_id.clone());
-            } else if account.account_type == "unknown" {
-                account.account_type = "customer".into();
+            } else if account.account_type == AccountType::Unknown {
+                account.account_type = AccountType::Customer;
             }
             if account.email.is_none() {
                 account.email = text(c, "emailAddress").map(str::to_string);

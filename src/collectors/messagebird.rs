@@ -16,7 +16,7 @@ use super::http_common::{check_get, coverage_from, describe_client_error, said, 
 use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, HttpConfig, MessagebirdOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // Published limits are ~100 requests/s (estimated, API-NOTES §4); stay well below.
@@ -62,12 +62,12 @@ fn admin(roles: &[String], admin_roles: &[String]) -> Option<String> {
 pub fn guide_account(item: &Value, admin_roles: &[String]) -> Option<(AccountRecord, Vec<String>)> {
     let id = text(item, "id")?.to_string();
     let status = match text(item, "status").map(str::to_lowercase).as_deref() {
-        Some("active") => "active",
-        Some("invited") | Some("pending") => "invited",
-        Some("suspended") | Some("blocked") => "suspended",
-        Some("disabled") => "disabled",
-        Some("deleted") => "deactivated",
-        _ => "unknown",
+        Some("active") => AccountStatus::Active,
+        Some("invited") | Some("pending") => AccountStatus::Invited,
+        Some("suspended") | Some("blocked") => AccountStatus::Suspended,
+        Some("disabled") => AccountStatus::Disabled,
+        Some("deleted") => AccountStatus::Deactivated,
+        _ => AccountStatus::Unknown,
     };
     let name = [text(item, "firstName"), text(item, "lastName")].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let roles = roles_of(item);
@@ -80,13 +80,13 @@ pub fn guide_account(item: &Value, admin_roles: &[String]) -> Option<(AccountRec
             email: text(item, "email").map(str::to_string),
             other_emails: Vec::new(),
             display_name: Some(name).filter(|n| !n.is_empty()),
-            status: status.into(),
-            account_type: "human".into(),
+            status,
+            account_type: AccountType::Human,
             is_admin: reason.is_some(),
             admin_reason: reason,
             created_at,
             last_login_at: None,
-            invited_at: if status == "invited" { created_at } else { None },
+            invited_at: if status == AccountStatus::Invited { created_at } else { None },
             groups: Vec::new(),
         },
         roles,
@@ -100,11 +100,11 @@ pub fn bird_account(item: &Value, admin_roles: &[String]) -> Option<(AccountReco
     let membership = text(item, "status").map(str::to_lowercase);
     let user_status = text(user, "status").map(str::to_lowercase);
     let status = match (membership.as_deref(), user_status.as_deref()) {
-        (Some("banned") | Some("suspended"), _) => "suspended",
-        (Some("invited") | Some("requested-to-join"), _) | (_, Some("pending")) => "invited",
-        (Some("active"), _) | (None, Some("active")) => "active",
-        (Some("removed") | Some("deleted"), _) => "deactivated",
-        _ => "unknown",
+        (Some("banned") | Some("suspended"), _) => AccountStatus::Suspended,
+        (Some("invited") | Some("requested-to-join"), _) | (_, Some("pending")) => AccountStatus::Invited,
+        (Some("active"), _) | (None, Some("active")) => AccountStatus::Active,
+        (Some("removed") | Some("deleted"), _) => AccountStatus::Deactivated,
+        _ => AccountStatus::Unknown,
     };
     let mut emails: Vec<String> =
         user.get("emails").and_then(|e| e.as_array()).into_iter().flatten().filter_map(|e| text(e, "email").map(str::to_string)).collect();
@@ -120,8 +120,8 @@ pub fn bird_account(item: &Value, admin_roles: &[String]) -> Option<(AccountReco
             email: primary,
             other_emails: emails,
             display_name: text(user, "name").map(str::to_string),
-            status: status.into(),
-            account_type: "human".into(),
+            status,
+            account_type: AccountType::Human,
             is_admin: reason.is_some(),
             admin_reason: reason,
             created_at: time_at(user, "createdAt"),

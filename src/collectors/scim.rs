@@ -27,7 +27,7 @@ use super::http_common::{check_get, combine, coverage_from, describe_client_erro
 use super::{CollectError, EndpointCheck};
 use crate::config::{AppConfig, HttpConfig, ScimOptions};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
-use crate::model::{AccountRecord, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
@@ -101,13 +101,13 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         })
     });
     let status = match boolean(v.get("active")) {
-        Some(true) => "active",
-        Some(false) => "disabled",
-        None => "unknown",
+        Some(true) => AccountStatus::Active,
+        Some(false) => AccountStatus::Disabled,
+        None => AccountStatus::Unknown,
     };
     let account_type = match text(v, "userType").map(str::to_lowercase).as_deref() {
-        Some("service") | Some("bot") | Some("application") | Some("app") => "service",
-        _ => "human",
+        Some("service") | Some("bot") | Some("application") | Some("app") => AccountType::Service,
+        _ => AccountType::Human,
     };
     Some(AccountRecord {
         account_id: id,
@@ -115,8 +115,8 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         email,
         other_emails: others,
         display_name: name,
-        status: status.into(),
-        account_type: account_type.into(),
+        status,
+        account_type,
         is_admin: false,
         admin_reason: None,
         created_at: v.get("meta").and_then(|m| time_at(m, "created")),

@@ -946,18 +946,18 @@ fn parse_app(
             c.path = rebase(base, &c.path);
             check_delimiter(&c.delimiter).map_err(|m| err("delimiter", m))?;
             for (k, v) in &c.status_map {
-                if !crate::model::ACCOUNT_STATUSES.contains(&v.as_str()) {
+                if crate::model::AccountStatus::parse(v).is_none() {
                     return Err(err(
                         "status_map",
-                        format!("status_map \"{k}\" = \"{v}\": expected one of {}", crate::model::ACCOUNT_STATUSES.join(", ")),
+                        format!("status_map \"{k}\" = \"{v}\": expected one of {}", crate::model::AccountStatus::names().join(", ")),
                     ));
                 }
             }
             for (k, v) in &c.account_type_map {
-                if !crate::model::ACCOUNT_TYPES.contains(&v.as_str()) {
+                if crate::model::AccountType::parse(v).is_none() {
                     return Err(err(
                         "account_type_map",
-                        format!("account_type_map \"{k}\" = \"{v}\": expected one of {}", crate::model::ACCOUNT_TYPES.join(", ")),
+                        format!("account_type_map \"{k}\" = \"{v}\": expected one of {}", crate::model::AccountType::names().join(", ")),
                     ));
                 }
             }

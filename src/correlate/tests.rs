@@ -21,8 +21,8 @@ fn account(id: &str, email: Option<&str>) -> AccountRecord {
     AccountRecord {
         account_id: id.into(),
         email: email.map(str::to_string),
-        status: "active".into(),
-        account_type: "human".into(),
+        status: crate::model::AccountStatus::Active,
+        account_type: crate::model::AccountType::Human,
         ..Default::default()
     }
 }

@@ -45,7 +45,7 @@ pub fn with_flags(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
     let customer_apps: Vec<&str> = p.customer_orphan_apps.iter().map(String::as_str).collect();
     let no_email = col(a::EMAIL).is_null().or(col(a::EMAIL).str().strip_chars(lit(NULL)).eq(lit("")));
     acc.with_columns([
-        any_of(a::STATUS, &["disabled", "deactivated"]).alias(INACTIVE),
+        any_of(a::STATUS, &crate::model::AccountStatus::without_access()).alias(INACTIVE),
         no_email.and(col(a::MATCH_METHOD).neq(lit(METHOD_OVERRIDE))).alias(UNMATCHABLE),
         any_of(a::APP, &login_apps).alias(LOGIN_KNOWN),
     ])

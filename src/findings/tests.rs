@@ -47,8 +47,8 @@ fn acct(id: &str, email: Option<&str>) -> AccountRecord {
     AccountRecord {
         account_id: id.into(),
         email: email.map(str::to_string),
-        status: "active".into(),
-        account_type: "human".into(),
+        status: crate::model::AccountStatus::Active,
+        account_type: crate::model::AccountType::Human,
         last_login_at: ago(1),
         created_at: ago(400),
         ..Default::default()
@@ -112,7 +112,7 @@ fn terminated_with_access() {
     let mut admin = acct("c1", Some("cid@acme.com"));
     admin.is_admin = true;
     let mut disabled = acct("c2", Some("CID@acme.com"));
-    disabled.status = "disabled".into();
+    disabled.status = crate::model::AccountStatus::Disabled;
     let r = run(vec![acct("b1", Some("bob@acme.com")), admin, disabled, acct("a1", Some("ann@acme.com"))]);
     assert_eq!(r.has("terminated_with_access", "b1").as_deref(), Some("high"), "terminated by date");
     assert_eq!(r.has("terminated_with_access", "c1").as_deref(), Some("critical"), "admin");
@@ -125,9 +125,9 @@ fn orphaned() {
     let mut admin = acct("x2", Some("admin@evil.example"));
     admin.is_admin = true;
     let mut customer = acct("x3", Some("cust@client.example"));
-    customer.account_type = "customer".into();
+    customer.account_type = crate::model::AccountType::Customer;
     let mut deact = acct("x4", Some("gone@else.example"));
-    deact.status = "deactivated".into();
+    deact.status = crate::model::AccountStatus::Deactivated;
     let r = run(vec![acct("x1", Some("who@else.example")), admin, customer, deact, acct("x5", None), acct("a1", Some("ann@acme.com"))]);
     assert_eq!(r.has("orphaned", "x1").as_deref(), Some("medium"));
     assert_eq!(r.has("orphaned", "x2").as_deref(), Some("high"));
@@ -139,7 +139,7 @@ fn orphaned() {
 #[test]
 fn customers_are_orphans_only_where_the_app_says_so() {
     let mut customer = acct("q1", Some("cust@client.example"));
-    customer.account_type = "customer".into();
+    customer.account_type = crate::model::AccountType::Customer;
     let cov = || vec![coverage("jira", "complete", false)];
     let plain = run_with(vec![customer.clone()], cov(), vec![], &config(""), Overrides::default(), Exceptions::default());
     assert_eq!(plain.has("orphaned", "q1"), None, "customers are external by design");
@@ -188,7 +188,7 @@ fn admin() {
     o.is_admin = true;
     let mut d = acct("d1", Some("ann@acme.com"));
     d.is_admin = true;
-    d.status = "disabled".into();
+    d.status = crate::model::AccountStatus::Disabled;
     let r = run(vec![a, o, d, acct("n1", Some("lea@acme.com"))]);
     assert_eq!(r.has("admin", "a1").as_deref(), Some("low"));
     assert_eq!(r.has("admin", "o1").as_deref(), Some("high"), "also orphaned");
@@ -199,15 +199,15 @@ fn admin() {
 #[test]
 fn invited_inactive() {
     let mut stale = acct("i1", Some("ann@acme.com"));
-    stale.status = "invited".into();
+    stale.status = crate::model::AccountStatus::Invited;
     stale.invited_at = ago(30);
     stale.last_login_at = None;
     let mut fresh = acct("i2", Some("lea@acme.com"));
-    fresh.status = "invited".into();
+    fresh.status = crate::model::AccountStatus::Invited;
     fresh.invited_at = ago(3);
     fresh.created_at = ago(300);
     let mut by_created = acct("i3", Some("ann@acme.com"));
-    by_created.status = "invited".into();
+    by_created.status = crate::model::AccountStatus::Invited;
     by_created.created_at = ago(20);
     let mut never = acct("i4", Some("lea@acme.com"));
     never.last_login_at = None;
@@ -240,7 +240,7 @@ fn dormant() {
     edge.last_login_at = ago(90);
     let mut suspended = acct("d3", Some("ann@acme.com"));
     suspended.last_login_at = ago(200);
-    suspended.status = "suspended".into();
+    suspended.status = crate::model::AccountStatus::Suspended;
     let r = run(vec![old, edge, suspended]);
     assert_eq!(r.has("dormant", "d1").as_deref(), Some("medium"));
     assert_eq!(r.has("dormant", "d2"), None, "exactly 90 days is not older than 90");
@@ -268,7 +268,7 @@ fn duplicate_account() {
 #[test]
 fn unmatchable() {
     let mut disabled = acct("u2", None);
-    disabled.status = "disabled".into();
+    disabled.status = crate::model::AccountStatus::Disabled;
     let r = run(vec![acct("u1", None), disabled, acct("a1", Some("ann@acme.com"))]);
     assert_eq!(r.has("unmatchable", "u1").as_deref(), Some("info"));
     assert_eq!(r.has("unmatchable", "u2"), None);

@@ -102,10 +102,90 @@ pub mod coverage {
 /// The credential an app is collected with (SPEC §6: `token_expiry` names it by this id).
 pub const APP_CREDENTIAL: &str = "app-credential";
 
-/// Account status values (SPEC §4).
-pub const ACCOUNT_STATUSES: [&str; 6] = ["active", "invited", "suspended", "disabled", "deactivated", "unknown"];
-/// Account type values (SPEC §4).
-pub const ACCOUNT_TYPES: [&str; 4] = ["human", "service", "customer", "unknown"];
+/// One of a closed set of values that the frames and outputs keep as text: parsed once at the edge,
+/// compared as a type everywhere else.
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? } default $default:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// The value written as `s` (exactly, as the outputs write it).
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+
+            /// Every value, as text, for messages.
+            pub fn names() -> Vec<&'static str> {
+                $name::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> $name {
+                $name::$default
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Account status (SPEC §4).
+    AccountStatus {
+        Active = "active",
+        Invited = "invited",
+        Suspended = "suspended",
+        Disabled = "disabled",
+        Deactivated = "deactivated",
+        Unknown = "unknown",
+    } default Unknown
+}
+
+impl AccountStatus {
+    /// SPEC §6: a disabled or deactivated account holds no access.
+    pub fn holds_access(self) -> bool {
+        !matches!(self, AccountStatus::Disabled | AccountStatus::Deactivated)
+    }
+
+    /// The statuses that hold no access, as text (for frame filters).
+    pub fn without_access() -> Vec<&'static str> {
+        AccountStatus::ALL.iter().filter(|s| !s.holds_access()).map(|s| s.as_str()).collect()
+    }
+}
+
+text_enum! {
+    /// Account type (SPEC §4).
+    AccountType {
+        Human = "human",
+        Service = "service",
+        Customer = "customer",
+        Unknown = "unknown",
+    } default Unknown
+}
 /// Coverage status values.
 pub const COVERAGE_COMPLETE: &str = "complete";
 pub const COVERAGE_PARTIAL: &str = "partial";
@@ -124,8 +204,8 @@ pub struct AccountRecord {
     pub email: Option<String>,
     pub other_emails: Vec<String>,
     pub display_name: Option<String>,
-    pub status: String,
-    pub account_type: String,
+    pub status: AccountStatus,
+    pub account_type: AccountType,
     pub is_admin: bool,
     pub admin_reason: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
@@ -454,15 +534,15 @@ mod tests {
         let a = vec![
             AccountRecord {
                 account_id: "2".into(),
-                status: "active".into(),
-                account_type: "human".into(),
+                status: crate::model::AccountStatus::Active,
+                account_type: crate::model::AccountType::Human,
                 groups: vec!["b".into(), "a".into(), "a".into()],
                 ..Default::default()
             },
             AccountRecord {
                 account_id: "1".into(),
-                status: "invited".into(),
-                account_type: "human".into(),
+                status: crate::model::AccountStatus::Invited,
+                account_type: crate::model::AccountType::Human,
                 created_at: Some(Utc::now()),
                 ..Default::default()
             },

@@ -138,7 +138,7 @@ pub fn render(
     let rows = apps_col.iter().zip(status_col.iter()).zip(admin_col.iter()).zip(method_col.iter()).zip(email_col.iter());
     for ((((ap, status), admin), method), email) in rows {
         let ap = ap.unwrap_or("");
-        let live = !matches!(status, Some("disabled" | "deactivated"));
+        let live = status.and_then(crate::model::AccountStatus::parse).is_none_or(|s| s.holds_access());
         let e = app_accounts.entry(ap).or_default();
         e.0 += 1;
         if admin.unwrap_or(false) && live {

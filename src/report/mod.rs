@@ -424,7 +424,10 @@ fn access_matrix(input: &ReportInput) -> PolarsResult<AccessMatrix> {
                     parts.sort_unstable();
                     *cell = parts.join("; ");
                 }
-                if cell.split("; ").any(|x| !x.starts_with("disabled") && !x.starts_with("deactivated")) {
+                // A cell is "status[ admin]; ..." per account of the person in the app.
+                let holds_access =
+                    |x: &str| x.split(' ').next().and_then(crate::model::AccountStatus::parse).is_none_or(|s| s.holds_access());
+                if cell.split("; ").any(holds_access) {
                     n += 1;
                 }
             }

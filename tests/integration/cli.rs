@@ -321,8 +321,8 @@ fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
     let customer = AccountRecord {
         account_id: "qm:1".into(),
         email: Some("stranger@elsewhere.example".into()),
-        status: "active".into(),
-        account_type: "customer".into(),
+        status: access_audit::model::AccountStatus::Active,
+        account_type: access_audit::model::AccountType::Customer,
         ..Default::default()
     };
     let collected = |orphans: bool| Collected {
