@@ -148,7 +148,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
     let mut coverage = CoverageRecord {
         app: app.name.clone(),
         app_kind: app.kind.as_str().into(),
-        status: COVERAGE_COMPLETE.into(),
+        status: COVERAGE_COMPLETE,
         last_login_known: m.last_login_at.is_some(),
         source: format!("file {}", file),
         ..Default::default()
@@ -297,7 +297,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
         ));
     }
     if !coverage.errors.is_empty() {
-        coverage.status = COVERAGE_PARTIAL.into();
+        coverage.status = COVERAGE_PARTIAL;
     }
     coverage.accounts_collected = accounts.len() as i64;
     entitlements.sort();

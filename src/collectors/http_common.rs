@@ -6,7 +6,7 @@ use super::{CheckOutcome, CollectError, EndpointCheck};
 use crate::config::AppConfig;
 use crate::http::client::Fetched;
 use crate::http::{AppClient, ClientError, FetchError, Listing};
-use crate::model::{CoverageRecord, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
+use crate::model::{CoverageRecord, CoverageStatus, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
 
 /// A non-empty, trimmed string field of a JSON item.
 pub fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -28,7 +28,7 @@ pub fn id_text(v: Option<&Value>) -> Option<String> {
 }
 
 /// Coverage status: complete, or failed when nothing was read, else partial.
-pub fn status_of(complete: bool, accounts: usize) -> &'static str {
+pub fn status_of(complete: bool, accounts: usize) -> CoverageStatus {
     if complete {
         COVERAGE_COMPLETE
     } else if accounts == 0 {
@@ -75,7 +75,7 @@ pub async fn coverage_from(
     CoverageRecord {
         app: app.name.clone(),
         app_kind: app.kind.as_str().into(),
-        status: status_of(listing.complete, accounts).into(),
+        status: status_of(listing.complete, accounts),
         accounts_collected: accounts as i64,
         total_reported: listing.total_reported.map(|t| t as i64),
         pages: s.get(&s.pages),

@@ -805,8 +805,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
         COVERAGE_FAILED
     } else {
         COVERAGE_PARTIAL
-    }
-    .into();
+    };
     if let Some(s) = org_stats {
         coverage.requests += s.get(&s.requests);
         coverage.retries += s.get(&s.retries);

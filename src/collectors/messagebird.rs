@@ -207,7 +207,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
     let mut coverage = coverage_from(app, &client, &listing, accounts.len(), false).await;
     if unreadable > 0 {
         coverage.errors.push(format!("{unreadable} item(s) without an id could not be read as accounts"));
-        coverage.status = crate::model::COVERAGE_PARTIAL.into();
+        coverage.status = crate::model::COVERAGE_PARTIAL;
     }
     coverage.notes.push("the API does not report last login: no dormant or never-logged-in findings for this app".into());
     let credentials = vec![CredentialRecord {

@@ -308,7 +308,7 @@ fn category_order() -> Expr {
 
 /// Apps whose collection was not complete, as an expression over `app`.
 fn incomplete_expr(coverage: &BTreeMap<String, String>) -> Expr {
-    app_in(&coverage.iter().filter(|(_, s)| s.as_str() != COVERAGE_COMPLETE).map(|(a, _)| a.clone()).collect())
+    app_in(&coverage.iter().filter(|(_, s)| s.as_str() != COVERAGE_COMPLETE.as_str()).map(|(a, _)| a.clone()).collect())
 }
 
 /// `app` is one of `apps`.
@@ -470,7 +470,7 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
         notes.push(format!("accounts.csv of one pack has no column {c}: changes of {c} are not compared"));
     }
     for (app, status) in &cur.coverage {
-        if status != COVERAGE_COMPLETE {
+        if status != COVERAGE_COMPLETE.as_str() {
             notes.push(format!("{app} was not collected completely in the current review ({status}): its removed accounts and resolved findings may be missing data, not fixes"));
         }
     }

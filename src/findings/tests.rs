@@ -55,8 +55,18 @@ fn acct(id: &str, email: Option<&str>) -> AccountRecord {
     }
 }
 
+fn coverage_status(s: &str) -> crate::model::CoverageStatus {
+    crate::model::CoverageStatus::parse(s).unwrap()
+}
+
 fn coverage(app: &str, status: &str, login: bool) -> CoverageRecord {
-    CoverageRecord { app: app.into(), app_kind: "csv".into(), status: status.into(), last_login_known: login, ..Default::default() }
+    CoverageRecord {
+        app: app.into(),
+        app_kind: "csv".into(),
+        status: coverage_status(status),
+        last_login_known: login,
+        ..Default::default()
+    }
 }
 
 struct Run {

@@ -186,10 +186,18 @@ text_enum! {
         Unknown = "unknown",
     } default Unknown
 }
-/// Coverage status values.
-pub const COVERAGE_COMPLETE: &str = "complete";
-pub const COVERAGE_PARTIAL: &str = "partial";
-pub const COVERAGE_FAILED: &str = "failed";
+text_enum! {
+    /// How completely an app was collected (SPEC §4).
+    CoverageStatus {
+        Complete = "complete",
+        Partial = "partial",
+        Failed = "failed",
+    } default Failed
+}
+
+pub const COVERAGE_COMPLETE: CoverageStatus = CoverageStatus::Complete;
+pub const COVERAGE_PARTIAL: CoverageStatus = CoverageStatus::Partial;
+pub const COVERAGE_FAILED: CoverageStatus = CoverageStatus::Failed;
 
 /// The polars type of every timestamp column: milliseconds, UTC (no zone attached, always UTC).
 pub fn timestamp_dtype() -> DataType {
@@ -248,7 +256,7 @@ pub struct CredentialRecord {
 pub struct CoverageRecord {
     pub app: String,
     pub app_kind: String,
-    pub status: String,
+    pub status: CoverageStatus,
     pub accounts_collected: i64,
     pub total_reported: Option<i64>,
     pub pages: i64,
@@ -508,7 +516,8 @@ pub fn coverage_records(df: &DataFrame) -> PolarsResult<Vec<CoverageRecord>> {
         out.push(CoverageRecord {
             app: app[idx].clone(),
             app_kind: kind[idx].clone(),
-            status: status[idx].clone(),
+            // Written from the type; a value of another version reads as not complete.
+            status: CoverageStatus::parse(&status[idx]).unwrap_or_default(),
             accounts_collected: collected[idx].unwrap_or(0),
             total_reported: total[idx],
             pages: pages[idx].unwrap_or(0),
@@ -559,7 +568,7 @@ mod tests {
         let rows = vec![CoverageRecord {
             app: "a".into(),
             app_kind: "csv".into(),
-            status: COVERAGE_PARTIAL.into(),
+            status: COVERAGE_PARTIAL,
             accounts_collected: 3,
             total_reported: Some(4),
             errors: vec!["page 2 failed".into(), "a message | with the separator in it".into()],

@@ -325,7 +325,7 @@ fn coverage_csv(path: &Path, coverage: &[CoverageRecord]) -> std::io::Result<fil
             vec![
                 c.app.clone(),
                 c.app_kind.clone(),
-                c.status.clone(),
+                c.status.to_string(),
                 c.accounts_collected.to_string(),
                 c.total_reported.map(|t| t.to_string()).unwrap_or_default(),
                 c.pages.to_string(),

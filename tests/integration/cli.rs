@@ -330,7 +330,12 @@ fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
         kind: "jira_service_management".into(),
         collection: Collection {
             accounts: vec![customer.clone()],
-            coverage: CoverageRecord { app: "desk".into(), status: "complete".into(), accounts_collected: 1, ..Default::default() },
+            coverage: CoverageRecord {
+                app: "desk".into(),
+                status: access_audit::model::COVERAGE_COMPLETE,
+                accounts_collected: 1,
+                ..Default::default()
+            },
             rules: AppRules { customers_in_orphans: orphans },
             ..Default::default()
         },
