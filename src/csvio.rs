@@ -12,22 +12,36 @@ pub struct Table {
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
+/// A delimited file that cannot be read: the file is named once, as a field; `failure` says why.
 #[derive(Debug, thiserror::Error)]
-pub enum TableError {
-    #[error("{file}: cannot read it: {source}")]
-    Io { file: String, source: std::io::Error },
-    #[error("{file}: not UTF-8 (byte {offset}); save it as UTF-8 (with or without BOM)")]
-    Encoding { file: String, offset: usize },
-    #[error("{file}: line {line}: {detail}")]
-    Syntax { file: String, line: usize, detail: String },
-    #[error("{file}: the file is empty (expected a header row)")]
-    Empty { file: String },
+#[error("{file}: {failure}")]
+pub struct TableError {
+    pub file: String,
+    pub failure: TableFailure,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TableFailure {
+    #[error("cannot read it: {0}")]
+    Io(std::io::Error),
+    #[error("not UTF-8 (byte {0}); save it as UTF-8 (with or without BOM)")]
+    Encoding(usize),
+    #[error("line {line}: {detail}")]
+    Syntax { line: usize, detail: String },
+    #[error("the file is empty (expected a header row)")]
+    Empty,
+}
+
+impl TableError {
+    pub fn new(file: &str, failure: TableFailure) -> TableError {
+        TableError { file: file.into(), failure }
+    }
 }
 
 /// The text of a file with a UTF-8 BOM removed.
 pub fn read_text(path: &Path) -> Result<String, TableError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| TableError::Io { file: file.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| TableError::new(&file, TableFailure::Io(source)))?;
     decode(bytes, &file)
 }
 
@@ -35,7 +49,7 @@ pub fn decode(mut bytes: Vec<u8>, file: &str) -> Result<String, TableError> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
-    String::from_utf8(bytes).map_err(|e| TableError::Encoding { file: file.into(), offset: e.utf8_error().valid_up_to() })
+    String::from_utf8(bytes).map_err(|e| TableError::new(file, TableFailure::Encoding(e.utf8_error().valid_up_to())))
 }
 
 /// Streams delimited text: `header` turns the first record into what `row` needs, then `row` gets
@@ -68,11 +82,13 @@ pub fn stream<H, E: From<TableError>>(
     let mut state: Option<H> = None;
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            E::from(TableError::Syntax {
-                file: file.into(),
-                line: e.position().map(|p| line_at(p.byte())).unwrap_or(0),
-                detail: format!("{e} (check the quoting of that row)"),
-            })
+            E::from(TableError::new(
+                file,
+                TableFailure::Syntax {
+                    line: e.position().map(|p| line_at(p.byte())).unwrap_or(0),
+                    detail: format!("{e} (check the quoting of that row)"),
+                },
+            ))
         })?;
         if !more {
             break;
@@ -80,7 +96,7 @@ pub fn stream<H, E: From<TableError>>(
         if index == 0 {
             let fields: Vec<String> = record.iter().map(str::to_string).collect();
             if fields.is_empty() || fields.iter().all(|h| h.trim().is_empty()) {
-                return Err(E::from(TableError::Empty { file: file.into() }));
+                return Err(E::from(TableError::new(file, TableFailure::Empty)));
             }
             let make = header.take().expect("the header comes once");
             state = Some(make(fields)?);
@@ -90,7 +106,7 @@ pub fn stream<H, E: From<TableError>>(
         }
         index += 1;
     }
-    state.ok_or_else(|| E::from(TableError::Empty { file: file.into() }))
+    state.ok_or_else(|| E::from(TableError::new(file, TableFailure::Empty)))
 }
 
 /// Parses delimited text whose first record is the header. `first_line` is the line number of
@@ -171,6 +187,6 @@ mod tests {
         // csv treats an unterminated quote as running to the end; a short row after it is fine,
         // so check the error path through a UTF-8 failure inside a record instead.
         assert!(parse("a\n", b',', 1, "f").unwrap().rows.is_empty());
-        assert!(matches!(parse("", b',', 1, "f"), Err(TableError::Empty { .. })));
+        assert!(matches!(parse("", b',', 1, "f"), Err(TableError { failure: TableFailure::Empty, .. })));
     }
 }

@@ -514,7 +514,7 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions
             let signed = match client.post_json("/Auth/SignAppin", &json!({})).await {
                 Ok(f) => f,
                 Err(e) => {
-                    let outcome = classify(&client, &e, "the API registration to the run-as user (and this host)");
+                    let outcome = classify(&e, "the API registration to the run-as user (and this host)");
                     checks.push(EndpointCheck { what: "sign in".into(), endpoint: "POST /Auth/SignAppin".into(), outcome });
                     return Ok(checks);
                 }
@@ -545,7 +545,7 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions
                 endpoint: "POST /Auth/Signout".into(),
                 outcome: match out {
                     Ok(_) => CheckOutcome::Ok(String::new()),
-                    Err(e) => classify(&client, &e, "nothing (the session times out on the appliance)"),
+                    Err(e) => classify(&e, "nothing (the session times out on the appliance)"),
                 },
             });
         }

@@ -343,7 +343,7 @@ async fn check_key(client: &AppClient, url: &str, client_id: &str, secret: &crat
             let token = f.body.get("access_token").and_then(|v| v.as_str()).unwrap_or("");
             KeyCheck::Issued { expires_in: f.body.get("expires_in").and_then(|v| v.as_u64()), exp: jwt_exp(token) }
         }
-        Err(FetchError::Status { status, excerpt, .. }) if matches!(status, 400 | 401 | 403) => {
+        Err(FetchError { failure: crate::http::Failure::Status { status, excerpt, .. }, .. }) if matches!(status, 400 | 401 | 403) => {
             KeyCheck::Refused(clean(format!("HTTP {status}{excerpt}")))
         }
         Err(e) => KeyCheck::Failed(clean(e.to_string())),

@@ -133,7 +133,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
         let mut first = csv::StringRecord::new();
         reader
             .read_record(&mut first)
-            .map_err(|e| input(csvio::TableError::Syntax { file: file.clone(), line: 1, detail: e.to_string() }))?;
+            .map_err(|e| input(csvio::TableError::new(&file, csvio::TableFailure::Syntax { line: 1, detail: e.to_string() })))?;
         first.iter().map(str::to_string).collect()
     };
     let m = mapping(&headers, &cfg.columns, &app.name, &file)?;

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::{CheckOutcome, CollectError, EndpointCheck};
 use crate::config::AppConfig;
 use crate::http::client::Fetched;
-use crate::http::{AppClient, ClientError, FetchError, Listing};
+use crate::http::{AppClient, ClientError, Failure, FetchError, Listing};
 use crate::model::{CoverageRecord, CoverageStatus, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
 
 /// A non-empty, trimmed string field of a JSON item.
@@ -92,10 +92,7 @@ pub async fn coverage_from(
 
 /// A client that cannot be built is a configuration problem of that app.
 pub fn describe_client_error(e: ClientError) -> CollectError {
-    let app = match &e {
-        ClientError::CaFile { app, .. } | ClientError::Build { app, .. } | ClientError::Auth(_, app) => app.clone(),
-    };
-    CollectError::Input { app: app.clone(), detail: e.to_string().trim_start_matches(&format!("app {app}: ")).to_string() }
+    CollectError::Input { detail: e.failure.to_string(), app: e.app }
 }
 
 /// One `check` request: GET `endpoint` and classify the answer. `grant`: the permission or scope
@@ -110,17 +107,16 @@ pub async fn check_get(
     let shown = format!("GET {}", endpoint.split('?').next().unwrap_or(endpoint));
     match client.get_json(endpoint, query).await {
         Ok(f) => (EndpointCheck { what: what.into(), endpoint: shown, outcome: CheckOutcome::Ok(String::new()) }, Some(f)),
-        Err(e) => (EndpointCheck { what: what.into(), endpoint: shown, outcome: classify(client, &e, grant) }, None),
+        Err(e) => (EndpointCheck { what: what.into(), endpoint: shown, outcome: classify(&e, grant) }, None),
     }
 }
 
 /// What a failed `check` request means: refused (grant this), not found, or another failure.
-pub fn classify(client: &AppClient, e: &FetchError, grant: &str) -> CheckOutcome {
-    let message = e.to_string();
-    let message = message.strip_prefix(&format!("app {}: ", client.app)).unwrap_or(&message).to_string();
-    match e {
-        FetchError::Status { status: 403, .. } => CheckOutcome::NotAllowed(format!("HTTP 403: grant {grant}")),
-        FetchError::Status { status: 404, .. } => CheckOutcome::NotFound(message),
+pub fn classify(e: &FetchError, grant: &str) -> CheckOutcome {
+    let message = e.failure.to_string();
+    match e.failure {
+        Failure::Status { status: 403, .. } => CheckOutcome::NotAllowed(format!("HTTP 403: grant {grant}")),
+        Failure::Status { status: 404, .. } => CheckOutcome::NotFound(message),
         _ => CheckOutcome::Failed(message),
     }
 }

@@ -27,6 +27,18 @@ pub enum CollectError {
     Unsupported { app: String, kind: AppKind, supported: String },
 }
 
+impl CollectError {
+    /// The message without the app's name (for a line that names the app already).
+    pub fn detail(&self) -> String {
+        match self {
+            CollectError::Input { detail, .. } => detail.clone(),
+            CollectError::Unsupported { kind, supported, .. } => {
+                format!("kind \"{kind}\" has no collector in this version of access-audit yet (supported now: {supported})")
+            }
+        }
+    }
+}
+
 /// One endpoint a collection needs, as `check` found it with one request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointCheck {

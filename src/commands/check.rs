@@ -71,7 +71,7 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
                     }
                     continue;
                 }
-                Err(e) => problems.push(e.to_string().trim_start_matches(&format!("app {}: ", app.name)).to_string()),
+                Err(e) => problems.push(e.detail()),
             }
         }
         failed = true;

@@ -42,20 +42,30 @@ pub struct Fetched {
     pub body: Value,
 }
 
+/// A request that failed, for one app: the app is named once, as a field; `failure` says what
+/// happened (callers that name the app themselves take it alone).
 #[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("app {app}: {method} {endpoint}: HTTP {status}: {hint}{excerpt}")]
-    Status { app: String, method: &'static str, endpoint: String, status: u16, hint: String, excerpt: String },
-    #[error("app {app}: {method} {endpoint}: gave up after {attempts} attempt(s): {last}")]
-    Exhausted { app: String, method: &'static str, endpoint: String, attempts: u32, last: String },
-    #[error("app {app}: {method} {endpoint}: {detail}")]
-    Transport { app: String, method: &'static str, endpoint: String, detail: String },
-    #[error("app {app}: authentication: {0}", app = .1)]
-    Auth(AuthError, String),
-    #[error("app {app}: the time allowed for collecting it ran out ({secs} s; raise max_collect_seconds)")]
-    Deadline { app: String, secs: u64 },
-    #[error("app {app}: {method} {endpoint}: the response is larger than max_response_mb allows ({mb} MB); reading it stopped there (a broken server or a proxy may stream without end; raise max_response_mb only if the API really sends pages this large)")]
-    TooLarge { app: String, method: &'static str, endpoint: String, mb: u64 },
+#[error("app {app}: {failure}")]
+pub struct FetchError {
+    pub app: String,
+    pub failure: Failure,
+}
+
+/// What went wrong with a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{method} {endpoint}: HTTP {status}: {hint}{excerpt}")]
+    Status { method: &'static str, endpoint: String, status: u16, hint: String, excerpt: String },
+    #[error("{method} {endpoint}: gave up after {attempts} attempt(s): {last}")]
+    Exhausted { method: &'static str, endpoint: String, attempts: u32, last: String },
+    #[error("{method} {endpoint}: {detail}")]
+    Transport { method: &'static str, endpoint: String, detail: String },
+    #[error("authentication: {0}")]
+    Auth(AuthError),
+    #[error("the time allowed for collecting it ran out ({secs} s; raise max_collect_seconds)")]
+    Deadline { secs: u64 },
+    #[error("{method} {endpoint}: the response is larger than max_response_mb allows ({mb} MB); reading it stopped there (a broken server or a proxy may stream without end; raise max_response_mb only if the API really sends pages this large)")]
+    TooLarge { method: &'static str, endpoint: String, mb: u64 },
 }
 
 /// The largest response body read by default (`max_response_mb`).
@@ -137,14 +147,22 @@ pub struct AppClient {
     pub progress: Option<Arc<super::progress::AppProgress>>,
 }
 
+/// A client that cannot be built: a configuration problem of the app named in `app`.
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("app {app}: ca_file {path}: {detail}")]
-    CaFile { app: String, path: String, detail: String },
-    #[error("app {app}: {detail}")]
-    Build { app: String, detail: String },
-    #[error("app {app}: {0}", app = .1)]
-    Auth(AuthError, String),
+#[error("app {app}: {failure}")]
+pub struct ClientError {
+    pub app: String,
+    pub failure: ClientFailure,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientFailure {
+    #[error("ca_file {path}: {detail}")]
+    CaFile { path: String, detail: String },
+    #[error("{0}")]
+    Build(String),
+    #[error("{0}")]
+    Auth(AuthError),
 }
 
 /// How many times a list that changes while it is read is read at most (`max_list_passes`).
@@ -174,22 +192,14 @@ impl AppClient {
             .user_agent(concat!("access-audit/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::limited(5));
         if let Some(path) = &cfg.ca_file {
-            let pem = std::fs::read(path).map_err(|e| ClientError::CaFile {
+            let ca_error = |detail: String| ClientError {
                 app: app.into(),
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ClientError::CaFile {
-                app: app.into(),
-                path: path.display().to_string(),
-                detail: format!("not a PEM certificate bundle: {e}"),
-            })?;
+                failure: ClientFailure::CaFile { path: path.display().to_string(), detail },
+            };
+            let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ca_error(format!("not a PEM certificate bundle: {e}")))?;
             if certs.is_empty() {
-                return Err(ClientError::CaFile {
-                    app: app.into(),
-                    path: path.display().to_string(),
-                    detail: "no certificate in the file".into(),
-                });
+                return Err(ca_error("no certificate in the file".into()));
             }
             for c in certs {
                 builder = builder.add_root_certificate(c);
@@ -199,9 +209,9 @@ impl AppClient {
             warn!("app {app}: TLS certificate verification is OFF (insecure_skip_verify = true): anyone on the network path can read and change this collection");
             builder = builder.danger_accept_invalid_certs(true);
         }
-        let client = builder.build().map_err(|e| ClientError::Build { app: app.into(), detail: e.to_string() })?;
+        let client = builder.build().map_err(|e| ClientError { app: app.into(), failure: ClientFailure::Build(e.to_string()) })?;
         let auth = AuthProvider::from_config(&cfg.auth, &cfg.base_url, defaults.token_path, defaults.token_style)
-            .map_err(|e| ClientError::Auth(e, app.into()))?;
+            .map_err(|e| ClientError { app: app.into(), failure: ClientFailure::Auth(e) })?;
         let policy =
             RetryPolicy { max_attempts: cfg.max_attempts.unwrap_or(RetryPolicy::default().max_attempts).max(1), ..RetryPolicy::default() };
         let stats = Arc::new(Stats::default());
@@ -248,6 +258,11 @@ impl AppClient {
         values.into_iter().filter(|v| v.len() >= 4).fold(text, |t, v| t.replace(&v, "***"))
     }
 
+    /// An error of this app's client.
+    fn fail(&self, failure: Failure) -> FetchError {
+        FetchError { app: self.app.clone(), failure }
+    }
+
     /// How much of `max_collect_seconds` is left.
     pub fn time_left(&self) -> Duration {
         self.max_duration.saturating_sub(self.started.elapsed())
@@ -292,7 +307,7 @@ impl AppClient {
 
     /// Makes sure a token can be had (OAuth: fetches one), for `check`.
     pub async fn check_auth(&self) -> Result<(), FetchError> {
-        self.auth.query_token(&self.client).await.map(|_| ()).map_err(|e| FetchError::Auth(e, self.app.clone()))
+        self.auth.query_token(&self.client).await.map(|_| ()).map_err(|e| self.fail(Failure::Auth(e)))
     }
 
     /// GET a JSON document with retries, rate limiting and auth.
@@ -327,7 +342,7 @@ impl AppClient {
         let mut refreshed = false;
         loop {
             if self.started.elapsed() > self.max_duration {
-                return Err(FetchError::Deadline { app: self.app.clone(), secs: self.max_duration.as_secs() });
+                return Err(self.fail(Failure::Deadline { secs: self.max_duration.as_secs() }));
             }
             attempt += 1;
             let permit = self.limiter.acquire().await;
@@ -344,11 +359,11 @@ impl AppClient {
             request = match &self.token_query_param {
                 _ if !with_auth => request,
                 Some(param) => {
-                    let token = self.auth.query_token(&self.client).await.map_err(|e| FetchError::Auth(e, self.app.clone()))?;
+                    let token = self.auth.query_token(&self.client).await.map_err(|e| self.fail(Failure::Auth(e)))?;
                     request.query(&[(param.as_str(), token.expose())])
                 }
                 None => {
-                    let (name, value) = self.auth.header(&self.client).await.map_err(|e| FetchError::Auth(e, self.app.clone()))?;
+                    let (name, value) = self.auth.header(&self.client).await.map_err(|e| self.fail(Failure::Auth(e)))?;
                     request.header(name, value)
                 }
             };
@@ -362,7 +377,7 @@ impl AppClient {
                     let retriable = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
                     let detail = transport_detail(e);
                     if !retriable || detail.contains("certificate") {
-                        return Err(FetchError::Transport { app: self.app.clone(), method, endpoint: shown, detail });
+                        return Err(self.fail(Failure::Transport { method, endpoint: shown, detail }));
                     }
                     (None, false, detail)
                 }
@@ -391,18 +406,17 @@ impl AppClient {
                     } else if !(200..300).contains(&status) {
                         let text = self.redacted(error_text(response).await).await;
                         let excerpt = excerpt(&text);
-                        return Err(FetchError::Status {
+                        return Err(self.fail(Failure::Status {
                             method,
-                            app: self.app.clone(),
                             endpoint: shown,
                             status,
                             hint: hint(status, &self.permission_hint, &self.auth_hint),
                             excerpt,
-                        });
+                        }));
                     } else {
                         match read_capped(response, self.max_body).await {
                             Err(BodyError::TooLarge) => {
-                                return Err(FetchError::TooLarge { app: self.app.clone(), method, endpoint: shown, mb: self.max_body_mb });
+                                return Err(self.fail(Failure::TooLarge { method, endpoint: shown, mb: self.max_body_mb }));
                             }
                             Err(BodyError::Transport(e)) => {
                                 (None, false, format!("the response body was cut short ({})", transport_detail(e)))
@@ -426,18 +440,17 @@ impl AppClient {
                 }
             };
             if attempt >= attempts {
-                return Err(FetchError::Exhausted { app: self.app.clone(), method, endpoint: shown, attempts: attempt, last });
+                return Err(self.fail(Failure::Exhausted { method, endpoint: shown, attempts: attempt, last }));
             }
             let delay = self.policy.delay(attempt, retry_after.filter(|r| *r != RetryAfter::Invalid), throttled, fastrand::f64());
             let waited = self.stats.waited_ms.fetch_add(delay.as_millis() as u64, Ordering::Relaxed) + delay.as_millis() as u64;
             if Duration::from_millis(waited) > self.policy.max_total_wait {
-                return Err(FetchError::Exhausted {
+                return Err(self.fail(Failure::Exhausted {
                     method,
-                    app: self.app.clone(),
                     endpoint: shown,
                     attempts: attempt,
                     last: format!("{last}; the app's retry time budget ({} s) is spent", self.policy.max_total_wait.as_secs()),
-                });
+                }));
             }
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
             debug!("app {}: {shown}: {last}; retry {attempt} in {} ms", self.app, delay.as_millis());

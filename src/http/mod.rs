@@ -16,6 +16,6 @@ pub mod ratelimit;
 pub mod retry;
 
 pub use auth::TokenStyle;
-pub use client::{AppClient, ClientError, FetchError, KindDefaults};
+pub use client::{AppClient, ClientError, ClientFailure, Failure, FetchError, KindDefaults};
 pub use list::{ListSpec, Listing};
 pub use pager::Pager;

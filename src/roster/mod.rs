@@ -265,10 +265,8 @@ fn read_delimited(text: &str, delimiter: Option<&str>, preset: &Preset, file: &s
     let body = &text[header_offset..];
     let first_line = body.lines().next().unwrap_or("");
     let d = crate::csvio::delimiter_byte(delimiter).unwrap_or_else(|| crate::csvio::detect_delimiter(first_line));
-    let crate::csvio::Table { headers, rows } = crate::csvio::parse(body, d, header_line_no, file).map_err(|e| RosterError::Format {
-        file: file.into(),
-        detail: e.to_string().trim_start_matches(&format!("{file}: ")).to_string(),
-    })?;
+    let crate::csvio::Table { headers, rows } = crate::csvio::parse(body, d, header_line_no, file)
+        .map_err(|e| RosterError::Format { file: file.into(), detail: e.failure.to_string() })?;
     Ok(RawTable { headers, header_line: header_line_no, rows, skipped_title_lines: skipped, unit: "line" })
 }
 
