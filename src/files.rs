@@ -46,7 +46,7 @@ where
 {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".access-audit-").suffix(".tmp").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(".tmp").tempfile_in(dir)?;
     let digest = {
         let mut w = HashingWriter { inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()), hasher: Sha256::new(), size: 0 };
         write(&mut w)?;
@@ -66,6 +66,24 @@ where
 /// Writes bytes atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<FileDigest> {
     write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// The name prefix of the temporary files atomic writes use (a run interrupted mid-write can
+/// leave one).
+pub const TEMP_PREFIX: &str = ".access-audit-";
+
+/// The entries of `dir` that `ours(name, is_dir)` does not recognise, sorted; a temporary file of
+/// an interrupted write is always ours. Used to refuse writing a pack or a snapshot into a
+/// directory that holds someone else's files.
+pub fn foreign_entries(dir: &Path, ours: impl Fn(&str, bool) -> bool) -> std::io::Result<Vec<String>> {
+    let mut foreign: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().to_string(), e.path().is_dir()))
+        .filter(|(name, is_dir)| !name.starts_with(TEMP_PREFIX) && !ours(name, *is_dir))
+        .map(|(name, _)| name)
+        .collect();
+    foreign.sort();
+    Ok(foreign)
 }
 
 /// A manifest path with `/` separators, as the manifest writes them.

@@ -51,10 +51,6 @@ pub fn boolean(v: Option<&Value>) -> Option<bool> {
     }
 }
 
-fn number(v: Option<&Value>) -> Option<u64> {
-    v.and_then(|x| x.as_u64().or_else(|| x.as_str().and_then(|s| s.trim().parse().ok())))
-}
-
 fn scim_id(v: &Value) -> Option<String> {
     match v.get("id")? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
@@ -256,7 +252,9 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> Re
     let grant = "a SCIM token allowed to read Users and Groups";
     let users_path = opts.users_path.clone().unwrap_or_else(|| "/Users".into());
     let (users, f) = check_get(&client, "users", &users_path, &one, grant).await;
-    let total = |f: Option<crate::http::client::Fetched>, what: &str| match f.and_then(|f| number(f.body.get("totalResults"))) {
+    let total = |f: Option<crate::http::client::Fetched>, what: &str| match f
+        .and_then(|f| crate::http::pager::number_at(&f.body, "totalResults"))
+    {
         Some(t) => format!("the server reports {t} {what}"),
         None => "the server reports no totalResults".into(),
     };

@@ -99,15 +99,42 @@ struct Pass {
     took: Duration,
 }
 
-/// How a page fitted onto what the pass had read.
-struct Fit {
+/// A page as the pass recorded it.
+struct Recorded {
+    /// The API's end-of-list signal.
+    last: bool,
+    /// Items on the page, and those of them not read before in this pass.
+    items: usize,
     new: usize,
 }
 
 impl Pass {
-    /// Adds a page's items. `overlap`: the page was asked for from this many items before where
+    /// Records one page read: counts it, keeps its total, takes the API's end signal and adds
+    /// its items. `before`: items before it in the list; `size`: how many were asked for.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        spec: &ListSpec,
+        pager: &Pager,
+        items: Vec<Value>,
+        fetched: &Fetched,
+        before: u64,
+        size: u32,
+        overlap: Option<u64>,
+    ) -> Recorded {
+        self.pages += 1;
+        let n = items.len();
+        if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
+            self.totals.push((t, n));
+        }
+        let last = pager.is_last(&fetched.body, &fetched.headers, before, n, size);
+        let new = self.add_page(spec, items, overlap, before);
+        Recorded { last, items: n, new }
+    }
+
+    /// Adds a page's items; returns how many were new. `overlap`: the page was asked for from this many items before where
     /// the previous one ended, so its first items should be ones already read.
-    fn add_page(&mut self, spec: &ListSpec, items: Vec<Value>, overlap: Option<u64>, position: u64) -> Fit {
+    fn add_page(&mut self, spec: &ListSpec, items: Vec<Value>, overlap: Option<u64>, position: u64) -> usize {
         let raw = items.len();
         let mut leading = 0u64;
         let mut in_lead = true;
@@ -149,7 +176,7 @@ impl Pass {
             Some(_) => {}
             None => self.duplicates += leading,
         }
-        Fit { new }
+        new
     }
 
     /// The signs that the list moved during this pass (or that one pass cannot show it did not).
@@ -376,13 +403,9 @@ impl AppClient {
                 return pass;
             }
         };
-        pass.pages = 1;
-        let raw = items.len();
         let total = pager.total(&fetched.body, &fetched.headers);
-        if let Some(t) = total {
-            pass.totals.push((t, raw));
-        }
-        let mut last = pager.is_last(&fetched.body, &fetched.headers, 0, raw, asked);
+        let first = pass.record(spec, pager, items, &fetched, 0, asked, None);
+        let (raw, mut last) = (first.items, first.last);
         // A server that serves fewer per page than asked (a cap) is read at its size, so that
         // nothing is skipped: Jira says so in the body; elsewhere a short first page that is not
         // the end of the list shows it.
@@ -392,7 +415,6 @@ impl AppClient {
         pass.served_fewer = cap;
         let size = cap.unwrap_or(asked);
         let first_slots = pager.slots(&fetched.body, raw, size);
-        pass.add_page(spec, items, None, 0);
         // A total is trusted when it says more follow, or the first page is all there is; a total
         // equal to a full first page may be only the page's size.
         let trusted = total.filter(|t| last || *t > raw as u64);
@@ -445,17 +467,12 @@ impl AppClient {
                 }
                 match result {
                     Ok((items, fetched)) => {
-                        pass.pages += 1;
                         let before = if addressing == Addressing::Pages { p * size64 } else { p };
-                        let n = items.len();
-                        if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
-                            pass.totals.push((t, n));
-                        }
-                        last = pager.is_last(&fetched.body, &fetched.headers, before, n, size);
                         let checks = overlap > 0 && previous_read;
-                        let fit = pass.add_page(spec, items, checks.then_some(overlap), before);
+                        let page = pass.record(spec, pager, items, &fetched, before, size, checks.then_some(overlap));
+                        last = page.last;
                         previous_read = true;
-                        stalled = if fit.new == 0 && n >= size as usize && !last { stalled + 1 } else { 0 };
+                        stalled = if page.new == 0 && page.items >= size as usize && !last { stalled + 1 } else { 0 };
                         if stalled >= MAX_STALLED {
                             pass.errors.push(self.stuck(spec));
                             pass.took = started.elapsed();
@@ -501,16 +518,11 @@ impl AppClient {
                 }
                 Ok((items, fetched)) => {
                     failures = 0;
-                    pass.pages += 1;
                     let n = items.len();
-                    if let Some(t) = pager.total(&fetched.body, &fetched.headers) {
-                        pass.totals.push((t, n));
-                    }
-                    last = pager.is_last(&fetched.body, &fetched.headers, before, n, size);
                     let slots = pager.slots(&fetched.body, n, size);
-                    let fit = pass.add_page(spec, items, (overlap_here > 0).then_some(overlap_here), before);
-                    // SCIM has no hidden slots: a page that holds only what overlapped is the end.
-                    if matches!(pager, Pager::StartIndex { .. }) && overlap_here > 0 && fit.new == 0 && n as u64 <= overlap_here {
+                    let page = pass.record(spec, pager, items, &fetched, before, size, (overlap_here > 0).then_some(overlap_here));
+                    last = page.last;
+                    if pager.ends_after_overlap_alone() && overlap_here > 0 && page.new == 0 && n as u64 <= overlap_here {
                         last = true;
                     }
                     if last {
@@ -518,7 +530,7 @@ impl AppClient {
                     }
                     // A full page of nothing but items already read: a server that does not move
                     // with the position (a short one is the tail of a list that grew at the front).
-                    stalled = if fit.new == 0 && n >= size as usize { stalled + 1 } else { 0 };
+                    stalled = if page.new == 0 && n >= size as usize { stalled + 1 } else { 0 };
                     if stalled >= MAX_STALLED {
                         pass.errors.push(self.stuck(spec));
                         break;
@@ -557,9 +569,9 @@ impl AppClient {
         let mut listing = Listing::default();
         let mut pager = spec.pager.clone();
         let mut merged = Merged::default();
+        // The first pass's ids, kept only once a second pass is needed (most lists are read once).
         let mut first_ids: Option<HashSet<String>> = None;
         let mut previous: Option<HashSet<String>> = None;
-        let mut seen_anywhere: HashSet<String> = HashSet::new();
         let mut churn: Vec<usize> = Vec::new();
         let mut first_signals: Vec<String> = Vec::new();
         let mut last_signals: Vec<String> = Vec::new();
@@ -589,7 +601,6 @@ impl AppClient {
             listing.errors = pass.errors;
             let took = pass.took;
             let ids = pass.ids;
-            seen_anywhere.extend(ids.iter().cloned());
             merged.add(spec, pass.items);
             if failed {
                 break;
@@ -597,9 +608,6 @@ impl AppClient {
             let agrees = previous.as_ref().is_some_and(|p| *p == ids);
             if (listing.passes == 1 && signals.is_empty()) || agrees {
                 stable = true;
-                if first_ids.is_none() {
-                    first_ids = Some(ids.clone());
-                }
                 previous = Some(ids);
                 break;
             }
@@ -627,11 +635,12 @@ impl AppClient {
             }
             debug!("app {}: {}: reading the list again ({})", self.app, spec.what, last_signals.join("; "));
         }
-        let first_ids = first_ids.unwrap_or_default();
         let last_ids = previous.unwrap_or_default();
-        let appeared: Vec<&String> = last_ids.difference(&first_ids).collect();
+        let first_ids = first_ids.as_ref().unwrap_or(&last_ids);
+        let appeared: Vec<&String> = last_ids.difference(first_ids).collect();
         let disappeared: Vec<&String> = first_ids.difference(&last_ids).collect();
-        let transient: Vec<&String> = seen_anywhere.iter().filter(|id| !first_ids.contains(*id) && !last_ids.contains(*id)).collect();
+        // Every id any pass saw is in `merged`.
+        let transient: Vec<&String> = merged.index.keys().filter(|id| !first_ids.contains(*id) && !last_ids.contains(*id)).collect();
         let mut changes = Vec::new();
         if !appeared.is_empty() {
             changes.push(format!("appeared meanwhile: {}", ids_excerpt(appeared.iter().copied())));

@@ -273,6 +273,13 @@ impl Pager {
         }
     }
 
+    /// Whether a page that holds nothing but the items it overlapped ends the list: so where every
+    /// position holds an item (SCIM). Jira's hidden accounts keep empty slots, so there only an
+    /// empty page ends it; offset pages end on a short page anyway.
+    pub fn ends_after_overlap_alone(&self) -> bool {
+        matches!(self, Pager::StartIndex { .. })
+    }
+
     /// The SCIM pager with its index base known.
     pub fn with_base(&self, b: u32) -> Pager {
         match self {

@@ -134,16 +134,11 @@ impl Snapshot {
         if force || !dir.exists() {
             return Ok(());
         }
-        let entries = std::fs::read_dir(dir).map_err(|source| SnapshotError::Io { dir: dir.into(), file: String::new(), source })?;
-        let mut foreign: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().to_string())
-            .filter(|n| !(n == META_FILE || FILES.contains(&n.as_str()) || n.starts_with(".access-audit-")))
-            .collect();
+        let foreign = crate::files::foreign_entries(dir, |name, _| name == META_FILE || FILES.contains(&name))
+            .map_err(|source| SnapshotError::Io { dir: dir.into(), file: String::new(), source })?;
         if foreign.is_empty() {
             return Ok(());
         }
-        foreign.sort();
         Err(SnapshotError::NotASnapshot { dir: dir.into(), found: crate::text::first_of(&foreign, 3) })
     }
 

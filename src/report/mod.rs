@@ -117,33 +117,26 @@ pub fn check_output_dir(out: &Path, force: bool) -> Result<(), ReportError> {
         if is_dir {
             return name == "snapshot";
         }
-        name.starts_with(".access-audit-")
-            || [
-                REPORT_HTML,
-                FINDINGS_CSV,
-                FINDINGS_JSON,
-                ACCOUNTS_CSV,
-                MATRIX_CSV,
-                COVERAGE_CSV,
-                ROSTER_ISSUES_CSV,
-                MANIFEST_JSON,
-                workbook::REVIEW_XLSX,
-                DECISIONS_CSV,
-                crate::signing::SIGNATURE_FILE,
-            ]
-            .contains(&name)
+        [
+            REPORT_HTML,
+            FINDINGS_CSV,
+            FINDINGS_JSON,
+            ACCOUNTS_CSV,
+            MATRIX_CSV,
+            COVERAGE_CSV,
+            ROSTER_ISSUES_CSV,
+            MANIFEST_JSON,
+            workbook::REVIEW_XLSX,
+            DECISIONS_CSV,
+            crate::signing::SIGNATURE_FILE,
+        ]
+        .contains(&name)
             || CATEGORIES.iter().any(|c| c.file == name)
     };
-    let entries = std::fs::read_dir(out).map_err(io(out))?;
-    let mut foreign: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| !ours(&e.file_name().to_string_lossy(), e.path().is_dir()))
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
+    let foreign = files::foreign_entries(out, ours).map_err(io(out))?;
     if foreign.is_empty() {
         return Ok(());
     }
-    foreign.sort();
     Err(ReportError::NotAPack { dir: out.to_path_buf(), found: crate::text::first_of(&foreign, 3) })
 }
 
