@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tracing::{info, warn};
 
 use crate::collectors::{self, CollectError};
-use crate::config::{AppConfig, AppSource, Config, ConfigError};
+use crate::config::{AppConfig, Config, ConfigError};
 use crate::correlate::overrides::OverridesError;
 use crate::correlate::{self, Overrides};
 use crate::findings::exceptions::ExceptionsError;
@@ -55,7 +55,7 @@ impl Inputs {
     /// Loads the config, the roster (with `as_of`, which decides who is terminated by date), the
     /// exceptions and the overrides. `as_of`: the command line's, else the config's, else `today`.
     pub fn load(config_path: &Path, as_of: Option<NaiveDate>, today: NaiveDate) -> Result<Inputs, PipelineError> {
-        Inputs::from_config(Config::load(config_path)?, as_of, today)
+        Inputs::from_config(Config::load(config_path, &collectors::REGISTRY)?, as_of, today)
     }
 
     /// As [`Inputs::load`], from a config already parsed.
@@ -122,7 +122,6 @@ pub struct Collected {
 /// Collects the apps of `config` into a snapshot, every app concurrently. Kinds without a
 /// collector are refused before any work; a configuration problem of any app stops the run.
 pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
-    collectors::check_supported(apps)?;
     // Every secret resolves before any request is made: a missing one is a configuration error.
     for app in apps {
         for secret in app.secrets() {
@@ -209,14 +208,9 @@ pub fn snapshot_from(collections: Vec<Collected>, config_sha256: Option<String>)
     })
 }
 
-/// The export files of `csv` apps, as manifest inputs.
+/// The local files the apps' collections read (exports of `csv` apps), as manifest inputs.
 pub fn export_files(apps: &[&AppConfig]) -> Vec<(PathBuf, String)> {
-    apps.iter()
-        .filter_map(|a| match &a.source {
-            AppSource::Csv(c) => Some((c.path.clone(), format!("export of app {}", a.name))),
-            _ => None,
-        })
-        .collect()
+    apps.iter().flat_map(|a| a.options.input_files().into_iter().map(|(path, what)| (path, format!("{what} of app {}", a.name)))).collect()
 }
 
 /// Correlation, findings and every output, from a snapshot. Reads no clock except for the

@@ -27,11 +27,69 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{check_get, classify, combine, coverage_from, describe_client_error, id_text, not_checked, said, text, time_at};
-use super::{CheckOutcome, CollectError, EndpointCheck};
-use crate::config::{AppConfig, BeyondtrustOptions, HttpConfig, Secret};
+use super::http_common::{
+    check_get, classify, combine, coverage_from, describe_client_error, http_of, id_text, not_checked, said, text, time_at,
+};
+use super::{CheckOutcome, CollectError, Collector, EndpointCheck};
+use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
 use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use serde::{Deserialize, Serialize};
+
+/// Options of kind `beyondtrust` (README "BeyondTrust").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BeyondtrustOptions {
+    /// `public_v3` (default, the guide), `config_api` (Remote Support / PRA) or `password_safe`.
+    pub flavor: Option<String>,
+    /// `config_api`: the permission flags that make an admin (default `perm_admin`).
+    #[serde(default)]
+    pub admin_roles: Vec<String>,
+    /// `config_api`: read each user's group policies (one request per user).
+    #[serde(default)]
+    pub group_policies: bool,
+}
+
+impl KindOptions for BeyondtrustOptions {}
+
+/// Kind `beyondtrust`.
+pub struct Beyondtrust;
+
+impl Collector for Beyondtrust {
+    const KIND: &'static str = "beyondtrust";
+    type Options = BeyondtrustOptions;
+
+    fn check(options: &mut BeyondtrustOptions, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
+        let flavor = options.flavor.as_deref().unwrap_or("public_v3");
+        if !["public_v3", "config_api", "password_safe"].contains(&flavor) {
+            return Err(at.error("flavor", format!("found \"{flavor}\", expected \"public_v3\", \"config_api\" or \"password_safe\"")));
+        }
+        let auth = http.map(|h| &h.auth);
+        let ps = matches!(auth, Some(AuthConfig::PsAuth { .. }));
+        let oauth = matches!(auth, Some(AuthConfig::Oauth2ClientCredentials { .. }));
+        if ps && flavor != "password_safe" {
+            return Err(at.error(
+                "auth",
+                format!("auth type ps_auth is for flavor \"password_safe\"; flavor \"{flavor}\" signs in with oauth2_client_credentials"),
+            ));
+        }
+        if flavor == "password_safe" && !ps && !oauth {
+            return Err(at.error(
+                "auth",
+                "flavor \"password_safe\" signs in with auth = { type = \"ps_auth\", key = { env = \"...\" }, runas = \"user\" } or with oauth2_client_credentials (Auth/connect/token)",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn collect(app: &AppConfig, options: &BeyondtrustOptions) -> Result<Collection, CollectError> {
+        collect(app, http_of(app)?, options).await
+    }
+
+    async fn probe(app: &AppConfig, options: &BeyondtrustOptions) -> Result<Vec<EndpointCheck>, CollectError> {
+        probe(app, http_of(app)?, options).await
+    }
+}
 
 const PUBLIC_V3: KindDefaults = KindDefaults {
     requests_per_second: 10.0,

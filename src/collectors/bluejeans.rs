@@ -32,11 +32,109 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use super::http_common::{check_get, coverage_from, describe_client_error, id_text, not_checked, said, text};
-use super::{CollectError, EndpointCheck};
-use crate::config::{AppConfig, AuthConfig, BluejeansOptions, HttpConfig};
+use super::http_common::{check_get, coverage_from, describe_client_error, http_of, id_text, not_checked, said, text};
+use super::{CollectError, Collector, EndpointCheck};
+use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, SecretRef};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
 use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use serde::{Deserialize, Serialize};
+
+/// Options of kinds `bluejeans` and `bluejeans_events` (README "BlueJeans").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BluejeansOptions {
+    /// The enterprise (partition) id the API client belongs to.
+    pub enterprise_id: Option<String>,
+    /// `api` (default: the official swagger: 1-based `pageNumber`, `{count, user: [...]}`,
+    /// details at `/v1/user/{id}`) or `guide` (0-based `pageNumber`, `{count, users: [...]}`,
+    /// details at `/v1/enterprise/{id}/users/{userId}`).
+    pub flavor: Option<String>,
+    /// Per-user detail requests: `auto` (default: when the list lacks the admin flag), `always`
+    /// (also for last login; one request per user), `never`.
+    pub user_details: Option<String>,
+    /// Send the OAuth token as `?access_token=` instead of a Bearer header.
+    #[serde(default)]
+    pub token_in_query: bool,
+    /// `bluejeans_events`: where the enterprise user list is (the Meetings API; default
+    /// `https://api.bluejeans.com`).
+    pub users_url: Option<String>,
+    /// `bluejeans_events`: a user's events (default `/api/scheduling/v1/users/{userId}/events`).
+    pub events_path: Option<String>,
+    /// `bluejeans_events`: one event (default `/api/scheduling/v1/users/{userId}/events/{eventId}`).
+    pub event_path: Option<String>,
+    /// `bluejeans_events`: the registration app (Admin > Events > Enterprise Apps) whose
+    /// credentials turn an event's `apiKey` into a `registration_app` token; when set, every
+    /// registration-enabled event's key is checked that way.
+    pub registration_client_id: Option<String>,
+    pub registration_client_secret: Option<SecretRef>,
+    /// Default `{base_url}/api/security/v1/oauth/accesstoken`.
+    pub registration_token_url: Option<String>,
+}
+
+impl KindOptions for BluejeansOptions {
+    fn secrets(&self) -> Vec<&SecretRef> {
+        self.registration_client_secret.iter().collect()
+    }
+}
+
+fn check_options(options: &mut BluejeansOptions, at: &OptionsAt) -> Result<(), ConfigError> {
+    at.rebase_secret(options.registration_client_secret.as_mut());
+    if options.enterprise_id.is_none() {
+        return Err(at.error("enterprise_id", "is required: the enterprise id the API client belongs to (the token's scope.enterprise)"));
+    }
+    if let Some(f) = options.flavor.as_deref().filter(|f| !["api", "guide"].contains(f)) {
+        return Err(at.error("flavor", format!("found \"{f}\", expected \"api\" (the official swagger) or \"guide\"")));
+    }
+    if let Some(d) = options.user_details.as_deref().filter(|d| !["auto", "always", "never"].contains(d)) {
+        return Err(at.error("user_details", format!("found \"{d}\", expected \"auto\", \"always\" or \"never\"")));
+    }
+    if options.registration_client_id.is_some() != options.registration_client_secret.is_some() {
+        return Err(at.error("registration_client_secret", "registration_client_id and registration_client_secret go together"));
+    }
+    Ok(())
+}
+
+/// Kind `bluejeans`: the Meetings API's enterprise users.
+pub struct Bluejeans;
+
+impl Collector for Bluejeans {
+    const KIND: &'static str = "bluejeans";
+    const SECRET_KEYS: &'static [&'static str] = &["registration_client_secret"];
+    type Options = BluejeansOptions;
+
+    fn check(options: &mut BluejeansOptions, _: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
+        check_options(options, at)
+    }
+
+    async fn collect(app: &AppConfig, options: &BluejeansOptions) -> Result<Collection, CollectError> {
+        collect(app, http_of(app)?, options).await
+    }
+
+    async fn probe(app: &AppConfig, options: &BluejeansOptions) -> Result<Vec<EndpointCheck>, CollectError> {
+        probe(app, http_of(app)?, options, false).await
+    }
+}
+
+/// Kind `bluejeans_events`: the Events API's event owners and registration keys.
+pub struct BluejeansEvents;
+
+impl Collector for BluejeansEvents {
+    const KIND: &'static str = "bluejeans_events";
+    const SECRET_KEYS: &'static [&'static str] = &["registration_client_secret"];
+    type Options = BluejeansOptions;
+
+    fn check(options: &mut BluejeansOptions, _: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
+        check_options(options, at)
+    }
+
+    async fn collect(app: &AppConfig, options: &BluejeansOptions) -> Result<Collection, CollectError> {
+        collect_events(app, http_of(app)?, options).await
+    }
+
+    async fn probe(app: &AppConfig, options: &BluejeansOptions) -> Result<Vec<EndpointCheck>, CollectError> {
+        probe(app, http_of(app)?, options, true).await
+    }
+}
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // No limits were ever published for the Meetings API (the Relay API asked for < 2/s): go slow.

@@ -6,16 +6,123 @@
 //! never silently dropped: it makes the app `partial` with the line named in coverage.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::CollectError;
-use crate::config::{AppConfig, CsvAppConfig, CsvColumns};
+use super::{CheckOutcome, CollectError, Collector, EndpointCheck};
+use crate::config::{check_delimiter, AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::csvio;
 use crate::dates::parse_datetime;
 use crate::model::{
     AccountRecord, AccountStatus, AccountType, Collection, CoverageRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_PARTIAL,
 };
+
+/// `[apps.columns]` of a `csv` app: which export headers hold the SPEC §4 account fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CsvColumns {
+    pub account_id: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub status: Option<String>,
+    pub account_type: Option<String>,
+    pub is_admin: Option<String>,
+    pub role: Option<String>,
+    pub created_at: Option<String>,
+    pub last_login_at: Option<String>,
+    pub invited_at: Option<String>,
+    pub groups: Option<String>,
+}
+
+fn default_groups_separator() -> String {
+    ";".into()
+}
+
+/// Options of kind `csv`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CsvAppConfig {
+    pub path: PathBuf,
+    pub delimiter: Option<String>,
+    /// chrono format for the date columns; default: RFC 3339 / ISO dates and common export formats.
+    pub date_format: Option<String>,
+    /// Default: each field read from a header of the same name.
+    #[serde(default)]
+    pub columns: CsvColumns,
+    /// Export status value (case-insensitive) -> SPEC §4 status.
+    #[serde(default)]
+    pub status_map: BTreeMap<String, String>,
+    /// Export account-type value (case-insensitive) -> SPEC §4 account type.
+    #[serde(default)]
+    pub account_type_map: BTreeMap<String, String>,
+    /// Role values (case-insensitive) that mean admin.
+    #[serde(default)]
+    pub admin_values: Vec<String>,
+    #[serde(default = "default_groups_separator")]
+    pub groups_separator: String,
+}
+
+impl KindOptions for CsvAppConfig {
+    fn input_files(&self) -> Vec<(PathBuf, &'static str)> {
+        vec![(self.path.clone(), "export")]
+    }
+}
+
+/// Kind `csv`.
+pub struct Csv;
+
+impl Collector for Csv {
+    const KIND: &'static str = "csv";
+    const USES_HTTP: bool = false;
+    type Options = CsvAppConfig;
+
+    fn check(c: &mut CsvAppConfig, _: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
+        c.path = at.rebase(&c.path);
+        check_delimiter(&c.delimiter).map_err(|m| at.error("delimiter", m))?;
+        for (k, v) in &c.status_map {
+            if AccountStatus::parse(v).is_none() {
+                return Err(
+                    at.error("status_map", format!("status_map \"{k}\" = \"{v}\": expected one of {}", AccountStatus::names().join(", ")))
+                );
+            }
+        }
+        for (k, v) in &c.account_type_map {
+            if AccountType::parse(v).is_none() {
+                return Err(at.error(
+                    "account_type_map",
+                    format!("account_type_map \"{k}\" = \"{v}\": expected one of {}", AccountType::names().join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the export on a blocking thread.
+    async fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, CollectError> {
+        let (app, cfg) = (app.clone(), cfg.clone());
+        let name = app.name.clone();
+        tokio::task::spawn_blocking(move || collect(&app, &cfg))
+            .await
+            .unwrap_or_else(|e| Err(CollectError::Input { app: name, detail: format!("the collector stopped: {e}") }))
+    }
+
+    /// Reads the whole export and says how much of it is readable.
+    async fn probe(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Vec<EndpointCheck>, CollectError> {
+        let c = Self::collect(app, cfg).await?;
+        let outcome = match c.coverage.errors.first() {
+            None => CheckOutcome::Ok(format!("{} account(s) readable", c.accounts.len())),
+            Some(e) => CheckOutcome::Failed(format!(
+                "{} account(s) readable; {} row(s) unreadable: {e}",
+                c.accounts.len(),
+                c.coverage.errors.len()
+            )),
+        };
+        Ok(vec![EndpointCheck { what: "export".into(), endpoint: cfg.path.display().to_string(), outcome }])
+    }
+}
 
 /// Built-in status values (lower-case) of common admin consoles.
 const STATUS_VALUES: [(&str, &str); 24] = [
@@ -316,14 +423,11 @@ mod tests {
         let text = format!(
             "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"crm\"\nkind = \"csv\"\npath = \"export.csv\"\nadmin_groups = [\"Admins\"]\n{options}"
         );
-        Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+        Config::parse(&text, &dir.join("config.toml"), &crate::collectors::REGISTRY).unwrap().apps.remove(0)
     }
 
     fn collect_app(a: &AppConfig) -> Result<Collection, CollectError> {
-        match &a.source {
-            crate::config::AppSource::Csv(c) => collect(a, c),
-            _ => unreachable!(),
-        }
+        collect(a, a.options.get::<CsvAppConfig>().unwrap())
     }
 
     #[test]

@@ -29,14 +29,103 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::http_common::{check_get, combine, coverage_from, describe_client_error, not_checked, said, text, time_at};
-use super::{CollectError, EndpointCheck};
-use crate::config::{AppConfig, AuthConfig, HttpConfig, JsmOptions};
+use super::http_common::{check_get, combine, coverage_from, describe_client_error, http_of, not_checked, said, text, time_at};
+use super::{CollectError, Collector, EndpointCheck};
+use crate::config::{AppConfig, AuthConfig, ConfigError, CredentialConfig, HttpConfig, KindOptions, OptionsAt, SecretRef};
 use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
 use crate::model::{
     AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_FAILED,
     COVERAGE_PARTIAL,
 };
+use serde::{Deserialize, Serialize};
+
+/// Options of kind `jira_service_management` (README "Jira Service Management").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct JsmOptions {
+    /// `cloud` (default: the real `/rest/api/3/users/search`) or `guide` (the guide's
+    /// `/rest/api/3/user/search`, read by a prefix sweep).
+    pub flavor: Option<String>,
+    /// Service desks whose customers are read; empty = every service desk of the site.
+    #[serde(default)]
+    pub service_desk_ids: Vec<String>,
+    /// Read JSM service desks and their customers (default true).
+    pub customers: Option<bool>,
+    /// Customers are external by design and never orphaned; set this for a help desk whose
+    /// customers must all be employees, to make an unmatched customer an orphan finding.
+    #[serde(default)]
+    pub customers_in_orphans: bool,
+    /// Page size of group member and customer lists (default 50; the server may serve fewer).
+    pub group_page_size: Option<u32>,
+    /// Organization admin API: fills hidden emails and last activity of managed accounts.
+    pub org_id: Option<String>,
+    pub org_api_key: Option<SecretRef>,
+    /// Default `https://api.atlassian.com`.
+    pub org_api_url: Option<String>,
+    /// `v1` (default: `/admin/v1/orgs/{org}/users`) or `v2`
+    /// (`/admin/v2/orgs/{org}/directories/-/users`, which adds the date an account joined the
+    /// organization).
+    pub org_api_version: Option<String>,
+    /// The site's cloud id: with `org_api_version = "v2"`, only product activity whose ARI names
+    /// this site counts (v2 names sites by ARI, not by URL).
+    pub site_id: Option<String>,
+    /// What is known about the organization API key (its own expiry, at most one year).
+    pub org_credential: Option<CredentialConfig>,
+}
+
+impl KindOptions for JsmOptions {
+    fn secrets(&self) -> Vec<&SecretRef> {
+        self.org_api_key.iter().collect()
+    }
+    fn rules(&self) -> crate::model::AppRules {
+        crate::model::AppRules { customers_in_orphans: self.customers_in_orphans }
+    }
+}
+
+/// Kind `jira_service_management`.
+pub struct JiraServiceManagement;
+
+impl Collector for JiraServiceManagement {
+    const KIND: &'static str = "jira_service_management";
+    const SECRET_KEYS: &'static [&'static str] = &["org_api_key"];
+    /// Atlassian API tokens live at most a year.
+    const MAX_CREDENTIAL_LIFETIME_DAYS: Option<i64> = Some(365);
+    type Options = JsmOptions;
+
+    fn check(options: &mut JsmOptions, _: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
+        at.rebase_secret(options.org_api_key.as_mut());
+        if let Some(f) = options.flavor.as_deref().filter(|f| !["cloud", "guide"].contains(f)) {
+            return Err(at.error(
+                "flavor",
+                format!("found \"{f}\", expected \"cloud\" (/rest/api/3/users/search) or \"guide\" (/rest/api/3/user/search)"),
+            ));
+        }
+        if options.org_id.is_some() != options.org_api_key.is_some() {
+            return Err(at.error(
+                if options.org_id.is_some() { "org_api_key" } else { "org_id" },
+                "the organization admin API needs both org_id and org_api_key (an organization API key from admin.atlassian.com)",
+            ));
+        }
+        if let Some(u) = options.org_api_url.as_deref().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+            return Err(at.error("org_api_url", format!("found \"{u}\", expected an http(s):// URL")));
+        }
+        if let Some(v) = options.org_api_version.as_deref().filter(|v| !["v1", "v2"].contains(v)) {
+            return Err(at.error("org_api_version", format!("found \"{v}\", expected \"v1\" or \"v2\"")));
+        }
+        if options.site_id.is_some() && options.org_api_version.as_deref() != Some("v2") {
+            return Err(at.error("site_id", "site_id is used with org_api_version = \"v2\" (v1 names the site by its URL)"));
+        }
+        Ok(())
+    }
+
+    async fn collect(app: &AppConfig, options: &JsmOptions) -> Result<Collection, CollectError> {
+        collect(app, http_of(app)?, options).await
+    }
+
+    async fn probe(app: &AppConfig, options: &JsmOptions) -> Result<Vec<EndpointCheck>, CollectError> {
+        probe(app, http_of(app)?, options).await
+    }
+}
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // Atlassian does not publish its burst limits; 10 requests/s with 4 in flight stays clear of
@@ -844,7 +933,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     }
     entitlements.sort();
     entitlements.dedup();
-    let rules = crate::model::AppRules { customers_in_orphans: opts.customers_in_orphans };
+    let rules = opts.rules();
     Ok(Collection { accounts: accounts.list, entitlements, credentials, coverage, rules })
 }
 

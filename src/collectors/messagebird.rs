@@ -12,11 +12,45 @@
 
 use serde_json::Value;
 
-use super::http_common::{check_get, coverage_from, describe_client_error, said, text, time_at};
-use super::{CollectError, EndpointCheck};
-use crate::config::{AppConfig, HttpConfig, MessagebirdOptions};
+use super::http_common::{check_get, coverage_from, describe_client_error, http_of, said, text, time_at};
+use super::{CollectError, Collector, EndpointCheck};
+use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
 use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use serde::{Deserialize, Serialize};
+
+/// Options of kind `messagebird` (README "Kind `messagebird`").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MessagebirdOptions {
+    /// `messagebird` (the guide's `/users`) or `bird` (`/organizations/{org}/users`).
+    pub flavor: Option<String>,
+    pub organization_id: Option<String>,
+    #[serde(default)]
+    pub admin_roles: Vec<String>,
+}
+
+impl KindOptions for MessagebirdOptions {}
+
+/// Kind `messagebird`.
+pub struct Messagebird;
+
+impl Collector for Messagebird {
+    const KIND: &'static str = "messagebird";
+    type Options = MessagebirdOptions;
+
+    fn check(_: &mut MessagebirdOptions, _: Option<&HttpConfig>, _: &OptionsAt) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    async fn collect(app: &AppConfig, options: &MessagebirdOptions) -> Result<Collection, CollectError> {
+        collect(app, http_of(app)?, options).await
+    }
+
+    async fn probe(app: &AppConfig, options: &MessagebirdOptions) -> Result<Vec<EndpointCheck>, CollectError> {
+        probe(app, http_of(app)?, options).await
+    }
+}
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     // Published limits are ~100 requests/s (estimated, API-NOTES §4); stay well below.

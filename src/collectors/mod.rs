@@ -1,12 +1,14 @@
-//! Collectors: one per app kind, and the registry that picks one for an app.
+//! Collectors: one per app kind, and the registry of kinds.
 //!
 //! A collector describes how to read one app and hands back a [`Collection`] (accounts,
 //! entitlements, credential observations, coverage); the HTTP engine (`crate::http`) does auth,
 //! retries, rate limits, paging, dedupe and counting. A collection problem (an API that fails,
 //! throttles past its budget, or pages wrongly) is not an error here: it is coverage that says
 //! `partial` or `failed`. An error is a configuration problem (an unreadable file, a missing
-//! option or secret) and stops the run. Kinds whose collector has not been built yet are accepted
-//! by the config parser and refused here, by name, before anything is collected.
+//! option or secret) and stops the run.
+//!
+//! A kind is one [`Collector`] (its name, its options type and their checks, `collect`, `probe`)
+//! and one line in [`KINDS`]; the config parser reads the kinds from [`REGISTRY`].
 
 pub mod beyondtrust;
 pub mod bluejeans;
@@ -16,15 +18,122 @@ pub mod jsm;
 pub mod messagebird;
 pub mod scim;
 
-use crate::config::{AppConfig, AppKind, AppSource};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::config::{AppConfig, AppKind, AppOptions, ConfigError, HttpConfig, KindOptions, KindSchema, KindSet, OptionsAt};
 use crate::model::Collection;
+
+/// Every kind this build collects, in the order the README lists them. Adding a kind: one line here.
+pub static KINDS: [&dyn Kind; 7] = [
+    &Registered::<csv_export::Csv>(PhantomData),
+    &Registered::<messagebird::Messagebird>(PhantomData),
+    &Registered::<jsm::JiraServiceManagement>(PhantomData),
+    &Registered::<bluejeans::Bluejeans>(PhantomData),
+    &Registered::<bluejeans::BluejeansEvents>(PhantomData),
+    &Registered::<beyondtrust::Beyondtrust>(PhantomData),
+    &Registered::<scim::Scim>(PhantomData),
+];
+
+/// The kinds, for the config parser: `Config::load(path, &collectors::REGISTRY)`.
+pub static REGISTRY: Registry = Registry;
+
+pub struct Registry;
+
+impl KindSet for Registry {
+    fn schemas(&self) -> Vec<&'static dyn KindSchema> {
+        KINDS.iter().map(|k| *k as &'static dyn KindSchema).collect()
+    }
+}
+
+impl Registry {
+    /// The collector of a kind.
+    pub fn kind(&self, kind: AppKind) -> Option<&'static dyn Kind> {
+        KINDS.iter().copied().find(|k| k.kind() == kind)
+    }
+}
+
+/// One app kind: how its options are written and checked, and how it is collected and probed.
+pub trait Collector: Send + Sync + 'static {
+    /// The kind's name in the config (`kind = "..."`).
+    const KIND: &'static str;
+    /// Whether the kind reads an API (and so takes the shared HTTP keys); false: it reads a file.
+    const USES_HTTP: bool = true;
+    /// Option keys that hold secrets (refused when written inline).
+    const SECRET_KEYS: &'static [&'static str] = &[];
+    /// Longest lifetime the app allows for the credential the collector uses (SPEC §6).
+    const MAX_CREDENTIAL_LIFETIME_DAYS: Option<i64> = None;
+    /// The kind's options: a serde struct with `deny_unknown_fields` and its defaults.
+    type Options: KindOptions + Clone + Serialize + DeserializeOwned;
+
+    /// Checks the options beyond their types (values that go together, URLs, choices, the auth
+    /// they need) and resolves their relative paths.
+    fn check(options: &mut Self::Options, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError>;
+
+    /// Collects one app.
+    fn collect(app: &AppConfig, options: &Self::Options) -> impl Future<Output = Result<Collection, CollectError>> + Send;
+
+    /// `check`: one request to every endpoint kind the collector uses (or a look at the file).
+    fn probe(app: &AppConfig, options: &Self::Options) -> impl Future<Output = Result<Vec<EndpointCheck>, CollectError>> + Send;
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A registered kind, whatever its options type.
+pub trait Kind: KindSchema {
+    fn collect<'a>(&'a self, app: &'a AppConfig) -> BoxFuture<'a, Result<Collection, CollectError>>;
+    fn probe<'a>(&'a self, app: &'a AppConfig) -> BoxFuture<'a, Result<Vec<EndpointCheck>, CollectError>>;
+}
+
+/// A [`Collector`] as a [`Kind`].
+pub struct Registered<C>(PhantomData<fn() -> C>);
+
+impl<C: Collector> Registered<C> {
+    fn options(app: &AppConfig) -> Result<&C::Options, CollectError> {
+        app.options.get::<C::Options>().ok_or_else(|| CollectError::Input {
+            app: app.name.clone(),
+            detail: format!("its options are not those of kind \"{}\"", C::KIND),
+        })
+    }
+}
+
+impl<C: Collector> KindSchema for Registered<C> {
+    fn kind(&self) -> AppKind {
+        AppKind::new(C::KIND)
+    }
+    fn uses_http(&self) -> bool {
+        C::USES_HTTP
+    }
+    fn secret_keys(&self) -> &'static [&'static str] {
+        C::SECRET_KEYS
+    }
+    fn max_credential_lifetime_days(&self) -> Option<i64> {
+        C::MAX_CREDENTIAL_LIFETIME_DAYS
+    }
+    fn parse_options(&self, keys: toml::Table, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<AppOptions, ConfigError> {
+        let mut options: C::Options = at.deserialize(keys)?;
+        C::check(&mut options, http, at)?;
+        Ok(AppOptions::new(options))
+    }
+}
+
+impl<C: Collector> Kind for Registered<C> {
+    fn collect<'a>(&'a self, app: &'a AppConfig) -> BoxFuture<'a, Result<Collection, CollectError>> {
+        Box::pin(async move { C::collect(app, Self::options(app)?).await })
+    }
+    fn probe<'a>(&'a self, app: &'a AppConfig) -> BoxFuture<'a, Result<Vec<EndpointCheck>, CollectError>> {
+        Box::pin(async move { C::probe(app, Self::options(app)?).await })
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
     #[error("app {app}: {detail}")]
     Input { app: String, detail: String },
-    #[error("app {app}: kind \"{kind}\" has no collector in this version of access-audit yet (supported now: {supported}); remove the app from the config or use --app to select others")]
-    Unsupported { app: String, kind: AppKind, supported: String },
 }
 
 impl CollectError {
@@ -32,11 +141,15 @@ impl CollectError {
     pub fn detail(&self) -> String {
         match self {
             CollectError::Input { detail, .. } => detail.clone(),
-            CollectError::Unsupported { kind, supported, .. } => {
-                format!("kind \"{kind}\" has no collector in this version of access-audit yet (supported now: {supported})")
-            }
         }
     }
+}
+
+fn kind_of(app: &AppConfig) -> Result<&'static dyn Kind, CollectError> {
+    REGISTRY.kind(app.kind).ok_or_else(|| CollectError::Input {
+        app: app.name.clone(),
+        detail: format!("kind \"{}\" has no collector in this build", app.kind),
+    })
 }
 
 /// One endpoint a collection needs, as `check` found it with one request.
@@ -83,37 +196,8 @@ impl EndpointCheck {
     }
 }
 
-/// Kinds that can be collected by this build.
-pub fn supported_kinds() -> Vec<AppKind> {
-    vec![
-        AppKind::Csv,
-        AppKind::Messagebird,
-        AppKind::JiraServiceManagement,
-        AppKind::Bluejeans,
-        AppKind::BluejeansEvents,
-        AppKind::Beyondtrust,
-        AppKind::Scim,
-    ]
-}
-
-fn unsupported(app: &AppConfig) -> CollectError {
-    CollectError::Unsupported {
-        app: app.name.clone(),
-        kind: app.kind,
-        supported: supported_kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
-    }
-}
-
-/// Refuses, before any work starts, the apps whose kind cannot be collected yet.
-pub fn check_supported(apps: &[&AppConfig]) -> Result<(), CollectError> {
-    match apps.iter().find(|a| !supported_kinds().contains(&a.kind)) {
-        Some(app) => Err(unsupported(app)),
-        None => Ok(()),
-    }
-}
-
-/// Collects one app. Each app runs as its own task (API apps) or on a blocking thread (exports),
-/// so that parsing the JSON of several apps uses every core, not only the one that drives the run.
+/// Collects one app, as its own task (parsing the JSON of several apps uses every core, not only
+/// the one that drives the run; a kind that reads a file does so on a blocking thread).
 pub async fn collect(app: &AppConfig) -> Result<Collection, CollectError> {
     collect_reporting(app, std::sync::Arc::default()).await
 }
@@ -123,54 +207,16 @@ pub async fn collect_reporting(
     app: &AppConfig,
     progress: std::sync::Arc<crate::http::progress::AppProgress>,
 ) -> Result<Collection, CollectError> {
-    let stopped = |name: &str, e: tokio::task::JoinError| CollectError::Input {
-        app: name.to_string(),
-        detail: format!("the collector stopped: {e}"),
-    };
+    let kind = kind_of(app)?;
     let owned = app.clone();
-    match &app.source {
-        AppSource::Csv(cfg) => {
-            let cfg = cfg.clone();
-            tokio::task::spawn_blocking(move || csv_export::collect(&owned, &cfg)).await.unwrap_or_else(|e| Err(stopped(&app.name, e)))
-        }
-        _ => tokio::spawn(progress.scope(async move { collect_api(&owned).await })).await.unwrap_or_else(|e| Err(stopped(&app.name, e))),
-    }
-}
-
-async fn collect_api(app: &AppConfig) -> Result<Collection, CollectError> {
-    match &app.source {
-        AppSource::Csv(_) => Err(unsupported(app)),
-        AppSource::Messagebird { http, options } => messagebird::collect(app, http, options).await,
-        AppSource::JiraServiceManagement { http, options } => jsm::collect(app, http, options).await,
-        AppSource::Bluejeans { http, options } => bluejeans::collect(app, http, options).await,
-        AppSource::BluejeansEvents { http, options } => bluejeans::collect_events(app, http, options).await,
-        AppSource::Beyondtrust { http, options } => beyondtrust::collect(app, http, options).await,
-        AppSource::Scim { http, options } => scim::collect(app, http, options).await,
-    }
+    tokio::spawn(progress.scope(async move { kind.collect(&owned).await }))
+        .await
+        .unwrap_or_else(|e| Err(CollectError::Input { app: app.name.clone(), detail: format!("the collector stopped: {e}") }))
 }
 
 /// `check`: a look at one app's source: the export file, or one request to every endpoint kind
 /// the collector will use (users, groups and their members, desks and customers, details, the
 /// organization API...), each reported ok, not allowed (with what to grant) or not found.
 pub async fn probe(app: &AppConfig) -> Result<Vec<EndpointCheck>, CollectError> {
-    match &app.source {
-        AppSource::Csv(cfg) => {
-            let c = collect(app).await?;
-            let outcome = match c.coverage.errors.first() {
-                None => CheckOutcome::Ok(format!("{} account(s) readable", c.accounts.len())),
-                Some(e) => CheckOutcome::Failed(format!(
-                    "{} account(s) readable; {} row(s) unreadable: {e}",
-                    c.accounts.len(),
-                    c.coverage.errors.len()
-                )),
-            };
-            Ok(vec![EndpointCheck { what: "export".into(), endpoint: cfg.path.display().to_string(), outcome }])
-        }
-        AppSource::Messagebird { http, options } => messagebird::probe(app, http, options).await,
-        AppSource::JiraServiceManagement { http, options } => jsm::probe(app, http, options).await,
-        AppSource::Bluejeans { http, options } => bluejeans::probe(app, http, options, false).await,
-        AppSource::BluejeansEvents { http, options } => bluejeans::probe(app, http, options, true).await,
-        AppSource::Beyondtrust { http, options } => beyondtrust::probe(app, http, options).await,
-        AppSource::Scim { http, options } => scim::probe(app, http, options).await,
-    }
+    kind_of(app)?.probe(app).await
 }

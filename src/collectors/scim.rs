@@ -23,11 +23,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::http_common::{check_get, combine, coverage_from, describe_client_error, said, text, time_at};
-use super::{CollectError, EndpointCheck};
-use crate::config::{AppConfig, HttpConfig, ScimOptions};
+use super::http_common::{check_get, combine, coverage_from, describe_client_error, http_of, said, text, time_at};
+use super::{CollectError, Collector, EndpointCheck};
+use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
 use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use serde::{Deserialize, Serialize};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
@@ -39,7 +40,75 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_hour: None,
 };
 
-pub use crate::config::{scim_preset as preset, ScimPreset as Preset, SCIM_PRESETS as PRESETS};
+/// The SCIM surface of a known app.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    pub name: &'static str,
+    /// Largest `count` the server serves.
+    pub max_count: u32,
+    /// What to put in `base_url` (for the README and messages).
+    pub base_url: &'static str,
+}
+
+pub const PRESETS: [Preset; 4] = [
+    Preset { name: "atlassian", max_count: 100, base_url: "https://api.atlassian.com/scim/directory/{directoryId}" },
+    Preset { name: "bluejeans", max_count: 100, base_url: "https://api.bluejeans.com/scim/v2" },
+    Preset { name: "beyondtrust", max_count: 100, base_url: "https://<appliance>/scim/v2" },
+    Preset { name: "messagebird", max_count: 100, base_url: "https://<organization scim endpoint>/scim/v2" },
+];
+
+pub fn preset(name: &str) -> Option<Preset> {
+    PRESETS.iter().copied().find(|p| p.name == name)
+}
+
+/// Options of kind `scim` (README "Kind `scim`").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ScimOptions {
+    /// The SCIM surface of a known app: `atlassian`, `bluejeans`, `beyondtrust`, `messagebird`
+    /// (README "Kind `scim`"); sets the page-size cap. None: any SCIM 2.0 service provider.
+    pub preset: Option<String>,
+    /// Default `/Users`.
+    pub users_path: Option<String>,
+    /// Default `/Groups`; `""` reads no groups (memberships then come from `User.groups`).
+    pub groups_path: Option<String>,
+    /// Role values (`User.roles[].value`) that make an admin.
+    #[serde(default)]
+    pub admin_roles: Vec<String>,
+    /// `1` (RFC 7644) or `0` for servers that count from zero; default: detected.
+    pub start_index: Option<u32>,
+}
+
+impl KindOptions for ScimOptions {}
+
+/// Kind `scim`.
+pub struct Scim;
+
+impl Collector for Scim {
+    const KIND: &'static str = "scim";
+    type Options = ScimOptions;
+
+    fn check(options: &mut ScimOptions, _: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
+        if let Some(p) = options.preset.as_deref().filter(|p| preset(p).is_none()) {
+            return Err(at.error(
+                "preset",
+                format!("found \"{p}\", expected one of {}", PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")),
+            ));
+        }
+        if let Some(i) = options.start_index.filter(|i| *i > 1) {
+            return Err(at.error("start_index", format!("found {i}, expected 0 or 1")));
+        }
+        Ok(())
+    }
+
+    async fn collect(app: &AppConfig, options: &ScimOptions) -> Result<Collection, CollectError> {
+        collect(app, http_of(app)?, options).await
+    }
+
+    async fn probe(app: &AppConfig, options: &ScimOptions) -> Result<Vec<EndpointCheck>, CollectError> {
+        probe(app, http_of(app)?, options).await
+    }
+}
 
 /// A boolean written as `true` or `"True"`.
 pub fn boolean(v: Option<&Value>) -> Option<bool> {

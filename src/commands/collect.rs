@@ -9,7 +9,7 @@ use super::{display_path, runtime, EXIT_INCOMPLETE, EXIT_OK};
 
 pub fn run(config: &Path, out: &Path, apps: &[String], force: bool) -> Result<u8, PipelineError> {
     access_audit::model::snapshot::Snapshot::check_output_dir(out, force)?;
-    let config = access_audit::config::Config::load(config)?;
+    let config = access_audit::config::Config::load(config, &access_audit::collectors::REGISTRY)?;
     let selected = pipeline::select_apps(&config, apps)?;
     let mut snap = runtime().block_on(pipeline::collect(&config, &selected))?;
     snap.write(out)?;

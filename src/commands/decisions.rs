@@ -12,7 +12,7 @@ use super::{display_path, EXIT_OK};
 pub fn import(workbook: &Path, report: &Path, config: Option<&Path>) -> Result<u8, PipelineError> {
     let key = match config {
         Some(path) => {
-            let config = Config::load(path)?;
+            let config = Config::load(path, &access_audit::collectors::REGISTRY)?;
             match &config.evidence.signing_key {
                 Some(secret) => Some(EvidenceKey::load(secret).map_err(access_audit::evidence::EvidenceError::from)?),
                 None => {

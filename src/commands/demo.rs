@@ -35,7 +35,7 @@ pub fn run(out: &Path, force: bool) -> Result<u8, PipelineError> {
     let text = std::fs::read_to_string(&config_path)
         .map_err(|e| PipelineError::Usage(format!("{}: {e}", config_path.display())))?
         .replace(&format!("http://{DEFAULT_LISTEN}"), &format!("http://{}", sandbox.addr));
-    let config = Config::parse(&text, &config_path)?;
+    let config = Config::parse(&text, &config_path, &access_audit::collectors::REGISTRY)?;
     let inputs = Inputs::from_config(config, None, today())?;
     let code = run::run_inputs(inputs, out, &[], FailOn::Never, started);
     runtime().block_on(sandbox.stop());

@@ -7,16 +7,23 @@
 //! print anything. toml's own error rendering quotes the offending line, which could hold a secret,
 //! so errors are rebuilt here from the message and the position only.
 
+mod dates;
+mod http;
+mod kind;
+mod positions;
+mod schema;
 pub mod secret;
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+pub use dates::ConfigDate;
+use http::HTTP_KEYS;
+pub use http::{AuthConfig, HttpConfig};
+pub use kind::{AppKind, AppOptions, KindOptions, KindSchema, KindSet, OptionsAt};
+use positions::{app_region, explain, field_in_message, join_key, line_of, line_of_key, section_at};
+pub use schema::{check_delimiter, CredentialConfig, Evidence, Identity, IdentityColumns, PathSection, Review, RosterFormat};
 pub use secret::{Secret, SecretRef};
 
 /// A config problem, positioned.
@@ -30,556 +37,53 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// Every app kind of SPEC §2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AppKind {
-    Csv,
-    Messagebird,
-    JiraServiceManagement,
-    Bluejeans,
-    BluejeansEvents,
-    Beyondtrust,
-    Scim,
-}
-
-impl AppKind {
-    pub const ALL: [AppKind; 7] = [
-        AppKind::Csv,
-        AppKind::Messagebird,
-        AppKind::JiraServiceManagement,
-        AppKind::Bluejeans,
-        AppKind::BluejeansEvents,
-        AppKind::Beyondtrust,
-        AppKind::Scim,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppKind::Csv => "csv",
-            AppKind::Messagebird => "messagebird",
-            AppKind::JiraServiceManagement => "jira_service_management",
-            AppKind::Bluejeans => "bluejeans",
-            AppKind::BluejeansEvents => "bluejeans_events",
-            AppKind::Beyondtrust => "beyondtrust",
-            AppKind::Scim => "scim",
-        }
-    }
-
-    fn parse(s: &str) -> Option<AppKind> {
-        AppKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// Longest lifetime the app allows for the credential the collector uses (SPEC §6).
-    pub fn max_credential_lifetime_days(self) -> Option<i64> {
-        match self {
-            AppKind::JiraServiceManagement => Some(365),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for AppKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A calendar date in the config: `"2026-12-31"` or a bare TOML date `2026-12-31`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ConfigDate(pub NaiveDate);
-
-impl Serialize for ConfigDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.format("%Y-%m-%d").to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for ConfigDate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ConfigDate;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a date written YYYY-MM-DD")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConfigDate, E> {
-                NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-                    .map(ConfigDate)
-                    .map_err(|_| E::custom(format!("found \"{v}\", expected a date written YYYY-MM-DD")))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ConfigDate, A::Error> {
-                let dt = toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                match (dt.date, dt.time) {
-                    (Some(d), None) => NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
-                        .map(ConfigDate)
-                        .ok_or_else(|| de::Error::custom(format!("found {dt}, which is not a calendar date"))),
-                    _ => Err(de::Error::custom(format!("found {dt}, expected a date without a time (YYYY-MM-DD)"))),
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-fn default_review_name() -> String {
-    "Access review".into()
-}
-fn default_dormant() -> i64 {
-    90
-}
-fn default_invite() -> i64 {
-    14
-}
-fn default_token_warn() -> i64 {
-    30
-}
-
-/// `[review]`
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Review {
-    #[serde(default = "default_review_name")]
-    pub name: String,
-    pub as_of: Option<ConfigDate>,
-    #[serde(default = "default_dormant")]
-    pub dormant_after_days: i64,
-    #[serde(default = "default_invite")]
-    pub invite_stale_after_days: i64,
-    #[serde(default = "default_token_warn")]
-    pub token_warn_days: i64,
-}
-
-impl Default for Review {
-    fn default() -> Self {
-        Review {
-            name: default_review_name(),
-            as_of: None,
-            dormant_after_days: default_dormant(),
-            invite_stale_after_days: default_invite(),
-            token_warn_days: default_token_warn(),
-        }
-    }
-}
-
-/// Roster export formats (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum RosterFormat {
-    #[default]
-    Generic,
-    Okta,
-    Entra,
-    Google,
-    Bamboohr,
-    Workday,
-}
-
-impl RosterFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RosterFormat::Generic => "generic",
-            RosterFormat::Okta => "okta",
-            RosterFormat::Entra => "entra",
-            RosterFormat::Google => "google",
-            RosterFormat::Bamboohr => "bamboohr",
-            RosterFormat::Workday => "workday",
-        }
-    }
-}
-
-/// `[identity.columns]`: which roster columns hold what (generic format).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct IdentityColumns {
-    pub email: String,
-    pub employee_id: String,
-    pub name: String,
-    pub status: String,
-    pub termination_date: String,
-    pub manager_email: String,
-    pub department: String,
-    pub aliases: String,
-}
-
-impl Default for IdentityColumns {
-    fn default() -> Self {
-        IdentityColumns {
-            email: "email".into(),
-            employee_id: "employee_id".into(),
-            name: "name".into(),
-            status: "status".into(),
-            termination_date: "termination_date".into(),
-            manager_email: "manager_email".into(),
-            department: "department".into(),
-            aliases: "aliases".into(),
-        }
-    }
-}
-
-/// `[identity]`
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Identity {
-    pub path: PathBuf,
-    #[serde(default)]
-    pub format: RosterFormat,
-    /// Acquired or secondary domains mapped to the primary one: `{ "oldco.com" = "acme.com" }`.
-    #[serde(default)]
-    pub domain_aliases: BTreeMap<String, String>,
-    /// Only for `format = "generic"`; presets know their own columns.
-    pub columns: Option<IdentityColumns>,
-    /// Extra status values: export value (case-insensitive) -> `active | terminated | leave`.
-    #[serde(default)]
-    pub status_map: BTreeMap<String, String>,
-    /// chrono format of the date columns when they are not ISO (e.g. "%d/%m/%Y").
-    pub date_format: Option<String>,
-    /// Field delimiter; default: detected from the header (comma, semicolon or tab).
-    pub delimiter: Option<String>,
-}
-
-/// `credential = { owner, created, expires }` on any app.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialConfig {
-    /// The person accountable for the credential: an email that should be active in the roster.
-    pub owner: Option<String>,
-    pub created: Option<ConfigDate>,
-    pub expires: Option<ConfigDate>,
-    /// Overrides the kind's maximum lifetime (Atlassian API tokens: 365 days).
-    pub max_lifetime_days: Option<i64>,
-    /// A name for the credential in the report, e.g. "audit-bot API token".
-    pub label: Option<String>,
-}
-
-/// `[apps.columns]` of a `csv` app: which export headers hold the SPEC §4 account fields.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct CsvColumns {
-    pub account_id: Option<String>,
-    pub username: Option<String>,
-    pub email: Option<String>,
-    pub display_name: Option<String>,
-    pub status: Option<String>,
-    pub account_type: Option<String>,
-    pub is_admin: Option<String>,
-    pub role: Option<String>,
-    pub created_at: Option<String>,
-    pub last_login_at: Option<String>,
-    pub invited_at: Option<String>,
-    pub groups: Option<String>,
-}
-
-fn default_groups_separator() -> String {
-    ";".into()
-}
-
-/// Options of kind `csv`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CsvAppConfig {
-    pub path: PathBuf,
-    pub delimiter: Option<String>,
-    /// chrono format for the date columns; default: RFC 3339 / ISO dates and common export formats.
-    pub date_format: Option<String>,
-    /// Default: each field read from a header of the same name.
-    #[serde(default)]
-    pub columns: CsvColumns,
-    /// Export status value (case-insensitive) -> SPEC §4 status.
-    #[serde(default)]
-    pub status_map: BTreeMap<String, String>,
-    /// Export account-type value (case-insensitive) -> SPEC §4 account type.
-    #[serde(default)]
-    pub account_type_map: BTreeMap<String, String>,
-    /// Role values (case-insensitive) that mean admin.
-    #[serde(default)]
-    pub admin_values: Vec<String>,
-    #[serde(default = "default_groups_separator")]
-    pub groups_separator: String,
-}
-
-/// Authentication of an HTTP app. Every secret is a [`SecretRef`].
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum AuthConfig {
-    Basic { username: String, password: SecretRef },
-    Bearer { token: SecretRef },
-    AccessKey { key: SecretRef },
-    Oauth2ClientCredentials { client_id: String, client_secret: SecretRef, token_url: Option<String>, scope: Option<String> },
-    Header { name: String, value: SecretRef },
-    PsAuth { key: SecretRef, runas: String, password: Option<SecretRef> },
-}
-
-impl AuthConfig {
-    pub fn secrets(&self) -> Vec<&SecretRef> {
-        match self {
-            AuthConfig::Basic { password, .. } => vec![password],
-            AuthConfig::Bearer { token } => vec![token],
-            AuthConfig::AccessKey { key } => vec![key],
-            AuthConfig::Oauth2ClientCredentials { client_secret, .. } => vec![client_secret],
-            AuthConfig::Header { value, .. } => vec![value],
-            AuthConfig::PsAuth { key, password, .. } => std::iter::once(key).chain(password.as_ref()).collect(),
-        }
-    }
-
-    pub fn secrets_mut(&mut self) -> Vec<&mut SecretRef> {
-        match self {
-            AuthConfig::Basic { password, .. } => vec![password],
-            AuthConfig::Bearer { token } => vec![token],
-            AuthConfig::AccessKey { key } => vec![key],
-            AuthConfig::Oauth2ClientCredentials { client_secret, .. } => vec![client_secret],
-            AuthConfig::Header { value, .. } => vec![value],
-            AuthConfig::PsAuth { key, password, .. } => {
-                let mut v = vec![key];
-                if let Some(p) = password {
-                    v.push(p);
-                }
-                v
-            }
-        }
-    }
-}
-
-/// Connection settings shared by every HTTP kind.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct HttpConfig {
-    pub base_url: String,
-    pub auth: AuthConfig,
-    /// PEM file of a private CA to trust (appliances with their own certificates).
-    pub ca_file: Option<PathBuf>,
-    /// Turns TLS verification off. Only when set explicitly; loudly reported.
-    #[serde(default)]
-    pub insecure_skip_verify: bool,
-    pub requests_per_second: Option<f64>,
-    /// At most this many requests in any hour (0: no hourly limit).
-    pub requests_per_hour: Option<u32>,
-    pub concurrency: Option<u32>,
-    pub page_size: Option<u32>,
-    pub timeout_seconds: Option<u64>,
-    pub max_attempts: Option<u32>,
-    pub max_collect_seconds: Option<u64>,
-    /// How many times a list that changes while it is read may be read (default 10).
-    pub max_list_passes: Option<u32>,
-    /// The largest response body read, in MB (default 256): a server that streams without end
-    /// fails that page instead of exhausting memory.
-    pub max_response_mb: Option<u64>,
-}
-
-const HTTP_KEYS: [&str; 13] = [
-    "base_url",
-    "auth",
-    "ca_file",
-    "insecure_skip_verify",
-    "requests_per_second",
-    "requests_per_hour",
-    "concurrency",
-    "page_size",
-    "timeout_seconds",
-    "max_attempts",
-    "max_collect_seconds",
-    "max_list_passes",
-    "max_response_mb",
-];
 const COMMON_KEYS: [&str; 4] = ["name", "kind", "admin_groups", "credential"];
 
-/// Options of kind `messagebird` (README "Kind `messagebird`").
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct MessagebirdOptions {
-    /// `messagebird` (the guide's `/users`) or `bird` (`/organizations/{org}/users`).
-    pub flavor: Option<String>,
-    pub organization_id: Option<String>,
-    #[serde(default)]
-    pub admin_roles: Vec<String>,
-}
-
-/// Options of kind `jira_service_management` (README "Jira Service Management").
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct JsmOptions {
-    /// `cloud` (default: the real `/rest/api/3/users/search`) or `guide` (the guide's
-    /// `/rest/api/3/user/search`, read by a prefix sweep).
-    pub flavor: Option<String>,
-    /// Service desks whose customers are read; empty = every service desk of the site.
-    #[serde(default)]
-    pub service_desk_ids: Vec<String>,
-    /// Read JSM service desks and their customers (default true).
-    pub customers: Option<bool>,
-    /// Customers are external by design and never orphaned; set this for a help desk whose
-    /// customers must all be employees, to make an unmatched customer an orphan finding.
-    #[serde(default)]
-    pub customers_in_orphans: bool,
-    /// Page size of group member and customer lists (default 50; the server may serve fewer).
-    pub group_page_size: Option<u32>,
-    /// Organization admin API: fills hidden emails and last activity of managed accounts.
-    pub org_id: Option<String>,
-    pub org_api_key: Option<SecretRef>,
-    /// Default `https://api.atlassian.com`.
-    pub org_api_url: Option<String>,
-    /// `v1` (default: `/admin/v1/orgs/{org}/users`) or `v2`
-    /// (`/admin/v2/orgs/{org}/directories/-/users`, which adds the date an account joined the
-    /// organization).
-    pub org_api_version: Option<String>,
-    /// The site's cloud id: with `org_api_version = "v2"`, only product activity whose ARI names
-    /// this site counts (v2 names sites by ARI, not by URL).
-    pub site_id: Option<String>,
-    /// What is known about the organization API key (its own expiry, at most one year).
-    pub org_credential: Option<CredentialConfig>,
-}
-
-/// Options of kinds `bluejeans` and `bluejeans_events` (README "BlueJeans").
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct BluejeansOptions {
-    /// The enterprise (partition) id the API client belongs to.
-    pub enterprise_id: Option<String>,
-    /// `api` (default: the official swagger: 1-based `pageNumber`, `{count, user: [...]}`,
-    /// details at `/v1/user/{id}`) or `guide` (0-based `pageNumber`, `{count, users: [...]}`,
-    /// details at `/v1/enterprise/{id}/users/{userId}`).
-    pub flavor: Option<String>,
-    /// Per-user detail requests: `auto` (default: when the list lacks the admin flag), `always`
-    /// (also for last login; one request per user), `never`.
-    pub user_details: Option<String>,
-    /// Send the OAuth token as `?access_token=` instead of a Bearer header.
-    #[serde(default)]
-    pub token_in_query: bool,
-    /// `bluejeans_events`: where the enterprise user list is (the Meetings API; default
-    /// `https://api.bluejeans.com`).
-    pub users_url: Option<String>,
-    /// `bluejeans_events`: a user's events (default `/api/scheduling/v1/users/{userId}/events`).
-    pub events_path: Option<String>,
-    /// `bluejeans_events`: one event (default `/api/scheduling/v1/users/{userId}/events/{eventId}`).
-    pub event_path: Option<String>,
-    /// `bluejeans_events`: the registration app (Admin > Events > Enterprise Apps) whose
-    /// credentials turn an event's `apiKey` into a `registration_app` token; when set, every
-    /// registration-enabled event's key is checked that way.
-    pub registration_client_id: Option<String>,
-    pub registration_client_secret: Option<SecretRef>,
-    /// Default `{base_url}/api/security/v1/oauth/accesstoken`.
-    pub registration_token_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct BeyondtrustOptions {
-    /// `public_v3` (default, the guide), `config_api` (Remote Support / PRA) or `password_safe`.
-    pub flavor: Option<String>,
-    /// `config_api`: the permission flags that make an admin (default `perm_admin`).
-    #[serde(default)]
-    pub admin_roles: Vec<String>,
-    /// `config_api`: read each user's group policies (one request per user).
-    #[serde(default)]
-    pub group_policies: bool,
-}
-
-/// The SCIM surface of a known app.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ScimPreset {
-    pub name: &'static str,
-    /// Largest `count` the server serves.
-    pub max_count: u32,
-    /// What to put in `base_url` (for the README and messages).
-    pub base_url: &'static str,
-}
-
-pub const SCIM_PRESETS: [ScimPreset; 4] = [
-    ScimPreset { name: "atlassian", max_count: 100, base_url: "https://api.atlassian.com/scim/directory/{directoryId}" },
-    ScimPreset { name: "bluejeans", max_count: 100, base_url: "https://api.bluejeans.com/scim/v2" },
-    ScimPreset { name: "beyondtrust", max_count: 100, base_url: "https://<appliance>/scim/v2" },
-    ScimPreset { name: "messagebird", max_count: 100, base_url: "https://<organization scim endpoint>/scim/v2" },
-];
-
-pub fn scim_preset(name: &str) -> Option<ScimPreset> {
-    SCIM_PRESETS.iter().copied().find(|p| p.name == name)
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ScimOptions {
-    /// The SCIM surface of a known app: `atlassian`, `bluejeans`, `beyondtrust`, `messagebird`
-    /// (README "Kind `scim`"); sets the page-size cap. None: any SCIM 2.0 service provider.
-    pub preset: Option<String>,
-    /// Default `/Users`.
-    pub users_path: Option<String>,
-    /// Default `/Groups`; `""` reads no groups (memberships then come from `User.groups`).
-    pub groups_path: Option<String>,
-    /// Role values (`User.roles[].value`) that make an admin.
-    #[serde(default)]
-    pub admin_roles: Vec<String>,
-    /// `1` (RFC 7644) or `0` for servers that count from zero; default: detected.
-    pub start_index: Option<u32>,
-}
-
-/// What is specific to one app's kind.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(untagged)]
-pub enum AppSource {
-    Csv(CsvAppConfig),
-    Messagebird { http: HttpConfig, options: MessagebirdOptions },
-    JiraServiceManagement { http: HttpConfig, options: JsmOptions },
-    Bluejeans { http: HttpConfig, options: BluejeansOptions },
-    BluejeansEvents { http: HttpConfig, options: BluejeansOptions },
-    Beyondtrust { http: HttpConfig, options: BeyondtrustOptions },
-    Scim { http: HttpConfig, options: ScimOptions },
-}
-
 /// One `[[apps]]` entry.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppConfig {
     pub name: String,
     pub kind: AppKind,
     pub admin_groups: Vec<String>,
     pub credential: Option<CredentialConfig>,
-    pub source: AppSource,
+    /// The connection settings of an API app (`None` for a kind that reads a file).
+    pub http: Option<HttpConfig>,
+    /// The kind's own options (its collector's options type).
+    pub options: AppOptions,
     /// Line of the `[[apps]]` header, for messages about this app.
-    #[serde(skip)]
     pub line: usize,
 }
 
 impl AppConfig {
     /// The connection settings of an API app.
     pub fn http(&self) -> Option<&HttpConfig> {
-        match &self.source {
-            AppSource::Csv(_) => None,
-            AppSource::Messagebird { http, .. }
-            | AppSource::JiraServiceManagement { http, .. }
-            | AppSource::Bluejeans { http, .. }
-            | AppSource::BluejeansEvents { http, .. }
-            | AppSource::Beyondtrust { http, .. }
-            | AppSource::Scim { http, .. } => Some(http),
-        }
+        self.http.as_ref()
     }
 
     /// Every secret this app needs: its auth, and kind options such as the Atlassian org API key.
     pub fn secrets(&self) -> Vec<&SecretRef> {
         let mut out = self.http().map(|h| h.auth.secrets()).unwrap_or_default();
-        match &self.source {
-            AppSource::JiraServiceManagement { options, .. } => out.extend(options.org_api_key.as_ref()),
-            AppSource::Bluejeans { options, .. } | AppSource::BluejeansEvents { options, .. } => {
-                out.extend(options.registration_client_secret.as_ref())
-            }
-            _ => {}
-        }
+        out.extend(self.options.secrets());
         out
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PathSection {
-    pub path: PathBuf,
-}
-
-/// `[evidence]`: how the evidence pack is sealed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Evidence {
-    /// An Ed25519 private key (PKCS#8 PEM as `openssl genpkey -algorithm ed25519` writes it, or the
-    /// 32-byte seed in hex or base64), as a secret reference. When set, `manifest.json` is signed
-    /// into `manifest.json.sig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signing_key: Option<SecretRef>,
+/// As the manifest records it: `source` holds the kind's options (an API app's as `{ http, options }`).
+impl Serialize for AppConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let source = match &self.http {
+            Some(http) => serde_json::json!({ "http": http, "options": self.options.to_json() }),
+            None => self.options.to_json(),
+        };
+        let mut st = s.serialize_struct("AppConfig", 5)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("admin_groups", &self.admin_groups)?;
+        st.serialize_field("credential", &self.credential)?;
+        st.serialize_field("source", &source)?;
+        st.end()
+    }
 }
 
 /// The whole configuration.
@@ -625,69 +129,20 @@ struct CommonApp {
     credential: Option<CredentialConfig>,
 }
 
-/// Byte offset -> 1-based line.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
-}
-
-/// The text region of the `[[apps]]` entry that starts at `start`: up to the next `[[apps]]` or
-/// the next section that is not one of its sub-tables.
-fn app_region(text: &str, start: usize) -> std::ops::Range<usize> {
-    let start = start.min(text.len());
-    let mut offset = start;
-    for (i, line) in text[start..].split_inclusive('\n').enumerate() {
-        let t = line.trim_start();
-        if i > 0 && t.starts_with('[') && (t.starts_with("[[") || !t.starts_with("[apps.")) {
-            return start..offset;
-        }
-        offset += line.len();
-    }
-    start..text.len()
-}
-
-/// The line where `key = ` is written inside `span` (falls back to the span's first line).
-fn line_of_key(text: &str, span: std::ops::Range<usize>, key: &str) -> usize {
-    let start = span.start.min(text.len());
-    let end = span.end.min(text.len()).max(start);
-    let mut offset = start;
-    for line in text[start..end].split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        let bare = trimmed.strip_prefix('"').unwrap_or(trimmed);
-        if let Some(rest) = bare.strip_prefix(key) {
-            let rest = rest.trim_start_matches('"').trim_start();
-            if rest.starts_with('=') || rest.starts_with('.') {
-                return line_of(text, offset);
-            }
-        }
-        if trimmed.starts_with(&format!("[apps.{key}]")) || trimmed.starts_with(&format!("[identity.{key}]")) {
-            return line_of(text, offset);
-        }
-        offset += line.len();
-    }
-    line_of(text, start)
-}
-
-/// The first backticked name in a serde message ("unknown field `x`", "missing field `y`").
-fn field_in_message(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
-}
-
 impl Config {
     /// Reads and validates the config file.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub fn load(path: &Path, kinds: &dyn KindSet) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.display().to_string(),
             line: 0,
             key: "(file)".into(),
             message: format!("cannot read the config file: {e}"),
         })?;
-        Config::parse(&text, path)
+        Config::parse(&text, path, kinds)
     }
 
     /// Parses config text; `path` names the file in errors and anchors relative paths.
-    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    pub fn parse(text: &str, path: &Path, kinds: &dyn KindSet) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
@@ -756,7 +211,7 @@ impl Config {
         for (index, spanned) in raw.apps.into_iter().enumerate() {
             let span = spanned.span();
             let table = spanned.into_inner();
-            let app = parse_app(text, &file, index, span, table, &base)?;
+            let app = parse_app(text, &file, index, span, table, &base, kinds)?;
             if let Some(prev) = apps.iter().find(|a| a.name == app.name) {
                 return Err(err(
                     app.line,
@@ -798,49 +253,8 @@ fn rebase(base: &Path, p: &Path) -> PathBuf {
     }
 }
 
-fn join_key(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() {
-        field.to_string()
-    } else {
-        format!("{prefix}.{field}")
-    }
-}
-
-/// The `[section]` that contains `offset`, as a key prefix.
-fn section_at(text: &str, offset: usize) -> String {
-    let mut section = String::new();
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        if pos > offset {
-            break;
-        }
-        let t = line.trim();
-        if t.starts_with('[') {
-            section = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
-        }
-        pos += line.len();
-    }
-    section
-}
-
-/// serde messages, with the expected values spelled out where serde is terse.
-fn explain(message: &str) -> String {
-    let mut m = message.replace("\n", " ");
-    if m.starts_with("unknown field") {
-        m.push_str(" (unknown keys are errors: check the spelling against the README's config reference)");
-    }
-    m
-}
-
-fn check_delimiter(d: &Option<String>) -> Result<(), String> {
-    match d {
-        Some(s) if s.chars().count() != 1 && s != "\\t" => {
-            Err(format!("found \"{s}\", expected a single character such as \",\", \";\" or \"\\t\""))
-        }
-        _ => Ok(()),
-    }
-}
-
+/// One `[[apps]]` table: the keys every app takes, the connection settings of an API kind, and
+/// the rest handed to the kind's own parser.
 fn parse_app(
     text: &str,
     file: &str,
@@ -848,21 +262,25 @@ fn parse_app(
     span: std::ops::Range<usize>,
     table: toml::Table,
     base: &Path,
+    kinds: &dyn KindSet,
 ) -> Result<AppConfig, ConfigError> {
     let app_line = line_of(text, span.start);
-    let span = app_region(text, span.start);
-    let prefix = format!("apps[{index}]");
-    let err = |key: &str, message: String| ConfigError {
-        file: file.into(),
-        line: if key.is_empty() { app_line } else { line_of_key(text, span.clone(), key) },
-        key: if key.is_empty() { prefix.clone() } else { format!("{prefix}.{key}") },
-        message,
+    let mut at = OptionsAt {
+        text,
+        file,
+        span: app_region(text, span.start),
+        prefix: format!("apps[{index}]"),
+        app_line,
+        base,
+        shared_keys: COMMON_KEYS.join(", "),
     };
-    let kinds = AppKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+    let names = kinds.schemas().iter().map(|k| k.kind().as_str()).collect::<Vec<_>>().join(", ");
     let kind = match table.get("kind") {
-        Some(toml::Value::String(s)) => AppKind::parse(s).ok_or_else(|| err("kind", format!("found \"{s}\", expected one of {kinds}")))?,
-        Some(other) => return Err(err("kind", format!("found {}, expected a string, one of {kinds}", other.type_str()))),
-        None => return Err(err("", format!("missing key `kind`, expected one of {kinds}"))),
+        Some(toml::Value::String(s)) => {
+            kinds.schema(s).ok_or_else(|| at.error("kind", format!("found \"{s}\", expected one of {names}")))?
+        }
+        Some(other) => return Err(at.error("kind", format!("found {}, expected a string, one of {names}", other.type_str()))),
+        None => return Err(at.error("", format!("missing key `kind`, expected one of {names}"))),
     };
     // Secrets written inline: refused here, where the key and its line are still known.
     let secret_keys = ["password", "token", "key", "client_secret", "value"];
@@ -870,17 +288,14 @@ fn parse_app(
     if let Some(toml::Value::Table(auth)) = table.get("auth") {
         inline.extend(secret_keys.iter().filter(|k| matches!(auth.get(**k), Some(toml::Value::String(_)))).map(|k| format!("auth.{k}")));
     }
-    if matches!(table.get("org_api_key"), Some(toml::Value::String(_))) {
-        inline.push("org_api_key".into());
-    }
+    inline.extend(kind.secret_keys().iter().filter(|k| matches!(table.get(**k), Some(toml::Value::String(_)))).map(|k| k.to_string()));
     if let Some(key) = inline.first() {
-        let leaf = key.rsplit('.').next().unwrap_or(key);
-        return Err(ConfigError {
-            file: file.into(),
-            line: line_of_key(text, span.clone(), if key.starts_with("auth.") { "auth" } else { leaf }),
-            key: format!("{prefix}.{key}"),
-            message: secret::INLINE_SECRET_HELP.into(),
-        });
+        let mut e = at.error(if key.starts_with("auth.") { "auth" } else { key }, secret::INLINE_SECRET_HELP);
+        e.key = format!("{}.{key}", at.prefix);
+        return Err(e);
+    }
+    if kind.uses_http() {
+        at.shared_keys = format!("{}, {}", COMMON_KEYS.join(", "), HTTP_KEYS.join(", "));
     }
     let mut common = toml::Table::new();
     let mut http = toml::Table::new();
@@ -888,180 +303,28 @@ fn parse_app(
     for (k, v) in table {
         if COMMON_KEYS.contains(&k.as_str()) {
             common.insert(k, v);
-        } else if kind != AppKind::Csv && HTTP_KEYS.contains(&k.as_str()) {
+        } else if kind.uses_http() && HTTP_KEYS.contains(&k.as_str()) {
             http.insert(k, v);
         } else {
             rest.insert(k, v);
         }
     }
-    let convert = |e: toml::de::Error, section: &str| {
-        let message = e.message().trim().to_string();
-        let field = field_in_message(&message).map(str::to_string);
-        let key = match (&field, section) {
-            (Some(f), "") => f.clone(),
-            (Some(f), s) => format!("{s}.{f}"),
-            (None, s) => s.to_string(),
-        };
-        let mut m = explain(&message);
-        if message.starts_with("unknown field") {
-            m.push_str(&format!(
-                "; every kind also takes {}{}",
-                COMMON_KEYS.join(", "),
-                if kind == AppKind::Csv { String::new() } else { format!(", {}", HTTP_KEYS.join(", ")) }
-            ));
-        }
-        let line_key = field.as_deref().unwrap_or(section);
-        ConfigError {
-            file: file.into(),
-            line: if line_key.is_empty() { app_line } else { line_of_key(text, span.clone(), line_key) },
-            key: if key.is_empty() { prefix.clone() } else { format!("{prefix}.{key}") },
-            message: m,
-        }
-    };
-    let common: CommonApp = toml::Value::Table(common).try_into().map_err(|e| convert(e, ""))?;
+    let common: CommonApp = at.deserialize(common)?;
     let name = common.name.trim().to_string();
     if name.is_empty() || name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
-        return Err(err("name", format!("found \"{}\", expected a non-empty name without slashes or control characters", common.name)));
+        return Err(at.error("name", format!("found \"{}\", expected a non-empty name without slashes or control characters", common.name)));
     }
-    let http_cfg = |http: toml::Table| -> Result<HttpConfig, ConfigError> {
-        let mut cfg: HttpConfig = toml::Value::Table(http).try_into().map_err(|e| convert(e, ""))?;
-        for s in cfg.auth.secrets_mut() {
-            s.rebase(base);
-        }
-        cfg.ca_file = cfg.ca_file.map(|p| rebase(base, &p));
-        if !(cfg.base_url.starts_with("https://") || cfg.base_url.starts_with("http://")) {
-            return Err(err("base_url", format!("found \"{}\", expected an http(s):// URL", cfg.base_url)));
-        }
-        if let Some(r) = cfg.requests_per_second {
-            if r.is_nan() || r <= 0.0 {
-                return Err(err("requests_per_second", format!("found {r}, expected a number above 0")));
-            }
-        }
-        Ok(cfg)
-    };
-    let rest_value = toml::Value::Table(rest);
-    let source = match kind {
-        AppKind::Csv => {
-            let mut c: CsvAppConfig = rest_value.try_into().map_err(|e| convert(e, ""))?;
-            c.path = rebase(base, &c.path);
-            check_delimiter(&c.delimiter).map_err(|m| err("delimiter", m))?;
-            for (k, v) in &c.status_map {
-                if crate::model::AccountStatus::parse(v).is_none() {
-                    return Err(err(
-                        "status_map",
-                        format!("status_map \"{k}\" = \"{v}\": expected one of {}", crate::model::AccountStatus::names().join(", ")),
-                    ));
-                }
-            }
-            for (k, v) in &c.account_type_map {
-                if crate::model::AccountType::parse(v).is_none() {
-                    return Err(err(
-                        "account_type_map",
-                        format!("account_type_map \"{k}\" = \"{v}\": expected one of {}", crate::model::AccountType::names().join(", ")),
-                    ));
-                }
-            }
-            AppSource::Csv(c)
-        }
-        AppKind::Messagebird => {
-            AppSource::Messagebird { http: http_cfg(http)?, options: rest_value.try_into().map_err(|e| convert(e, ""))? }
-        }
-        AppKind::JiraServiceManagement => {
-            let mut options: JsmOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
-            if let Some(k) = options.org_api_key.as_mut() {
-                k.rebase(base);
-            }
-            if let Some(f) = options.flavor.as_deref().filter(|f| !["cloud", "guide"].contains(f)) {
-                return Err(err(
-                    "flavor",
-                    format!("found \"{f}\", expected \"cloud\" (/rest/api/3/users/search) or \"guide\" (/rest/api/3/user/search)"),
-                ));
-            }
-            if options.org_id.is_some() != options.org_api_key.is_some() {
-                return Err(err(
-                    if options.org_id.is_some() { "org_api_key" } else { "org_id" },
-                    "the organization admin API needs both org_id and org_api_key (an organization API key from admin.atlassian.com)"
-                        .into(),
-                ));
-            }
-            if let Some(u) = options.org_api_url.as_deref().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
-                return Err(err("org_api_url", format!("found \"{u}\", expected an http(s):// URL")));
-            }
-            if let Some(v) = options.org_api_version.as_deref().filter(|v| !["v1", "v2"].contains(v)) {
-                return Err(err("org_api_version", format!("found \"{v}\", expected \"v1\" or \"v2\"")));
-            }
-            if options.site_id.is_some() && options.org_api_version.as_deref() != Some("v2") {
-                return Err(err("site_id", "site_id is used with org_api_version = \"v2\" (v1 names the site by its URL)".into()));
-            }
-            AppSource::JiraServiceManagement { http: http_cfg(http)?, options }
-        }
-        AppKind::Bluejeans | AppKind::BluejeansEvents => {
-            let mut options: BluejeansOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
-            if let Some(k) = options.registration_client_secret.as_mut() {
-                k.rebase(base);
-            }
-            if options.enterprise_id.is_none() {
-                return Err(err(
-                    "enterprise_id",
-                    "is required: the enterprise id the API client belongs to (the token's scope.enterprise)".into(),
-                ));
-            }
-            if let Some(f) = options.flavor.as_deref().filter(|f| !["api", "guide"].contains(f)) {
-                return Err(err("flavor", format!("found \"{f}\", expected \"api\" (the official swagger) or \"guide\"")));
-            }
-            if let Some(d) = options.user_details.as_deref().filter(|d| !["auto", "always", "never"].contains(d)) {
-                return Err(err("user_details", format!("found \"{d}\", expected \"auto\", \"always\" or \"never\"")));
-            }
-            if options.registration_client_id.is_some() != options.registration_client_secret.is_some() {
-                return Err(err("registration_client_secret", "registration_client_id and registration_client_secret go together".into()));
-            }
-            let http = http_cfg(http)?;
-            if kind == AppKind::Bluejeans {
-                AppSource::Bluejeans { http, options }
-            } else {
-                AppSource::BluejeansEvents { http, options }
-            }
-        }
-        AppKind::Beyondtrust => {
-            let options: BeyondtrustOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
-            let http = http_cfg(http)?;
-            let flavor = options.flavor.as_deref().unwrap_or("public_v3");
-            if !["public_v3", "config_api", "password_safe"].contains(&flavor) {
-                return Err(err("flavor", format!("found \"{flavor}\", expected \"public_v3\", \"config_api\" or \"password_safe\"")));
-            }
-            let ps = matches!(http.auth, AuthConfig::PsAuth { .. });
-            let oauth = matches!(http.auth, AuthConfig::Oauth2ClientCredentials { .. });
-            if ps && flavor != "password_safe" {
-                return Err(err(
-                    "auth",
-                    format!(
-                        "auth type ps_auth is for flavor \"password_safe\"; flavor \"{flavor}\" signs in with oauth2_client_credentials"
-                    ),
-                ));
-            }
-            if flavor == "password_safe" && !ps && !oauth {
-                return Err(err(
-                    "auth",
-                    "flavor \"password_safe\" signs in with auth = { type = \"ps_auth\", key = { env = \"...\" }, runas = \"user\" } or with oauth2_client_credentials (Auth/connect/token)".into(),
-                ));
-            }
-            AppSource::Beyondtrust { http, options }
-        }
-        AppKind::Scim => {
-            let options: ScimOptions = rest_value.try_into().map_err(|e| convert(e, ""))?;
-            if let Some(p) = options.preset.as_deref().filter(|p| scim_preset(p).is_none()) {
-                return Err(err(
-                    "preset",
-                    format!("found \"{p}\", expected one of {}", SCIM_PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")),
-                ));
-            }
-            if let Some(i) = options.start_index.filter(|i| *i > 1) {
-                return Err(err("start_index", format!("found {i}, expected 0 or 1")));
-            }
-            AppSource::Scim { http: http_cfg(http)?, options }
-        }
-    };
-    Ok(AppConfig { name, kind, admin_groups: common.admin_groups, credential: common.credential, source, line: app_line })
+    let http = if kind.uses_http() { Some(HttpConfig::parse(http, &at)?) } else { None };
+    let options = kind.parse_options(rest, http.as_ref(), &at)?;
+    Ok(AppConfig {
+        name,
+        kind: kind.kind(),
+        admin_groups: common.admin_groups,
+        credential: common.credential,
+        http,
+        options,
+        line: app_line,
+    })
 }
 
 #[cfg(test)]

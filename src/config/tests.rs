@@ -1,4 +1,5 @@
 use super::*;
+use chrono::NaiveDate;
 
 const GOOD: &str = r#"
 [review]
@@ -31,7 +32,7 @@ service_desk_ids = ["1", "2"]
 "#;
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
-    Config::parse(text, Path::new("/etc/aa/config.toml"))
+    Config::parse(text, Path::new("/etc/aa/config.toml"), &crate::collectors::REGISTRY)
 }
 
 #[test]
@@ -43,16 +44,13 @@ fn parses_the_whole_schema_and_rebases_paths() {
     assert_eq!(c.identity.domain_aliases.get("oldco.com").map(String::as_str), Some("acme.com"));
     assert_eq!(c.apps.len(), 2);
     let crm = &c.apps[0];
-    assert_eq!(crm.kind, AppKind::Csv);
+    assert_eq!(crm.kind, "csv");
     assert_eq!(crm.credential.as_ref().unwrap().created, Some(ConfigDate(NaiveDate::from_ymd_opt(2026, 1, 10).unwrap())));
-    match &crm.source {
-        AppSource::Csv(csv) => {
-            assert_eq!(csv.path, PathBuf::from("/etc/aa/exports/crm.csv"));
-            assert_eq!(csv.columns.email.as_deref(), Some("E-mail"));
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(c.apps[1].kind, AppKind::JiraServiceManagement);
+    let csv = crm.options.get::<crate::collectors::csv_export::CsvAppConfig>().unwrap();
+    assert_eq!(csv.path, PathBuf::from("/etc/aa/exports/crm.csv"));
+    assert_eq!(csv.columns.email.as_deref(), Some("E-mail"));
+    assert!(crm.http.is_none());
+    assert_eq!(c.apps[1].kind, "jira_service_management");
     assert_eq!(c.apps[1].line, 23);
 }
 

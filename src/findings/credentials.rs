@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use super::col_name as f;
 use super::{severity_rank, RuleParams};
-use crate::config::{AppKind, Config};
+use crate::config::Config;
 use crate::model::{credential as c, datetime_from_millis, CoverageRecord};
 use crate::roster::{PersonStatus, Roster};
 
@@ -96,7 +96,7 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
         if !collected.contains(&app.name.as_str()) {
             continue;
         }
-        let implicit = app.kind != AppKind::Csv;
+        let implicit = app.http.is_some();
         if app.credential.is_none() && !implicit {
             continue;
         }
@@ -125,7 +125,7 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
             v.sources.push("config".into());
         }
         if v.max_lifetime_days.is_none() {
-            v.max_lifetime_days = app.kind.max_credential_lifetime_days();
+            v.max_lifetime_days = crate::collectors::REGISTRY.kind(app.kind).and_then(|k| k.max_credential_lifetime_days());
         }
         if v.label.is_empty() {
             v.label = format!("credential used to collect {}", app.name);

@@ -187,14 +187,7 @@ impl RuleParams {
     /// The apps whose customers count as orphans, from the config: for snapshots that do not
     /// record it (format 1).
     pub fn customer_orphan_apps(config: &Config) -> Vec<String> {
-        config
-            .apps
-            .iter()
-            .filter(
-                |a| matches!(&a.source, crate::config::AppSource::JiraServiceManagement { options, .. } if options.customers_in_orphans),
-            )
-            .map(|a| a.name.clone())
-            .collect()
+        config.apps.iter().filter(|a| a.options.rules().customers_in_orphans).map(|a| a.name.clone()).collect()
     }
 }
 

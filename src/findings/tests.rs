@@ -36,7 +36,7 @@ fn config(extra: &str) -> Config {
 [[apps]]\nname = \"app\"\nkind = \"csv\"\npath = \"a.csv\"\n{extra}\n\
 [[apps]]\nname = \"jira\"\nkind = \"jira_service_management\"\nbase_url = \"https://x.atlassian.net\"\nauth = {{ type = \"bearer\", token = {{ env = \"T\" }} }}\n"
     );
-    Config::parse(&text, Path::new("c.toml")).unwrap()
+    Config::parse(&text, Path::new("c.toml"), &crate::collectors::REGISTRY).unwrap()
 }
 
 fn ago(days: i64) -> Option<chrono::DateTime<Utc>> {
@@ -156,6 +156,7 @@ fn customers_are_orphans_only_where_the_app_says_so() {
     let strict = Config::parse(
         "[review]\nas_of = \"2026-12-31\"\n[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"jira\"\nkind = \"jira_service_management\"\nbase_url = \"https://x.atlassian.net\"\nauth = { type = \"bearer\", token = { env = \"T\" } }\ncustomers_in_orphans = true\n",
         Path::new("c.toml"),
+        &crate::collectors::REGISTRY,
     )
     .unwrap();
     let r = run_with(vec![customer], cov(), vec![], &strict, Overrides::default(), Exceptions::default());

@@ -162,7 +162,7 @@ impl Case {
         let text = format!(
             "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"churny\"\n{body}requests_per_second = 2000\nconcurrency = 4\nmax_attempts = 3\n{extra}"
         );
-        Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+        Config::parse(&text, &dir.join("config.toml"), &access_audit::collectors::REGISTRY).unwrap().apps.remove(0)
     }
 }
 

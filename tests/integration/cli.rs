@@ -316,7 +316,7 @@ fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
         let path = dir.path().join(format!("config-{orphans}.toml"));
         let base = read(&dir.path().join("config.toml"));
         std::fs::write(&path, format!("{base}{}", jsm(orphans))).unwrap();
-        access_audit::config::Config::load(&path).unwrap()
+        access_audit::config::Config::load(&path, &access_audit::collectors::REGISTRY).unwrap()
     };
     let customer = AccountRecord {
         account_id: "qm:1".into(),

@@ -76,7 +76,7 @@ fn app(base: &str, flavor: &str, extra: &str) -> AppConfig {
     let text = format!(
         "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"bt\"\nkind = \"beyondtrust\"\nflavor = \"{flavor}\"\nbase_url = \"{base}/{prefix}/bt{suffix}\"\n{auth}\n{rate}{extra}"
     );
-    Config::parse(&text, &dir().join("config.toml")).unwrap().apps.remove(0)
+    Config::parse(&text, &dir().join("config.toml"), &access_audit::collectors::REGISTRY).unwrap().apps.remove(0)
 }
 
 fn http(sb: &Sandbox) -> String {
@@ -174,7 +174,7 @@ async fn password_safe_signs_in_with_an_oauth_token() {
     let sb = start(synthetic_tenant(120)).await;
     let base = http(&sb);
     let mut a = app(&base, "password_safe", "");
-    if let access_audit::config::AppSource::Beyondtrust { http, .. } = &mut a.source {
+    if let Some(http) = a.http.as_mut() {
         http.auth = access_audit::config::AuthConfig::Oauth2ClientCredentials {
             client_id: "synthetic-bt-client".into(),
             client_secret: access_audit::config::SecretRef::File(dir().join("secret")),
@@ -194,7 +194,7 @@ async fn password_safe_signs_in_with_an_oauth_token() {
     assert!(c.credentials[0].observation.as_deref().unwrap().contains("3600 s"));
     // A wrong client secret: the token endpoint refuses, nothing is read, the secret is not shown.
     common::write_atomic(&dir().join("wrong-oauth"), "wrong-ps-oauth-secret-0815");
-    if let access_audit::config::AppSource::Beyondtrust { http, .. } = &mut a.source {
+    if let Some(http) = a.http.as_mut() {
         if let access_audit::config::AuthConfig::Oauth2ClientCredentials { client_secret, .. } = &mut http.auth {
             *client_secret = access_audit::config::SecretRef::File(dir().join("wrong-oauth"));
         }
@@ -224,7 +224,7 @@ async fn password_safe_with_a_wrong_key_says_so_without_the_key() {
     let sb = start(synthetic_tenant(5)).await;
     let mut a = app(&http(&sb), "password_safe", "");
     common::write_atomic(&dir().join("wrong"), "wrong-ps-key-4711");
-    if let access_audit::config::AppSource::Beyondtrust { http, .. } = &mut a.source {
+    if let Some(http) = a.http.as_mut() {
         http.auth = access_audit::config::AuthConfig::PsAuth {
             key: access_audit::config::SecretRef::File(dir().join("wrong")),
             runas: "audit-runner".into(),

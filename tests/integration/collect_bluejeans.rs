@@ -39,7 +39,7 @@ fn app(sb: &Sandbox, kind: &str, flavor: &str, extra: &str) -> AppConfig {
         "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"bj\"\nkind = \"{kind}\"\nflavor = \"{flavor}\"\nenterprise_id = \"28663\"\n\
          base_url = \"{base}\"\n{users_url}auth = {{ type = \"oauth2_client_credentials\", client_id = \"synthetic-client\", client_secret = {{ file = \"secret\" }} }}\n{rate}{extra}"
     );
-    Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+    Config::parse(&text, &dir.join("config.toml"), &access_audit::collectors::REGISTRY).unwrap().apps.remove(0)
 }
 
 async fn collect(app: &AppConfig) -> Collection {
@@ -154,7 +154,7 @@ async fn faults_lose_nothing_and_duplicate_nothing() {
 async fn a_wrong_enterprise_id_fails_with_what_to_check() {
     let sb = start(synthetic_tenant(10, 0, false)).await;
     let mut a = app(&sb, "bluejeans", "api", "");
-    if let access_audit::config::AppSource::Bluejeans { options, .. } = &mut a.source {
+    if let Some(options) = a.options.get_mut::<access_audit::collectors::bluejeans::BluejeansOptions>() {
         options.enterprise_id = Some("99999".into());
     }
     let c = collect(&a).await;

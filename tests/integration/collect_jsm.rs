@@ -90,7 +90,7 @@ fn app(sb: &Sandbox, tenant: &str, flavor: &str, org: bool, extra: &str) -> AppC
          base_url = \"{}\"\nauth = {{ type = \"basic\", username = \"audit-bot@acme.com\", password = {{ file = \"token\" }} }}\n{org_lines}{rate}{extra}",
         sb.base_url(tenant, prefix)
     );
-    Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+    Config::parse(&text, &dir.join("config.toml"), &access_audit::collectors::REGISTRY).unwrap().apps.remove(0)
 }
 
 async fn collect(app: &AppConfig) -> Collection {
@@ -386,7 +386,7 @@ async fn a_wrong_org_key_keeps_the_accounts_but_not_last_login() {
     let dir = std::env::temp_dir().join(format!("aa-jsm-{}-wrong-org-key", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     common::write_atomic(&dir.join("org-key-wrong"), ORG_KEY);
-    if let access_audit::config::AppSource::JiraServiceManagement { options, .. } = &mut a.source {
+    if let Some(options) = a.options.get_mut::<access_audit::collectors::jsm::JsmOptions>() {
         options.org_api_key = Some(access_audit::config::SecretRef::File(dir.join("org-key-wrong")));
     }
     let c = collect(&a).await;

@@ -44,7 +44,7 @@ fn app(sb: &Sandbox, flavor: &str, extra: &str) -> AppConfig {
         "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"mb\"\nkind = \"messagebird\"\nflavor = \"{flavor}\"\norganization_id = \"org-1\"\n\
          base_url = \"{base}\"\nauth = {{ type = \"access_key\", key = {{ file = \"key\" }} }}\n{rate}{extra}"
     );
-    Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+    Config::parse(&text, &dir.join("config.toml"), &access_audit::collectors::REGISTRY).unwrap().apps.remove(0)
 }
 
 fn ids(c: &Collection) -> BTreeSet<String> {
@@ -218,7 +218,7 @@ async fn a_wrong_key_fails_the_app_with_what_to_check_and_no_secret() {
     let sb = sandbox(10, Faults::default()).await;
     let mut a = app(&sb, "messagebird", "");
     common::write_atomic(&std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id())).join("wrong"), "not-the-key-99");
-    if let access_audit::config::AppSource::Messagebird { http, .. } = &mut a.source {
+    if let Some(http) = a.http.as_mut() {
         http.auth = access_audit::config::AuthConfig::AccessKey {
             key: access_audit::config::SecretRef::File(std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id())).join("wrong")),
         };
@@ -263,7 +263,7 @@ async fn a_token_that_expires_mid_run_is_refreshed_and_nothing_is_lost() {
     let sb = Sandbox::start("127.0.0.1:0", BTreeMap::from([("acme".to_string(), t)])).await.unwrap();
     let mut a = app(&sb, "messagebird", "concurrency = 1");
     let key = std::env::temp_dir().join(format!("aa-sbx-{}", std::process::id())).join("key");
-    if let access_audit::config::AppSource::Messagebird { http, .. } = &mut a.source {
+    if let Some(http) = a.http.as_mut() {
         http.auth = access_audit::config::AuthConfig::Oauth2ClientCredentials {
             client_id: "audit-client".into(),
             client_secret: access_audit::config::SecretRef::File(key),

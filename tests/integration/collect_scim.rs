@@ -26,7 +26,7 @@ fn app(sb: &Sandbox, extra: &str) -> AppConfig {
          admin_roles = [\"admin\"]\nadmin_groups = [\"admins\"]\n{rate}{extra}",
         sb.base_url("sc", "scim")
     );
-    Config::parse(&text, &dir.join("config.toml")).unwrap().apps.remove(0)
+    Config::parse(&text, &dir.join("config.toml"), &access_audit::collectors::REGISTRY).unwrap().apps.remove(0)
 }
 
 async fn collect(app: &AppConfig) -> Collection {

@@ -134,7 +134,7 @@ fn each_mutation(seed: Vec<u8>, check: impl FnMut(&[u8])) {
 
 fn config_with(identity: &str, extra: &str, dir: &Path) -> Config {
     let text = format!("[review]\nas_of = \"2026-12-31\"\n[identity]\npath = \"roster\"\n{identity}\n{extra}");
-    Config::parse(&text, &dir.join("config.toml")).unwrap()
+    Config::parse(&text, &dir.join("config.toml"), &access_audit::collectors::REGISTRY).unwrap()
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn the_csv_app_reader_never_panics() {
         dir.path(),
     );
     let app = config.apps[0].clone();
-    let access_audit::config::AppSource::Csv(cfg) = &app.source else { unreachable!() };
+    let cfg = app.options.get::<access_audit::collectors::csv_export::CsvAppConfig>().unwrap();
     let seed = b"id,email,name,role,last_login,created,groups\n1,ann@acme.com,Ann,Admin,2026-12-20,2024-01-01,a;b\n2,\"bob, jr\"@acme.com,\"Bob \"\"B\"\"\",User,12/01/2026 10:00 PM,,\n".to_vec();
     each_mutation(seed, |bytes| {
         std::fs::write(dir.path().join("export.csv"), bytes).unwrap();
@@ -191,7 +191,7 @@ fn the_config_parser_never_panics_nor_echoes_a_secret() {
     ));
     each_mutation(seed.into_bytes(), |bytes| {
         let text = String::from_utf8_lossy(bytes);
-        if let Err(e) = Config::parse(&text, &dir.path().join("config.toml")) {
+        if let Err(e) = Config::parse(&text, &dir.path().join("config.toml"), &access_audit::collectors::REGISTRY) {
             let message = e.to_string();
             // A mutation may split the canary; no part of 8 or more characters may show.
             let parts: Vec<&str> = CANARY.split('-').filter(|p| p.len() >= 5).collect();

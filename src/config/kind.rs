@@ -1,0 +1,211 @@
+//! What the config knows of an app kind, without naming one.
+//!
+//! Each kind's options type and its checks belong to its collector (`crate::collectors`, whose
+//! registry implements [`KindSet`]); the config parser asks the set for the kind an app names,
+//! hands it the app's own keys with an [`OptionsAt`] that positions errors, and keeps what comes
+//! back as [`AppOptions`]. So adding a kind touches no file here.
+
+use std::any::Any;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::positions::{explain, field_in_message, line_of_key};
+use super::{ConfigError, HttpConfig, SecretRef};
+use crate::model::AppRules;
+
+/// An app's kind, as the config names it (`"scim"`, `"jira_service_management"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AppKind(&'static str);
+
+impl AppKind {
+    pub const fn new(name: &'static str) -> AppKind {
+        AppKind(name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for AppKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl PartialEq<&str> for AppKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// The kinds a config may name (the collectors' registry).
+pub trait KindSet: Sync {
+    /// Every kind, in the order the README lists them.
+    fn schemas(&self) -> Vec<&'static dyn KindSchema>;
+
+    fn schema(&self, name: &str) -> Option<&'static dyn KindSchema> {
+        self.schemas().into_iter().find(|k| k.kind().as_str() == name)
+    }
+}
+
+/// One kind, as the config parser needs it.
+pub trait KindSchema: Sync {
+    fn kind(&self) -> AppKind;
+    /// Whether the kind reads an API (and so takes the shared HTTP keys).
+    fn uses_http(&self) -> bool;
+    /// Option keys that hold secrets: written inline, they are refused at their own line.
+    fn secret_keys(&self) -> &'static [&'static str];
+    /// Longest lifetime the app allows for the credential the collector uses (SPEC §6).
+    fn max_credential_lifetime_days(&self) -> Option<i64>;
+    /// The kind's options out of the app's own keys (the shared ones taken out), checked.
+    fn parse_options(&self, keys: toml::Table, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<AppOptions, ConfigError>;
+}
+
+/// One kind's options: a plain serde struct that can say what the rest of the run needs of it.
+pub trait KindOptions: fmt::Debug + Send + Sync + 'static {
+    /// Secrets among the options (the Atlassian organization API key...), besides the auth's.
+    fn secrets(&self) -> Vec<&SecretRef> {
+        Vec::new()
+    }
+    /// Settings the finding rules need; they travel in the snapshot.
+    fn rules(&self) -> AppRules {
+        AppRules::default()
+    }
+    /// Local files the collection reads (recorded as inputs in the manifest), with what they are.
+    fn input_files(&self) -> Vec<(PathBuf, &'static str)> {
+        Vec::new()
+    }
+}
+
+/// The object plumbing of [`KindOptions`] (clone, JSON, downcast), given to every options type.
+pub trait ErasedOptions: KindOptions {
+    fn clone_box(&self) -> Box<dyn ErasedOptions>;
+    fn to_json(&self) -> serde_json::Value;
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: KindOptions + Clone + Serialize> ErasedOptions for T {
+    fn clone_box(&self) -> Box<dyn ErasedOptions> {
+        Box::new(self.clone())
+    }
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// One app's kind options, whatever the kind.
+pub struct AppOptions(Box<dyn ErasedOptions>);
+
+impl AppOptions {
+    pub fn new<T: KindOptions + Clone + Serialize>(options: T) -> AppOptions {
+        AppOptions(Box::new(options))
+    }
+
+    /// The options as their kind's type (`None` for another kind's).
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref()
+    }
+
+    pub fn get_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.0.as_any_mut().downcast_mut()
+    }
+
+    pub fn secrets(&self) -> Vec<&SecretRef> {
+        self.0.secrets()
+    }
+
+    pub fn rules(&self) -> AppRules {
+        self.0.rules()
+    }
+
+    pub fn input_files(&self) -> Vec<(PathBuf, &'static str)> {
+        self.0.input_files()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        self.0.to_json()
+    }
+}
+
+impl Clone for AppOptions {
+    fn clone(&self) -> Self {
+        AppOptions(self.0.clone_box())
+    }
+}
+
+impl fmt::Debug for AppOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl PartialEq for AppOptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_any().type_id() == other.0.as_any().type_id() && self.to_json() == other.to_json()
+    }
+}
+
+/// Where one app's options are written: turns a problem with one of its keys into a positioned
+/// [`ConfigError`], and relative paths into paths from the config file's directory.
+pub struct OptionsAt<'a> {
+    pub(super) text: &'a str,
+    pub(super) file: &'a str,
+    pub(super) span: std::ops::Range<usize>,
+    /// `apps[2]`
+    pub(super) prefix: String,
+    pub(super) app_line: usize,
+    pub(super) base: &'a Path,
+    /// Keys every kind takes, named when a key is unknown.
+    pub(super) shared_keys: String,
+}
+
+impl OptionsAt<'_> {
+    /// An error about `key` of this app (`""`: the app itself), at the key's line.
+    pub fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.file.into(),
+            line: if key.is_empty() { self.app_line } else { line_of_key(self.text, self.span.clone(), key) },
+            key: if key.is_empty() { self.prefix.clone() } else { format!("{}.{key}", self.prefix) },
+            message: message.into(),
+        }
+    }
+
+    /// A path as written, resolved against the config file's directory.
+    pub fn rebase(&self, p: &Path) -> PathBuf {
+        super::rebase(self.base, p)
+    }
+
+    /// A secret reference's file, resolved against the config file's directory.
+    pub fn rebase_secret(&self, secret: Option<&mut SecretRef>) {
+        if let Some(s) = secret {
+            s.rebase(self.base);
+        }
+    }
+
+    /// Deserializes keys into `T`, a serde error positioned at the key it names.
+    pub fn deserialize<T: DeserializeOwned>(&self, keys: toml::Table) -> Result<T, ConfigError> {
+        toml::Value::Table(keys).try_into().map_err(|e| self.serde_error(&e))
+    }
+
+    pub(super) fn serde_error(&self, e: &toml::de::Error) -> ConfigError {
+        let message = e.message().trim().to_string();
+        let field = field_in_message(&message).unwrap_or("").to_string();
+        let mut m = explain(&message);
+        if message.starts_with("unknown field") {
+            m.push_str(&format!("; every kind also takes {}", self.shared_keys));
+        }
+        self.error(&field, m)
+    }
+}

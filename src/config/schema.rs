@@ -1,0 +1,165 @@
+//! The sections of the config that are not apps: `[review]`, `[identity]`, `[evidence]`, the
+//! exceptions and overrides files, and the credential an app may declare.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ConfigDate, SecretRef};
+
+fn default_review_name() -> String {
+    "Access review".into()
+}
+fn default_dormant() -> i64 {
+    90
+}
+fn default_invite() -> i64 {
+    14
+}
+fn default_token_warn() -> i64 {
+    30
+}
+
+/// `[review]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    #[serde(default = "default_review_name")]
+    pub name: String,
+    pub as_of: Option<ConfigDate>,
+    #[serde(default = "default_dormant")]
+    pub dormant_after_days: i64,
+    #[serde(default = "default_invite")]
+    pub invite_stale_after_days: i64,
+    #[serde(default = "default_token_warn")]
+    pub token_warn_days: i64,
+}
+
+impl Default for Review {
+    fn default() -> Self {
+        Review {
+            name: default_review_name(),
+            as_of: None,
+            dormant_after_days: default_dormant(),
+            invite_stale_after_days: default_invite(),
+            token_warn_days: default_token_warn(),
+        }
+    }
+}
+
+/// Roster export formats (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RosterFormat {
+    #[default]
+    Generic,
+    Okta,
+    Entra,
+    Google,
+    Bamboohr,
+    Workday,
+}
+
+impl RosterFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RosterFormat::Generic => "generic",
+            RosterFormat::Okta => "okta",
+            RosterFormat::Entra => "entra",
+            RosterFormat::Google => "google",
+            RosterFormat::Bamboohr => "bamboohr",
+            RosterFormat::Workday => "workday",
+        }
+    }
+}
+
+/// `[identity.columns]`: which roster columns hold what (generic format).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityColumns {
+    pub email: String,
+    pub employee_id: String,
+    pub name: String,
+    pub status: String,
+    pub termination_date: String,
+    pub manager_email: String,
+    pub department: String,
+    pub aliases: String,
+}
+
+impl Default for IdentityColumns {
+    fn default() -> Self {
+        IdentityColumns {
+            email: "email".into(),
+            employee_id: "employee_id".into(),
+            name: "name".into(),
+            status: "status".into(),
+            termination_date: "termination_date".into(),
+            manager_email: "manager_email".into(),
+            department: "department".into(),
+            aliases: "aliases".into(),
+        }
+    }
+}
+
+/// `[identity]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub path: PathBuf,
+    #[serde(default)]
+    pub format: RosterFormat,
+    /// Acquired or secondary domains mapped to the primary one: `{ "oldco.com" = "acme.com" }`.
+    #[serde(default)]
+    pub domain_aliases: BTreeMap<String, String>,
+    /// Only for `format = "generic"`; presets know their own columns.
+    pub columns: Option<IdentityColumns>,
+    /// Extra status values: export value (case-insensitive) -> `active | terminated | leave`.
+    #[serde(default)]
+    pub status_map: BTreeMap<String, String>,
+    /// chrono format of the date columns when they are not ISO (e.g. "%d/%m/%Y").
+    pub date_format: Option<String>,
+    /// Field delimiter; default: detected from the header (comma, semicolon or tab).
+    pub delimiter: Option<String>,
+}
+
+/// `credential = { owner, created, expires }` on any app.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// The person accountable for the credential: an email that should be active in the roster.
+    pub owner: Option<String>,
+    pub created: Option<ConfigDate>,
+    pub expires: Option<ConfigDate>,
+    /// Overrides the kind's maximum lifetime (Atlassian API tokens: 365 days).
+    pub max_lifetime_days: Option<i64>,
+    /// A name for the credential in the report, e.g. "audit-bot API token".
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathSection {
+    pub path: PathBuf,
+}
+
+/// `[evidence]`: how the evidence pack is sealed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// An Ed25519 private key (PKCS#8 PEM as `openssl genpkey -algorithm ed25519` writes it, or the
+    /// 32-byte seed in hex or base64), as a secret reference. When set, `manifest.json` is signed
+    /// into `manifest.json.sig`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<SecretRef>,
+}
+
+pub fn check_delimiter(d: &Option<String>) -> Result<(), String> {
+    match d {
+        Some(s) if s.chars().count() != 1 && s != "\\t" => {
+            Err(format!("found \"{s}\", expected a single character such as \",\", \";\" or \"\\t\""))
+        }
+        _ => Ok(()),
+    }
+}
