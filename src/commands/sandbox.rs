@@ -26,7 +26,7 @@ pub fn run(listen: &str, tenants: Option<&Path>) -> Result<u8, PipelineError> {
     let mut text = format!("sandbox on http://{} (tenants from {}); stop it with Ctrl-C\n", sandbox.addr, dir.display());
     for (name, t) in &loaded {
         for url in sandbox.base_urls(name, t) {
-            text.push_str(&format!("  {name} ({}): {url}\n", t.kind));
+            text.push_str(&format!("  {name} ({}): {url}\n", t.kind()));
         }
     }
     let mut out = std::io::stdout().lock();

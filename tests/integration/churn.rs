@@ -14,7 +14,7 @@ use access_audit::http::pager::PAGER_KINDS;
 use access_audit::model::{Collection, COVERAGE_COMPLETE};
 use access_audit_sandbox::faults::ChurnMode;
 use access_audit_sandbox::scim::Quirks;
-use access_audit_sandbox::{faults, Faults, Sandbox, Tenant};
+use access_audit_sandbox::{faults, App, Faults, Sandbox, Tenant};
 use serde_json::json;
 
 /// One way of reading a user list: the kind and flavour, the pager it exercises, and the tenant.
@@ -85,11 +85,9 @@ impl Case {
                     })
                     .collect();
                 Tenant {
-                    kind: "messagebird".into(),
-                    secret: "churn-key".into(),
                     organization_id: Some("org-1".into()),
                     users: list,
-                    ..Default::default()
+                    ..Tenant::new(App::Messagebird(Default::default()), "churn-key")
                 }
             }
             Case::BluejeansApi | Case::BluejeansGuide => access_audit_sandbox::bluejeans::synthetic_tenant(users, 0, false),
@@ -99,7 +97,7 @@ impl Case {
             }
             Case::Scim(d) => {
                 let mut t = access_audit_sandbox::scim::synthetic_tenant(users);
-                t.scim_quirks = match d {
+                t.provider_mut().unwrap().scim_quirks = match d {
                     Dialect::Rfc => Quirks::default(),
                     Dialect::ZeroBased => Quirks { zero_based: true, ..Default::default() },
                     Dialect::Entra => Quirks { string_booleans: true, items_per_page_is_count: true, ..Default::default() },

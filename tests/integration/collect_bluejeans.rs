@@ -24,7 +24,8 @@ async fn start(t: Tenant) -> Sandbox {
 fn app(sb: &Sandbox, kind: &str, flavor: &str, extra: &str) -> AppConfig {
     let dir = std::env::temp_dir().join(format!("aa-bj-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (secret, reg) = sb.state.with_tenant("bj", |t| (t.tenant.secret.clone(), t.tenant.registration_secret.clone())).unwrap();
+    let (secret, reg) =
+        sb.state.with_tenant("bj", |t| (t.tenant.secret.clone(), t.tenant.enterprise().registration_secret.clone())).unwrap();
     common::write_atomic(&dir.join("secret"), secret);
     common::write_atomic(&dir.join("reg"), reg.unwrap_or_default());
     let users_base = sb.base_url("bj", if flavor == "guide" { "bluejeans-guide" } else { "bluejeans" });
@@ -168,8 +169,8 @@ async fn a_wrong_enterprise_id_fails_with_what_to_check() {
 async fn events_roles_registrations_and_registration_keys() {
     let mut t = synthetic_tenant(60, 40, false);
     // Event 3 is moderated by someone who has left the company (an outside address now).
-    t.events[3]["moderators"] = serde_json::json!(["rita.leaver@acme.com"]);
-    let events = t.events.clone();
+    t.enterprise_mut().unwrap().events[3]["moderators"] = serde_json::json!(["rita.leaver@acme.com"]);
+    let events = t.enterprise().events.clone();
     let sb = start(t).await;
     let c = collect(&app(&sb, "bluejeans_events", "api", REGISTRATION_APP)).await;
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
@@ -255,7 +256,7 @@ async fn scale_20k_users_5k_events_under_faults() {
             ..Default::default()
         };
     }
-    let expected_events = t.events.len();
+    let expected_events = t.enterprise().events.len();
     let sb = start(t).await;
     let a = app(
         &sb,

@@ -41,13 +41,8 @@ fn acme() -> Tenant {
         {"accountId": "u-eve", "accountType": "atlassian", "displayName": "Eve Ext", "email": "eve@partner.example", "emailHidden": true,
          "managed": false, "active": true, "groups": ["jira-software-users"]}
     ]);
-    Tenant {
-        kind: "jira_service_management".into(),
-        secret: TOKEN.into(),
-        username: Some("audit-bot@acme.com".into()),
-        organization_id: Some("org-acme".into()),
+    let site = access_audit_sandbox::atlassian::Site {
         org_api_key: Some(ORG_KEY.into()),
-        users: serde_json::from_value(users).unwrap(),
         groups: serde_json::from_value(json!([
             {"name": "jira-administrators", "groupId": "g-admins"}, {"name": "jira-software-users", "groupId": "g-users"},
             {"name": "atlassian-addons", "groupId": "g-addons"}, {"name": "site-admins"}
@@ -57,7 +52,12 @@ fn acme() -> Tenant {
             {"id": "1", "projectKey": "IT", "projectName": "IT Help"}, {"id": "2", "projectKey": "HR", "projectName": "HR Desk"}
         ]))
         .unwrap(),
-        ..Default::default()
+    };
+    Tenant {
+        username: Some("audit-bot@acme.com".into()),
+        organization_id: Some("org-acme".into()),
+        users: serde_json::from_value(users).unwrap(),
+        ..Tenant::new(access_audit_sandbox::App::JiraServiceManagement(site), TOKEN)
     }
 }
 
@@ -67,7 +67,7 @@ async fn start(name: &str, t: Tenant) -> Sandbox {
 
 /// The app config for a tenant: `flavor` picks the sandbox prefix; `org` adds the admin API.
 fn app(sb: &Sandbox, tenant: &str, flavor: &str, org: bool, extra: &str) -> AppConfig {
-    let secret = sb.state.with_tenant(tenant, |t| (t.tenant.secret.clone(), t.tenant.org_api_key.clone())).unwrap();
+    let secret = sb.state.with_tenant(tenant, |t| (t.tenant.secret.clone(), t.tenant.site().org_api_key.clone())).unwrap();
     // One directory per set of secrets: tests run in parallel and their tenants' keys differ.
     let keys = format!("{}{}", secret.0, secret.1.as_deref().unwrap_or("")).bytes().map(u64::from).sum::<u64>();
     let dir = std::env::temp_dir().join(format!("aa-jsm-{}-{tenant}-{keys}", std::process::id()));
@@ -380,7 +380,7 @@ async fn an_expired_api_token_fails_the_app_and_says_why_without_the_secret() {
 #[tokio::test]
 async fn a_wrong_org_key_keeps_the_accounts_but_not_last_login() {
     let mut t = acme();
-    t.org_api_key = Some("another-key".into());
+    t.site_mut().unwrap().org_api_key = Some("another-key".into());
     let sb = start("acme", t.clone()).await;
     let mut a = app(&sb, "acme", "cloud", true, "");
     let dir = std::env::temp_dir().join(format!("aa-jsm-{}-wrong-org-key", std::process::id()));

@@ -25,7 +25,7 @@ fn tenant(n: usize) -> Tenant {
                    "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-01-02T03:04:05Z"})
         })
         .collect();
-    Tenant { kind: "messagebird".into(), secret: KEY.into(), organization_id: Some("org-1".into()), users, ..Default::default() }
+    Tenant { organization_id: Some("org-1".into()), users, ..Tenant::new(access_audit_sandbox::App::Messagebird(Default::default()), KEY) }
 }
 
 async fn sandbox(n: usize, faults: Faults) -> Sandbox {

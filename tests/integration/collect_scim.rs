@@ -39,7 +39,7 @@ fn assert_exact(c: &Collection, sb: &Sandbox) {
     let got: BTreeSet<String> = c.accounts.iter().map(|a| a.account_id.clone()).collect();
     assert_eq!(c.accounts.len(), got.len(), "no user twice");
     assert!(got == want, "exactly the server's users: {} missing, {} extra", want.difference(&got).count(), got.difference(&want).count());
-    let groups = sb.state.with_tenant("sc", |t| t.tenant.groups.clone()).unwrap();
+    let groups = sb.state.with_tenant("sc", |t| t.tenant.provider().groups.clone()).unwrap();
     let want_members: BTreeSet<(String, String)> = groups
         .iter()
         .flat_map(|g| {
@@ -58,7 +58,7 @@ fn assert_exact(c: &Collection, sb: &Sandbox) {
 
 async fn exact_with(quirks: Quirks, faults: Faults, extra: &str) -> Collection {
     let mut t = synthetic_tenant(1234);
-    t.scim_quirks = quirks;
+    t.provider_mut().unwrap().scim_quirks = quirks;
     t.faults = faults;
     let sb = start(t).await;
     let c = collect(&app(&sb, extra)).await;
@@ -119,7 +119,7 @@ async fn faults_lose_nothing() {
 #[tokio::test]
 async fn a_server_that_ignores_start_index_is_stopped_and_says_so() {
     let mut t = synthetic_tenant(500);
-    t.scim_quirks = Quirks { ignore_start_index: true, ..Default::default() };
+    t.provider_mut().unwrap().scim_quirks = Quirks { ignore_start_index: true, ..Default::default() };
     let sb = start(t).await;
     let c = collect(&app(&sb, "page_size = 100")).await;
     assert_eq!(c.coverage.status, COVERAGE_PARTIAL);
@@ -130,7 +130,7 @@ async fn a_server_that_ignores_start_index_is_stopped_and_says_so() {
 #[tokio::test]
 async fn a_preset_caps_the_page_size() {
     let mut t = synthetic_tenant(250);
-    t.scim_quirks = Quirks { max_count: Some(100), ..Default::default() };
+    t.provider_mut().unwrap().scim_quirks = Quirks { max_count: Some(100), ..Default::default() };
     let sb = start(t).await;
     let c = collect(&app(&sb, "preset = \"atlassian\"\npage_size = 500")).await;
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE);

@@ -47,6 +47,39 @@ use serde_json::{json, Value};
 use super::faults::finish_body;
 use super::{SandboxState, TenantState};
 
+/// A Jira Service Management site's own part of a tenant file.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Site {
+    /// The groups, `{groupId, name}`; members are the users whose `groups` name them.
+    pub groups: Vec<Value>,
+    /// The service desks, `{id, projectKey, projectName}`; customers are the users whose
+    /// `serviceDesks` name them.
+    pub service_desks: Vec<Value>,
+    /// The organization API key of the admin API (`organization_id` is the org id).
+    pub org_api_key: Option<String>,
+}
+
+static NO_SITE: Site = Site { groups: Vec::new(), service_desks: Vec::new(), org_api_key: None };
+
+impl super::Tenant {
+    /// The site's own part (empty for a tenant of another kind).
+    pub fn site(&self) -> &Site {
+        match &self.app {
+            super::App::JiraServiceManagement(s) => s,
+            _ => &NO_SITE,
+        }
+    }
+
+    /// The site's own part, to change it (`None` for a tenant of another kind).
+    pub fn site_mut(&mut self) -> Option<&mut Site> {
+        match &mut self.app {
+            super::App::JiraServiceManagement(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 pub fn routes(state: Arc<SandboxState>) -> Router {
     let mut router = Router::new();
     for (prefix, guide) in [("/atlassian", false), ("/atlassian-guide", true)] {
@@ -116,7 +149,7 @@ fn site_authorized(t: &mut TenantState, headers: &HeaderMap) -> bool {
 
 fn org_authorized(t: &TenantState, headers: &HeaderMap) -> bool {
     let given = headers.get("authorization").and_then(|v| v.to_str().ok());
-    matches!((t.tenant.org_api_key.as_deref(), given), (Some(k), Some(g)) if g == format!("Bearer {k}"))
+    matches!((t.tenant.site().org_api_key.as_deref(), given), (Some(k), Some(g)) if g == format!("Bearer {k}"))
 }
 
 /// The shared checks: tenant, slowness, auth, faults. `Err` is the response to send instead.
@@ -267,7 +300,7 @@ async fn group_bulk(
     }
     state
         .with_tenant(&tenant, |t| {
-            let groups = &t.tenant.groups;
+            let groups = &t.tenant.site().groups;
             let values: Vec<Value> =
                 groups.iter().skip(start).take(max).map(|g| json!({"name": s(g, "name"), "groupId": s(g, "groupId")})).collect();
             let body = json!({"maxResults": max, "startAt": start, "total": groups.len(), "isLast": start + max >= groups.len(), "values": values});
@@ -317,7 +350,7 @@ async fn group_member<const GUIDE: bool>(
     let include_inactive = q.include_inactive_users.unwrap_or(false);
     state
         .with_tenant(&tenant, |t| {
-            let group = t.tenant.groups.iter().find(|g| match (&q.group_id, &q.groupname) {
+            let group = t.tenant.site().groups.iter().find(|g| match (&q.group_id, &q.groupname) {
                 (Some(id), _) => s(g, "groupId") == id,
                 (_, Some(name)) => s(g, "name") == name,
                 _ => false,
@@ -371,7 +404,7 @@ async fn service_desks(
     }
     state
         .with_tenant(&tenant, |t| {
-            let desks = &t.tenant.service_desks;
+            let desks = &t.tenant.site().service_desks;
             let values: Vec<Value> = desks
                 .iter()
                 .skip(start)
@@ -410,7 +443,7 @@ async fn customers<const GUIDE: bool>(
     }
     state
         .with_tenant(&tenant, |t| {
-            let Some(id) = t.tenant.service_desks.iter().find(|d| s(d, "id") == desk || s(d, "projectKey") == desk).map(|d| s(d, "id").to_string())
+            let Some(id) = t.tenant.site().service_desks.iter().find(|d| s(d, "id") == desk || s(d, "projectKey") == desk).map(|d| s(d, "id").to_string())
             else {
                 return (StatusCode::NOT_FOUND, axum::Json(json!({"errorMessage": "Service Desk does not exist"}))).into_response();
             };
@@ -639,15 +672,11 @@ pub fn synthetic_tenant(users: usize, groups: usize, desks: usize) -> super::Ten
                    "groups": member_of, "lastActive": format!("2026-{:02}-{:02}", i % 12 + 1, i % 28 + 1)})
         })
         .collect();
+    let site = Site { groups: group_list, service_desks: desk_list, org_api_key: Some("synthetic-org-key".into()) };
     super::Tenant {
-        kind: "jira_service_management".into(),
-        secret: "synthetic-api-token".into(),
         username: Some("audit-bot@acme.com".into()),
         organization_id: Some("org-synthetic".into()),
-        org_api_key: Some("synthetic-org-key".into()),
         users: list,
-        groups: group_list,
-        service_desks: desk_list,
-        ..Default::default()
+        ..super::Tenant::new(super::App::JiraServiceManagement(site), "synthetic-api-token")
     }
 }

@@ -31,6 +31,34 @@ use serde_json::{json, Value};
 use super::faults::finish_body;
 use super::{SandboxState, TenantState};
 
+/// A BeyondTrust appliance's own part of a tenant file.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Appliance {
+    /// The groups, `{id, name}`; members are the users whose `groups` name them.
+    pub groups: Vec<Value>,
+}
+
+static NO_APPLIANCE: Appliance = Appliance { groups: Vec::new() };
+
+impl super::Tenant {
+    /// The appliance's own part (empty for a tenant of another kind).
+    pub fn appliance(&self) -> &Appliance {
+        match &self.app {
+            super::App::Beyondtrust(a) => a,
+            _ => &NO_APPLIANCE,
+        }
+    }
+
+    /// The appliance's own part, to change it (`None` for a tenant of another kind).
+    pub fn appliance_mut(&mut self) -> Option<&mut Appliance> {
+        match &mut self.app {
+            super::App::Beyondtrust(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
 const PS: &str = "/beyondtrust-ps/{tenant}/BeyondTrust/api/public/v3";
 
 pub fn routes(state: Arc<SandboxState>) -> Router {
@@ -65,7 +93,7 @@ fn names(u: &Value) -> Vec<&str> {
 }
 
 fn group_id(t: &TenantState, name: &str) -> Option<Value> {
-    t.tenant.groups.iter().find(|g| s(g, "name") == name).and_then(|g| g.get("id").cloned())
+    t.tenant.appliance().groups.iter().find(|g| s(g, "name") == name).and_then(|g| g.get("id").cloned())
 }
 
 fn number(q: &HashMap<String, String>, key: &str) -> Option<usize> {
@@ -130,13 +158,14 @@ async fn v3_groups(State(state): State<Arc<SandboxState>>, Path(tenant): Path<St
         .with_tenant(&tenant, |t| {
             let groups: Vec<Value> = t
                 .tenant
+                .appliance()
                 .groups
                 .iter()
                 .skip(offset)
                 .take(limit)
                 .map(|g| json!({"id": g.get("id"), "name": s(g, "name"), "description": format!("{} group", s(g, "name"))}))
                 .collect();
-            let total = t.tenant.groups.len();
+            let total = t.tenant.appliance().groups.len();
             finish_body(t, json!({"groups": groups, "total": total}).to_string())
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
@@ -339,6 +368,7 @@ async fn ps_groups(State(state): State<Arc<SandboxState>>, Path(tenant): Path<St
         .with_tenant(&tenant, |t| {
             let groups: Vec<Value> = t
                 .tenant
+                .appliance()
                 .groups
                 .iter()
                 .map(|g| json!({"GroupID": g.get("id"), "Name": s(g, "name"), "GroupType": "BeyondInsight", "IsActive": true}))
@@ -358,8 +388,13 @@ async fn ps_group_users(
     }
     state
         .with_tenant(&tenant, |t| {
-            let Some(name) =
-                t.tenant.groups.iter().find(|g| g.get("id").map(|v| v.to_string()) == Some(id.clone())).map(|g| s(g, "name").to_string())
+            let Some(name) = t
+                .tenant
+                .appliance()
+                .groups
+                .iter()
+                .find(|g| g.get("id").map(|v| v.to_string()) == Some(id.clone()))
+                .map(|g| s(g, "name").to_string())
             else {
                 return (StatusCode::NOT_FOUND, "Group not found").into_response();
             };
@@ -389,17 +424,17 @@ pub fn synthetic_tenant(users: usize) -> super::Tenant {
                    "last_login": last.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "created_at": "2024-01-15T09:00:00Z"})
         })
         .collect();
-    super::Tenant {
-        kind: "beyondtrust".into(),
-        secret: "synthetic-bt-secret".into(),
-        oauth_client_id: Some("synthetic-bt-client".into()),
-        username: Some("audit-runner".into()),
-        users: list,
+    let appliance = Appliance {
         groups: vec![
             json!({"id": 1, "name": "Administrators"}),
             json!({"id": 2, "name": "Support Tier 1"}),
             json!({"id": 3, "name": "Vault Users"}),
         ],
-        ..Default::default()
+    };
+    super::Tenant {
+        oauth_client_id: Some("synthetic-bt-client".into()),
+        username: Some("audit-runner".into()),
+        users: list,
+        ..super::Tenant::new(super::App::Beyondtrust(appliance), "synthetic-bt-secret")
     }
 }

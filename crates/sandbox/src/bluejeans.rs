@@ -32,6 +32,41 @@ use serde_json::{json, Value};
 use super::faults::finish_body;
 use super::{SandboxState, TenantState};
 
+/// A BlueJeans enterprise's own part of a tenant file (kinds `bluejeans` and `bluejeans_events`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Enterprise {
+    /// Events `{id, ownerId, title, start, end (ms), moderators, panelists, attendees (emails),
+    /// enableRegistration, apiKey, apiKeyExpired}`.
+    pub events: Vec<Value>,
+    /// The user list leaves out `isEnterpriseAdmin` (details must be read).
+    pub list_omits_admin: bool,
+    /// The registration app's credentials (`registration_app` grant).
+    pub registration_client_id: Option<String>,
+    pub registration_secret: Option<String>,
+}
+
+static NO_ENTERPRISE: Enterprise =
+    Enterprise { events: Vec::new(), list_omits_admin: false, registration_client_id: None, registration_secret: None };
+
+impl super::Tenant {
+    /// The enterprise's own part (empty for a tenant of another kind).
+    pub fn enterprise(&self) -> &Enterprise {
+        match &self.app {
+            super::App::Bluejeans(e) | super::App::BluejeansEvents(e) => e,
+            _ => &NO_ENTERPRISE,
+        }
+    }
+
+    /// The enterprise's own part, to change it (`None` for a tenant of another kind).
+    pub fn enterprise_mut(&mut self) -> Option<&mut Enterprise> {
+        match &mut self.app {
+            super::App::Bluejeans(e) | super::App::BluejeansEvents(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 pub fn routes(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/bluejeans/{tenant}/oauth2/token", post(super::oauth::token))
@@ -128,7 +163,7 @@ async fn users<const GUIDE: bool>(
             }
             let start = (page - first) * size;
             let all = &t.tenant.users;
-            let omit_admin = GUIDE || t.tenant.list_omits_admin;
+            let omit_admin = GUIDE || t.tenant.enterprise().list_omits_admin;
             let mut items: Vec<Value> = all.iter().skip(start).take(size).map(|u| list_user(u, GUIDE, omit_admin)).collect();
             if t.tenant.faults.repeat_row && start > 0 && start <= all.len() {
                 items.insert(0, list_user(&all[start - 1], GUIDE, omit_admin));
@@ -163,7 +198,7 @@ fn lookup<'a>(t: &'a mut TenantState, key: &str) -> &'a [usize] {
         for (i, u) in t.tenant.users.iter().enumerate() {
             index.entry(format!("user:{}", id_of(u))).or_default().push(i);
         }
-        for (i, e) in t.tenant.events.iter().enumerate() {
+        for (i, e) in t.tenant.enterprise().events.iter().enumerate() {
             index.entry(format!("owner:{}", s(e, "ownerId"))).or_default().push(i);
         }
         t.lookup = Some(index);
@@ -259,12 +294,14 @@ async fn events_token(state: State<Arc<SandboxState>>, Path(tenant): Path<String
     state
         .with_tenant(&tenant, |t| {
             t.stats.requests += 1;
-            let app_ok = t.tenant.registration_client_id.as_deref() == Some(s(&props, "client_id"))
-                && t.tenant.registration_secret.as_deref() == Some(s(&props, "client_secret"));
+            let app_ok = t.tenant.enterprise().registration_client_id.as_deref() == Some(s(&props, "client_id"))
+                && t.tenant.enterprise().registration_secret.as_deref() == Some(s(&props, "client_secret"));
             if !app_ok {
                 return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
             }
-            let Some(event) = t.tenant.events.iter().find(|e| !s(e, "apiKey").is_empty() && s(e, "apiKey") == s(&props, "api_key")) else {
+            let Some(event) =
+                t.tenant.enterprise().events.iter().find(|e| !s(e, "apiKey").is_empty() && s(e, "apiKey") == s(&props, "api_key"))
+            else {
                 return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_grant", "error_description": "unknown api_key"})))
                     .into_response();
             };
@@ -323,7 +360,7 @@ async fn events(
                 return error(StatusCode::NOT_FOUND, "User not found");
             }
             let owned = lookup(t, &format!("owner:{user}")).to_vec();
-            let list: Vec<Value> = owned.iter().map(|i| event_json(&t.tenant.events[*i], false)).collect();
+            let list: Vec<Value> = owned.iter().map(|i| event_json(&t.tenant.enterprise().events[*i], false)).collect();
             finish_body(t, Value::Array(list).to_string())
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
@@ -341,7 +378,7 @@ async fn event_detail(
     state
         .with_tenant(&tenant, |t| {
             let owned = lookup(t, &format!("owner:{user}")).to_vec();
-            match owned.iter().map(|i| &t.tenant.events[*i]).find(|e| s(e, "id") == event).map(|e| event_json(e, true)) {
+            match owned.iter().map(|i| &t.tenant.enterprise().events[*i]).find(|e| s(e, "id") == event).map(|e| event_json(e, true)) {
                 Some(body) => finish_body(t, body.to_string()),
                 None => error(StatusCode::NOT_FOUND, "Event not found"),
             }
@@ -374,16 +411,16 @@ pub fn synthetic_tenant(users: usize, events: usize, omit_admin: bool) -> super:
                    "apiKeyExpired": registration && e % 200 == 0})
         })
         .collect();
-    super::Tenant {
-        kind: "bluejeans_events".into(),
-        secret: "synthetic-client-secret".into(),
-        oauth_client_id: Some("synthetic-client".into()),
-        organization_id: Some("28663".into()),
-        users: list,
+    let enterprise = Enterprise {
         events,
         list_omits_admin: omit_admin,
         registration_client_id: Some("synthetic-registration-app".into()),
         registration_secret: Some("synthetic-registration-secret".into()),
-        ..Default::default()
+    };
+    super::Tenant {
+        oauth_client_id: Some("synthetic-client".into()),
+        organization_id: Some("28663".into()),
+        users: list,
+        ..super::Tenant::new(super::App::BluejeansEvents(enterprise), "synthetic-client-secret")
     }
 }

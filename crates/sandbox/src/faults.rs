@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{SandboxState, TenantState};
 
 /// Faults of one tenant. Everything off by default.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
     /// The first N API requests get 429.
@@ -81,7 +81,7 @@ pub async fn forbid(
 }
 
 /// Which changes the churn fault makes.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum ChurnMode {
     /// A deletion, then an insertion, then a deletion...
@@ -171,13 +171,13 @@ fn churn(state: &mut TenantState) {
     state.lookup = None;
     if mode == ChurnMode::DeleteAndAppend {
         let id = format!("churn-{n:04}");
-        let user = new_user(&state.tenant.kind, &id, &format!("Churn Joiner{n}"));
+        let user = new_user(state.tenant.kind(), &id, &format!("Churn Joiner{n}"));
         state.tenant.users.push(user);
         state.churn_log.push(format!("appended {id} before list request {n}"));
     }
     if insert {
         let id = format!("churn-{n:04}");
-        let user = new_user(&state.tenant.kind, &id, &format!("Churn Joiner{n}"));
+        let user = new_user(state.tenant.kind(), &id, &format!("Churn Joiner{n}"));
         state.tenant.users.insert(0, user);
         state.churn_log.push(format!("inserted {id} before list request {n}"));
     } else if !state.tenant.users.is_empty() {
@@ -219,7 +219,7 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
                 headers.insert("retry-after", v);
             }
         }
-        let (content_type, body) = body_429(&state.tenant.kind, n);
+        let (content_type, body) = body_429(state.tenant.kind(), n);
         headers.insert("content-type", HeaderValue::from_static(content_type));
         return Some((StatusCode::TOO_MANY_REQUESTS, headers, body).into_response());
     }
@@ -262,7 +262,7 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
             let removed = (f.remove_users as usize).min(state.tenant.users.len());
             state.tenant.users.drain(..removed);
             for i in 0..f.add_users {
-                let user = late_joiner(&state.tenant.kind, i);
+                let user = late_joiner(state.tenant.kind(), i);
                 state.tenant.users.insert(0, user);
             }
         }

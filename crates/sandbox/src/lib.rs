@@ -26,54 +26,108 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use faults::Faults;
 
-/// One simulated tenant.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One simulated tenant: what every kind has, and its kind's own part ([`App`]).
+///
+/// A tenant file is one JSON object: `kind`, the shared keys below, and the kind's own keys; an
+/// unknown key, or a key of another kind, is an error.
+#[derive(Debug, Clone)]
 pub struct Tenant {
-    pub kind: String,
     /// The secret the simulator accepts (an access key, a token, a client secret).
     pub secret: String,
-    #[serde(default)]
+    /// The organization, enterprise or site id of the tenant.
     pub organization_id: Option<String>,
-    #[serde(default)]
     pub users: Vec<serde_json::Value>,
-    #[serde(default)]
     pub faults: Faults,
     /// When set, `POST /oauth/<tenant>/token` issues tokens to this client id (with `secret`).
-    #[serde(default)]
     pub oauth_client_id: Option<String>,
-    /// Basic-auth user name (Atlassian: the email of the API token's owner; `secret` is the token).
-    #[serde(default)]
+    /// Basic-auth user name (Atlassian: the email of the API token's owner; `secret` is the
+    /// token); BeyondTrust Password Safe: the run-as user.
     pub username: Option<String>,
-    /// Atlassian: the groups, `{groupId, name}`; members are the users whose `groups` name them.
+    pub app: App,
+}
+
+/// The keys every kind shares, as a tenant file writes them.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Shared {
     #[serde(default)]
-    pub groups: Vec<serde_json::Value>,
-    /// Atlassian: the service desks, `{id, projectKey, projectName}`; customers are the users
-    /// whose `serviceDesks` name them.
+    secret: String,
     #[serde(default)]
-    pub service_desks: Vec<serde_json::Value>,
-    /// Atlassian: the organization API key of the admin API (`organization_id` is the org id).
+    organization_id: Option<String>,
     #[serde(default)]
-    pub org_api_key: Option<String>,
-    /// BlueJeans Events: events `{id, ownerId, title, start, end (ms), moderators, panelists,
-    /// attendees (emails), enableRegistration, apiKey, apiKeyExpired}`.
+    users: Vec<serde_json::Value>,
     #[serde(default)]
-    pub events: Vec<serde_json::Value>,
-    /// BlueJeans: the user list leaves out `isEnterpriseAdmin` (details must be read).
+    faults: Faults,
     #[serde(default)]
-    pub list_omits_admin: bool,
-    /// SCIM: the server's quirks (see `scim::Quirks`).
+    oauth_client_id: Option<String>,
     #[serde(default)]
-    pub scim_quirks: scim::Quirks,
-    /// BlueJeans Events: the registration app's credentials (`registration_app` grant).
-    #[serde(default)]
-    pub registration_client_id: Option<String>,
-    #[serde(default)]
-    pub registration_secret: Option<String>,
+    username: Option<String>,
+}
+
+/// A kind's own part of a tenant, tagged by `kind`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum App {
+    Messagebird(messagebird::Workspace),
+    JiraServiceManagement(atlassian::Site),
+    Bluejeans(bluejeans::Enterprise),
+    BluejeansEvents(bluejeans::Enterprise),
+    Beyondtrust(beyondtrust::Appliance),
+    Scim(scim::Provider),
+}
+
+impl App {
+    /// The kind's name, as in a tenant file and the config.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            App::Messagebird(_) => "messagebird",
+            App::JiraServiceManagement(_) => "jira_service_management",
+            App::Bluejeans(_) => "bluejeans",
+            App::BluejeansEvents(_) => "bluejeans_events",
+            App::Beyondtrust(_) => "beyondtrust",
+            App::Scim(_) => "scim",
+        }
+    }
+}
+
+impl Tenant {
+    /// A tenant of `app`'s kind with no users, accepting `secret`.
+    pub fn new(app: App, secret: &str) -> Tenant {
+        Tenant {
+            secret: secret.into(),
+            organization_id: None,
+            users: Vec::new(),
+            faults: Faults::default(),
+            oauth_client_id: None,
+            username: None,
+            app,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.app.kind()
+    }
+}
+
+impl<'de> Deserialize<'de> for Tenant {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut own = serde_json::Map::deserialize(d)?;
+        // The shared keys are the fields of `Shared` (no hand-kept list to drift from them).
+        let names = match serde_json::to_value(Shared::default()) {
+            Ok(serde_json::Value::Object(m)) => m.into_iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        let shared: serde_json::Map<String, serde_json::Value> = names.iter().filter_map(|k| own.remove_entry(k)).collect();
+        let shared: Shared = serde_json::from_value(serde_json::Value::Object(shared)).map_err(D::Error::custom)?;
+        let app: App = serde_json::from_value(serde_json::Value::Object(own)).map_err(D::Error::custom)?;
+        let Shared { secret, organization_id, users, faults, oauth_client_id, username } = shared;
+        Ok(Tenant { secret, organization_id, users, faults, oauth_client_id, username, app })
+    }
 }
 
 /// What the sandbox saw of one tenant.
@@ -238,7 +292,7 @@ impl Sandbox {
 
     /// Every base URL a tenant is served at (one per flavour of its kind).
     pub fn base_urls(&self, name: &str, tenant: &Tenant) -> Vec<String> {
-        match tenant.kind.as_str() {
+        match tenant.kind() {
             "messagebird" => vec![
                 format!("{} (flavor messagebird)", self.base_url(name, "messagebird")),
                 format!(
@@ -291,5 +345,41 @@ impl Sandbox {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Tenant, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_tenant_file_is_the_shared_keys_and_its_kinds_own() {
+        let t = parse(
+            r#"{"kind": "scim", "secret": "s", "users": [{"id": "u1"}], "groups": [{"id": "g"}], "scim_quirks": {"no_total": true}}"#,
+        )
+        .unwrap();
+        assert_eq!((t.kind(), t.secret.as_str(), t.users.len()), ("scim", "s", 1));
+        assert_eq!(t.provider().groups.len(), 1);
+        assert!(t.provider().scim_quirks.no_total);
+        let t = parse(r#"{"kind": "jira_service_management", "secret": "s", "org_api_key": "k", "service_desks": [{"id": "1"}]}"#).unwrap();
+        assert_eq!(t.site().org_api_key.as_deref(), Some("k"));
+        assert!(t.provider().groups.is_empty(), "another kind's part is empty");
+        assert_eq!(parse(r#"{"kind": "messagebird", "secret": "s"}"#).unwrap().kind(), "messagebird");
+    }
+
+    #[test]
+    fn a_key_of_another_kind_an_unknown_key_or_kind_is_refused() {
+        let e = parse(r#"{"kind": "messagebird", "secret": "s", "events": []}"#).unwrap_err();
+        assert!(e.contains("unknown field `events`"), "{e}");
+        let e = parse(r#"{"kind": "scim", "secret": "s", "sercet": "x"}"#).unwrap_err();
+        assert!(e.contains("unknown field `sercet`"), "{e}");
+        let e = parse(r#"{"kind": "nope", "secret": "s"}"#).unwrap_err();
+        assert!(e.contains("unknown variant `nope`"), "{e}");
+        let e = parse(r#"{"secret": "s"}"#).unwrap_err();
+        assert!(e.contains("missing field `kind`"), "{e}");
     }
 }

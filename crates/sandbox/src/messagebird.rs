@@ -24,6 +24,12 @@ use serde_json::{json, Value};
 use super::faults::finish_body;
 use super::SandboxState;
 
+/// A MessageBird / Bird workspace's own part of a tenant file: nothing beyond the shared keys
+/// (`organization_id` is the Bird organization).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workspace {}
+
 pub fn routes(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/messagebird/{tenant}/users", get(guide_users))

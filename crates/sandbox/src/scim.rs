@@ -16,6 +16,36 @@ use serde_json::{json, Value};
 use super::faults::{finish_body, gate};
 use super::SandboxState;
 
+/// A SCIM service provider's own part of a tenant file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Provider {
+    /// The groups as SCIM serves them (`{id, displayName, members}`).
+    pub groups: Vec<Value>,
+    /// The server's departures from the RFC.
+    pub scim_quirks: Quirks,
+}
+
+static NO_PROVIDER: Provider = Provider { groups: Vec::new(), scim_quirks: Quirks::RFC };
+
+impl super::Tenant {
+    /// The provider's own part (empty for a tenant of another kind).
+    pub fn provider(&self) -> &Provider {
+        match &self.app {
+            super::App::Scim(p) => p,
+            _ => &NO_PROVIDER,
+        }
+    }
+
+    /// The provider's own part, to change it (`None` for a tenant of another kind).
+    pub fn provider_mut(&mut self) -> Option<&mut Provider> {
+        match &mut self.app {
+            super::App::Scim(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
 /// How the simulated server departs from the RFC. All off: an RFC-conforming server.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -34,6 +64,19 @@ pub struct Quirks {
     pub max_count: Option<usize>,
     /// `startIndex` is ignored: every request gets the first page (a broken server).
     pub ignore_start_index: bool,
+}
+
+impl Quirks {
+    /// An RFC-conforming server.
+    pub const RFC: Quirks = Quirks {
+        zero_based: false,
+        items_per_page_is_count: false,
+        no_total: false,
+        total_is_page_size: false,
+        string_booleans: false,
+        max_count: None,
+        ignore_start_index: false,
+    };
 }
 
 pub fn routes(state: Arc<SandboxState>) -> Router {
@@ -63,7 +106,7 @@ fn stringify_booleans(v: &mut Value) {
 async fn list(state: Arc<SandboxState>, tenant: String, q: HashMap<String, String>, headers: HeaderMap, groups: bool) -> Response {
     let start: i64 = q.get("startIndex").and_then(|v| v.parse().ok()).unwrap_or(1);
     let count: usize = q.get("count").and_then(|v| v.parse::<i64>().ok()).map(|c| c.max(0) as usize).unwrap_or(100);
-    let quirks = state.with_tenant(&tenant, |t| t.tenant.scim_quirks.clone()).unwrap_or_default();
+    let quirks = state.with_tenant(&tenant, |t| t.tenant.provider().scim_quirks.clone()).unwrap_or_default();
     let served = quirks.max_count.map_or(count, |m| count.min(m));
     // RFC: 1-based, anything below 1 is 1. Zero-based servers take it as an offset.
     let offset = if quirks.ignore_start_index {
@@ -88,7 +131,7 @@ async fn list(state: Arc<SandboxState>, tenant: String, q: HashMap<String, Strin
     }
     state
         .with_tenant(&tenant, |t| {
-            let all = if groups { &t.tenant.groups } else { &t.tenant.users };
+            let all = if groups { &t.tenant.provider().groups } else { &t.tenant.users };
             let total = all.len();
             let mut resources: Vec<Value> = all.iter().skip(offset).take(served).cloned().collect();
             if t.tenant.faults.repeat_row && offset > 0 && offset <= total {
@@ -162,5 +205,6 @@ pub fn synthetic_tenant(users: usize) -> super::Tenant {
             (g * 500..((g + 1) * 500).min(users)).map(|i| json!({"value": format!("u-{i:07}"), "display": format!("User {i}")})).collect();
         group_list.push(json!({"id": format!("g-{g:04}"), "displayName": format!("team-{g:04}"), "members": members}));
     }
-    super::Tenant { kind: "scim".into(), secret: "synthetic-scim-token".into(), users: list, groups: group_list, ..Default::default() }
+    let provider = Provider { groups: group_list, scim_quirks: Quirks::default() };
+    super::Tenant { users: list, ..super::Tenant::new(super::App::Scim(provider), "synthetic-scim-token") }
 }
