@@ -1,0 +1,233 @@
+//! Putting the site's accounts together from every source, in order: the user list, group
+//! members, desk customers, the guide flavour's cross-check, the organization API.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::super::http_common::text;
+use super::mapping::{account_id, account_type, is_admin_group, org_account_id, user_account};
+use super::org::{org_account, SiteKey};
+use super::specs::cross_check;
+use crate::http::{AppClient, Listing};
+use crate::model::{AccountRecord, AccountType, EntitlementRecord};
+
+/// Accounts by id, in the order first seen.
+#[derive(Default)]
+pub(super) struct Accounts {
+    pub(super) list: Vec<AccountRecord>,
+    pub(super) index: HashMap<String, usize>,
+}
+
+impl Accounts {
+    pub(super) fn get_or_add(&mut self, item: &Value) -> Option<(&mut AccountRecord, bool)> {
+        let id = account_id(item)?;
+        let added = match self.index.get(&id) {
+            Some(_) => false,
+            None => {
+                let a = user_account(item)?;
+                self.index.insert(id.clone(), self.list.len());
+                self.list.push(a);
+                true
+            }
+        };
+        let i = self.index[&id];
+        Some((&mut self.list[i], added))
+    }
+
+    pub(super) fn get_mut(&mut self, id: &str) -> Option<&mut AccountRecord> {
+        self.index.get(id).map(|i| &mut self.list[*i])
+    }
+}
+
+/// The site's accounts and entitlements as they are put together, with the listings, errors and
+/// notes coverage will carry.
+pub(super) struct Merge {
+    pub(super) accounts: Accounts,
+    pub(super) entitlements: Vec<EntitlementRecord>,
+    pub(super) listings: Vec<Listing>,
+    pub(super) errors: Vec<String>,
+    pub(super) notes: Vec<String>,
+    /// Accounts other sources name that the user list did not (the guide flavour cross-checks them).
+    elsewhere: BTreeSet<String>,
+}
+
+impl Merge {
+    /// Starts with the errors of reading the users (the guide's sweep).
+    pub(super) fn new(errors: Vec<String>) -> Merge {
+        Merge {
+            accounts: Accounts::default(),
+            entitlements: Vec::new(),
+            listings: Vec::new(),
+            errors,
+            notes: Vec::new(),
+            elsewhere: BTreeSet::new(),
+        }
+    }
+
+    /// 1. The accounts of the user list (or of the guide's sweep). Returns whether it was read
+    ///    completely.
+    pub(super) fn users(&mut self, items: &[Value], listings: Vec<Listing>, refused_prefixes: &[String], guide: bool) -> bool {
+        for item in items {
+            self.accounts.get_or_add(item);
+        }
+        let complete = listings.iter().all(|l| l.complete) && self.errors.is_empty();
+        if guide {
+            self.notes.push(format!(
+                "flavor guide: accounts were found by {} user/search queries (every printable first character of a name or an email, and every other first character found, refined where a prefix reached the 1000-match cap), and cross-checked by id against group members, desk customers and the organization API; a search is not a list: an account that no prefix and no other source finds cannot be seen this way (flavor = \"cloud\" lists every account)",
+                listings.len()
+            ));
+            if !refused_prefixes.is_empty() {
+                self.notes.push(format!(
+                    "user/search refused {} prefix(es) as queries (HTTP 400: {}); accounts only they would find are left to the cross-check",
+                    refused_prefixes.len(),
+                    refused_prefixes.join(" ")
+                ));
+            }
+        }
+        self.listings.extend(listings);
+        complete
+    }
+
+    /// 2. Group memberships: `group` entitlements, and admins by admin group.
+    pub(super) fn members(&mut self, groups: Listing, members: Vec<(String, Listing)>, admin_groups: &[String]) {
+        self.listings.push(groups);
+        let mut only_in_groups = 0usize;
+        let mut admin_reasons: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (name, mut listing) in members {
+            let privileged = is_admin_group(&name, admin_groups);
+            for m in &listing.items {
+                let Some((account, added)) = self.accounts.get_or_add(m) else { continue };
+                only_in_groups += added as usize;
+                if added {
+                    self.elsewhere.insert(account.account_id.clone());
+                }
+                if account.account_type == AccountType::Unknown {
+                    // The guide's search results carry no accountType; member objects do.
+                    account.account_type = account_type(m);
+                }
+                if !account.groups.contains(&name) {
+                    account.groups.push(name.clone());
+                }
+                if privileged {
+                    admin_reasons.entry(account.account_id.clone()).or_default().insert(format!("group {name}"));
+                }
+                self.entitlements.push(EntitlementRecord {
+                    account_id: account.account_id.clone(),
+                    kind: "group".into(),
+                    value: name.clone(),
+                    privileged,
+                });
+            }
+            listing.items = Vec::new();
+            self.listings.push(listing);
+        }
+        for (id, reasons) in admin_reasons {
+            if let Some(a) = self.accounts.get_mut(&id) {
+                a.is_admin = true;
+                a.admin_reason = Some(reasons.into_iter().collect::<Vec<_>>().join("; "));
+            }
+        }
+        if only_in_groups > 0 {
+            self.notes
+                .push(format!("{only_in_groups} account(s) were found only as group members (not in the user list) and are included"));
+        }
+    }
+
+    /// 3. Service desk customers: `service_desk` entitlements; a customer not otherwise listed
+    ///    becomes a `customer` account. `desks` is `None` when customers are not read.
+    pub(super) fn customers(&mut self, desks: Option<Listing>, customers: Vec<(String, Listing)>) {
+        let mut customer_accounts = 0usize;
+        let mut deactivated_customers: BTreeSet<String> = BTreeSet::new();
+        match desks {
+            Some(desks) => self.listings.push(desks),
+            None => self.notes.push("customers = false: JSM service desk customers were not read".into()),
+        }
+        for (label, mut listing) in customers {
+            for c in &listing.items {
+                let Some((account, added)) = self.accounts.get_or_add(c) else { continue };
+                if added {
+                    account.account_type = AccountType::Customer;
+                    customer_accounts += 1;
+                    self.elsewhere.insert(account.account_id.clone());
+                } else if account.account_type == AccountType::Unknown {
+                    account.account_type = AccountType::Customer;
+                }
+                if account.email.is_none() {
+                    account.email = text(c, "emailAddress").map(str::to_string);
+                }
+                if account.status == "deactivated" {
+                    deactivated_customers.insert(account.account_id.clone());
+                }
+                self.entitlements.push(EntitlementRecord {
+                    account_id: account.account_id.clone(),
+                    kind: "service_desk".into(),
+                    value: label.clone(),
+                    privileged: false,
+                });
+            }
+            listing.items = Vec::new();
+            self.listings.push(listing);
+        }
+        if customer_accounts > 0 {
+            self.notes
+                .push(format!("{customer_accounts} customer account(s) were found only in service desk customer lists and are included"));
+        }
+        if !deactivated_customers.is_empty() {
+            let ids: Vec<&String> = deactivated_customers.iter().collect();
+            self.notes.push(format!(
+                "{} account(s) deactivated in Jira are still customers of a service desk (remove them from the desk): {}",
+                ids.len(),
+                crate::text::first_of(&ids, 10)
+            ));
+        }
+    }
+
+    /// The guide flavour's sweep is a search, not a list: every account another source names
+    /// (and the organization API's Jira users) that it did not return is looked up by id.
+    pub(super) async fn cross_check(&mut self, client: &AppClient, org: Option<&Listing>, site: SiteKey<'_>) {
+        let mut candidates = std::mem::take(&mut self.elsewhere);
+        for item in org.iter().flat_map(|l| l.items.iter()) {
+            if let Some(id) = org_account_id(item) {
+                if self.accounts.get_mut(&id).is_none() && !org_account(item, site).products.is_empty() {
+                    candidates.insert(id);
+                }
+            }
+        }
+        let (found, hidden, lookup_errors) = cross_check(client, candidates.into_iter().collect()).await;
+        if !found.is_empty() {
+            let ids: Vec<String> = found.iter().filter_map(account_id).collect();
+            for v in &found {
+                self.accounts.get_or_add(v);
+            }
+            self.errors.push(format!(
+                "app {}: flavor guide: the user/search sweep missed {} account(s) that user/search returns when asked by id ({}); they were found through group members, desk customers or the organization API and are included, but a sweep shown to miss accounts is not a complete list: accounts no other source names may be missing too (use flavor = \"cloud\")",
+                client.app,
+                ids.len(),
+                crate::text::first_of(&ids, 10)
+            ));
+        }
+        if hidden > 0 {
+            self.notes.push(format!(
+                "{hidden} account(s) that group members, desk customers or the organization API name are not returned by user/search even by id (hidden from search, as from every user list): included from the list that names them"
+            ));
+        }
+        self.errors.extend(lookup_errors);
+    }
+
+    /// Accounts with no email, app accounts aside (they have none by nature; the others have
+    /// theirs hidden by privacy controls).
+    pub(super) fn without_email(&self) -> usize {
+        self.accounts.list.iter().filter(|a| a.email.is_none() && a.account_type != "service").count()
+    }
+
+    /// The accounts (groups sorted) and the entitlements (sorted, without repeats).
+    pub(super) fn finish(mut self) -> (Vec<AccountRecord>, Vec<EntitlementRecord>) {
+        for a in &mut self.accounts.list {
+            a.groups.sort();
+        }
+        self.entitlements.sort();
+        self.entitlements.dedup();
+        (self.accounts.list, self.entitlements)
+    }
+}
