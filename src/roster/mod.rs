@@ -326,31 +326,123 @@ fn json_text(v: &serde_json::Value) -> String {
 fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate, path: &Path) -> Result<Roster, RosterError> {
     let file = path.display().to_string();
     let names: Vec<String> = table.headers.iter().map(|h| header_key(h)).collect();
-    let col = |spec: &FieldSpec| spec.position(&names);
-    let fallback = preset.fallback_email.as_ref().and_then(col);
-    let (email_col, fallback_email_col) = match (col(&preset.email), fallback) {
-        (Some(e), fb) => (e, fb),
-        (None, Some(fb)) => (fb, None),
-        (None, None) => {
-            return Err(RosterError::Format {
-                file: file.clone(),
-                detail: format!("no email column: the header has none of {}", preset.email.describe()),
-            })
+    let cols = Columns::find(&names, preset, &file)?;
+    let mut notes = layout_notes(&table, preset, &cols);
+    let unit = table.unit;
+    let reader = RowReader { cols: &cols, names: &names, preset, identity, as_of, by_line: unit == "line" };
+    let mut people: Vec<Person> = Vec::new();
+    let mut issues = Vec::new();
+    let mut seen: HashMap<String, (usize, bool)> = HashMap::new(); // address -> (line, is_alias)
+    let issue = |line: usize, reason: String| RosterIssue { file: file.clone(), line, reason: format!("{unit} {line}: {reason}") };
+    let mut guests = 0usize;
+    for (line, fields) in &table.rows {
+        let line = *line;
+        let (person, guest) = match reader.read(line, fields) {
+            Row::Blank => continue,
+            Row::Skipped(reason, warning) => {
+                issues.extend(warning.map(|w| issue(line, w)));
+                issues.push(issue(line, reason));
+                continue;
+            }
+            Row::Person { person, guest, warning } => {
+                if let Some(w) = warning {
+                    issues.push(issue(line, w));
+                }
+                (person, guest)
+            }
+        };
+        guests += guest as usize;
+        // Uniqueness: an address belongs to one person.
+        let email = person.email.clone();
+        if let Some((first, was_alias)) = seen.get(&email) {
+            return Err(if *was_alias {
+                RosterError::AliasCollision { file, email, first: *first, second: line }
+            } else {
+                RosterError::DuplicateEmail { file, email, first: *first, second: line }
+            });
         }
-    };
-    let guest_email_col = preset.guest_email.as_ref().and_then(col);
-    let id_col = col(&preset.employee_id);
-    let name_col = col(&preset.name);
-    let first_col = preset.first_name.as_ref().and_then(col);
-    let last_col = preset.last_name.as_ref().and_then(col);
-    let status_col = col(&preset.status);
-    let employment_col = preset.employment_status.as_ref().and_then(col);
-    let term_col = col(&preset.termination_date);
-    let manager_col = col(&preset.manager_email);
-    let dept_col = col(&preset.department);
-    let alias_col = col(&preset.aliases);
-    let login_alias_col = preset.login_alias.as_ref().and_then(col);
+        for a in &person.aliases {
+            if let Some((first, _)) = seen.get(a) {
+                return Err(RosterError::AliasCollision { file, email: a.clone(), first: line, second: *first });
+            }
+        }
+        seen.insert(email, (line, false));
+        for a in &person.aliases {
+            seen.insert(a.clone(), (line, true));
+        }
+        people.push(person);
+    }
+    if guests > 0 {
+        notes.push(format!(
+            "{guests} guest account(s) (#EXT#) were read with their real address (mail, alternate email, or the address inside the UPN)"
+        ));
+    }
+    issues.extend(assign_person_ids(&mut people, &file, unit));
+    issues.sort();
+    let mut index = HashMap::with_capacity(people.len());
+    for (i, p) in people.iter().enumerate() {
+        index.insert(p.email.clone(), i);
+        for a in &p.aliases {
+            index.insert(a.clone(), i);
+        }
+    }
+    Ok(Roster { file: path.to_path_buf(), format: identity.format, people, issues, notes, index })
+}
 
+/// Where the roster's fields are: column positions in the header, by the preset's names.
+struct Columns {
+    email: usize,
+    /// Entra: the UPN, used when mail is empty and kept as an alias when it differs.
+    fallback_email: Option<usize>,
+    guest_email: Option<usize>,
+    employee_id: Option<usize>,
+    name: Option<usize>,
+    first_name: Option<usize>,
+    last_name: Option<usize>,
+    status: Option<usize>,
+    employment_status: Option<usize>,
+    termination_date: Option<usize>,
+    manager_email: Option<usize>,
+    department: Option<usize>,
+    aliases: Option<usize>,
+    login_alias: Option<usize>,
+}
+
+impl Columns {
+    fn find(names: &[String], preset: &Preset, file: &str) -> Result<Columns, RosterError> {
+        let col = |spec: &FieldSpec| spec.position(names);
+        let fallback = preset.fallback_email.as_ref().and_then(col);
+        let (email, fallback_email) = match (col(&preset.email), fallback) {
+            (Some(e), fb) => (e, fb),
+            (None, Some(fb)) => (fb, None),
+            (None, None) => {
+                return Err(RosterError::Format {
+                    file: file.to_string(),
+                    detail: format!("no email column: the header has none of {}", preset.email.describe()),
+                })
+            }
+        };
+        Ok(Columns {
+            email,
+            fallback_email,
+            guest_email: preset.guest_email.as_ref().and_then(col),
+            employee_id: col(&preset.employee_id),
+            name: col(&preset.name),
+            first_name: preset.first_name.as_ref().and_then(col),
+            last_name: preset.last_name.as_ref().and_then(col),
+            status: col(&preset.status),
+            employment_status: preset.employment_status.as_ref().and_then(col),
+            termination_date: col(&preset.termination_date),
+            manager_email: col(&preset.manager_email),
+            department: col(&preset.department),
+            aliases: col(&preset.aliases),
+            login_alias: preset.login_alias.as_ref().and_then(col),
+        })
+    }
+}
+
+/// What the roster's layout means for the review: skipped title lines, and the columns it lacks.
+fn layout_notes(table: &RawTable, preset: &Preset, cols: &Columns) -> Vec<String> {
     let mut notes = Vec::new();
     if table.skipped_title_lines > 0 {
         notes.push(format!(
@@ -358,83 +450,102 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
             table.skipped_title_lines, table.header_line
         ));
     }
-    if status_col.is_none() && employment_col.is_none() {
+    if cols.status.is_none() && cols.employment_status.is_none() {
         notes.push(format!(
             "the roster has no status column ({}): every person is treated as active unless a termination date on or before as_of says otherwise",
             preset.status.describe()
         ));
     }
-    if term_col.is_none() {
+    if cols.termination_date.is_none() {
         notes.push("the roster has no termination-date column: leavers are known only from the status column".into());
     }
-    if alias_col.is_none() && login_alias_col.is_none() {
+    if cols.aliases.is_none() && cols.login_alias.is_none() {
         notes.push("the roster has no alias column: other addresses of a person can be linked with the overrides file".into());
     }
+    notes
+}
 
-    let unit = table.unit;
-    let mut people: Vec<Person> = Vec::new();
-    let mut issues = Vec::new();
-    let mut seen: HashMap<String, (usize, bool)> = HashMap::new(); // address -> (line, is_alias)
-    let header_keys = names.clone();
-    let cell =
-        |fields: &[String], c: Option<usize>| -> String { c.and_then(|i| fields.get(i)).map(|s| s.trim().to_string()).unwrap_or_default() };
-    let issue = |line: usize, reason: String| RosterIssue { file: file.clone(), line, reason: format!("{unit} {line}: {reason}") };
-    let mut guests = 0usize;
+/// What one row of the roster is.
+enum Row {
+    Blank,
+    /// Not used, and why (and a problem found before the one that stopped it).
+    Skipped(String, Option<String>),
+    /// A person; `guest`: read from an Entra guest UPN; `warning`: a problem that does not stop
+    /// the row from being used.
+    Person {
+        person: Person,
+        guest: bool,
+        warning: Option<String>,
+    },
+}
 
-    for (line, fields) in &table.rows {
-        let line = *line;
+/// Reads rows into people: email (guests and fallbacks), aliases, status, termination, name.
+struct RowReader<'a> {
+    cols: &'a Columns,
+    names: &'a [String],
+    preset: &'a Preset,
+    identity: &'a Identity,
+    as_of: NaiveDate,
+    /// Delimited text (a row with the wrong number of fields is refused); JSON records are not.
+    by_line: bool,
+}
+
+impl RowReader<'_> {
+    fn cell(fields: &[String], c: Option<usize>) -> String {
+        c.and_then(|i| fields.get(i)).map(|s| s.trim().to_string()).unwrap_or_default()
+    }
+
+    fn read(&self, line: usize, fields: &[String]) -> Row {
+        let cell = Self::cell;
+        let (cols, preset, identity) = (self.cols, self.preset, self.identity);
         if fields.iter().all(|f| f.trim().is_empty()) {
-            continue; // blank line
+            return Row::Blank;
         }
-        if fields.len() == names.len() && fields.iter().map(|f| header_key(f)).collect::<Vec<_>>() == header_keys {
-            issues.push(issue(line, "repeated header row (skipped)".into()));
-            continue;
+        if fields.len() == self.names.len() && fields.iter().map(|f| header_key(f)).collect::<Vec<_>>() == self.names {
+            return Row::Skipped("repeated header row (skipped)".into(), None);
         }
-        if table.unit == "line" && fields.len() != names.len() {
-            issues.push(issue(
-                line,
+        if self.by_line && fields.len() != self.names.len() {
+            return Row::Skipped(
                 format!(
                     "the row has {} fields but the header has {}; a column is missing or an unquoted delimiter splits a value",
                     fields.len(),
-                    names.len()
+                    self.names.len()
                 ),
-            ));
-            continue;
+                None,
+            );
         }
-        let mut email_raw = cell(fields, Some(email_col));
+        let mut email_raw = cell(fields, Some(cols.email));
         let mut aliases: Vec<String> = Vec::new();
         if email_raw.is_empty() {
-            if let Some(fb) = fallback_email_col {
+            if let Some(fb) = cols.fallback_email {
                 email_raw = cell(fields, Some(fb));
             }
-        } else if let Some(fb) = fallback_email_col {
+        } else if let Some(fb) = cols.fallback_email {
             // Entra: the UPN is another address of the same person when it differs from mail.
             let upn = cell(fields, Some(fb));
             if !upn.is_empty() && !upn.contains("#EXT#") {
                 aliases.push(upn);
             }
         }
-        if email_raw.contains("#EXT#") {
-            guests += 1;
-            let guest = guest_email_col.map(|c| cell(fields, Some(c))).unwrap_or_default();
-            email_raw = if !guest.is_empty() { guest } else { decode_ext_upn(&email_raw).unwrap_or(email_raw) };
+        let guest = email_raw.contains("#EXT#");
+        if guest {
+            let from_guest_column = cols.guest_email.map(|c| cell(fields, Some(c))).unwrap_or_default();
+            email_raw = if !from_guest_column.is_empty() { from_guest_column } else { decode_ext_upn(&email_raw).unwrap_or(email_raw) };
         }
         if email_raw.is_empty() {
-            issues.push(issue(line, format!("no email ({} is empty)", preset.email.describe())));
-            continue;
+            return Row::Skipped(format!("no email ({} is empty)", preset.email.describe()), None);
         }
         let email = normalize_email(&email_raw);
         if !is_valid_email(&email) {
-            issues.push(issue(line, format!("malformed email \"{}\"", crate::text::clip(&email_raw, 80))));
-            continue;
+            return Row::Skipped(format!("malformed email \"{}\"", crate::text::clip(&email_raw, 80)), None);
         }
-        if let Some(lc) = login_alias_col {
+        if let Some(lc) = cols.login_alias {
             let login = cell(fields, Some(lc));
             if !login.is_empty() {
                 aliases.push(login);
             }
         }
-        let alias_text = cell(fields, alias_col);
+        let alias_text = cell(fields, cols.aliases);
         let mut bad_alias = None;
         for a in alias_text.split([';', ',', ' ']).map(str::trim).filter(|a| !a.is_empty()) {
             let a = a.strip_prefix("smtp:").or_else(|| a.strip_prefix("SMTP:")).unwrap_or(a);
@@ -444,28 +555,26 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
                 bad_alias = Some(a.to_string());
             }
         }
-        if let Some(a) = bad_alias {
-            issues.push(issue(line, format!("alias \"{}\" is not an email address (ignored; the row is used)", crate::text::clip(&a, 80))));
-        }
+        let warning =
+            bad_alias.map(|a| format!("alias \"{}\" is not an email address (ignored; the row is used)", crate::text::clip(&a, 80)));
         let mut aliases: Vec<String> = aliases.iter().map(|a| normalize_email(a)).filter(|a| *a != email && is_valid_email(a)).collect();
         aliases.sort();
         aliases.dedup();
 
         // Status: the preset's value map, then the configured status_map, then the termination date.
-        let status_text = cell(fields, status_col);
-        let employment_text = cell(fields, employment_col);
+        let status_text = cell(fields, cols.status);
+        let employment_text = cell(fields, cols.employment_status);
         let mut status = match preset.status_of(&status_text, &identity.status_map) {
             Ok(s) => s,
             Err(_) => {
-                issues.push(issue(
-                    line,
+                return Row::Skipped(
                     format!(
                         "unknown status \"{}\" (expected {}; map other values with [identity.status_map])",
                         crate::text::clip(&status_text, 60),
                         preset.status_values_hint()
                     ),
-                ));
-                continue;
+                    warning,
+                )
             }
         };
         if !employment_text.is_empty() {
@@ -475,76 +584,68 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
                 _ => {}
             }
         }
-        let term_text = cell(fields, term_col);
+        let term_text = cell(fields, cols.termination_date);
         let termination_date = match parse_date(&term_text, identity.date_format.as_deref()) {
             Ok(d) => d,
             Err(_) => {
-                issues.push(issue(
-                    line,
+                return Row::Skipped(
                     format!(
                         "unparseable termination date \"{}\" (expected YYYY-MM-DD{}; set [identity] date_format for other layouts)",
                         crate::text::clip(&term_text, 40),
                         identity.date_format.as_deref().map(|f| format!(" or {f}")).unwrap_or_default()
                     ),
-                ));
-                continue;
+                    warning,
+                )
             }
         };
         let mut status = status.unwrap_or(PersonStatus::Active);
-        if termination_date.is_some_and(|d| d <= as_of) {
+        if termination_date.is_some_and(|d| d <= self.as_of) {
             status = PersonStatus::Terminated;
         }
-
         let name = {
-            let n = cell(fields, name_col);
+            let n = cell(fields, cols.name);
             if !n.is_empty() {
                 n
             } else {
-                [cell(fields, first_col), cell(fields, last_col)].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ")
+                [cell(fields, cols.first_name), cell(fields, cols.last_name)]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
             }
         };
-        let manager = cell(fields, manager_col);
-        let manager_email = if manager.is_empty() { None } else { Some(normalize_email(&manager)) };
-        let department = Some(cell(fields, dept_col)).filter(|s| !s.is_empty());
-        let employee_id = cell(fields, id_col);
-
-        // Uniqueness: an address belongs to one person.
-        if let Some((first, was_alias)) = seen.get(&email) {
-            return Err(if *was_alias {
-                RosterError::AliasCollision { file, email, first: *first, second: line }
-            } else {
-                RosterError::DuplicateEmail { file, email, first: *first, second: line }
-            });
-        }
-        for a in &aliases {
-            if let Some((first, _)) = seen.get(a) {
-                return Err(RosterError::AliasCollision { file, email: a.clone(), first: line, second: *first });
-            }
-        }
-        seen.insert(email.clone(), (line, false));
-        for a in &aliases {
-            seen.insert(a.clone(), (line, true));
-        }
-        people.push(Person { person_id: employee_id, email, name, status, termination_date, manager_email, department, aliases, line });
+        let manager = cell(fields, cols.manager_email);
+        let person = Person {
+            person_id: cell(fields, cols.employee_id),
+            email,
+            name,
+            status,
+            termination_date,
+            manager_email: if manager.is_empty() { None } else { Some(normalize_email(&manager)) },
+            department: Some(cell(fields, cols.department)).filter(|s| !s.is_empty()),
+            aliases,
+            line,
+        };
+        Row::Person { person, guest, warning }
     }
-    if guests > 0 {
-        notes.push(format!(
-            "{guests} guest account(s) (#EXT#) were read with their real address (mail, alternate email, or the address inside the UPN)"
-        ));
-    }
+}
 
-    // person_id: the employee id where it is present and unique, else the email.
+/// person_id: the employee id where it is present and unique, else the email. Returns an issue
+/// per person whose id another shares.
+fn assign_person_ids(people: &mut [Person], file: &str, unit: &str) -> Vec<RosterIssue> {
     let mut id_lines: HashMap<&str, Vec<usize>> = HashMap::new();
-    for p in &people {
+    for p in people.iter() {
         if !p.person_id.is_empty() {
             id_lines.entry(p.person_id.as_str()).or_default().push(p.line);
         }
     }
     let shared: HashMap<String, Vec<usize>> = id_lines.into_iter().filter(|(_, l)| l.len() > 1).map(|(k, v)| (k.to_string(), v)).collect();
+    let mut issues = Vec::new();
     for p in people.iter_mut() {
         if let Some(lines) = shared.get(&p.person_id) {
             issues.push(RosterIssue {
-                file: file.clone(),
+                file: file.to_string(),
                 line: p.line,
                 reason: format!(
                     "{unit} {}: employee id \"{}\" is shared with {unit}(s) {}; this person is identified by email instead (the row is used)",
@@ -558,15 +659,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
             p.person_id = p.email.clone();
         }
     }
-    issues.sort();
-    let mut index = HashMap::with_capacity(people.len());
-    for (i, p) in people.iter().enumerate() {
-        index.insert(p.email.clone(), i);
-        for a in &p.aliases {
-            index.insert(a.clone(), i);
-        }
-    }
-    Ok(Roster { file: path.to_path_buf(), format: identity.format, people, issues, notes, index })
+    issues
 }
 
 /// `jane_doe.example.com#EXT#@tenant.onmicrosoft.com` -> `jane_doe@example.com`: the last `_`

@@ -255,3 +255,14 @@ fn external_imitation_repeated_header_is_skipped_and_reported() {
     let r = Roster::from_bytes(&bytes, Path::new("r.csv"), &id, as_of()).unwrap();
     assert!(r.issues.iter().any(|i| i.reason.contains("repeated header") && i.line == 4), "{:?}", r.issues);
 }
+
+#[test]
+fn a_row_skipped_for_its_status_still_reports_its_bad_alias() {
+    let text = "email,employee_id,name,status,aliases\nann@acme.com,E1,Ann,Retired?,nope\nbob@acme.com,E2,Bob,active,alsonope\n";
+    let r = load(text.as_bytes(), RosterFormat::Generic).unwrap();
+    let reasons: Vec<&str> = r.issues.iter().map(|i| i.reason.as_str()).collect();
+    assert_eq!(r.people.len(), 1, "{reasons:?}");
+    assert!(reasons.iter().any(|x| x.starts_with("line 2: alias \"nope\" is not an email")), "{reasons:?}");
+    assert!(reasons.iter().any(|x| x.starts_with("line 2: unknown status \"Retired?\"")), "{reasons:?}");
+    assert!(reasons.iter().any(|x| x.starts_with("line 3: alias \"alsonope\"")), "{reasons:?}");
+}
