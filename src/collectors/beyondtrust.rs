@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct BeyondtrustOptions {
     /// `public_v3` (default, the guide), `config_api` (Remote Support / PRA) or `password_safe`.
-    pub flavor: Option<String>,
+    pub flavor: Option<BeyondtrustFlavor>,
     /// `config_api`: the permission flags that make an admin (default `perm_admin`).
     #[serde(default)]
     pub admin_roles: Vec<String>,
@@ -60,20 +60,20 @@ impl Collector for Beyondtrust {
     type Options = BeyondtrustOptions;
 
     fn check(options: &mut BeyondtrustOptions, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
-        let flavor = options.flavor.as_deref().unwrap_or("public_v3");
-        if !["public_v3", "config_api", "password_safe"].contains(&flavor) {
-            return Err(at.error("flavor", format!("found \"{flavor}\", expected \"public_v3\", \"config_api\" or \"password_safe\"")));
-        }
+        let flavor = options.flavor.unwrap_or_default();
         let auth = http.map(|h| &h.auth);
         let ps = matches!(auth, Some(AuthConfig::PsAuth { .. }));
         let oauth = matches!(auth, Some(AuthConfig::Oauth2ClientCredentials { .. }));
-        if ps && flavor != "password_safe" {
+        if ps && flavor != BeyondtrustFlavor::PasswordSafe {
             return Err(at.error(
                 "auth",
-                format!("auth type ps_auth is for flavor \"password_safe\"; flavor \"{flavor}\" signs in with oauth2_client_credentials"),
+                format!(
+                    "auth type ps_auth is for flavor \"password_safe\"; flavor \"{}\" signs in with oauth2_client_credentials",
+                    flavor.as_str()
+                ),
             ));
         }
-        if flavor == "password_safe" && !ps && !oauth {
+        if flavor == BeyondtrustFlavor::PasswordSafe && !ps && !oauth {
             return Err(at.error(
                 "auth",
                 "flavor \"password_safe\" signs in with auth = { type = \"ps_auth\", key = { env = \"...\" }, runas = \"user\" } or with oauth2_client_credentials (Auth/connect/token)",
@@ -134,8 +134,19 @@ fn pascal_id(v: &Value) -> Option<String> {
     id_text(v.get("UserID")).or_else(|| id_text(v.get("UserId")))
 }
 
-fn flavor(opts: &BeyondtrustOptions) -> &str {
-    opts.flavor.as_deref().unwrap_or("public_v3")
+crate::choice! {
+    /// Which BeyondTrust API.
+    BeyondtrustFlavor {
+        /// The guide's public API v3.
+        PublicV3 = "public_v3",
+        /// Remote Support / Privileged Remote Access configuration API.
+        ConfigApi = "config_api",
+        PasswordSafe = "password_safe",
+    } default PublicV3
+}
+
+fn flavor(opts: &BeyondtrustOptions) -> BeyondtrustFlavor {
+    opts.flavor.unwrap_or_default()
 }
 
 fn is_admin_group(name: &str, configured: &[String]) -> bool {
@@ -532,9 +543,9 @@ async fn read_password_safe(
 
 pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions) -> Result<Collection, CollectError> {
     let (mut collection, client) = match flavor(opts) {
-        "config_api" => config_api(app, http, opts).await?,
-        "password_safe" => password_safe(app, http).await?,
-        _ => public_v3(app, http).await?,
+        BeyondtrustFlavor::ConfigApi => config_api(app, http, opts).await?,
+        BeyondtrustFlavor::PasswordSafe => password_safe(app, http).await?,
+        BeyondtrustFlavor::PublicV3 => public_v3(app, http).await?,
     };
     if !collection.coverage.last_login_known {
         collection.coverage.notes.push("last login is unknown for this app: no dormant or never-logged-in findings for it".into());
@@ -544,8 +555,8 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
     collection.credentials.push(CredentialRecord {
         credential_id: crate::model::APP_CREDENTIAL.into(),
         label: match (flavor(opts), oauth) {
-            ("password_safe", false) => "BeyondTrust Password Safe API key".into(),
-            ("password_safe", true) => "BeyondTrust Password Safe API registration (OAuth client)".into(),
+            (BeyondtrustFlavor::PasswordSafe, false) => "BeyondTrust Password Safe API key".into(),
+            (BeyondtrustFlavor::PasswordSafe, true) => "BeyondTrust Password Safe API registration (OAuth client)".into(),
             _ => "BeyondTrust API account (OAuth client)".into(),
         },
         source: "api".into(),
@@ -566,7 +577,7 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions
     let policy = crate::http::retry::RetryPolicy { max_attempts: 2, ..Default::default() };
     let mut checks = Vec::new();
     match flavor(opts) {
-        "password_safe" => {
+        BeyondtrustFlavor::PasswordSafe => {
             let grant = "the User Accounts Management feature (read) to the run-as user's group";
             let mut client = AppClient::new(&app.name, http, &PASSWORD_SAFE).map_err(describe_client_error)?.with_policy(policy);
             let signed = match client.post_json("/Auth/SignAppin", &json!({})).await {
@@ -607,7 +618,7 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions
                 },
             });
         }
-        "config_api" => {
+        BeyondtrustFlavor::ConfigApi => {
             let grant = "the Configuration API permission to the API account (/login > Management > API Configuration)";
             let mut client = AppClient::new(&app.name, http, &CONFIG_API).map_err(describe_client_error)?.with_policy(policy);
             client.extra_headers.push(("Connection".into(), "close".into()));
@@ -630,7 +641,7 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions
                 }
             }
         }
-        _ => {
+        BeyondtrustFlavor::PublicV3 => {
             let grant = "read access to users and groups to the API account";
             let client = AppClient::new(&app.name, http, &PUBLIC_V3).map_err(describe_client_error)?.with_policy(policy);
             let one = [("offset".to_string(), "0".to_string()), ("limit".to_string(), "1".to_string())];

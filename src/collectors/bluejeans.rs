@@ -48,10 +48,10 @@ pub struct BluejeansOptions {
     /// `api` (default: the official swagger: 1-based `pageNumber`, `{count, user: [...]}`,
     /// details at `/v1/user/{id}`) or `guide` (0-based `pageNumber`, `{count, users: [...]}`,
     /// details at `/v1/enterprise/{id}/users/{userId}`).
-    pub flavor: Option<String>,
+    pub flavor: Option<BluejeansFlavor>,
     /// Per-user detail requests: `auto` (default: when the list lacks the admin flag), `always`
     /// (also for last login; one request per user), `never`.
-    pub user_details: Option<String>,
+    pub user_details: Option<UserDetails>,
     /// Send the OAuth token as `?access_token=` instead of a Bearer header.
     #[serde(default)]
     pub token_in_query: bool,
@@ -77,16 +77,29 @@ impl KindOptions for BluejeansOptions {
     }
 }
 
+crate::choice! {
+    /// Which shape of the Meetings API: the official swagger's or the guide's.
+    BluejeansFlavor {
+        Api = "api" ("the official swagger"),
+        Guide = "guide",
+    } default Api
+}
+
+crate::choice! {
+    /// When a user's details are read (one request per user).
+    UserDetails {
+        /// When the list lacks the admin flag.
+        Auto = "auto",
+        /// For every user (also gives last login).
+        Always = "always",
+        Never = "never",
+    } default Auto
+}
+
 fn check_options(options: &mut BluejeansOptions, at: &OptionsAt) -> Result<(), ConfigError> {
     at.rebase_secret(options.registration_client_secret.as_mut());
     if options.enterprise_id.is_none() {
         return Err(at.error("enterprise_id", "is required: the enterprise id the API client belongs to (the token's scope.enterprise)"));
-    }
-    if let Some(f) = options.flavor.as_deref().filter(|f| !["api", "guide"].contains(f)) {
-        return Err(at.error("flavor", format!("found \"{f}\", expected \"api\" (the official swagger) or \"guide\"")));
-    }
-    if let Some(d) = options.user_details.as_deref().filter(|d| !["auto", "always", "never"].contains(d)) {
-        return Err(at.error("user_details", format!("found \"{d}\", expected \"auto\", \"always\" or \"never\"")));
     }
     if options.registration_client_id.is_some() != options.registration_client_secret.is_some() {
         return Err(at.error("registration_client_secret", "registration_client_id and registration_client_secret go together"));
@@ -206,7 +219,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
 }
 
 fn guide(opts: &BluejeansOptions) -> bool {
-    opts.flavor.as_deref() == Some("guide")
+    opts.flavor == Some(BluejeansFlavor::Guide)
 }
 
 fn enterprise(opts: &BluejeansOptions) -> &str {
@@ -238,18 +251,17 @@ fn users_spec(http: &HttpConfig, opts: &BluejeansOptions) -> ListSpec {
 async fn enterprise_users(client: &AppClient, http: &HttpConfig, opts: &BluejeansOptions) -> (Vec<Value>, Listing, usize, Vec<String>) {
     let mut listing = client.list(&users_spec(http, opts)).await;
     let mut items = std::mem::take(&mut listing.items);
-    let mode = opts.user_details.as_deref().unwrap_or("auto");
     let wanted: Vec<usize> = items
         .iter()
         .enumerate()
-        .filter(|(_, u)| match mode {
-            "always" => true,
-            "never" => false,
-            _ => u.get("isEnterpriseAdmin").is_none(),
+        .filter(|(_, u)| match opts.user_details.unwrap_or_default() {
+            UserDetails::Always => true,
+            UserDetails::Never => false,
+            UserDetails::Auto => u.get("isEnterpriseAdmin").is_none(),
         })
         .map(|(i, _)| i)
         .collect();
-    let with_login = mode == "always";
+    let with_login = opts.user_details == Some(UserDetails::Always);
     let g = guide(opts);
     let concurrency = client.limiter.concurrency.max(1);
     let details: Vec<(usize, Result<Vec<Value>, FetchError>)> = stream::iter(wanted.iter().copied())
@@ -363,7 +375,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions
             accounts.push(a);
         }
     }
-    let always = opts.user_details.as_deref() == Some("always");
+    let always = opts.user_details == Some(UserDetails::Always);
     listing.errors.extend(errors);
     listing.complete &= listing.errors.is_empty();
     if details > 0 {
@@ -692,12 +704,12 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, 
     let total = f.as_ref().and_then(|f| spec.pager.total(&f.body, &f.headers));
     let first = f.and_then(|mut f| crate::http::list::take_items(&mut f.body, &spec.items)).and_then(|l| l.first().and_then(user_id));
     let mut checks = vec![said(check, total.map(|t| format!("the API reports {t} user(s)")).unwrap_or_default())];
-    let mode = opts.user_details.as_deref().unwrap_or("auto");
-    if mode != "never" {
+    let mode = opts.user_details.unwrap_or_default();
+    if mode != UserDetails::Never {
         let endpoints = match (&first, guide(opts)) {
             (None, _) => Vec::new(),
             (Some(id), true) => vec![format!("/v1/enterprise/{}/users/{id}", enterprise(opts))],
-            (Some(id), false) if mode == "always" => vec![format!("/v1/user/{id}/enterprise_profile"), format!("/v1/user/{id}")],
+            (Some(id), false) if mode == UserDetails::Always => vec![format!("/v1/user/{id}/enterprise_profile"), format!("/v1/user/{id}")],
             (Some(id), false) => vec![format!("/v1/user/{id}/enterprise_profile")],
         };
         if endpoints.is_empty() {

@@ -24,10 +24,18 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct MessagebirdOptions {
     /// `messagebird` (the guide's `/users`) or `bird` (`/organizations/{org}/users`).
-    pub flavor: Option<String>,
+    pub flavor: Option<MessagebirdFlavor>,
     pub organization_id: Option<String>,
     #[serde(default)]
     pub admin_roles: Vec<String>,
+}
+
+crate::choice! {
+    /// Which API of the workspace: the guide's `/users` or Bird's organization members.
+    MessagebirdFlavor {
+        Messagebird = "messagebird" ("the guide's /users"),
+        Bird = "bird" ("/organizations/{org}/users"),
+    } default Messagebird
 }
 
 impl KindOptions for MessagebirdOptions {}
@@ -178,8 +186,8 @@ fn bird_id(v: &Value) -> Option<String> {
 /// The list to read, by flavour.
 pub fn list_spec(http: &HttpConfig, opts: &MessagebirdOptions, app: &str) -> Result<ListSpec, CollectError> {
     let page_size = http.page_size.unwrap_or(100).clamp(1, 100);
-    match opts.flavor.as_deref().unwrap_or("messagebird") {
-        "messagebird" => Ok(ListSpec {
+    match opts.flavor.unwrap_or_default() {
+        MessagebirdFlavor::Messagebird => Ok(ListSpec {
             endpoint: "/users".into(),
             query: Vec::new(),
             pager: Pager::offset_limit(page_size, Some("totalCount")),
@@ -187,7 +195,7 @@ pub fn list_spec(http: &HttpConfig, opts: &MessagebirdOptions, app: &str) -> Res
             id: guide_id,
             what: "users".into(),
         }),
-        "bird" => {
+        MessagebirdFlavor::Bird => {
             let org = opts.organization_id.as_deref().ok_or_else(|| CollectError::Input {
                 app: app.into(),
                 detail: "flavor = \"bird\" needs organization_id (the organization's UUID from the Bird dashboard)".into(),
@@ -201,12 +209,6 @@ pub fn list_spec(http: &HttpConfig, opts: &MessagebirdOptions, app: &str) -> Res
                 what: "organization members".into(),
             })
         }
-        other => Err(CollectError::Input {
-            app: app.into(),
-            detail: format!(
-                "flavor = \"{other}\": expected \"messagebird\" (the guide's /users) or \"bird\" (/organizations/{{org}}/users)"
-            ),
-        }),
     }
 }
 
@@ -215,7 +217,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
     let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
     let admin_roles: Vec<String> =
         if opts.admin_roles.is_empty() { DEFAULT_ADMIN_ROLES.iter().map(|s| s.to_string()).collect() } else { opts.admin_roles.clone() };
-    let bird = opts.flavor.as_deref() == Some("bird");
+    let bird = opts.flavor == Some(MessagebirdFlavor::Bird);
     let listing = client.list(&spec).await;
     let mut accounts = Vec::with_capacity(listing.items.len());
     let mut entitlements = Vec::new();

@@ -194,18 +194,88 @@ impl OptionsAt<'_> {
         }
     }
 
-    /// Deserializes keys into `T`, a serde error positioned at the key it names.
+    /// Deserializes keys into `T`, a serde error positioned at the key it is about: the key it
+    /// names (an unknown or missing key), else the key without which that error goes away (a
+    /// value of the wrong type or an unknown choice: serde stops at the first bad value).
     pub fn deserialize<T: DeserializeOwned>(&self, keys: toml::Table) -> Result<T, ConfigError> {
-        toml::Value::Table(keys).try_into().map_err(|e| self.serde_error(&e))
+        let e = match toml::Value::Table(keys.clone()).try_into::<T>() {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let message = e.message().trim().to_string();
+        let culprit = match field_in_message(&message) {
+            Some(_) => None,
+            None => keys.keys().find(|k| {
+                let mut without = keys.clone();
+                without.remove(*k);
+                toml::Value::Table(without).try_into::<T>().err().map(|e| e.message().trim().to_string()) != Some(message.clone())
+            }),
+        };
+        Err(self.serde_error(&e, culprit.map(String::as_str)))
     }
 
-    pub(super) fn serde_error(&self, e: &toml::de::Error) -> ConfigError {
+    fn serde_error(&self, e: &toml::de::Error, culprit: Option<&str>) -> ConfigError {
         let message = e.message().trim().to_string();
-        let field = field_in_message(&message).unwrap_or("").to_string();
+        let field = field_in_message(&message).or(culprit).unwrap_or("").to_string();
         let mut m = explain(&message);
         if message.starts_with("unknown field") {
             m.push_str(&format!("; every kind also takes {}", self.shared_keys));
         }
         self.error(&field, m)
     }
+}
+
+/// A word the config chooses among (a kind's flavour, a mode): an enum that reads and writes as
+/// its word; an unknown word is refused naming every choice, with a hint where one helps:
+/// `found "x", expected "cloud" (/rest/api/3/users/search) or "guide" (/rest/api/3/user/search)`.
+#[macro_export]
+macro_rules! choice {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal $(($hint:literal))?),+ $(,)? } default $default:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* #[allow(dead_code)] $variant,)+
+        }
+
+        #[allow(dead_code)]
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> $name {
+                $name::$default
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                match s.as_str() {
+                    $($text => Ok($name::$variant),)+
+                    other => {
+                        let words: Vec<String> = vec![$(format!("\"{}\"{}", $text, { let hints: &[&str] = &[$($hint)?]; hints.iter().map(|h| format!(" ({h})")).collect::<String>() })),+];
+                        let expected = match words.split_last() {
+                            Some((last, [])) => last.clone(),
+                            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                            None => String::new(),
+                        };
+                        Err(serde::de::Error::custom(format!("found \"{other}\", expected {expected}")))
+                    }
+                }
+            }
+        }
+    };
 }

@@ -191,3 +191,36 @@ fn the_http_keys_are_exactly_the_fields_of_http_config() {
     let keys: std::collections::BTreeSet<&str> = HTTP_KEYS.iter().copied().collect();
     assert_eq!(keys, fields);
 }
+
+/// Every kind's choices (flavours, modes) are refused at their own line when unknown, naming the
+/// choices; a value of the wrong type is positioned at its key too.
+#[test]
+fn unknown_choices_and_wrong_types_point_at_their_key() {
+    let http = "base_url = \"https://x.example\"\nauth = { type = \"bearer\", token = { env = \"T\" } }";
+    for (kind, extra, key, expected) in [
+        (
+            "messagebird",
+            "flavor = \"birdy\"",
+            "flavor",
+            "expected \"messagebird\" (the guide's /users) or \"bird\" (/organizations/{org}/users)",
+        ),
+        (
+            "jira_service_management",
+            "flavor = \"server\"",
+            "flavor",
+            "expected \"cloud\" (/rest/api/3/users/search) or \"guide\" (/rest/api/3/user/search)",
+        ),
+        ("jira_service_management", "org_api_version = \"v3\"", "org_api_version", "expected \"v1\" or \"v2\""),
+        ("bluejeans", "enterprise_id = \"1\"\nflavor = \"v2\"", "flavor", "expected \"api\" (the official swagger) or \"guide\""),
+        ("bluejeans", "enterprise_id = \"1\"\nuser_details = \"some\"", "user_details", "expected \"auto\", \"always\" or \"never\""),
+        ("beyondtrust", "flavor = \"pra\"", "flavor", "expected \"public_v3\", \"config_api\" or \"password_safe\""),
+        ("scim", "page_size = \"many\"", "page_size", "invalid type: string \"many\", expected u32"),
+        ("scim", "start_index = \"one\"", "start_index", "invalid type: string \"one\""),
+    ] {
+        let text = format!("[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"a\"\nkind = \"{kind}\"\n{http}\n{extra}\n");
+        let e = parse(&text).unwrap_err();
+        let line = text.lines().position(|l| l.starts_with(&format!("{key} ="))).unwrap() + 1;
+        assert_eq!((e.key.as_str(), e.line), (format!("apps[0].{key}").as_str(), line), "{kind} {extra}: {e}");
+        assert!(e.message.contains(expected), "{kind} {extra}: {e}");
+    }
+}

@@ -50,7 +50,7 @@ use specs::{customers_spec, desks_spec, fetch, groups_spec, members_spec, search
 pub struct JsmOptions {
     /// `cloud` (default: the real `/rest/api/3/users/search`) or `guide` (the guide's
     /// `/rest/api/3/user/search`, read by a prefix sweep).
-    pub flavor: Option<String>,
+    pub flavor: Option<JsmFlavor>,
     /// Service desks whose customers are read; empty = every service desk of the site.
     #[serde(default)]
     pub service_desk_ids: Vec<String>,
@@ -70,7 +70,7 @@ pub struct JsmOptions {
     /// `v1` (default: `/admin/v1/orgs/{org}/users`) or `v2`
     /// (`/admin/v2/orgs/{org}/directories/-/users`, which adds the date an account joined the
     /// organization).
-    pub org_api_version: Option<String>,
+    pub org_api_version: Option<OrgApiVersion>,
     /// The site's cloud id: with `org_api_version = "v2"`, only product activity whose ARI names
     /// this site counts (v2 names sites by ARI, not by URL).
     pub site_id: Option<String>,
@@ -99,12 +99,6 @@ impl Collector for JiraServiceManagement {
 
     fn check(options: &mut JsmOptions, _: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
         at.rebase_secret(options.org_api_key.as_mut());
-        if let Some(f) = options.flavor.as_deref().filter(|f| !["cloud", "guide"].contains(f)) {
-            return Err(at.error(
-                "flavor",
-                format!("found \"{f}\", expected \"cloud\" (/rest/api/3/users/search) or \"guide\" (/rest/api/3/user/search)"),
-            ));
-        }
         if options.org_id.is_some() != options.org_api_key.is_some() {
             return Err(at.error(
                 if options.org_id.is_some() { "org_api_key" } else { "org_id" },
@@ -114,10 +108,7 @@ impl Collector for JiraServiceManagement {
         if let Some(u) = options.org_api_url.as_deref().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
             return Err(at.error("org_api_url", format!("found \"{u}\", expected an http(s):// URL")));
         }
-        if let Some(v) = options.org_api_version.as_deref().filter(|v| !["v1", "v2"].contains(v)) {
-            return Err(at.error("org_api_version", format!("found \"{v}\", expected \"v1\" or \"v2\"")));
-        }
-        if options.site_id.is_some() && options.org_api_version.as_deref() != Some("v2") {
+        if options.site_id.is_some() && options.org_api_version != Some(OrgApiVersion::V2) {
             return Err(at.error("site_id", "site_id is used with org_api_version = \"v2\" (v1 names the site by its URL)"));
         }
         Ok(())
@@ -144,8 +135,26 @@ pub const DEFAULTS: KindDefaults = KindDefaults {
     requests_per_hour: None,
 };
 
-fn flavor(opts: &JsmOptions) -> &str {
-    opts.flavor.as_deref().unwrap_or("cloud")
+crate::choice! {
+    /// How the site's accounts are listed.
+    JsmFlavor {
+        /// The real `/rest/api/3/users/search`: every account.
+        Cloud = "cloud" ("/rest/api/3/users/search"),
+        /// The guide's `/rest/api/3/user/search`, read by a prefix sweep.
+        Guide = "guide" ("/rest/api/3/user/search"),
+    } default Cloud
+}
+
+crate::choice! {
+    /// Which version of the organization admin API.
+    OrgApiVersion {
+        V1 = "v1",
+        V2 = "v2",
+    } default V1
+}
+
+fn flavor(opts: &JsmOptions) -> JsmFlavor {
+    opts.flavor.unwrap_or_default()
 }
 
 pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<Collection, CollectError> {
@@ -153,7 +162,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     client.extra_headers.push(("X-ExperimentalApi".into(), "opt-in".into()));
     let org = org_client(app, http, opts)?;
     let fetched = fetch(&client, org.as_ref(), http, opts).await;
-    let guide = flavor(opts) == "guide";
+    let guide = flavor(opts) == JsmFlavor::Guide;
     let host = host_of(&http.base_url);
     let site = if org_v2(opts) { SiteKey::CloudId(opts.site_id.as_deref()) } else { SiteKey::Host(&host) };
 
@@ -233,7 +242,7 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Res
     let one = |param: &str| vec![(param.to_string(), "1".to_string())];
     let browse = "the global permission \"Browse users and groups\" to the API token's account";
     let mut checks = Vec::new();
-    let users = if flavor(opts) == "guide" { search_spec(1, "a") } else { users_spec(1) };
+    let users = if flavor(opts) == JsmFlavor::Guide { search_spec(1, "a") } else { users_spec(1) };
     let mut query = users.query.clone();
     query.extend(one("maxResults"));
     let (check, _) = check_get(&client, "users", &users.endpoint, &query, browse).await;

@@ -79,7 +79,7 @@ pub fn org_account(v: &Value, site: SiteKey) -> OrgAccount {
 }
 
 pub(super) fn org_v2(opts: &JsmOptions) -> bool {
-    opts.org_api_version.as_deref() == Some("v2")
+    opts.org_api_version == Some(super::OrgApiVersion::V2)
 }
 
 pub(super) fn org_spec(org: &str, v2: bool) -> ListSpec {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::super::http_common::text;
 use super::mapping::{account_id, desk_id, desk_label, first_chars, group_key};
 use super::org::{org_spec, org_v2};
-use super::{flavor, JsmOptions};
+use super::{flavor, JsmFlavor, JsmOptions};
 use crate::config::HttpConfig;
 use crate::http::{AppClient, ListSpec, Listing, Pager};
 
@@ -230,7 +230,7 @@ pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &Ht
     let group_page = opts.group_page_size.unwrap_or(50).clamp(1, 1000);
     let concurrency = client.limiter.concurrency.max(1);
     let users = async {
-        if flavor(opts) == "guide" {
+        if flavor(opts) == JsmFlavor::Guide {
             sweep(client, page_size).await
         } else {
             let mut l = client.list(&users_spec(page_size)).await;
