@@ -33,7 +33,7 @@ use super::http_common::{
 use super::{CheckOutcome, CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
 use serde::{Deserialize, Serialize};
 
 /// Options of kind `beyondtrust` (README "BeyondTrust").
@@ -241,7 +241,7 @@ fn apply_groups(
     entitlements: &mut Vec<EntitlementRecord>,
     memberships: &BTreeMap<String, BTreeSet<String>>,
     app: &AppConfig,
-    kind: &str,
+    kind: EntitlementKind,
 ) {
     let index: HashMap<String, usize> = accounts.iter().enumerate().map(|(i, a)| (a.account_id.clone(), i)).collect();
     for (id, groups) in memberships {
@@ -261,7 +261,7 @@ fn apply_groups(
             if !a.groups.contains(g) {
                 a.groups.push(g.clone());
             }
-            entitlements.push(EntitlementRecord { account_id: id.clone(), kind: kind.into(), value: g.clone(), privileged });
+            entitlements.push(EntitlementRecord { account_id: id.clone(), kind, value: g.clone(), privileged });
         }
         a.groups.sort();
     }
@@ -313,7 +313,7 @@ async fn public_v3(app: &AppConfig, http: &HttpConfig) -> Result<(Collection, Ap
         accounts.push(a);
     }
     let mut entitlements = Vec::new();
-    apply_groups(&mut accounts, &mut entitlements, &memberships, app, "group");
+    apply_groups(&mut accounts, &mut entitlements, &memberships, app, EntitlementKind::Group);
     let mut notes = Vec::new();
     if unnamed > 0 {
         notes.push(format!("{unnamed} group membership(s) name a group id the groups list does not have"));
@@ -365,7 +365,7 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
             let privileged = admin.contains(&p);
             entitlements.push(EntitlementRecord {
                 account_id: a.account_id.clone(),
-                kind: "permission".into(),
+                kind: EntitlementKind::Permission,
                 value: p.clone(),
                 privileged,
             });
@@ -410,7 +410,7 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
         if let Some(first) = failed.first() {
             errors.push(format!("{} user(s)' group policies could not be read, first: {first}", failed.len()));
         }
-        apply_groups(&mut accounts, &mut entitlements, &memberships, app, "group_policy");
+        apply_groups(&mut accounts, &mut entitlements, &memberships, app, EntitlementKind::GroupPolicy);
         notes.push(format!("group policies read for {} user(s)", accounts.len() - failed.len()));
     } else {
         notes.push("group policies not read (group_policies = true reads them, one request per user)".into());
@@ -534,7 +534,7 @@ async fn read_password_safe(
                     Err(e) => listing.errors.push(format!("{e} (members of user group {name})")),
                 }
             }
-            apply_groups(accounts, entitlements, &memberships, app, "group");
+            apply_groups(accounts, entitlements, &memberships, app, EntitlementKind::Group);
         }
     }
     listing.complete = listing.errors.is_empty();

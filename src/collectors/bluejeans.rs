@@ -36,7 +36,7 @@ use super::http_common::{check_get, coverage_from, describe_client_error, http_o
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, SecretRef};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
 use serde::{Deserialize, Serialize};
 
 /// Options of kinds `bluejeans` and `bluejeans_events` (README "BlueJeans").
@@ -367,7 +367,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions
             if a.is_admin {
                 entitlements.push(EntitlementRecord {
                     account_id: a.account_id.clone(),
-                    kind: "role".into(),
+                    kind: EntitlementKind::Role,
                     value: "enterprise admin".into(),
                     privileged: true,
                 });
@@ -564,14 +564,14 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
         let organizer = user_ids[*owner].clone();
         entitlements.push(EntitlementRecord {
             account_id: organizer.clone(),
-            kind: "event_role".into(),
+            kind: EntitlementKind::EventRole,
             value: event_entitlement("organizer", event),
             privileged: true,
         });
         for (key, role, kind, privileged) in [
-            ("moderators", "moderator", "event_role", true),
-            ("panelists", "panelist", "event_role", false),
-            ("attendees", "attendee", "event_registration", false),
+            ("moderators", "moderator", EntitlementKind::EventRole, true),
+            ("panelists", "panelist", EntitlementKind::EventRole, false),
+            ("attendees", "attendee", EntitlementKind::EventRegistration, false),
         ] {
             for email in participants(event, key) {
                 let i = account_of(&email, &mut accounts);
@@ -580,12 +580,7 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
                     accounts[i].account_type = AccountType::Human;
                 }
                 let id = accounts[i].account_id.clone();
-                entitlements.push(EntitlementRecord {
-                    account_id: id,
-                    kind: kind.into(),
-                    value: event_entitlement(role, event),
-                    privileged,
-                });
+                entitlements.push(EntitlementRecord { account_id: id, kind, value: event_entitlement(role, event), privileged });
             }
         }
         if registration_enabled(event) {

@@ -16,7 +16,8 @@ use crate::config::{check_delimiter, AppConfig, ConfigError, HttpConfig, KindOpt
 use crate::csvio;
 use crate::dates::parse_datetime;
 use crate::model::{
-    AccountRecord, AccountStatus, AccountType, Collection, CoverageRecord, EntitlementRecord, COVERAGE_COMPLETE, COVERAGE_PARTIAL,
+    AccountRecord, AccountStatus, AccountType, Collection, CoverageRecord, EntitlementKind, EntitlementRecord, COVERAGE_COMPLETE,
+    COVERAGE_PARTIAL,
 };
 
 /// `[apps.columns]` of a `csv` app: which export headers hold the SPEC §4 account fields.
@@ -350,7 +351,12 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                 if privileged {
                     reasons.push(format!("role {role}"));
                 }
-                entitlements.push(EntitlementRecord { account_id: account_id.into(), kind: "role".into(), value: role.into(), privileged });
+                entitlements.push(EntitlementRecord {
+                    account_id: account_id.into(),
+                    kind: EntitlementKind::Role,
+                    value: role.into(),
+                    privileged,
+                });
             }
             let mut groups = Vec::new();
             if !cfg.groups_separator.is_empty() {
@@ -362,7 +368,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                     groups.push(g.to_string());
                     entitlements.push(EntitlementRecord {
                         account_id: account_id.into(),
-                        kind: "group".into(),
+                        kind: EntitlementKind::Group,
                         value: g.into(),
                         privileged,
                     });

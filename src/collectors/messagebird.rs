@@ -16,7 +16,7 @@ use super::http_common::{check_get, coverage_from, describe_client_error, http_o
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
 use serde::{Deserialize, Serialize};
 
 /// Options of kind `messagebird` (README "Kind `messagebird`").
@@ -230,7 +230,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &MessagebirdOptio
                     let privileged = admin_roles.iter().any(|a| a.eq_ignore_ascii_case(&r));
                     entitlements.push(EntitlementRecord {
                         account_id: account.account_id.clone(),
-                        kind: "role".into(),
+                        kind: EntitlementKind::Role,
                         value: r,
                         privileged,
                     });

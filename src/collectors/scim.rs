@@ -27,7 +27,7 @@ use super::http_common::{check_get, combine, coverage_from, describe_client_erro
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementRecord};
+use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
@@ -229,13 +229,18 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
             if privileged {
                 reasons.push(format!("role {value}"));
             }
-            entitlements.push(EntitlementRecord { account_id: a.account_id.clone(), kind: "role".into(), value: value.into(), privileged });
+            entitlements.push(EntitlementRecord {
+                account_id: a.account_id.clone(),
+                kind: EntitlementKind::Role,
+                value: value.into(),
+                privileged,
+            });
         }
         for e in values(u, "entitlements") {
             if let Some(value) = e.as_str().or_else(|| text(e, "value")) {
                 entitlements.push(EntitlementRecord {
                     account_id: a.account_id.clone(),
-                    kind: "entitlement".into(),
+                    kind: EntitlementKind::Entitlement,
                     value: value.into(),
                     privileged: false,
                 });
@@ -286,7 +291,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &ScimOptions) -> 
                 a.is_admin = true;
             }
             a.groups.push(g.clone());
-            entitlements.push(EntitlementRecord { account_id: id.clone(), kind: "group".into(), value: g, privileged });
+            entitlements.push(EntitlementRecord { account_id: id.clone(), kind: EntitlementKind::Group, value: g, privileged });
         }
         a.groups.sort();
     }

@@ -303,7 +303,10 @@ fn severity_order() -> Expr {
 }
 
 fn category_order() -> Expr {
-    CATEGORIES.iter().enumerate().fold(lit(99u32), |acc, (i, c)| when(col(f::CATEGORY).eq(lit(c.name))).then(lit(i as u32)).otherwise(acc))
+    CATEGORIES
+        .iter()
+        .enumerate()
+        .fold(lit(99u32), |acc, (i, c)| when(col(f::CATEGORY).eq(lit(c.name()))).then(lit(i as u32)).otherwise(acc))
 }
 
 /// Apps whose collection was not complete, as an expression over `app`.

@@ -76,7 +76,7 @@ impl Exceptions {
             if !category.is_empty() && super::category(&category).is_none() {
                 return Err(err(format!(
                     "category \"{category}\": expected empty (every category) or one of {}",
-                    super::CATEGORIES.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                    super::CATEGORIES.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
                 )));
             }
             let (finding_id, app, account_id) = (get("finding_id"), get("app"), get("account_id"));

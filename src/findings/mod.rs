@@ -66,10 +66,32 @@ pub fn severity_rank(s: &str) -> usize {
     SEVERITIES.iter().position(|x| *x == s).unwrap_or(SEVERITIES.len())
 }
 
+crate::model::text_enum! {
+    /// A finding category (SPEC §6), in the order of [`CATEGORIES`] (the report's order).
+    FindingCategory {
+        CollectionIncomplete = "collection_incomplete",
+        TerminatedWithAccess = "terminated_with_access",
+        Orphaned = "orphaned",
+        Admin = "admin",
+        InvitedInactive = "invited_inactive",
+        Dormant = "dormant",
+        TokenExpiry = "token_expiry",
+        DuplicateAccount = "duplicate_account",
+        Unmatchable = "unmatchable",
+    } default CollectionIncomplete
+}
+
+impl FindingCategory {
+    /// The category's row of [`CATEGORIES`].
+    pub fn info(self) -> &'static Category {
+        &CATEGORIES[self as usize]
+    }
+}
+
 /// One row of the category table.
 #[derive(Debug, Clone, Copy)]
 pub struct Category {
-    pub name: &'static str,
+    pub category: FindingCategory,
     pub title: &'static str,
     /// The rule, as SPEC §6 states it (shown in the report's method section).
     pub rule: &'static str,
@@ -83,7 +105,7 @@ pub struct Category {
 
 pub const CATEGORIES: [Category; 9] = [
     Category {
-        name: "collection_incomplete",
+        category: FindingCategory::CollectionIncomplete,
         title: "Apps not collected completely",
         rule: "an app that could not be collected completely",
         severity_rule: "critical",
@@ -92,7 +114,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Fix the collection (see coverage) and re-run: the population of this app is not complete.",
     },
     Category {
-        name: "terminated_with_access",
+        category: FindingCategory::TerminatedWithAccess,
         title: "Leavers who still have access",
         rule: "account not disabled/deactivated, matched to a terminated person",
         severity_rule: "critical if admin, else high",
@@ -101,7 +123,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Disable the account now and check its activity since the termination date.",
     },
     Category {
-        name: "orphaned",
+        category: FindingCategory::Orphaned,
         title: "Orphaned accounts",
         rule: "account of type human or unknown, not disabled/deactivated, no roster match (and not unmatchable, not a declared service account); or a declared service account whose owner is terminated or not in the roster",
         severity_rule: "high if admin, else medium",
@@ -110,7 +132,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Find the owner: link the account to a person or declare it a service account in the overrides file, or remove it.",
     },
     Category {
-        name: "admin",
+        category: FindingCategory::Admin,
         title: "Admin and privileged accounts",
         rule: "account with admin/privileged access (app flag, admin role, or membership of a configured admin group)",
         severity_rule: "low (high when also orphaned or terminated)",
@@ -119,7 +141,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Confirm each admin still needs the privilege; remove it where not.",
     },
     Category {
-        name: "invited_inactive",
+        category: FindingCategory::InvitedInactive,
         title: "Invited but never active",
         rule: "invited/pending for longer than invite_stale_after_days (from invited_at, else created_at); or, where the app reports last login, an active account that never logged in and was created longer ago than that",
         severity_rule: "medium",
@@ -128,7 +150,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Revoke stale invitations and unused accounts.",
     },
     Category {
-        name: "dormant",
+        category: FindingCategory::Dormant,
         title: "Dormant accounts",
         rule: "active account whose last login is older than dormant_after_days (only where the app reports last login)",
         severity_rule: "medium",
@@ -137,7 +159,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Disable accounts nobody uses, or record why they are kept.",
     },
     Category {
-        name: "token_expiry",
+        category: FindingCategory::TokenExpiry,
         title: "API credentials at risk",
         rule: "a credential that is expired, expires within token_warn_days, has no known expiry, has an owner who is not an active person in the roster, or exceeds the app's maximum lifetime",
         severity_rule: "critical expired; high within the window or owner terminated; medium owner not in the roster or on leave, or over the maximum lifetime; low no known expiry",
@@ -146,7 +168,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Rotate expiring credentials and give each one an active, accountable owner.",
     },
     Category {
-        name: "duplicate_account",
+        category: FindingCategory::DuplicateAccount,
         title: "Several accounts for one person",
         rule: "two or more accounts in one app for the same person (declared service accounts excluded)",
         severity_rule: "low",
@@ -155,7 +177,7 @@ pub const CATEGORIES: [Category; 9] = [
         action: "Keep one account per person, or record why several are needed.",
     },
     Category {
-        name: "unmatchable",
+        category: FindingCategory::Unmatchable,
         title: "Accounts without an email",
         rule: "account without an email (cannot be matched to the roster; never reported as orphaned)",
         severity_rule: "info",
@@ -166,7 +188,14 @@ pub const CATEGORIES: [Category; 9] = [
 ];
 
 pub fn category(name: &str) -> Option<&'static Category> {
-    CATEGORIES.iter().find(|c| c.name == name)
+    FindingCategory::parse(name).map(FindingCategory::info)
+}
+
+impl Category {
+    /// The category's name in the outputs (`terminated_with_access`).
+    pub fn name(&self) -> &'static str {
+        self.category.as_str()
+    }
 }
 
 /// Parameters of the rules, all explicit (no clock).
@@ -231,32 +260,33 @@ pub fn evaluate(
     params: &RuleParams,
     exceptions: &Exceptions,
 ) -> PolarsResult<Findings> {
-    let mut frames: Vec<(&'static str, DataFrame)> = Vec::new();
-    frames.push(("collection_incomplete", rules::collection_incomplete(coverage)?));
+    use FindingCategory as C;
+    let mut frames: Vec<(FindingCategory, DataFrame)> = Vec::new();
+    frames.push((C::CollectionIncomplete, rules::collection_incomplete(coverage)?));
     // The shared conditions once, then every rule over the flagged frame.
     let acc = rules::with_flags(accounts.clone().lazy(), params).collect()?.lazy();
-    frames.push(("terminated_with_access", rules::terminated_with_access(acc.clone()).collect()?));
-    frames.push(("orphaned", rules::orphaned(acc.clone()).collect()?));
-    frames.push(("admin", rules::admin(acc.clone()).collect()?));
-    frames.push(("invited_inactive", rules::invited_inactive(acc.clone(), params).collect()?));
-    frames.push(("dormant", rules::dormant(acc.clone(), params).collect()?));
-    frames.push(("token_expiry", credentials::token_expiry(credentials, coverage, config, roster, params)?));
-    frames.push(("duplicate_account", rules::duplicate_account(acc.clone()).collect()?));
-    frames.push(("unmatchable", rules::unmatchable(acc).collect()?));
+    frames.push((C::TerminatedWithAccess, rules::terminated_with_access(acc.clone()).collect()?));
+    frames.push((C::Orphaned, rules::orphaned(acc.clone()).collect()?));
+    frames.push((C::Admin, rules::admin(acc.clone()).collect()?));
+    frames.push((C::InvitedInactive, rules::invited_inactive(acc.clone(), params).collect()?));
+    frames.push((C::Dormant, rules::dormant(acc.clone(), params).collect()?));
+    frames.push((C::TokenExpiry, credentials::token_expiry(credentials, coverage, config, roster, params)?));
+    frames.push((C::DuplicateAccount, rules::duplicate_account(acc.clone()).collect()?));
+    frames.push((C::Unmatchable, rules::unmatchable(acc).collect()?));
 
     // Ids, controls and the exceptions, per category, then the union.
     let mut by_category = BTreeMap::new();
     let mut common = Vec::new();
     let mut used = vec![false; exceptions.rows.len()];
     let index = exceptions.index();
-    for (name, df) in frames {
-        let cat = category(name).expect("every rule has a category row");
+    for (category, df) in frames {
+        let cat = category.info();
         let df = finish_category(df, cat, &index, &exceptions.rows, params.as_of, &mut used)?;
         let mut cols: Vec<Expr> = COMMON_COLUMNS.iter().map(|c| col(*c)).collect();
         cols.push(col(col_name::EXCEPTION));
         cols.push(col(col_name::EXCEPTION_EXPIRES));
         common.push(df.clone().lazy().select(cols));
-        by_category.insert(name, df);
+        by_category.insert(cat.name(), df);
     }
     let all = concat(common, UnionArgs::default())?.collect()?;
     let all = sort_findings(all)?;
@@ -284,8 +314,8 @@ fn finish_category(
     let mut exception_expires: Vec<Option<String>> = Vec::with_capacity(n);
     for (app, id) in apps.iter().zip(ids.iter()) {
         let (app, id) = (app.unwrap_or(""), id.unwrap_or(""));
-        let fid = finding_id(cat.name, app, id);
-        match exceptions.apply(&fid, app, id, cat.name, as_of, used) {
+        let fid = finding_id(cat.name(), app, id);
+        match exceptions.apply(&fid, app, id, cat.name(), as_of, used) {
             Some(idx) => {
                 excepted.push(true);
                 exception_text.push(Some(exceptions_rows[idx].describe()));
@@ -325,7 +355,7 @@ fn sort_findings(df: DataFrame) -> PolarsResult<DataFrame> {
     let cat_rank = CATEGORIES
         .iter()
         .enumerate()
-        .fold(lit(99u32), |acc, (i, c)| when(col(CATEGORY).eq(lit(c.name))).then(lit(i as u32)).otherwise(acc));
+        .fold(lit(99u32), |acc, (i, c)| when(col(CATEGORY).eq(lit(c.name()))).then(lit(i as u32)).otherwise(acc));
     df.lazy()
         .with_columns([sev_rank.alias("__sev"), cat_rank.alias("__cat")])
         .sort(["__sev", "__cat", APP, ACCOUNT_ID, FINDING_ID], SortMultipleOptions::default().with_maintain_order(true))

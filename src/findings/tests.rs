@@ -503,3 +503,14 @@ fn findings_are_sorted_most_severe_first() {
     sorted.sort();
     assert_eq!(sev, sorted);
 }
+
+#[test]
+fn every_category_has_its_row_in_order() {
+    assert_eq!(CATEGORIES.len(), FindingCategory::ALL.len());
+    for (i, c) in FindingCategory::ALL.iter().enumerate() {
+        assert_eq!(CATEGORIES[i].category, *c, "CATEGORIES[{i}] is the row of {c}");
+        assert_eq!(c.info().name(), c.as_str());
+        assert_eq!(category(c.as_str()).map(|x| x.category), Some(*c));
+    }
+    assert!(category("nope").is_none());
+}

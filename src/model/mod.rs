@@ -153,6 +153,8 @@ macro_rules! text_enum {
     };
 }
 
+pub(crate) use text_enum;
+
 text_enum! {
     /// Account status (SPEC §4).
     AccountStatus {
@@ -185,6 +187,28 @@ text_enum! {
         Customer = "customer",
         Unknown = "unknown",
     } default Unknown
+}
+text_enum! {
+    /// What an entitlement is (SPEC §4). The variants are in the order of their text, so that
+    /// sorting by kind sorts as the text does.
+    EntitlementKind {
+        /// SCIM `User.entitlements`.
+        Entitlement = "entitlement",
+        /// A registration for a BlueJeans event.
+        EventRegistration = "event_registration",
+        /// Organizer, moderator or panelist of a BlueJeans event.
+        EventRole = "event_role",
+        Group = "group",
+        /// A BeyondTrust Remote Support / PRA group policy.
+        GroupPolicy = "group_policy",
+        /// A BeyondTrust permission flag.
+        Permission = "permission",
+        /// An Atlassian product the account can use.
+        Product = "product",
+        Role = "role",
+        /// A Jira Service Management desk the account is a customer of.
+        ServiceDesk = "service_desk",
+    } default Group
 }
 text_enum! {
     /// How completely an app was collected (SPEC §4).
@@ -226,7 +250,7 @@ pub struct AccountRecord {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EntitlementRecord {
     pub account_id: String,
-    pub kind: String,
+    pub kind: EntitlementKind,
     pub value: String,
     pub privileged: bool,
 }
@@ -537,6 +561,15 @@ pub fn coverage_records(df: &DataFrame) -> PolarsResult<Vec<CoverageRecord>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entitlement_kinds_sort_as_their_text() {
+        // Collectors sort entitlement records; the order must be the text's, as in the frames.
+        let mut texts = EntitlementKind::names();
+        texts.sort();
+        assert_eq!(texts, EntitlementKind::names());
+        assert_eq!(EntitlementKind::parse("service_desk"), Some(EntitlementKind::ServiceDesk));
+    }
 
     #[test]
     fn accounts_frame_has_the_one_schema_and_sorts() {

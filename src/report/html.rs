@@ -75,15 +75,15 @@ pub fn render(
     let mut bars = Vec::new();
     let max_total = CATEGORIES
         .iter()
-        .map(|c| SEVERITIES.iter().map(|s| by_cat.get(&(c.name, *s)).map(|x| x.0).unwrap_or(0)).sum::<usize>())
+        .map(|c| SEVERITIES.iter().map(|s| by_cat.get(&(c.name(), *s)).map(|x| x.0).unwrap_or(0)).sum::<usize>())
         .max()
         .unwrap_or(0)
         .max(1);
     for c in CATEGORIES.iter() {
-        let open_by: Vec<usize> = SEVERITIES.iter().map(|s| by_cat.get(&(c.name, *s)).map(|x| x.0).unwrap_or(0)).collect();
-        let excepted: usize = SEVERITIES.iter().map(|s| by_cat.get(&(c.name, *s)).map(|x| x.1).unwrap_or(0)).sum();
+        let open_by: Vec<usize> = SEVERITIES.iter().map(|s| by_cat.get(&(c.name(), *s)).map(|x| x.0).unwrap_or(0)).collect();
+        let excepted: usize = SEVERITIES.iter().map(|s| by_cat.get(&(c.name(), *s)).map(|x| x.1).unwrap_or(0)).sum();
         let open: usize = open_by.iter().sum();
-        let df = input.findings.by_category.get(c.name);
+        let df = input.findings.by_category.get(c.name());
         let count = df.map(|d| d.height()).unwrap_or(0);
         let mut columns: Vec<String> = SHOWN.iter().map(|s| s.to_string()).collect();
         let mut rows = Vec::new();
@@ -118,7 +118,7 @@ pub fn render(
         }
         bars.push(json!({"y": y, "title": c.title, "segments": segments, "end": (x * 10.0_f64).round() / 10.0, "total": open}));
         categories.push(json!({
-            "name": c.name, "title": c.title, "rule": c.rule, "severity_rule": c.severity_rule, "controls": c.controls,
+            "name": c.name(), "title": c.title, "rule": c.rule, "severity_rule": c.severity_rule, "controls": c.controls,
             "action": c.action, "file": c.file, "by_severity": open_by, "open": open, "excepted": excepted, "count": count,
             "columns": columns, "rows": rows, "truncated": count > ROW_LIMIT, "severity_index": 0,
         }));

@@ -158,8 +158,8 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     let accounts = with_app_complete(accounts_export(input.accounts)?, input.coverage)?;
     let mut by_category: BTreeMap<&str, DataFrame> = BTreeMap::new();
     for cat in CATEGORIES {
-        if let Some(df) = input.findings.by_category.get(cat.name) {
-            by_category.insert(cat.name, with_app_complete(df.clone(), input.coverage)?);
+        if let Some(df) = input.findings.by_category.get(cat.name()) {
+            by_category.insert(cat.name(), with_app_complete(df.clone(), input.coverage)?);
         }
     }
     let matrix = access_matrix(input)?;
@@ -179,7 +179,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     jobs.push((FINDINGS_JSON.into(), common.height() * 3, Box::new(|p| write_findings_json(p, input))));
     jobs.push((FINDINGS_CSV.into(), common.height() * 2, Box::new(|p| csv::write_frame(p, &common))));
     for cat in CATEGORIES {
-        if let Some(df) = by_category.get(cat.name) {
+        if let Some(df) = by_category.get(cat.name()) {
             jobs.push((cat.file.into(), df.height() * 2, Box::new(move |p| csv::write_frame(p, df))));
         }
     }

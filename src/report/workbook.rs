@@ -253,12 +253,12 @@ fn build(input: &ReportInput, accounts: &DataFrame, categories: &CategoryFrames)
 
     let header = |cols: &[&str]| -> Vec<String> { cols.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect() };
     for cat in CATEGORIES.iter() {
-        let Some(df) = categories.get(cat.name) else { continue };
+        let Some(df) = categories.get(cat.name()) else { continue };
         if df.height() == 0 {
             continue;
         }
         let mut rows = frame_rows(df, &FINDING_SHEET_COLUMNS, DECISION_COLUMNS.len());
-        write_sheets(&mut workbook, cat.name, &mut taken, &header(&FINDING_SHEET_COLUMNS), &styles, &mut rows)?;
+        write_sheets(&mut workbook, cat.name(), &mut taken, &header(&FINDING_SHEET_COLUMNS), &styles, &mut rows)?;
     }
 
     // Every account, app by app, with the categories of its findings.

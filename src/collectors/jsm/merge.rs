@@ -10,7 +10,7 @@ use super::mapping::{account_id, account_type, is_admin_group, org_account_id, u
 use super::org::{org_account, SiteKey};
 use super::specs::cross_check;
 use crate::http::{AppClient, Listing};
-use crate::model::{AccountRecord, AccountType, EntitlementRecord};
+use crate::model::{AccountRecord, AccountType, EntitlementKind, EntitlementRecord};
 
 /// Accounts by id, in the order first seen.
 #[derive(Default)]
@@ -114,7 +114,7 @@ impl Merge {
                 }
                 self.entitlements.push(EntitlementRecord {
                     account_id: account.account_id.clone(),
-                    kind: "group".into(),
+                    kind: EntitlementKind::Group,
                     value: name.clone(),
                     privileged,
                 });
@@ -161,7 +161,7 @@ impl Merge {
                 }
                 self.entitlements.push(EntitlementRecord {
                     account_id: account.account_id.clone(),
-                    kind: "service_desk".into(),
+                    kind: EntitlementKind::ServiceDesk,
                     value: label.clone(),
                     privileged: false,
                 });

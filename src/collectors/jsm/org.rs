@@ -10,7 +10,7 @@ use super::JsmOptions;
 use crate::collectors::CollectError;
 use crate::config::{AppConfig, AuthConfig, HttpConfig};
 use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
-use crate::model::{CredentialRecord, EntitlementRecord};
+use crate::model::{CredentialRecord, EntitlementKind, EntitlementRecord};
 
 pub(super) const ORG_DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
@@ -145,7 +145,7 @@ pub(super) fn merge(m: &mut Merge, mut listing: Listing, site: SiteKey, opts: &J
         }
         account.last_login_at = o.last_active;
         for p in o.products {
-            m.entitlements.push(EntitlementRecord { account_id: id.clone(), kind: "product".into(), value: p, privileged: false });
+            m.entitlements.push(EntitlementRecord { account_id: id.clone(), kind: EntitlementKind::Product, value: p, privileged: false });
         }
     }
     let complete = listing.complete;
