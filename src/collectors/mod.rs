@@ -13,7 +13,7 @@
 pub mod beyondtrust;
 pub mod bluejeans;
 pub mod csv_export;
-mod http_common;
+pub mod http_common;
 pub mod jsm;
 pub mod messagebird;
 pub mod scim;
@@ -29,14 +29,14 @@ use crate::config::{AppConfig, AppKind, AppOptions, ConfigError, HttpConfig, Kin
 use crate::model::Collection;
 
 /// Every kind this build collects, in the order the README lists them. Adding a kind: one line here.
-pub static KINDS: [&dyn Kind; 7] = [
-    &Registered::<csv_export::Csv>(PhantomData),
-    &Registered::<messagebird::Messagebird>(PhantomData),
-    &Registered::<jsm::JiraServiceManagement>(PhantomData),
-    &Registered::<bluejeans::Bluejeans>(PhantomData),
-    &Registered::<bluejeans::BluejeansEvents>(PhantomData),
-    &Registered::<beyondtrust::Beyondtrust>(PhantomData),
-    &Registered::<scim::Scim>(PhantomData),
+pub static KINDS: &[&dyn Kind] = &[
+    &Registered::<csv_export::Csv>::new(),
+    &Registered::<messagebird::Messagebird>::new(),
+    &Registered::<jsm::JiraServiceManagement>::new(),
+    &Registered::<bluejeans::Bluejeans>::new(),
+    &Registered::<bluejeans::BluejeansEvents>::new(),
+    &Registered::<beyondtrust::Beyondtrust>::new(),
+    &Registered::<scim::Scim>::new(),
 ];
 
 /// The kinds, for the config parser: `Config::load(path, &collectors::REGISTRY)`.
@@ -92,7 +92,17 @@ pub trait Kind: KindSchema {
 /// A [`Collector`] as a [`Kind`].
 pub struct Registered<C>(PhantomData<fn() -> C>);
 
+impl<C: Collector> Default for Registered<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<C: Collector> Registered<C> {
+    pub const fn new() -> Self {
+        Registered(PhantomData)
+    }
+
     fn options(app: &AppConfig) -> Result<&C::Options, CollectError> {
         app.options.get::<C::Options>().ok_or_else(|| CollectError::Input {
             app: app.name.clone(),

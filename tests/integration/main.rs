@@ -14,4 +14,5 @@ mod collect_sandbox;
 mod collect_scim;
 mod engine;
 mod hostile_input;
+mod new_kind;
 mod review_cycle;
