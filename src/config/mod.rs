@@ -6,6 +6,12 @@
 //! Must not: read rosters or exports, resolve secrets (that happens only where they are used), or
 //! print anything. toml's own error rendering quotes the offending line, which could hold a secret,
 //! so errors are rebuilt here from the message and the position only.
+//!
+//! Files: `schema` (the sections that are not apps), `http` (the keys every API kind shares),
+//! `kind` (what the parser asks of a kind: [`KindSet`], [`KindSchema`], [`OptionsAt`]; the kinds
+//! themselves, with their options types, are the collectors' registry), `dates`, `secret`,
+//! `positions` (lines and keys for errors). This module parses the app-independent parts and each
+//! `[[apps]]` table's shared keys, then hands the rest to the app's kind.
 
 mod dates;
 mod http;
