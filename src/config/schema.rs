@@ -34,6 +34,10 @@ pub struct Review {
     pub invite_stale_after_days: i64,
     #[serde(default = "default_token_warn")]
     pub token_warn_days: i64,
+    /// The most accounts an app's sheet of review.xlsx lists (default 50,000); an app with more
+    /// gets a sheet that says where its accounts are (accounts.csv, the category sheets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbook_max_app_rows: Option<u64>,
 }
 
 impl Default for Review {
@@ -44,6 +48,7 @@ impl Default for Review {
             dormant_after_days: default_dormant(),
             invite_stale_after_days: default_invite(),
             token_warn_days: default_token_warn(),
+            workbook_max_app_rows: None,
         }
     }
 }

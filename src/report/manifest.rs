@@ -73,6 +73,7 @@ pub fn write(
     input: &ReportInput,
     inputs: &[FileEntry],
     outputs: &[(String, FileDigest)],
+    workbook: &super::workbook::Contents,
     key: Option<&EvidenceKey>,
 ) -> Result<(), ReportError> {
     let mut out_entries: Vec<FileEntry> = outputs
@@ -106,6 +107,7 @@ pub fn write(
         "inputs": inputs,
         "outputs": out_entries,
         "coverage": coverage,
+        "workbook": workbook,
         "collection": {
             "tool_version": input.snapshot.tool_version,
             "snapshot_format": input.snapshot.format_version,

@@ -162,6 +162,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
             by_category.insert(cat.name(), with_app_complete(df.clone(), input.coverage)?);
         }
     }
+    let workbook_contents = workbook::contents(input, &accounts, &by_category)?;
     let matrix = access_matrix(input)?;
     tracing::debug!("access matrix: {} ms", t.elapsed().as_millis());
     let issue_rows: Vec<Vec<String>> =
@@ -190,11 +191,12 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         Box::new(move |p| csv::write_rows(p, &matrix_ref.header.iter().map(String::as_str).collect::<Vec<_>>(), &matrix_ref.rows)),
     ));
     jobs.push((COVERAGE_CSV.into(), 1, Box::new(|p| coverage_csv(p, input.coverage))));
-    let (accounts_ref, categories_ref) = (&accounts, &by_category);
+    let (accounts_ref, categories_ref, contents_ref) = (&accounts, &by_category, &workbook_contents);
+    let listed_accounts: usize = workbook_contents.app_sheets.iter().map(|s| s.rows).sum();
     jobs.push((
         workbook::REVIEW_XLSX.into(),
-        accounts.height() * 6 + common.height() * 3,
-        Box::new(move |p| workbook::write(p, input, accounts_ref, categories_ref)),
+        listed_accounts * 6 + common.height() * 3,
+        Box::new(move |p| workbook::write(p, input, accounts_ref, categories_ref, contents_ref)),
     ));
     jobs.push((ROSTER_ISSUES_CSV.into(), 1, Box::new(|p| csv::write_rows(p, &["file", "line", "reason"], &issue_rows))));
     jobs.push((REPORT_HTML.into(), 1, Box::new(|p| files::write_atomic(p, page.as_bytes()))));
@@ -226,7 +228,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     }
     written.sort_by(|a, b| a.0.cmp(&b.0));
 
-    manifest::write(&manifest_path, input, &inputs, &written, key.as_ref())?;
+    manifest::write(&manifest_path, input, &inputs, &written, &workbook_contents, key.as_ref())?;
     Ok(summary)
 }
 

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
-use rust_xlsxwriter::{DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::ReportInput;
 use crate::files::{self, FileDigest};
@@ -98,109 +98,143 @@ struct Styles {
     wrap: Format,
 }
 
-/// Writes a header, then rows from `rows`, over as many sheets as needed; adds the filters,
-/// frozen header and validation of the reviewer's columns.
-fn write_sheets(
-    workbook: &mut Workbook,
-    base_name: &str,
-    taken: &mut Vec<String>,
-    header: &[String],
-    styles: &Styles,
-    rows: &mut dyn Iterator<Item = Result<Vec<String>, XlsxError>>,
-) -> Result<(), XlsxError> {
-    let mut rows = rows.peekable();
-    let mut part = 0;
-    loop {
-        part += 1;
-        let name = if part == 1 { sheet_name(base_name, taken) } else { sheet_name(&format!("{base_name} ({part})"), taken) };
-        let sheet = workbook.add_worksheet_with_constant_memory();
-        sheet.set_name(&name)?;
-        let n = fill_sheet(sheet, header, styles, &mut rows)?;
-        if n < MAX_DATA_ROWS || rows.peek().is_none() {
-            return Ok(());
-        }
-    }
+/// Writes rows into sheets named after `base_name`: a header, then the rows, continuing on
+/// "name (2)"... past Excel's row limit; each sheet gets filters, a frozen header and the
+/// validation of the reviewer's columns when it is full or when [`SheetWriter::finish`] is called.
+struct SheetWriter<'a> {
+    workbook: &'a mut Workbook,
+    taken: &'a mut Vec<String>,
+    styles: &'a Styles,
+    header: &'a [String],
+    base_name: &'a str,
+    part: usize,
+    /// The sheet being written (index in the workbook) and its data rows so far.
+    index: usize,
+    rows: usize,
 }
 
-fn fill_sheet(
-    sheet: &mut Worksheet,
-    header: &[String],
-    styles: &Styles,
-    rows: &mut std::iter::Peekable<&mut dyn Iterator<Item = Result<Vec<String>, XlsxError>>>,
-) -> Result<usize, XlsxError> {
-    let last_col = (header.len() - 1) as u16;
-    let decision_col = header.iter().position(|h| h == DECISION).unwrap_or(0) as u16;
-    let date_col = decision_col + 2;
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, h, &styles.header)?;
-        let width = match h.as_str() {
-            f::DETAIL | f::EXCEPTION | COMMENT | a::GROUPS | a::ADMIN_REASON => 48.0,
-            f::FINDING_ID | f::EMAIL | a::PERSON_EMAIL | f::DISPLAY_NAME | REVIEWER => 26.0,
-            DECISION | DECIDED_ON => 12.0,
-            _ => 16.0,
-        };
-        sheet.set_column_width(c as u16, width)?;
+impl<'a> SheetWriter<'a> {
+    fn start(
+        workbook: &'a mut Workbook,
+        taken: &'a mut Vec<String>,
+        styles: &'a Styles,
+        header: &'a [String],
+        base_name: &'a str,
+    ) -> Result<Self, XlsxError> {
+        let mut w = SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0 };
+        w.next_sheet()?;
+        Ok(w)
     }
-    sheet.set_column_format(date_col, &styles.date)?;
-    sheet.set_column_format(date_col + 1, &styles.wrap)?;
-    let mut n = 0usize;
-    while n < MAX_DATA_ROWS {
-        let Some(row) = rows.next() else { break };
-        let row = row?;
-        n += 1;
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                sheet.write_string(n as u32, c as u16, v)?;
+
+    fn next_sheet(&mut self) -> Result<(), XlsxError> {
+        self.part += 1;
+        let name = if self.part == 1 {
+            sheet_name(self.base_name, self.taken)
+        } else {
+            sheet_name(&format!("{} ({})", self.base_name, self.part), self.taken)
+        };
+        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(&name)?;
+        for (c, h) in self.header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, h, &self.styles.header)?;
+            let width = match h.as_str() {
+                f::DETAIL | f::EXCEPTION | COMMENT | a::GROUPS | a::ADMIN_REASON => 48.0,
+                f::FINDING_ID | f::EMAIL | a::PERSON_EMAIL | f::DISPLAY_NAME | REVIEWER => 26.0,
+                DECISION | DECIDED_ON => 12.0,
+                _ => 16.0,
+            };
+            sheet.set_column_width(c as u16, width)?;
+        }
+        let date_col = self.header.iter().position(|h| h == DECIDED_ON).unwrap_or(0) as u16;
+        sheet.set_column_format(date_col, &self.styles.date)?;
+        sheet.set_column_format(date_col + 1, &self.styles.wrap)?;
+        self.index = self.workbook.worksheets().len() - 1;
+        self.rows = 0;
+        Ok(())
+    }
+
+    /// One data row: the cells of the frame's columns (the reviewer's columns stay empty).
+    fn row(&mut self, cells: &[Option<&str>]) -> Result<(), XlsxError> {
+        if self.rows == MAX_DATA_ROWS {
+            self.finish()?;
+            self.next_sheet()?;
+        }
+        self.rows += 1;
+        let sheet = self.workbook.worksheet_from_index(self.index)?;
+        for (c, v) in cells.iter().enumerate() {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                sheet.write_string(self.rows as u32, c as u16, v)?;
             }
         }
+        Ok(())
     }
-    sheet.set_freeze_panes(1, 0)?;
-    let last_row = n.max(1) as u32;
-    sheet.autofilter(0, 0, last_row, last_col)?;
-    let decision = DataValidation::new()
-        .allow_list_strings(&DECISIONS)?
-        .set_input_title("Decision")?
-        .set_input_message("keep, revoke or modify")?
-        .set_error_title("Not a decision")?
-        .set_error_message("Choose keep, revoke or modify.")?;
-    sheet.add_data_validation(1, decision_col, last_row, decision_col, &decision)?;
-    let date = DataValidation::new()
-        .allow_date(DataValidationRule::Between(ExcelDateTime::from_ymd(2000, 1, 1)?, ExcelDateTime::from_ymd(2099, 12, 31)?))
-        .set_input_title("Decided on")?
-        .set_input_message("The date of the decision (YYYY-MM-DD)")?
-        .set_error_title("Not a date")?
-        .set_error_message("Enter the date of the decision as a date, e.g. 2027-01-15.")?;
-    sheet.add_data_validation(1, date_col, last_row, date_col, &date)?;
-    Ok(n)
+
+    /// Filters, frozen header and the validation of the reviewer's columns of the current sheet.
+    fn finish(&mut self) -> Result<(), XlsxError> {
+        let last_col = (self.header.len() - 1) as u16;
+        let decision_col = self.header.iter().position(|h| h == DECISION).unwrap_or(0) as u16;
+        let date_col = decision_col + 2;
+        let last_row = self.rows.max(1) as u32;
+        let sheet = self.workbook.worksheet_from_index(self.index)?;
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofilter(0, 0, last_row, last_col)?;
+        let decision = DataValidation::new()
+            .allow_list_strings(&DECISIONS)?
+            .set_input_title("Decision")?
+            .set_input_message("keep, revoke or modify")?
+            .set_error_title("Not a decision")?
+            .set_error_message("Choose keep, revoke or modify.")?;
+        sheet.add_data_validation(1, decision_col, last_row, decision_col, &decision)?;
+        let date = DataValidation::new()
+            .allow_date(DataValidationRule::Between(ExcelDateTime::from_ymd(2000, 1, 1)?, ExcelDateTime::from_ymd(2099, 12, 31)?))
+            .set_input_title("Decided on")?
+            .set_input_message("The date of the decision (YYYY-MM-DD)")?
+            .set_error_title("Not a date")?
+            .set_error_message("Enter the date of the decision as a date, e.g. 2027-01-15.")?;
+        sheet.add_data_validation(1, date_col, last_row, date_col, &date)?;
+        Ok(())
+    }
 }
 
 fn frame_err(e: PolarsError) -> XlsxError {
     XlsxError::ParameterError(format!("review.xlsx: {e}"))
 }
 
-/// Text rows of `df` in `columns` order, chunk by chunk, each with `extra` empty cells after.
-fn frame_rows<'a>(df: &'a DataFrame, columns: &'a [&'a str], extra: usize) -> impl Iterator<Item = Result<Vec<String>, XlsxError>> + 'a {
-    let chunk = 50_000usize;
-    (0..df.height()).step_by(chunk).flat_map(move |offset| {
-        let rows = df.slice(offset as i64, chunk).select(columns.iter().copied()).and_then(|d| super::csv::text_rows(&d));
-        match rows {
-            Ok(rows) => rows
-                .into_iter()
-                .map(|mut r| {
-                    r.extend(std::iter::repeat_n(String::new(), extra));
-                    Ok(r)
-                })
-                .collect::<Vec<_>>(),
-            Err(e) => vec![Err(frame_err(e))],
-        }
+/// Writes `columns` of `df` as sheets named `base_name`, then the reviewer's columns.
+fn write_frame_sheets(
+    workbook: &mut Workbook,
+    taken: &mut Vec<String>,
+    styles: &Styles,
+    base_name: &str,
+    df: &DataFrame,
+    columns: &[&str],
+) -> Result<(), XlsxError> {
+    let header: Vec<String> = columns.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect();
+    let selected = df.select(columns.iter().copied()).map_err(frame_err)?;
+    let mut w = SheetWriter::start(workbook, taken, styles, &header, base_name)?;
+    let mut failed = None;
+    super::csv::for_each_text_row(&selected, |cells| {
+        w.row(cells).map_err(|e| {
+            let message = e.to_string();
+            failed = Some(e);
+            std::io::Error::other(message)
+        })
     })
+    .map_err(|e| failed.take().unwrap_or_else(|| XlsxError::ParameterError(format!("review.xlsx: {e}"))))?;
+    w.finish()
 }
 
-fn instructions(workbook: &mut Workbook, input: &ReportInput, taken: &mut Vec<String>, styles: &Styles) -> Result<(), XlsxError> {
+fn instructions(
+    workbook: &mut Workbook,
+    input: &ReportInput,
+    contents: &Contents,
+    taken: &mut Vec<String>,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     let sheet = workbook.add_worksheet_with_constant_memory();
     sheet.set_name(sheet_name(INSTRUCTIONS_SHEET, taken))?;
     sheet.set_column_width(0, 120.0)?;
-    let lines = [
+    let mut lines = vec![
         format!("{} — access review as of {}", input.config.review.name, input.as_of.format("%Y-%m-%d")),
         String::new(),
         "One sheet per finding category and one per app (every account of it). For each row you review, fill in:".into(),
@@ -213,6 +247,14 @@ fn instructions(workbook: &mut Workbook, input: &ReportInput, taken: &mut Vec<St
         "Then record the decisions in the evidence pack:  access-audit decisions import review.xlsx --report <this report directory>".into(),
         "The import checks every row (unknown finding ids, missing reviewer or date, bad values) and names the sheet and row of each problem.".into(),
     ];
+    if !contents.apps_not_listed.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "Apps whose accounts are not listed here (more than {} accounts, review.workbook_max_app_rows): their findings are on the category sheets, every account in accounts.csv.",
+            contents.max_app_rows
+        ));
+        lines.extend(contents.apps_not_listed.iter().map(|a| format!("  {}: {} accounts", a.app, a.accounts)));
+    }
     for (i, l) in lines.iter().enumerate() {
         if i == 0 {
             sheet.write_string_with_format(0, 0, l, &styles.header)?;
@@ -226,13 +268,94 @@ fn instructions(workbook: &mut Workbook, input: &ReportInput, taken: &mut Vec<St
 /// The findings of each category as exported (with `app_complete`), by category name.
 pub type CategoryFrames<'a> = std::collections::BTreeMap<&'a str, DataFrame>;
 
-/// Writes `review.xlsx` at `path`: `accounts` and `categories` are the frames as exported.
-pub fn write(path: &Path, input: &ReportInput, accounts: &DataFrame, categories: &CategoryFrames) -> std::io::Result<FileDigest> {
-    let bytes = build(input, accounts, categories).map_err(xlsx_err)?;
-    files::write_atomic_with(path, |w| w.write_all(&bytes))
+/// Default of `review.workbook_max_app_rows`: an app owner's review still fits a spreadsheet;
+/// past it, an app's accounts are reviewed from `accounts.csv` and the category sheets.
+pub const DEFAULT_MAX_APP_ROWS: usize = 50_000;
+
+/// One sheet of the workbook (continuation sheets of a long list included in `rows`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SheetContents {
+    pub sheet: String,
+    pub rows: usize,
 }
 
-fn build(input: &ReportInput, accounts: &DataFrame, categories: &CategoryFrames) -> Result<Vec<u8>, XlsxError> {
+/// An app whose accounts the workbook does not list, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AppNotListed {
+    pub app: String,
+    pub accounts: usize,
+    pub reason: String,
+}
+
+/// What `review.xlsx` lists, decided before it is written (the manifest records it, the
+/// Instructions sheet says it).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Contents {
+    pub category_sheets: Vec<SheetContents>,
+    pub app_sheets: Vec<SheetContents>,
+    pub apps_not_listed: Vec<AppNotListed>,
+    pub max_app_rows: usize,
+}
+
+/// Rows of each app in `accounts`, every app of the coverage included (with 0).
+fn accounts_per_app(input: &ReportInput, accounts: &DataFrame) -> PolarsResult<std::collections::BTreeMap<String, usize>> {
+    let mut per_app: std::collections::BTreeMap<String, usize> = input.coverage.iter().map(|c| (c.app.clone(), 0)).collect();
+    for app in accounts.column(a::APP)?.str()?.iter().flatten() {
+        match per_app.get_mut(app) {
+            Some(n) => *n += 1,
+            None => {
+                per_app.insert(app.to_string(), 1);
+            }
+        }
+    }
+    Ok(per_app)
+}
+
+/// What the workbook will list: every non-empty category; every app up to `max_app_rows`.
+pub fn contents(input: &ReportInput, accounts: &DataFrame, categories: &CategoryFrames) -> PolarsResult<Contents> {
+    let max_app_rows = input.config.review.workbook_max_app_rows.map(|n| n as usize).unwrap_or(DEFAULT_MAX_APP_ROWS);
+    let category_sheets = CATEGORIES
+        .iter()
+        .filter_map(|c| {
+            categories.get(c.name()).filter(|df| df.height() > 0).map(|df| SheetContents { sheet: c.name().into(), rows: df.height() })
+        })
+        .collect();
+    let mut app_sheets = Vec::new();
+    let mut apps_not_listed = Vec::new();
+    for (app, n) in accounts_per_app(input, accounts)? {
+        if n > max_app_rows {
+            apps_not_listed.push(AppNotListed {
+                app: app.clone(),
+                accounts: n,
+                reason: format!(
+                    "{n} accounts, more than review.workbook_max_app_rows ({max_app_rows}): every account is in accounts.csv, its findings on the category sheets"
+                ),
+            });
+        } else {
+            app_sheets.push(SheetContents { sheet: app, rows: n });
+        }
+    }
+    Ok(Contents { category_sheets, app_sheets, apps_not_listed, max_app_rows })
+}
+
+/// Writes `review.xlsx` at `path`: `accounts` and `categories` are the frames as exported.
+pub fn write(
+    path: &Path,
+    input: &ReportInput,
+    accounts: &DataFrame,
+    categories: &CategoryFrames,
+    contents: &Contents,
+) -> std::io::Result<FileDigest> {
+    files::write_atomic_with(path, |w| build(w, input, accounts, categories, contents).map_err(xlsx_err))
+}
+
+fn build(
+    out: &mut (dyn Write + Send),
+    input: &ReportInput,
+    accounts: &DataFrame,
+    categories: &CategoryFrames,
+    contents: &Contents,
+) -> Result<(), XlsxError> {
     let mut workbook = Workbook::new();
     let d = input.as_of;
     use chrono::Datelike;
@@ -249,55 +372,71 @@ fn build(input: &ReportInput, accounts: &DataFrame, categories: &CategoryFrames)
         wrap: Format::new().set_text_wrap(),
     };
     let mut taken: Vec<String> = Vec::new();
-    instructions(&mut workbook, input, &mut taken, &styles)?;
+    instructions(&mut workbook, input, contents, &mut taken, &styles)?;
 
-    let header = |cols: &[&str]| -> Vec<String> { cols.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect() };
     for cat in CATEGORIES.iter() {
         let Some(df) = categories.get(cat.name()) else { continue };
         if df.height() == 0 {
             continue;
         }
-        let mut rows = frame_rows(df, &FINDING_SHEET_COLUMNS, DECISION_COLUMNS.len());
-        write_sheets(&mut workbook, cat.name(), &mut taken, &header(&FINDING_SHEET_COLUMNS), &styles, &mut rows)?;
+        write_frame_sheets(&mut workbook, &mut taken, &styles, cat.name(), df, &FINDING_SHEET_COLUMNS)?;
     }
 
-    // Every account, app by app, with the categories of its findings.
-    let per_account = input.findings.all.clone().lazy().group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg([col(f::CATEGORY)
-        .unique()
-        .sort(Default::default())
-        .str()
-        .join("; ", true)
-        .alias(FINDINGS_OF_ACCOUNT)]);
-    let sorted = accounts
-        .clone()
-        .lazy()
-        .join(per_account, [col(a::APP), col(a::ACCOUNT_ID)], [col(a::APP), col(a::ACCOUNT_ID)], JoinArgs::new(JoinType::Left))
-        .sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
-        .collect()
-        .map_err(frame_err)?;
+    // Every account of the apps listed, app by app, with the categories of its findings.
+    let listed: Vec<&str> = contents.app_sheets.iter().map(|s| s.sheet.as_str()).collect();
     let mut account_columns: Vec<&str> = ACCOUNT_SHEET_COLUMNS.to_vec();
     account_columns.push(FINDINGS_OF_ACCOUNT);
-    let app_col = sorted.column(a::APP).and_then(|c| c.str().cloned()).map_err(frame_err)?;
-    // Runs of one app in the sorted frame; apps of the coverage without accounts get an empty sheet.
-    let mut runs: std::collections::BTreeMap<String, (usize, usize)> = input.coverage.iter().map(|c| (c.app.clone(), (0, 0))).collect();
-    let mut current: Option<(&str, usize)> = None;
-    for (offset, v) in app_col.iter().chain(std::iter::once(None)).enumerate() {
-        match (current, v) {
-            (Some((app, _)), Some(v)) if app == v => {}
-            (prev, v) => {
-                if let Some((app, start)) = prev {
-                    runs.insert(app.to_string(), (start, offset - start));
-                }
-                current = v.map(|v| (v, offset));
-            }
-        }
+    let total: usize = contents.app_sheets.iter().map(|s| s.rows).sum();
+    let sorted = if total == 0 {
+        None
+    } else {
+        let per_account = input.findings.all.clone().lazy().group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg([col(f::CATEGORY)
+            .unique()
+            .sort(Default::default())
+            .str()
+            .join("; ", true)
+            .alias(FINDINGS_OF_ACCOUNT)]);
+        let wanted = listed.iter().fold(lit(false), |acc, app| acc.or(col(a::APP).eq(lit(*app))));
+        Some(
+            accounts
+                .clone()
+                .lazy()
+                .filter(wanted)
+                .join(per_account, [col(a::APP), col(a::ACCOUNT_ID)], [col(a::APP), col(a::ACCOUNT_ID)], JoinArgs::new(JoinType::Left))
+                .sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
+                .collect()
+                .map_err(frame_err)?,
+        )
+    };
+    let mut start = 0usize;
+    for sheet in &contents.app_sheets {
+        let slice = match &sorted {
+            Some(df) if sheet.rows > 0 => df.slice(start as i64, sheet.rows),
+            _ => DataFrame::empty_with_schema(&accounts_schema(accounts, &account_columns)),
+        };
+        start += sheet.rows;
+        write_frame_sheets(&mut workbook, &mut taken, &styles, &sheet.sheet, &slice, &account_columns)?;
     }
-    for (app, (start, len)) in &runs {
-        let slice = sorted.slice(*start as i64, *len);
-        let mut rows = frame_rows(&slice, &account_columns, DECISION_COLUMNS.len());
-        write_sheets(&mut workbook, app, &mut taken, &header(&account_columns), &styles, &mut rows)?;
+    for left_out in &contents.apps_not_listed {
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(sheet_name(&left_out.app, &mut taken))?;
+        sheet.set_column_width(0, 120.0)?;
+        sheet.write_string_with_format(0, 0, format!("{}: accounts not listed in this workbook", left_out.app), &styles.header)?;
+        sheet.write_string(1, 0, &left_out.reason)?;
+        sheet.write_string(2, 0, "Review them from the category sheets (the accounts with findings) or from accounts.csv; raise review.workbook_max_app_rows to list them here.")?;
     }
-    workbook.save_to_buffer()
+    workbook.save_to_writer(out)
+}
+
+/// The schema of the app sheets' columns (for an app without accounts).
+fn accounts_schema(accounts: &DataFrame, columns: &[&str]) -> Schema {
+    columns
+        .iter()
+        .map(|c| {
+            let dtype = accounts.column(c).map(|s| s.dtype().clone()).unwrap_or(DataType::String);
+            Field::new((*c).into(), dtype)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -571,3 +571,48 @@ fn every_bad_workbook_row_is_named_with_its_sheet_and_row_and_nothing_is_recorde
     assert!(!out.join("decisions.csv").exists());
     bin().arg("verify").arg(&out).assert().success();
 }
+
+/// At scale an app's sheet is not a review: past `review.workbook_max_app_rows` the workbook
+/// says where the app's accounts are, the manifest and the Instructions sheet say what is not
+/// listed, the category sheets are whole, and a filled workbook still imports.
+#[test]
+fn an_app_over_the_row_cap_is_named_not_listed_and_the_workbook_still_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    edit(&config, |t| t.replacen("[review]\n", "[review]\nworkbook_max_app_rows = 3\n", 1));
+    let out = dir.path().join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
+    let sheets = read_sheets(&out.join("review.xlsx"));
+    let app = &sheets.iter().find(|(n, _)| n == "app").expect("a sheet for the app").1;
+    assert_eq!(app[0][0], "app: accounts not listed in this workbook");
+    assert!(app[1][0].starts_with("4 accounts, more than review.workbook_max_app_rows (3)"), "{:?}", app[1]);
+    let instructions = &sheets[0].1;
+    assert!(instructions.iter().any(|r| r[0] == "  app: 4 accounts"), "{instructions:?}");
+    let orphaned = &sheets.iter().find(|(n, _)| n == "orphaned").expect("category sheets stay").1;
+    assert_eq!(orphaned.len(), 3, "a header and both orphans: {orphaned:?}");
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let wb = &manifest["workbook"];
+    assert_eq!(wb["max_app_rows"], 3);
+    assert_eq!(wb["app_sheets"], serde_json::json!([]));
+    assert_eq!(wb["apps_not_listed"][0]["app"], "app");
+    assert_eq!(wb["apps_not_listed"][0]["accounts"], 4);
+    assert!(wb["category_sheets"].as_array().unwrap().iter().any(|s| s["sheet"] == "orphaned" && s["rows"] == 2), "{wb}");
+
+    // The reviewer decides on the category sheets; the notice sheet has no decision column.
+    let filled = dir.path().join("filled.xlsx");
+    fill_workbook(&sheets, &filled, |sheet, header, row| {
+        (sheet == "orphaned" && cell(header, row, "account_id") == "3")
+            .then(|| ("revoke".to_string(), "it@acme.com".to_string(), Filled::Date(2027, 1, 5), "not ours".to_string()))
+    });
+    import(&filled, &out, None).success();
+    let decisions = csv_rows(&out.join("decisions.csv"));
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert!(decisions[0].contains(&"revoke".to_string()) && decisions[0].last().unwrap().contains("sheet orphaned"), "{decisions:?}");
+
+    // Without the cap the app's accounts are listed as before.
+    edit(&config, |t| t.replace("workbook_max_app_rows = 3\n", "workbook_max_app_rows = 4\n"));
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).arg("--force").assert().success();
+    let sheets = read_sheets(&out.join("review.xlsx"));
+    let app = &sheets.iter().find(|(n, _)| n == "app").unwrap().1;
+    assert_eq!((app.len(), app[0][0].as_str()), (5, "app"), "{app:?}");
+}
