@@ -164,7 +164,8 @@ WHERE expires <= DATE {q(as_of)} + INTERVAL {warn_days} DAY OR p.person_status I
 counts = {}
 union = []
 for category, sql in rules.items():
-    con.execute(f"CREATE TABLE f_{category} AS SELECT {fid(category)} AS finding_id, * FROM ({sql}) t")
+    # The first nine columns of every rule are the common ones, named here once.
+    con.execute(f"CREATE TABLE f_{category} AS SELECT {fid(category)} AS finding_id, * FROM ({sql}) t({common})")
     path = os.path.join(out, f"{category}.csv")
     con.execute(f"COPY (SELECT * FROM f_{category} ORDER BY severity, app, account_id) TO {q(path)} (HEADER)")
     counts[category] = con.execute(f"SELECT count(*) FROM f_{category}").fetchone()[0]
