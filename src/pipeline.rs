@@ -110,17 +110,33 @@ pub fn select_apps<'a>(config: &'a Config, names: &[String]) -> Result<Vec<&'a A
     Ok(out)
 }
 
-/// One app's collection and when it ran.
+/// One app's collection as snapshot frames, and when it ran.
 pub struct Collected {
     pub app: String,
-    pub kind: String,
-    pub collection: model::Collection,
+    pub frames: model::AppFrames,
+    pub coverage: model::CoverageRecord,
+    pub rules: model::AppRules,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
 }
 
-/// Collects the apps of `config` into a snapshot, every app concurrently. Kinds without a
-/// collector are refused before any work; a configuration problem of any app stops the run.
+impl Collected {
+    /// An app's collection, its records turned into frames (and dropped).
+    pub fn new(
+        app: &str,
+        kind: &str,
+        collection: model::Collection,
+        started_at: DateTime<Utc>,
+        finished_at: DateTime<Utc>,
+    ) -> Result<Collected, PipelineError> {
+        let frames = model::AppFrames::of(app, kind, &collection)?;
+        Ok(Collected { app: app.into(), frames, coverage: collection.coverage, rules: collection.rules, started_at, finished_at })
+    }
+}
+
+/// Collects the apps of `config` into a snapshot, every app concurrently (apps read from files at
+/// most one per core: they only compete for the CPU, and each holds its records until they are
+/// frames). A configuration problem of any app stops the run.
 pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, PipelineError> {
     // Every secret resolves before any request is made: a missing one is a configuration error.
     for app in apps {
@@ -131,9 +147,16 @@ pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, P
         }
     }
     let progress = crate::http::progress::Progress::start(apps.iter().map(|a| a.name.as_str()));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let file_readers = tokio::sync::Semaphore::new(cores);
     let runs = apps.iter().map(|app| {
         let progress = &progress;
+        let file_readers = &file_readers;
         async move {
+            let _permit = match app.http() {
+                None => Some(file_readers.acquire().await.map_err(|e| PipelineError::Usage(e.to_string()))?),
+                Some(_) => None,
+            };
             let started = Instant::now();
             let started_at = Utc::now();
             let result = collectors::collect_reporting(app, progress.of(&app.name)).await;
@@ -155,13 +178,11 @@ pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, P
                     warn!("{}: {e}", app.name);
                 }
             }
-            result.map(|collection| Collected {
-                app: app.name.clone(),
-                kind: app.kind.as_str().to_string(),
-                collection,
-                started_at,
-                finished_at,
-            })
+            let collection = result?;
+            let (name, kind) = (app.name.clone(), app.kind.as_str());
+            tokio::task::spawn_blocking(move || Collected::new(&name, kind, collection, started_at, finished_at))
+                .await
+                .map_err(|e| PipelineError::Usage(format!("app {}: building its frames stopped: {e}", app.name)))?
         }
     });
     let results = futures_util::future::join_all(runs).await;
@@ -170,23 +191,23 @@ pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, P
     for result in results {
         collections.push(result?);
     }
-    snapshot_from(collections, Some(config.sha256.clone()))
+    let t = Instant::now();
+    let snap = snapshot_from(collections, Some(config.sha256.clone()));
+    tracing::debug!("snapshot frames joined ({} ms)", t.elapsed().as_millis());
+    snap
 }
 
-/// Builds the snapshot frames from per-app collections.
-pub fn snapshot_from(collections: Vec<Collected>, config_sha256: Option<String>) -> Result<Snapshot, PipelineError> {
-    let accounts: Vec<(String, String, &[model::AccountRecord])> =
-        collections.iter().map(|c| (c.app.clone(), c.kind.clone(), c.collection.accounts.as_slice())).collect();
-    let entitlements: Vec<(String, &[model::EntitlementRecord])> =
-        collections.iter().map(|c| (c.app.clone(), c.collection.entitlements.as_slice())).collect();
-    let credentials: Vec<(String, &[model::CredentialRecord])> =
-        collections.iter().map(|c| (c.app.clone(), c.collection.credentials.as_slice())).collect();
-    let coverage: Vec<model::CoverageRecord> = collections.iter().map(|c| c.collection.coverage.clone()).collect();
-    let mut apps: Vec<String> = collections.iter().map(|c| c.app.clone()).collect();
-    apps.sort();
+/// The snapshot of per-app collections: their frames one after the other in app order (each is
+/// sorted within its app, so the whole is sorted as the snapshot's frames are).
+pub fn snapshot_from(mut collections: Vec<Collected>, config_sha256: Option<String>) -> Result<Snapshot, PipelineError> {
+    collections.sort_by(|a, b| a.app.cmp(&b.app));
+    let coverage: Vec<model::CoverageRecord> = collections.iter().map(|c| c.coverage.clone()).collect();
+    let apps: Vec<String> = collections.iter().map(|c| c.app.clone()).collect();
     let mut collected: Vec<snapshot::AppCollected> =
         collections.iter().map(|c| snapshot::AppCollected::new(&c.app, c.started_at, c.finished_at)).collect();
     collected.sort();
+    let rules = collections.iter().filter(|c| c.rules != model::AppRules::default()).map(|c| (c.app.clone(), c.rules.clone())).collect();
+    let frames = model::AppFrames::stack(collections.into_iter().map(|c| c.frames))?;
     Ok(Snapshot {
         meta: snapshot::SnapshotMeta {
             format_version: snapshot::FORMAT_VERSION,
@@ -195,15 +216,11 @@ pub fn snapshot_from(collections: Vec<Collected>, config_sha256: Option<String>)
             config_sha256,
             collected,
             files: Default::default(),
-            rules: collections
-                .iter()
-                .filter(|c| c.collection.rules != model::AppRules::default())
-                .map(|c| (c.app.clone(), c.collection.rules.clone()))
-                .collect(),
+            rules,
         },
-        accounts: model::accounts_frame(&accounts)?,
-        entitlements: model::entitlements_frame(&entitlements)?,
-        credentials: model::credentials_frame(&credentials)?,
+        accounts: frames.accounts,
+        entitlements: frames.entitlements,
+        credentials: frames.credentials,
         coverage: model::coverage_frame(&coverage)?,
     })
 }

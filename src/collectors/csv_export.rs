@@ -413,7 +413,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
         coverage.status = COVERAGE_PARTIAL;
     }
     coverage.accounts_collected = accounts.len() as i64;
-    entitlements.sort();
+    entitlements.sort_unstable();
     entitlements.dedup();
     Ok(Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() })
 }

@@ -18,7 +18,9 @@ pub fn run(
 ) -> Result<u8, PipelineError> {
     let started = chrono::Utc::now();
     check_out(out, force)?;
+    let t = std::time::Instant::now();
     let inputs = Inputs::load(config, as_of, today())?;
+    tracing::debug!("config, roster, exceptions and overrides read ({} ms)", t.elapsed().as_millis());
     run_inputs(inputs, out, apps, fail_on, started)
 }
 
@@ -38,9 +40,13 @@ pub fn run_inputs(
     started: chrono::DateTime<chrono::Utc>,
 ) -> Result<u8, PipelineError> {
     let selected = pipeline::select_apps(&inputs.config, apps)?;
+    let t = std::time::Instant::now();
     let mut snap = runtime().block_on(pipeline::collect(&inputs.config, &selected))?;
+    tracing::debug!("collected, snapshot frames built ({} ms)", t.elapsed().as_millis());
     let snap_dir = out.join("snapshot");
+    let t = std::time::Instant::now();
     snap.write(&snap_dir)?;
+    tracing::debug!("snapshot written ({} ms)", t.elapsed().as_millis());
     let mut files = pipeline::snapshot_files(&snap_dir);
     files.extend(pipeline::export_files(&selected));
     let summary = pipeline::report(&inputs, &snap, out, files, started)?;

@@ -261,10 +261,12 @@ pub fn evaluate(
     exceptions: &Exceptions,
 ) -> PolarsResult<Findings> {
     use FindingCategory as C;
+    let t = std::time::Instant::now();
     let mut frames: Vec<(FindingCategory, DataFrame)> = Vec::new();
     frames.push((C::CollectionIncomplete, rules::collection_incomplete(coverage)?));
     // The shared conditions once, then every rule over the flagged frame.
     let acc = rules::with_flags(accounts.clone().lazy(), params).collect()?.lazy();
+    tracing::debug!("findings: shared conditions ({} ms)", t.elapsed().as_millis());
     frames.push((C::TerminatedWithAccess, rules::terminated_with_access(acc.clone()).collect()?));
     frames.push((C::Orphaned, rules::orphaned(acc.clone()).collect()?));
     frames.push((C::Admin, rules::admin(acc.clone()).collect()?));
@@ -273,6 +275,7 @@ pub fn evaluate(
     frames.push((C::TokenExpiry, credentials::token_expiry(credentials, coverage, config, roster, params)?));
     frames.push((C::DuplicateAccount, rules::duplicate_account(acc.clone()).collect()?));
     frames.push((C::Unmatchable, rules::unmatchable(acc).collect()?));
+    tracing::debug!("findings: rules ({} ms)", t.elapsed().as_millis());
 
     // Ids, controls and the exceptions, per category, then the union.
     let mut by_category = BTreeMap::new();
@@ -288,8 +291,10 @@ pub fn evaluate(
         common.push(df.clone().lazy().select(cols));
         by_category.insert(cat.name(), df);
     }
+    tracing::debug!("findings: ids, controls and exceptions ({} ms)", t.elapsed().as_millis());
     let all = concat(common, UnionArgs::default())?.collect()?;
     let all = sort_findings(all)?;
+    tracing::debug!("findings: sorted ({} ms)", t.elapsed().as_millis());
     let warnings = exceptions.warnings(&used, params.as_of);
     Ok(Findings { all, by_category, warnings })
 }

@@ -313,6 +313,39 @@ pub struct Collection {
     pub rules: AppRules,
 }
 
+/// One app's snapshot frames (accounts, entitlements, credential observations), each sorted as
+/// the snapshot's frames are; the frames of several apps stack in app order.
+pub struct AppFrames {
+    pub accounts: DataFrame,
+    pub entitlements: DataFrame,
+    pub credentials: DataFrame,
+}
+
+impl AppFrames {
+    pub fn of(app: &str, kind: &str, c: &Collection) -> PolarsResult<AppFrames> {
+        Ok(AppFrames {
+            accounts: accounts_frame(&[(app.to_string(), kind.to_string(), c.accounts.as_slice())])?,
+            entitlements: entitlements_frame(&[(app.to_string(), c.entitlements.as_slice())])?,
+            credentials: credentials_frame(&[(app.to_string(), c.credentials.as_slice())])?,
+        })
+    }
+
+    /// The frames of apps given in app order, one after the other (sorted as one frame would be).
+    pub fn stack(apps: impl IntoIterator<Item = AppFrames>) -> PolarsResult<AppFrames> {
+        let mut out =
+            AppFrames { accounts: accounts_frame(&[])?, entitlements: entitlements_frame(&[])?, credentials: credentials_frame(&[])? };
+        for f in apps {
+            out.accounts.vstack_mut_owned(f.accounts)?;
+            out.entitlements.vstack_mut_owned(f.entitlements)?;
+            out.credentials.vstack_mut_owned(f.credentials)?;
+        }
+        out.accounts.rechunk_mut_par();
+        out.entitlements.rechunk_mut_par();
+        out.credentials.rechunk_mut_par();
+        Ok(out)
+    }
+}
+
 fn millis(ts: &Option<DateTime<Utc>>) -> Option<i64> {
     ts.map(|t| t.timestamp_millis())
 }

@@ -163,7 +163,10 @@ pub fn write_frame(path: &Path, df: &DataFrame) -> std::io::Result<FileDigest> {
         let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
         out.write_record(&names)?;
         for_each_text_row(df, |cells| {
-            out.write_record(cells.iter().map(|c| neutralize(c.unwrap_or(""))).collect::<Vec<_>>().iter().map(|c| c.as_bytes()))?;
+            for c in cells {
+                out.write_field(neutralize(c.unwrap_or("")).as_bytes())?;
+            }
+            out.write_record(None::<&[u8]>)?;
             Ok(())
         })?;
         out.flush()?;

@@ -325,10 +325,8 @@ fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
         account_type: access_audit::model::AccountType::Customer,
         ..Default::default()
     };
-    let collected = |orphans: bool| Collected {
-        app: "desk".into(),
-        kind: "jira_service_management".into(),
-        collection: Collection {
+    let collected = |orphans: bool| {
+        let collection = Collection {
             accounts: vec![customer.clone()],
             coverage: CoverageRecord {
                 app: "desk".into(),
@@ -338,9 +336,8 @@ fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
             },
             rules: AppRules { customers_in_orphans: orphans },
             ..Default::default()
-        },
-        started_at: chrono::Utc::now(),
-        finished_at: chrono::Utc::now(),
+        };
+        Collected::new("desk", "jira_service_management", collection, chrono::Utc::now(), chrono::Utc::now()).unwrap()
     };
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     for (collected_with, config_now) in [(true, false), (false, true)] {
