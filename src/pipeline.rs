@@ -239,6 +239,20 @@ pub fn report(
     extra_files: Vec<(PathBuf, String)>,
     started_at: DateTime<Utc>,
 ) -> Result<ReportSummary, PipelineError> {
+    let analysis = analyze(inputs, snap)?;
+    write_outputs(inputs, snap, &analysis, out, extra_files, started_at)
+}
+
+/// What the report is made of: the correlated accounts, the findings and the warnings.
+pub struct Analysis {
+    pub coverage: Vec<model::CoverageRecord>,
+    pub correlated: correlate::Correlated,
+    pub findings: findings::Findings,
+    pub warnings: Vec<String>,
+}
+
+/// Correlation and findings (nothing is written).
+pub fn analyze(inputs: &Inputs, snap: &Snapshot) -> Result<Analysis, PipelineError> {
     let t = Instant::now();
     let coverage = model::coverage_records(&snap.coverage)?;
     let correlated = correlate::correlate(&snap.accounts, &inputs.roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
@@ -287,10 +301,23 @@ pub fn report(
     for w in &warnings {
         warn!("{w}");
     }
+    Ok(Analysis { coverage, correlated, findings: found, warnings })
+}
+
+/// Every output of an analysis into `out`; `extra_files` are more inputs for the manifest (the
+/// snapshot's files, the exports), which must exist by now.
+pub fn write_outputs(
+    inputs: &Inputs,
+    snap: &Snapshot,
+    analysis: &Analysis,
+    out: &Path,
+    extra_files: Vec<(PathBuf, String)>,
+    started_at: DateTime<Utc>,
+) -> Result<ReportSummary, PipelineError> {
     let mut files = inputs.files();
     files.extend(extra_files);
     // Decisions already recorded in `out` (a reviewed pack regenerated) stay in the page and the manifest.
-    let decisions = crate::evidence::decisions::section_for_report(out, &found)?;
+    let decisions = crate::evidence::decisions::section_for_report(out, &analysis.findings)?;
     let t = Instant::now();
     let summary = report::write_report(
         out,
@@ -299,10 +326,10 @@ pub fn report(
             snapshot: &snap.meta,
             as_of: inputs.as_of,
             roster: &inputs.roster,
-            coverage: &coverage,
-            accounts: &correlated.accounts,
-            findings: &found,
-            warnings: &warnings,
+            coverage: &analysis.coverage,
+            accounts: &analysis.correlated.accounts,
+            findings: &analysis.findings,
+            warnings: &analysis.warnings,
             inputs: files,
             decisions,
             started_at,

@@ -44,11 +44,22 @@ pub fn run_inputs(
     let mut snap = runtime().block_on(pipeline::collect(&inputs.config, &selected))?;
     tracing::debug!("collected, snapshot frames built ({} ms)", t.elapsed().as_millis());
     let snap_dir = out.join("snapshot");
-    let t = std::time::Instant::now();
-    snap.write(&snap_dir)?;
-    tracing::debug!("snapshot written ({} ms)", t.elapsed().as_millis());
+    // The snapshot is written while the accounts are correlated and the rules run.
+    let analysis = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let t = std::time::Instant::now();
+            let files = snap.write_files(&snap_dir);
+            tracing::debug!("snapshot written ({} ms)", t.elapsed().as_millis());
+            files
+        });
+        let analysis = pipeline::analyze(&inputs, &snap);
+        let files = writer.join().map_err(|_| PipelineError::Usage("writing the snapshot stopped".into()))??;
+        analysis.map(|a| (a, files))
+    });
+    let (analysis, files) = analysis?;
+    snap.meta.files = files;
     let mut files = pipeline::snapshot_files(&snap_dir);
     files.extend(pipeline::export_files(&selected));
-    let summary = pipeline::report(&inputs, &snap, out, files, started)?;
+    let summary = pipeline::write_outputs(&inputs, &snap, &analysis, out, files, started)?;
     Ok(finish(&summary, fail_on))
 }

@@ -267,14 +267,19 @@ pub fn evaluate(
     // The shared conditions once, then every rule over the flagged frame.
     let acc = rules::with_flags(accounts.clone().lazy(), params).collect()?.lazy();
     tracing::debug!("findings: shared conditions ({} ms)", t.elapsed().as_millis());
-    frames.push((C::TerminatedWithAccess, rules::terminated_with_access(acc.clone()).collect()?));
-    frames.push((C::Orphaned, rules::orphaned(acc.clone()).collect()?));
-    frames.push((C::Admin, rules::admin(acc.clone()).collect()?));
-    frames.push((C::InvitedInactive, rules::invited_inactive(acc.clone(), params).collect()?));
-    frames.push((C::Dormant, rules::dormant(acc.clone(), params).collect()?));
-    frames.push((C::TokenExpiry, credentials::token_expiry(credentials, coverage, config, roster, params)?));
-    frames.push((C::DuplicateAccount, rules::duplicate_account(acc.clone()).collect()?));
-    frames.push((C::Unmatchable, rules::unmatchable(acc).collect()?));
+    let mut timed = |category: FindingCategory, df: PolarsResult<DataFrame>| -> PolarsResult<()> {
+        frames.push((category, df?));
+        tracing::debug!("findings: {category} ({} ms)", t.elapsed().as_millis());
+        Ok(())
+    };
+    timed(C::TerminatedWithAccess, rules::terminated_with_access(acc.clone()).collect())?;
+    timed(C::Orphaned, rules::orphaned(acc.clone()).collect())?;
+    timed(C::Admin, rules::admin(acc.clone()).collect())?;
+    timed(C::InvitedInactive, rules::invited_inactive(acc.clone(), params).collect())?;
+    timed(C::Dormant, rules::dormant(acc.clone(), params).collect())?;
+    timed(C::TokenExpiry, credentials::token_expiry(credentials, coverage, config, roster, params))?;
+    timed(C::DuplicateAccount, rules::duplicate_account(acc.clone()).collect())?;
+    timed(C::Unmatchable, rules::unmatchable(acc).collect())?;
     tracing::debug!("findings: rules ({} ms)", t.elapsed().as_millis());
 
     // Ids, controls and the exceptions, per category, then the union.

@@ -108,24 +108,38 @@ pub struct Snapshot {
 impl Snapshot {
     /// Writes the snapshot into `dir` (created if needed); each file atomically, the meta file last.
     pub fn write(&mut self, dir: &Path) -> Result<(), SnapshotError> {
+        self.meta.files = self.write_files(dir)?;
+        Ok(())
+    }
+
+    /// Writes the snapshot (frames, then `snapshot.json` with their digests) without changing
+    /// it, so that it can be written while it is read; returns the frames' digests.
+    pub fn write_files(&self, dir: &Path) -> Result<BTreeMap<String, String>, SnapshotError> {
         std::fs::create_dir_all(dir).map_err(|source| SnapshotError::Write { dir: dir.into(), file: "(the directory)".into(), source })?;
+        let mut files = BTreeMap::new();
         for (name, df) in [
-            (ACCOUNTS_FILE, &mut self.accounts),
-            (ENTITLEMENTS_FILE, &mut self.entitlements),
-            (CREDENTIALS_FILE, &mut self.credentials),
-            (COVERAGE_FILE, &mut self.coverage),
+            (ACCOUNTS_FILE, &self.accounts),
+            (ENTITLEMENTS_FILE, &self.entitlements),
+            (CREDENTIALS_FILE, &self.credentials),
+            (COVERAGE_FILE, &self.coverage),
         ] {
             let digest = write_atomic_with(&dir.join(name), |file| {
-                ParquetWriter::new(file).with_statistics(StatisticsOptions::empty()).finish(df).map(|_| ()).map_err(std::io::Error::other)
+                let mut df = df.clone();
+                ParquetWriter::new(file)
+                    .with_statistics(StatisticsOptions::empty())
+                    .finish(&mut df)
+                    .map(|_| ())
+                    .map_err(std::io::Error::other)
             })
             .map_err(|source| SnapshotError::Write { dir: dir.into(), file: name.into(), source })?;
-            self.meta.files.insert(name.to_string(), digest.sha256);
+            files.insert(name.to_string(), digest.sha256);
         }
-        let meta = serde_json::to_vec_pretty(&self.meta).expect("meta serializes");
+        let meta = SnapshotMeta { files: files.clone(), ..self.meta.clone() };
+        let meta = serde_json::to_vec_pretty(&meta).expect("meta serializes");
         write_atomic_with(&dir.join(META_FILE), |file| std::io::Write::write_all(file, &meta))
             .map(|_| ())
             .map_err(|source| SnapshotError::Write { dir: dir.into(), file: META_FILE.into(), source })?;
-        Ok(())
+        Ok(files)
     }
 
     /// Whether a snapshot may be written into `dir`: it does not exist, is empty, or holds only a

@@ -171,8 +171,6 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     let inputs = manifest::relative_to_pack(out, &inputs);
     let summary = summarize(out, input);
     tracing::debug!("inputs hashed: {} ms", t.elapsed().as_millis());
-    let page = html::render(input, &matrix, &inputs, &summary, &input.decisions.html)?;
-    tracing::debug!("report.html rendered: {} ms", t.elapsed().as_millis());
 
     type Job<'a> = (String, usize, Box<dyn FnOnce(&Path) -> std::io::Result<files::FileDigest> + Send + 'a>);
     let mut jobs: Vec<Job> = Vec::new();
@@ -200,7 +198,15 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         Box::new(move |p| workbook::write(p, input, accounts_ref, categories_ref, contents_ref)),
     ));
     jobs.push((ROSTER_ISSUES_CSV.into(), 1, Box::new(|p| csv::write_rows(p, &["file", "line", "reason"], &issue_rows))));
-    jobs.push((REPORT_HTML.into(), 1, Box::new(|p| files::write_atomic(p, page.as_bytes()))));
+    let (inputs_ref, summary_ref) = (&inputs, &summary);
+    jobs.push((
+        REPORT_HTML.into(),
+        1,
+        Box::new(move |p| {
+            let page = html::render(input, matrix_ref, inputs_ref, summary_ref, &input.decisions.html).map_err(std::io::Error::other)?;
+            files::write_atomic(p, page.as_bytes())
+        }),
+    ));
     jobs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
 
     let queue = std::sync::Mutex::new(jobs.into_iter());
@@ -230,7 +236,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     written.sort_by(|a, b| a.0.cmp(&b.0));
 
     manifest::write(&manifest_path, input, &inputs, &written, &workbook_contents, key.as_ref())?;
-    Ok(summary)
+    Ok(summary.clone())
 }
 
 fn summarize(out: &Path, input: &ReportInput) -> ReportSummary {
