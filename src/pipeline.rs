@@ -240,7 +240,7 @@ pub fn report(
     started_at: DateTime<Utc>,
 ) -> Result<ReportSummary, PipelineError> {
     let analysis = analyze(inputs, snap)?;
-    write_outputs(inputs, snap, &analysis, out, extra_files, started_at)
+    write_outputs(inputs, &snap.meta, &analysis, out, extra_files, started_at)
 }
 
 /// What the report is made of: the correlated accounts, the findings and the warnings.
@@ -308,7 +308,7 @@ pub fn analyze(inputs: &Inputs, snap: &Snapshot) -> Result<Analysis, PipelineErr
 /// snapshot's files, the exports), which must exist by now.
 pub fn write_outputs(
     inputs: &Inputs,
-    snap: &Snapshot,
+    snapshot: &snapshot::SnapshotMeta,
     analysis: &Analysis,
     out: &Path,
     extra_files: Vec<(PathBuf, String)>,
@@ -323,7 +323,7 @@ pub fn write_outputs(
         out,
         &ReportInput {
             config: &inputs.config,
-            snapshot: &snap.meta,
+            snapshot,
             as_of: inputs.as_of,
             roster: &inputs.roster,
             coverage: &analysis.coverage,

@@ -413,8 +413,13 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
         coverage.status = COVERAGE_PARTIAL;
     }
     coverage.accounts_collected = accounts.len() as i64;
-    entitlements.sort_unstable();
-    entitlements.dedup();
+    // Without repeats (a group listed twice, an account in two rows); the snapshot frame sorts.
+    let keep: Vec<bool> = {
+        let mut seen = polars::prelude::PlHashSet::with_capacity_and_hasher(entitlements.len(), Default::default());
+        entitlements.iter().map(|e| seen.insert((e.account_id.as_str(), e.kind, e.value.as_str(), e.privileged))).collect()
+    };
+    let mut keep = keep.into_iter();
+    entitlements.retain(|_| keep.next().unwrap_or(false));
     Ok(Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() })
 }
 

@@ -41,7 +41,7 @@ pub fn run_inputs(
 ) -> Result<u8, PipelineError> {
     let selected = pipeline::select_apps(&inputs.config, apps)?;
     let t = std::time::Instant::now();
-    let mut snap = runtime().block_on(pipeline::collect(&inputs.config, &selected))?;
+    let snap = runtime().block_on(pipeline::collect(&inputs.config, &selected))?;
     tracing::debug!("collected, snapshot frames built ({} ms)", t.elapsed().as_millis());
     let snap_dir = out.join("snapshot");
     // The snapshot is written while the accounts are correlated and the rules run.
@@ -57,9 +57,11 @@ pub fn run_inputs(
         analysis.map(|a| (a, files))
     });
     let (analysis, files) = analysis?;
-    snap.meta.files = files;
+    // The outputs are made of the correlated accounts: the snapshot's frames can go.
+    let mut meta = snap.meta;
+    meta.files = files;
     let mut files = pipeline::snapshot_files(&snap_dir);
     files.extend(pipeline::export_files(&selected));
-    let summary = pipeline::write_outputs(&inputs, &snap, &analysis, out, files, started)?;
+    let summary = pipeline::write_outputs(&inputs, &meta, &analysis, out, files, started)?;
     Ok(finish(&summary, fail_on))
 }

@@ -265,14 +265,16 @@ pub fn dormant(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
 pub fn duplicate_account(acc: LazyFrame) -> LazyFrame {
     const N: &str = "accounts_for_person";
     let live = acc.filter(col(a::PERSON_ID).is_not_null().and(col(a::DECLARED_SERVICE).not()).and(col(INACTIVE).not()));
-    let counts = live
-        .clone()
-        .group_by([col(a::APP), col(a::PERSON_ID)])
-        .agg([
-            col(a::ACCOUNT_ID).count().cast(DataType::Int64).alias(N),
-            col(a::ACCOUNT_ID).sort(Default::default()).str().join(", ", true).alias("other_account_ids"),
-        ])
-        .filter(col(N).gt(lit(1i64)));
+    let keys = [col(a::APP), col(a::PERSON_ID)];
+    // Count first, and list the account ids only of the few people with more than one account.
+    let counts =
+        live.clone().group_by(keys.clone()).agg([col(a::ACCOUNT_ID).count().cast(DataType::Int64).alias(N)]).filter(col(N).gt(lit(1i64)));
+    let live = live.join(counts, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Inner));
+    let ids = live.clone().group_by(keys.clone()).agg([col(a::ACCOUNT_ID)
+        .sort(Default::default())
+        .str()
+        .join(", ", true)
+        .alias("other_account_ids")]);
     let detail = concat_str(
         [
             col(N).cast(DataType::String),
@@ -286,12 +288,10 @@ pub fn duplicate_account(acc: LazyFrame) -> LazyFrame {
         "",
         true,
     );
-    live.join(counts, [col(a::APP), col(a::PERSON_ID)], [col(a::APP), col(a::PERSON_ID)], JoinArgs::new(JoinType::Inner)).select(
-        with_evidence(
-            common("duplicate_account", lit("low"), detail),
-            &[a::PERSON_EMAIL, a::STATUS, a::MATCH_METHOD, N, "other_account_ids"],
-        ),
-    )
+    live.join(ids, keys.clone(), keys, JoinArgs::new(JoinType::Inner)).select(with_evidence(
+        common("duplicate_account", lit("low"), detail),
+        &[a::PERSON_EMAIL, a::STATUS, a::MATCH_METHOD, N, "other_account_ids"],
+    ))
 }
 
 /// "account without an email": info; never orphaned by accident.

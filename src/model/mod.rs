@@ -397,10 +397,17 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
             created.push(millis(&a.created_at));
             login.push(millis(&a.last_login_at));
             invited.push(millis(&a.invited_at));
-            let mut g = a.groups.clone();
-            g.sort();
-            g.dedup();
-            groups.push(if g.is_empty() { None } else { Some(g.join(";")) });
+            groups.push(match a.groups.as_slice() {
+                [] => None,
+                // Already sorted and unique (as most collectors leave them): joined as they are.
+                g if g.windows(2).all(|w| w[0] < w[1]) => Some(g.join(";")),
+                g => {
+                    let mut g = g.to_vec();
+                    g.sort();
+                    g.dedup();
+                    Some(g.join(";"))
+                }
+            });
         }
     }
     use account::*;
