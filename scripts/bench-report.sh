@@ -4,9 +4,11 @@
 #
 #   scripts/bench-report.sh                 # 50k, 250k, 500k and 1M accounts
 #   scripts/bench-report.sh 1000000         # only the given sizes
+#   WORKBOOK_MAX_APP_ROWS=0 scripts/bench-report.sh   # review.xlsx without app sheets at any size
 #
 # Uses the release build; data goes to ${BENCH_DIR:-target/bench}. Prints wall time and peak RSS
-# of `collect` (reading the CSV exports) and of `report` (from the snapshot) for each size.
+# of `collect` (reading the CSV exports), of `report` (from the snapshot) and of `run` (both, every
+# output) for each size. scripts/bench-vs-duckdb.sh compares `run` with a DuckDB script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -32,9 +34,17 @@ for accounts in "${sizes[@]}"; do
   people=$(( accounts / 5 ))
   data="$dir/company-$accounts"
   [ -f "$data/config.toml" ] || "$gen" --people "$people" --accounts "$accounts" --apps 6 --out "$data" >/dev/null
+  if [ -n "${WORKBOOK_MAX_APP_ROWS:-}" ]; then
+    config="$data/config-cap.toml"
+    sed "s/^\[review\]$/[review]\nworkbook_max_app_rows = $WORKBOOK_MAX_APP_ROWS/" "$data/config.toml" > "$config"
+  else
+    config="$data/config.toml"
+  fi
   rm -rf "$data/snap" "$data/out"
-  measure collect "$bin" -q collect --config "$data/config.toml" --out "$data/snap"
-  measure report "$bin" -q report --config "$data/config.toml" --snapshot "$data/snap" --out "$data/out"
+  measure collect "$bin" -q collect --config "$config" --out "$data/snap"
+  measure report "$bin" -q report --config "$config" --snapshot "$data/snap" --out "$data/out"
+  rm -rf "$data/out-run"
+  measure run "$bin" -q run --config "$config" --out "$data/out-run"
   html=$(stat -c %s "$data/out/report.html")
   printf '%-10s %-8s %10s\n' report.html "$accounts" "$((html / 1024)) KiB"
 done

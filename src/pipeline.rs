@@ -239,7 +239,7 @@ pub fn report(
     extra_files: Vec<(PathBuf, String)>,
     started_at: DateTime<Utc>,
 ) -> Result<ReportSummary, PipelineError> {
-    let analysis = analyze(inputs, snap)?;
+    let analysis = analyze(inputs, snap.clone())?;
     write_outputs(inputs, &snap.meta, &analysis, out, extra_files, started_at)
 }
 
@@ -251,34 +251,31 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
-/// Correlation and findings (nothing is written).
-pub fn analyze(inputs: &Inputs, snap: &Snapshot) -> Result<Analysis, PipelineError> {
+/// Correlation and findings (nothing is written). The snapshot is taken by value (a clone of a
+/// frame shares its data) so that its accounts are let go once they are correlated.
+pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineError> {
     let t = Instant::now();
     let coverage = model::coverage_records(&snap.coverage)?;
-    let correlated = correlate::correlate(&snap.accounts, &inputs.roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
-    info!("correlated {} accounts with {} people ({} ms)", snap.accounts.height(), inputs.roster.people.len(), t.elapsed().as_millis());
+    let Snapshot { meta, accounts, credentials, entitlements, coverage: _ } = snap;
+    drop(entitlements);
+    let correlated = correlate::correlate(&accounts, &inputs.roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
+    info!("correlated {} accounts with {} people ({} ms)", accounts.height(), inputs.roster.people.len(), t.elapsed().as_millis());
+    drop(accounts);
     let params = RuleParams {
         as_of: inputs.as_of,
         dormant_after_days: inputs.config.review.dormant_after_days,
         invite_stale_after_days: inputs.config.review.invite_stale_after_days,
         token_warn_days: inputs.config.review.token_warn_days,
         last_login_apps: coverage.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
-        customer_orphan_apps: if snap.meta.records_rules() {
-            snap.meta.rules.iter().filter(|(_, r)| r.customers_in_orphans).map(|(app, _)| app.clone()).collect()
+        customer_orphan_apps: if meta.records_rules() {
+            meta.rules.iter().filter(|(_, r)| r.customers_in_orphans).map(|(app, _)| app.clone()).collect()
         } else {
             RuleParams::customer_orphan_apps(&inputs.config)
         },
     };
     let t = Instant::now();
-    let found = findings::evaluate(
-        &correlated.accounts,
-        &coverage,
-        &snap.credentials,
-        &inputs.config,
-        &inputs.roster,
-        &params,
-        &inputs.exceptions,
-    )?;
+    let found =
+        findings::evaluate(&correlated.accounts, &coverage, &credentials, &inputs.config, &inputs.roster, &params, &inputs.exceptions)?;
     info!("{} findings ({} ms)", found.all.height(), t.elapsed().as_millis());
 
     let mut warnings = correlated.warnings.clone();

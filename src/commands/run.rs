@@ -44,21 +44,23 @@ pub fn run_inputs(
     let snap = runtime().block_on(pipeline::collect(&inputs.config, &selected))?;
     tracing::debug!("collected, snapshot frames built ({} ms)", t.elapsed().as_millis());
     let snap_dir = out.join("snapshot");
-    // The snapshot is written while the accounts are correlated and the rules run.
+    // The snapshot is written while the accounts are correlated and the rules run; each side
+    // holds its own handle on the frames (shared data), so they go as soon as both are done.
+    let mut meta = snap.meta.clone();
+    let for_writer = snap.clone();
     let analysis = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| {
+        let snap_dir = &snap_dir;
+        let writer = scope.spawn(move || {
             let t = std::time::Instant::now();
-            let files = snap.write_files(&snap_dir);
+            let files = for_writer.write_files(snap_dir);
             tracing::debug!("snapshot written ({} ms)", t.elapsed().as_millis());
             files
         });
-        let analysis = pipeline::analyze(&inputs, &snap);
+        let analysis = pipeline::analyze(&inputs, snap);
         let files = writer.join().map_err(|_| PipelineError::Usage("writing the snapshot stopped".into()))??;
         analysis.map(|a| (a, files))
     });
     let (analysis, files) = analysis?;
-    // The outputs are made of the correlated accounts: the snapshot's frames can go.
-    let mut meta = snap.meta;
     meta.files = files;
     let mut files = pipeline::snapshot_files(&snap_dir);
     files.extend(pipeline::export_files(&selected));
