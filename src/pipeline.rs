@@ -230,17 +230,19 @@ pub fn export_files(apps: &[&AppConfig]) -> Vec<(PathBuf, String)> {
     apps.iter().flat_map(|a| a.options.input_files().into_iter().map(|(path, what)| (path, format!("{what} of app {}", a.name)))).collect()
 }
 
-/// Correlation, findings and every output, from a snapshot. Reads no clock except for the
-/// manifest's start/finish times (`started_at` is passed in).
+/// Correlation, findings and every output, from a snapshot (taken by value: its frames go once
+/// they are correlated). Reads no clock except for the manifest's start/finish times
+/// (`started_at` is passed in).
 pub fn report(
     inputs: &Inputs,
-    snap: &Snapshot,
+    snap: Snapshot,
     out: &Path,
     extra_files: Vec<(PathBuf, String)>,
     started_at: DateTime<Utc>,
 ) -> Result<ReportSummary, PipelineError> {
-    let analysis = analyze(inputs, snap.clone())?;
-    write_outputs(inputs, &snap.meta, &analysis, out, extra_files, started_at)
+    let meta = snap.meta.clone();
+    let analysis = analyze(inputs, snap)?;
+    write_outputs(inputs, &meta, &analysis, out, extra_files, started_at)
 }
 
 /// What the report is made of: the correlated accounts, the findings and the warnings.

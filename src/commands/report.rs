@@ -21,6 +21,6 @@ pub fn run(
     access_audit::report::check_output_dir(out, force)?;
     let inputs = Inputs::load(config, as_of, today())?;
     let snap = Snapshot::read(snapshot)?;
-    let summary = pipeline::report(&inputs, &snap, out, pipeline::snapshot_files(snapshot), started)?;
+    let summary = pipeline::report(&inputs, snap, out, pipeline::snapshot_files(snapshot), started)?;
     Ok(finish(&summary, fail_on))
 }

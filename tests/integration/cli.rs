@@ -344,7 +344,7 @@ fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
         let snap = pipeline::snapshot_from(vec![collected(collected_with)], None).unwrap();
         let inputs = Inputs::from_config(config_at(config_now), None, today).unwrap();
         let out = dir.path().join(format!("out-{collected_with}"));
-        pipeline::report(&inputs, &snap, &out, Vec::new(), chrono::Utc::now()).unwrap();
+        pipeline::report(&inputs, snap, &out, Vec::new(), chrono::Utc::now()).unwrap();
         let findings = read(&out.join("findings.csv"));
         assert_eq!(findings.contains(",orphaned,desk,qm:1,"), collected_with, "collected with {collected_with}: {findings}");
     }
