@@ -10,6 +10,7 @@ macro_rules! say {
     }};
 }
 
+mod campaign;
 mod check;
 mod collect;
 mod decisions;
@@ -134,6 +135,11 @@ pub enum Command {
         #[command(subcommand)]
         action: DecisionsAction,
     },
+    /// A review campaign over a report: who certifies which account, one workbook per reviewer.
+    Campaign {
+        #[command(subcommand)]
+        action: CampaignAction,
+    },
     /// Compare two report directories: findings new/resolved/still open, accounts added/removed/changed, exceptions to renew.
     Diff {
         /// The earlier report directory (e.g. last quarter's).
@@ -152,6 +158,22 @@ pub enum Command {
         /// Ed25519 public key (SPKI PEM, or 32 bytes in hex/base64) to check manifest.json.sig with.
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignAction {
+    /// Assign every account of a report to its reviewer ([campaign] of the config: the person's
+    /// manager or the app's owner, a fallback reviewer for the rest) and write campaign/: one
+    /// workbook per reviewer, assignments.csv and reviewers.csv; the manifest lists them.
+    #[command(after_help = "Exit code 0 when planned; 1 when an account has no reviewer and there is no fallback_reviewer.")]
+    Plan {
+        /// The report directory.
+        #[arg(long)]
+        report: PathBuf,
+        /// The config: [campaign], the apps' owners, the roster with its managers (and the signing key of a signed pack).
+        #[arg(long)]
+        config: PathBuf,
     },
 }
 
@@ -231,6 +253,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Decisions { action: DecisionsAction::Import { workbook, report, config } } => {
             decisions::import(&workbook, &report, config.as_deref())
         }
+        Command::Campaign { action: CampaignAction::Plan { report, config } } => campaign::plan(&report, &config),
         Command::Diff { previous, current, out } => diff::run(&previous, &current, &out),
         Command::Verify { dir, public_key } => verify::run(&dir, public_key.as_deref()),
     };

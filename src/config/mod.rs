@@ -29,7 +29,9 @@ use http::HTTP_KEYS;
 pub use http::{AuthConfig, HttpConfig};
 pub use kind::{AppKind, AppOptions, KindOptions, KindSchema, KindSet, OptionsAt};
 use positions::{app_region, explain, field_in_message, join_key, line_of, line_of_key, section_at};
-pub use schema::{check_delimiter, CredentialConfig, Evidence, Identity, IdentityColumns, PathSection, Review, RosterFormat};
+pub use schema::{
+    check_delimiter, Campaign, CampaignBy, CredentialConfig, Evidence, Identity, IdentityColumns, PathSection, Review, RosterFormat,
+};
 pub use secret::{Secret, SecretRef};
 
 /// A config problem, positioned.
@@ -43,7 +45,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-const COMMON_KEYS: [&str; 4] = ["name", "kind", "admin_groups", "credential"];
+const COMMON_KEYS: [&str; 5] = ["name", "kind", "admin_groups", "credential", "owner"];
 
 /// One `[[apps]]` entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,9 @@ pub struct AppConfig {
     pub kind: AppKind,
     pub admin_groups: Vec<String>,
     pub credential: Option<CredentialConfig>,
+    /// Who is accountable for the app (an email, lower case): certifies the accounts that have no
+    /// person, or all of them with `[campaign] by = "app_owner"`.
+    pub owner: Option<String>,
     /// The connection settings of an API app (`None` for a kind that reads a file).
     pub http: Option<HttpConfig>,
     /// The kind's own options (its collector's options type).
@@ -87,6 +92,9 @@ impl Serialize for AppConfig {
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("admin_groups", &self.admin_groups)?;
         st.serialize_field("credential", &self.credential)?;
+        if let Some(owner) = &self.owner {
+            st.serialize_field("owner", owner)?;
+        }
         st.serialize_field("source", &source)?;
         st.end()
     }
@@ -108,6 +116,8 @@ pub struct Config {
     pub exceptions: Option<PathSection>,
     pub overrides: Option<PathSection>,
     pub evidence: Evidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<Campaign>,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +132,7 @@ struct RawConfig {
     overrides: Option<PathSection>,
     #[serde(default)]
     evidence: Evidence,
+    campaign: Option<Campaign>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +144,7 @@ struct CommonApp {
     #[serde(default)]
     admin_groups: Vec<String>,
     credential: Option<CredentialConfig>,
+    owner: Option<String>,
 }
 
 impl Config {
@@ -238,7 +250,15 @@ impl Config {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(text.as_bytes()))
         };
-        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence })
+        let mut campaign = raw.campaign;
+        if let Some(c) = &mut campaign {
+            c.fallback_reviewer = c.fallback_reviewer.as_deref().map(|f| f.trim().to_lowercase());
+            if let Some(f) = c.fallback_reviewer.as_deref().filter(|f| !f.contains('@')) {
+                let line = line_of_key(text, 0..text.len(), "fallback_reviewer");
+                return Err(err(line, "campaign.fallback_reviewer".into(), format!("found \"{f}\", expected an email address")));
+            }
+        }
+        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign })
     }
 
     /// The config as JSON for the manifest: secret references are described, never resolved.
@@ -322,11 +342,16 @@ fn parse_app(
     }
     let http = if kind.uses_http() { Some(HttpConfig::parse(http, &at)?) } else { None };
     let options = kind.parse_options(rest, http.as_ref(), &at)?;
+    let owner = match common.owner.as_deref().map(|o| o.trim().to_lowercase()) {
+        Some(o) if !o.contains('@') => return Err(at.error("owner", format!("found \"{o}\", expected an email address"))),
+        owner => owner,
+    };
     Ok(AppConfig {
         name,
         kind: kind.kind(),
         admin_groups: common.admin_groups,
         credential: common.credential,
+        owner,
         http,
         options,
         line: app_line,

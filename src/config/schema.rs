@@ -168,3 +168,25 @@ pub fn check_delimiter(d: &Option<String>) -> Result<(), String> {
         _ => Ok(()),
     }
 }
+
+crate::choice! {
+    /// Who certifies an account of a person still with the company.
+    CampaignBy {
+        /// The person's manager (`manager_email` of the roster).
+        Manager = "manager",
+        /// The app's owner (`owner` of the app).
+        AppOwner = "app_owner",
+    } default Manager
+}
+
+/// `[campaign]`: who certifies which account, and by when.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    /// `manager` (default) or `app_owner`.
+    pub by: Option<CampaignBy>,
+    /// The date every reviewer must have answered by.
+    pub due: Option<super::ConfigDate>,
+    /// Who certifies what no one else can (no manager, no owner, a reviewer not in the roster).
+    pub fallback_reviewer: Option<String>,
+}

@@ -224,3 +224,21 @@ fn unknown_choices_and_wrong_types_point_at_their_key() {
         assert!(e.message.contains(expected), "{kind} {extra}: {e}");
     }
 }
+
+#[test]
+fn campaign_section_and_app_owners() {
+    let base =
+        "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"crm\"\nkind = \"csv\"\npath = \"crm.csv\"\nowner = \" Owner@Acme.com \"\n";
+    let c = parse(&format!("{base}[campaign]\nby = \"app_owner\"\ndue = 2027-01-31\nfallback_reviewer = \"GRC@acme.com\"\n")).unwrap();
+    let campaign = c.campaign.as_ref().unwrap();
+    assert_eq!(campaign.by, Some(CampaignBy::AppOwner));
+    assert_eq!(campaign.fallback_reviewer.as_deref(), Some("grc@acme.com"));
+    assert_eq!(c.apps[0].owner.as_deref(), Some("owner@acme.com"));
+    assert!(parse(base).unwrap().campaign.is_none(), "no section, no campaign");
+    let e = parse(&format!("{base}[campaign]\nby = \"team_lead\"\n")).unwrap_err();
+    assert!(e.message.contains("expected \"manager\" or \"app_owner\""), "{e}");
+    let e = parse(&format!("{base}[campaign]\nfallback_reviewer = \"grc\"\n")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaign.fallback_reviewer", 9), "{e}");
+    let e = parse(&base.replace("Owner@Acme.com", "the crm team")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("apps[0].owner", 7), "{e}");
+}

@@ -280,14 +280,15 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
                 Data::String(s) if s.trim().is_empty() => &empty,
                 d => d,
             };
-            if decision.is_empty() && reviewer.is_empty() && comment.is_empty() && matches!(date_cell, Data::Empty) {
-                continue; // not reviewed
+            // Not reviewed: nothing filled in, or only the reviewer a campaign packet fills in.
+            if decision.is_empty() && comment.is_empty() && matches!(date_cell, Data::Empty) {
+                continue;
             }
             let here = where_(*row);
             let problems_before = problems.len();
             let mut bad = |m: String| problems.push(format!("{here}: {m}"));
             if decision.is_empty() {
-                bad("reviewer, date or comment filled in but no decision (keep, revoke or modify)".into());
+                bad("date or comment filled in but no decision (keep, revoke or modify)".into());
                 continue;
             }
             if !DECISIONS.contains(&decision.as_str()) {

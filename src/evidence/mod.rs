@@ -6,6 +6,7 @@
 //! only sanctioned change to a finished pack: adding decisions, which re-hashes the files it
 //! touches in the manifest. Must not: re-collect or re-decide findings.
 
+pub mod campaign;
 pub mod decisions;
 pub mod diff;
 pub mod verify;

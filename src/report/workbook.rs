@@ -145,9 +145,10 @@ impl<'a> SheetWriter<'a> {
             };
             sheet.set_column_width(c as u16, width)?;
         }
-        let date_col = self.header.iter().position(|h| h == DECIDED_ON).unwrap_or(0) as u16;
-        sheet.set_column_format(date_col, &self.styles.date)?;
-        sheet.set_column_format(date_col + 1, &self.styles.wrap)?;
+        if let Some(date_col) = self.header.iter().position(|h| h == DECIDED_ON).map(|c| c as u16) {
+            sheet.set_column_format(date_col, &self.styles.date)?;
+            sheet.set_column_format(date_col + 1, &self.styles.wrap)?;
+        }
         self.index = self.workbook.worksheets().len() - 1;
         self.rows = 0;
         Ok(())
@@ -172,12 +173,14 @@ impl<'a> SheetWriter<'a> {
     /// Filters, frozen header and the validation of the reviewer's columns of the current sheet.
     fn finish(&mut self) -> Result<(), XlsxError> {
         let last_col = (self.header.len() - 1) as u16;
-        let decision_col = self.header.iter().position(|h| h == DECISION).unwrap_or(0) as u16;
-        let date_col = decision_col + 2;
         let last_row = self.rows.max(1) as u32;
         let sheet = self.workbook.worksheet_from_index(self.index)?;
         sheet.set_freeze_panes(1, 0)?;
         sheet.autofilter(0, 0, last_row, last_col)?;
+        let Some(decision_col) = self.header.iter().position(|h| h == DECISION).map(|c| c as u16) else {
+            return Ok(()); // a sheet for information: nothing to decide
+        };
+        let date_col = decision_col + 2;
         let decision = DataValidation::new()
             .allow_list_strings(&DECISIONS)?
             .set_input_title("Decision")?
@@ -424,6 +427,77 @@ fn build(
         sheet.write_string_with_format(0, 0, format!("{}: accounts not listed in this workbook", left_out.app), &styles.header)?;
         sheet.write_string(1, 0, &left_out.reason)?;
         sheet.write_string(2, 0, "Review them from the category sheets (the accounts with findings) or from accounts.csv; raise review.workbook_max_app_rows to list them here.")?;
+    }
+    workbook.save_to_writer(out)
+}
+
+/// One reviewer's packet of a campaign: an Instructions sheet (`lines`), the accounts to certify
+/// (`certify`: its columns, then the reviewer's columns with `reviewer` filled in) and the
+/// accounts listed for information only (`information`, no decision columns).
+pub fn write_packet(
+    path: &Path,
+    title: &str,
+    as_of: chrono::NaiveDate,
+    lines: &[String],
+    certify: &DataFrame,
+    information: &DataFrame,
+    reviewer: &str,
+) -> std::io::Result<FileDigest> {
+    files::write_atomic_with(path, |w| build_packet(w, title, as_of, lines, certify, information, reviewer).map_err(xlsx_err))
+}
+
+fn build_packet(
+    out: &mut (dyn Write + Send),
+    title: &str,
+    as_of: chrono::NaiveDate,
+    lines: &[String],
+    certify: &DataFrame,
+    information: &DataFrame,
+    reviewer: &str,
+) -> Result<(), XlsxError> {
+    use chrono::Datelike;
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
+    workbook.set_properties(&DocProperties::new().set_title(title).set_author("access-audit").set_creation_datetime(&created));
+    let styles = Styles {
+        header: Format::new().set_bold().set_background_color("#EAEDED"),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+        wrap: Format::new().set_text_wrap(),
+    };
+    let mut taken: Vec<String> = Vec::new();
+    let sheet = workbook.add_worksheet_with_constant_memory();
+    sheet.set_name(sheet_name(INSTRUCTIONS_SHEET, &mut taken))?;
+    sheet.set_column_width(0, 120.0)?;
+    sheet.write_string_with_format(0, 0, title, &styles.header)?;
+    for (i, l) in lines.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+        sheet.write_string(i as u32 + 1, 0, l)?;
+    }
+    // The accounts to certify, with the reviewer's columns: decision empty, reviewer filled in.
+    let columns: Vec<&str> = certify.get_column_names().iter().map(|c| c.as_str()).collect();
+    let header: Vec<String> = columns.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect();
+    let n = certify.height();
+    let mut with_reviewer = certify.clone();
+    with_reviewer
+        .with_column(Column::new(DECISION.into(), vec![Option::<&str>::None; n]))
+        .and_then(|df| df.with_column(Column::new(REVIEWER.into(), vec![reviewer; n])))
+        .map_err(frame_err)?;
+    let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, "Accounts to certify")?;
+    let mut failed = None;
+    super::csv::for_each_text_row(&with_reviewer, |cells| {
+        w.row(cells).map_err(|e| {
+            let message = e.to_string();
+            failed = Some(e);
+            std::io::Error::other(message)
+        })
+    })
+    .map_err(|e| failed.take().unwrap_or_else(|| XlsxError::ParameterError(format!("packet: {e}"))))?;
+    w.finish()?;
+    if information.height() > 0 {
+        let header: Vec<String> = information.get_column_names().iter().map(|c| c.to_string()).collect();
+        let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, "For information")?;
+        super::csv::for_each_text_row(information, |cells| w.row(cells).map_err(|e| std::io::Error::other(e.to_string())))
+            .map_err(|e| XlsxError::ParameterError(format!("packet: {e}")))?;
+        w.finish()?;
     }
     workbook.save_to_writer(out)
 }

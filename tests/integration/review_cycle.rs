@@ -557,7 +557,7 @@ fn every_bad_workbook_row_is_named_with_its_sheet_and_row_and_nothing_is_recorde
             .and(predicate::str::contains("bad.csv, line 3: finding"))
             .and(predicate::str::contains("the row was edited"))
             .and(predicate::str::contains("bad.csv, line 4: no decided_on date"))
-            .and(predicate::str::contains("bad.csv, line 5: reviewer, date or comment filled in but no decision"))
+            .and(predicate::str::contains("bad.csv, line 5: date or comment filled in but no decision"))
             .and(predicate::str::contains("bad.csv, line 7: decision keep contradicts revoke (bad.csv, line 6)")),
     );
     let accounts_csv = dir.path().join("accounts.csv");
@@ -615,4 +615,56 @@ fn an_app_over_the_row_cap_is_named_not_listed_and_the_workbook_still_imports() 
     let sheets = read_sheets(&out.join("review.xlsx"));
     let app = &sheets.iter().find(|(n, _)| n == "app").unwrap().1;
     assert_eq!((app.len(), app[0][0].as_str()), (5, "app"), "{app:?}");
+}
+
+/// `campaign plan`: every account of the small company goes to its reviewer (the person's
+/// manager, the app owner for a leaver and for accounts without a person), one packet each,
+/// assignments.csv and reviewers.csv in the manifest (verify passes), and a filled packet imports.
+#[test]
+fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "[campaign]\nfallback_reviewer = \"boss@acme.com\"\ndue = \"2027-01-31\"\n");
+    std::fs::write(
+        dir.path().join("hr.csv"),
+        "email,employee_id,name,status,termination_date,manager_email\nann@acme.com,E1,Ann,active,,boss@acme.com\n\
+         bob@acme.com,E2,Bob,terminated,2026-11-01,boss@acme.com\nboss@acme.com,E3,Boss,active,,\nown@acme.com,E4,Own,active,,boss@acme.com\n",
+    )
+    .unwrap();
+    edit(&config, |t| t.replacen("kind = \"csv\"\n", "kind = \"csv\"\nowner = \"own@acme.com\"\n", 1));
+    let out = dir.path().join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
+    bin().args(["campaign", "plan", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+
+    let assignments = csv_rows(&out.join("campaign/assignments.csv"));
+    let reviewer_of = |id: &str| assignments.iter().find(|r| r[2] == id).map(|r| r[0].clone()).unwrap();
+    assert_eq!(assignments.len(), 4, "{assignments:?}");
+    assert_eq!(reviewer_of("1"), "boss@acme.com", "Ann's manager");
+    assert_eq!(reviewer_of("2"), "own@acme.com", "a leaver's account: the app owner");
+    assert_eq!(reviewer_of("3"), "own@acme.com", "no person: the app owner");
+    let reviewers = csv_rows(&out.join("campaign/reviewers.csv"));
+    assert_eq!(
+        reviewers.iter().map(|r| (r[0].as_str(), r[2].as_str())).collect::<Vec<_>>(),
+        [("boss@acme.com", "1"), ("own@acme.com", "3")]
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["campaign"]["reviewers"], 2);
+    assert_eq!(manifest["campaign"]["due"], "2027-01-31");
+    bin().arg("verify").arg(&out).assert().success();
+
+    // The app owner's packet: their three accounts with the reviewer filled in.
+    let packet = out.join("campaign/own_at_acme.com.xlsx");
+    let sheets = read_sheets(&packet);
+    let certify = &sheets.iter().find(|(n, _)| n == "Accounts to certify").expect("the sheet to decide on").1;
+    let header = &certify[0];
+    assert_eq!(certify.len(), 4, "{certify:?}");
+    assert!(certify[1..].iter().all(|r| cell(header, r, "reviewer") == "own@acme.com"), "{certify:?}");
+    let filled = dir.path().join("own-filled.xlsx");
+    fill_workbook(&sheets, &filled, |sheet, header, row| {
+        (sheet == "Accounts to certify" && cell(header, row, "account_id") == "3")
+            .then(|| ("revoke".to_string(), "own@acme.com".to_string(), Filled::Date(2027, 1, 10), "unknown outsider".to_string()))
+    });
+    import(&filled, &out, None).success();
+    let decisions = csv_rows(&out.join("decisions.csv"));
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    bin().arg("verify").arg(&out).assert().success();
 }

@@ -1,0 +1,523 @@
+//! Review campaigns: who certifies which account (`[campaign]` of the config, the roster's
+//! managers, the apps' owners), and `campaign plan`, which writes one workbook per reviewer into
+//! `campaign/` of a report directory with `assignments.csv` and `reviewers.csv`, and records them
+//! in the manifest.
+//!
+//! Assignment, per account of the report (every live account is certified; disabled and
+//! deactivated accounts are listed for information):
+//! - matched to a person still with the company: that person's manager (`by = "manager"`), else
+//!   the app's owner;
+//! - no person (orphaned, unmatchable), a declared service account, or a terminated person: the
+//!   app's owner;
+//! - never the account's own person: a manager's own account goes one level up (skip level), an
+//!   app owner's own account to the fallback reviewer;
+//! - no manager or owner known, or a reviewer who is not an active person of the roster: the
+//!   fallback reviewer, with a warning naming who lacked one. Without a fallback reviewer such an
+//!   account is an error: no account is left unassigned.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use polars::prelude::*;
+use serde_json::json;
+
+use super::{read_pack_csv, EvidenceError, Pack};
+use crate::config::{Campaign, CampaignBy, Config};
+use crate::files;
+use crate::findings::col_name as f;
+use crate::model::account as a;
+use crate::report::MANIFEST_JSON;
+use crate::roster::{normalize_email, PersonStatus, Roster};
+use crate::signing::EvidenceKey;
+
+pub const CAMPAIGN_DIR: &str = "campaign";
+pub const ASSIGNMENTS_CSV: &str = "assignments.csv";
+pub const REVIEWERS_CSV: &str = "reviewers.csv";
+
+/// One account, as the assignment sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Subject<'a> {
+    pub app: &'a str,
+    /// The matched person's email (none when the account matched no one).
+    pub person: Option<&'a str>,
+    pub person_terminated: bool,
+    pub declared_service: bool,
+}
+
+/// Who certifies an account, why, and what went wrong on the way (a reviewer who lacked one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assigned {
+    pub reviewer: String,
+    pub reason: String,
+    pub warning: Option<String>,
+}
+
+/// The rules of the module doc, over one roster and one config.
+pub struct Assigner<'a> {
+    by: CampaignBy,
+    owners: HashMap<&'a str, &'a str>,
+    fallback: Option<&'a str>,
+    roster: &'a Roster,
+}
+
+impl<'a> Assigner<'a> {
+    pub fn new(config: &'a Config, campaign: &'a Campaign, roster: &'a Roster) -> Assigner<'a> {
+        Assigner {
+            by: campaign.by.unwrap_or_default(),
+            owners: config.apps.iter().filter_map(|app| Some((app.name.as_str(), app.owner.as_deref()?))).collect(),
+            fallback: campaign.fallback_reviewer.as_deref(),
+            roster,
+        }
+    }
+
+    fn active(&self, email: &str) -> bool {
+        self.roster.position(email).is_some_and(|i| self.roster.people[i].status == PersonStatus::Active)
+    }
+
+    fn manager_of(&self, email: &str) -> Option<String> {
+        let i = self.roster.position(email)?;
+        self.roster.people[i].manager_email.clone().filter(|m| !m.is_empty())
+    }
+
+    /// The reviewer of one account; `Err` when it needs the fallback reviewer and none is set.
+    pub fn assign(&self, s: &Subject) -> Result<Assigned, String> {
+        let own = s.person.map(normalize_email);
+        let owner = self.owners.get(s.app).map(|o| o.to_string());
+        let with_person = own.is_some() && !s.declared_service && !s.person_terminated;
+        let (mut candidate, mut reason, by_manager) = match (with_person, self.by) {
+            (true, CampaignBy::Manager) => {
+                let person = own.as_deref().unwrap_or_default();
+                (self.manager_of(person), format!("manager of {person}"), true)
+            }
+            (true, CampaignBy::AppOwner) => (owner.clone(), format!("owner of app {}", s.app), false),
+            (false, _) => {
+                let why = if s.declared_service {
+                    "a declared service account"
+                } else if s.person_terminated {
+                    "its person is terminated"
+                } else {
+                    "the account has no person"
+                };
+                (owner.clone(), format!("owner of app {} ({why})", s.app), false)
+            }
+        };
+        // Never the account's own person.
+        if candidate.is_some() && candidate == own {
+            if by_manager {
+                let me = candidate.take().unwrap_or_default();
+                candidate = self.manager_of(&me).filter(|up| Some(up) != own.as_ref());
+                reason = format!("skip level: manager of {me}, whose own account it is");
+            } else {
+                candidate = None;
+                reason = format!("owner of app {}, whose own account it is", s.app);
+            }
+        }
+        let lacking = match &candidate {
+            None if reason.starts_with("manager of") || reason.starts_with("skip level") => {
+                Some(format!("no manager in the roster for {}", own.as_deref().unwrap_or("?")))
+            }
+            None if reason.ends_with("whose own account it is") => Some(reason.clone()),
+            None => Some(format!("app {} has no owner (set owner in its [[apps]] entry)", s.app)),
+            Some(c) if !self.active(c) => Some(format!("reviewer {c} ({reason}) is not an active person of the roster")),
+            Some(_) => None,
+        };
+        match (lacking, candidate) {
+            (None, Some(reviewer)) => Ok(Assigned { reviewer, reason, warning: None }),
+            (Some(why), _) => match self.fallback {
+                Some(f) => Ok(Assigned { reviewer: f.to_string(), reason: format!("fallback reviewer: {why}"), warning: Some(why) }),
+                None => Err(why),
+            },
+            (None, None) => Err("no reviewer".into()),
+        }
+    }
+}
+
+/// A file name for a reviewer's packet, safe on every system: the email's letters, digits, `.`,
+/// `-` and `_`, `@` as `_at_`, at most 80 characters; `taken` resolves collisions (`-2`, `-3`).
+pub fn packet_name(email: &str, taken: &mut Vec<String>) -> String {
+    let base: String = email
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            '@' => "_at_".to_string(),
+            c if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' => c.to_string(),
+            _ => "_".to_string(),
+        })
+        .collect::<String>()
+        .trim_matches('.')
+        .chars()
+        .take(80)
+        .collect();
+    let base = if base.is_empty() { "reviewer".to_string() } else { base };
+    let mut name = format!("{base}.xlsx");
+    let mut n = 2;
+    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+        name = format!("{base}-{n}.xlsx");
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// What `campaign plan` wrote.
+#[derive(Debug, Clone)]
+pub struct PlanSummary {
+    pub reviewers: usize,
+    pub accounts: usize,
+    pub information: usize,
+    pub warnings: Vec<String>,
+    pub signed: bool,
+}
+
+/// The account columns of a packet, as in accounts.csv.
+const PACKET_COLUMNS: [&str; 13] = [
+    a::APP,
+    a::ACCOUNT_ID,
+    a::EMAIL,
+    a::DISPLAY_NAME,
+    a::PERSON_EMAIL,
+    a::PERSON_NAME,
+    a::PERSON_STATUS,
+    a::STATUS,
+    a::ACCOUNT_TYPE,
+    a::IS_ADMIN,
+    a::ADMIN_REASON,
+    a::GROUPS,
+    a::LAST_LOGIN_AT,
+];
+
+/// `campaign plan`: assigns every account of the report in `report_dir`, writes the packets,
+/// `assignments.csv` and `reviewers.csv` into `campaign/` (replacing an earlier plan), and
+/// records them in the manifest (signed again with `key`).
+pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Result<PlanSummary, EvidenceError> {
+    let pack = Pack::open(report_dir)?;
+    let campaign = config.campaign.clone().unwrap_or_default();
+    let signed = pack.manifest.signing.is_some() || report_dir.join(crate::signing::SIGNATURE_FILE).exists();
+    if signed && key.is_none() {
+        return Err(EvidenceError::File {
+            file: report_dir.join(MANIFEST_JSON),
+            detail:
+                "the pack is signed: planning changes the manifest, which must be signed again; the config has no [evidence] signing_key"
+                    .into(),
+        });
+    }
+    let as_of = chrono::NaiveDate::parse_from_str(&pack.manifest.as_of, "%Y-%m-%d").map_err(|_| EvidenceError::File {
+        file: report_dir.join(MANIFEST_JSON),
+        detail: format!("as_of \"{}\" is not a date", pack.manifest.as_of),
+    })?;
+    let roster = Roster::load(&config.identity, as_of)
+        .map_err(|e| EvidenceError::File { file: config.identity.path.clone(), detail: e.to_string() })?;
+    let assigner = Assigner::new(config, &campaign, &roster);
+
+    let mut wanted: Vec<&str> = PACKET_COLUMNS.to_vec();
+    wanted.push(a::DECLARED_SERVICE);
+    let (accounts, _) = read_pack_csv(&pack, crate::report::ACCOUNTS_CSV, &wanted, &[])?;
+    let (findings, _) = read_pack_csv(&pack, crate::report::FINDINGS_CSV, &[f::FINDING_ID, f::APP, f::ACCOUNT_ID, f::EXCEPTED], &[])?;
+    // Open findings per account.
+    let mut open: HashMap<(String, String), Vec<String>> = HashMap::new();
+    {
+        let (ids, apps, accs, exc) = (
+            findings.column(f::FINDING_ID)?.str()?,
+            findings.column(f::APP)?.str()?,
+            findings.column(f::ACCOUNT_ID)?.str()?,
+            findings.column(f::EXCEPTED)?.str()?,
+        );
+        for i in 0..findings.height() {
+            if exc.get(i) == Some("true") {
+                continue;
+            }
+            let key = (apps.get(i).unwrap_or("").to_string(), accs.get(i).unwrap_or("").to_string());
+            open.entry(key).or_default().push(ids.get(i).unwrap_or("").to_string());
+        }
+    }
+
+    let col = |name: &str| accounts.column(name).and_then(|c| c.str().cloned());
+    let (apps, ids, persons, pstatus, status, service) =
+        (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::PERSON_EMAIL)?, col(a::PERSON_STATUS)?, col(a::STATUS)?, col(a::DECLARED_SERVICE)?);
+    let n = accounts.height();
+    let mut reviewer = Vec::with_capacity(n);
+    let mut reason = Vec::with_capacity(n);
+    let mut certify = Vec::with_capacity(n);
+    let mut finding_ids = Vec::with_capacity(n);
+    let mut warnings: BTreeMap<String, usize> = BTreeMap::new();
+    let mut unassigned: BTreeMap<String, usize> = BTreeMap::new();
+    for i in 0..n {
+        let subject = Subject {
+            app: apps.get(i).unwrap_or(""),
+            person: persons.get(i).filter(|p| !p.is_empty()),
+            person_terminated: pstatus.get(i) == Some("terminated"),
+            declared_service: service.get(i) == Some("true"),
+        };
+        match assigner.assign(&subject) {
+            Ok(x) => {
+                if let Some(w) = x.warning {
+                    *warnings.entry(w).or_default() += 1;
+                }
+                reviewer.push(x.reviewer);
+                reason.push(x.reason);
+            }
+            Err(why) => {
+                *unassigned.entry(why).or_default() += 1;
+                reviewer.push(String::new());
+                reason.push(String::new());
+            }
+        }
+        let live = crate::model::AccountStatus::parse(status.get(i).unwrap_or("")).is_none_or(|s| s.holds_access());
+        certify.push(live);
+        let key = (subject.app.to_string(), ids.get(i).unwrap_or("").to_string());
+        finding_ids.push(open.get(&key).map(|v| v.join("; ")));
+    }
+    if !unassigned.is_empty() {
+        return Err(EvidenceError::File {
+            file: config.file.clone(),
+            detail: format!(
+                "[campaign] has no fallback_reviewer, and {} account(s) have no reviewer: {}",
+                unassigned.values().sum::<usize>(),
+                unassigned.iter().map(|(w, n)| format!("{w} ({n})")).collect::<Vec<_>>().join("; ")
+            ),
+        });
+    }
+    let warnings: Vec<String> = warnings.into_iter().map(|(w, n)| format!("{w}: {n} account(s) went to the fallback reviewer")).collect();
+
+    let mut df = accounts.select(PACKET_COLUMNS)?;
+    df.with_column(Column::new("findings".into(), finding_ids))?;
+    df.with_column(Column::new("assigned_because".into(), reason))?;
+    df.with_column(Column::new("assigned_reviewer".into(), reviewer.clone()))?;
+    df.with_column(Column::new("__certify".into(), certify.clone()))?;
+    let df = df.sort(["assigned_reviewer", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
+
+    // Replace an earlier plan.
+    let dir = report_dir.join(CAMPAIGN_DIR);
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| EvidenceError::Io { path: p, source }
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+
+    // One packet per reviewer, written two at a time.
+    let reviewers_col = df.column("assigned_reviewer")?.str()?.clone();
+    let mut runs: Vec<(String, usize, usize)> = Vec::new();
+    for (i, r) in reviewers_col.iter().enumerate() {
+        let r = r.unwrap_or("");
+        match runs.last_mut() {
+            Some((last, _, len)) if last == r => *len += 1,
+            _ => runs.push((r.to_string(), i, 1)),
+        }
+    }
+    let mut taken = Vec::new();
+    let named: Vec<(String, String, usize, usize)> = runs.into_iter().map(|(r, s, l)| (packet_name(&r, &mut taken), r, s, l)).collect();
+    let title_of = |r: &str| format!("{} — accounts for {r} to certify", config.review.name);
+    let due = campaign.due.map(|d| d.0.format("%Y-%m-%d").to_string());
+    let write_one = |(file, reviewer, start, len): &(String, String, usize, usize)| -> Result<(String, files::FileDigest), EvidenceError> {
+        let part = df.slice(*start as i64, *len);
+        let mask = part.column("__certify")?.bool()?.clone();
+        let cols: Vec<&str> = PACKET_COLUMNS.iter().copied().chain(["findings", "assigned_because"]).collect();
+        let to_certify = part.filter(&mask)?.select(cols.clone())?;
+        let info = part.filter(&!&mask)?.select(cols)?;
+        let lines = vec![
+            format!("Reviewer: {reviewer}. Access review as of {}{}.", as_of.format("%Y-%m-%d"), due.as_ref().map(|d| format!("; answer by {d}")).unwrap_or_default()),
+            String::new(),
+            "For every row of \"Accounts to certify\", decide: keep (the access is right), revoke (remove it) or modify (change it; say how in the comment), and fill in decided_on.".into(),
+            "The reviewer column holds your email: leave it. If someone decides for you, put their email there and yours in a delegated_by column.".into(),
+            "\"For information\" lists accounts that hold no access (disabled, deactivated): nothing to decide.".into(),
+            "Return the file to the review's coordinator, who records it with: access-audit decisions import <this file> --report <report directory>".into(),
+        ];
+        let path = dir.join(file);
+        let digest = crate::report::workbook::write_packet(&path, &title_of(reviewer), as_of, &lines, &to_certify, &info, reviewer)
+            .map_err(io(&path))?;
+        Ok((file.clone(), digest))
+    };
+    let queue = std::sync::Mutex::new(named.iter());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(4) {
+            scope.spawn(|| {
+                while let Some(job) = queue.lock().ok().and_then(|mut q| q.next()) {
+                    let r = write_one(job);
+                    if let Ok(mut all) = results.lock() {
+                        all.push(r);
+                    }
+                }
+            });
+        }
+    });
+    let mut digests: BTreeMap<String, files::FileDigest> = BTreeMap::new();
+    for r in results.into_inner().unwrap_or_default() {
+        let (file, d) = r?;
+        digests.insert(file, d);
+    }
+
+    // assignments.csv and reviewers.csv.
+    let cell = |c: &str| df.column(c).and_then(|c| c.cast(&DataType::String)).map(|c| c.str().cloned());
+    let (r_app, r_id, r_person, r_reason, r_findings) =
+        (cell(a::APP)??, cell(a::ACCOUNT_ID)??, cell(a::PERSON_EMAIL)??, cell("assigned_because")??, cell("findings")??);
+    let r_certify = df.column("__certify")?.bool()?.clone();
+    let file_of: HashMap<&str, &str> = named.iter().map(|(file, r, _, _)| (r.as_str(), file.as_str())).collect();
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let r = reviewers_col.get(i).unwrap_or("");
+        rows.push(vec![
+            r.to_string(),
+            r_app.get(i).unwrap_or("").to_string(),
+            r_id.get(i).unwrap_or("").to_string(),
+            r_person.get(i).unwrap_or("").to_string(),
+            if r_certify.get(i) == Some(true) { "certify" } else { "information" }.to_string(),
+            r_reason.get(i).unwrap_or("").to_string(),
+            r_findings.get(i).unwrap_or("").to_string(),
+            format!("{CAMPAIGN_DIR}/{}", file_of.get(r).copied().unwrap_or("")),
+        ]);
+    }
+    let assignments_path = dir.join(ASSIGNMENTS_CSV);
+    let assignments = crate::report::csv::write_rows(
+        &assignments_path,
+        &["reviewer", "app", "account_id", "person", "scope", "reason", "finding_ids", "file"],
+        &rows,
+    )
+    .map_err(io(&assignments_path))?;
+    let mut reviewer_rows = Vec::new();
+    for (file, r, start, len) in &named {
+        let certify_n = (*start..start + len).filter(|i| r_certify.get(*i) == Some(true)).count();
+        let findings_n: usize = (*start..start + len).map(|i| r_findings.get(i).map(|f| f.split("; ").count()).unwrap_or(0)).sum();
+        let name = roster.position(r).map(|i| roster.people[i].name.clone()).unwrap_or_default();
+        let d = &digests[file];
+        reviewer_rows.push(vec![
+            r.clone(),
+            name,
+            certify_n.to_string(),
+            findings_n.to_string(),
+            format!("{CAMPAIGN_DIR}/{file}"),
+            d.sha256.clone(),
+        ]);
+    }
+    let reviewers_path = dir.join(REVIEWERS_CSV);
+    let reviewers =
+        crate::report::csv::write_rows(&reviewers_path, &["reviewer", "name", "accounts", "findings", "file", "sha256"], &reviewer_rows)
+            .map_err(io(&reviewers_path))?;
+
+    // The manifest: every campaign file, and what the plan was.
+    let manifest_path = report_dir.join(MANIFEST_JSON);
+    let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
+        .map_err(|e| EvidenceError::File { file: manifest_path.clone(), detail: e.to_string() })?;
+    let outputs = doc["outputs"]
+        .as_array_mut()
+        .ok_or_else(|| EvidenceError::File { file: manifest_path.clone(), detail: "no outputs list".into() })?;
+    outputs.retain(|o| !o["path"].as_str().is_some_and(|p| p.starts_with(&format!("{CAMPAIGN_DIR}/"))));
+    let mut add = |name: String, d: &files::FileDigest| outputs.push(json!({"path": name, "size": d.size, "sha256": d.sha256}));
+    for (file, d) in &digests {
+        add(format!("{CAMPAIGN_DIR}/{file}"), d);
+    }
+    add(format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}"), &assignments);
+    add(format!("{CAMPAIGN_DIR}/{REVIEWERS_CSV}"), &reviewers);
+    outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    let accounts_n = certify.iter().filter(|c| **c).count();
+    doc["campaign"] = json!({
+        "by": campaign.by.unwrap_or_default().as_str(),
+        "due": due,
+        "fallback_reviewer": campaign.fallback_reviewer,
+        "reviewers": named.len(),
+        "accounts_to_certify": accounts_n,
+        "accounts_for_information": n - accounts_n,
+        "warnings": warnings,
+        "planned_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    if let Some(key) = key {
+        doc["signing"] = crate::report::manifest::signing_block(key);
+    }
+    crate::report::manifest::write_signed(&manifest_path, &doc, key)?;
+    Ok(PlanSummary { reviewers: named.len(), accounts: accounts_n, information: n - accounts_n, warnings, signed: key.is_some() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROSTER: &str = "email,employee_id,name,status,termination_date,manager_email\n\
+        ceo@acme.com,E0,Cee,active,,ceo@acme.com\n\
+        boss@acme.com,E1,Boss,active,,ceo@acme.com\n\
+        ann@acme.com,E2,Ann,active,,boss@acme.com\n\
+        bob@acme.com,E3,Bob,terminated,2026-11-01,boss@acme.com\n\
+        lee@acme.com,E4,Lee,leave,,boss@acme.com\n\
+        cid@acme.com,E5,Cid,active,,gone@acme.com\n\
+        owner@acme.com,E6,Owner,active,,boss@acme.com\n\
+        ex@acme.com,E7,Ex,terminated,2026-10-01,boss@acme.com\n";
+
+    fn setup(campaign: &str) -> (Config, Roster) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("hr.csv"), ROSTER).unwrap();
+        let text = format!(
+            "[identity]\npath = \"hr.csv\"\n{campaign}\n\
+             [[apps]]\nname = \"crm\"\nkind = \"csv\"\npath = \"crm.csv\"\nowner = \"Owner@acme.com\"\n\
+             [[apps]]\nname = \"wiki\"\nkind = \"csv\"\npath = \"wiki.csv\"\n\
+             [[apps]]\nname = \"old\"\nkind = \"csv\"\npath = \"old.csv\"\nowner = \"ex@acme.com\"\n"
+        );
+        let config = Config::parse(&text, &dir.path().join("config.toml"), &crate::collectors::REGISTRY).unwrap();
+        let roster = Roster::load(&config.identity, chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()).unwrap();
+        (config, roster)
+    }
+
+    fn who(config: &Config, roster: &Roster, s: Subject) -> Result<(String, bool), String> {
+        let campaign = config.campaign.clone().unwrap_or_default();
+        Assigner::new(config, &campaign, roster).assign(&s).map(|x| (x.reviewer, x.warning.is_some()))
+    }
+
+    fn person<'a>(app: &'a str, p: &'a str) -> Subject<'a> {
+        Subject { app, person: Some(p), ..Default::default() }
+    }
+
+    #[test]
+    fn every_assignment_rule() {
+        let (c, r) = setup("[campaign]\nfallback_reviewer = \"Audit@acme.com\"");
+        let ok = |s| who(&c, &r, s).unwrap();
+        // A person still here: their manager.
+        assert_eq!(ok(person("crm", "ann@acme.com")), ("boss@acme.com".into(), false));
+        // A person on leave is still with the company: their manager.
+        assert_eq!(ok(person("crm", "lee@acme.com")), ("boss@acme.com".into(), false));
+        // A terminated person, no person, a declared service account: the app's owner.
+        let terminated = Subject { person_terminated: true, ..person("crm", "bob@acme.com") };
+        assert_eq!(ok(terminated), ("owner@acme.com".into(), false));
+        assert_eq!(ok(Subject { app: "crm", ..Default::default() }), ("owner@acme.com".into(), false));
+        let service = Subject { declared_service: true, ..person("crm", "ann@acme.com") };
+        assert_eq!(ok(service), ("owner@acme.com".into(), false));
+        // Never one's own account: the CEO manages themself, so one level up is themself again,
+        // and the fallback reviewer decides; the owner's own orphan-like account goes to the fallback.
+        assert_eq!(ok(person("crm", "ceo@acme.com")), ("audit@acme.com".into(), true));
+        let owners_own = Subject { declared_service: true, ..person("crm", "owner@acme.com") };
+        assert_eq!(ok(owners_own), ("audit@acme.com".into(), true));
+        // No owner, a manager not in the roster, an owner who left: the fallback, with a warning.
+        assert_eq!(ok(Subject { app: "wiki", ..Default::default() }), ("audit@acme.com".into(), true));
+        assert_eq!(ok(person("crm", "cid@acme.com")), ("audit@acme.com".into(), true));
+        assert_eq!(ok(Subject { app: "old", ..Default::default() }), ("audit@acme.com".into(), true));
+    }
+
+    #[test]
+    fn by_app_owner_and_skip_level() {
+        let (c, r) = setup("[campaign]\nby = \"app_owner\"\nfallback_reviewer = \"audit@acme.com\"");
+        assert_eq!(who(&c, &r, person("crm", "ann@acme.com")).unwrap(), ("owner@acme.com".into(), false));
+        // The owner's own account is not theirs to certify.
+        assert_eq!(who(&c, &r, person("crm", "owner@acme.com")).unwrap(), ("audit@acme.com".into(), true));
+        // By manager, a manager's own account goes to their manager.
+        let (c, r) = setup("[campaign]\nfallback_reviewer = \"audit@acme.com\"");
+        assert_eq!(who(&c, &r, person("crm", "boss@acme.com")).unwrap(), ("ceo@acme.com".into(), false));
+    }
+
+    #[test]
+    fn without_a_fallback_an_account_without_reviewer_is_an_error_naming_why() {
+        let (c, r) = setup("");
+        let e = who(&c, &r, Subject { app: "wiki", ..Default::default() }).unwrap_err();
+        assert!(e.contains("app wiki has no owner"), "{e}");
+        assert_eq!(who(&c, &r, person("crm", "ann@acme.com")).unwrap(), ("boss@acme.com".into(), false));
+    }
+
+    #[test]
+    fn packet_names_are_safe_and_unique() {
+        let mut taken = Vec::new();
+        assert_eq!(packet_name("Ann.Lee@acme.com", &mut taken), "ann.lee_at_acme.com.xlsx");
+        assert_eq!(packet_name("ann.lee@ACME.com", &mut taken), "ann.lee_at_acme.com-2.xlsx");
+        assert_eq!(packet_name("../x y:z@evil", &mut taken), "_x_y_z_at_evil.xlsx");
+        assert_eq!(packet_name("", &mut taken), "reviewer.xlsx");
+        assert!(packet_name(&"a".repeat(300), &mut taken).len() <= 85);
+    }
+}
