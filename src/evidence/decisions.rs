@@ -192,6 +192,8 @@ struct PackIndex {
     findings: HashMap<String, FindingInfo>,
     /// (app, account_id) -> (email, display_name)
     accounts: HashMap<(String, String), (String, String)>,
+    /// (app, account_id) -> the reviewer a campaign plan assigned (empty without a plan).
+    assigned: HashMap<(String, String), String>,
 }
 
 fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
@@ -230,7 +232,18 @@ fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
     };
     let (apps, ids, emails, names) = (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::EMAIL)?, col(a::DISPLAY_NAME)?);
     let accounts = (0..apps.len()).map(|i| ((apps[i].clone(), ids[i].clone()), (emails[i].clone(), names[i].clone()))).collect();
-    Ok(PackIndex { findings, accounts })
+    let plan = format!("{}/{}", super::campaign::CAMPAIGN_DIR, super::campaign::ASSIGNMENTS_CSV);
+    let assigned = if pack.dir.join(&plan).exists() {
+        let (df, _) = read_pack_csv(pack, &plan, &["reviewer", a::APP, a::ACCOUNT_ID], &[])?;
+        let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
+            Ok(df.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+        };
+        let (reviewers, apps, ids) = (col("reviewer")?, col(a::APP)?, col(a::ACCOUNT_ID)?);
+        (0..reviewers.len()).map(|i| ((apps[i].clone(), ids[i].clone()), reviewers[i].clone())).collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(PackIndex { findings, accounts, assigned })
 }
 
 /// Reads and checks every decision of the workbook. Errors: one line per problem.
@@ -253,8 +266,12 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
         };
         let (fid, app, acc) = (at(f::FINDING_ID), at(a::APP), at(a::ACCOUNT_ID));
         let (dec, rev, date, com) = (at(DECISION), at(REVIEWER), at(DECIDED_ON), at(COMMENT));
+        let delegated = at(crate::report::workbook::DELEGATED_BY);
+        // A campaign packet: each row is decided by its assigned reviewer, or by a delegate who
+        // names them.
+        let packet = sheet.name == crate::report::workbook::CERTIFY_SHEET;
         let Some(dec) = dec else {
-            if fid.is_some() || (app.is_some() && acc.is_some()) {
+            if sheet.name != crate::report::workbook::INFORMATION_SHEET && (fid.is_some() || (app.is_some() && acc.is_some())) {
                 problems
                     .push(format!("{}: no column \"decision\" (expected decision, reviewer, decided_on, comment)", where_(*header_row)));
             }
@@ -312,6 +329,23 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
             };
             if decision == "modify" && comment.is_empty() {
                 bad("modify needs a comment saying what to change".into());
+            }
+            let mut delegation = None;
+            if packet && !reviewer.is_empty() {
+                let key = (text(app), text(acc));
+                if let Some(assigned) = index.assigned.get(&key).filter(|r| !r.eq_ignore_ascii_case(&reviewer)) {
+                    let by = text(delegated);
+                    if by.eq_ignore_ascii_case(assigned) {
+                        delegation = Some(format!("delegated by {assigned}"));
+                    } else {
+                        bad(format!(
+                            "decided by {reviewer}, but account {} / {} is assigned to {assigned}: only they decide, or a delegate who names them in a \"{}\" column",
+                            key.0,
+                            key.1,
+                            crate::report::workbook::DELEGATED_BY
+                        ));
+                    }
+                }
             }
             let finding_id = text(fid);
             let (app_v, acc_v) = (text(app), text(acc));
@@ -371,7 +405,10 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
             d.reviewer = reviewer;
             d.decided_on = decided.format("%Y-%m-%d").to_string();
             d.comment = comment;
-            d.source = here.clone();
+            d.source = match &delegation {
+                Some(how) => format!("{here} ({how})"),
+                None => here.clone(),
+            };
             match seen.get(&d.key()) {
                 Some(&i) if out[i].decision != d.decision => problems.push(format!(
                     "{here}: decision {} contradicts {} ({}) for the same {}",

@@ -29,6 +29,11 @@ pub const DECISION_COLUMNS: [&str; 4] = [DECISION, REVIEWER, DECIDED_ON, COMMENT
 /// The values a decision may take.
 pub const DECISIONS: [&str; 3] = ["keep", "revoke", "modify"];
 pub const INSTRUCTIONS_SHEET: &str = "Instructions";
+/// A campaign packet's sheets: the accounts its reviewer certifies, and those listed for information.
+pub const CERTIFY_SHEET: &str = "Accounts to certify";
+pub const INFORMATION_SHEET: &str = "For information";
+/// The column a delegate fills with the assigned reviewer's email when deciding in their place.
+pub const DELEGATED_BY: &str = "delegated_by";
 
 /// Finding sheets: these columns of the findings frame.
 const FINDING_SHEET_COLUMNS: [&str; 12] = [
@@ -481,7 +486,7 @@ fn build_packet(
         .with_column(Column::new(DECISION.into(), vec![Option::<&str>::None; n]))
         .and_then(|df| df.with_column(Column::new(REVIEWER.into(), vec![reviewer; n])))
         .map_err(frame_err)?;
-    let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, "Accounts to certify")?;
+    let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, CERTIFY_SHEET)?;
     let mut failed = None;
     super::csv::for_each_text_row(&with_reviewer, |cells| {
         w.row(cells).map_err(|e| {
@@ -494,7 +499,7 @@ fn build_packet(
     w.finish()?;
     if information.height() > 0 {
         let header: Vec<String> = information.get_column_names().iter().map(|c| c.to_string()).collect();
-        let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, "For information")?;
+        let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET)?;
         super::csv::for_each_text_row(information, |cells| w.row(cells).map_err(|e| std::io::Error::other(e.to_string())))
             .map_err(|e| XlsxError::ParameterError(format!("packet: {e}")))?;
         w.finish()?;

@@ -631,13 +631,21 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     )
     .unwrap();
     edit(&config, |t| t.replacen("kind = \"csv\"\n", "kind = \"csv\"\nowner = \"own@acme.com\"\n", 1));
+    // One more account, disabled: listed for information, nothing to decide.
+    edit(&dir.path().join("app.csv"), |t| {
+        let mut lines: Vec<String> = t.lines().map(|l| format!("{l},active")).collect();
+        lines[0] = lines[0].replace(",active", ",status");
+        lines.push("5,old@elsewhere.example,Old,User,2025-01-01,2024-01-01,disabled".into());
+        lines.join("\n") + "\n"
+    });
     let out = dir.path().join("out");
     bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
     bin().args(["campaign", "plan", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
 
     let assignments = csv_rows(&out.join("campaign/assignments.csv"));
     let reviewer_of = |id: &str| assignments.iter().find(|r| r[2] == id).map(|r| r[0].clone()).unwrap();
-    assert_eq!(assignments.len(), 4, "{assignments:?}");
+    assert_eq!(assignments.len(), 5, "{assignments:?}");
+    assert_eq!(assignments.iter().find(|r| r[2] == "5").map(|r| r[4].as_str()), Some("information"));
     assert_eq!(reviewer_of("1"), "boss@acme.com", "Ann's manager");
     assert_eq!(reviewer_of("2"), "own@acme.com", "a leaver's account: the app owner");
     assert_eq!(reviewer_of("3"), "own@acme.com", "no person: the app owner");
@@ -654,6 +662,8 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     // The app owner's packet: their three accounts with the reviewer filled in.
     let packet = out.join("campaign/own_at_acme.com.xlsx");
     let sheets = read_sheets(&packet);
+    let info = &sheets.iter().find(|(n, _)| n == "For information").expect("the disabled account").1;
+    assert_eq!((info.len(), info[0].contains(&"decision".to_string())), (2, false), "{info:?}");
     let certify = &sheets.iter().find(|(n, _)| n == "Accounts to certify").expect("the sheet to decide on").1;
     let header = &certify[0];
     assert_eq!(certify.len(), 4, "{certify:?}");
@@ -667,4 +677,34 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     let decisions = csv_rows(&out.join("decisions.csv"));
     assert_eq!(decisions.len(), 1, "{decisions:?}");
     bin().arg("verify").arg(&out).assert().success();
+
+    // Decided by someone else: refused, unless they name the assigned reviewer as delegator.
+    let by = |reviewer: &str, delegated_by: &str| {
+        let path = dir.path().join(format!("by-{reviewer}-{delegated_by}.xlsx"));
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Accounts to certify").unwrap();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2027, 1, 12).unwrap();
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (c, h) in ["app", "account_id", "decision", "reviewer", "decided_on", "comment", "delegated_by"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (c, v) in ["app", "4", "keep", reviewer].iter().enumerate() {
+            ws.write_string(1, c as u16, *v).unwrap();
+        }
+        ws.write_datetime_with_format(1, 4, &date, &format).unwrap();
+        if !delegated_by.is_empty() {
+            ws.write_string(1, 6, delegated_by).unwrap();
+        }
+        wb.save(&path).unwrap();
+        path
+    };
+    import(&by("mallory@acme.com", ""), &out, None).code(1).stderr(predicate::str::contains(
+        "sheet Accounts to certify, row 2: decided by mallory@acme.com, but account app / 4 is assigned to own@acme.com",
+    ));
+    import(&by("mallory@acme.com", "someone@acme.com"), &out, None).code(1);
+    import(&by("deputy@acme.com", "own@acme.com"), &out, None).success();
+    let decisions = csv_rows(&out.join("decisions.csv"));
+    let row = decisions.iter().find(|r| r.contains(&"4".to_string())).expect("the delegate's decision");
+    assert!(row.last().unwrap().ends_with("(delegated by own@acme.com)"), "{row:?}");
 }
