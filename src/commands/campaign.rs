@@ -7,7 +7,7 @@ use access_audit::evidence::campaign;
 use access_audit::pipeline::PipelineError;
 use access_audit::signing::EvidenceKey;
 
-use super::{display_path, EXIT_OK};
+use super::{display_path, today, EXIT_CAMPAIGN_PENDING, EXIT_OK};
 
 pub fn plan(report: &Path, config: &Path) -> Result<u8, PipelineError> {
     let config = Config::load(config, &access_audit::collectors::REGISTRY)?;
@@ -26,4 +26,38 @@ pub fn plan(report: &Path, config: &Path) -> Result<u8, PipelineError> {
     );
     say!("packets: {}", display_path(&report.join(campaign::CAMPAIGN_DIR)));
     Ok(EXIT_OK)
+}
+
+pub fn status(report: &Path, on: Option<chrono::NaiveDate>, require_complete: bool, config: Option<&Path>) -> Result<u8, PipelineError> {
+    let key = match config {
+        Some(path) => {
+            let config = Config::load(path, &access_audit::collectors::REGISTRY)?;
+            config.evidence.signing_key.as_ref().map(EvidenceKey::load).transpose().map_err(access_audit::evidence::EvidenceError::from)?
+        }
+        None => None,
+    };
+    let s = campaign::status(report, on.unwrap_or_else(today), key.as_ref())?;
+    for r in &s.reviewers {
+        say!(
+            "{}: {} of {} decided{}{}",
+            r.reviewer,
+            r.decided,
+            r.accounts,
+            if r.pending > 0 { format!(", {} pending", r.pending) } else { String::new() },
+            if r.overdue > 0 { format!(" ({} overdue)", r.overdue) } else { String::new() }
+        );
+    }
+    say!(
+        "campaign: {} of {} account(s) decided, {} pending{}{}",
+        s.decided,
+        s.accounts,
+        s.pending,
+        match (&s.due, s.overdue) {
+            (Some(d), n) if n > 0 => format!(", {n} overdue (due {d})"),
+            (Some(d), _) => format!(" (due {d})"),
+            _ => String::new(),
+        },
+        if s.signed { "; manifest signed again" } else { "" }
+    );
+    Ok(if require_complete && s.pending > 0 { EXIT_CAMPAIGN_PENDING } else { EXIT_OK })
 }

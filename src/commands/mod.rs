@@ -34,6 +34,7 @@ pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_FINDINGS: u8 = 3;
 pub const EXIT_INCOMPLETE: u8 = 4;
+pub const EXIT_CAMPAIGN_PENDING: u8 = 5;
 
 pub const DEFAULT_OUT: &str = "access-audit-report";
 
@@ -175,6 +176,22 @@ pub enum CampaignAction {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Per reviewer: accounts to certify, decided, pending, overdue; writes campaign/campaign_status.csv and records it in the manifest.
+    #[command(after_help = "Exit code 0; 5 with --require-complete while any account is pending.")]
+    Status {
+        /// The report directory (after `campaign plan`).
+        #[arg(long)]
+        report: PathBuf,
+        /// The day overdue is counted on (YYYY-MM-DD; default today, UTC).
+        #[arg(long, value_name = "DATE")]
+        on: Option<chrono::NaiveDate>,
+        /// Exit 5 while any account is pending.
+        #[arg(long)]
+        require_complete: bool,
+        /// The config whose [evidence] signing_key signs the updated manifest (needed when the report is signed).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -254,6 +271,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             decisions::import(&workbook, &report, config.as_deref())
         }
         Command::Campaign { action: CampaignAction::Plan { report, config } } => campaign::plan(&report, &config),
+        Command::Campaign { action: CampaignAction::Status { report, on, require_complete, config } } => {
+            campaign::status(&report, on, require_complete, config.as_deref())
+        }
         Command::Diff { previous, current, out } => diff::run(&previous, &current, &out),
         Command::Verify { dir, public_key } => verify::run(&dir, public_key.as_deref()),
     };

@@ -430,6 +430,122 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     Ok(PlanSummary { reviewers: named.len(), accounts: accounts_n, information: n - accounts_n, warnings, signed: key.is_some() })
 }
 
+pub const STATUS_CSV: &str = "campaign_status.csv";
+
+/// One reviewer's progress.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewerStatus {
+    pub reviewer: String,
+    pub accounts: usize,
+    pub decided: usize,
+    pub pending: usize,
+    /// Pending after the campaign's due date.
+    pub overdue: usize,
+}
+
+/// What `campaign status` found.
+#[derive(Debug, Clone)]
+pub struct StatusSummary {
+    /// Reviewers who have not answered everything first (most pending first), then the others.
+    pub reviewers: Vec<ReviewerStatus>,
+    pub accounts: usize,
+    pub decided: usize,
+    pub pending: usize,
+    pub overdue: usize,
+    pub due: Option<String>,
+    pub signed: bool,
+}
+
+/// `campaign status`: per reviewer, the accounts to certify, decided (an account decision in
+/// decisions.csv), pending and overdue (pending after `due`, counted on `on`); writes
+/// `campaign/campaign_status.csv` and records it and the totals in the manifest.
+pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey>) -> Result<StatusSummary, EvidenceError> {
+    let pack = Pack::open(report_dir)?;
+    let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
+    if !report_dir.join(&plan_path).exists() {
+        return Err(EvidenceError::File {
+            file: report_dir.join(&plan_path),
+            detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
+        });
+    }
+    let signed = pack.manifest.signing.is_some() || report_dir.join(crate::signing::SIGNATURE_FILE).exists();
+    if signed && key.is_none() {
+        return Err(EvidenceError::File {
+            file: report_dir.join(MANIFEST_JSON),
+            detail: "the pack is signed: the status changes the manifest, which must be signed again; pass --config with its signing key"
+                .into(),
+        });
+    }
+    let (plan, _) = read_pack_csv(&pack, &plan_path, &["reviewer", a::APP, a::ACCOUNT_ID, "scope"], &[])?;
+    let decisions_path = report_dir.join(crate::report::DECISIONS_CSV);
+    let decided: std::collections::HashSet<(String, String)> = if decisions_path.exists() {
+        super::decisions::read_decisions(&decisions_path)?
+            .into_iter()
+            .filter(|d| d.subject == "account")
+            .map(|d| (d.app, d.account_id))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
+        .map_err(|e| EvidenceError::File { file: report_dir.join(MANIFEST_JSON), detail: e.to_string() })?;
+    let due = doc["campaign"]["due"].as_str().map(str::to_string);
+    let late = due.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| on > d);
+    let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
+        Ok(plan.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    };
+    let (reviewers, apps, ids, scope) = (col("reviewer")?, col(a::APP)?, col(a::ACCOUNT_ID)?, col("scope")?);
+    let mut by: BTreeMap<String, ReviewerStatus> = BTreeMap::new();
+    for i in 0..reviewers.len() {
+        if scope[i] != "certify" {
+            continue;
+        }
+        let r = by.entry(reviewers[i].clone()).or_insert_with(|| ReviewerStatus {
+            reviewer: reviewers[i].clone(),
+            accounts: 0,
+            decided: 0,
+            pending: 0,
+            overdue: 0,
+        });
+        r.accounts += 1;
+        if decided.contains(&(apps[i].clone(), ids[i].clone())) {
+            r.decided += 1;
+        } else {
+            r.pending += 1;
+            r.overdue += late as usize;
+        }
+    }
+    let mut list: Vec<ReviewerStatus> = by.into_values().collect();
+    list.sort_by(|x, y| y.pending.cmp(&x.pending).then_with(|| x.reviewer.cmp(&y.reviewer)));
+    let sum = |f: fn(&ReviewerStatus) -> usize| list.iter().map(f).sum::<usize>();
+    let (accounts, decided_n, pending, overdue) = (sum(|r| r.accounts), sum(|r| r.decided), sum(|r| r.pending), sum(|r| r.overdue));
+
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| vec![r.reviewer.clone(), r.accounts.to_string(), r.decided.to_string(), r.pending.to_string(), r.overdue.to_string()])
+        .collect();
+    let path = report_dir.join(CAMPAIGN_DIR).join(STATUS_CSV);
+    let digest = crate::report::csv::write_rows(&path, &["reviewer", "accounts", "decided", "pending", "overdue"], &rows)
+        .map_err(|source| EvidenceError::Io { path: path.clone(), source })?;
+    let name = format!("{CAMPAIGN_DIR}/{STATUS_CSV}");
+    let outputs = doc["outputs"]
+        .as_array_mut()
+        .ok_or_else(|| EvidenceError::File { file: report_dir.join(MANIFEST_JSON), detail: "no outputs list".into() })?;
+    outputs.retain(|o| o["path"] != name.as_str());
+    outputs.push(json!({"path": name, "size": digest.size, "sha256": digest.sha256}));
+    outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    doc["campaign"]["status"] = json!({
+        "on": on.format("%Y-%m-%d").to_string(),
+        "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,
+        "complete": pending == 0,
+    });
+    if let Some(key) = key {
+        doc["signing"] = crate::report::manifest::signing_block(key);
+    }
+    crate::report::manifest::write_signed(&report_dir.join(MANIFEST_JSON), &doc, key)?;
+    Ok(StatusSummary { reviewers: list, accounts, decided: decided_n, pending, overdue, due, signed: key.is_some() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

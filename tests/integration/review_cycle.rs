@@ -658,6 +658,13 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     assert_eq!(manifest["campaign"]["reviewers"], 2);
     assert_eq!(manifest["campaign"]["due"], "2027-01-31");
     bin().arg("verify").arg(&out).assert().success();
+    // Nothing answered yet: everything pending; --require-complete says so with exit 5.
+    bin()
+        .args(["campaign", "status", "--on", "2027-01-15", "--require-complete", "--report"])
+        .arg(&out)
+        .assert()
+        .code(5)
+        .stdout(predicate::str::contains("campaign: 0 of 4 account(s) decided, 4 pending (due 2027-01-31)"));
 
     // The app owner's packet: their three accounts with the reviewer filled in.
     let packet = out.join("campaign/own_at_acme.com.xlsx");
@@ -707,4 +714,18 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     let decisions = csv_rows(&out.join("decisions.csv"));
     let row = decisions.iter().find(|r| r.contains(&"4".to_string())).expect("the delegate's decision");
     assert!(row.last().unwrap().ends_with("(delegated by own@acme.com)"), "{row:?}");
+
+    // Two of four decided; after the due date the rest is overdue; the status is in the manifest.
+    bin()
+        .args(["campaign", "status", "--on", "2027-02-15", "--report"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("campaign: 2 of 4 account(s) decided, 2 pending, 2 overdue (due 2027-01-31)"));
+    let status = csv_rows(&out.join("campaign/campaign_status.csv"));
+    assert_eq!(status, vec![vec!["boss@acme.com", "1", "0", "1", "1"], vec!["own@acme.com", "3", "2", "1", "1"]]);
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["campaign"]["status"]["pending"], 2);
+    bin().arg("verify").arg(&out).assert().success();
+    bin().args(["campaign", "status", "--require-complete", "--report"]).arg(dir.path()).assert().code(1);
 }
