@@ -2,7 +2,8 @@
 # Opens a report's review.xlsx in LibreOffice Calc (headless, Debian's package), converts every
 # sheet to CSV and checks the content against the report's own CSVs; then re-saves the workbook
 # with LibreOffice and imports that file with `access-audit decisions import` (on a copy of the
-# report), so a workbook written by a real spreadsheet program reads back.
+# report), so a workbook written by a real spreadsheet program reads back. On the demo it also
+# plans the sample company's campaign and opens one reviewer's packet the same way.
 #
 #   scripts/check-workbook-in-libreoffice.sh [REPORT_DIR]   (default: runs the demo into target/workbook-check)
 #
@@ -86,3 +87,31 @@ cp -r "$dir" "$work/report-copy"
 cargo run --quiet -- decisions import "$work/resaved/review.xlsx" --report "$work/report-copy"
 cargo run --quiet -- verify "$work/report-copy" > /dev/null
 echo "workbook check passed: $dir/review.xlsx"
+
+# One campaign packet (the demo only: its config is the sample company's).
+if [ -z "${1:-}" ]; then
+  cargo run --quiet -- -q campaign plan --report "$dir" --config sample-data/config.toml
+  packet=$(ls "$dir"/campaign/*.xlsx | head -1)
+  HOME="$lo_home" soffice --headless --norestore --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' \
+    --outdir "$work/packet" "$packet" > "$work/packet.log" 2>&1 || { cat "$work/packet.log"; echo "LibreOffice could not open $packet" >&2; exit 1; }
+  python3 - "$dir" "$packet" "$work/packet" <<'PY2'
+import csv, os, sys
+report, packet, sheets = sys.argv[1], sys.argv[2], sys.argv[3]
+name = os.path.splitext(os.path.basename(packet))[0]
+certify = os.path.join(sheets, f"{name}-Accounts to certify.csv")
+rows = list(csv.reader(open(certify, newline="", encoding="utf-8")))
+plan = list(csv.DictReader(open(os.path.join(report, "campaign", "assignments.csv"), newline="", encoding="utf-8")))
+mine = [p for p in plan if p["file"] == f"campaign/{name}.xlsx" and p["scope"] == "certify"]
+reviewer = mine[0]["reviewer"] if mine else ""
+problems = []
+if rows[0][-4:] != ["decision", "reviewer", "decided_on", "comment"]:
+    problems.append(f"header ends {rows[0][-4:]}")
+if len(rows) - 1 != len(mine):
+    problems.append(f"{len(rows) - 1} rows, assignments.csv gives {len(mine)}")
+if any(r[rows[0].index("reviewer")] != reviewer for r in rows[1:]):
+    problems.append(f"a row without the reviewer {reviewer} filled in")
+if problems:
+    print("PACKET CHECK FAILED:\n  " + "\n  ".join(problems)); sys.exit(1)
+print(f"LibreOffice read the packet of {reviewer}: {len(mine)} accounts to certify, reviewer filled in")
+PY2
+fi

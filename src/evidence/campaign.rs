@@ -123,6 +123,17 @@ impl<'a> Assigner<'a> {
         };
         match (lacking, candidate) {
             (None, Some(reviewer)) => Ok(Assigned { reviewer, reason, warning: None }),
+            // The fallback reviewer's own account: the app's owner, when there is one who can.
+            (Some(why), _) if own.is_some() && self.fallback == own.as_deref() => match owner
+                .filter(|o| Some(o) != own.as_ref() && self.active(o))
+            {
+                Some(o) => Ok(Assigned {
+                    reviewer: o,
+                    reason: format!("owner of app {}: the fallback reviewer's own account", s.app),
+                    warning: None,
+                }),
+                None => Err(format!("{why}; and the fallback reviewer {} cannot certify their own account", own.as_deref().unwrap_or("?"))),
+            },
             (Some(why), _) => match self.fallback {
                 Some(f) => Ok(Assigned { reviewer: f.to_string(), reason: format!("fallback reviewer: {why}"), warning: Some(why) }),
                 None => Err(why),
@@ -606,6 +617,16 @@ mod tests {
         assert_eq!(ok(Subject { app: "wiki", ..Default::default() }), ("audit@acme.com".into(), true));
         assert_eq!(ok(person("crm", "cid@acme.com")), ("audit@acme.com".into(), true));
         assert_eq!(ok(Subject { app: "old", ..Default::default() }), ("audit@acme.com".into(), true));
+    }
+
+    #[test]
+    fn the_fallback_reviewers_own_account_goes_to_the_app_owner() {
+        let (c, r) = setup("[campaign]\nfallback_reviewer = \"ceo@acme.com\"");
+        // The CEO has no manager but themself: their account would fall back to themself.
+        assert_eq!(who(&c, &r, person("crm", "ceo@acme.com")).unwrap(), ("owner@acme.com".into(), false));
+        // An app without an owner leaves no one: an error that says so.
+        let e = who(&c, &r, person("wiki", "ceo@acme.com")).unwrap_err();
+        assert!(e.contains("cannot certify their own account"), "{e}");
     }
 
     #[test]

@@ -35,6 +35,32 @@ fn help_lists_the_commands_and_exit_codes() {
     bin().arg("--bogus").assert().code(2);
 }
 
+/// The sample company's campaign: every account of the demo's report has exactly one reviewer,
+/// never the account's own person, and the pack still verifies.
+#[test]
+fn every_account_of_the_sample_company_gets_a_reviewer_who_is_not_its_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    bin().args(["-q", "demo", "--out"]).arg(&out).assert().success();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/config.toml");
+    bin().args(["-q", "campaign", "plan", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+    let rows = |path: &Path| -> Vec<Vec<String>> {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
+    };
+    let accounts = rows(&out.join("accounts.csv"));
+    let assignments = rows(&out.join("campaign/assignments.csv"));
+    assert_eq!(assignments.len(), accounts.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for a in &assignments {
+        let (reviewer, app, id, person) = (&a[0], &a[1], &a[2], &a[3]);
+        assert!(reviewer.contains('@'), "{a:?}");
+        assert_ne!(reviewer, person, "an account reviewed by its own person: {a:?}");
+        assert!(seen.insert((app.clone(), id.clone())), "assigned twice: {a:?}");
+    }
+    bin().arg("verify").arg(&out).assert().success();
+}
+
 #[test]
 fn demo_writes_every_output_and_every_category() {
     let dir = tempfile::tempdir().unwrap();
