@@ -24,6 +24,15 @@ pub fn run(previous: &Path, current: &Path, out: &Path) -> Result<u8, PipelineEr
         s.exceptions_expiring,
         s.next_review
     );
+    let checked = s.revocations_revoked + s.revocations_not_revoked + s.revocations_unverifiable;
+    if checked > 0 {
+        say!(
+            "revocations decided in the previous review: {} revoked, {} NOT revoked, {} unverifiable",
+            s.revocations_revoked,
+            s.revocations_not_revoked,
+            s.revocations_unverifiable
+        );
+    }
     say!("diff: {}", display_path(&out.join(diff::DIFF_HTML)));
     Ok(EXIT_OK)
 }

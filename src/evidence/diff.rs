@@ -30,6 +30,7 @@ pub const DIFF_FINDINGS_CSV: &str = "diff_findings.csv";
 pub const DIFF_EXCEPTIONS_CSV: &str = "diff_exceptions.csv";
 pub const DIFF_HTML: &str = "diff.html";
 pub const DIFF_JSON: &str = "diff.json";
+pub const DIFF_REVOCATIONS_CSV: &str = "diff_revocations.csv";
 /// Rows per table in `diff.html`; the CSVs hold everything.
 const ROW_LIMIT: usize = 500;
 /// The next review when the two packs do not tell the cadence.
@@ -226,6 +227,10 @@ pub struct DiffSummary {
     pub findings_still_open: usize,
     pub exceptions_expired: usize,
     pub exceptions_expiring: usize,
+    /// The previous review's revoke decisions: carried out, still live, or not verifiable.
+    pub revocations_revoked: usize,
+    pub revocations_not_revoked: usize,
+    pub revocations_unverifiable: usize,
     pub next_review: String,
     pub notes: Vec<String>,
 }
@@ -442,6 +447,79 @@ fn exception_changes(prev: &Side, cur: &Side, next_review: NaiveDate) -> PolarsR
     .collect()
 }
 
+/// The previous review's `revoke` decisions, checked against the current accounts: `revoked`
+/// (gone, or disabled/deactivated now), `not_revoked` (still live: high), `unverifiable` (the app
+/// was not collected completely now, or not at all: never `revoked` on missing data).
+fn revocation_checks(prev: &Side, cur: &Side) -> Result<DataFrame, EvidenceError> {
+    let path = prev.pack.dir.join(crate::report::DECISIONS_CSV);
+    let decisions = if path.exists() { super::decisions::read_decisions(&path)? } else { Vec::new() };
+    // The latest revoke decision per account.
+    let mut revoked: BTreeMap<(String, String), super::decisions::Decision> = BTreeMap::new();
+    for d in decisions.into_iter().filter(|d| d.decision == "revoke" && !d.app.is_empty() && !d.account_id.is_empty()) {
+        let key = (d.app.clone(), d.account_id.clone());
+        if revoked.get(&key).is_none_or(|e| e.decided_on <= d.decided_on) {
+            revoked.insert(key, d);
+        }
+    }
+    let apps = cur.accounts.column(a::APP)?.str()?;
+    let ids = cur.accounts.column(a::ACCOUNT_ID)?.str()?;
+    let status = cur.accounts.column(a::STATUS)?.str()?;
+    let mut now: std::collections::HashMap<(&str, &str), &str> = std::collections::HashMap::new();
+    for i in 0..cur.accounts.height() {
+        now.insert((apps.get(i).unwrap_or(""), ids.get(i).unwrap_or("")), status.get(i).unwrap_or(""));
+    }
+    let without_access = crate::model::AccountStatus::without_access();
+    let mut cols: Vec<Vec<String>> = vec![Vec::new(); 11];
+    for ((app, id), d) in &revoked {
+        let (result, status_now, detail) = match (cur.coverage.get(app).map(String::as_str), now.get(&(app.as_str(), id.as_str()))) {
+            (None, _) => ("unverifiable", String::new(), format!("{app} was not collected in the current review")),
+            (Some(c), _) if c != COVERAGE_COMPLETE.as_str() => (
+                "unverifiable",
+                String::new(),
+                format!("{app} was not collected completely in the current review ({c}): a missing account proves nothing"),
+            ),
+            (Some(_), None) => ("revoked", "gone".to_string(), "the account is gone".to_string()),
+            (Some(_), Some(st)) if without_access.contains(st) => ("revoked", st.to_string(), format!("the account is {st} now")),
+            (Some(_), Some(st)) => (
+                "not_revoked",
+                st.to_string(),
+                format!("revoke decided on {} by {}, but the account is still {st}", d.decided_on, d.reviewer),
+            ),
+        };
+        let row = [
+            result.to_string(),
+            if result == "not_revoked" { "high".into() } else { String::new() },
+            app.clone(),
+            id.clone(),
+            d.email.clone(),
+            d.display_name.clone(),
+            d.reviewer.clone(),
+            d.decided_on.clone(),
+            d.comment.clone(),
+            status_now,
+            detail,
+        ];
+        for (c, v) in cols.iter_mut().zip(row) {
+            c.push(v);
+        }
+    }
+    let names =
+        ["result", "severity", "app", "account_id", "email", "display_name", "decided_by", "decided_on", "comment", "status_now", "detail"];
+    let df = DataFrame::new_infer_height(names.iter().zip(cols).map(|(n, v)| Column::new((*n).into(), v)).collect())?;
+    // Not carried out first.
+    let order = when(col("result").eq(lit("not_revoked")))
+        .then(lit(0u32))
+        .when(col("result").eq(lit("unverifiable")))
+        .then(lit(1u32))
+        .otherwise(lit(2u32));
+    Ok(df
+        .lazy()
+        .with_column(order.alias("__order"))
+        .sort(["__order", "app", "account_id"], SortMultipleOptions::default().with_maintain_order(true))
+        .drop(by_name(["__order"], true, false))
+        .collect()?)
+}
+
 fn count_where(df: &DataFrame, column: &str, value: &str) -> PolarsResult<usize> {
     Ok(df.column(column)?.str()?.iter().filter(|v| *v == Some(value)).count())
 }
@@ -487,6 +565,7 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
     let accounts = account_changes(&prev.accounts, &cur.accounts, &compared)?;
     let findings = finding_changes(&prev, &cur)?;
     let exceptions = exception_changes(&prev, &cur, next_review)?;
+    let revocations = revocation_checks(&prev, &cur)?;
 
     let changed = accounts.column("change")?.str()?.iter().filter(|c| !matches!(c, Some("added" | "removed"))).count();
     let summary = DiffSummary {
@@ -499,6 +578,9 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
         findings_still_open: count_where(&findings, "state", "still_open")?,
         exceptions_expired: count_where(&exceptions, "state", "expired")?,
         exceptions_expiring: count_where(&exceptions, "state", "expires_before_next_review")?,
+        revocations_revoked: count_where(&revocations, "result", "revoked")?,
+        revocations_not_revoked: count_where(&revocations, "result", "not_revoked")?,
+        revocations_unverifiable: count_where(&revocations, "result", "unverifiable")?,
         next_review: next_review.format("%Y-%m-%d").to_string(),
         notes,
     };
@@ -514,7 +596,12 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
         move |source| EvidenceError::Io { path, source }
     };
     let mut written: Vec<(String, FileDigest)> = Vec::new();
-    for (name, df) in [(DIFF_ACCOUNTS_CSV, &accounts), (DIFF_FINDINGS_CSV, &findings), (DIFF_EXCEPTIONS_CSV, &exceptions)] {
+    for (name, df) in [
+        (DIFF_ACCOUNTS_CSV, &accounts),
+        (DIFF_FINDINGS_CSV, &findings),
+        (DIFF_EXCEPTIONS_CSV, &exceptions),
+        (DIFF_REVOCATIONS_CSV, &revocations),
+    ] {
         written.push((name.into(), crate::report::csv::write_frame(&out.join(name), df).map_err(io(name))?));
     }
     let side_json = |s: &Side| {
@@ -524,7 +611,7 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
             "complete": s.pack.manifest.complete,
         })
     };
-    let page = render(&prev, &cur, &summary, &accounts, &findings, &exceptions)?;
+    let page = render(&prev, &cur, &summary, &accounts, &findings, &exceptions, &revocations)?;
     written.push((DIFF_HTML.into(), files::write_atomic(&out.join(DIFF_HTML), page.as_bytes()).map_err(io(DIFF_HTML))?));
     written.sort_by(|a, b| a.0.cmp(&b.0));
     let doc = json!({
@@ -537,6 +624,8 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
             "accounts_added": summary.accounts_added, "accounts_removed": summary.accounts_removed, "accounts_changed": summary.accounts_changed,
             "findings_new": summary.findings_new, "findings_resolved": summary.findings_resolved, "findings_still_open": summary.findings_still_open,
             "exceptions_expired": summary.exceptions_expired, "exceptions_expiring": summary.exceptions_expiring,
+            "revocations_revoked": summary.revocations_revoked, "revocations_not_revoked": summary.revocations_not_revoked,
+            "revocations_unverifiable": summary.revocations_unverifiable,
         },
         "notes": summary.notes,
         "outputs": written.iter().map(|(n, d)| json!({"path": n, "size": d.size, "sha256": d.sha256})).collect::<Vec<_>>(),
@@ -572,6 +661,7 @@ fn render(
     accounts: &DataFrame,
     findings: &DataFrame,
     exceptions: &DataFrame,
+    revocations: &DataFrame,
 ) -> Result<String, EvidenceError> {
     let mut new = filter_state(findings, "state", &["new"])?;
     let mut resolved = filter_state(findings, "state", &["resolved"])?;
@@ -603,6 +693,8 @@ fn render(
         "changed": {"count": changed.height()},
         "sections": [
             section("new", "New findings", &new, "Findings of the current review that the previous one did not have.")?,
+            section("revocations", "Revocations of the previous review", revocations,
+                "Every account the previous review decided to revoke: revoked (gone, or disabled/deactivated now), not_revoked (still live: high), unverifiable (its app was not collected completely now).")?,
             section("resolved", "Resolved findings", &resolved,
                 "Findings of the previous review that the current one no longer has. A note says when that is because an app was not collected completely.")?,
             section("exceptions", "Exceptions to renew or close", exceptions,

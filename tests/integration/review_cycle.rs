@@ -328,12 +328,12 @@ fn diff_of_two_quarters_of_the_sample_company_names_every_known_change() {
     let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("diff.json")).unwrap()).unwrap();
     assert_eq!(summary["summary"]["accounts_added"], 1);
     assert_eq!(summary["previous"]["as_of"], "2026-12-31");
-    assert_eq!(summary["outputs"].as_array().unwrap().len(), 4);
+    assert_eq!(summary["outputs"].as_array().unwrap().len(), 5);
 
     // The same two packs give byte-identical files.
     let again = dir.path().join("diff-again");
     bin().args(["-q", "diff"]).arg(&q4).arg(&q1).arg("--out").arg(&again).assert().success();
-    for f in ["diff.html", "diff_accounts.csv", "diff_findings.csv", "diff_exceptions.csv"] {
+    for f in ["diff.html", "diff_accounts.csv", "diff_findings.csv", "diff_exceptions.csv", "diff_revocations.csv"] {
         assert_eq!(std::fs::read(out.join(f)).unwrap(), std::fs::read(again.join(f)).unwrap(), "{f}");
     }
     // Given the wrong way round, it says so.
@@ -728,4 +728,51 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     assert_eq!(manifest["campaign"]["status"]["pending"], 2);
     bin().arg("verify").arg(&out).assert().success();
     bin().args(["campaign", "status", "--require-complete", "--report"]).arg(dir.path()).assert().code(1);
+}
+
+/// Next quarter's diff checks last quarter's revocations against the data: an account gone is
+/// revoked, one still live is not (high), and an app not collected completely proves nothing.
+#[test]
+fn the_next_diff_verifies_the_previous_reviews_revocations() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "");
+    let q1 = dir.path().join("q1");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&q1).assert().success();
+    let decisions = dir.path().join("decisions.csv");
+    std::fs::write(
+        &decisions,
+        "app,account_id,decision,reviewer,decided_on,comment\napp,3,revoke,it@acme.com,2027-01-05,outsider\napp,4,revoke,it@acme.com,2027-01-06,outsider\napp,1,keep,it@acme.com,2027-01-06,\n",
+    )
+    .unwrap();
+    import(&decisions, &q1, None).success();
+
+    // Next quarter: account 3 was removed, account 4 was forgotten.
+    edit(&dir.path().join("app.csv"), |t| t.lines().filter(|l| !l.starts_with("3,")).map(|l| format!("{l}\n")).collect());
+    let q2 = dir.path().join("q2");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&q2).assert().success();
+    let diff = dir.path().join("diff");
+    bin()
+        .arg("diff")
+        .arg(&q1)
+        .arg(&q2)
+        .arg("--out")
+        .arg(&diff)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("revocations decided in the previous review: 1 revoked, 1 NOT revoked, 0 unverifiable"));
+    let rows = csv_rows(&diff.join("diff_revocations.csv"));
+    let brief: Vec<(&str, &str, &str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[1].as_str(), r[3].as_str(), r[6].as_str())).collect();
+    assert_eq!(brief, [("not_revoked", "high", "4", "it@acme.com"), ("revoked", "", "3", "it@acme.com")]);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(diff.join("diff.json")).unwrap()).unwrap();
+    assert_eq!(json["summary"]["revocations_not_revoked"], 1);
+    assert!(std::fs::read_to_string(diff.join("diff.html")).unwrap().contains("Revocations of the previous review"));
+
+    // The app not collected completely now: nothing can be said to be revoked.
+    edit(&dir.path().join("app.csv"), |t| format!("{t}9,cut,short\n"));
+    let q3 = dir.path().join("q3");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&q3).assert().code(4);
+    bin().arg("diff").arg(&q1).arg(&q3).arg("--out").arg(dir.path().join("diff3")).assert().success();
+    let rows = csv_rows(&dir.path().join("diff3/diff_revocations.csv"));
+    assert!(rows.iter().all(|r| r[0] == "unverifiable"), "{rows:?}");
+    assert_eq!(rows.len(), 2);
 }
