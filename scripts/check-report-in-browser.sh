@@ -17,6 +17,10 @@ dir=${1:-}
 if [ -z "$dir" ]; then
   dir=target/browser-check
   cargo run --quiet -- -q demo --out "$dir"
+  # The sample company's campaign, so that the page is checked with its Campaign section filled.
+  cargo run --quiet -- -q campaign plan --report "$dir" --config sample-data/config.toml 2>/dev/null
+  cargo run --quiet -- -q campaign status --report "$dir" --on 2027-01-15
+  grep -q '<section class="block" id="campaign">' "$dir/report.html" || { echo "no Campaign section in the report" >&2; exit 1; }
 fi
 command -v node >/dev/null || unavailable "node is not installed"
 if ! [ -x /usr/bin/chromium ]; then

@@ -442,6 +442,9 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
 }
 
 pub const STATUS_CSV: &str = "campaign_status.csv";
+pub const SECTION_BEGIN: &str = "<!-- campaign:begin -->";
+pub const SECTION_END: &str = "<!-- campaign:end -->";
+const TEMPLATE: &str = include_str!("../../templates/campaign.html.tera");
 
 /// One reviewer's progress.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -545,6 +548,29 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     outputs.retain(|o| o["path"] != name.as_str());
     outputs.push(json!({"path": name, "size": digest.size, "sha256": digest.sha256}));
     outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    // The report's "Campaign" section.
+    let html_path = report_dir.join(crate::report::REPORT_HTML);
+    let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
+    let (Some(begin), Some(end)) = (html.find(SECTION_BEGIN), html.find(SECTION_END)) else {
+        return Err(EvidenceError::File {
+            file: html_path,
+            detail: "no campaign section (written by an older version?): regenerate the report with `access-audit report` first".into(),
+        });
+    };
+    let percent = (decided_n * 100).checked_div(accounts).unwrap_or(100);
+    let ctx = json!({
+        "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue, "percent": percent,
+        "due": due, "on": on.format("%Y-%m-%d").to_string(), "reviewers": list,
+    });
+    let body = crate::report::html::render_page("campaign.html", TEMPLATE, ctx)?;
+    let html = format!("{}{SECTION_BEGIN}\n{body}{SECTION_END}{}", &html[..begin], &html[end + SECTION_END.len()..]);
+    let html_digest =
+        files::write_atomic(&html_path, html.as_bytes()).map_err(|source| EvidenceError::Io { path: html_path.clone(), source })?;
+    if let Some(outputs) = doc["outputs"].as_array_mut() {
+        outputs.retain(|o| o["path"] != crate::report::REPORT_HTML);
+        outputs.push(json!({"path": crate::report::REPORT_HTML, "size": html_digest.size, "sha256": html_digest.sha256}));
+        outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    }
     doc["campaign"]["status"] = json!({
         "on": on.format("%Y-%m-%d").to_string(),
         "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,

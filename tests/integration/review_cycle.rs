@@ -726,6 +726,14 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     assert_eq!(status, vec![vec!["boss@acme.com", "1", "0", "1", "1"], vec!["own@acme.com", "3", "2", "1", "1"]]);
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["campaign"]["status"]["pending"], 2);
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("<h2>Campaign <span class=\"note\">(2 of 4 accounts certified, due 2027-01-31)"),
+        "the report's campaign section"
+    );
+    let section = &page[page.find("<!-- campaign:begin -->").unwrap()..page.find("<!-- campaign:end -->").unwrap()];
+    let (boss, own) = (section.find("<tr><td>boss@acme.com</td>").unwrap(), section.find("<tr><td>own@acme.com</td>").unwrap());
+    assert!(boss < own, "equal pending: by email");
     bin().arg("verify").arg(&out).assert().success();
     bin().args(["campaign", "status", "--require-complete", "--report"]).arg(dir.path()).assert().code(1);
 }
