@@ -412,17 +412,11 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let manifest_path = report_dir.join(MANIFEST_JSON);
     let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
         .map_err(|e| EvidenceError::File { file: manifest_path.clone(), detail: e.to_string() })?;
-    let outputs = doc["outputs"]
-        .as_array_mut()
-        .ok_or_else(|| EvidenceError::File { file: manifest_path.clone(), detail: "no outputs list".into() })?;
-    outputs.retain(|o| !o["path"].as_str().is_some_and(|p| p.starts_with(&format!("{CAMPAIGN_DIR}/"))));
-    let mut add = |name: String, d: &files::FileDigest| outputs.push(json!({"path": name, "size": d.size, "sha256": d.sha256}));
-    for (file, d) in &digests {
-        add(format!("{CAMPAIGN_DIR}/{file}"), d);
-    }
-    add(format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}"), &assignments);
-    add(format!("{CAMPAIGN_DIR}/{REVIEWERS_CSV}"), &reviewers);
-    outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    let mut written: Vec<(String, &files::FileDigest)> = digests.iter().map(|(file, d)| (format!("{CAMPAIGN_DIR}/{file}"), d)).collect();
+    written.push((format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}"), &assignments));
+    written.push((format!("{CAMPAIGN_DIR}/{REVIEWERS_CSV}"), &reviewers));
+    let planned = format!("{CAMPAIGN_DIR}/");
+    super::set_outputs(&mut doc, &manifest_path, |p| p.starts_with(&planned), &written)?;
     let accounts_n = certify.iter().filter(|c| **c).count();
     doc["campaign"] = json!({
         "by": campaign.by.unwrap_or_default().as_str(),
@@ -541,13 +535,6 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     let path = report_dir.join(CAMPAIGN_DIR).join(STATUS_CSV);
     let digest = crate::report::csv::write_rows(&path, &["reviewer", "accounts", "decided", "pending", "overdue"], &rows)
         .map_err(|source| EvidenceError::Io { path: path.clone(), source })?;
-    let name = format!("{CAMPAIGN_DIR}/{STATUS_CSV}");
-    let outputs = doc["outputs"]
-        .as_array_mut()
-        .ok_or_else(|| EvidenceError::File { file: report_dir.join(MANIFEST_JSON), detail: "no outputs list".into() })?;
-    outputs.retain(|o| o["path"] != name.as_str());
-    outputs.push(json!({"path": name, "size": digest.size, "sha256": digest.sha256}));
-    outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
     // The report's "Campaign" section.
     let html_path = report_dir.join(crate::report::REPORT_HTML);
     let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
@@ -566,11 +553,8 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     let html = format!("{}{SECTION_BEGIN}\n{body}{SECTION_END}{}", &html[..begin], &html[end + SECTION_END.len()..]);
     let html_digest =
         files::write_atomic(&html_path, html.as_bytes()).map_err(|source| EvidenceError::Io { path: html_path.clone(), source })?;
-    if let Some(outputs) = doc["outputs"].as_array_mut() {
-        outputs.retain(|o| o["path"] != crate::report::REPORT_HTML);
-        outputs.push(json!({"path": crate::report::REPORT_HTML, "size": html_digest.size, "sha256": html_digest.sha256}));
-        outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
-    }
+    let written = [(format!("{CAMPAIGN_DIR}/{STATUS_CSV}"), &digest), (crate::report::REPORT_HTML.to_string(), &html_digest)];
+    super::set_outputs(&mut doc, &report_dir.join(MANIFEST_JSON), |_| false, &written)?;
     doc["campaign"]["status"] = json!({
         "on": on.format("%Y-%m-%d").to_string(),
         "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,

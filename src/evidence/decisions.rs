@@ -551,13 +551,12 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
     let manifest_path = report_dir.join(MANIFEST_JSON);
     let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
         .map_err(|e| EvidenceError::File { file: manifest_path.clone(), detail: e.to_string() })?;
-    let outputs = doc["outputs"]
-        .as_array_mut()
-        .ok_or_else(|| EvidenceError::File { file: manifest_path.clone(), detail: "no outputs list".into() })?;
-    outputs.retain(|o| o["path"] != DECISIONS_CSV && o["path"] != REPORT_HTML);
-    outputs.push(json!({"path": DECISIONS_CSV, "size": csv_digest.size, "sha256": csv_digest.sha256}));
-    outputs.push(json!({"path": REPORT_HTML, "size": html_digest.size, "sha256": html_digest.sha256}));
-    outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    super::set_outputs(
+        &mut doc,
+        &manifest_path,
+        |_| false,
+        &[(DECISIONS_CSV.to_string(), &csv_digest), (REPORT_HTML.to_string(), &html_digest)],
+    )?;
     let (sha, size) = crate::report::manifest::hash_file(workbook).map_err(io(workbook))?;
     let mut by_decision: BTreeMap<String, usize> = BTreeMap::new();
     for d in &rows {

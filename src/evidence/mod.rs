@@ -84,6 +84,23 @@ impl From<&FileEntry> for ManifestFile {
     }
 }
 
+/// Records files written into a pack in its manifest document: the entries `drop` names and
+/// those of the same paths go, `written` comes in, and the list stays sorted by path.
+pub fn set_outputs(
+    doc: &mut serde_json::Value,
+    manifest: &Path,
+    drop: impl Fn(&str) -> bool,
+    written: &[(String, &crate::files::FileDigest)],
+) -> Result<(), EvidenceError> {
+    let outputs = doc["outputs"]
+        .as_array_mut()
+        .ok_or_else(|| EvidenceError::File { file: manifest.to_path_buf(), detail: "no outputs list".into() })?;
+    outputs.retain(|o| o["path"].as_str().is_none_or(|p| !drop(p) && !written.iter().any(|(w, _)| w == p)));
+    outputs.extend(written.iter().map(|(path, d)| serde_json::json!({"path": path, "size": d.size, "sha256": d.sha256})));
+    outputs.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    Ok(())
+}
+
 /// A report directory and its manifest, as found on disk.
 pub struct Pack {
     pub dir: PathBuf,

@@ -97,6 +97,16 @@ pub fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
     name
 }
 
+impl Styles {
+    fn new() -> Styles {
+        Styles {
+            header: Format::new().set_bold().set_background_color("#EAEDED"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            wrap: Format::new().set_text_wrap(),
+        }
+    }
+}
+
 struct Styles {
     header: Format,
     date: Format,
@@ -175,6 +185,20 @@ impl<'a> SheetWriter<'a> {
         Ok(())
     }
 
+    /// Every row of `df` (its columns in order), then [`SheetWriter::finish`].
+    fn write_frame(mut self, df: &DataFrame) -> Result<(), XlsxError> {
+        let mut failed = None;
+        super::csv::for_each_text_row(df, |cells| {
+            self.row(cells).map_err(|e| {
+                let message = e.to_string();
+                failed = Some(e);
+                std::io::Error::other(message)
+            })
+        })
+        .map_err(|e| failed.take().unwrap_or_else(|| XlsxError::ParameterError(format!("{}: {e}", self.base_name))))?;
+        self.finish()
+    }
+
     /// Filters, frozen header and the validation of the reviewer's columns of the current sheet.
     fn finish(&mut self) -> Result<(), XlsxError> {
         let last_col = (self.header.len() - 1) as u16;
@@ -219,17 +243,7 @@ fn write_frame_sheets(
 ) -> Result<(), XlsxError> {
     let header: Vec<String> = columns.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect();
     let selected = df.select(columns.iter().copied()).map_err(frame_err)?;
-    let mut w = SheetWriter::start(workbook, taken, styles, &header, base_name)?;
-    let mut failed = None;
-    super::csv::for_each_text_row(&selected, |cells| {
-        w.row(cells).map_err(|e| {
-            let message = e.to_string();
-            failed = Some(e);
-            std::io::Error::other(message)
-        })
-    })
-    .map_err(|e| failed.take().unwrap_or_else(|| XlsxError::ParameterError(format!("review.xlsx: {e}"))))?;
-    w.finish()
+    SheetWriter::start(workbook, taken, styles, &header, base_name)?.write_frame(&selected)
 }
 
 fn instructions(
@@ -374,11 +388,7 @@ fn build(
             .set_author("access-audit")
             .set_creation_datetime(&created),
     );
-    let styles = Styles {
-        header: Format::new().set_bold().set_background_color("#EAEDED"),
-        date: Format::new().set_num_format("yyyy-mm-dd"),
-        wrap: Format::new().set_text_wrap(),
-    };
+    let styles = Styles::new();
     let mut taken: Vec<String> = Vec::new();
     instructions(&mut workbook, input, contents, &mut taken, &styles)?;
 
@@ -464,11 +474,7 @@ fn build_packet(
     let mut workbook = Workbook::new();
     let created = ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
     workbook.set_properties(&DocProperties::new().set_title(title).set_author("access-audit").set_creation_datetime(&created));
-    let styles = Styles {
-        header: Format::new().set_bold().set_background_color("#EAEDED"),
-        date: Format::new().set_num_format("yyyy-mm-dd"),
-        wrap: Format::new().set_text_wrap(),
-    };
+    let styles = Styles::new();
     let mut taken: Vec<String> = Vec::new();
     let sheet = workbook.add_worksheet_with_constant_memory();
     sheet.set_name(sheet_name(INSTRUCTIONS_SHEET, &mut taken))?;
@@ -486,23 +492,10 @@ fn build_packet(
         .with_column(Column::new(DECISION.into(), vec![Option::<&str>::None; n]))
         .and_then(|df| df.with_column(Column::new(REVIEWER.into(), vec![reviewer; n])))
         .map_err(frame_err)?;
-    let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, CERTIFY_SHEET)?;
-    let mut failed = None;
-    super::csv::for_each_text_row(&with_reviewer, |cells| {
-        w.row(cells).map_err(|e| {
-            let message = e.to_string();
-            failed = Some(e);
-            std::io::Error::other(message)
-        })
-    })
-    .map_err(|e| failed.take().unwrap_or_else(|| XlsxError::ParameterError(format!("packet: {e}"))))?;
-    w.finish()?;
+    SheetWriter::start(&mut workbook, &mut taken, &styles, &header, CERTIFY_SHEET)?.write_frame(&with_reviewer)?;
     if information.height() > 0 {
         let header: Vec<String> = information.get_column_names().iter().map(|c| c.to_string()).collect();
-        let mut w = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET)?;
-        super::csv::for_each_text_row(information, |cells| w.row(cells).map_err(|e| std::io::Error::other(e.to_string())))
-            .map_err(|e| XlsxError::ParameterError(format!("packet: {e}")))?;
-        w.finish()?;
+        SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET)?.write_frame(information)?;
     }
     workbook.save_to_writer(out)
 }
