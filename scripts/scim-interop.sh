@@ -2,7 +2,9 @@
 # SCIM interoperability (issue 8): installs an independent open-source SCIM 2.0 server from PyPI
 # (scim2-server, pinned), starts it on 127.0.0.1, loads users and groups into it through its own
 # SCIM API, collects them with access-audit (`run`, the debug build), and checks that every user,
-# its status and every group membership arrived. Skips loudly (exit 0) only when PyPI cannot be
+# its status and every group membership arrived. Then the remediation loop (issue 19): three
+# active users are decided `revoke`, `remediate --apply` sends their PATCH active=false to the
+# server, the server is asked whether they are inactive now, and `verify` passes on the pack. Skips loudly (exit 0) only when PyPI cannot be
 # reached. Run by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -123,4 +125,38 @@ if cov["scim2-server"]["status"] != "complete":
 if problems:
     sys.exit("SCIM interoperability FAILED:\n  " + "\n  ".join(problems[:20]))
 print(f"SCIM interoperability: {len(rows)} users, their status and {sum(len(e['groups']) for e in expect.values())} memberships collected from scim2-server")
+PY
+
+# Remediation: three active users decided revoke, the plan sent with --apply, the server asked.
+python3 - "$work" <<'PY'
+import csv, json, sys
+work = sys.argv[1]
+expect = json.load(open(f"{work}/expect.json"))["users"]
+chosen = [uid for uid, e in sorted(expect.items(), key=lambda x: x[1]["email"]) if e["active"]][:3]
+with open(f"{work}/decisions.csv", "w") as f:
+    f.write("app,account_id,decision,reviewer,decided_on,comment\n")
+    for uid in chosen:
+        f.write(f"scim2-server,{uid},revoke,it@acme.com,2027-01-05,interop\n")
+json.dump(chosen, open(f"{work}/revoked.json", "w"))
+PY
+"$bin" -q decisions import "$work/decisions.csv" --report "$work/out"
+"$bin" -q remediate --apply --report "$work/out" --config "$work/config.toml"
+"$bin" -q verify "$work/out" > /dev/null
+"$venv/bin/python" - "$port" "$token" "$work" <<'PY'
+import json, sys, urllib.request
+port, token, work = sys.argv[1], sys.argv[2], sys.argv[3]
+chosen = json.load(open(f"{work}/revoked.json"))
+problems = []
+for uid in chosen:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/Users/{uid}", headers={"Authorization": f"Bearer {token}", "Accept": "application/scim+json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        user = json.loads(r.read())
+    if user.get("active") is not False:
+        problems.append(f"{uid}: active is {user.get('active')!r} after remediate --apply")
+applied = [json.loads(l) for l in open(f"{work}/out/remediation/applied.jsonl")]
+if sorted(a["account_id"] for a in applied if a["outcome"] == "ok") != sorted(chosen):
+    problems.append(f"applied.jsonl: {applied}")
+if problems:
+    sys.exit("SCIM remediation FAILED:\n  " + "\n  ".join(problems))
+print(f"SCIM remediation: {len(chosen)} users deactivated in scim2-server by remediate --apply (PATCH active=false), recorded in applied.jsonl")
 PY

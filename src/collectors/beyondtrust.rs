@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 use super::http_common::{
     check_get, classify, combine, coverage_from, describe_client_error, http_of, id_text, not_checked, said, text, time_at,
 };
+use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CheckOutcome, CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
@@ -88,6 +89,33 @@ impl Collector for Beyondtrust {
 
     async fn probe(app: &AppConfig, options: &BeyondtrustOptions) -> Result<Vec<EndpointCheck>, CollectError> {
         probe(app, http_of(app)?, options).await
+    }
+
+    /// `config_api`: `PATCH /api/config/v1/user/{id}` with `enabled: false` (a partial update).
+    /// `public_v3`: the guide's PUT is a full replace, so the user is read first and written
+    /// back whole with `enabled: false`; a PUT of the one field would reset the rest (groups
+    /// included).
+    fn revocation(app: &AppConfig, options: &BeyondtrustOptions, target: &RevokeTarget) -> Revocation {
+        let Some(http) = &app.http else { return Revocation::manual("no base_url") };
+        let id = revoke::enc(&target.account_id);
+        match flavor(options) {
+            BeyondtrustFlavor::ConfigApi => Revocation::calls(vec![PlannedCall::new(
+                "PATCH",
+                revoke::join(&http.base_url, &format!("/api/config/v1/user/{id}")),
+                Some(json!({"enabled": false})),
+            )]),
+            BeyondtrustFlavor::PublicV3 => {
+                let url = revoke::join(&http.base_url, &format!("/api/public/v3/users/{id}"));
+                Revocation::calls(vec![
+                    PlannedCall::new("GET", url.clone(), None).noting("read the whole user: the PUT below replaces it"),
+                    PlannedCall::new("PUT", url, Some(json!({"enabled": false})))
+                        .noting("full replace: send the user read by the GET with enabled set to false, never this body alone"),
+                ])
+            }
+            BeyondtrustFlavor::PasswordSafe => {
+                Revocation::manual("Password Safe: disable the user in BeyondInsight (the guides name no API call that disables a user)")
+            }
+        }
     }
 }
 

@@ -33,6 +33,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use super::http_common::{check_get, coverage_from, describe_client_error, http_of, id_text, not_checked, said, text};
+use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, SecretRef};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
@@ -126,6 +127,17 @@ impl Collector for Bluejeans {
     async fn probe(app: &AppConfig, options: &BluejeansOptions) -> Result<Vec<EndpointCheck>, CollectError> {
         probe(app, http_of(app)?, options, false).await
     }
+
+    /// The Meetings API had no suspend: `DELETE /v1/enterprise/{enterprise}/users/{id}` (the
+    /// guide's deprovisioning), which removes the user and their meetings for good.
+    fn revocation(app: &AppConfig, options: &BluejeansOptions, target: &RevokeTarget) -> Revocation {
+        let (Some(http), Some(enterprise)) = (&app.http, options.enterprise_id.as_deref()) else {
+            return Revocation::manual("no base_url or enterprise_id");
+        };
+        let path = format!("/v1/enterprise/{}/users/{}", revoke::enc(enterprise), revoke::enc(&target.account_id));
+        Revocation::calls(vec![PlannedCall::new("DELETE", revoke::join(&http.base_url, &path), None)
+            .noting("irreversible: the API has no suspend; the user's meetings go with it")])
+    }
 }
 
 /// Kind `bluejeans_events`: the Events API's event owners and registration keys.
@@ -146,6 +158,34 @@ impl Collector for BluejeansEvents {
 
     async fn probe(app: &AppConfig, options: &BluejeansOptions) -> Result<Vec<EndpointCheck>, CollectError> {
         probe(app, http_of(app)?, options, true).await
+    }
+
+    /// Registrations are cancelled (the guide's un-register: `POST
+    /// /api/registration/v1/users/events/{event}/changeState`, state `DECLINED`, with the
+    /// event's `registration_app` token); the API has no call that takes a role away, so
+    /// organizers, moderators and panelists are removed by editing the event.
+    fn revocation(app: &AppConfig, _: &BluejeansOptions, target: &RevokeTarget) -> Revocation {
+        let Some(http) = &app.http else { return Revocation::manual("no base_url") };
+        let mut out = Revocation::default();
+        for value in target.values(EntitlementKind::EventRegistration.as_str()) {
+            let event = value.split(" · ").nth(1).unwrap_or_default();
+            if event.is_empty() || target.email.is_empty() {
+                out.manual.push(format!("cancel the registration \"{value}\" (no event id or email to do it with)"));
+                continue;
+            }
+            let path = format!("/api/registration/v1/users/events/{}/changeState", revoke::enc(event));
+            out.calls.push(
+                PlannedCall::new("POST", revoke::join(&http.base_url, &path), Some(json!({"emails": [target.email], "state": "DECLINED"})))
+                    .noting("authenticated with the event's registration_app token (its apiKey through the registration app)"),
+            );
+        }
+        for value in target.values(EntitlementKind::EventRole.as_str()) {
+            out.manual.push(format!("edit the event to take away: {value}"));
+        }
+        if out.calls.is_empty() && out.manual.is_empty() {
+            out.manual.push("no event role or registration: the enterprise user itself is revoked in the bluejeans app".into());
+        }
+        out
     }
 }
 

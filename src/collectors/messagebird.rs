@@ -13,6 +13,7 @@
 use serde_json::Value;
 
 use super::http_common::{check_get, coverage_from, describe_client_error, http_of, said, text, time_at};
+use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
@@ -57,6 +58,27 @@ impl Collector for Messagebird {
 
     async fn probe(app: &AppConfig, options: &MessagebirdOptions) -> Result<Vec<EndpointCheck>, CollectError> {
         probe(app, http_of(app)?, options).await
+    }
+
+    /// The guide's REST API has no suspend (`status` is system-set; SCIM's `active: false` is
+    /// Enterprise-only): `DELETE /users/{id}` removes the user from the organization, at once and
+    /// for good. Bird: the member's removal from the organization,
+    /// `DELETE /organizations/{org}/users/{id}`.
+    fn revocation(app: &AppConfig, options: &MessagebirdOptions, target: &RevokeTarget) -> Revocation {
+        let Some(http) = &app.http else { return Revocation::manual("no base_url") };
+        let id = revoke::enc(&target.account_id);
+        let call = match (options.flavor.unwrap_or_default(), options.organization_id.as_deref()) {
+            (MessagebirdFlavor::Messagebird, _) => PlannedCall::new("DELETE", revoke::join(&http.base_url, &format!("/users/{id}")), None)
+                .noting("irreversible: the REST API has no suspend; with SCIM (Enterprise), PATCH /scim/v2/Users/{id} active=false suspends instead"),
+            (MessagebirdFlavor::Bird, Some(org)) => PlannedCall::new(
+                "DELETE",
+                revoke::join(&http.base_url, &format!("/organizations/{}/users/{id}", revoke::enc(org))),
+                None,
+            )
+            .noting("removes the membership of the organization (the Bird user itself stays); this endpoint is not in the captured docs (API-NOTES §4): try it on one account first"),
+            (MessagebirdFlavor::Bird, None) => return Revocation::manual("no organization_id"),
+        };
+        Revocation::calls(vec![call])
     }
 }
 

@@ -16,6 +16,7 @@ pub mod csv_export;
 pub mod http_common;
 pub mod jsm;
 pub mod messagebird;
+pub mod revoke;
 pub mod scim;
 
 use std::future::Future;
@@ -26,7 +27,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::config::{AppConfig, AppKind, AppOptions, ConfigError, HttpConfig, KindOptions, KindSchema, KindSet, OptionsAt};
+use crate::http::AppClient;
 use crate::model::Collection;
+pub use revoke::{PlannedCall, Revocation, RevokeTarget};
 
 /// Every kind this build collects, in the order the README lists them. Adding a kind: one line here.
 pub static KINDS: &[&dyn Kind] = &[
@@ -79,6 +82,18 @@ pub trait Collector: Send + Sync + 'static {
 
     /// `check`: one request to every endpoint kind the collector uses (or a look at the file).
     fn probe(app: &AppConfig, options: &Self::Options) -> impl Future<Output = Result<Vec<EndpointCheck>, CollectError>> + Send;
+
+    /// How one account decided `revoke` is disabled or removed through the API (`remediate`
+    /// writes it as a plan); by default the kind has no API to do it with.
+    fn revocation(_app: &AppConfig, _options: &Self::Options, _target: &RevokeTarget) -> Revocation {
+        Revocation::manual("no API: disable the account in the app's admin console")
+    }
+
+    /// The client `remediate --apply` sends this kind's plan with; `None` (the default): the
+    /// plan is never carried out by the tool.
+    fn revocation_client(_app: &AppConfig, _options: &Self::Options) -> Option<Result<AppClient, CollectError>> {
+        None
+    }
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -87,6 +102,8 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Kind: KindSchema {
     fn collect<'a>(&'a self, app: &'a AppConfig) -> BoxFuture<'a, Result<Collection, CollectError>>;
     fn probe<'a>(&'a self, app: &'a AppConfig) -> BoxFuture<'a, Result<Vec<EndpointCheck>, CollectError>>;
+    fn revocation(&self, app: &AppConfig, target: &RevokeTarget) -> Result<Revocation, CollectError>;
+    fn revocation_client(&self, app: &AppConfig) -> Option<Result<AppClient, CollectError>>;
 }
 
 /// A [`Collector`] as a [`Kind`].
@@ -138,6 +155,15 @@ impl<C: Collector> Kind for Registered<C> {
     fn probe<'a>(&'a self, app: &'a AppConfig) -> BoxFuture<'a, Result<Vec<EndpointCheck>, CollectError>> {
         Box::pin(async move { C::probe(app, Self::options(app)?).await })
     }
+    fn revocation(&self, app: &AppConfig, target: &RevokeTarget) -> Result<Revocation, CollectError> {
+        Ok(C::revocation(app, Self::options(app)?, target))
+    }
+    fn revocation_client(&self, app: &AppConfig) -> Option<Result<AppClient, CollectError>> {
+        match Self::options(app) {
+            Ok(options) => C::revocation_client(app, options),
+            Err(e) => Some(Err(e)),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +181,7 @@ impl CollectError {
     }
 }
 
-fn kind_of(app: &AppConfig) -> Result<&'static dyn Kind, CollectError> {
+pub fn kind_of(app: &AppConfig) -> Result<&'static dyn Kind, CollectError> {
     REGISTRY.kind(app.kind).ok_or_else(|| CollectError::Input {
         app: app.name.clone(),
         detail: format!("kind \"{}\" has no collector in this build", app.kind),

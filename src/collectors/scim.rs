@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::http_common::{check_get, combine, coverage_from, describe_client_error, http_of, said, text, time_at};
+use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
@@ -108,6 +109,27 @@ impl Collector for Scim {
     async fn probe(app: &AppConfig, options: &ScimOptions) -> Result<Vec<EndpointCheck>, CollectError> {
         probe(app, http_of(app)?, options).await
     }
+
+    /// RFC 7644 §3.5.2: `PATCH /Users/{id}` replacing `active` with false (the account stays,
+    /// disabled, as most providers deprovision; DELETE is never planned).
+    fn revocation(app: &AppConfig, options: &ScimOptions, target: &RevokeTarget) -> Revocation {
+        let Some(http) = &app.http else { return Revocation::manual("no base_url: the SCIM endpoint is unknown") };
+        let users = options.users_path.as_deref().unwrap_or("/Users");
+        let url = revoke::join(&revoke::join(&http.base_url, users), &revoke::enc(&target.account_id));
+        Revocation::calls(vec![PlannedCall::new("PATCH", url, Some(deactivate_patch()))])
+    }
+
+    fn revocation_client(app: &AppConfig, _: &ScimOptions) -> Option<Result<AppClient, CollectError>> {
+        Some(http_of(app).and_then(|http| AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)))
+    }
+}
+
+/// The PatchOp that sets `active` to false.
+pub fn deactivate_patch() -> Value {
+    serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": false}]
+    })
 }
 
 /// A boolean written as `true` or `"True"`.

@@ -16,6 +16,7 @@ mod collect;
 mod decisions;
 mod demo;
 mod diff;
+mod remediate;
 mod report;
 mod run;
 mod sandbox;
@@ -140,6 +141,21 @@ pub enum Command {
     Campaign {
         #[command(subcommand)]
         action: CampaignAction,
+    },
+    /// The revocations the reviewers decided, as work: remediation/<app>-revocations.csv per app and, for API kinds, <app>-plan.jsonl with the exact calls that would disable each account; never sent unless --apply.
+    #[command(
+        after_help = "Exit code 0; 1 when --apply was given and a call failed (each call and its answer is in remediation/applied.jsonl)."
+    )]
+    Remediate {
+        /// The report directory, with the reviewers' decisions imported.
+        #[arg(long)]
+        report: PathBuf,
+        /// The config: the apps (their kind, base URL and credentials) and the signing key of a signed pack.
+        #[arg(long)]
+        config: PathBuf,
+        /// Send the plans of the kinds that allow it (SCIM: PATCH active=false); the others stay plans.
+        #[arg(long)]
+        apply: bool,
     },
     /// Compare two report directories: findings new/resolved/still open, accounts added/removed/changed, exceptions to renew.
     Diff {
@@ -274,6 +290,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Campaign { action: CampaignAction::Status { report, on, require_complete, config } } => {
             campaign::status(&report, on, require_complete, config.as_deref())
         }
+        Command::Remediate { report, config, apply } => remediate::run(&report, &config, apply),
         Command::Diff { previous, current, out } => diff::run(&previous, &current, &out),
         Command::Verify { dir, public_key } => verify::run(&dir, public_key.as_deref()),
     };

@@ -432,6 +432,21 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
 }
 
 /// Reads a `decisions.csv` written by this module.
+/// The accounts a pack's reviewers decided to revoke: the latest `revoke` decision per
+/// (app, account), whether it was taken on the account or on one of its findings.
+pub fn revocations(dir: &Path) -> Result<std::collections::BTreeMap<(String, String), Decision>, EvidenceError> {
+    let path = dir.join(crate::report::DECISIONS_CSV);
+    let decisions = if path.exists() { read_decisions(&path)? } else { Vec::new() };
+    let mut revoked: std::collections::BTreeMap<(String, String), Decision> = std::collections::BTreeMap::new();
+    for d in decisions.into_iter().filter(|d| d.decision == "revoke" && !d.app.is_empty() && !d.account_id.is_empty()) {
+        let key = (d.app.clone(), d.account_id.clone());
+        if revoked.get(&key).is_none_or(|e| e.decided_on <= d.decided_on) {
+            revoked.insert(key, d);
+        }
+    }
+    Ok(revoked)
+}
+
 pub fn read_decisions(path: &Path) -> Result<Vec<Decision>, EvidenceError> {
     let table =
         crate::csvio::read_file(path, Some(b',')).map_err(|e| EvidenceError::File { file: path.to_path_buf(), detail: e.to_string() })?;

@@ -451,16 +451,7 @@ fn exception_changes(prev: &Side, cur: &Side, next_review: NaiveDate) -> PolarsR
 /// (gone, or disabled/deactivated now), `not_revoked` (still live: high), `unverifiable` (the app
 /// was not collected completely now, or not at all: never `revoked` on missing data).
 fn revocation_checks(prev: &Side, cur: &Side) -> Result<DataFrame, EvidenceError> {
-    let path = prev.pack.dir.join(crate::report::DECISIONS_CSV);
-    let decisions = if path.exists() { super::decisions::read_decisions(&path)? } else { Vec::new() };
-    // The latest revoke decision per account.
-    let mut revoked: BTreeMap<(String, String), super::decisions::Decision> = BTreeMap::new();
-    for d in decisions.into_iter().filter(|d| d.decision == "revoke" && !d.app.is_empty() && !d.account_id.is_empty()) {
-        let key = (d.app.clone(), d.account_id.clone());
-        if revoked.get(&key).is_none_or(|e| e.decided_on <= d.decided_on) {
-            revoked.insert(key, d);
-        }
-    }
+    let revoked = super::decisions::revocations(&prev.pack.dir)?;
     let apps = cur.accounts.column(a::APP)?.str()?;
     let ids = cur.accounts.column(a::ACCOUNT_ID)?.str()?;
     let status = cur.accounts.column(a::STATUS)?.str()?;

@@ -9,6 +9,7 @@
 pub mod campaign;
 pub mod decisions;
 pub mod diff;
+pub mod remediate;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

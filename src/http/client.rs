@@ -312,29 +312,37 @@ impl AppClient {
 
     /// GET a JSON document with retries, rate limiting and auth.
     pub async fn get_json(&self, endpoint: &str, query: &[(String, String)]) -> Result<Fetched, FetchError> {
-        self.request_json(endpoint, query, None, true).await
+        self.request_json("GET", endpoint, query, None, true).await
     }
 
     /// POST a JSON body with the app's auth (e.g. BeyondTrust Password Safe's `Auth/SignAppin`).
     /// An empty response body is `null`.
     pub async fn post_json(&self, endpoint: &str, body: &Value) -> Result<Fetched, FetchError> {
-        self.request_json(endpoint, &[], Some(body), true).await
+        self.request_json("POST", endpoint, &[], Some(body), true).await
+    }
+
+    /// Any method (`PATCH`, `PUT`, `DELETE`...) with an optional JSON body, the app's auth,
+    /// retries and rate limit: a write, as `remediate --apply` sends it. The request must be
+    /// one that can be sent twice (a retried PATCH of `active` is).
+    pub async fn send_json(&self, method: &'static str, endpoint: &str, body: Option<&Value>) -> Result<Fetched, FetchError> {
+        self.request_json(method, endpoint, &[], body, true).await
     }
 
     /// POST a JSON body that carries its own credentials (no `Authorization`), with the same
     /// retries, rate limit and counters; e.g. BlueJeans' registration token endpoint.
     pub async fn post_json_unauthenticated(&self, endpoint: &str, body: &Value) -> Result<Fetched, FetchError> {
-        self.request_json(endpoint, &[], Some(body), false).await
+        self.request_json("POST", endpoint, &[], Some(body), false).await
     }
 
     async fn request_json(
         &self,
+        method: &'static str,
         endpoint: &str,
         query: &[(String, String)],
-        post: Option<&Value>,
+        body: Option<&Value>,
         with_auth: bool,
     ) -> Result<Fetched, FetchError> {
-        let method = if post.is_some() { "POST" } else { "GET" };
+        let verb = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let shown = Self::shown(endpoint);
         let url = self.url(endpoint);
         let attempts = self.policy.attempts();
@@ -347,12 +355,11 @@ impl AppClient {
             attempt += 1;
             let permit = self.limiter.acquire().await;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let mut request = match post {
-                Some(body) => self.client.post(&url).json(body),
-                None => self.client.get(&url),
+            let mut request = self.client.request(verb.clone(), &url);
+            if let Some(body) = body {
+                request = request.json(body);
             }
-            .query(query)
-            .header(ACCEPT, "application/json");
+            request = request.query(query).header(ACCEPT, "application/json");
             for (k, v) in &self.session_headers {
                 request = request.header(k.as_str(), v.expose());
             }
@@ -421,7 +428,7 @@ impl AppClient {
                             Err(BodyError::Transport(e)) => {
                                 (None, false, format!("the response body was cut short ({})", transport_detail(e)))
                             }
-                            Ok(bytes) if post.is_some() && bytes.iter().all(u8::is_ascii_whitespace) => {
+                            Ok(bytes) if method != "GET" && bytes.iter().all(u8::is_ascii_whitespace) => {
                                 self.limiter.succeeded().await;
                                 return Ok(Fetched { status, headers, body: Value::Null });
                             }

@@ -52,14 +52,17 @@ pub fn hash_files(inputs: &[(PathBuf, String)]) -> Result<Vec<FileEntry>, (PathB
 }
 
 /// Inputs that lie inside the report directory (the snapshot of `run`) are named relative to it,
-/// so the pack can be moved and still verified; others keep the path they were read from.
+/// so the pack can be moved and still verified; others are named by their absolute path (a path
+/// relative to where the run was started would be read as one inside the pack).
 pub fn relative_to_pack(out_dir: &Path, inputs: &[FileEntry]) -> Vec<FileEntry> {
     let Ok(dir) = out_dir.canonicalize() else { return inputs.to_vec() };
     let mut out: Vec<FileEntry> = inputs
         .iter()
         .map(|e| {
-            let rel = Path::new(&e.path).canonicalize().ok().and_then(|p| p.strip_prefix(&dir).ok().map(crate::files::slash_path));
-            FileEntry { path: rel.unwrap_or_else(|| e.path.clone()), ..e.clone() }
+            let path = Path::new(&e.path);
+            let rel = path.canonicalize().ok().and_then(|p| p.strip_prefix(&dir).ok().map(crate::files::slash_path));
+            let absolute = || std::path::absolute(path).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| e.path.clone());
+            FileEntry { path: rel.unwrap_or_else(absolute), ..e.clone() }
         })
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));

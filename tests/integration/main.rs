@@ -15,4 +15,5 @@ mod collect_scim;
 mod engine;
 mod hostile_input;
 mod new_kind;
+mod remediate;
 mod review_cycle;

@@ -8,7 +8,7 @@ use predicates::prelude::*;
 
 use access_audit::signing::EvidenceKey;
 
-use crate::common::{small_company, walk};
+use crate::common::{copy_dir, csv_rows, small_company, walk};
 
 fn bin() -> Command {
     Command::cargo_bin("access-audit").unwrap()
@@ -202,19 +202,6 @@ fn a_bad_signing_key_stops_the_report_and_says_why() {
 /// The sample company's CSV apps (the API apps need the sandbox; the demo test covers them).
 const CSV_APPS: [&str; 8] = ["--app", "jira-cloud", "--app", "github-acme", "--app", "salesforce", "--app", "slack"];
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 fn edit(path: &Path, f: impl FnOnce(String) -> String) {
     let text = std::fs::read_to_string(path).unwrap();
     let new = f(text.clone());
@@ -231,11 +218,6 @@ fn run_quarter(data: &Path, out: &Path, as_of: &str) {
         .arg(out)
         .assert()
         .code(4); // the sample slack export has an unreadable row on purpose
-}
-
-fn csv_rows(path: &Path) -> Vec<Vec<String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
 }
 
 /// Two quarters of the sample company with known changes between them.
@@ -783,4 +765,15 @@ fn the_next_diff_verifies_the_previous_reviews_revocations() {
     let rows = csv_rows(&dir.path().join("diff3/diff_revocations.csv"));
     assert!(rows.iter().all(|r| r[0] == "unverifiable"), "{rows:?}");
     assert_eq!(rows.len(), 2);
+}
+
+#[test]
+fn a_pack_made_from_a_relative_config_path_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    small_company(dir.path(), "");
+    bin().current_dir(dir.path()).args(["-q", "run", "--config", "config.toml", "--out", "out"]).assert().success();
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/manifest.json")).unwrap()).unwrap();
+    let config = manifest["inputs"].as_array().unwrap().iter().find(|i| i["role"] == "config").unwrap();
+    assert!(Path::new(config["path"].as_str().unwrap()).is_absolute(), "{config}");
+    bin().arg("verify").arg(dir.path().join("out")).assert().success();
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, patch};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -80,7 +80,11 @@ impl Quirks {
 }
 
 pub fn routes(state: Arc<SandboxState>) -> Router {
-    Router::new().route("/scim/{tenant}/Users", get(users)).route("/scim/{tenant}/Groups", get(groups)).with_state(state)
+    Router::new()
+        .route("/scim/{tenant}/Users", get(users))
+        .route("/scim/{tenant}/Users/{id}", patch(patch_user))
+        .route("/scim/{tenant}/Groups", get(groups))
+        .with_state(state)
 }
 
 fn scim_error(status: StatusCode, detail: &str) -> Response {
@@ -175,6 +179,71 @@ async fn groups(
     headers: HeaderMap,
 ) -> Response {
     list(state, tenant, q, headers, true).await
+}
+
+/// `PATCH /Users/{id}` (RFC 7644 §3.5.2): a PatchOp whose operations `replace` (or `add`)
+/// attributes, with a `path` (`"active"`) or without one (`{"value": {"active": false}}`);
+/// Entra's capitalised `"Replace"` and `"False"` strings are taken too. Answers the changed user
+/// (200), 404 for an unknown id, 400 (`invalidSyntax` / `invalidPath`) for a bad PatchOp, and goes
+/// through the tenant's faults (429, 5xx) as a list request does.
+async fn patch_user(
+    State(state): State<Arc<SandboxState>>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let not_found = || scim_error(StatusCode::NOT_FOUND, "tenant not found");
+    let authorize = |t: &mut super::TenantState| {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if auth == Some(format!("Bearer {}", t.tenant.secret).as_str()) {
+            Ok(())
+        } else {
+            Err(Box::new(scim_error(StatusCode::UNAUTHORIZED, "Authorization failure. The authorization header is invalid or missing.")))
+        }
+    };
+    if let Err(r) = gate(&state, &tenant, None, not_found, authorize).await {
+        return *r;
+    }
+    let Ok(patch) = serde_json::from_slice::<Value>(&body) else {
+        return scim_error(StatusCode::BAD_REQUEST, "invalidSyntax: the body is not JSON");
+    };
+    let is_patch_op = patch["schemas"].as_array().is_some_and(|s| s.iter().any(|v| v == "urn:ietf:params:scim:api:messages:2.0:PatchOp"));
+    let Some(ops) = patch["Operations"].as_array().filter(|_| is_patch_op) else {
+        return scim_error(StatusCode::BAD_REQUEST, "invalidSyntax: not a PatchOp (schemas, Operations)");
+    };
+    // Every operation as (attribute, value), checked before anything changes.
+    let mut changes: Vec<(String, Value)> = Vec::new();
+    for op in ops {
+        let name = op["op"].as_str().unwrap_or_default().to_ascii_lowercase();
+        if name != "replace" && name != "add" {
+            return scim_error(StatusCode::BAD_REQUEST, &format!("invalidSyntax: op \"{name}\" is not supported here"));
+        }
+        let value = op["value"].clone();
+        match op["path"].as_str() {
+            Some(path) if !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric()) => changes.push((path.to_string(), value)),
+            Some(path) => return scim_error(StatusCode::BAD_REQUEST, &format!("invalidPath: \"{path}\"")),
+            None => match value.as_object() {
+                Some(o) => changes.extend(o.iter().map(|(k, v)| (k.clone(), v.clone()))),
+                None => return scim_error(StatusCode::BAD_REQUEST, "invalidValue: an operation without path needs an object value"),
+            },
+        }
+    }
+    state
+        .with_tenant(&tenant, |t| {
+            let Some(user) = t.tenant.users.iter_mut().find(|u| u.get("id").and_then(|v| v.as_str()) == Some(id.as_str())) else {
+                return scim_error(StatusCode::NOT_FOUND, &format!("Resource {id} not found"));
+            };
+            for (attribute, value) in &changes {
+                let value = match (attribute.as_str(), value) {
+                    ("active", Value::String(s)) => json!(s.eq_ignore_ascii_case("true")),
+                    _ => value.clone(),
+                };
+                user[attribute.as_str()] = value;
+            }
+            let body = user.clone();
+            (StatusCode::OK, [("content-type", "application/scim+json")], body.to_string()).into_response()
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
 /// A synthetic SCIM tenant: `users` users (enterprise extension, work emails, every 20th inactive,

@@ -32,6 +32,7 @@ mod specs;
 use serde_json::Value;
 
 use super::http_common::{check_get, combine, coverage_from, describe_client_error, http_of, not_checked, said};
+use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, CredentialConfig, HttpConfig, KindOptions, OptionsAt, SecretRef};
 use crate::http::{AppClient, KindDefaults};
@@ -120,6 +121,61 @@ impl Collector for JiraServiceManagement {
 
     async fn probe(app: &AppConfig, options: &JsmOptions) -> Result<Vec<EndpointCheck>, CollectError> {
         probe(app, http_of(app)?, options).await
+    }
+
+    /// A customer leaves each service desk it is a customer of (`DELETE
+    /// /rest/servicedeskapi/servicedesk/{desk}/customer`). An Atlassian account is suspended in
+    /// the organization when the organization API is configured (`POST
+    /// /admin/v1/orgs/{org}/directory/users/{id}/suspend-access`: every product of the
+    /// organization, reversible with `restore-access`); otherwise, and for app accounts, it
+    /// leaves each of its groups (`DELETE /rest/api/3/group/user`), which is what grants product
+    /// access on a site.
+    fn revocation(app: &AppConfig, options: &JsmOptions, target: &RevokeTarget) -> Revocation {
+        let Some(http) = &app.http else { return Revocation::manual("no base_url") };
+        let id = revoke::enc(&target.account_id);
+        let mut out = Revocation::default();
+        for desk in target.values(crate::model::EntitlementKind::ServiceDesk.as_str()) {
+            // The label is "KEY (name)" or "id (name)"; the API takes either as serviceDeskId.
+            let desk = desk.split(" (").next().unwrap_or(desk);
+            out.calls.push(
+                PlannedCall::new(
+                    "DELETE",
+                    revoke::join(&http.base_url, &format!("/rest/servicedeskapi/servicedesk/{}/customer", revoke::enc(desk))),
+                    Some(serde_json::json!({"accountIds": [target.account_id]})),
+                )
+                .noting("header X-ExperimentalApi: opt-in; a DELETE with a body"),
+            );
+        }
+        let customer = target.account_type == "customer";
+        match (&options.org_id, customer || target.account_type == "service") {
+            (Some(org), false) => {
+                let base = options.org_api_url.as_deref().unwrap_or(org::DEFAULT_ORG_API_URL);
+                let path = format!("/admin/v1/orgs/{}/directory/users/{id}/suspend-access", revoke::enc(org));
+                out.calls.push(
+                    PlannedCall::new("POST", revoke::join(base, &path), None)
+                        .noting("with the organization API key (Bearer); restore-access undoes it"),
+                );
+            }
+            _ if customer => {}
+            _ => {
+                for group in target.values(crate::model::EntitlementKind::Group.as_str()) {
+                    let query = format!("groupname={}&accountId={id}", revoke::enc(group));
+                    out.calls.push(PlannedCall::new(
+                        "DELETE",
+                        revoke::join(&http.base_url, &format!("/rest/api/3/group/user?{query}")),
+                        None,
+                    ));
+                }
+            }
+        }
+        if out.calls.is_empty() {
+            out.manual.push(if customer {
+                "a customer of no service desk read: remove it in the desk's customer list".into()
+            } else {
+                "in no group and no organization API configured: deactivate the account in admin.atlassian.com".into()
+            });
+        }
+        out
     }
 }
 

@@ -3,6 +3,9 @@
 
 use serde_json::Value;
 
+/// Where the organization API is unless `org_api_url` says otherwise.
+pub const DEFAULT_ORG_API_URL: &str = "https://api.atlassian.com";
+
 use super::super::http_common::{describe_client_error, text, time_at};
 use super::mapping::{host_of, org_account_id};
 use super::merge::Merge;
@@ -109,7 +112,7 @@ pub(super) fn org_spec(org: &str, v2: bool) -> ListSpec {
 pub(super) fn org_client(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Result<Option<AppClient>, CollectError> {
     let (Some(_), Some(key)) = (&opts.org_id, &opts.org_api_key) else { return Ok(None) };
     let cfg = HttpConfig {
-        base_url: opts.org_api_url.clone().unwrap_or_else(|| "https://api.atlassian.com".into()),
+        base_url: opts.org_api_url.clone().unwrap_or_else(|| DEFAULT_ORG_API_URL.into()),
         auth: AuthConfig::Bearer { token: key.clone() },
         ca_file: None,
         insecure_skip_verify: false,
