@@ -337,11 +337,7 @@ fn rows_of(pack: &Pack, decided: BTreeMap<(String, String), Decision>, warnings:
 }
 
 /// The entitlements of the accounts to revoke, from the pack's snapshot (the manifest names it).
-fn entitlements_of(
-    pack: &Pack,
-    decided: &BTreeMap<(String, String), Decision>,
-    warnings: &mut Vec<String>,
-) -> Result<Held, EvidenceError> {
+fn entitlements_of(pack: &Pack, decided: &BTreeMap<(String, String), Decision>, warnings: &mut Vec<String>) -> Result<Held, EvidenceError> {
     let mut out = Held::new();
     let file = pack
         .manifest

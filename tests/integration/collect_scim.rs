@@ -171,3 +171,31 @@ async fn scale_100k_users() {
         st.requests as f64 / rps
     );
 }
+
+/// The sandbox's `PATCH /Users/{id}`, as `remediate --apply` and real IdPs send it: RFC form,
+/// Entra's form (no path, capitalised op, "False"), and the refusals a client must expect.
+#[tokio::test]
+async fn the_sandbox_deactivates_a_user_by_patch_in_either_form_and_refuses_bad_ones() {
+    let sb = start(synthetic_tenant(3)).await;
+    let client = reqwest::Client::new();
+    let url = |id: &str| format!("{}/Users/{id}", sb.base_url("sc", "scim"));
+    let send = |id: &str, token: &str, body: serde_json::Value| client.patch(url(id)).bearer_auth(token).json(&body).send();
+    let op = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+    let rfc = serde_json::json!({"schemas": [op], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let entra = serde_json::json!({"schemas": [op], "Operations": [{"op": "Replace", "value": {"active": "False"}}]});
+    let r = send("u-0000000", "synthetic-scim-token", rfc.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["active"], false);
+    assert_eq!(send("u-0000001", "synthetic-scim-token", entra).await.unwrap().status(), 200);
+    let active: Vec<serde_json::Value> = sb.users("sc").iter().map(|u| u["active"].clone()).collect();
+    assert_eq!(active, [false, false, true]);
+    assert_eq!(send("u-9", "synthetic-scim-token", rfc.clone()).await.unwrap().status(), 404);
+    assert_eq!(send("u-0000002", "wrong", rfc).await.unwrap().status(), 401);
+    let not_a_patch = serde_json::json!({"Operations": [{"op": "replace", "path": "active", "value": false}]});
+    assert_eq!(send("u-0000002", "synthetic-scim-token", not_a_patch).await.unwrap().status(), 400);
+    let bad_path =
+        serde_json::json!({"schemas": [op], "Operations": [{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "x"}]});
+    assert_eq!(send("u-0000002", "synthetic-scim-token", bad_path).await.unwrap().status(), 400);
+    assert_eq!(sb.users("sc")[2]["active"], true, "nothing changed by a refused PATCH");
+    sb.stop().await;
+}

@@ -777,3 +777,34 @@ fn a_pack_made_from_a_relative_config_path_verifies() {
     assert!(Path::new(config["path"].as_str().unwrap()).is_absolute(), "{config}");
     bin().arg("verify").arg(dir.path().join("out")).assert().success();
 }
+
+#[test]
+fn remediation_of_a_signed_pack_is_signed_again_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = EvidenceKey::from_seed([19; 32]);
+    let out = small_report(dir.path(), Some(&key));
+    let config = dir.path().join("config.toml");
+    let decisions = dir.path().join("decisions.csv");
+    std::fs::write(
+        &decisions,
+        "app,account_id,decision,reviewer,decided_on,comment\napp,3,revoke,it@acme.com,2027-01-05,outsider SEC-77\n",
+    )
+    .unwrap();
+    import(&decisions, &out, Some(&config)).success();
+    // Without the key, the signed pack is not touched.
+    std::fs::create_dir_all(dir.path().join("other")).unwrap();
+    let unsigned = small_company(&dir.path().join("other"), "");
+    bin()
+        .args(["remediate", "--report"])
+        .arg(&out)
+        .arg("--config")
+        .arg(&unsigned)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the pack is signed"));
+    assert!(!out.join("remediation").exists());
+    bin().args(["-q", "remediate", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+    let rows = csv_rows(&out.join("remediation/app-revocations.csv"));
+    assert_eq!((rows[0][1].as_str(), rows[0][9].as_str(), rows[0][10].as_str()), ("3", "SEC-77", "manual"));
+    verify_with(&out, &write_public_key(dir.path(), "public.pem", &key)).success();
+}
