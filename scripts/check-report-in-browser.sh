@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Opens a report.html in headless Chromium (Debian's package) and fails on any script error,
-# dialog or network request; saves screenshots at desktop and print sizes next to it.
+# dialog or network request, or a finding table that squeezes its columns; saves screenshots at
+# desktop, phone and print sizes next to it. Without an argument it runs the demo, its campaign,
+# a few imported decisions (so the decision column shows) and a diff with a later as-of, and
+# checks diff.html the same way.
 #
 #   scripts/check-report-in-browser.sh [REPORT_DIR]     (default: runs the demo into target/browser-check)
 #
@@ -21,6 +24,22 @@ if [ -z "$dir" ]; then
   cargo run --quiet -- -q campaign plan --report "$dir" --config sample-data/config.toml 2>/dev/null
   cargo run --quiet -- -q campaign status --report "$dir" --on 2027-01-15
   grep -q '<section class="block" id="campaign">' "$dir/report.html" || { echo "no Campaign section in the report" >&2; exit 1; }
+  # Decisions on two findings of the demo, so that the decision column shows.
+  python3 - "$dir" <<'PY'
+import csv, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(f"{d}/findings.csv", newline="", encoding="utf-8")))[:2]
+with open(f"{d}/../browser-decisions.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["finding_id", "decision", "reviewer", "decided_on", "comment"])
+    for r, dec in zip(rows, ["revoke", "keep"]):
+        w.writerow([r["finding_id"], dec, "rosa.ito@acme.com", "2027-01-06", "browser check"])
+PY
+  cargo run --quiet -- -q decisions import "$dir/../browser-decisions.csv" --report "$dir"
+  # A quarter later, for diff.html.
+  rm -rf "$dir-next" "$dir-diff"
+  cargo run --quiet -- -q report --config sample-data/config.toml --snapshot "$dir" --as-of 2027-03-31 --out "$dir-next" || true
+  cargo run --quiet -- -q diff "$dir" "$dir-next" --out "$dir-diff" 2>/dev/null
 fi
 command -v node >/dev/null || unavailable "node is not installed"
 if ! [ -x /usr/bin/chromium ]; then
@@ -33,4 +52,8 @@ if ! [ -d scripts/browser/node_modules/playwright-core ]; then
     || unavailable "could not install playwright-core from npm"
 fi
 node scripts/browser/check-report.mjs "$dir/report.html" "$dir"
-echo "screenshots: $dir/report-desktop.png $dir/report-print.png"
+echo "screenshots: $dir/report-{desktop,findings-desktop,phone,findings-phone,print}.png"
+if [ -f "$dir-diff/diff.html" ]; then
+  node scripts/browser/check-report.mjs "$dir-diff/diff.html" "$dir-diff" diff
+  echo "screenshots: $dir-diff/diff-{desktop,findings-desktop,phone,findings-phone,print}.png"
+fi

@@ -51,4 +51,29 @@
   document.querySelectorAll("[data-hide-excepted]").forEach(function (box) {
     box.addEventListener("change", function () { refresh(box.getAttribute("data-hide-excepted")); });
   });
+  // The decision column: filled from the review decisions recorded in the page (a decision on
+  // the finding, else one on its account); shown only once there are decisions.
+  var data = document.getElementById("decisions-data");
+  var decided = null;
+  try { decided = data ? JSON.parse(data.textContent) : null; } catch (e) { decided = null; }
+  var any = false;
+  if (decided) {
+    document.querySelectorAll("td.c-decision").forEach(function (td) {
+      var d = (decided.findings || {})[td.getAttribute("data-finding")] ||
+              (decided.accounts || {})[td.getAttribute("data-app") + "\u001f" + td.getAttribute("data-account")];
+      if (d) {
+        td.textContent = d;
+        td.classList.add("decided-" + d.split(" ")[0]);
+        any = true;
+      }
+    });
+  }
+  if (any) { document.body.classList.add("has-decisions"); }
+  // Printed, every row shows its details.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details.more"), function (d) { return !d.open; });
+    opened.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () { opened.forEach(function (d) { d.open = false; }); opened = []; });
 }());

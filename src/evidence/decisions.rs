@@ -504,9 +504,26 @@ pub fn section_html(decisions: &[Decision], open_finding_ids: &HashSet<&str>) ->
         "decided_open": decided_open,
         "rows": shown.iter().take(ROW_LIMIT).collect::<Vec<_>>(),
         "truncated": decisions.len() > ROW_LIMIT,
+        "data": decisions_data(decisions),
     });
     let body = crate::report::html::render_page("decisions.html", TEMPLATE, ctx)?;
     Ok(format!("{SECTION_BEGIN}\n{body}{SECTION_END}"))
+}
+
+/// Every decision by finding id and by "app<US>account id", as JSON for the page's script (which
+/// fills the finding tables' decision column), safe inside a `<script>` element.
+fn decisions_data(decisions: &[Decision]) -> String {
+    let mut findings = serde_json::Map::new();
+    let mut accounts = serde_json::Map::new();
+    for d in decisions {
+        let shown = if d.reviewer.is_empty() { d.decision.clone() } else { format!("{} ({}, {})", d.decision, d.reviewer, d.decided_on) };
+        if d.subject == "finding" {
+            findings.insert(d.finding_id.clone(), json!(shown));
+        } else {
+            accounts.insert(format!("{}\u{1f}{}", d.app, d.account_id), json!(shown));
+        }
+    }
+    json!({"findings": findings, "accounts": accounts}).to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 /// Imports `workbook` into the pack in `report_dir`. `key` re-signs a signed pack.

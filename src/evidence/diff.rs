@@ -20,10 +20,11 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{read_pack_csv, text_rows, EvidenceError, Pack};
+use super::{read_pack_csv, EvidenceError, Pack};
 use crate::files::{self, FileDigest};
 use crate::findings::{col_name as f, severity_rank, CATEGORIES};
 use crate::model::{account as a, COVERAGE_COMPLETE};
+use crate::report::html::{table_view, Col};
 
 pub const DIFF_ACCOUNTS_CSV: &str = "diff_accounts.csv";
 pub const DIFF_FINDINGS_CSV: &str = "diff_findings.csv";
@@ -627,17 +628,41 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
     Ok(summary)
 }
 
-fn table(df: &DataFrame) -> Result<serde_json::Value, EvidenceError> {
-    Ok(json!({
-        "columns": df.get_column_names().iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-        "rows": text_rows(df, ROW_LIMIT)?,
-        "count": df.height(),
-        "truncated": df.height() > ROW_LIMIT,
-    }))
+/// The columns of each diff table a reader decides on; the rest is behind each row's "more".
+fn view(id: &str) -> &'static [Col] {
+    const ACCOUNT: Col = Col::Pair { label: "account", main: a::ACCOUNT_ID, sub: a::EMAIL };
+    match id {
+        "revocations" => &[
+            Col::One("result"),
+            Col::One(f::SEVERITY),
+            Col::One(a::APP),
+            ACCOUNT,
+            Col::One("decided_by"),
+            Col::One("decided_on"),
+            Col::One("status_now"),
+            Col::One(f::DETAIL),
+        ],
+        "exceptions" => &[Col::One("state"), Col::One(f::SEVERITY), Col::One(a::APP), ACCOUNT, Col::One("exception"), Col::One("expires")],
+        "accounts-added" | "accounts-removed" | "accounts-changed" => {
+            &[Col::One("change"), Col::One(a::APP), ACCOUNT, Col::One("before"), Col::One("after")]
+        }
+        _ => &[
+            Col::One(f::SEVERITY),
+            Col::One("previous_severity"),
+            Col::One(f::CATEGORY),
+            Col::One(a::APP),
+            ACCOUNT,
+            Col::One(f::DETAIL),
+            Col::One(f::FINDING_ID),
+        ],
+    }
 }
 
 fn section(id: &str, title: &str, df: &DataFrame, note: &str) -> Result<serde_json::Value, EvidenceError> {
-    Ok(json!({"id": id, "title": title, "note": note, "table": table(df)?}))
+    let mut table = table_view(&format!("t-{id}"), df, view(id), &[], ROW_LIMIT)?;
+    // A diff compares two packs: no decision column (the revocations carry theirs).
+    table["decisions"] = json!(false);
+    Ok(json!({"id": id, "title": title, "note": note, "count": df.height(), "truncated": df.height() > ROW_LIMIT, "table": table}))
 }
 
 fn filter_state(df: &DataFrame, column: &str, states: &[&str]) -> PolarsResult<DataFrame> {
@@ -660,6 +685,8 @@ fn render(
     for df in [&mut new, &mut resolved, &mut still] {
         *df = df.drop("state")?;
     }
+    // A new finding had no severity before.
+    new = new.drop("previous_severity")?;
     let added = filter_state(accounts, "change", &["added"])?;
     let removed = filter_state(accounts, "change", &["removed"])?;
     let changed = accounts.clone().lazy().filter(col("change").neq(lit("added")).and(col("change").neq(lit("removed")))).collect()?;
@@ -733,7 +760,7 @@ mod tests {
         let cur = frame(&[("x", "1", "deactivated", "true"), ("x", "2", "active", "true"), ("x", "3", "invited", "false")]);
         let compared = [(a::STATUS, "status"), (a::IS_ADMIN, "admin")];
         let d = account_changes(&prev, &cur, &compared).unwrap();
-        let rows = text_rows(&d, 100).unwrap();
+        let rows = crate::report::csv::text_rows(&d).unwrap();
         let brief: Vec<(String, String, String, String, String)> =
             rows.iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[6].clone(), r[7].clone())).collect();
         assert_eq!(

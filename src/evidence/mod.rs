@@ -208,8 +208,3 @@ pub fn read_pack_csv(
     let columns: Vec<Column> = names.iter().zip(values).map(|(n, v)| Column::new((*n).into(), v)).collect();
     Ok((DataFrame::new_infer_height(columns)?, absent))
 }
-
-/// The rows of a text frame, at most `limit`, as strings (for pages).
-pub fn text_rows(df: &polars::prelude::DataFrame, limit: usize) -> Result<Vec<Vec<String>>, EvidenceError> {
-    Ok(crate::report::csv::text_rows(&df.head(Some(limit)))?)
-}

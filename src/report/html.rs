@@ -10,13 +10,14 @@ use serde_json::{json, Value};
 use super::manifest::FileEntry;
 use super::{AccessMatrix, ReportError, ReportInput, ReportSummary};
 use crate::correlate::{METHOD_ALIAS, METHOD_DOMAIN_ALIAS, METHOD_EMAIL, METHOD_NONE, METHOD_OVERRIDE};
-use crate::findings::{col_name as f, CATEGORIES, COMMON_COLUMNS, SEVERITIES};
+use crate::findings::{col_name as f, CATEGORIES, SEVERITIES};
 use crate::model::account as a;
 use crate::roster::PersonStatus;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
 const STYLE: &str = include_str!("../../templates/style.css");
 const TABLES_JS: &str = include_str!("../../templates/tables.js");
+const TABLE: &str = include_str!("../../templates/table.html.tera");
 /// Rows per category table in the page.
 pub const ROW_LIMIT: usize = 500;
 /// Rows of the per-person view in the page.
@@ -33,11 +34,82 @@ fn severity_color(s: &str) -> &'static str {
     }
 }
 
-/// Columns shown for every category, then its evidence columns.
-const SHOWN: [&str; 8] = [f::SEVERITY, f::APP, f::ACCOUNT_ID, f::EMAIL, f::DISPLAY_NAME, f::PERSON_STATUS, f::DETAIL, f::FINDING_ID];
+/// A column of a page's table: one field, or one field with a second under it in small print
+/// (an account's id with its email, a name with its person's status).
+#[derive(Debug, Clone, Copy)]
+pub enum Col {
+    One(&'static str),
+    Pair { label: &'static str, main: &'static str, sub: &'static str },
+}
 
-fn str_rows(df: &DataFrame, columns: &[String], limit: usize) -> PolarsResult<Vec<Vec<String>>> {
-    super::csv::text_rows(&df.head(Some(limit)).select(columns.iter().map(String::as_str))?)
+/// The columns a reviewer decides on in a finding table; everything else of the row is behind
+/// its "more" (the evidence columns, the exception, the display name...).
+pub const FINDING_VIEW: [Col; 6] = [
+    Col::One(f::SEVERITY),
+    Col::One(f::APP),
+    Col::Pair { label: "account", main: f::ACCOUNT_ID, sub: f::EMAIL },
+    Col::Pair { label: "person", main: f::DISPLAY_NAME, sub: f::PERSON_STATUS },
+    Col::One(f::DETAIL),
+    Col::One(f::FINDING_ID),
+];
+
+/// A table as the pages show it (`templates/table.html.tera`): `view`'s columns that `df` has,
+/// and per row every other column with a value as (name, value) pairs behind a "more" on the
+/// `detail` cell (or the last shown one). `hidden` columns are left out altogether. Rows carry
+/// their finding id and app/account for the decision column the page's script fills in.
+pub fn table_view(id: &str, df: &DataFrame, view: &[Col], hidden: &[&str], limit: usize) -> PolarsResult<Value> {
+    let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    let has = |c: &str| names.iter().any(|n| n == c);
+    let shown: Vec<Col> = view
+        .iter()
+        .copied()
+        .filter(|c| match c {
+            Col::One(n) => has(n),
+            Col::Pair { main, .. } => has(main),
+        })
+        .collect();
+    let used: Vec<&str> = shown
+        .iter()
+        .flat_map(|c| match c {
+            Col::One(n) => vec![*n],
+            Col::Pair { main, sub, .. } => vec![*main, *sub],
+        })
+        .collect();
+    let more: Vec<&str> = names.iter().map(String::as_str).filter(|n| !used.contains(n) && !hidden.contains(n)).collect();
+    let rows = super::csv::text_rows(&df.head(Some(limit)))?;
+    let at = |c: &str| names.iter().position(|n| n == c);
+    let cell = |row: &[String], c: &str| at(c).map(|i| row[i].clone()).unwrap_or_default();
+    let labels: Vec<&str> = shown
+        .iter()
+        .map(|c| match c {
+            Col::One(n) => *n,
+            Col::Pair { label, .. } => *label,
+        })
+        .collect();
+    let anchor = labels.iter().position(|l| *l == f::DETAIL).unwrap_or(labels.len().saturating_sub(1));
+    let out_rows: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let cells: Vec<Value> = shown
+                .iter()
+                .map(|c| match c {
+                    Col::One(n) => json!({"v": cell(row, n)}),
+                    Col::Pair { main, sub, .. } => json!({"v": cell(row, main), "sub": cell(row, sub)}),
+                })
+                .collect();
+            let extra: Vec<[String; 2]> =
+                more.iter().map(|n| [n.to_string(), cell(row, n)]).filter(|[_, v]| !v.is_empty() && v != "false").collect();
+            json!({
+                "cells": cells, "more": extra,
+                "excepted": cell(row, f::EXCEPTED) == "true", "exception": cell(row, f::EXCEPTION),
+                "finding_id": cell(row, f::FINDING_ID), "app": cell(row, f::APP), "account_id": cell(row, f::ACCOUNT_ID),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "id": id, "columns": labels, "anchor": anchor, "rows": out_rows,
+        "decisions": has(f::FINDING_ID) || has(f::ACCOUNT_ID),
+    }))
 }
 
 pub fn render(
@@ -85,26 +157,10 @@ pub fn render(
         let open: usize = open_by.iter().sum();
         let df = input.findings.by_category.get(c.name());
         let count = df.map(|d| d.height()).unwrap_or(0);
-        let mut columns: Vec<String> = SHOWN.iter().map(|s| s.to_string()).collect();
-        let mut rows = Vec::new();
-        if let Some(df) = df {
-            for name in df.get_column_names() {
-                let n = name.as_str();
-                if !COMMON_COLUMNS.contains(&n) && n != f::EXCEPTION && n != f::EXCEPTION_EXPIRES && !columns.iter().any(|x| x == n) {
-                    columns.push(n.to_string());
-                }
-            }
-            let cells = str_rows(df, &columns, ROW_LIMIT)?;
-            let exc_col = df.column(f::EXCEPTED)?.bool()?;
-            let exc_text = df.column(f::EXCEPTION)?.str()?;
-            for (i, r) in cells.into_iter().enumerate() {
-                rows.push(json!({
-                    "cells": r,
-                    "excepted": exc_col.get(i).unwrap_or(false),
-                    "exception": exc_text.get(i).unwrap_or(""),
-                }));
-            }
-        }
+        let table = match df {
+            Some(df) => table_view(&format!("t-{}", c.name()), df, &FINDING_VIEW, &[f::CATEGORY, f::CONTROLS, f::EXCEPTED], ROW_LIMIT)?,
+            None => json!({"rows": []}),
+        };
         let y = bars.len() * 26;
         let mut x = 260.0;
         let mut segments = Vec::new();
@@ -120,7 +176,7 @@ pub fn render(
         categories.push(json!({
             "name": c.name(), "title": c.title, "rule": c.rule, "severity_rule": c.severity_rule, "controls": c.controls,
             "action": c.action, "file": c.file, "by_severity": open_by, "open": open, "excepted": excepted, "count": count,
-            "columns": columns, "rows": rows, "truncated": count > ROW_LIMIT, "severity_index": 0,
+            "table": table, "shown": count.min(ROW_LIMIT), "truncated": count > ROW_LIMIT,
         }));
     }
 
@@ -244,7 +300,7 @@ pub fn render(
 /// `tables.js` (sortable, filterable tables), so every page of a pack looks and works alike.
 pub fn render_page(name: &str, template: &str, ctx: Value) -> Result<String, ReportError> {
     let mut tera = tera::Tera::default();
-    tera.add_raw_templates([("style.css", STYLE), ("tables.js", TABLES_JS), (name, template)])
+    tera.add_raw_templates([("style.css", STYLE), ("tables.js", TABLES_JS), ("table.html", TABLE), (name, template)])
         .map_err(|e| ReportError::Template(format!("{e:?}")))?;
     let context = tera::Context::from_value(ctx).map_err(|e| ReportError::Template(e.to_string()))?;
     tera.render(name, &context).map_err(|e| ReportError::Template(format!("{e:?}")))

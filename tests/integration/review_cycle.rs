@@ -808,3 +808,33 @@ fn remediation_of_a_signed_pack_is_signed_again_and_verifies() {
     assert_eq!((rows[0][1].as_str(), rows[0][9].as_str(), rows[0][10].as_str()), ("3", "SEC-77", "manual"));
     verify_with(&out, &write_public_key(dir.path(), "public.pem", &key)).success();
 }
+
+#[test]
+fn a_finding_table_shows_the_reviewers_columns_the_rest_per_row_and_the_decision_once_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_report(dir.path(), None);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let start = html.find(r#"<table class="sortable review" id="t-orphaned">"#).expect("the orphaned table");
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    let heads: Vec<&str> = table.split("<th class=\"c-").skip(1).map(|h| h.split('"').next().unwrap()).collect();
+    assert_eq!(heads, ["severity", "app", "account", "person", "detail", "finding_id", "decision"]);
+    assert!(table.contains(r#"<details class="more"><summary>"#), "a row's other fields are behind its details");
+    assert!(table.contains("<dt>person_id</dt>") || table.contains("<dt>created_at</dt>"), "{table}");
+    // A decision with a hostile reviewer: shown in the decision column's data, never as markup.
+    let finding = csv_rows(&out.join("findings.csv")).into_iter().find(|r| r[2] == "orphaned").unwrap()[0].clone();
+    let decisions = dir.path().join("d.csv");
+    std::fs::write(
+        &decisions,
+        format!(
+            "finding_id,decision,reviewer,decided_on,comment\n{finding},revoke,\"x</script><script>alert(1)</script>\",2027-01-05,gone\n"
+        ),
+    )
+    .unwrap();
+    import(&decisions, &out, None).success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let data = html.split(r#"<script type="application/json" id="decisions-data">"#).nth(1).unwrap().split("</script>").next().unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(parsed["findings"][&finding], "revoke (x</script><script>alert(1)</script>, 2027-01-05)");
+    assert!(!html.contains("<script>alert(1)"), "the reviewer's text stays data");
+    bin().arg("verify").arg(&out).assert().success();
+}
