@@ -115,7 +115,7 @@ pub fn check_output_dir(out: &Path, force: bool) -> Result<(), ReportError> {
     }
     let ours = |name: &str, is_dir: bool| -> bool {
         if is_dir {
-            return name == "snapshot" || name == "campaign";
+            return name == "snapshot" || name == "campaign" || name == "remediation";
         }
         [
             REPORT_HTML,
