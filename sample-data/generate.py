@@ -260,6 +260,10 @@ for i, p in enumerate(active[10:40]):
                      "lastLogin": AS_OF_MS - (brng.randrange(1, 60) if brng.random() > 0.2 else brng.randrange(120, 400)) * DAY_MS})
 bj_users.append({"id": 2001900, "username": "theo.exadmin", "firstName": "Theo", "lastName": "Exadmin", "email": "theo.exadmin@acme.com",
                  "isEnterpriseAdmin": True, "enterpriseJoinDate": AS_OF_MS - 1500 * DAY_MS, "lastLogin": AS_OF_MS - 70 * DAY_MS})
+# A host of meetings without a moderator, and a meeting-room system (a device's login: no email).
+bj_users[7]["isModeratorLess"] = True
+bj_users.append({"id": 2001950, "username": "room-berlin-boardroom", "firstName": "Berlin", "lastName": "Boardroom", "email": "",
+                 "isEnterpriseAdmin": False, "enterpriseJoinDate": AS_OF_MS - 600 * DAY_MS, "lastLogin": AS_OF_MS - 2 * DAY_MS})
 organizer = bj_users[1]
 bj_events = [
     {"id": "ev-townhall-q1", "ownerId": str(organizer["id"]), "title": "Q1 all-hands town hall", "start": AS_OF_MS + 20 * DAY_MS,

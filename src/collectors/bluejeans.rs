@@ -10,8 +10,10 @@
 //! lacks the admin flag (`user_details = "auto"`), or for every user (`"always"`, which also
 //! gives last login): flavour `api` reads `/v1/user/{id}/enterprise_profile` (admin, join date)
 //! and, for last login, `/v1/user/{id}`; flavour `guide` reads `/v1/enterprise/{id}/users/{id}`.
-//! `isEnterpriseAdmin` -> admin; `enterpriseJoinDate` (ms) -> `created_at`; `lastLogin` (ms) ->
-//! `last_login_at`.
+//! `isEnterpriseAdmin` -> admin; `isModeratorLess` -> a `permission` entitlement;
+//! `enterpriseJoinDate` -> `created_at`; `lastLogin` -> `last_login_at` (epoch milliseconds as the
+//! swagger says, or seconds as the guide's "Unix timestamp": told apart by magnitude). A user
+//! without an email is a meeting room or room system: a `service` account.
 //!
 //! `bluejeans_events`: the enterprise users (as above, from `users_url`), then each user's events
 //! (`events_path`), and the detail of each registration-enabled event whose list entry has no
@@ -206,7 +208,7 @@ const EVENTS_DEFAULTS: KindDefaults = KindDefaults {
     ..DEFAULTS
 };
 
-const LIST_FIELDS: &str = "username,firstName,middleName,lastName,email,isEnterpriseAdmin,enterpriseJoinDate";
+const LIST_FIELDS: &str = "username,firstName,middleName,lastName,email,isEnterpriseAdmin,enterpriseJoinDate,isModeratorLess";
 const DEFAULT_EVENTS_PATH: &str = "/api/scheduling/v1/users/{userId}/events";
 const DEFAULT_EVENT_PATH: &str = "/api/scheduling/v1/users/{userId}/events/{eventId}";
 const REGISTRATION_TOKEN_PATH: &str = "/api/security/v1/oauth/accesstoken";
@@ -215,18 +217,47 @@ fn user_id(v: &Value) -> Option<String> {
     id_text(v.get("id"))
 }
 
-/// Epoch milliseconds (a number or a numeric string) as a UTC time.
+/// An epoch time (a number or a numeric string) as a UTC time: milliseconds, as the swagger
+/// says, or seconds, as the guide's "Unix timestamp" says. Told apart by magnitude: below 10^11
+/// it is seconds (10^11 ms is March 1973; 10^11 s is the year 5138).
 pub fn millis(v: Option<&Value>) -> Option<DateTime<Utc>> {
-    let ms = match v? {
+    let n = match v? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }?;
-    (ms > 0).then(|| DateTime::from_timestamp_millis(ms)).flatten()
+    match n {
+        n if n <= 0 => None,
+        n if n < 100_000_000_000 => DateTime::from_timestamp(n, 0),
+        n => DateTime::from_timestamp_millis(n),
+    }
 }
 
 fn flag(v: &Value, keys: &[&str]) -> Option<bool> {
     keys.iter().find_map(|k| v.get(*k).and_then(|x| x.as_bool().or_else(|| x.as_str().map(|s| s.eq_ignore_ascii_case("true")))))
+}
+
+/// The privileges of one enterprise user beyond its account: enterprise admin (a `role`,
+/// privileged) and hosting meetings without a moderator (`isModeratorLess`, a `permission`).
+pub fn user_entitlements(v: &Value, account: &AccountRecord) -> Vec<EntitlementRecord> {
+    let mut out = Vec::new();
+    if account.is_admin {
+        out.push(EntitlementRecord {
+            account_id: account.account_id.clone(),
+            kind: EntitlementKind::Role,
+            value: "enterprise admin".into(),
+            privileged: true,
+        });
+    }
+    if flag(v, &["isModeratorLess", "moderatorLess"]) == Some(true) {
+        out.push(EntitlementRecord {
+            account_id: account.account_id.clone(),
+            kind: EntitlementKind::Permission,
+            value: "moderator-less meetings (hosts meetings without a moderator)".into(),
+            privileged: false,
+        });
+    }
+    out
 }
 
 /// One enterprise user (list item, possibly merged with its details) as an account.
@@ -241,6 +272,8 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         Some(false) => AccountStatus::Disabled,
         _ => AccountStatus::Active,
     };
+    // A user without an email is a meeting room or room system (a device's login), not a person.
+    let account_type = if email.is_some() { AccountType::Human } else { AccountType::Service };
     Some(AccountRecord {
         account_id: id,
         username,
@@ -248,7 +281,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         other_emails: Vec::new(),
         display_name: Some(name).filter(|n| !n.is_empty()),
         status,
-        account_type: AccountType::Human,
+        account_type,
         is_admin: admin,
         admin_reason: admin.then(|| "isEnterpriseAdmin".to_string()),
         created_at: millis(v.get("enterpriseJoinDate")).or_else(|| millis(v.get("joinDate"))),
@@ -404,14 +437,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions
     let mut entitlements = Vec::new();
     for item in &items {
         if let Some(a) = user_account(item) {
-            if a.is_admin {
-                entitlements.push(EntitlementRecord {
-                    account_id: a.account_id.clone(),
-                    kind: EntitlementKind::Role,
-                    value: "enterprise admin".into(),
-                    privileged: true,
-                });
-            }
+            entitlements.extend(user_entitlements(item, &a));
             accounts.push(a);
         }
     }
@@ -837,6 +863,23 @@ mod tests {
         assert!(!g.is_admin && g.admin_reason.is_none());
         let p = user_account(&json!({"id": 7, "emailId": "bo@acme.com", "enterpriseAdmin": "true", "lastLogin": "1790000000000"})).unwrap();
         assert!(p.is_admin && p.last_login_at.is_some(), "enterprise_profile's flag and a string timestamp");
+    }
+
+    #[test]
+    fn join_dates_in_seconds_or_milliseconds_rooms_and_moderator_less_hosts() {
+        let secs = user_account(&json!({"id": 8, "email": "cy@acme.com", "enterpriseJoinDate": 1_700_000_000i64})).unwrap();
+        assert_eq!(secs.created_at.unwrap().to_rfc3339(), "2023-11-14T22:13:20+00:00", "seconds, not 1970");
+        let ms = user_account(&json!({"id": 8, "email": "cy@acme.com", "enterpriseJoinDate": "1700000000000"})).unwrap();
+        assert_eq!(ms.created_at, secs.created_at);
+        assert_eq!(millis(Some(&json!(0))), None);
+        let room = user_account(&json!({"id": 9, "username": "boardroom-4", "firstName": "Boardroom 4", "email": ""})).unwrap();
+        assert_eq!((room.email.as_deref(), room.account_type), (None, AccountType::Service), "a room system is a service account");
+        assert_eq!(secs.account_type, AccountType::Human);
+        let host = json!({"id": 10, "email": "di@acme.com", "isModeratorLess": true, "isEnterpriseAdmin": "true"});
+        let a = user_account(&host).unwrap();
+        let kinds: Vec<(EntitlementKind, bool)> = user_entitlements(&host, &a).iter().map(|e| (e.kind, e.privileged)).collect();
+        assert_eq!(kinds, [(EntitlementKind::Role, true), (EntitlementKind::Permission, false)]);
+        assert!(user_entitlements(&json!({"isModeratorLess": false}), &secs).is_empty());
     }
 
     #[test]

@@ -119,6 +119,11 @@ fn demo_writes_every_output_and_every_category() {
         .lines()
         .any(|l| l.starts_with("AA-") && l.contains(",critical,token_expiry,bluejeans-events,event:ev-webinar-launch:api_key,")));
     assert!(!bj("orphaned", "email:press@media.example"), "a guest is not an orphan");
+    // BlueJeans meetings: the Berlin boardroom's room system is a service account (issue 20 item
+    // 4; without an email it is still listed as unmatchable, SPEC §6).
+    let accounts = read(&out.join("accounts.csv"));
+    let room = accounts.lines().find(|l| l.starts_with("bluejeans,bluejeans,2001950,")).expect("the room system");
+    assert!(room.contains(",service,"), "{room}");
     // BeyondTrust PRA: a terminated administrator still enabled, a vendor admin nobody owns, a
     // disabled leaver who is no finding.
     let pra = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},beyondtrust-pra,{account},")));

@@ -304,3 +304,32 @@ async fn a_clean_events_collection_carries_no_warning_note() {
         ]
     );
 }
+
+/// Issue 20 item 4, in both shapes: a room system (no email) is a service account, a host of
+/// moderator-less meetings holds that permission, and the guide's join date in seconds is read
+/// as such (not as 1970).
+#[tokio::test]
+async fn rooms_moderator_less_hosts_and_join_dates_in_both_shapes() {
+    let mut t = synthetic_tenant(5, 0, false);
+    t.users[1]["isModeratorLess"] = serde_json::json!(true);
+    t.users[2]["email"] = serde_json::json!("");
+    t.users[2]["username"] = serde_json::json!("boardroom-4");
+    let sb = start(t).await;
+    for (flavor, extra) in [("api", ""), ("guide", "user_details = \"always\"")] {
+        let c = collect(&app(&sb, "bluejeans", flavor, extra)).await;
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{flavor}: {:?}", c.coverage);
+        let by_id = |id: &str| c.accounts.iter().find(|a| a.account_id == id).unwrap();
+        assert_eq!(by_id("100002").account_type, access_audit::model::AccountType::Service, "{flavor}: a room system");
+        assert_eq!(by_id("100001").account_type, access_audit::model::AccountType::Human);
+        let joined = by_id("100001").created_at.unwrap().date_naive().to_string();
+        assert_eq!(joined, "2020-09-14", "{flavor}: 1_600_086_400 s = 1_600_086_400_000 ms");
+        let perms: Vec<&str> = c
+            .entitlements
+            .iter()
+            .filter(|e| e.kind == access_audit::model::EntitlementKind::Permission)
+            .map(|e| e.account_id.as_str())
+            .collect();
+        assert_eq!(perms, ["100001"], "{flavor}: the moderator-less host");
+    }
+    sb.stop().await;
+}

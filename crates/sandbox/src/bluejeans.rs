@@ -7,7 +7,8 @@
 //!   `GET /v1/user/{id}` (`emailId`, `lastLogin` in ms) and `GET /v1/user/{id}/enterprise_profile`
 //!   (`enterpriseAdmin`, `joinDate`).
 //! - `/bluejeans-guide/{tenant}/...`, the guide's shapes: a 0-based `pageNumber`,
-//!   `{count, users: [...]}` without the admin flag, details at `/v1/enterprise/{ent}/users/{id}`.
+//!   `{count, users: [...]}` without the admin flag, details at `/v1/enterprise/{ent}/users/{id}`
+//!   (with `isModeratorLess`, and `enterpriseJoinDate` as the guide's Unix timestamp in seconds).
 //! - `/bluejeans-events/{tenant}/...`, BlueJeans Events (shapes inferred, API-NOTES §2.3):
 //!   `POST /api/security/v1/oauth/accesstoken` (grant `client_credentials`, or `registration_app`
 //!   with `properties {client_id, client_secret, api_key}`: a JWT living 86400 s, 401 for an
@@ -188,6 +189,9 @@ fn list_user(u: &Value, guide: bool, omit_admin: bool) -> Value {
     if !omit_admin {
         o["isEnterpriseAdmin"] = json!(u.get("isEnterpriseAdmin").and_then(|v| v.as_bool()).unwrap_or(false));
     }
+    if let Some(m) = u.get("isModeratorLess") {
+        o["isModeratorLess"] = m.clone();
+    }
     o
 }
 
@@ -264,9 +268,12 @@ async fn guide_user_detail(
     headers: HeaderMap,
 ) -> Response {
     detail(state, tenant, id, q, headers, |u| {
+        // The guide: "enterpriseJoinDate integer Unix timestamp" (seconds; the swagger's are ms).
+        let seconds = |k: &str| u.get(k).and_then(|v| v.as_i64()).map(|ms| ms / 1000);
         json!({"id": u.get("id"), "username": s(u, "username"), "firstName": s(u, "firstName"), "lastName": s(u, "lastName"),
                "emailId": s(u, "email"), "isEnterpriseAdmin": u.get("isEnterpriseAdmin").and_then(|v| v.as_bool()).unwrap_or(false),
-               "enterpriseJoinDate": u.get("enterpriseJoinDate"), "lastLogin": u.get("lastLogin")})
+               "isModeratorLess": u.get("isModeratorLess").and_then(|v| v.as_bool()).unwrap_or(false),
+               "enterpriseJoinDate": seconds("enterpriseJoinDate"), "lastLogin": u.get("lastLogin")})
     })
     .await
 }
