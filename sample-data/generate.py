@@ -247,8 +247,9 @@ for name, value in (("acme-jsm.token", "demo-sandbox-atlassian-api-token"), ("ac
 
 # ---------------------------------------------------------------- BlueJeans enterprise + Events for the sandbox
 # Meetings users (the list without the admin flag: details are read), last logins, and Events:
-# an upcoming town hall moderated by Theo Exadmin (who has left), outside panelists and attendees,
-# registration-enabled events, one of whose keys has expired.
+# an upcoming town hall moderated by Theo Exadmin (who has left), outside panelists and attendees
+# (one registration declined, one pending approval), registration-enabled events, one of whose
+# keys has expired, and an attendee added through the registration API.
 brng = random.Random(7)
 AS_OF_MS = 1798675200000  # 2026-12-31T00:00:00Z
 DAY_MS = 86400000
@@ -268,10 +269,13 @@ organizer = bj_users[1]
 bj_events = [
     {"id": "ev-townhall-q1", "ownerId": str(organizer["id"]), "title": "Q1 all-hands town hall", "start": AS_OF_MS + 20 * DAY_MS,
      "end": AS_OF_MS + 20 * DAY_MS + 2 * 3600000, "moderators": ["theo.exadmin@acme.com"], "panelists": [bj_users[2]["email"], "keynote@speakers.example"],
-     "attendees": [u["email"] for u in bj_users[3:12]] + ["press@media.example"], "enableRegistration": True, "apiKey": "demo-event-key-townhall"},
+     "attendees": [u["email"] for u in bj_users[3:12]] + ["press@media.example",
+                   {"email": "blogger@media.example", "state": "DECLINED"}, {"email": "analyst@research.example", "state": "PENDING"}],
+     "approvalType": "MANUAL", "enableRegistration": True, "apiKey": "demo-event-key-townhall"},
     {"id": "ev-webinar-launch", "ownerId": str(bj_users[4]["id"]), "title": "Product launch webinar", "start": AS_OF_MS - 40 * DAY_MS,
      "end": AS_OF_MS - 40 * DAY_MS + 3600000, "moderators": [bj_users[4]["email"]], "panelists": [],
-     "attendees": ["lead1@prospect.example", "lead2@prospect.example", bj_users[5]["email"]], "enableRegistration": True,
+     "attendees": ["lead1@prospect.example", "lead2@prospect.example", bj_users[5]["email"],
+                   {"email": "lead3@prospect.example", "state": "APPROVED", "source": "apiIntegration"}], "enableRegistration": True,
      "apiKey": "demo-event-key-launch", "apiKeyExpired": True},
     {"id": "ev-training-security", "ownerId": str(bj_users[0]["id"]), "title": "Security awareness training", "start": AS_OF_MS + 5 * DAY_MS,
      "end": AS_OF_MS + 5 * DAY_MS + 3600000, "moderators": [bj_users[0]["email"]], "panelists": [bj_users[6]["email"]],

@@ -474,6 +474,45 @@ fn participants(event: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where a registration stands: only an approved (or not yet stated) one is access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Approved,
+    Pending,
+    Declined,
+}
+
+/// One attendee of an event: email, registration state (`state`, `registrationState`,
+/// `approvalStatus` or `status`: DECLINED / REJECTED / CANCELLED are declined, PENDING /
+/// AWAITING_APPROVAL pending, anything else approved) and registration source (`source`,
+/// `registrationSource` or `provider`: e.g. `apiIntegration` for attendees added through the API).
+pub fn attendees(event: &Value) -> Vec<(String, Registration, Option<String>)> {
+    event
+        .get("attendees")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let email = p
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| ["email", "emailId", "username"].iter().find_map(|k| text(p, k).map(str::to_string)))?;
+            let email = email.trim().to_lowercase();
+            if !email.contains('@') {
+                return None;
+            }
+            let state = ["state", "registrationState", "approvalStatus", "status"].iter().find_map(|k| text(p, k)).unwrap_or("");
+            let state = match state.to_ascii_uppercase().as_str() {
+                "DECLINED" | "REJECTED" | "CANCELLED" | "CANCELED" => Registration::Declined,
+                "PENDING" | "AWAITING_APPROVAL" | "WAITING" => Registration::Pending,
+                _ => Registration::Approved,
+            };
+            let source = ["source", "registrationSource", "provider"].iter().find_map(|k| text(p, k)).map(str::to_string);
+            Some((email, state, source))
+        })
+        .collect()
+}
+
 fn date(v: Option<&Value>) -> String {
     millis(v).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "?".into())
 }
@@ -626,6 +665,7 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     };
     let mut credentials = vec![oauth_credential(&client).await];
     let mut checks: Vec<(usize, String)> = Vec::new();
+    let (mut declined, mut pending) = (0usize, 0usize);
     for (k, (owner, event)) in events.iter().enumerate() {
         let organizer = user_ids[*owner].clone();
         entitlements.push(EntitlementRecord {
@@ -634,11 +674,30 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
             value: event_entitlement("organizer", event),
             privileged: true,
         });
-        for (key, role, kind, privileged) in [
-            ("moderators", "moderator", EntitlementKind::EventRole, true),
-            ("panelists", "panelist", EntitlementKind::EventRole, false),
-            ("attendees", "attendee", EntitlementKind::EventRegistration, false),
-        ] {
+        // Registrations: a declined or pending one is not access, only counted.
+        for (email, state, source) in attendees(event) {
+            match state {
+                Registration::Declined => declined += 1,
+                Registration::Pending => pending += 1,
+                Registration::Approved => {
+                    let i = account_of(&email, &mut accounts);
+                    let mut value = event_entitlement("attendee", event);
+                    if let Some(source) = source {
+                        value.push_str(&format!(" · registered via {source}"));
+                    }
+                    let id = accounts[i].account_id.clone();
+                    entitlements.push(EntitlementRecord {
+                        account_id: id,
+                        kind: EntitlementKind::EventRegistration,
+                        value,
+                        privileged: false,
+                    });
+                }
+            }
+        }
+        for (key, role, kind, privileged) in
+            [("moderators", "moderator", EntitlementKind::EventRole, true), ("panelists", "panelist", EntitlementKind::EventRole, false)]
+        {
             for email in participants(event, key) {
                 let i = account_of(&email, &mut accounts);
                 if role == "moderator" && accounts[i].account_type == AccountType::Customer {
@@ -737,6 +796,11 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
             " not checked (no registration app configured)".into()
         }
     ));
+    if declined + pending > 0 {
+        listing.notes.push(format!(
+            "{declined} declined and {pending} pending registration(s) are not access: no event_registration recorded for them"
+        ));
+    }
     listing.notes.push("BlueJeans Events does not report last login: no dormant or never-logged-in findings for this app".into());
     let mut coverage = coverage_from(app, &client, &listing, accounts.len(), false).await;
     let s = &users_client.stats;
@@ -903,5 +967,21 @@ mod tests {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"exp":1511619275,"iat":1511532875}"#);
         assert_eq!(jwt_exp(&format!("eyJhbGciOiJIUzUxMiJ9.{payload}.sig")).unwrap().timestamp(), 1_511_619_275);
         assert!(jwt_exp("not-a-jwt").is_none());
+    }
+
+    #[test]
+    fn registration_states_and_sources() {
+        let e = json!({"attendees": ["a@x.com", {"email": "B@x.com", "state": "DECLINED"}, {"email": "c@x.com", "approvalStatus": "pending"},
+                                      {"email": "d@x.com", "state": "APPROVED", "source": "apiIntegration"}, {"name": "no email"}]});
+        let got: Vec<(String, Registration, Option<String>)> = attendees(&e);
+        assert_eq!(
+            got,
+            [
+                ("a@x.com".to_string(), Registration::Approved, None),
+                ("b@x.com".to_string(), Registration::Declined, None),
+                ("c@x.com".to_string(), Registration::Pending, None),
+                ("d@x.com".to_string(), Registration::Approved, Some("apiIntegration".to_string())),
+            ]
+        );
     }
 }

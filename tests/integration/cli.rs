@@ -124,6 +124,10 @@ fn demo_writes_every_output_and_every_category() {
     let accounts = read(&out.join("accounts.csv"));
     let room = accounts.lines().find(|l| l.starts_with("bluejeans,bluejeans,2001950,")).expect("the room system");
     assert!(room.contains(",service,"), "{room}");
+    // Events registrations: a declined and a pending one are no access; one added through the API is.
+    assert!(!accounts.contains("blogger@media.example") && !accounts.contains("analyst@research.example"));
+    assert!(accounts.contains("bluejeans-events,bluejeans_events,email:lead3@prospect.example,"));
+    assert!(read(&out.join("coverage.csv")).contains("1 declined and 1 pending registration(s) are not access"));
     // BeyondTrust PRA: a terminated administrator still enabled, a vendor admin nobody owns, a
     // disabled leaver who is no finding.
     let pra = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},beyondtrust-pra,{account},")));

@@ -333,3 +333,31 @@ async fn rooms_moderator_less_hosts_and_join_dates_in_both_shapes() {
     }
     sb.stop().await;
 }
+
+/// Issue 20 item 5: a declined or pending registration is not access (no entitlement, no account,
+/// counted in coverage); an approved one added through the API names its source.
+#[tokio::test]
+async fn declined_and_pending_registrations_are_not_access() {
+    let mut t = synthetic_tenant(3, 1, false);
+    let event = &mut t.enterprise_mut().unwrap().events[0];
+    event["attendees"] = serde_json::json!([
+        "user1@acme.com",
+        {"email": "no@guest.example", "state": "DECLINED"},
+        {"email": "wait@guest.example", "state": "PENDING"},
+        {"email": "api@guest.example", "state": "APPROVED", "source": "apiIntegration"}
+    ]);
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    let registrations: Vec<(&str, &str)> = c
+        .entitlements
+        .iter()
+        .filter(|e| e.kind == access_audit::model::EntitlementKind::EventRegistration)
+        .map(|e| (e.account_id.as_str(), e.value.as_str()))
+        .collect();
+    assert_eq!(registrations.len(), 2, "{registrations:?}");
+    assert!(registrations.iter().any(|(a, v)| *a == "email:api@guest.example" && v.ends_with(" · registered via apiIntegration")));
+    assert!(!ids(&c).contains("email:no@guest.example") && !ids(&c).contains("email:wait@guest.example"));
+    assert!(c.coverage.notes.iter().any(|n| n.contains("1 declined and 1 pending registration(s) are not access")), "{:?}", c.coverage.notes);
+    sb.stop().await;
+}

@@ -37,7 +37,8 @@ use super::{SandboxState, TenantState};
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Enterprise {
-    /// Events `{id, ownerId, title, start, end (ms), moderators, panelists, attendees (emails),
+    /// Events `{id, ownerId, title, start, end (ms), moderators, panelists, attendees (emails, or
+    /// `{email, state, source}` with a registration state), approvalType,
     /// enableRegistration, apiKey, apiKeyExpired}`.
     pub events: Vec<Value>,
     /// The user list leaves out `isEnterpriseAdmin` (details must be read).
@@ -344,7 +345,13 @@ fn event_json(e: &Value, with_key: bool) -> Value {
         "enableRegistration": registration,
     });
     if registration {
-        o["registration"] = json!({"approvalType": "AUTO", "approvalCount": {"approved": 0, "declined": 0, "pending": 0}});
+        // Attendees may carry their registration `state` (APPROVED / PENDING / DECLINED).
+        let count = |state: &str| {
+            e.get("attendees").and_then(|v| v.as_array()).into_iter().flatten().filter(|a| s(a, "state").eq_ignore_ascii_case(state)).count()
+        };
+        let approval = e.get("approvalType").and_then(|v| v.as_str()).unwrap_or("AUTO");
+        o["registration"] = json!({"approvalType": approval,
+                                   "approvalCount": {"approved": count("APPROVED"), "declined": count("DECLINED"), "pending": count("PENDING")}});
         if with_key {
             o["registration"]["apiKey"] = json!(s(e, "apiKey"));
         }
