@@ -239,6 +239,9 @@ with open(os.path.join(HERE, "tenants", "acme-jsm.json"), "w") as f:
                           {"name": "atlassian-addons-admin", "groupId": "2f3c0000-0000-4000-8000-000000000004"}],
                "service_desks": [{"id": "1", "projectKey": "IT", "projectName": "IT Help Desk"},
                                  {"id": "2", "projectKey": "FAC", "projectName": "Facilities"}],
+               # Licences: the help desk's agents (Rita Leaver, who has left, among them) and the admins.
+               "application_roles": [{"key": "jira-servicedesk", "name": "Jira Service Management",
+                                      "groups": ["jira-servicemanagement-users-acme-help", "jira-administrators"]}],
                "users": jsm_users}, f, indent=1)
     f.write("\n")
 for name, value in (("acme-jsm.token", "demo-sandbox-atlassian-api-token"), ("acme-jsm.org-key", "demo-sandbox-org-api-key")):

@@ -259,6 +259,8 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
     let t = Instant::now();
     let coverage = model::coverage_records(&snap.coverage)?;
     let Snapshot { meta, accounts, credentials, entitlements, coverage: _ } = snap;
+    // What the rules need of the entitlements: each account's product licences.
+    let licences = findings::licences(&entitlements)?;
     drop(entitlements);
     let correlated = correlate::correlate(&accounts, &inputs.roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
     info!("correlated {} accounts with {} people ({} ms)", accounts.height(), inputs.roster.people.len(), t.elapsed().as_millis());
@@ -276,8 +278,16 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
         },
     };
     let t = Instant::now();
-    let found =
-        findings::evaluate(&correlated.accounts, &coverage, &credentials, &inputs.config, &inputs.roster, &params, &inputs.exceptions)?;
+    let found = findings::evaluate(
+        &correlated.accounts,
+        &licences,
+        &coverage,
+        &credentials,
+        &inputs.config,
+        &inputs.roster,
+        &params,
+        &inputs.exceptions,
+    )?;
     info!("{} findings ({} ms)", found.all.height(), t.elapsed().as_millis());
 
     let mut warnings = correlated.warnings.clone();

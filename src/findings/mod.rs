@@ -250,9 +250,27 @@ pub fn finding_id(category: &str, app: &str, subject: &str) -> String {
     format!("AA-{}", hex::encode(&digest[..8]))
 }
 
-/// Runs every rule over the correlated accounts.
+/// Each account's product licences (`product_licence` entitlements), `(app, account_id,
+/// licences)` with the licences joined by ", " in order; rows only for licensed accounts.
+pub fn licences(entitlements: &DataFrame) -> PolarsResult<DataFrame> {
+    use crate::model::entitlement as e;
+    entitlements
+        .clone()
+        .lazy()
+        .filter(col(e::KIND).eq(lit(crate::model::EntitlementKind::ProductLicence.as_str())))
+        .group_by([col(e::APP), col(e::ACCOUNT_ID)])
+        .agg([
+            col(e::VALUE).sort(Default::default()).str().join(", ", true).alias(rules::LICENCES),
+            col(e::VALUE).eq(lit("jira-servicedesk")).any(true).alias(rules::AGENT_SEAT),
+        ])
+        .collect()
+}
+
+/// Runs every rule over the correlated accounts; `licences` from [`licences`].
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     accounts: &DataFrame,
+    licences: &DataFrame,
     coverage: &[CoverageRecord],
     credentials: &DataFrame,
     config: &Config,
@@ -265,7 +283,8 @@ pub fn evaluate(
     let mut frames: Vec<(FindingCategory, DataFrame)> = Vec::new();
     frames.push((C::CollectionIncomplete, rules::collection_incomplete(coverage)?));
     // The shared conditions once, then every rule over the flagged frame.
-    let acc = rules::with_flags(accounts.clone().lazy(), params).collect()?.lazy();
+    let acc = rules::with_licences(accounts.clone().lazy(), licences.clone().lazy());
+    let acc = rules::with_flags(acc, params).collect()?.lazy();
     tracing::debug!("findings: shared conditions ({} ms)", t.elapsed().as_millis());
     let mut timed = |category: FindingCategory, df: PolarsResult<DataFrame>| -> PolarsResult<()> {
         frames.push((category, df?));

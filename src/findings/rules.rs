@@ -15,6 +15,10 @@ const ORPHAN: &str = "__orphan";
 const OWNER_GONE: &str = "__service_owner_inactive";
 const TERMINATED: &str = "__terminated";
 const LOGIN_KNOWN: &str = "__login_known";
+/// An account's product licences ("jira-servicedesk, jira-software"), null when it holds none.
+pub const LICENCES: &str = "__licences";
+/// Whether one of them is a Jira Service Management agent seat (`jira-servicedesk`).
+pub const AGENT_SEAT: &str = "__agent_seat";
 const DAY_MS: i64 = 86_400_000;
 
 fn any_of(column: &str, values: &[&str]) -> Expr {
@@ -69,6 +73,27 @@ pub fn with_flags(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
     ])
 }
 
+/// The accounts with their product licences ([`LICENCES`]).
+pub fn with_licences(acc: LazyFrame, licences: LazyFrame) -> LazyFrame {
+    acc.join(licences, [col(a::APP), col(a::ACCOUNT_ID)], [col(a::APP), col(a::ACCOUNT_ID)], JoinArgs::new(JoinType::Left))
+}
+
+/// "; holds product licence(s): ..." for a licensed account (licences cost money: a leaver's,
+/// an orphan's or a dormant account's seat is named); an agent seat is said to be one.
+fn licence_suffix() -> Expr {
+    when(col(LICENCES).is_not_null())
+        .then(concat_str(
+            [
+                lit("; holds product licence(s): "),
+                col(LICENCES),
+                when(col(AGENT_SEAT).fill_null(lit(false))).then(lit(" (jira-servicedesk is an agent seat)")).otherwise(lit("")),
+            ],
+            "",
+            true,
+        ))
+        .otherwise(lit(""))
+}
+
 /// The common columns of a finding, for an account subject.
 fn common(category: &str, severity: Expr, detail: Expr) -> Vec<Expr> {
     vec![
@@ -113,6 +138,7 @@ pub fn terminated_with_access(acc: LazyFrame) -> LazyFrame {
             lit(" but the account is "),
             col(a::STATUS),
             admin_suffix(),
+            licence_suffix(),
         ],
         "",
         true,
@@ -147,7 +173,14 @@ pub fn orphaned(acc: LazyFrame) -> LazyFrame {
             true,
         ))
         .otherwise(concat_str(
-            [lit("no roster person matches "), col(a::EMAIL).fill_null(lit("")), lit("; account is "), col(a::STATUS), admin_suffix()],
+            [
+                lit("no roster person matches "),
+                col(a::EMAIL).fill_null(lit("")),
+                lit("; account is "),
+                col(a::STATUS),
+                admin_suffix(),
+                licence_suffix(),
+            ],
             "",
             true,
         ));
@@ -245,6 +278,7 @@ pub fn dormant(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
             lit(" ("),
             col("days_since_login").cast(DataType::String),
             lit(" days before as_of)"),
+            licence_suffix(),
         ],
         "",
         true,

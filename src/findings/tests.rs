@@ -94,8 +94,21 @@ fn run_with(
     overrides: Overrides,
     exceptions: Exceptions,
 ) -> Run {
+    run_with_entitlements(accounts, Vec::new(), cov, creds, cfg, overrides, exceptions)
+}
+
+fn run_with_entitlements(
+    accounts: Vec<AccountRecord>,
+    entitlements: Vec<crate::model::EntitlementRecord>,
+    cov: Vec<CoverageRecord>,
+    creds: Vec<CredentialRecord>,
+    cfg: &Config,
+    overrides: Overrides,
+    exceptions: Exceptions,
+) -> Run {
     // Accounts belong to the first app of the coverage ("app" unless a test says otherwise).
     let app = cov.first().map(|c| c.app.clone()).unwrap_or_else(|| "app".into());
+    let ents = crate::model::entitlements_frame(&[(app.clone(), &entitlements)]).unwrap();
     let df = accounts_frame(&[(app, "csv".into(), &accounts)]).unwrap();
     let r = roster();
     let c = correlate(&df, &r, &Default::default(), &overrides).unwrap();
@@ -110,7 +123,7 @@ fn run_with(
         last_login_apps: cov.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
         customer_orphan_apps: RuleParams::customer_orphan_apps(cfg),
     };
-    Run { findings: evaluate(&c.accounts, &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
+    Run { findings: evaluate(&c.accounts, &licences(&ents).unwrap(), &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
 }
 
 fn run(accounts: Vec<AccountRecord>) -> Run {
@@ -513,4 +526,57 @@ fn every_category_has_its_row_in_order() {
         assert_eq!(category(c.as_str()).map(|x| x.category), Some(*c));
     }
     assert!(category("nope").is_none());
+}
+
+/// Issue 20 item 1: a leaver's, an orphan's and a dormant account's product licences are named
+/// in those findings' detail (an agent seat as such); an unlicensed account's detail is as before.
+#[test]
+fn licences_of_leavers_orphans_and_dormant_accounts_are_named() {
+    use crate::model::{EntitlementKind, EntitlementRecord};
+    let licence = |id: &str, key: &str| EntitlementRecord {
+        account_id: id.into(),
+        kind: EntitlementKind::ProductLicence,
+        value: key.into(),
+        privileged: false,
+    };
+    let mut dormant = acct("d1", Some("ann@acme.com"));
+    dormant.last_login_at = ago(200);
+    let accounts = vec![acct("c1", Some("cid@acme.com")), acct("o1", Some("who@else.example")), dormant, acct("b1", Some("bob@acme.com"))];
+    let ents = vec![
+        licence("c1", "jira-software"),
+        licence("c1", "jira-servicedesk"),
+        licence("o1", "jira-software"),
+        licence("d1", "jira-servicedesk"),
+        EntitlementRecord { account_id: "b1".into(), kind: EntitlementKind::Group, value: "jira-servicedesk".into(), privileged: false },
+    ];
+    let r = run_with_entitlements(
+        accounts,
+        ents,
+        vec![coverage("app", "complete", true)],
+        vec![],
+        &config(""),
+        Overrides::default(),
+        Exceptions::default(),
+    );
+    let detail = |category: &str, id: &str| {
+        let df = &r.findings.all;
+        let (cats, ids, details) = (
+            df.column(col_name::CATEGORY).unwrap().str().unwrap(),
+            df.column(col_name::ACCOUNT_ID).unwrap().str().unwrap(),
+            df.column(col_name::DETAIL).unwrap().str().unwrap(),
+        );
+        (0..df.height())
+            .find(|i| cats.get(*i) == Some(category) && ids.get(*i) == Some(id))
+            .map(|i| details.get(i).unwrap().to_string())
+            .unwrap()
+    };
+    assert!(
+        detail("terminated_with_access", "c1")
+            .ends_with("; holds product licence(s): jira-servicedesk, jira-software (jira-servicedesk is an agent seat)"),
+        "{}",
+        detail("terminated_with_access", "c1")
+    );
+    assert!(detail("orphaned", "o1").ends_with("; holds product licence(s): jira-software"), "{}", detail("orphaned", "o1"));
+    assert!(detail("dormant", "d1").ends_with("(jira-servicedesk is an agent seat)"), "{}", detail("dormant", "d1"));
+    assert!(!detail("terminated_with_access", "b1").contains("licence"), "a group is not a licence");
 }

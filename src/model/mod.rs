@@ -205,6 +205,9 @@ text_enum! {
         Permission = "permission",
         /// An Atlassian product the account can use.
         Product = "product",
+        /// A product licence (seat) the account holds: Jira application roles
+        /// (`jira-servicedesk` = agent, `jira-software`, ...).
+        ProductLicence = "product_licence",
         Role = "role",
         /// A Jira Service Management desk the account is a customer of.
         ServiceDesk = "service_desk",

@@ -107,6 +107,8 @@ fn demo_writes_every_output_and_every_category() {
     let jsm: Vec<&str> = findings.lines().filter(|l| l.contains(",jsm-helpdesk,")).collect();
     let has = |category: &str, account: &str| jsm.iter().any(|l| l.contains(&format!(",{category},jsm-helpdesk,{account},")));
     assert!(has("terminated_with_access", "5b10jsm000000000leaver"), "Rita Leaver is still an agent");
+    let rita = jsm.iter().find(|l| l.contains(",terminated_with_access,jsm-helpdesk,5b10jsm000000000leaver,")).unwrap();
+    assert!(rita.contains("holds product licence(s): jira-servicedesk (jira-servicedesk is an agent seat)"), "her seat is named: {rita}");
     assert!(has("unmatchable", "5b10jsm00000000partner") && !has("orphaned", "5b10jsm00000000partner"), "a hidden email is not an orphan");
     assert!(has("dormant", "5b10jsm0000000confluen"), "Confluence activity does not count for Jira");
     assert!(!has("terminated_with_access", "5b10jsm00000000deactiv"), "deactivated in Jira");

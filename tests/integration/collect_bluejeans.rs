@@ -358,6 +358,10 @@ async fn declined_and_pending_registrations_are_not_access() {
     assert_eq!(registrations.len(), 2, "{registrations:?}");
     assert!(registrations.iter().any(|(a, v)| *a == "email:api@guest.example" && v.ends_with(" · registered via apiIntegration")));
     assert!(!ids(&c).contains("email:no@guest.example") && !ids(&c).contains("email:wait@guest.example"));
-    assert!(c.coverage.notes.iter().any(|n| n.contains("1 declined and 1 pending registration(s) are not access")), "{:?}", c.coverage.notes);
+    assert!(
+        c.coverage.notes.iter().any(|n| n.contains("1 declined and 1 pending registration(s) are not access")),
+        "{:?}",
+        c.coverage.notes
+    );
     sb.stop().await;
 }

@@ -52,6 +52,13 @@ fn acme() -> Tenant {
             {"id": "1", "projectKey": "IT", "projectName": "IT Help"}, {"id": "2", "projectKey": "HR", "projectName": "HR Desk"}
         ]))
         .unwrap(),
+        application_roles: Some(
+            serde_json::from_value(json!([
+                {"key": "jira-servicedesk", "name": "Jira Service Management", "groups": ["jira-administrators", "site-admins"]},
+                {"key": "jira-software", "name": "Jira Software", "groups": ["jira-software-users"]}
+            ]))
+            .unwrap(),
+        ),
     };
     Tenant {
         username: Some("audit-bot@acme.com".into()),
@@ -408,6 +415,7 @@ async fn probe_asks_every_endpoint_kind_once() {
         "users: ok (GET /rest/api/3/users/search)",
         "groups: ok (GET /rest/api/3/group/bulk)",
         "members of group ",
+        "product licences (application roles): ok (GET /rest/api/3/applicationrole)",
         "service desks: ok (GET /rest/servicedeskapi/servicedesk)",
         "customers of service desk ",
         "organization accounts: ok (GET /admin/v1/orgs/",
@@ -417,8 +425,8 @@ async fn probe_asks_every_endpoint_kind_once() {
         assert!(line.starts_with(want), "{line} (wanted {want})");
     }
     assert!(checks.iter().all(|c| c.is_ok()), "{lines:#?}");
-    assert!(lines[5].ends_with("5 managed account(s)"), "{lines:#?}");
-    assert_eq!(sb.stats("acme").requests, 6, "one request per endpoint kind");
+    assert!(lines[3].ends_with("2 application role(s)") && lines[6].ends_with("5 managed account(s)"), "{lines:#?}");
+    assert_eq!(sb.stats("acme").requests, 7, "one request per endpoint kind");
     // A token without "Administer Jira" cannot list group members; a desk that is not there.
     let mut t = acme();
     t.faults.forbid = vec!["/group/member".into()];
@@ -426,7 +434,7 @@ async fn probe_asks_every_endpoint_kind_once() {
     let checks = collectors::probe(&app(&sb, "acme", "cloud", false, "service_desk_ids = [\"NOPE\"]")).await.unwrap();
     let lines: Vec<String> = checks.iter().map(|c| c.line()).collect();
     assert!(lines[2].contains("NOT ALLOWED") && lines[2].contains("\"Administer Jira\""), "{lines:#?}");
-    assert!(lines[4].contains("NOT FOUND") && lines[4].contains("HTTP 404"), "{lines:#?}");
+    assert!(lines[5].contains("NOT FOUND") && lines[5].contains("HTTP 404"), "{lines:#?}");
     assert_eq!(checks.iter().filter(|c| !c.is_ok()).count(), 2, "{lines:#?}");
 }
 
@@ -473,4 +481,46 @@ async fn scale_50k_accounts_200_groups_5_desks_under_faults() {
         c.coverage.retries,
         wall / bound
     );
+}
+
+/// Issue 20 item 1: licences from the application roles and the groups that grant them, in both
+/// flavours; a customer in a licensed group is never a licensed agent, a deactivated account
+/// holds no seat; without the permission to
+/// read the roles, licences are unknown and said so, and the accounts are still complete.
+#[tokio::test]
+async fn product_licences_come_from_application_roles_and_their_groups() {
+    let mut t = acme();
+    // A customer who somehow sits in the agents' group.
+    t.users[5]["groups"] = json!(["site-admins"]);
+    let sb = start("lic", t).await;
+    for flavor in ["cloud", "guide"] {
+        let c = collect(&app(&sb, "lic", flavor, false, "")).await;
+        let licences: BTreeSet<(String, String)> = c
+            .entitlements
+            .iter()
+            .filter(|e| e.kind == access_audit::model::EntitlementKind::ProductLicence)
+            .map(|e| (e.account_id.clone(), e.value.clone()))
+            .collect();
+        let want: BTreeSet<(String, String)> = [
+            ("u-ann", "jira-servicedesk"),
+            ("u-ann", "jira-software"),
+            ("u-dana", "jira-servicedesk"),
+            ("u-dana", "jira-software"),
+            ("u-eve", "jira-software"),
+            ("u-ghost", "jira-software"),
+            ("u-hid", "jira-software"),
+        ]
+        .iter()
+        .map(|(a, k)| (a.to_string(), k.to_string()))
+        .collect();
+        assert_eq!(licences, want, "{flavor}");
+        assert!(!c.coverage.notes.iter().any(|n| n.contains("licence")), "{flavor}: nothing to say when licences are read");
+    }
+    // An API user who is no Jira administrator: 403, licences unknown, the accounts still complete.
+    sb.state.with_tenant("lic", |t| t.tenant.site_mut().unwrap().application_roles = None);
+    let c = collect(&app(&sb, "lic", "cloud", false, "")).await;
+    assert!(c.entitlements.iter().all(|e| e.kind != access_audit::model::EntitlementKind::ProductLicence));
+    assert!(c.coverage.notes.iter().any(|n| n.contains("product licences are unknown") && n.contains("403")), "{:?}", c.coverage.notes);
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE);
+    sb.stop().await;
 }

@@ -58,9 +58,13 @@ pub struct Site {
     pub service_desks: Vec<Value>,
     /// The organization API key of the admin API (`organization_id` is the org id).
     pub org_api_key: Option<String>,
+    /// `GET /rest/api/3/applicationrole`: `{key, name, groups, groupDetails}`, the product
+    /// licences and the groups that grant them; absent: 403, as for an API user who is no Jira
+    /// administrator.
+    pub application_roles: Option<Vec<Value>>,
 }
 
-static NO_SITE: Site = Site { groups: Vec::new(), service_desks: Vec::new(), org_api_key: None };
+static NO_SITE: Site = Site { groups: Vec::new(), service_desks: Vec::new(), org_api_key: None, application_roles: None };
 
 impl super::Tenant {
     /// The site's own part (empty for a tenant of another kind).
@@ -88,6 +92,7 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
             router
                 .route(&p("/rest/api/3/user/search"), get(user_search::<true>))
                 .route(&p("/rest/api/3/group/bulk"), get(group_bulk))
+                .route(&p("/rest/api/3/applicationrole"), get(application_roles))
                 .route(&p("/rest/api/3/group/member"), get(group_member::<true>))
                 .route(&p("/rest/servicedeskapi/servicedesk"), get(service_desks))
                 .route(&p("/rest/servicedeskapi/servicedesk/{desk}/customer"), get(customers::<true>))
@@ -97,6 +102,7 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
                 .route(&p("/rest/api/3/users"), get(all_users))
                 .route(&p("/rest/api/3/user/search"), get(user_search::<false>))
                 .route(&p("/rest/api/3/group/bulk"), get(group_bulk))
+                .route(&p("/rest/api/3/applicationrole"), get(application_roles))
                 .route(&p("/rest/api/3/group/member"), get(group_member::<false>))
                 .route(&p("/rest/servicedeskapi/servicedesk"), get(service_desks))
                 .route(&p("/rest/servicedeskapi/servicedesk/{desk}/customer"), get(customers::<false>))
@@ -305,6 +311,42 @@ async fn group_bulk(
                 groups.iter().skip(start).take(max).map(|g| json!({"name": s(g, "name"), "groupId": s(g, "groupId")})).collect();
             let body = json!({"maxResults": max, "startAt": start, "total": groups.len(), "isLast": start + max >= groups.len(), "values": values});
             finish_body(t, body.to_string())
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+/// `GET /rest/api/3/applicationrole`: a bare array of the site's application roles, each with
+/// the names of its groups (`groups`) and their ids (`groupDetails`); 403 without them.
+async fn application_roles(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(r) = gate(&state, &tenant, &headers, None, false).await {
+        return *r;
+    }
+    state
+        .with_tenant(&tenant, |t| match t.tenant.site().application_roles.clone() {
+            Some(roles) => {
+                let groups = t.tenant.site().groups.clone();
+                let body: Vec<Value> = roles
+                    .iter()
+                    .map(|r| {
+                        let names: Vec<String> = names(r, "groups").map(str::to_string).collect();
+                        let details: Vec<Value> = names
+                            .iter()
+                            .map(|n| {
+                                let id = groups.iter().find(|g| s(g, "name") == n.as_str()).map(|g| s(g, "groupId").to_string()).unwrap_or_default();
+                                json!({"name": n, "groupId": id})
+                            })
+                            .collect();
+                        json!({"key": s(r, "key"), "name": s(r, "name"), "groups": names, "groupDetails": details,
+                               "defaultGroups": names.first().cloned().into_iter().collect::<Vec<_>>(), "hasUnlimitedSeats": false, "platform": false})
+                    })
+                    .collect();
+                finish_body(t, Value::Array(body).to_string())
+            }
+            None => (
+                StatusCode::FORBIDDEN,
+                axum::Json(json!({"errorMessages": ["You are not authorized to perform this action. Administrator privileges are required."], "errors": {}})),
+            )
+                .into_response(),
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
@@ -672,7 +714,12 @@ pub fn synthetic_tenant(users: usize, groups: usize, desks: usize) -> super::Ten
                    "groups": member_of, "lastActive": format!("2026-{:02}-{:02}", i % 12 + 1, i % 28 + 1)})
         })
         .collect();
-    let site = Site { groups: group_list, service_desks: desk_list, org_api_key: Some("synthetic-org-key".into()) };
+    // Licences: agents are the administrators, every software user holds a Jira Software seat.
+    let application_roles = Some(vec![
+        json!({"key": "jira-servicedesk", "name": "Jira Service Management", "groups": ["jira-administrators"]}),
+        json!({"key": "jira-software", "name": "Jira Software", "groups": ["jira-software-users"]}),
+    ]);
+    let site = Site { groups: group_list, service_desks: desk_list, org_api_key: Some("synthetic-org-key".into()), application_roles };
     super::Tenant {
         username: Some("audit-bot@acme.com".into()),
         organization_id: Some("org-synthetic".into()),

@@ -347,7 +347,12 @@ fn event_json(e: &Value, with_key: bool) -> Value {
     if registration {
         // Attendees may carry their registration `state` (APPROVED / PENDING / DECLINED).
         let count = |state: &str| {
-            e.get("attendees").and_then(|v| v.as_array()).into_iter().flatten().filter(|a| s(a, "state").eq_ignore_ascii_case(state)).count()
+            e.get("attendees")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+                .filter(|a| s(a, "state").eq_ignore_ascii_case(state))
+                .count()
         };
         let approval = e.get("approvalType").and_then(|v| v.as_str()).unwrap_or("AUTO");
         o["registration"] = json!({"approvalType": approval,

@@ -222,6 +222,49 @@ impl Merge {
     }
 
     /// The accounts (groups sorted) and the entitlements (sorted, without repeats).
+    /// 3b. Product licences: an account in a group an application role grants holds that role's
+    /// licence (`product_licence`: `jira-servicedesk` is an agent seat). A customer never holds
+    /// one, nor does a deactivated account (it takes no seat). Roles that could not be read leave licences unknown, said in a note.
+    pub(super) fn licences(&mut self, roles: Result<Vec<Value>, String>) {
+        let roles = match roles {
+            Ok(r) => r,
+            Err(why) => {
+                self.notes.push(format!("product licences are unknown: the application roles could not be read ({why})"));
+                return;
+            }
+        };
+        // group name -> role keys
+        let mut by_group: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for role in &roles {
+            let Some(key) = text(role, "key") else { continue };
+            let names = role.get("groups").and_then(|g| g.as_array()).into_iter().flatten().filter_map(|g| g.as_str().map(str::to_string));
+            let details = role
+                .get("groupDetails")
+                .and_then(|g| g.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|g| text(g, "name").map(str::to_string));
+            for name in names.chain(details) {
+                by_group.entry(name).or_default().insert(key.to_string());
+            }
+        }
+        for a in &self.accounts.list {
+            // A customer never holds a seat; nor does a deactivated account.
+            if a.account_type == AccountType::Customer || !a.status.holds_access() {
+                continue;
+            }
+            let keys: BTreeSet<&String> = a.groups.iter().filter_map(|g| by_group.get(g)).flatten().collect();
+            for key in keys {
+                self.entitlements.push(EntitlementRecord {
+                    account_id: a.account_id.clone(),
+                    kind: EntitlementKind::ProductLicence,
+                    value: key.clone(),
+                    privileged: false,
+                });
+            }
+        }
+    }
+
     pub(super) fn finish(mut self) -> (Vec<AccountRecord>, Vec<EntitlementRecord>) {
         for a in &mut self.accounts.list {
             a.groups.sort();

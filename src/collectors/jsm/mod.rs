@@ -227,6 +227,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     let listed_accounts = m.accounts.list.len();
     m.members(fetched.groups, fetched.members, &app.admin_groups);
     m.customers(fetched.desks, fetched.customers);
+    m.licences(fetched.roles);
     if guide {
         m.cross_check(&client, fetched.org.as_ref(), site).await;
     }
@@ -324,6 +325,16 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> Res
         }
         None => checks.push(not_checked("group members", "GET /rest/api/3/group/member", "no group was listed")),
     }
+    let (check, f) = check_get(
+        &client,
+        "product licences (application roles)",
+        specs::APPLICATION_ROLES,
+        &[],
+        "the global permission \"Administer Jira\" (without it, licences are unknown; accounts are still read)",
+    )
+    .await;
+    let roles = f.and_then(|f| f.body.as_array().map(|a| a.len()));
+    checks.push(said(check, roles.map(|n| format!("{n} application role(s)")).unwrap_or_default()));
     if opts.customers.unwrap_or(true) {
         let desks = desks_spec();
         let (check, f) =

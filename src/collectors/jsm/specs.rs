@@ -221,6 +221,9 @@ pub(super) struct Fetched {
     pub(super) desks: Option<Listing>,
     pub(super) customers: Vec<(String, Listing)>,
     pub(super) org: Option<Listing>,
+    /// `GET /rest/api/3/applicationrole`: the product licences and the groups that grant them
+    /// (an error text when it could not be read: it needs the Administer Jira permission).
+    pub(super) roles: Result<Vec<Value>, String>,
 }
 
 /// Reads the four sources concurrently: users, groups with members, desks with customers, and
@@ -288,7 +291,13 @@ pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &Ht
             _ => None,
         }
     };
-    let (users, (groups, members), (desks, customers), org) = tokio::join!(users, groups, desks, organization);
+    let roles = async {
+        match client.get_json(APPLICATION_ROLES, &[]).await {
+            Ok(f) => f.body.as_array().cloned().ok_or_else(|| "the answer is not a list of application roles".to_string()),
+            Err(e) => Err(e.failure.to_string()),
+        }
+    };
+    let (users, (groups, members), (desks, customers), org, roles) = tokio::join!(users, groups, desks, organization, roles);
     Fetched {
         users: users.items,
         user_listings: users.listings,
@@ -299,5 +308,9 @@ pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &Ht
         desks,
         customers,
         org,
+        roles,
     }
 }
+
+/// The application roles (product licences) of the site, with the groups that grant each.
+pub(super) const APPLICATION_ROLES: &str = "/rest/api/3/applicationrole";
