@@ -296,7 +296,8 @@ for name, value in (("acme-bluejeans.secret", "demo-sandbox-bluejeans-client-sec
 
 # ---------------------------------------------------------------- BeyondTrust PRA (config_api) for the sandbox
 # The privileged remote access appliance: IT staff with perm_admin, support technicians, a vendor
-# account nobody owns, a terminated administrator still enabled, a disabled leaver, a dormant admin.
+# account nobody owns, a terminated administrator still enabled, a disabled leaver, a dormant admin;
+# staff sign in with SAML, the vendor admin and one technician with local passwords.
 trng = random.Random(11)
 bt_users = []
 bt_people = [q for q in active if q["dept"] == "IT"][:10]
@@ -315,9 +316,14 @@ bt_users += [
     {"id": 392, "username": "vendor-hvac", "display_name": "HVAC Vendor Access", "email": "support@hvac-vendor.example", "enabled": True,
      "perm_admin": True, "groups": ["Vendors"], "last_login": "2026-12-02T07:00:00Z", "created_at": "2025-09-01T08:00:00Z"},
 ]
+# Staff sign in through Okta (SAML, provider 2); the vendor account and one technician (the
+# first support technician, who never moved over) still use local passwords (provider 1).
+for u in bt_users:
+    u["security_provider_id"] = 1 if u["id"] in (392, 304) else 2
 with open(os.path.join(HERE, "tenants", "acme-pra.json"), "w") as f:
     json.dump({"kind": "beyondtrust", "secret": "demo-sandbox-pra-client-secret", "oauth_client_id": "acme-pra-api-account",
                "groups": [{"id": 1, "name": "Administrators"}, {"id": 2, "name": "Support Technicians"}, {"id": 3, "name": "Vendors"}],
+               "security_providers": [{"id": 1, "type": "local", "name": "Local"}, {"id": 2, "type": "saml", "name": "Okta SAML"}],
                "users": bt_users}, f, indent=1)
     f.write("\n")
 with open(os.path.join(HERE, "tenants", "acme-pra.secret"), "w") as f:

@@ -270,6 +270,7 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
         dormant_after_days: inputs.config.review.dormant_after_days,
         invite_stale_after_days: inputs.config.review.invite_stale_after_days,
         token_warn_days: inputs.config.review.token_warn_days,
+        flag_local_logins: inputs.config.review.flag_local_logins,
         last_login_apps: coverage.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
         customer_orphan_apps: if meta.records_rules() {
             meta.rules.iter().filter(|(_, r)| r.customers_in_orphans).map(|(app, _)| app.clone()).collect()

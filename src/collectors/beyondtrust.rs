@@ -34,7 +34,9 @@ use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CheckOutcome, CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, Secret};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
+use crate::model::{
+    AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CredentialRecord, EntitlementKind, EntitlementRecord,
+};
 use serde::{Deserialize, Serialize};
 
 /// Options of kind `beyondtrust` (README "BeyondTrust").
@@ -94,7 +96,7 @@ impl Collector for Beyondtrust {
     /// `config_api`: `PATCH /api/config/v1/user/{id}` with `enabled: false` (a partial update).
     /// `public_v3`: the guide's PUT is a full replace, so the user is read first and written
     /// back whole with `enabled: false`; a PUT of the one field would reset the rest (groups
-    /// included).
+    /// included). `password_safe`: the user is quarantined.
     fn revocation(app: &AppConfig, options: &BeyondtrustOptions, target: &RevokeTarget) -> Revocation {
         let Some(http) = &app.http else { return Revocation::manual("no base_url") };
         let id = revoke::enc(&target.account_id);
@@ -112,8 +114,11 @@ impl Collector for Beyondtrust {
                         .noting("full replace: send the user read by the GET with enabled set to false, never this body alone"),
                 ])
             }
+            // API-NOTES §3.2: `POST Users/{id}/quarantine` (the user can no longer sign in;
+            // reversible in BeyondInsight).
             BeyondtrustFlavor::PasswordSafe => {
-                Revocation::manual("Password Safe: disable the user in BeyondInsight (the guides name no API call that disables a user)")
+                Revocation::calls(vec![PlannedCall::new("POST", revoke::join(&http.base_url, &format!("/Users/{id}/quarantine")), None)
+                    .noting("within a session: Auth/SignAppin first, Auth/Signout after, as the collection does")])
             }
         }
     }
@@ -198,6 +203,18 @@ fn account(id: String, username: Option<&str>, email: Option<&str>, name: Option
     }
 }
 
+/// A sign-in type as the APIs name it (`local`, `ldap`, `saml`, a security provider's `type`):
+/// local; a directory (LDAP, Active Directory, RADIUS, Kerberos); single sign-on (SAML, SCIM,
+/// OIDC); anything else claims nothing.
+pub fn auth_source_of(kind: &str) -> AuthSource {
+    match kind.trim().to_ascii_lowercase().as_str() {
+        "local" => AuthSource::Local,
+        "ldap" | "ad" | "active_directory" | "activedirectory" | "radius" | "kerberos" => AuthSource::Ldap,
+        "saml" | "saml2" | "scim" | "oidc" | "sso" => AuthSource::Sso,
+        _ => AuthSource::Unknown,
+    }
+}
+
 /// A `public_v3` user.
 pub fn v3_account(v: &Value) -> Option<AccountRecord> {
     let mut a = account(
@@ -210,6 +227,8 @@ pub fn v3_account(v: &Value) -> Option<AccountRecord> {
     if matches!(text(v, "account_type"), Some(t) if t.eq_ignore_ascii_case("api") || t.eq_ignore_ascii_case("service")) {
         a.account_type = AccountType::Service;
     }
+    // The guide: "account_type: local, LDAP, SAML, etc. Determines authentication method".
+    a.auth_source = text(v, "account_type").map(auth_source_of).unwrap_or_default();
     a.last_login_at = time_at(v, "last_login");
     a.created_at = time_at(v, "created_at");
     Some(a)
@@ -258,6 +277,12 @@ pub fn ps_account(v: &Value) -> Option<AccountRecord> {
     if text(v, "UserType").is_some_and(|t| t.eq_ignore_ascii_case("Application")) {
         a.account_type = AccountType::Service;
     }
+    // UserType BeyondInsight (a local user), ActiveDirectory, LDAP; Application says nothing.
+    a.auth_source = match text(v, "UserType").map(str::to_ascii_lowercase).as_deref() {
+        Some("beyondinsight") => AuthSource::Local,
+        Some("activedirectory") | Some("ldap") => AuthSource::Ldap,
+        _ => AuthSource::Unknown,
+    };
     a.last_login_at = time_at(v, "LastLoginDate");
     a.created_at = time_at(v, "CreatedDate");
     Some(a)
@@ -372,12 +397,40 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
         id: snake_id,
         what: "users".into(),
     };
-    let mut users = client.list(&spec).await;
+    // The security providers say how each user signs in (local, LDAP, SAML...).
+    let providers_spec = ListSpec {
+        endpoint: "/api/config/v1/security-provider".into(),
+        what: "security providers".into(),
+        pager: Pager::LinkHeader {
+            page_param: "current_page".into(),
+            size_param: "per_page".into(),
+            page_size: 100,
+            first_page: 1,
+            total_header: Some("x-bt-pagination-total".into()),
+        },
+        ..spec.clone()
+    };
+    let (mut users, providers) = tokio::join!(client.list(&spec), client.list(&providers_spec));
+    let mut notes = Vec::new();
+    let provider_kind: HashMap<String, AuthSource> = if providers.complete {
+        providers.items.iter().filter_map(|p| Some((snake_id(p)?, auth_source_of(text(p, "type").unwrap_or(""))))).collect()
+    } else {
+        notes.push(format!(
+            "sign-in sources are unknown: the security providers could not be read ({})",
+            providers.errors.first().map(String::as_str).unwrap_or("incomplete list")
+        ));
+        HashMap::new()
+    };
     let admin_flags: Vec<String> = if opts.admin_roles.is_empty() { vec!["perm_admin".into()] } else { opts.admin_roles.clone() };
     let mut accounts = Vec::new();
     let mut entitlements = Vec::new();
     for u in &users.items {
         let Some((mut a, perms)) = pra_account(u) else { continue };
+        if let Some(kind) =
+            u.get("security_provider_id").and_then(|p| crate::collectors::http_common::id_text(Some(p))).and_then(|p| provider_kind.get(&p))
+        {
+            a.auth_source = *kind;
+        }
         let admin: Vec<&String> = perms.iter().filter(|p| admin_flags.iter().any(|f| p.split('=').next() == Some(f.as_str()))).collect();
         if !admin.is_empty() {
             a.is_admin = true;
@@ -402,7 +455,6 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
     }
     users.items = Vec::new();
     let mut errors = Vec::new();
-    let mut notes = Vec::new();
     if opts.group_policies {
         let concurrency = client.limiter.concurrency.max(1);
         let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();

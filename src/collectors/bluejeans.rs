@@ -39,7 +39,9 @@ use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, SecretRef};
 use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
+use crate::model::{
+    AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CredentialRecord, EntitlementKind, EntitlementRecord,
+};
 use serde::{Deserialize, Serialize};
 
 /// Options of kinds `bluejeans` and `bluejeans_events` (README "BlueJeans").
@@ -288,6 +290,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         last_login_at: millis(v.get("lastLogin")),
         invited_at: None,
         groups: Vec::new(),
+        auth_source: AuthSource::Unknown,
     })
 }
 

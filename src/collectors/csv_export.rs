@@ -16,8 +16,8 @@ use crate::config::{check_delimiter, AppConfig, ConfigError, HttpConfig, KindOpt
 use crate::csvio;
 use crate::dates::parse_datetime;
 use crate::model::{
-    AccountRecord, AccountStatus, AccountType, Collection, CoverageRecord, EntitlementKind, EntitlementRecord, COVERAGE_COMPLETE,
-    COVERAGE_PARTIAL,
+    AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CoverageRecord, EntitlementKind, EntitlementRecord,
+    COVERAGE_COMPLETE, COVERAGE_PARTIAL,
 };
 
 /// `[apps.columns]` of a `csv` app: which export headers hold the SPEC §4 account fields.
@@ -36,6 +36,8 @@ pub struct CsvColumns {
     pub last_login_at: Option<String>,
     pub invited_at: Option<String>,
     pub groups: Option<String>,
+    /// How the account signs in (SSO, LDAP, a local password): read through `auth_source_map`.
+    pub auth_source: Option<String>,
 }
 
 fn default_groups_separator() -> String {
@@ -59,6 +61,9 @@ pub struct CsvAppConfig {
     /// Export account-type value (case-insensitive) -> SPEC §4 account type.
     #[serde(default)]
     pub account_type_map: BTreeMap<String, String>,
+    /// Export sign-in value (case-insensitive) -> `sso`, `ldap`, `local` or `unknown`.
+    #[serde(default)]
+    pub auth_source_map: BTreeMap<String, String>,
     /// Role values (case-insensitive) that mean admin.
     #[serde(default)]
     pub admin_values: Vec<String>,
@@ -88,6 +93,14 @@ impl Collector for Csv {
                 return Err(
                     at.error("status_map", format!("status_map \"{k}\" = \"{v}\": expected one of {}", AccountStatus::names().join(", ")))
                 );
+            }
+        }
+        for (k, v) in &c.auth_source_map {
+            if AuthSource::parse(v).is_none() {
+                return Err(at.error(
+                    "auth_source_map",
+                    format!("auth_source_map \"{k}\" = \"{v}\": expected one of {}", AuthSource::names().join(", ")),
+                ));
             }
         }
         for (k, v) in &c.account_type_map {
@@ -153,6 +166,26 @@ const STATUS_VALUES: [(&str, &str); 24] = [
     ("closed", "deactivated"),
 ];
 
+/// Built-in sign-in values (lower-case) of common admin consoles.
+const AUTH_VALUES: [(&str, &str); 16] = [
+    ("sso", "sso"),
+    ("saml", "sso"),
+    ("oidc", "sso"),
+    ("openid connect", "sso"),
+    ("okta", "sso"),
+    ("entra id", "sso"),
+    ("azure ad", "sso"),
+    ("google", "sso"),
+    ("ldap", "ldap"),
+    ("active directory", "ldap"),
+    ("ad", "ldap"),
+    ("local", "local"),
+    ("password", "local"),
+    ("native", "local"),
+    ("internal", "local"),
+    ("unknown", "unknown"),
+];
+
 const TYPE_VALUES: [(&str, &str); 14] = [
     ("human", "human"),
     ("user", "human"),
@@ -187,6 +220,7 @@ struct Mapping {
     last_login_at: Option<usize>,
     invited_at: Option<usize>,
     groups: Option<usize>,
+    auth_source: Option<usize>,
 }
 
 /// Resolves each field's header: the configured name must exist; an unconfigured field is read
@@ -217,6 +251,7 @@ fn mapping(headers: &[String], c: &CsvColumns, app: &str, file: &str) -> Result<
         last_login_at: pick(&c.last_login_at, "last_login_at")?,
         invited_at: pick(&c.invited_at, "invited_at")?,
         groups: pick(&c.groups, "groups")?,
+        auth_source: pick(&c.auth_source, "auth_source")?,
     })
 }
 
@@ -389,6 +424,10 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                 last_login_at,
                 invited_at,
                 groups,
+                // Unmapped values claim nothing.
+                auth_source: lookup(&cfg.auth_source_map, &AUTH_VALUES, cell(m.auth_source))
+                    .and_then(AuthSource::parse)
+                    .unwrap_or_default(),
             });
             Ok(())
         },
@@ -439,6 +478,24 @@ mod tests {
 
     fn collect_app(a: &AppConfig) -> Result<Collection, CollectError> {
         collect(a, a.options.get::<CsvAppConfig>().unwrap())
+    }
+
+    #[test]
+    fn sign_in_sources_from_an_optional_column_and_its_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let export = "id,email,Login type\n1,a@x.com,Okta\n2,b@x.com,Local\n3,c@x.com,Corp Directory\n4,d@x.com,magic\n5,e@x.com,\n";
+        let a = app(
+            dir.path(),
+            export,
+            "[apps.columns]\naccount_id = \"id\"\nauth_source = \"Login type\"\n[apps.auth_source_map]\n\"Corp Directory\" = \"ldap\"",
+        );
+        let got: Vec<String> = collect_app(&a).unwrap().accounts.iter().map(|a| a.auth_source.to_string()).collect();
+        assert_eq!(got, ["sso", "local", "ldap", "unknown", "unknown"], "unmapped values claim nothing");
+        let dir2 = tempfile::tempdir().unwrap();
+        std::fs::write(dir2.path().join("export.csv"), "id\n1\n").unwrap();
+        let text = "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"crm\"\nkind = \"csv\"\npath = \"export.csv\"\n[apps.auth_source_map]\nx = \"kerberos\"\n";
+        let e = Config::parse(text, &dir2.path().join("config.toml"), &crate::collectors::REGISTRY).unwrap_err().to_string();
+        assert!(e.contains("auth_source_map") && e.contains("expected one of ldap, local, sso, unknown"), "{e}");
     }
 
     #[test]

@@ -17,7 +17,9 @@ use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
+use crate::model::{
+    AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CredentialRecord, EntitlementKind, EntitlementRecord,
+};
 use serde::{Deserialize, Serialize};
 
 /// Options of kind `messagebird` (README "Kind `messagebird`").
@@ -152,6 +154,7 @@ pub fn guide_account(item: &Value, admin_roles: &[String]) -> Option<(AccountRec
             last_login_at: None,
             invited_at: if status == AccountStatus::Invited { created_at } else { None },
             groups: Vec::new(),
+            auth_source: AuthSource::Unknown,
         },
         roles,
     ))
@@ -192,6 +195,7 @@ pub fn bird_account(item: &Value, admin_roles: &[String]) -> Option<(AccountReco
             last_login_at: None,
             invited_at: if status == "invited" { invited } else { None },
             groups: Vec::new(),
+            auth_source: AuthSource::Unknown,
         },
         roles,
     ))

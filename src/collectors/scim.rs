@@ -28,7 +28,9 @@ use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
-use crate::model::{AccountRecord, AccountStatus, AccountType, Collection, CredentialRecord, EntitlementKind, EntitlementRecord};
+use crate::model::{
+    AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CredentialRecord, EntitlementKind, EntitlementRecord,
+};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULTS: KindDefaults = KindDefaults {
@@ -210,6 +212,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         last_login_at: None,
         invited_at: None,
         groups: Vec::new(),
+        auth_source: AuthSource::Sso,
     })
 }
 

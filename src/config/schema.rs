@@ -38,6 +38,10 @@ pub struct Review {
     /// gets a sheet that says where its accounts are (accounts.csv, the category sheets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workbook_max_app_rows: Option<u64>,
+    /// A local password beside single sign-on is a `local_login` finding for every account, not
+    /// only for admins (medium for non-admins).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flag_local_logins: bool,
 }
 
 impl Default for Review {
@@ -49,6 +53,7 @@ impl Default for Review {
             invite_stale_after_days: default_invite(),
             token_warn_days: default_token_warn(),
             workbook_max_app_rows: None,
+            flag_local_logins: false,
         }
     }
 }

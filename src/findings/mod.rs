@@ -73,6 +73,7 @@ crate::model::text_enum! {
         TerminatedWithAccess = "terminated_with_access",
         Orphaned = "orphaned",
         Admin = "admin",
+        LocalLogin = "local_login",
         InvitedInactive = "invited_inactive",
         Dormant = "dormant",
         TokenExpiry = "token_expiry",
@@ -103,7 +104,7 @@ pub struct Category {
     pub action: &'static str,
 }
 
-pub const CATEGORIES: [Category; 9] = [
+pub const CATEGORIES: [Category; 10] = [
     Category {
         category: FindingCategory::CollectionIncomplete,
         title: "Apps not collected completely",
@@ -139,6 +140,15 @@ pub const CATEGORIES: [Category; 9] = [
         controls: "SOC 2 CC6.1, CC6.3; ISO/IEC 27001:2022 A.8.2, A.5.15; SOX ITGC privileged access",
         file: "admin_accounts.csv",
         action: "Confirm each admin still needs the privilege; remove it where not.",
+    },
+    Category {
+        category: FindingCategory::LocalLogin,
+        title: "Local passwords beside single sign-on",
+        rule: "an active account (not a service account) that signs in with a password kept by the app, in an app whose other active accounts sign in through single sign-on or a directory; admins always, other accounts with flag_local_logins (only where the API says how accounts sign in)",
+        severity_rule: "high if admin, else medium",
+        controls: "SOC 2 CC6.1; ISO/IEC 27001:2022 A.8.5, A.5.17",
+        file: "local_login_accounts.csv",
+        action: "Move the account to single sign-on, or record it as the app's break-glass account (an exception with its owner and review date).",
     },
     Category {
         category: FindingCategory::InvitedInactive,
@@ -209,6 +219,9 @@ pub struct RuleParams {
     pub last_login_apps: Vec<String>,
     /// Apps whose `customer` accounts can be orphaned (JSM `customers_in_orphans`).
     pub customer_orphan_apps: Vec<String>,
+    /// `[review] flag_local_logins`: a local password beside single sign-on is a finding for
+    /// every account, not only admins.
+    pub flag_local_logins: bool,
 }
 
 impl RuleParams {
@@ -294,6 +307,7 @@ pub fn evaluate(
     timed(C::TerminatedWithAccess, rules::terminated_with_access(acc.clone()).collect())?;
     timed(C::Orphaned, rules::orphaned(acc.clone()).collect())?;
     timed(C::Admin, rules::admin(acc.clone()).collect())?;
+    timed(C::LocalLogin, rules::local_login(acc.clone(), params).collect())?;
     timed(C::InvitedInactive, rules::invited_inactive(acc.clone(), params).collect())?;
     timed(C::Dormant, rules::dormant(acc.clone(), params).collect())?;
     timed(C::TokenExpiry, credentials::token_expiry(credentials, coverage, config, roster, params))?;

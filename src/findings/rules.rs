@@ -328,6 +328,45 @@ pub fn duplicate_account(acc: LazyFrame) -> LazyFrame {
     ))
 }
 
+/// "an active account that signs in with a local password in an app whose other accounts use
+/// single sign-on or a directory": high for an admin; medium for others with `[review]
+/// flag_local_logins = true`. Service accounts (by type or declared) are not people and are left
+/// out; an account whose sign-in source is unknown is never claimed to be local.
+pub fn local_login(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
+    const CENTRAL: &str = "accounts_with_central_sign_in";
+    let live = acc.filter(col(INACTIVE).not());
+    let central = live
+        .clone()
+        .filter(any_of(a::AUTH_SOURCE, &["sso", "ldap"]))
+        .group_by([col(a::APP)])
+        .agg([col(a::ACCOUNT_ID).count().cast(DataType::Int64).alias(CENTRAL)]);
+    let wanted = if p.flag_local_logins { lit(true) } else { col(a::IS_ADMIN) };
+    let detail = concat_str(
+        [
+            lit("signs in with a password kept by "),
+            col(a::APP),
+            lit(" while "),
+            col(CENTRAL).cast(DataType::String),
+            lit(" other account(s) of the app sign in through single sign-on or a directory"),
+            admin_suffix(),
+        ],
+        "",
+        true,
+    );
+    live.filter(
+        col(a::AUTH_SOURCE)
+            .eq(lit(crate::model::AuthSource::Local.as_str()))
+            .and(col(a::ACCOUNT_TYPE).neq(lit("service")))
+            .and(col(a::DECLARED_SERVICE).not())
+            .and(wanted),
+    )
+    .join(central, [col(a::APP)], [col(a::APP)], JoinArgs::new(JoinType::Inner))
+    .select(with_evidence(
+        common("local_login", admin_severity("high", "medium"), detail),
+        &[a::AUTH_SOURCE, a::STATUS, a::IS_ADMIN, a::ADMIN_REASON, a::LAST_LOGIN_AT, CENTRAL],
+    ))
+}
+
 /// "account without an email": info; never orphaned by accident.
 pub fn unmatchable(acc: LazyFrame) -> LazyFrame {
     let detail = concat_str(

@@ -39,6 +39,15 @@ fn config(extra: &str) -> Config {
     Config::parse(&text, Path::new("c.toml"), &crate::collectors::REGISTRY).unwrap()
 }
 
+/// [`config`] with more keys in its `[review]`.
+fn config_with_review(review: &str) -> Config {
+    let text = format!(
+        "[review]\nas_of = \"2026-12-31\"\n{review}\n[identity]\npath = \"hr.csv\"\n\
+[[apps]]\nname = \"app\"\nkind = \"csv\"\npath = \"a.csv\"\n"
+    );
+    Config::parse(&text, Path::new("c.toml"), &crate::collectors::REGISTRY).unwrap()
+}
+
 fn ago(days: i64) -> Option<chrono::DateTime<Utc>> {
     Some(Utc.from_utc_datetime(&as_of().and_hms_opt(0, 0, 0).unwrap()) - chrono::Duration::days(days))
 }
@@ -120,6 +129,7 @@ fn run_with_entitlements(
         dormant_after_days: 90,
         invite_stale_after_days: 14,
         token_warn_days: 30,
+        flag_local_logins: cfg.review.flag_local_logins,
         last_login_apps: cov.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
         customer_orphan_apps: RuleParams::customer_orphan_apps(cfg),
     };
@@ -579,4 +589,50 @@ fn licences_of_leavers_orphans_and_dormant_accounts_are_named() {
     assert!(detail("orphaned", "o1").ends_with("; holds product licence(s): jira-software"), "{}", detail("orphaned", "o1"));
     assert!(detail("dormant", "d1").ends_with("(jira-servicedesk is an agent seat)"), "{}", detail("dormant", "d1"));
     assert!(!detail("terminated_with_access", "b1").contains("licence"), "a group is not a licence");
+}
+
+/// Issue 20 item 2: a local password beside single sign-on. An active admin signing in locally in
+/// an app whose other accounts use SSO is high; a non-admin only with flag_local_logins (medium);
+/// never a service account, a disabled one, an unknown source, or an app where nobody uses SSO.
+#[test]
+fn local_logins_beside_single_sign_on() {
+    use crate::model::AuthSource;
+    let with = |id: &str, email: &str, source: AuthSource, admin: bool| {
+        let mut a = acct(id, Some(email));
+        a.auth_source = source;
+        a.is_admin = admin;
+        a
+    };
+    let mut service = with("svc", "svc@acme.com", AuthSource::Local, true);
+    service.account_type = crate::model::AccountType::Service;
+    let mut disabled = with("off", "ann@acme.com", AuthSource::Local, true);
+    disabled.status = crate::model::AccountStatus::Disabled;
+    let accounts = || {
+        vec![
+            with("sso1", "ann@acme.com", AuthSource::Sso, false),
+            with("adm", "ann@acme.com", AuthSource::Local, true),
+            with("usr", "lea@acme.com", AuthSource::Local, false),
+            with("unk", "lea@acme.com", AuthSource::Unknown, true),
+            service.clone(),
+            disabled.clone(),
+        ]
+    };
+    let r = run(accounts());
+    assert_eq!(r.has("local_login", "adm").as_deref(), Some("high"));
+    for negative in ["usr", "unk", "svc", "off", "sso1"] {
+        assert_eq!(r.has("local_login", negative), None, "{negative}");
+    }
+    let flagged = run_with(
+        accounts(),
+        vec![coverage("app", "complete", true)],
+        vec![],
+        &config_with_review("flag_local_logins = true"),
+        Overrides::default(),
+        Exceptions::default(),
+    );
+    assert_eq!(flagged.has("local_login", "usr").as_deref(), Some("medium"));
+    assert_eq!(flagged.has("local_login", "adm").as_deref(), Some("high"));
+    // Nobody in the app signs in centrally: a local password is how the app works.
+    let r = run(vec![with("adm", "ann@acme.com", AuthSource::Local, true), with("b", "lea@acme.com", AuthSource::Local, false)]);
+    assert_eq!(r.count("local_login"), 0);
 }

@@ -31,6 +31,8 @@ pub mod account {
     pub const INVITED_AT: &str = "invited_at";
     /// Group names, sorted, `;`-separated (the entitlements frame has one row per membership).
     pub const GROUPS: &str = "groups";
+    /// How the account signs in, where the API says: `sso`, `ldap`, `local` or `unknown`.
+    pub const AUTH_SOURCE: &str = "auth_source";
 
     // Added by correlation (SPEC §5).
     pub const MATCH_METHOD: &str = "match_method";
@@ -180,6 +182,19 @@ impl AccountStatus {
 }
 
 text_enum! {
+    /// How an account signs in, where the app's API says so (`unknown` claims nothing).
+    AuthSource {
+        /// A directory: LDAP, Active Directory, RADIUS, Kerberos.
+        Ldap = "ldap",
+        /// A password (or key) kept by the app itself.
+        Local = "local",
+        /// Single sign-on: SAML / OIDC, or provisioned by the identity provider (SCIM).
+        Sso = "sso",
+        Unknown = "unknown",
+    } default Unknown
+}
+
+text_enum! {
     /// Account type (SPEC §4).
     AccountType {
         Human = "human",
@@ -247,6 +262,7 @@ pub struct AccountRecord {
     pub last_login_at: Option<DateTime<Utc>>,
     pub invited_at: Option<DateTime<Utc>>,
     pub groups: Vec<String>,
+    pub auth_source: AuthSource,
 }
 
 /// One entitlement (group membership, role, service desk, event role...).
@@ -384,6 +400,7 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
     let mut login = Vec::with_capacity(total);
     let mut invited = Vec::with_capacity(total);
     let mut groups = Vec::with_capacity(total);
+    let mut auth = Vec::with_capacity(total);
     for (app_name, app_kind, accounts) in apps {
         for a in accounts.iter() {
             app.push(app_name.as_str());
@@ -400,6 +417,7 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
             created.push(millis(&a.created_at));
             login.push(millis(&a.last_login_at));
             invited.push(millis(&a.invited_at));
+            auth.push(a.auth_source.as_str());
             groups.push(match a.groups.as_slice() {
                 [] => None,
                 // Already sorted and unique (as most collectors leave them): joined as they are.
@@ -430,6 +448,7 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
         timestamp_column(LAST_LOGIN_AT, login)?,
         timestamp_column(INVITED_AT, invited)?,
         Column::new(GROUPS.into(), groups),
+        Column::new(AUTH_SOURCE.into(), auth),
     ])?;
     df.sort([APP, ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
 }

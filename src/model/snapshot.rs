@@ -202,8 +202,18 @@ impl Snapshot {
                 detail: e.to_string(),
             })
         };
+        let mut accounts = read(ACCOUNTS_FILE)?;
+        // Snapshots taken before the sign-in source was recorded: it is unknown.
+        if accounts.column(super::account::AUTH_SOURCE).is_err() {
+            let unknown = Column::new(super::account::AUTH_SOURCE.into(), vec![super::AuthSource::Unknown.as_str(); accounts.height()]);
+            accounts.with_column(unknown).map_err(|e| SnapshotError::Invalid {
+                dir: dir.clone(),
+                file: ACCOUNTS_FILE.into(),
+                detail: e.to_string(),
+            })?;
+        }
         Ok(Snapshot {
-            accounts: read(ACCOUNTS_FILE)?,
+            accounts,
             entitlements: read(ENTITLEMENTS_FILE)?,
             credentials: read(CREDENTIALS_FILE)?,
             coverage: read(COVERAGE_FILE)?,

@@ -283,6 +283,7 @@ fn accounts_export(accounts: &DataFrame) -> PolarsResult<DataFrame> {
         a::LAST_LOGIN_AT,
         a::INVITED_AT,
         a::GROUPS,
+        a::AUTH_SOURCE,
         a::MATCH_METHOD,
         a::PERSON_ID,
         a::PERSON_EMAIL,

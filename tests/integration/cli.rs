@@ -93,6 +93,7 @@ fn demo_writes_every_output_and_every_category() {
         "terminated_with_access",
         "orphaned",
         "admin",
+        "local_login",
         "invited_inactive",
         "dormant",
         "token_expiry",
@@ -134,6 +135,11 @@ fn demo_writes_every_output_and_every_category() {
     // disabled leaver who is no finding.
     let pra = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},beyondtrust-pra,{account},")));
     assert!(pra("terminated_with_access", "390") && pra("orphaned", "392") && !pra("terminated_with_access", "391"));
+    // Its staff sign in through Okta; the vendor admin's local password is a finding, a local
+    // technician is not (flag_local_logins is off).
+    assert!(findings.lines().any(|l| l.contains(",high,local_login,beyondtrust-pra,392,")), "the vendor admin's local password");
+    assert!(!pra("local_login", "304"));
+    assert!(out.join("local_login_accounts.csv").is_file());
     // SCIM (an Entra-style server): the leaver in the admin group, the outside freelancer.
     let figma = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},figma,{account},")));
     assert!(figma("terminated_with_access", "fg-9001") && figma("orphaned", "fg-9003") && !figma("terminated_with_access", "fg-9002"));

@@ -123,8 +123,8 @@ async fn config_api_follows_link_headers_and_reads_permissions_and_group_policie
     assert_exact(&c, &sb);
     assert_eq!(
         sb.stats("bt").requests,
-        2 * 3 + 250,
-        "three pages of 100 until the Link header has no next, read twice (numbered pages cannot overlap), then a group-policy list per user"
+        2 * 3 + 1 + 250,
+        "three pages of 100 until the Link header has no next, read twice (numbered pages cannot overlap), the security providers, then a group-policy list per user"
     );
     let a = c.accounts.iter().find(|a| a.account_id == "5000").unwrap();
     assert_eq!(a.admin_reason.as_deref(), Some("perm_admin (Administrator); group Administrators"));
@@ -363,4 +363,31 @@ async fn scale_10k_users_per_flavour_under_faults() {
         );
         let _ = COVERAGE_PARTIAL;
     }
+}
+
+/// Issue 20 item 2: how each user signs in, from the security provider it authenticates through
+/// (the Configuration API's `type`: local, ldap, saml...); a provider list that cannot be read
+/// leaves it unknown and says so, and the users are still complete.
+#[tokio::test]
+async fn config_api_reads_how_each_user_signs_in() {
+    let mut t = synthetic_tenant(6);
+    t.appliance_mut().unwrap().security_providers = serde_json::from_value(serde_json::json!([
+        {"id": 1, "type": "local", "name": "Local"}, {"id": 2, "type": "saml", "name": "Okta"}, {"id": 3, "type": "ldap", "name": "AD"}
+    ]))
+    .unwrap();
+    for (i, u) in t.users.iter_mut().enumerate() {
+        u["security_provider_id"] = serde_json::json!([2, 2, 1, 3, 2, 7][i]);
+    }
+    let sb = start(t).await;
+    let c = collect(&app(&http(&sb), "config_api", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    let sources: Vec<&str> = c.accounts.iter().map(|a| a.auth_source.as_str()).collect();
+    assert_eq!(sources, ["sso", "sso", "local", "ldap", "sso", "unknown"], "provider 7 is not listed: nothing is claimed");
+    let mut t = synthetic_tenant(3);
+    t.faults.forbid = vec!["/security-provider".into()];
+    let sb = start(t).await;
+    let c = collect(&app(&http(&sb), "config_api", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert!(c.accounts.iter().all(|a| a.auth_source.as_str() == "unknown"));
+    assert!(c.coverage.notes.iter().any(|n| n.contains("sign-in sources are unknown")), "{:?}", c.coverage.notes);
 }

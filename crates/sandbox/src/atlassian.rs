@@ -557,7 +557,7 @@ fn org_user_v2(u: &Value, tenant: &str, expand: bool) -> Value {
         "accountStatus": "active", "membershipStatus": if active(u) { "active" } else { "suspended" },
         "addedToOrg": u.get("addedToOrg").cloned().unwrap_or(Value::Null),
         "name": s(u, "displayName"), "email": s(u, "email"), "emailVerified": true, "claimStatus": "managed",
-        "mfaEnabled": false, "managementSource": null,
+        "mfaEnabled": false, "managementSource": u.get("managementSource").cloned().unwrap_or(Value::Null),
         "links": {"self": format!("https://api.atlassian.com/admin/v2/orgs/o/directories/-/users/{}", s(u, "accountId"))}
     });
     if expand {

@@ -37,9 +37,13 @@ use super::{SandboxState, TenantState};
 pub struct Appliance {
     /// The groups, `{id, name}`; members are the users whose `groups` name them.
     pub groups: Vec<Value>,
+    /// The Configuration API's security providers, `{id, type, name}` (`type`: local, ldap,
+    /// radius, kerberos, saml, scim); a user's `security_provider_id` names one (default 1).
+    /// Empty: one local provider, id 1.
+    pub security_providers: Vec<Value>,
 }
 
-static NO_APPLIANCE: Appliance = Appliance { groups: Vec::new() };
+static NO_APPLIANCE: Appliance = Appliance { groups: Vec::new(), security_providers: Vec::new() };
 
 impl super::Tenant {
     /// The appliance's own part (empty for a tenant of another kind).
@@ -69,6 +73,7 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
         .route("/beyondtrust-pra/{tenant}/oauth2/token", post(super::oauth::token))
         .route("/beyondtrust-pra/{tenant}/api/config/v1/user", get(pra_users))
         .route("/beyondtrust-pra/{tenant}/api/config/v1/user/{id}/group-policies", get(pra_group_policies))
+        .route("/beyondtrust-pra/{tenant}/api/config/v1/security-provider", get(pra_security_providers))
         .route(&format!("{PS}/Auth/connect/token"), post(super::oauth::token))
         .route(&format!("{PS}/Auth/SignAppin"), post(ps_sign_in))
         .route(&format!("{PS}/Auth/Signout"), post(ps_sign_out))
@@ -183,7 +188,8 @@ fn plus_zero(v: Option<&Value>) -> Value {
 
 fn pra_user(u: &Value) -> Value {
     let admin = u.get("perm_admin").and_then(|v| v.as_bool()).unwrap_or(false);
-    json!({"id": u.get("id"), "security_provider_id": 1, "username": s(u, "username"), "public_display_name": s(u, "display_name"),
+    json!({"id": u.get("id"), "security_provider_id": u.get("security_provider_id").cloned().unwrap_or(json!(1)),
+           "username": s(u, "username"), "public_display_name": s(u, "display_name"),
            "private_display_name": s(u, "display_name"), "email_address": s(u, "email"), "preferred_email_language": "en-us",
            "two_factor_required": false, "two_factor_type": "optional", "enabled": enabled(u),
            "last_authentication": plus_zero(u.get("last_login")), "failed_logins": 0, "password_reset_next_login": false,
@@ -252,6 +258,37 @@ async fn pra_users(State(state): State<Arc<SandboxState>>, Path(tenant): Path<St
             let total = (all.len() as i64 + t.tenant.faults.total_offset).max(0) as usize;
             let h = pagination(&format!("/beyondtrust-pra/{tenant}/api/config/v1/user"), page, per_page, total);
             with_headers(finish_body(t, Value::Array(users).to_string()), h)
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+/// `GET /api/config/v1/security-provider`: the providers users sign in through, paged as the
+/// users are (a bare array with the pagination headers).
+async fn pra_security_providers(
+    State(state): State<Arc<SandboxState>>,
+    Path(tenant): Path<String>,
+    Query(q): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = unknown_param(&q, &["per_page", "current_page"]) {
+        return r;
+    }
+    let per_page = number(&q, "per_page").unwrap_or(100).clamp(1, 100);
+    let page = number(&q, "current_page").unwrap_or(1).max(1);
+    if let Err(r) = gate(&state, &tenant, None, bearer(&headers)).await {
+        return *r;
+    }
+    state
+        .with_tenant(&tenant, |t| {
+            let configured = &t.tenant.appliance().security_providers;
+            let all: Vec<Value> = if configured.is_empty() {
+                vec![json!({"id": 1, "type": "local", "name": "Local", "enabled": true})]
+            } else {
+                configured.iter().map(|p| json!({"id": p.get("id"), "type": s(p, "type"), "name": s(p, "name"), "enabled": true})).collect()
+            };
+            let page_items: Vec<Value> = all.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+            let h = pagination(&format!("/beyondtrust-pra/{tenant}/api/config/v1/security-provider"), page, per_page, all.len());
+            with_headers(finish_body(t, Value::Array(page_items).to_string()), h)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
@@ -430,6 +467,7 @@ pub fn synthetic_tenant(users: usize) -> super::Tenant {
             json!({"id": 2, "name": "Support Tier 1"}),
             json!({"id": 3, "name": "Vault Users"}),
         ],
+        security_providers: Vec::new(),
     };
     super::Tenant {
         oauth_client_id: Some("synthetic-bt-client".into()),

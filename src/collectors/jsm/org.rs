@@ -37,6 +37,8 @@ pub struct OrgAccount {
     pub other_site: bool,
     /// When the account joined the organization (v2's `addedToOrg`).
     pub added_to_org: Option<chrono::DateTime<chrono::Utc>>,
+    /// v2's `managementSource`: `synced` (from the identity provider) is single sign-on.
+    pub auth_source: crate::model::AuthSource,
 }
 
 /// Which product entries of the organization API belong to this site: v1 names the site by URL
@@ -78,6 +80,11 @@ pub fn org_account(v: &Value, site: SiteKey) -> OrgAccount {
         products,
         other_site: other_site && used.iter().any(|p| active(p).is_some()),
         added_to_org: time_at(v, "addedToOrg"),
+        // v2: an account synced from the organization's identity provider signs in through it.
+        auth_source: match text(v, "managementSource") {
+            Some(s) if s.eq_ignore_ascii_case("synced") => crate::model::AuthSource::Sso,
+            _ => crate::model::AuthSource::Unknown,
+        },
     }
 }
 
@@ -141,6 +148,9 @@ pub(super) fn merge(m: &mut Merge, mut listing: Listing, site: SiteKey, opts: &J
         if account.email.is_none() && o.email.is_some() {
             account.email = o.email.clone();
             filled += 1;
+        }
+        if o.auth_source != crate::model::AuthSource::Unknown {
+            account.auth_source = o.auth_source;
         }
         if o.last_active.is_some() {
             with_activity += 1;
