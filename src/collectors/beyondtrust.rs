@@ -630,6 +630,18 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
     if !collection.coverage.last_login_known {
         collection.coverage.notes.push("last login is unknown for this app: no dormant or never-logged-in findings for it".into());
     }
+    // What the API account may do (`config_api`: the command API's info).
+    let (scope, write_access) = if flavor(opts) == BeyondtrustFlavor::ConfigApi {
+        match client.get_json(API_INFO, &[]).await {
+            Ok(f) => api_permissions(&f.body),
+            Err(e) => {
+                collection.coverage.notes.push(format!("the API account's permissions could not be read ({})", e.failure));
+                (None, None)
+            }
+        }
+    } else {
+        (None, None)
+    };
     let info = client.auth.token_info().await;
     let oauth = matches!(http.auth, crate::config::AuthConfig::Oauth2ClientCredentials { .. });
     collection.credentials.push(CredentialRecord {
@@ -645,9 +657,34 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
             None => "the API does not report when this credential expires".into(),
         }),
         token_lifetime_seconds: info.and_then(|i| i.expires_in_secs).and_then(|s| i64::try_from(s).ok()),
+        scope,
+        write_access,
         ..Default::default()
     });
     Ok(collection)
+}
+
+/// `GET /api/command/v2/info`: the API versions and the API account's permissions.
+pub const API_INFO: &str = "/api/command/v2/info";
+
+/// The API account's permissions from the info document (`permissions`, or `perm_*` keys at its
+/// top): the levels as `perm_x=level` (sorted), and whether any is `full_access` (more than an
+/// audit needs); `None` when it names no level.
+pub fn api_permissions(info: &Value) -> (Option<String>, Option<bool>) {
+    let perms = info.get("permissions").filter(|p| p.is_object()).unwrap_or(info);
+    let mut levels: Vec<(String, String)> = perms
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with("perm_"))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect();
+    levels.sort();
+    if levels.is_empty() {
+        return (None, None);
+    }
+    let write = levels.iter().any(|(_, v)| v.eq_ignore_ascii_case("full_access"));
+    (Some(levels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")), Some(write))
 }
 
 /// `check`: one request per endpoint kind the flavour's collection uses. `public_v3`: users and
@@ -720,6 +757,20 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions
                     )),
                 }
             }
+            // What the API account may do: more than reading is said, and fails the check.
+            let (check, f) = check_get(&client, "API account permissions", API_INFO, &[], grant).await;
+            let check = match f.map(|f| api_permissions(&f.body)) {
+                Some((Some(scope), Some(true))) => EndpointCheck {
+                    outcome: CheckOutcome::Failed(format!(
+                        "{scope}: broader than a read-only audit needs (give the API account read-only permissions)"
+                    )),
+                    ..check
+                },
+                Some((Some(scope), _)) => said(check, scope),
+                Some((None, _)) => said(check, "the answer names no permission level"),
+                None => check,
+            };
+            checks.push(check);
         }
         BeyondtrustFlavor::PublicV3 => {
             let grant = "read access to users and groups to the API account";

@@ -33,6 +33,9 @@ pub struct CredentialView {
     pub refused_at: Option<DateTime<Utc>>,
     pub token_lifetime_seconds: Option<i64>,
     pub token_expires_at: Option<DateTime<Utc>>,
+    /// What it may do (the API's words) and whether that is more than reading.
+    pub scope: Option<String>,
+    pub write_access: Option<bool>,
 }
 
 /// Merges the snapshot's observations with the config's `credential` blocks; the config wins
@@ -56,6 +59,9 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
     let height = credentials.height();
     let refused = if has(c::REFUSED_AT) { t(c::REFUSED_AT)? } else { vec![None; height] };
     let token_exp = if has(c::TOKEN_EXPIRES_AT) { t(c::TOKEN_EXPIRES_AT)? } else { vec![None; height] };
+    let scopes: Vec<Option<String>> = if has(c::SCOPE) { s(c::SCOPE)? } else { vec![None; height] };
+    let writes: Vec<Option<bool>> =
+        if has(c::WRITE_ACCESS) { credentials.column(c::WRITE_ACCESS)?.bool()?.iter().collect() } else { vec![None; height] };
     let lifetimes: Vec<Option<i64>> = if has(c::TOKEN_LIFETIME_SECONDS) {
         credentials.column(c::TOKEN_LIFETIME_SECONDS)?.cast(&DataType::Int64)?.i64()?.iter().collect()
     } else {
@@ -84,6 +90,8 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
         };
         v.token_lifetime_seconds = v.token_lifetime_seconds.or(lifetimes[i]);
         v.token_expires_at = v.token_expires_at.or(token_exp[i]);
+        v.scope = v.scope.clone().or(scopes[i].clone());
+        v.write_access = v.write_access.or(writes[i]);
         v.sources.push(sources[i].clone().unwrap_or_default());
         if let Some(o) = &observations[i] {
             v.observation = Some(match &v.observation {
@@ -211,6 +219,16 @@ pub fn assess(v: &CredentialView, roster: &Roster, p: &RuleParams) -> Option<Ver
             PersonStatus::Active => {}
         },
     }
+    // A collecting credential that may write: an audit only reads.
+    if v.write_access == Some(true) {
+        reasons.push((
+            "medium",
+            format!(
+                "broader than a read-only audit needs ({}): give the collector a read-only credential",
+                v.scope.as_deref().unwrap_or("write access")
+            ),
+        ));
+    }
     // The maximum lifetime applies when either date is known: with both, the lifetime itself;
     // with only the expiry, the credential lives at least until then from the review date.
     match (v.created, v.expires, v.max_lifetime_days) {
@@ -285,5 +303,6 @@ pub fn token_expiry(
         Column::new("refused_at".into(), rows.iter().map(|(v, _)| stamp(v.refused_at)).collect::<Vec<_>>()),
         Column::new("token_lifetime_seconds".into(), rows.iter().map(|(v, _)| v.token_lifetime_seconds).collect::<Vec<_>>()),
         Column::new("token_expires_at".into(), rows.iter().map(|(v, _)| stamp(v.token_expires_at)).collect::<Vec<_>>()),
+        Column::new("scope".into(), rows.iter().map(|(v, _)| v.scope.clone()).collect::<Vec<_>>()),
     ])
 }

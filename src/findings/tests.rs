@@ -636,3 +636,31 @@ fn local_logins_beside_single_sign_on() {
     let r = run(vec![with("adm", "ann@acme.com", AuthSource::Local, true), with("b", "lea@acme.com", AuthSource::Local, false)]);
     assert_eq!(r.count("local_login"), 0);
 }
+
+/// Issue 20 item 3: a collecting credential that may write is broader than an audit needs
+/// (medium, with what the API said it may do); a read-only one, or one whose scope the API does
+/// not tell, is not.
+#[test]
+fn a_collecting_credential_with_write_access_is_a_finding() {
+    let obs = |write: Option<bool>, scope: &str| CredentialRecord {
+        credential_id: "app-credential".into(),
+        label: "API account".into(),
+        owner: Some("ann@acme.com".into()),
+        expires_at: ago(-300),
+        source: "api".into(),
+        scope: Some(scope.to_string()).filter(|s| !s.is_empty()),
+        write_access: write,
+        ..Default::default()
+    };
+    let r = token_run("", vec![obs(Some(true), "perm_configuration=full_access")]);
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("medium"));
+    assert!(
+        token_detail(&r, "jira").contains("broader than a read-only audit needs (perm_configuration=full_access)"),
+        "{}",
+        token_detail(&r, "jira")
+    );
+    for (write, scope) in [(Some(false), "perm_configuration=read_only"), (None, "")] {
+        let r = token_run("", vec![obs(write, scope)]);
+        assert_eq!(token_severity(&r, "jira"), None, "{scope}: {}", token_detail(&r, "jira"));
+    }
+}

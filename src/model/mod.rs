@@ -79,6 +79,10 @@ pub mod credential {
     pub const REFUSED_AT: &str = "refused_at";
     /// The lifetime of the access tokens issued with it (OAuth `expires_in`), in seconds.
     pub const TOKEN_LIFETIME_SECONDS: &str = "token_lifetime_seconds";
+    /// What the credential may do, as its app's API says ("perm_configuration=full_access").
+    pub const SCOPE: &str = "scope";
+    /// Whether that is more than reading (write or full access); null when the API does not say.
+    pub const WRITE_ACCESS: &str = "write_access";
     /// The `exp` of the (JWT) token issued with it.
     pub const TOKEN_EXPIRES_AT: &str = "token_expires_at";
 }
@@ -292,6 +296,9 @@ pub struct CredentialRecord {
     pub token_lifetime_seconds: Option<i64>,
     /// `exp` of the JWT it obtained.
     pub token_expires_at: Option<DateTime<Utc>>,
+    /// What it may do, as the API says; and whether that is more than reading.
+    pub scope: Option<String>,
+    pub write_access: Option<bool>,
 }
 
 /// How completely one app was collected.
@@ -494,6 +501,8 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
     let mut refused = Vec::new();
     let mut lifetime = Vec::new();
     let mut token_exp = Vec::new();
+    let mut scope = Vec::new();
+    let mut write = Vec::new();
     for (app_name, creds) in apps {
         for c in creds.iter() {
             app.push(app_name.as_str());
@@ -508,6 +517,8 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
             refused.push(millis(&c.refused_at));
             lifetime.push(c.token_lifetime_seconds);
             token_exp.push(millis(&c.token_expires_at));
+            scope.push(c.scope.as_deref());
+            write.push(c.write_access);
         }
     }
     use credential::*;
@@ -524,6 +535,8 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
         timestamp_column(REFUSED_AT, refused)?,
         Column::new(TOKEN_LIFETIME_SECONDS.into(), lifetime),
         timestamp_column(TOKEN_EXPIRES_AT, token_exp)?,
+        Column::new(SCOPE.into(), scope),
+        Column::new(WRITE_ACCESS.into(), write),
     ])?;
     df.sort([APP, CREDENTIAL_ID, SOURCE], SortMultipleOptions::default().with_maintain_order(true))
 }

@@ -140,6 +140,13 @@ fn demo_writes_every_output_and_every_category() {
     assert!(findings.lines().any(|l| l.contains(",high,local_login,beyondtrust-pra,392,")), "the vendor admin's local password");
     assert!(!pra("local_login", "304"));
     assert!(out.join("local_login_accounts.csv").is_file());
+    // Its API account has full access to the configuration: more than an audit needs.
+    assert!(
+        findings
+            .lines()
+            .any(|l| l.contains(",token_expiry,beyondtrust-pra,app-credential,") && l.contains("broader than a read-only audit needs")),
+        "the full-access collecting key"
+    );
     // SCIM (an Entra-style server): the leaver in the admin group, the outside freelancer.
     let figma = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},figma,{account},")));
     assert!(figma("terminated_with_access", "fg-9001") && figma("orphaned", "fg-9003") && !figma("terminated_with_access", "fg-9002"));

@@ -123,8 +123,8 @@ async fn config_api_follows_link_headers_and_reads_permissions_and_group_policie
     assert_exact(&c, &sb);
     assert_eq!(
         sb.stats("bt").requests,
-        2 * 3 + 1 + 250,
-        "three pages of 100 until the Link header has no next, read twice (numbered pages cannot overlap), the security providers, then a group-policy list per user"
+        2 * 3 + 1 + 250 + 1,
+        "three pages of 100 until the Link header has no next, read twice (numbered pages cannot overlap), the security providers, a group-policy list per user, and the API account's permissions"
     );
     let a = c.accounts.iter().find(|a| a.account_id == "5000").unwrap();
     assert_eq!(a.admin_reason.as_deref(), Some("perm_admin (Administrator); group Administrators"));
@@ -301,6 +301,7 @@ async fn probes_ask_every_endpoint_the_collection_uses() {
             vec![
                 "users: ok (GET /api/config/v1/user): the API reports 12 user(s)",
                 "group policies of a user: ok (GET /api/config/v1/user/",
+                "API account permissions: ok (GET /api/command/v2/info): perm_command=read_only, perm_configuration=read_only, perm_reporting=read_only",
             ],
         ),
         (
@@ -390,4 +391,28 @@ async fn config_api_reads_how_each_user_signs_in() {
     assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
     assert!(c.accounts.iter().all(|a| a.auth_source.as_str() == "unknown"));
     assert!(c.coverage.notes.iter().any(|n| n.contains("sign-in sources are unknown")), "{:?}", c.coverage.notes);
+}
+
+/// Issue 20 item 3: what the API account may do, from the command API's info; full access is
+/// recorded on the credential and fails `check`; read-only passes.
+#[tokio::test]
+async fn config_api_records_what_the_api_account_may_do() {
+    let mut t = synthetic_tenant(3);
+    t.appliance_mut().unwrap().api_permissions =
+        Some(serde_json::json!({"perm_command": "read_only", "perm_configuration": "full_access", "perm_backup": false}));
+    let sb = start(t).await;
+    let a = app(&http(&sb), "config_api", "");
+    let c = collect(&a).await;
+    let cred = c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap();
+    assert_eq!(cred.scope.as_deref(), Some("perm_command=read_only, perm_configuration=full_access"));
+    assert_eq!(cred.write_access, Some(true));
+    let checks = collectors::probe(&a).await.unwrap();
+    let line = checks.iter().map(|c| c.line()).find(|l| l.starts_with("API account permissions")).unwrap();
+    assert!(line.contains("FAILED") && line.contains("broader than a read-only audit needs"), "{line}");
+    // The default appliance: read-only.
+    let sb = start(synthetic_tenant(3)).await;
+    let a = app(&http(&sb), "config_api", "");
+    let c = collect(&a).await;
+    assert_eq!(c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap().write_access, Some(false));
+    assert!(collectors::probe(&a).await.unwrap().iter().all(|c| c.is_ok()));
 }

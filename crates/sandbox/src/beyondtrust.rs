@@ -41,9 +41,12 @@ pub struct Appliance {
     /// radius, kerberos, saml, scim); a user's `security_provider_id` names one (default 1).
     /// Empty: one local provider, id 1.
     pub security_providers: Vec<Value>,
+    /// `GET /api/command/v2/info`'s `permissions` of the API account (`perm_x`: full_access /
+    /// read_only / ...); absent: read-only everywhere.
+    pub api_permissions: Option<Value>,
 }
 
-static NO_APPLIANCE: Appliance = Appliance { groups: Vec::new(), security_providers: Vec::new() };
+static NO_APPLIANCE: Appliance = Appliance { groups: Vec::new(), security_providers: Vec::new(), api_permissions: None };
 
 impl super::Tenant {
     /// The appliance's own part (empty for a tenant of another kind).
@@ -74,6 +77,7 @@ pub fn routes(state: Arc<SandboxState>) -> Router {
         .route("/beyondtrust-pra/{tenant}/api/config/v1/user", get(pra_users))
         .route("/beyondtrust-pra/{tenant}/api/config/v1/user/{id}/group-policies", get(pra_group_policies))
         .route("/beyondtrust-pra/{tenant}/api/config/v1/security-provider", get(pra_security_providers))
+        .route("/beyondtrust-pra/{tenant}/api/command/v2/info", get(pra_info))
         .route(&format!("{PS}/Auth/connect/token"), post(super::oauth::token))
         .route(&format!("{PS}/Auth/SignAppin"), post(ps_sign_in))
         .route(&format!("{PS}/Auth/Signout"), post(ps_sign_out))
@@ -293,6 +297,22 @@ async fn pra_security_providers(
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
+/// `GET /api/command/v2/info`: the API versions and the API account's permissions.
+async fn pra_info(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(r) = gate(&state, &tenant, None, bearer(&headers)).await {
+        return *r;
+    }
+    state
+        .with_tenant(&tenant, |t| {
+            let permissions = t.tenant.appliance().api_permissions.clone().unwrap_or_else(|| {
+                json!({"perm_command": "read_only", "perm_configuration": "read_only", "perm_reporting": "read_only", "perm_backup": false})
+            });
+            let body = json!({"product": "Privileged Remote Access", "api_version": "1.24.1", "permissions": permissions});
+            finish_body(t, body.to_string())
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
 async fn pra_group_policies(
     State(state): State<Arc<SandboxState>>,
     Path((tenant, id)): Path<(String, String)>,
@@ -468,6 +488,7 @@ pub fn synthetic_tenant(users: usize) -> super::Tenant {
             json!({"id": 3, "name": "Vault Users"}),
         ],
         security_providers: Vec::new(),
+        api_permissions: None,
     };
     super::Tenant {
         oauth_client_id: Some("synthetic-bt-client".into()),
