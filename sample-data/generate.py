@@ -286,6 +286,7 @@ bj_events = [
 ]
 with open(os.path.join(HERE, "tenants", "acme-bluejeans.json"), "w") as f:
     json.dump({"kind": "bluejeans_events", "secret": "demo-sandbox-bluejeans-client-secret", "oauth_client_id": "acme-audit-client",
+               "token_scope": {"enterprise": 28663, "partitionName": "z2", "partition": {"id": 2, "name": "z2"}},
                "organization_id": "28663", "list_omits_admin": True,
                "registration_client_id": "acme-registration-app", "registration_secret": "demo-sandbox-registration-secret",
                "users": bj_users, "events": bj_events}, f, indent=1)

@@ -419,6 +419,9 @@ fn client(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, defaults:
 /// The credential observation of the OAuth client: what the token endpoint said.
 async fn oauth_credential(client: &AppClient) -> CredentialRecord {
     let info = client.auth.token_info().await;
+    // What the token may do, as its `scope` says (a client-credentials token names only its
+    // enterprise: nothing is claimed then).
+    let (scope, write_access) = info.as_ref().and_then(|i| i.scope.as_ref()).map(super::http_common::oauth_scope).unwrap_or((None, None));
     CredentialRecord {
         credential_id: crate::model::APP_CREDENTIAL.into(),
         label: "BlueJeans OAuth client (client credentials)".into(),
@@ -427,7 +430,9 @@ async fn oauth_credential(client: &AppClient) -> CredentialRecord {
             Some(secs) => format!("client credentials grant; access tokens live {secs} s (the client secret's own expiry is not reported)"),
             None => "client credentials grant; the token endpoint did not say how long tokens live".into(),
         }),
-        token_lifetime_seconds: info.and_then(|i| i.expires_in_secs).and_then(|s| i64::try_from(s).ok()),
+        token_lifetime_seconds: info.as_ref().and_then(|i| i.expires_in_secs).and_then(|s| i64::try_from(s).ok()),
+        scope,
+        write_access,
         ..Default::default()
     }
 }

@@ -138,3 +138,77 @@ pub fn said(mut check: EndpointCheck, detail: impl Into<String>) -> EndpointChec
     }
     check
 }
+
+/// What an OAuth token's `scope` says it may do: the scope as text, and whether it is more than
+/// reading (a permission or scope that writes, modifies, deletes, creates or manages; `None`
+/// when the scope names no permission at all, e.g. BlueJeans' `{enterprise, partition}`).
+/// Strings are space- or comma-separated scopes; objects are read for `appPermissions`,
+/// `bearerPermissions` or `permissions` lists, else described by their other keys.
+pub fn oauth_scope(scope: &Value) -> (Option<String>, Option<bool>) {
+    // A scope that starts by reading (read:accounts:admin, list_users, view_reports) reads,
+    // whatever it reads about.
+    let writes = |p: &str| {
+        let p = p.to_ascii_lowercase();
+        !["read", "list", "view", "get"].iter().any(|r| p.starts_with(r))
+            && ["write", "modify", "delete", "create", "manage", "admin", "full_access", "update"].iter().any(|w| p.contains(w))
+    };
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            Value::String(s) => s.split([' ', ',']).filter(|x| !x.is_empty()).map(str::to_string).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let perms: Vec<String> = match scope {
+        Value::String(_) => list(scope),
+        Value::Object(o) => {
+            ["appPermissions", "bearerPermissions", "permissions"].iter().filter_map(|k| o.get(*k)).flat_map(list).collect()
+        }
+        _ => Vec::new(),
+    };
+    if !perms.is_empty() {
+        let mut perms = perms;
+        perms.sort();
+        perms.dedup();
+        let write = perms.iter().any(|p| writes(p));
+        return (Some(perms.join(" ")), Some(write));
+    }
+    match scope {
+        Value::Object(o) if !o.is_empty() => {
+            let described: Vec<String> = o
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(s) => Some(format!("{k} {s}")),
+                    Value::Number(n) => Some(format!("{k} {n}")),
+                    _ => None,
+                })
+                .collect();
+            (Some(format!("{} (no permissions listed)", described.join(", "))), None)
+        }
+        _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn oauth_scopes_say_what_a_token_may_do() {
+        assert_eq!(
+            oauth_scope(&json!("read:accounts:admin read:jira-user")),
+            (Some("read:accounts:admin read:jira-user".into()), Some(false))
+        );
+        assert_eq!(oauth_scope(&json!("read:jira-user write:jira-work")).1, Some(true));
+        assert_eq!(
+            oauth_scope(&json!({"user": 1, "appPermissions": ["list_users", "modify_users"]})),
+            (Some("list_users modify_users".into()), Some(true))
+        );
+        assert_eq!(
+            oauth_scope(&json!({"enterprise": 28663, "partitionName": "z2", "partition": {"id": 2}})),
+            (Some("enterprise 28663, partitionName z2 (no permissions listed)".into()), None)
+        );
+        assert_eq!(oauth_scope(&json!(null)), (None, None));
+    }
+}

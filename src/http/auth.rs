@@ -52,6 +52,9 @@ pub struct CachedToken {
 pub struct TokenInfo {
     pub fetched: u32,
     pub expires_in_secs: Option<u64>,
+    /// The response's `scope` (a string or, as BlueJeans sends it, an object): what the token
+    /// may do, never a secret.
+    pub scope: Option<serde_json::Value>,
 }
 
 #[derive(Clone)]
@@ -266,6 +269,7 @@ impl AuthProvider {
         let mut i = info.lock().await;
         i.fetched += 1;
         i.expires_in_secs = expires_in;
+        i.scope = body.get("scope").filter(|s| !s.is_null()).cloned();
         Ok(token)
     }
 }

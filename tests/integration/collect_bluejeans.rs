@@ -365,3 +365,25 @@ async fn declined_and_pending_registrations_are_not_access() {
     );
     sb.stop().await;
 }
+
+/// Issue 20 item 3: what the OAuth token may do, from its `scope`: an enterprise client's scope
+/// names no permission (nothing claimed); one listing `modify_users` may write.
+#[tokio::test]
+async fn the_token_scope_is_recorded_on_the_credential() {
+    for (scope, want_scope, want_write) in [
+        (
+            serde_json::json!({"enterprise": 28663, "partitionName": "z2", "partition": {"id": 2, "name": "z2"}}),
+            "enterprise 28663, partitionName z2 (no permissions listed)",
+            None,
+        ),
+        (serde_json::json!({"appPermissions": ["list_users", "modify_users"]}), "list_users modify_users", Some(true)),
+    ] {
+        let mut t = synthetic_tenant(3, 0, false);
+        t.token_scope = Some(scope);
+        let sb = start(t).await;
+        let c = collect(&app(&sb, "bluejeans", "api", "")).await;
+        let cred = c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap();
+        assert_eq!((cred.scope.as_deref(), cred.write_access), (Some(want_scope), want_write));
+        sb.stop().await;
+    }
+}

@@ -47,6 +47,9 @@ pub struct Tenant {
     /// Basic-auth user name (Atlassian: the email of the API token's owner; `secret` is the
     /// token); BeyondTrust Password Safe: the run-as user.
     pub username: Option<String>,
+    /// The `scope` of the OAuth token responses (BlueJeans: `{enterprise, partition...}` or
+    /// `{appPermissions: [...]}`; others a space-separated string); absent: none sent.
+    pub token_scope: Option<serde_json::Value>,
     pub app: App,
 }
 
@@ -66,6 +69,8 @@ struct Shared {
     oauth_client_id: Option<String>,
     #[serde(default)]
     username: Option<String>,
+    #[serde(default)]
+    token_scope: Option<serde_json::Value>,
 }
 
 /// A kind's own part of a tenant, tagged by `kind`.
@@ -104,6 +109,7 @@ impl Tenant {
             faults: Faults::default(),
             oauth_client_id: None,
             username: None,
+            token_scope: None,
             app,
         }
     }
@@ -125,8 +131,8 @@ impl<'de> Deserialize<'de> for Tenant {
         let shared: serde_json::Map<String, serde_json::Value> = names.iter().filter_map(|k| own.remove_entry(k)).collect();
         let shared: Shared = serde_json::from_value(serde_json::Value::Object(shared)).map_err(D::Error::custom)?;
         let app: App = serde_json::from_value(serde_json::Value::Object(own)).map_err(D::Error::custom)?;
-        let Shared { secret, organization_id, users, faults, oauth_client_id, username } = shared;
-        Ok(Tenant { secret, organization_id, users, faults, oauth_client_id, username, app })
+        let Shared { secret, organization_id, users, faults, oauth_client_id, username, token_scope } = shared;
+        Ok(Tenant { secret, organization_id, users, faults, oauth_client_id, username, token_scope, app })
     }
 }
 

@@ -76,7 +76,11 @@ pub async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<St
             t.tokens_issued += 1;
             let token = format!("sbx-{}-{}", tenant, t.tokens_issued);
             t.issued_tokens.insert(token.clone(), 0);
-            axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})).into_response()
+            let mut body = json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600});
+            if let Some(scope) = &t.tenant.token_scope {
+                body["scope"] = scope.clone();
+            }
+            axum::Json(body).into_response()
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
