@@ -816,6 +816,34 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_sources_in_every_shape() {
+        let v3 = |t: &str| v3_account(&json!({"id": 1, "username": "a", "account_type": t})).unwrap().auth_source;
+        assert_eq!(
+            (v3("local"), v3("LDAP"), v3("SAML"), v3("api")),
+            (AuthSource::Local, AuthSource::Ldap, AuthSource::Sso, AuthSource::Unknown)
+        );
+        let ps = |t: &str| ps_account(&json!({"UserID": 1, "UserName": "a", "UserType": t})).unwrap().auth_source;
+        assert_eq!(
+            (ps("BeyondInsight"), ps("ActiveDirectory"), ps("LDAP"), ps("Application")),
+            (AuthSource::Local, AuthSource::Ldap, AuthSource::Ldap, AuthSource::Unknown)
+        );
+        for (kind, want) in [
+            ("local", AuthSource::Local),
+            ("radius", AuthSource::Ldap),
+            ("kerberos", AuthSource::Ldap),
+            ("scim", AuthSource::Sso),
+            ("?", AuthSource::Unknown),
+        ] {
+            assert_eq!(auth_source_of(kind), want, "{kind}");
+        }
+        assert_eq!(
+            api_permissions(&json!({"permissions": {"perm_configuration": "read_only", "perm_backup": false}})),
+            (Some("perm_configuration=read_only".into()), Some(false))
+        );
+        assert_eq!(api_permissions(&json!({"api_version": "1.24"})), (None, None));
+    }
+
+    #[test]
     fn hourly_budget_notes() {
         assert_eq!(hourly_budget_note(Some(15_000), 100, 9_000), None);
         assert_eq!(hourly_budget_note(None, 100, 90_000), None);

@@ -68,3 +68,16 @@ fn hosts_and_desk_labels() {
     assert_eq!(desk_label(&json!({"id": "1", "projectKey": "IT", "projectName": "IT Help"})), "IT (IT Help)");
     assert_eq!(desk_label(&json!({"id": 7})), "7");
 }
+
+/// Issue 20 item 2: v2's `managementSource = synced` (from the identity provider) is single
+/// sign-on; anything else claims nothing.
+#[test]
+fn an_account_synced_from_the_identity_provider_signs_in_through_it() {
+    let synced = org_account(&json!({"accountId": "a1", "managementSource": "synced"}), SiteKey::CloudId(None));
+    let invited = org_account(&json!({"accountId": "a2", "managementSource": "invited"}), SiteKey::CloudId(None));
+    let v1 = org_account(&json!({"account_id": "a3"}), SiteKey::Host("acme.atlassian.net"));
+    assert_eq!(
+        (synced.auth_source, invited.auth_source, v1.auth_source),
+        (crate::model::AuthSource::Sso, crate::model::AuthSource::Unknown, crate::model::AuthSource::Unknown)
+    );
+}
