@@ -416,3 +416,23 @@ async fn config_api_records_what_the_api_account_may_do() {
     assert_eq!(c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap().write_access, Some(false));
     assert!(collectors::probe(&a).await.unwrap().iter().all(|c| c.is_ok()));
 }
+
+/// Issue 20 item 2 in the other shapes, against the sandbox: the guide's `public_v3` names the
+/// sign-in in `account_type`, Password Safe in `UserType`.
+#[tokio::test]
+async fn public_v3_and_password_safe_read_how_each_user_signs_in() {
+    for (flavor, types, want) in [
+        ("public_v3", ["SAML", "local", "LDAP"], ["sso", "local", "ldap"]),
+        ("password_safe", ["ActiveDirectory", "BeyondInsight", "LDAP"], ["ldap", "local", "ldap"]),
+    ] {
+        let mut t = synthetic_tenant(3);
+        for (u, ty) in t.users.iter_mut().zip(types) {
+            u["user_type"] = serde_json::json!(ty);
+        }
+        let sb = start(t).await;
+        let c = collect(&app(&http(&sb), flavor, "")).await;
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{flavor}: {:?}", c.coverage);
+        let got: Vec<&str> = c.accounts.iter().map(|a| a.auth_source.as_str()).collect();
+        assert_eq!(got, want, "{flavor}");
+    }
+}
