@@ -107,6 +107,20 @@ fn stringify_booleans(v: &mut Value) {
     }
 }
 
+/// The tenant's faults and `Bearer <secret>`, with SCIM's error bodies.
+async fn gate_scim(state: &SandboxState, tenant: &str, page: Option<u32>, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let not_found = || scim_error(StatusCode::NOT_FOUND, "tenant not found");
+    let authorize = |t: &mut super::TenantState| {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if auth == Some(format!("Bearer {}", t.tenant.secret).as_str()) {
+            Ok(())
+        } else {
+            Err(Box::new(scim_error(StatusCode::UNAUTHORIZED, "Authorization failure. The authorization header is invalid or missing.")))
+        }
+    };
+    gate(state, tenant, page, not_found, authorize).await
+}
+
 async fn list(state: Arc<SandboxState>, tenant: String, q: HashMap<String, String>, headers: HeaderMap, groups: bool) -> Response {
     let start: i64 = q.get("startIndex").and_then(|v| v.parse().ok()).unwrap_or(1);
     let count: usize = q.get("count").and_then(|v| v.parse::<i64>().ok()).map(|c| c.max(0) as usize).unwrap_or(100);
@@ -121,16 +135,7 @@ async fn list(state: Arc<SandboxState>, tenant: String, q: HashMap<String, Strin
         (start.max(1) - 1) as usize
     };
     let page = if groups { None } else { Some(super::faults::page_of(offset, served)) };
-    let not_found = || scim_error(StatusCode::NOT_FOUND, "tenant not found");
-    let authorize = |t: &mut super::TenantState| {
-        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
-        if auth == Some(format!("Bearer {}", t.tenant.secret).as_str()) {
-            Ok(())
-        } else {
-            Err(Box::new(scim_error(StatusCode::UNAUTHORIZED, "Authorization failure. The authorization header is invalid or missing.")))
-        }
-    };
-    if let Err(r) = gate(&state, &tenant, page, not_found, authorize).await {
+    if let Err(r) = gate_scim(&state, &tenant, page, &headers).await {
         return *r;
     }
     state
@@ -192,16 +197,7 @@ async fn patch_user(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let not_found = || scim_error(StatusCode::NOT_FOUND, "tenant not found");
-    let authorize = |t: &mut super::TenantState| {
-        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
-        if auth == Some(format!("Bearer {}", t.tenant.secret).as_str()) {
-            Ok(())
-        } else {
-            Err(Box::new(scim_error(StatusCode::UNAUTHORIZED, "Authorization failure. The authorization header is invalid or missing.")))
-        }
-    };
-    if let Err(r) = gate(&state, &tenant, None, not_found, authorize).await {
+    if let Err(r) = gate_scim(&state, &tenant, None, &headers).await {
         return *r;
     }
     let Ok(patch) = serde_json::from_slice::<Value>(&body) else {
