@@ -233,6 +233,31 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         let (sha256, size) = manifest::hash_file(path).map_err(io(path))?;
         written.push((DECISIONS_CSV.into(), files::FileDigest { sha256, size }));
     }
+    // A campaign planned and revocations remediated in the pack this report replaces stay with it
+    // (packets are out with the reviewers; applied.jsonl records changes made): listed, and said.
+    for dir in ["campaign", "remediation"] {
+        let Ok(entries) = std::fs::read_dir(out.join(dir)) else { continue };
+        let mut kept: Vec<String> =
+            entries.flatten().filter(|e| e.path().is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        kept.sort();
+        for name in &kept {
+            let path = out.join(dir).join(name);
+            let (sha256, size) = manifest::hash_file(&path).map_err(io(&path))?;
+            written.push((format!("{dir}/{name}"), files::FileDigest { sha256, size }));
+        }
+        if !kept.is_empty() {
+            tracing::warn!(
+                "{dir}/ of the earlier report in {} is kept and listed in the manifest ({} file(s)); {}",
+                out.display(),
+                kept.len(),
+                if dir == "campaign" {
+                    "run `campaign plan` again if the accounts changed"
+                } else {
+                    "run `remediate` again for this report's decisions"
+                }
+            );
+        }
+    }
     written.sort_by(|a, b| a.0.cmp(&b.0));
 
     manifest::write(&manifest_path, input, &inputs, &written, &workbook_contents, key.as_ref())?;

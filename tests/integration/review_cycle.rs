@@ -838,3 +838,29 @@ fn a_finding_table_shows_the_reviewers_columns_the_rest_per_row_and_the_decision
     assert!(!html.contains("<script>alert(1)"), "the reviewer's text stays data");
     bin().arg("verify").arg(&out).assert().success();
 }
+
+#[test]
+fn a_report_regenerated_into_a_remediated_pack_keeps_its_remediation_and_still_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_report(dir.path(), None);
+    let config = dir.path().join("config.toml");
+    let decisions = dir.path().join("decisions.csv");
+    std::fs::write(&decisions, "app,account_id,decision,reviewer,decided_on,comment\napp,3,revoke,it@acme.com,2027-01-05,outsider\n")
+        .unwrap();
+    import(&decisions, &out, None).success();
+    bin().args(["-q", "remediate", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+    bin()
+        .args(["report", "--config"])
+        .arg(&config)
+        .arg("--snapshot")
+        .arg(&out)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("remediation/ of the earlier report"));
+    assert!(out.join("remediation/app-revocations.csv").is_file());
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["outputs"].as_array().unwrap().iter().any(|o| o["path"] == "remediation/app-revocations.csv"));
+    bin().arg("verify").arg(&out).assert().success();
+}
