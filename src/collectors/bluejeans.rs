@@ -837,6 +837,20 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, 
     let total = f.as_ref().and_then(|f| spec.pager.total(&f.body, &f.headers));
     let first = f.and_then(|mut f| crate::http::list::take_items(&mut f.body, &spec.items)).and_then(|l| l.first().and_then(user_id));
     let mut checks = vec![said(check, total.map(|t| format!("the API reports {t} user(s)")).unwrap_or_default())];
+    // What the token may do, when its response says (`scope`): more than reading fails the check.
+    if let Some(scope) = users.auth.token_info().await.and_then(|i| i.scope) {
+        let (text, write) = super::http_common::oauth_scope(&scope);
+        let text = text.unwrap_or_else(|| "the scope names no permission".into());
+        checks.push(EndpointCheck {
+            what: "OAuth token scope".into(),
+            endpoint: format!("POST {}", DEFAULTS.token_path.unwrap_or_default()),
+            outcome: if write == Some(true) {
+                super::CheckOutcome::Failed(format!("{text}: broader than a read-only audit needs (give the API client list_users only)"))
+            } else {
+                super::CheckOutcome::Ok(text)
+            },
+        });
+    }
     let mode = opts.user_details.unwrap_or_default();
     if mode != UserDetails::Never {
         let endpoints = match (&first, guide(opts)) {

@@ -381,9 +381,14 @@ async fn the_token_scope_is_recorded_on_the_credential() {
         let mut t = synthetic_tenant(3, 0, false);
         t.token_scope = Some(scope);
         let sb = start(t).await;
-        let c = collect(&app(&sb, "bluejeans", "api", "")).await;
+        let a = app(&sb, "bluejeans", "api", "");
+        let c = collect(&a).await;
         let cred = c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap();
         assert_eq!((cred.scope.as_deref(), cred.write_access), (Some(want_scope), want_write));
+        // `check` says it too, and fails on write access.
+        let checks = collectors::probe(&a).await.unwrap();
+        let line = checks.iter().find(|c| c.what == "OAuth token scope").map(|c| (c.line(), c.is_ok())).unwrap();
+        assert!(line.0.contains(want_scope) && line.1 == (want_write != Some(true)), "{line:?}");
         sb.stop().await;
     }
 }
