@@ -401,13 +401,8 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
     let providers_spec = ListSpec {
         endpoint: "/api/config/v1/security-provider".into(),
         what: "security providers".into(),
-        pager: Pager::LinkHeader {
-            page_param: "current_page".into(),
-            size_param: "per_page".into(),
-            page_size: 100,
-            first_page: 1,
-            total_header: Some("x-bt-pagination-total".into()),
-        },
+        // The users' numbered pages, at their most (100): there are few providers.
+        pager: spec.pager.with_page_size(100),
         ..spec.clone()
     };
     let (mut users, providers) = tokio::join!(client.list(&spec), client.list(&providers_spec));

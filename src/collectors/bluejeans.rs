@@ -469,17 +469,16 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions
 
 /// The people of an event: emails from strings or objects (`email`, `emailId`, `username`).
 fn participants(event: &Value, key: &str) -> Vec<String> {
-    event
-        .get(key)
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|p| {
-            p.as_str().map(str::to_string).or_else(|| ["email", "emailId", "username"].iter().find_map(|k| text(p, k).map(str::to_string)))
-        })
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| e.contains('@'))
-        .collect()
+    event.get(key).and_then(|v| v.as_array()).into_iter().flatten().filter_map(participant_email).collect()
+}
+
+/// A participant's address: the entry itself, or its `email`, `emailId` or `username`; trimmed,
+/// lower-cased, and only when it is one.
+fn participant_email(p: &Value) -> Option<String> {
+    let e =
+        p.as_str().map(str::to_string).or_else(|| ["email", "emailId", "username"].iter().find_map(|k| text(p, k).map(str::to_string)))?;
+    let e = e.trim().to_lowercase();
+    e.contains('@').then_some(e)
 }
 
 /// Where a registration stands: only an approved (or not yet stated) one is access.
@@ -501,14 +500,7 @@ pub fn attendees(event: &Value) -> Vec<(String, Registration, Option<String>)> {
         .into_iter()
         .flatten()
         .filter_map(|p| {
-            let email = p
-                .as_str()
-                .map(str::to_string)
-                .or_else(|| ["email", "emailId", "username"].iter().find_map(|k| text(p, k).map(str::to_string)))?;
-            let email = email.trim().to_lowercase();
-            if !email.contains('@') {
-                return None;
-            }
+            let email = participant_email(p)?;
             let state = ["state", "registrationState", "approvalStatus", "status"].iter().find_map(|k| text(p, k)).unwrap_or("");
             let state = match state.to_ascii_uppercase().as_str() {
                 "DECLINED" | "REJECTED" | "CANCELLED" | "CANCELED" => Registration::Declined,

@@ -146,28 +146,7 @@ impl<'a> Assigner<'a> {
 /// A file name for a reviewer's packet, safe on every system: the email's letters, digits, `.`,
 /// `-` and `_`, `@` as `_at_`, at most 80 characters; `taken` resolves collisions (`-2`, `-3`).
 pub fn packet_name(email: &str, taken: &mut Vec<String>) -> String {
-    let base: String = email
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            '@' => "_at_".to_string(),
-            c if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' => c.to_string(),
-            _ => "_".to_string(),
-        })
-        .collect::<String>()
-        .trim_matches('.')
-        .chars()
-        .take(80)
-        .collect();
-    let base = if base.is_empty() { "reviewer".to_string() } else { base };
-    let mut name = format!("{base}.xlsx");
-    let mut n = 2;
-    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-        name = format!("{base}-{n}.xlsx");
-        n += 1;
-    }
-    taken.push(name.clone());
-    name
+    format!("{}.xlsx", super::safe_stem(&email.to_lowercase().replace('@', "_at_"), "reviewer", taken))
 }
 
 /// What `campaign plan` wrote.
@@ -203,15 +182,7 @@ const PACKET_COLUMNS: [&str; 13] = [
 pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Result<PlanSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
     let campaign = config.campaign.clone().unwrap_or_default();
-    let signed = pack.manifest.signing.is_some() || report_dir.join(crate::signing::SIGNATURE_FILE).exists();
-    if signed && key.is_none() {
-        return Err(EvidenceError::File {
-            file: report_dir.join(MANIFEST_JSON),
-            detail:
-                "the pack is signed: planning changes the manifest, which must be signed again; the config has no [evidence] signing_key"
-                    .into(),
-        });
-    }
+    pack.require_key(key, "planning", "; the config has no [evidence] signing_key")?;
     let as_of = chrono::NaiveDate::parse_from_str(&pack.manifest.as_of, "%Y-%m-%d").map_err(|_| EvidenceError::File {
         file: report_dir.join(MANIFEST_JSON),
         detail: format!("as_of \"{}\" is not a date", pack.manifest.as_of),
@@ -299,10 +270,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
 
     // Replace an earlier plan.
     let dir = report_dir.join(CAMPAIGN_DIR);
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| EvidenceError::Io { path: p, source }
-    };
+    let io = super::io_error;
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
     }
@@ -337,8 +305,15 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             "Return the file to the review's coordinator, who records it with: access-audit decisions import <this file> --report <report directory>".into(),
         ];
         let path = dir.join(file);
-        let digest = crate::report::workbook::write_packet(&path, &title_of(reviewer), as_of, &lines, &to_certify, &info, reviewer)
-            .map_err(io(&path))?;
+        let packet = crate::report::workbook::Packet {
+            title: &title_of(reviewer),
+            as_of,
+            lines: &lines,
+            certify: &to_certify,
+            information: &info,
+            reviewer,
+        };
+        let digest = crate::report::workbook::write_packet(&path, &packet).map_err(io(&path))?;
         Ok((file.clone(), digest))
     };
     let queue = std::sync::Mutex::new(named.iter());
@@ -428,10 +403,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         "warnings": warnings,
         "planned_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
-    if let Some(key) = key {
-        doc["signing"] = crate::report::manifest::signing_block(key);
-    }
-    crate::report::manifest::write_signed(&manifest_path, &doc, key)?;
+    pack.write_manifest(&mut doc, key)?;
     Ok(PlanSummary { reviewers: named.len(), accounts: accounts_n, information: n - accounts_n, warnings, signed: key.is_some() })
 }
 
@@ -476,14 +448,7 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
             detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
         });
     }
-    let signed = pack.manifest.signing.is_some() || report_dir.join(crate::signing::SIGNATURE_FILE).exists();
-    if signed && key.is_none() {
-        return Err(EvidenceError::File {
-            file: report_dir.join(MANIFEST_JSON),
-            detail: "the pack is signed: the status changes the manifest, which must be signed again; pass --config with its signing key"
-                .into(),
-        });
-    }
+    pack.require_key(key, "the status", "; pass --config with its signing key")?;
     let (plan, _) = read_pack_csv(&pack, &plan_path, &["reviewer", a::APP, a::ACCOUNT_ID, "scope"], &[])?;
     let decisions_path = report_dir.join(crate::report::DECISIONS_CSV);
     let decided: std::collections::HashSet<(String, String)> = if decisions_path.exists() {
@@ -495,8 +460,7 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     } else {
         Default::default()
     };
-    let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
-        .map_err(|e| EvidenceError::File { file: report_dir.join(MANIFEST_JSON), detail: e.to_string() })?;
+    let mut doc = pack.manifest_doc()?;
     let due = doc["campaign"]["due"].as_str().map(str::to_string);
     let late = due.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| on > d);
     let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
@@ -560,10 +524,7 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
         "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,
         "complete": pending == 0,
     });
-    if let Some(key) = key {
-        doc["signing"] = crate::report::manifest::signing_block(key);
-    }
-    crate::report::manifest::write_signed(&report_dir.join(MANIFEST_JSON), &doc, key)?;
+    pack.write_manifest(&mut doc, key)?;
     Ok(StatusSummary { reviewers: list, accounts, decided: decided_n, pending, overdue, due, signed: key.is_some() })
 }
 

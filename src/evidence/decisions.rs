@@ -20,7 +20,7 @@ use crate::findings::col_name as f;
 use crate::model::account as a;
 use crate::report::workbook::{COMMENT, DECIDED_ON, DECISION, DECISIONS, REVIEWER};
 use crate::report::{DecisionsSection, MANIFEST_JSON, REPORT_HTML};
-use crate::signing::{EvidenceKey, SIGNATURE_FILE};
+use crate::signing::EvidenceKey;
 
 pub use crate::report::DECISIONS_CSV;
 pub const SECTION_BEGIN: &str = "<!-- decisions:begin -->";
@@ -529,15 +529,7 @@ fn decisions_data(decisions: &[Decision]) -> String {
 /// Imports `workbook` into the pack in `report_dir`. `key` re-signs a signed pack.
 pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> Result<ImportSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
-    let signed = pack.manifest.signing.is_some() || report_dir.join(SIGNATURE_FILE).exists();
-    if signed && key.is_none() {
-        return Err(EvidenceError::File {
-            file: report_dir.join(MANIFEST_JSON),
-            detail: "the pack is signed: importing changes the manifest, which must be signed again. \
-                     Pass --config with the config whose [evidence] signing_key signed it"
-                .into(),
-        });
-    }
+    pack.require_key(key, "importing", ". Pass --config with the config whose [evidence] signing_key signed it")?;
     let index = index_pack(&pack)?;
     let new = decisions_of(workbook, &index)?;
 
@@ -571,18 +563,14 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
     let section = section_html(&rows, &open)?;
     let html = format!("{}{}{}", &html[..begin], section, &html[end + SECTION_END.len()..]);
 
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| EvidenceError::Io { path: p, source }
-    };
+    let io = super::io_error;
     let cells: Vec<Vec<String>> = rows.iter().map(Decision::cells).collect();
     let csv_digest = crate::report::csv::write_rows(&csv_path, &COLUMNS, &cells).map_err(io(&csv_path))?;
     let html_digest = files::write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
 
     // The manifest: the two files re-hashed, the import recorded, everything else as it was.
     let manifest_path = report_dir.join(MANIFEST_JSON);
-    let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
-        .map_err(|e| EvidenceError::File { file: manifest_path.clone(), detail: e.to_string() })?;
+    let mut doc = pack.manifest_doc()?;
     super::set_outputs(
         &mut doc,
         &manifest_path,
@@ -607,10 +595,7 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
     }
     decisions["total"] = json!(rows.len());
     decisions["by_decision"] = json!(by_decision);
-    if let Some(key) = key {
-        doc["signing"] = crate::report::manifest::signing_block(key);
-    }
-    crate::report::manifest::write_signed(&manifest_path, &doc, key)?;
+    pack.write_manifest(&mut doc, key)?;
 
     let findings_with_decision = rows.iter().filter(|d| d.subject == "finding" && index.findings.contains_key(&d.finding_id)).count();
     Ok(ImportSummary {

@@ -14,7 +14,7 @@ use polars::prelude::*;
 use serde_json::json;
 
 use super::decisions::Decision;
-use super::{read_pack_csv, EvidenceError, Pack};
+use super::{io_error as io, read_pack_csv, EvidenceError, Pack};
 use crate::collectors::{self, PlannedCall, Revocation, RevokeTarget};
 use crate::config::Config;
 use crate::model::account as a;
@@ -95,15 +95,7 @@ pub async fn remediate(
     apply: bool,
 ) -> Result<RemediationSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
-    let manifest_path = report_dir.join(MANIFEST_JSON);
-    if (pack.manifest.signing.is_some() || report_dir.join(crate::signing::SIGNATURE_FILE).exists()) && key.is_none() {
-        return Err(EvidenceError::File {
-            file: manifest_path,
-            detail:
-                "the pack is signed: remediation changes the manifest, which must be signed again; the config has no [evidence] signing_key"
-                    .into(),
-        });
-    }
+    pack.require_key(key, "remediation", "; the config has no [evidence] signing_key")?;
     let mut summary = RemediationSummary::default();
     let decided = super::decisions::revocations(report_dir)?;
     let mut rows = rows_of(&pack, decided, &mut summary.warnings)?;
@@ -193,7 +185,7 @@ pub async fn remediate(
     let mut written: Vec<(String, crate::files::FileDigest)> = Vec::new();
     let mut taken: Vec<String> = Vec::new();
     for (app_name, list) in &rows {
-        let stem = file_stem(app_name, &mut taken);
+        let stem = super::safe_stem(app_name, "app", &mut taken);
         let mut app_sum = AppRemediation { app: app_name.clone(), accounts: list.len(), ..Default::default() };
         let mut plan = String::new();
         let mut csv_rows: Vec<Vec<String>> = Vec::new();
@@ -266,8 +258,8 @@ pub async fn remediate(
     }
 
     // The manifest.
-    let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
-        .map_err(|e| EvidenceError::File { file: manifest_path.clone(), detail: e.to_string() })?;
+    let manifest_path = report_dir.join(MANIFEST_JSON);
+    let mut doc = pack.manifest_doc()?;
     let refs: Vec<(String, &crate::files::FileDigest)> = written.iter().map(|(p, d)| (p.clone(), d)).collect();
     let prefix = format!("{REMEDIATION_DIR}/");
     super::set_outputs(&mut doc, &manifest_path, |p| p.starts_with(&prefix), &refs)?;
@@ -278,10 +270,7 @@ pub async fn remediate(
         "nothing_to_do": summary.apps.iter().map(|x| x.nothing_to_do).sum::<usize>(),
         "applied": summary.applied.as_ref().map(|x| json!({"ok": x.ok, "failed": x.failed, "skipped": x.skipped})),
     });
-    if let Some(key) = key {
-        doc["signing"] = crate::report::manifest::signing_block(key);
-    }
-    crate::report::manifest::write_signed(&manifest_path, &doc, key)?;
+    pack.write_manifest(&mut doc, key)?;
     summary.signed = key.is_some();
     Ok(summary)
 }
@@ -416,25 +405,6 @@ pub fn ticket_in(comment: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A file name for an app's remediation files: the name's letters, digits, `.`, `-`, `_`.
-fn file_stem(app: &str, taken: &mut Vec<String>) -> String {
-    let base: String = app.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-    let base = base.trim_matches('.').to_string();
-    let base = if base.is_empty() { "app".to_string() } else { base };
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
-    taken.push(name.clone());
-    name
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> EvidenceError + '_ {
-    move |source| EvidenceError::Io { path: path.to_path_buf(), source }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,8 +420,8 @@ mod tests {
     #[test]
     fn file_stems_are_safe_and_unique() {
         let mut taken = Vec::new();
-        assert_eq!(file_stem("jsm helpdesk/eu", &mut taken), "jsm_helpdesk_eu");
-        assert_eq!(file_stem("jsm helpdesk:eu", &mut taken), "jsm_helpdesk_eu-2");
-        assert_eq!(file_stem("..", &mut taken), "app");
+        assert_eq!(super::super::safe_stem("jsm helpdesk/eu", "app", &mut taken), "jsm_helpdesk_eu");
+        assert_eq!(super::super::safe_stem("jsm helpdesk:eu", "app", &mut taken), "jsm_helpdesk_eu-2");
+        assert_eq!(super::super::safe_stem("..", "app", &mut taken), "app");
     }
 }

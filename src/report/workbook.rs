@@ -449,27 +449,22 @@ fn build(
 /// One reviewer's packet of a campaign: an Instructions sheet (`lines`), the accounts to certify
 /// (`certify`: its columns, then the reviewer's columns with `reviewer` filled in) and the
 /// accounts listed for information only (`information`, no decision columns).
-pub fn write_packet(
-    path: &Path,
-    title: &str,
-    as_of: chrono::NaiveDate,
-    lines: &[String],
-    certify: &DataFrame,
-    information: &DataFrame,
-    reviewer: &str,
-) -> std::io::Result<FileDigest> {
-    files::write_atomic_with(path, |w| build_packet(w, title, as_of, lines, certify, information, reviewer).map_err(xlsx_err))
+pub struct Packet<'a> {
+    pub title: &'a str,
+    pub as_of: chrono::NaiveDate,
+    pub lines: &'a [String],
+    pub certify: &'a DataFrame,
+    pub information: &'a DataFrame,
+    pub reviewer: &'a str,
 }
 
-fn build_packet(
-    out: &mut (dyn Write + Send),
-    title: &str,
-    as_of: chrono::NaiveDate,
-    lines: &[String],
-    certify: &DataFrame,
-    information: &DataFrame,
-    reviewer: &str,
-) -> Result<(), XlsxError> {
+/// Writes one reviewer's [`Packet`].
+pub fn write_packet(path: &Path, packet: &Packet) -> std::io::Result<FileDigest> {
+    files::write_atomic_with(path, |w| build_packet(w, packet).map_err(xlsx_err))
+}
+
+fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), XlsxError> {
+    let Packet { title, as_of, lines, certify, information, reviewer } = *packet;
     use chrono::Datelike;
     let mut workbook = Workbook::new();
     let created = ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
