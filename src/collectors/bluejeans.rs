@@ -27,7 +27,7 @@
 //! (never by value); with the registration app configured, the key is checked by asking for a
 //! `registration_app` token: a refused key is expired, an issued token's lifetime is recorded.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -67,6 +67,12 @@ pub struct BluejeansOptions {
     pub events_path: Option<String>,
     /// `bluejeans_events`: one event (default `/api/scheduling/v1/users/{userId}/events/{eventId}`).
     pub event_path: Option<String>,
+    /// `bluejeans_events`: events asked for per page of a user's events (`pageSize`; default
+    /// 100; a server that serves fewer is followed).
+    pub events_page_size: Option<u32>,
+    /// `bluejeans_events`: the number of the first page of a user's events (`pageNumber`;
+    /// default 1, as the users list of the swagger counts).
+    pub events_first_page: Option<u32>,
     /// `bluejeans_events`: the registration app (Admin > Events > Enterprise Apps) whose
     /// credentials turn an event's `apiKey` into a `registration_app` token; when set, every
     /// registration-enabled event's key is checked that way.
@@ -212,6 +218,8 @@ const EVENTS_DEFAULTS: KindDefaults = KindDefaults {
 
 const LIST_FIELDS: &str = "username,firstName,middleName,lastName,email,isEnterpriseAdmin,enterpriseJoinDate,isModeratorLess";
 const DEFAULT_EVENTS_PATH: &str = "/api/scheduling/v1/users/{userId}/events";
+/// The people of an event; a list entry without any of them is a summary: its detail is read.
+const PEOPLE: [&str; 3] = ["moderators", "panelists", "attendees"];
 const DEFAULT_EVENT_PATH: &str = "/api/scheduling/v1/users/{userId}/events/{eventId}";
 const REGISTRATION_TOKEN_PATH: &str = "/api/security/v1/oauth/accesstoken";
 
@@ -322,76 +330,82 @@ fn users_spec(http: &HttpConfig, opts: &BluejeansOptions) -> ListSpec {
     }
 }
 
-/// The users, with details merged in where needed. Returns the items, the listing, how many
-/// details were read and the errors of those that could not be.
-async fn enterprise_users(client: &AppClient, http: &HttpConfig, opts: &BluejeansOptions) -> (Vec<Value>, Listing, usize, Vec<String>) {
-    let mut listing = client.list(&users_spec(http, opts)).await;
+/// One user's events: numbered pages as the users list (`pageNumber`, `pageSize`), the count
+/// checked; a bare array, or the events under `events`, `items` or `data`.
+fn events_spec(uid: &str, opts: &BluejeansOptions) -> ListSpec {
+    let path = opts.events_path.as_deref().unwrap_or(DEFAULT_EVENTS_PATH);
+    ListSpec {
+        endpoint: path.replace("{userId}", uid),
+        query: Vec::new(),
+        pager: Pager::PageNumber {
+            page_param: "pageNumber".into(),
+            size_param: "pageSize".into(),
+            page_size: opts.events_page_size.unwrap_or(100).max(1),
+            first_page: opts.events_first_page.unwrap_or(1),
+            total: Some("count".into()),
+            short_page_ends: true,
+        },
+        items: EVENT_ITEMS.into(),
+        id: |e| id_text(e.get("id")),
+        what: format!("events of user {uid}"),
+    }
+}
+
+/// The users, with details merged in where needed. Returns the items, the listing (with the
+/// details' errors and notes) and how many details were read. A user whose details answer 404
+/// was deleted after the list was read when a second read of the list no longer has them: left
+/// out and noted.
+async fn enterprise_users(client: &AppClient, http: &HttpConfig, opts: &BluejeansOptions) -> (Vec<Value>, Listing, usize) {
+    let spec = users_spec(http, opts);
+    let mut listing = client.list(&spec).await;
     let mut items = std::mem::take(&mut listing.items);
-    let wanted: Vec<usize> = items
+    let with_login = opts.user_details == Some(UserDetails::Always);
+    let g = guide(opts);
+    let requests: Vec<(String, Vec<String>)> = items
         .iter()
-        .enumerate()
-        .filter(|(_, u)| match opts.user_details.unwrap_or_default() {
+        .filter(|u| match opts.user_details.unwrap_or_default() {
             UserDetails::Always => true,
             UserDetails::Never => false,
             UserDetails::Auto => u.get("isEnterpriseAdmin").is_none(),
         })
-        .map(|(i, _)| i)
-        .collect();
-    let with_login = opts.user_details == Some(UserDetails::Always);
-    let g = guide(opts);
-    let concurrency = client.limiter.concurrency.max(1);
-    let details: Vec<(usize, Result<Vec<Value>, FetchError>)> = stream::iter(wanted.iter().copied())
-        .map(|i| {
-            let id = user_id(&items[i]).unwrap_or_default();
-            async move {
-                let endpoints: Vec<String> = if g {
-                    vec![format!("/v1/enterprise/{}/users/{id}", enterprise(opts))]
-                } else if with_login {
-                    vec![format!("/v1/user/{id}/enterprise_profile"), format!("/v1/user/{id}")]
-                } else {
-                    vec![format!("/v1/user/{id}/enterprise_profile")]
-                };
-                let mut bodies = Vec::new();
-                for e in endpoints {
-                    match client.get_json(&e, &[]).await {
-                        Ok(f) => bodies.push(f.body),
-                        Err(e) => return (i, Err(e)),
-                    }
-                }
-                (i, Ok(bodies))
-            }
+        .filter_map(user_id)
+        .map(|id| {
+            let endpoints = if g {
+                vec![format!("/v1/enterprise/{}/users/{id}", enterprise(opts))]
+            } else if with_login {
+                vec![format!("/v1/user/{id}/enterprise_profile"), format!("/v1/user/{id}")]
+            } else {
+                vec![format!("/v1/user/{id}/enterprise_profile")]
+            };
+            (id, endpoints)
         })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    let mut errors = Vec::new();
-    let read = details.iter().filter(|(_, r)| r.is_ok()).count();
-    let mut failed: Vec<(usize, String)> = Vec::new();
-    for (i, result) in details {
-        match result {
-            Ok(bodies) => {
-                for b in bodies {
-                    if let (Value::Object(item), Value::Object(detail)) = (&mut items[i], b) {
-                        for (k, v) in detail {
-                            if k != "id" && !v.is_null() {
-                                item.insert(k, v);
-                            }
-                        }
+        .collect();
+    let details = client.get_each(requests).await;
+    let read = details.read.len();
+    let index: HashMap<String, usize> = items.iter().enumerate().filter_map(|(i, u)| Some((user_id(u)?, i))).collect();
+    for (id, bodies) in details.read {
+        for b in bodies {
+            if let (Some(Value::Object(item)), Value::Object(detail)) = (index.get(&id).map(|i| &mut items[*i]), b) {
+                for (k, v) in detail {
+                    if k != "id" && !v.is_null() {
+                        item.insert(k, v);
                     }
                 }
             }
-            Err(e) => failed.push((i, e.to_string())),
         }
     }
-    failed.sort();
-    if let Some((_, first)) = failed.first() {
-        errors.push(format!(
-            "{} user detail(s) could not be read (their admin flag{} is unknown), first: {first}",
-            failed.len(),
-            if with_login { " and last login" } else { "" }
-        ));
+    if let Some(e) = crate::http::each::failures(
+        &details.failed,
+        &format!("user detail(s) (their admin flag{} is unknown)", if with_login { " and last login" } else { "" }),
+    ) {
+        listing.errors.push(e);
     }
-    (items, listing, read, errors)
+    let churn = client.recheck(&spec, &details.not_found, "user").await;
+    items.retain(|u| user_id(u).is_none_or(|id| !churn.gone.contains(&id)));
+    listing.errors.extend(churn.errors);
+    listing.notes.extend(churn.notes);
+    listing.complete &= listing.errors.is_empty();
+    (items, listing, read)
 }
 
 /// The client of the Meetings API for `bluejeans_events`: `users_url`, the same client id and
@@ -440,7 +454,7 @@ async fn oauth_credential(client: &AppClient) -> CredentialRecord {
 /// Kind `bluejeans`.
 pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions) -> Result<Collection, CollectError> {
     let client = client(app, http, opts, &DEFAULTS)?;
-    let (items, mut listing, details, errors) = enterprise_users(&client, http, opts).await;
+    let (items, mut listing, details) = enterprise_users(&client, http, opts).await;
     let mut accounts = Vec::with_capacity(items.len());
     let mut entitlements = Vec::new();
     for item in &items {
@@ -450,8 +464,6 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions
         }
     }
     let always = opts.user_details == Some(UserDetails::Always);
-    listing.errors.extend(errors);
-    listing.complete &= listing.errors.is_empty();
     if details > 0 {
         listing.notes.push(format!(
             "{details} user detail(s) were read{}",
@@ -491,8 +503,8 @@ pub enum Registration {
 
 /// One attendee of an event: email, registration state (`state`, `registrationState`,
 /// `approvalStatus` or `status`: DECLINED / REJECTED / CANCELLED are declined, PENDING /
-/// AWAITING_APPROVAL pending, anything else approved) and registration source (`source`,
-/// `registrationSource` or `provider`: e.g. `apiIntegration` for attendees added through the API).
+/// AWAITING_APPROVAL pending, anything else approved) and registration source
+/// ([`registration_source`]: e.g. `apiIntegration` for attendees added through the API).
 pub fn attendees(event: &Value) -> Vec<(String, Registration, Option<String>)> {
     event
         .get("attendees")
@@ -507,10 +519,23 @@ pub fn attendees(event: &Value) -> Vec<(String, Registration, Option<String>)> {
                 "PENDING" | "AWAITING_APPROVAL" | "WAITING" => Registration::Pending,
                 _ => Registration::Approved,
             };
-            let source = ["source", "registrationSource", "provider"].iter().find_map(|k| text(p, k)).map(str::to_string);
+            let source = registration_source(p);
             Some((email, state, source))
         })
         .collect()
+}
+
+/// Where an attendee's registration came from: `integration.provider`, as the registration
+/// token of the Events guide carries it (`{"integration": {"provider": "marketo", ...}}`, also a
+/// list of such), else the older top-level `source`, `registrationSource` or `provider`.
+fn registration_source(attendee: &Value) -> Option<String> {
+    let integration = attendee.get("integration");
+    let provider = match integration {
+        Some(Value::Array(list)) => list.iter().find_map(|i| text(i, "provider")),
+        Some(i) => text(i, "provider"),
+        None => None,
+    };
+    provider.or_else(|| ["source", "registrationSource", "provider"].iter().find_map(|k| text(attendee, k))).map(str::to_string)
 }
 
 fn date(v: Option<&Value>) -> String {
@@ -528,9 +553,12 @@ fn event_entitlement(role: &str, event: &Value) -> String {
     )
 }
 
-/// The events of one user: a bare array, or an array under `events`, `items` or `data`.
+/// Where a page of events holds them: a bare array, or an array under `events`, `items` or `data`.
+const EVENT_ITEMS: &str = "|events|items|data";
+
+/// The events of one page.
 fn event_items(mut body: Value) -> Option<Vec<Value>> {
-    crate::http::list::take_items(&mut body, "|events|items|data")
+    crate::http::list::take_items(&mut body, EVENT_ITEMS)
 }
 
 /// The `exp` of a JWT (unverified: only to learn when it expires).
@@ -579,64 +607,82 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
         _ => None,
     };
     let collected_at = Utc::now();
-    let (items, mut listing, _, detail_errors) = enterprise_users(&users_client, &users_cfg, opts).await;
-    listing.errors.extend(detail_errors);
+    let event_path = opts.event_path.clone().unwrap_or_else(|| DEFAULT_EVENT_PATH.into());
+    let concurrency = client.limiter.concurrency.max(1);
+    let users_spec = users_spec(&users_cfg, opts);
+    let (mut items, mut listing, _) = enterprise_users(&users_client, &users_cfg, opts).await;
+
+    // Every user's events, each list read to its end (pages and the count checked). A user whose
+    // events answer 404 was deleted meanwhile when the user list no longer has them.
+    let specs: Vec<(String, ListSpec)> = items.iter().filter_map(user_id).map(|uid| (uid.clone(), events_spec(&uid, opts))).collect();
+    let per_user = client.list_each(specs).await;
+    let churn = users_client.recheck(&users_spec, &per_user.not_found, "user").await;
+    items.retain(|u| user_id(u).is_none_or(|id| !churn.gone.contains(&id)));
+    listing.errors.extend(churn.errors);
+    listing.notes.extend(churn.notes);
     let mut accounts: Vec<AccountRecord> = items.iter().filter_map(user_account).collect();
     let by_email: HashMap<String, usize> =
         accounts.iter().enumerate().filter_map(|(i, a)| a.email.as_ref().map(|e| (e.trim().to_lowercase(), i))).collect();
     let user_ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
-
-    // Every user's events.
-    let events_path = opts.events_path.clone().unwrap_or_else(|| DEFAULT_EVENTS_PATH.into());
-    let event_path = opts.event_path.clone().unwrap_or_else(|| DEFAULT_EVENT_PATH.into());
-    let concurrency = client.limiter.concurrency.max(1);
-    let per_user: Vec<(usize, Result<Vec<Value>, String>)> = stream::iter(user_ids.iter().cloned().enumerate())
-        .map(|(i, uid)| {
-            let client = &client;
-            let endpoint = events_path.replace("{userId}", &uid);
-            async move {
-                let r = match client.get_json(&endpoint, &[]).await {
-                    Ok(f) => event_items(f.body)
-                        .ok_or_else(|| format!("app {}: events of user {uid}: the response holds no event list", client.app)),
-                    Err(e) => Err(e.to_string()),
-                };
-                (i, r)
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
+    let position: HashMap<&str, usize> = user_ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     let mut events: Vec<(usize, Value)> = Vec::new();
-    let mut event_errors: Vec<String> = Vec::new();
-    for (i, r) in per_user {
-        match r {
-            Ok(list) => events.extend(list.into_iter().map(|e| (i, e))),
-            Err(e) => event_errors.push(e),
-        }
+    let mut event_lists = Vec::new();
+    let mut event_errors: Vec<String> = per_user.failed.into_iter().map(|(_, e)| e).collect();
+    for (uid, mut list) in per_user.read {
+        let Some(i) = position.get(uid.as_str()) else { continue };
+        events.extend(std::mem::take(&mut list.items).into_iter().map(|e| (*i, e)));
+        event_lists.push(list);
     }
+    let (list_errors, list_notes) = crate::http::each::summarize(&event_lists, "the users' event lists");
+    event_errors.extend(list_errors);
+    listing.notes.extend(list_notes);
+    let counted: u64 = event_lists.iter().filter_map(|l| l.total_reported).sum();
     events.sort_by_key(|(i, e)| (*i, id_text(e.get("id"))));
     events.dedup_by(|a, b| id_text(a.1.get("id")) == id_text(b.1.get("id")) && a.0 == b.0);
 
-    // The keys of registration-enabled events: from the detail when the list leaves them out.
+    // The detail of an event whose list entry leaves out its people (a summary shape) or, when
+    // registration is on, its key. An event that answers 404 was cancelled meanwhile when its
+    // organizer's list no longer has it.
     let registration_enabled = |e: &Value| flag(e, &["enableRegistration"]).unwrap_or(false);
-    let missing: Vec<usize> = (0..events.len())
-        .filter(|k| registration_enabled(&events[*k].1) && events[*k].1.pointer("/registration/apiKey").is_none())
-        .collect();
-    let details: Vec<(usize, Result<Value, String>)> = stream::iter(missing)
-        .map(|k| {
-            let client = &client;
-            let uid = &user_ids[events[k].0];
-            let endpoint = event_path.replace("{userId}", uid).replace("{eventId}", &id_text(events[k].1.get("id")).unwrap_or_default());
-            async move { (k, client.get_json(&endpoint, &[]).await.map(|f| f.body).map_err(|e| e.to_string())) }
+    let needs_detail =
+        |e: &Value| PEOPLE.iter().any(|k| e.get(*k).is_none()) || (registration_enabled(e) && e.pointer("/registration/apiKey").is_none());
+    let wanted: Vec<(String, Vec<String>)> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, e))| needs_detail(e))
+        .map(|(k, (owner, e))| {
+            let endpoint =
+                event_path.replace("{userId}", &user_ids[*owner]).replace("{eventId}", &id_text(e.get("id")).unwrap_or_default());
+            (k.to_string(), vec![endpoint])
         })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    for (k, r) in details {
-        match r {
-            Ok(detail) => events[k].1 = detail,
-            Err(e) => event_errors.push(e),
+        .collect();
+    let summaries = events.iter().filter(|(_, e)| PEOPLE.iter().any(|k| e.get(*k).is_none())).count();
+    let details = client.get_each(wanted).await;
+    for (k, mut bodies) in details.read {
+        if let (Ok(k), Some(detail)) = (k.parse::<usize>(), bodies.pop()) {
+            events[k].1 = detail;
         }
+    }
+    event_errors.extend(details.failed.into_iter().map(|(_, e)| e));
+    let mut cancelled: BTreeSet<usize> = BTreeSet::new();
+    let mut missing_by_owner: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
+    for k in details.not_found.iter().filter_map(|k| k.parse::<usize>().ok()) {
+        let (owner, e) = &events[k];
+        missing_by_owner.entry(*owner).or_default().push((k, id_text(e.get("id")).unwrap_or_default()));
+    }
+    for (owner, missing) in missing_by_owner {
+        let ids: Vec<String> = missing.iter().map(|(_, id)| id.clone()).collect();
+        let churn = client.recheck(&events_spec(&user_ids[owner], opts), &ids, "event").await;
+        cancelled.extend(missing.iter().filter(|(_, id)| churn.gone.contains(id)).map(|(k, _)| *k));
+        event_errors.extend(churn.errors);
+        listing.notes.extend(churn.notes);
+    }
+    if !cancelled.is_empty() {
+        events = events.into_iter().enumerate().filter(|(k, _)| !cancelled.contains(k)).map(|(_, e)| e).collect();
+    }
+    // An event whose people are still unknown (its detail failed) is named by the error above.
+    if summaries > 0 {
+        listing.notes.push(format!("{summaries} event detail(s) read because the events list leaves out their people"));
     }
 
     // Roles and registrations; participants who are not enterprise users become accounts.
@@ -785,9 +831,10 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     }
     listing.complete &= listing.errors.is_empty();
     listing.notes.push(format!(
-        "{} event(s) of {} user(s); {} participant(s) outside the enterprise listed as accounts of their own; {} registration key(s){}",
+        "{} event(s) of {} user(s){}; {} participant(s) outside the enterprise listed as accounts of their own; {} registration key(s){}",
         events.len(),
         user_ids.len(),
+        if counted > 0 { format!(" (their lists' counts sum to {counted})") } else { String::new() },
         external.len(),
         checks.len(),
         if registration.is_some() {
@@ -878,12 +925,13 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BluejeansOptions, 
             checks.push(not_checked("events", &format!("GET {events_path}"), "no user was listed"));
             return Ok(checks);
         };
-        let endpoint = events_path.replace("{userId}", &uid);
-        let (check, f) =
-            check_get(&c, "events of a user", &endpoint, &[], "the Events enterprise application grant (Admin > Events > Enterprise Apps)")
-                .await;
+        let spec = events_spec(&uid, opts);
+        let grant = "the Events enterprise application grant (Admin > Events > Enterprise Apps)";
+        let (check, f) = check_get(&c, "events of a user", &spec.endpoint, &spec.pager.position_query(0), grant).await;
+        let count = f.as_ref().and_then(|f| spec.pager.total(&f.body, &f.headers));
         let list = f.and_then(|f| event_items(f.body)).unwrap_or_default();
-        checks.push(said(check, format!("{} event(s) of the first user", list.len())));
+        let counted = count.map(|n| format!(" (the API counts {n})")).unwrap_or_default();
+        checks.push(said(check, format!("{} event(s) on the first page of the first user's{counted}", list.len())));
         if let (Some(id), Some(secret)) = (&opts.registration_client_id, &opts.registration_client_secret) {
             let secret = secret
                 .resolve()

@@ -68,6 +68,16 @@ pub enum Failure {
     TooLarge { method: &'static str, endpoint: String, mb: u64 },
 }
 
+impl Failure {
+    /// The HTTP status the API answered with, when it answered with one that is not a success.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Failure::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
 /// The largest response body read by default (`max_response_mb`).
 pub const DEFAULT_MAX_RESPONSE_MB: u64 = 256;
 /// Of an error or a retried response, only this much is read (for the message), then the

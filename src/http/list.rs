@@ -73,10 +73,30 @@ pub struct Listing {
     pub notes: Vec<String>,
     /// How many times the list was read (a positional list is read again while it changes).
     pub passes: u32,
+    /// The list's first page answered 404: the list (or what it belongs to) does not exist.
+    pub not_found: bool,
 }
 
 /// One page read by position: its items and the response, or why it failed.
-type PageResult = Result<(Vec<Value>, Fetched), String>;
+type PageResult = Result<(Vec<Value>, Fetched), PageError>;
+
+/// Why a page could not be read, and whether the API said it does not exist (HTTP 404).
+struct PageError {
+    text: String,
+    not_found: bool,
+}
+
+impl From<String> for PageError {
+    fn from(text: String) -> Self {
+        PageError { text, not_found: false }
+    }
+}
+
+impl From<super::client::FetchError> for PageError {
+    fn from(e: super::client::FetchError) -> Self {
+        PageError { not_found: e.failure.status() == Some(404), text: e.to_string() }
+    }
+}
 
 /// What one pass over a positional list saw.
 #[derive(Default)]
@@ -92,6 +112,8 @@ struct Pass {
     errors: Vec<String>,
     notes: Vec<String>,
     pages: u64,
+    /// The first page answered 404.
+    not_found: bool,
     /// The page size the server serves, when it is smaller than the one asked for.
     served_fewer: Option<u32>,
     /// Whether the pass could check every page boundary (pages addressed by item overlap).
@@ -291,7 +313,8 @@ pub fn take_items(body: &mut Value, path: &str) -> Option<Vec<Value>> {
     None
 }
 
-fn ids_excerpt<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
+/// Up to ten ids, sorted, then "+N more".
+pub fn ids_excerpt<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
     let mut all: Vec<&String> = ids.into_iter().collect();
     all.sort();
     crate::text::first_of(&all, IDS_SHOWN)
@@ -310,7 +333,7 @@ impl AppClient {
     async fn fetch_query(&self, spec: &ListSpec, extra: Vec<(String, String)>, label: &str) -> PageResult {
         let mut query = spec.query.clone();
         query.extend(extra);
-        let mut fetched = self.get_json(&spec.endpoint, &query).await.map_err(|e| e.to_string())?;
+        let mut fetched = self.get_json(&spec.endpoint, &query).await?;
         let items = take_items(&mut fetched.body, &spec.items).ok_or_else(|| {
             format!(
                 "app {}: {} {label}: the response has no item list at \"{}\" (the API answered in an unexpected shape)",
@@ -360,7 +383,7 @@ impl AppClient {
                 }
             }
             Err(e) => {
-                notes.push(format!("{}: the check for a 0-based startIndex failed ({e}); read as the RFC says", spec.what));
+                notes.push(format!("{}: the check for a 0-based startIndex failed ({}); read as the RFC says", spec.what, e.text));
                 1
             }
         }
@@ -398,7 +421,8 @@ impl AppClient {
             Ok(page) => page,
             Err(e) => {
                 // Without the first page there is no total and no end signal to go on.
-                pass.errors.push(e);
+                pass.not_found = e.not_found;
+                pass.errors.push(e.text);
                 pass.took = started.elapsed();
                 return pass;
             }
@@ -480,7 +504,7 @@ impl AppClient {
                         }
                     }
                     Err(e) => {
-                        pass.errors.push(e);
+                        pass.errors.push(e.text);
                         previous_read = false;
                         overlap_next = 0;
                         last = false;
@@ -503,7 +527,7 @@ impl AppClient {
             let before = if addressing == Addressing::Pages { position * u64::from(size) } else { position };
             match self.fetch_at(spec, pager, position, size).await {
                 Err(e) => {
-                    pass.errors.push(e);
+                    pass.errors.push(e.text);
                     failures += 1;
                     // A failed page may be the last one: stop after two failures in a row rather
                     // than guessing past the end.
@@ -583,8 +607,12 @@ impl AppClient {
             listing.passes += 1;
             listing.pages += pass.pages;
             let (signals, total, note) = pass.signals(spec);
+            for n in &pass.notes {
+                if !listing.notes.contains(n) {
+                    listing.notes.push(n.clone());
+                }
+            }
             if listing.passes == 1 {
-                listing.notes.extend(pass.notes.iter().cloned());
                 listing.notes.extend(note);
                 if let Some(n) = pass.served_fewer {
                     listing.notes.push(format!(
@@ -598,6 +626,7 @@ impl AppClient {
             }
             listing.total_reported = total;
             let failed = !pass.errors.is_empty();
+            listing.not_found = pass.not_found && pass.pages == 0;
             listing.errors = pass.errors;
             let took = pass.took;
             let ids = pass.ids;
@@ -634,6 +663,11 @@ impl AppClient {
                 }
             }
             debug!("app {}: {}: reading the list again ({})", self.app, spec.what, last_signals.join("; "));
+            // A SCIM index base found out while the list moved may be wrong (the one resource
+            // asked for from 0 can be one the change shifted): found out again, as every pass is.
+            if matches!(spec.pager, Pager::StartIndex { base: None, .. }) {
+                pager = spec.pager.clone();
+            }
         }
         let last_ids = previous.unwrap_or_default();
         let first_ids = first_ids.as_ref().unwrap_or(&last_ids);
@@ -675,9 +709,12 @@ impl AppClient {
         }
         if let (Some(t), true) = (listing.total_reported, stable) {
             let n = last_ids.len() as u64;
-            if t != n {
-                listing.notes.push(format!("{}: the API reported a total of {t}, but {n} distinct were listed (the end-of-list signal was reached, and two passes agreed; the total is only a cross-check)", spec.what));
-            }
+            let why = if listing.passes > 1 {
+                "the end-of-list signal was reached, and two passes agreed"
+            } else {
+                "the end-of-list signal was reached"
+            };
+            self.check_total(spec, t, n, why, &mut listing);
         }
         if !stable && listing.errors.is_empty() {
             listing.errors.push(format!(
@@ -712,6 +749,7 @@ impl AppClient {
             let mut fetched = match self.get_json(&endpoint, &query).await {
                 Ok(f) => f,
                 Err(e) => {
+                    listing.not_found = listing.pages == 0 && e.failure.status() == Some(404);
                     // A cursor cannot skip a failed page: what follows it is unreachable.
                     listing.errors.push(format!("{e} (the rest of the list could not be read)"));
                     break;
@@ -766,16 +804,30 @@ impl AppClient {
                 }
             }
         }
-        if let Some(t) = listing.total_reported {
-            if t != listing.items.len() as u64 && listing.errors.is_empty() {
-                listing.notes.push(format!(
-                    "{}: the API reported a total of {t}, but {} distinct were listed",
-                    spec.what,
-                    listing.items.len()
-                ));
-            }
+        if let (Some(t), true) = (listing.total_reported, listing.errors.is_empty()) {
+            let n = listing.items.len() as u64;
+            self.check_total(spec, t, n, "the last page had no next link or token", &mut listing);
         }
         listing.complete = listing.errors.is_empty();
         listing
+    }
+
+    /// A list read to its end against the total the API reported: more reported than read means
+    /// the list is not complete, whatever the end signal said (never called complete); fewer is
+    /// a note (an API may count what it does not show).
+    fn check_total(&self, spec: &ListSpec, total: u64, read: u64, why: &str, listing: &mut Listing) {
+        if total > read {
+            listing.errors.push(format!(
+                "app {}: {}: the API reported {total} but only {read} distinct were read ({why}): {} may be missing, so the list is not complete",
+                self.app,
+                spec.what,
+                total - read
+            ));
+        } else if total < read {
+            listing.notes.push(format!(
+                "{}: the API reported a total of {total}, but {read} distinct were listed ({why}; a smaller total is only a cross-check)",
+                spec.what
+            ));
+        }
     }
 }

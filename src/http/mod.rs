@@ -5,10 +5,12 @@
 //! - `auth`: Basic, Bearer, AccessKey, header and OAuth2 client-credentials providers;
 //! - `retry`: the retry policy and `Retry-After` parsing;
 //! - `ratelimit`: requests per second and in flight, slowing down after 429s;
-//! - `pager` + `list`: pagination strategies and the shared page loop.
+//! - `pager` + `list`: pagination strategies and the shared page loop;
+//! - `each`: a request or a sub-list per item of a list, and what a 404 among them means.
 
 pub mod auth;
 pub mod client;
+pub mod each;
 pub mod list;
 pub mod pager;
 pub mod progress;
@@ -17,5 +19,6 @@ pub mod retry;
 
 pub use auth::TokenStyle;
 pub use client::{AppClient, ClientError, ClientFailure, Failure, FetchError, KindDefaults};
+pub use each::{EachRead, Recheck};
 pub use list::{ListSpec, Listing};
 pub use pager::Pager;

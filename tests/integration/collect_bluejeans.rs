@@ -298,7 +298,7 @@ async fn a_clean_events_collection_carries_no_warning_note() {
     assert_eq!(
         c.coverage.notes,
         [
-            "40 event(s) of 60 user(s); 40 participant(s) outside the enterprise listed as accounts of their own; 10 registration key(s), 1 refused by the registration token endpoint",
+            "40 event(s) of 60 user(s) (their lists' counts sum to 40); 40 participant(s) outside the enterprise listed as accounts of their own; 10 registration key(s), 1 refused by the registration token endpoint",
             "BlueJeans Events does not report last login: no dormant or never-logged-in findings for this app",
             "OAuth access tokens live 3600 s; 1 token(s) fetched",
         ]
@@ -389,6 +389,116 @@ async fn the_token_scope_is_recorded_on_the_credential() {
         let checks = collectors::probe(&a).await.unwrap();
         let line = checks.iter().find(|c| c.what == "OAuth token scope").map(|c| (c.line(), c.is_ok())).unwrap();
         assert!(line.0.contains(want_scope) && line.1 == (want_write != Some(true)), "{line:?}");
+        sb.stop().await;
+    }
+}
+
+/// The organizers' events of a synthetic tenant, as `(owner, event id)`.
+fn organized(c: &Collection) -> BTreeSet<(String, String)> {
+    c.entitlements
+        .iter()
+        .filter(|e| e.value.starts_with("organizer · "))
+        .map(|e| (e.account_id.clone(), e.value.split(" · ").nth(1).unwrap_or_default().to_string()))
+        .collect()
+}
+
+/// Issue 25 item 1: a user's events come in pages (the server serves at most 4 of the 100 asked
+/// for, with a count): every page of every organizer is read, and nothing else is needed.
+#[tokio::test]
+async fn every_page_of_every_organizers_events_is_read() {
+    let mut t = synthetic_tenant(3, 45, false);
+    t.enterprise_mut().unwrap().events_page_max = Some(4);
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_eq!(organized(&c).len(), 45, "every event of every organizer, 15 each over 4 pages");
+    assert!(
+        c.coverage.notes.iter().any(|n| n.contains("45 event(s) of 3 user(s) (their lists' counts sum to 45)")),
+        "{:?}",
+        c.coverage.notes
+    );
+}
+
+/// A count larger than what the pages held when the list ended: the app is partial, naming the
+/// list, never complete.
+#[tokio::test]
+async fn an_events_count_larger_than_the_events_read_makes_the_app_partial() {
+    let mut t = synthetic_tenant(3, 9, false);
+    t.enterprise_mut().unwrap().events_count_offset = 2;
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_PARTIAL, "{:?}", c.coverage);
+    let errors = c.coverage.errors.join("\n");
+    assert!(errors.contains("events of user 100000: the API reported 5 but only 3 distinct were read"), "{errors}");
+    assert_eq!(organized(&c).len(), 9, "what was read is kept");
+}
+
+/// Issue 25 item 2: a list whose entries carry no people (a summary) is completed from each
+/// event's detail: the same roles and registrations as from the full list.
+#[tokio::test]
+async fn events_listed_as_summaries_are_read_in_detail() {
+    let full = {
+        let sb = start(synthetic_tenant(30, 20, false)).await;
+        collect(&app(&sb, "bluejeans_events", "api", "")).await
+    };
+    let mut t = synthetic_tenant(30, 20, false);
+    t.enterprise_mut().unwrap().events_summary = true;
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_eq!(c.entitlements, full.entitlements, "nobody lost: moderators, panelists and attendees from the details");
+    assert_eq!(ids(&c), ids(&full));
+    assert!(c.coverage.notes.iter().any(|n| n == "20 event detail(s) read because the events list leaves out their people"));
+}
+
+/// A bare array without a count is still paged: a full page means there is more.
+#[tokio::test]
+async fn events_as_a_bare_array_are_paged_until_a_short_page() {
+    let mut t = synthetic_tenant(2, 30, false);
+    t.enterprise_mut().unwrap().events_bare_array = true;
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", "events_page_size = 4")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_eq!(organized(&c).len(), 30);
+}
+
+/// Issue 25 item 2: the registration source from `integration.provider`, as the Events guide's
+/// registration token carries it (and the older top-level field where that is all there is).
+#[tokio::test]
+async fn the_registration_source_is_read_from_its_integration() {
+    let mut t = synthetic_tenant(3, 1, false);
+    t.enterprise_mut().unwrap().events[0]["attendees"] = serde_json::json!([
+        {"email": "lead@guest.example", "state": "APPROVED", "integration": {"provider": "marketo", "details": {"identifier": "11223"}}},
+        {"email": "old@guest.example", "source": "apiIntegration"}
+    ]);
+    let sb = start(t).await;
+    let c = collect(&app(&sb, "bluejeans_events", "api", "")).await;
+    let via = |who: &str| {
+        c.entitlements
+            .iter()
+            .find(|e| e.account_id == who && e.kind == access_audit::model::EntitlementKind::EventRegistration)
+            .map(|e| e.value.rsplit(" · ").next().unwrap_or_default().to_string())
+    };
+    assert_eq!(via("email:lead@guest.example").as_deref(), Some("registered via marketo"));
+    assert_eq!(via("email:old@guest.example").as_deref(), Some("registered via apiIntegration"));
+}
+
+/// Issue 25 item 3: a user deleted after the user list was read answers 404 for their events
+/// (Events) or details (guide flavour): that is churn, not a broken config. The user is left
+/// out and named, and the app stays complete.
+#[tokio::test]
+async fn a_user_deleted_during_the_read_is_left_out_and_named() {
+    for (kind, flavor) in [("bluejeans_events", "api"), ("bluejeans", "guide")] {
+        let mut t = synthetic_tenant(12, 6, false);
+        t.faults.delete_user_after_list = Some("100005".into());
+        let sb = start(t).await;
+        let c = collect(&app(&sb, kind, flavor, "")).await;
+        assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{kind}: {:?}", c.coverage);
+        assert!(!ids(&c).contains("100005"), "{kind}: the deleted user is left out");
+        assert_eq!(c.accounts.iter().filter(|a| !a.account_id.starts_with("email:")).count(), 11, "{kind}");
+        let notes = c.coverage.notes.join("\n");
+        assert!(notes.contains("1 user(s) deleted during collection") && notes.contains("100005"), "{kind}: {notes}");
+        assert!(!format!("{:?}", c.coverage).contains("check base_url"), "{kind}: the config is not blamed");
         sb.stop().await;
     }
 }

@@ -150,11 +150,24 @@ async fn a_row_repeated_across_pages_is_dropped_and_counted() {
     assert!(c.coverage.duplicates_dropped >= 2, "{:?}", c.coverage);
 }
 
+/// A total smaller than what was listed is a note (an API may count what it does not show).
 #[tokio::test]
-async fn a_wrong_total_is_a_note_not_a_loss() {
-    let (c, _) = exact(Faults { total_offset: 7, ..Default::default() }, "messagebird").await;
-    assert_eq!(c.coverage.total_reported, Some(257));
-    assert!(c.coverage.notes.iter().any(|n| n.contains("257") && n.contains("250")), "{:?}", c.coverage.notes);
+async fn a_smaller_total_is_a_note_not_a_loss() {
+    let (c, _) = exact(Faults { total_offset: -7, ..Default::default() }, "messagebird").await;
+    assert_eq!(c.coverage.total_reported, Some(243));
+    assert!(c.coverage.notes.iter().any(|n| n.contains("243") && n.contains("250")), "{:?}", c.coverage.notes);
+}
+
+/// Issue 25: a total larger than what was read when the list ended says there is more: the app
+/// is partial, naming the list, never complete; what was read is kept.
+#[tokio::test]
+async fn a_larger_total_than_was_read_is_never_complete() {
+    let sb = sandbox(250, Faults { total_offset: 7, ..Default::default() }).await;
+    let c = collect(&app(&sb, "messagebird", "")).await;
+    assert_eq!(c.coverage.status, COVERAGE_PARTIAL, "{:?}", c.coverage);
+    assert_eq!(ids(&c), tenant_ids(&sb.users("acme")), "what was read is kept");
+    let errors = c.coverage.errors.join("\n");
+    assert!(errors.contains("users: the API reported 257 but only 250 distinct were read"), "{errors}");
 }
 
 #[tokio::test]

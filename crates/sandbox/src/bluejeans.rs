@@ -12,8 +12,10 @@
 //! - `/bluejeans-events/{tenant}/...`, BlueJeans Events (shapes inferred, API-NOTES §2.3):
 //!   `POST /api/security/v1/oauth/accesstoken` (grant `client_credentials`, or `registration_app`
 //!   with `properties {client_id, client_secret, api_key}`: a JWT living 86400 s, 401 for an
-//!   expired key), `GET /api/scheduling/v1/users/{userId}/events` (a bare array; `registration`
-//!   without `apiKey`) and `.../events/{eventId}` (with `registration.apiKey`).
+//!   expired key), `GET /api/scheduling/v1/users/{userId}/events?pageNumber&pageSize` (1-based
+//!   pages of 10 unless asked, at most `events_page_max` (100); `{count, pageNumber, pageSize,
+//!   events}` or, with `events_bare_array`, a bare array; `registration` without `apiKey`; with
+//!   `events_summary`, without the people) and `.../events/{eventId}` (with `registration.apiKey`).
 //!
 //! Every API accepts the token as `Authorization: Bearer` or `?access_token=`. Canonical users:
 //! `{id (number), username, firstName, lastName, email, isEnterpriseAdmin, enterpriseJoinDate,
@@ -46,10 +48,26 @@ pub struct Enterprise {
     /// The registration app's credentials (`registration_app` grant).
     pub registration_client_id: Option<String>,
     pub registration_secret: Option<String>,
+    /// The most events a page of a user's events holds, whatever `pageSize` asks (default 100).
+    pub events_page_max: Option<usize>,
+    /// The events list serves summaries: no moderators, panelists or attendees (the detail has them).
+    pub events_summary: bool,
+    /// The events list is a bare array without a count (still paged).
+    pub events_bare_array: bool,
+    /// Added to the events list's `count`.
+    pub events_count_offset: i64,
 }
 
-static NO_ENTERPRISE: Enterprise =
-    Enterprise { events: Vec::new(), list_omits_admin: false, registration_client_id: None, registration_secret: None };
+static NO_ENTERPRISE: Enterprise = Enterprise {
+    events: Vec::new(),
+    list_omits_admin: false,
+    registration_client_id: None,
+    registration_secret: None,
+    events_page_max: None,
+    events_summary: false,
+    events_bare_array: false,
+    events_count_offset: 0,
+};
 
 impl super::Tenant {
     /// The enterprise's own part (empty for a tenant of another kind).
@@ -373,14 +391,38 @@ async fn events(
     if let Err(r) = gate(&state, &tenant, &headers, &q, None).await {
         return *r;
     }
+    let Some(page) = number(&q, "pageNumber").or(Some(1)).filter(|p| *p >= 1) else {
+        return error(StatusCode::BAD_REQUEST, "pageNumber is a 1-based value");
+    };
     state
         .with_tenant(&tenant, |t| {
             if find_user(t, &user).is_none() {
                 return error(StatusCode::NOT_FOUND, "User not found");
             }
+            let e = t.tenant.enterprise();
+            let size = number(&q, "pageSize").unwrap_or(10).clamp(1, e.events_page_max.unwrap_or(100).max(1));
             let owned = lookup(t, &format!("owner:{user}")).to_vec();
-            let list: Vec<Value> = owned.iter().map(|i| event_json(&t.tenant.enterprise().events[*i], false)).collect();
-            finish_body(t, Value::Array(list).to_string())
+            let e = t.tenant.enterprise();
+            let list: Vec<Value> = owned
+                .iter()
+                .skip((page - 1) * size)
+                .take(size)
+                .map(|i| {
+                    let mut event = event_json(&e.events[*i], false);
+                    if e.events_summary {
+                        for k in ["moderators", "panelists", "attendees"] {
+                            event.as_object_mut().map(|o| o.remove(k));
+                        }
+                    }
+                    event
+                })
+                .collect();
+            let body = if e.events_bare_array {
+                Value::Array(list)
+            } else {
+                json!({"count": (owned.len() as i64 + e.events_count_offset).max(0), "pageNumber": page, "pageSize": size, "events": list})
+            };
+            finish_body(t, body.to_string())
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
@@ -435,6 +477,7 @@ pub fn synthetic_tenant(users: usize, events: usize, omit_admin: bool) -> super:
         list_omits_admin: omit_admin,
         registration_client_id: Some("synthetic-registration-app".into()),
         registration_secret: Some("synthetic-registration-secret".into()),
+        ..Enterprise::default()
     };
     super::Tenant {
         oauth_client_id: Some("synthetic-client".into()),

@@ -57,6 +57,10 @@ pub struct Faults {
     /// Paths (any part of them, e.g. "/group/member") the credential is not allowed to read:
     /// answered 403, as an API account without the permission.
     pub forbid: Vec<String>,
+    /// The user with this id is deleted right before the first request that is not for a page
+    /// of the user list, once the list has been read: a user deleted while the collector reads
+    /// each user's details, events or group policies (which then answer 404).
+    pub delete_user_after_list: Option<String>,
 }
 
 /// The 403 of the `forbid` fault, for any simulator: the tenant is the second part of the path
@@ -252,6 +256,14 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
     if page.is_some() {
         churn(state);
         state.list_requests += 1;
+    } else if let (Some(id), true) = (&f.delete_user_after_list, state.list_requests > 0) {
+        if let Some(i) = state.tenant.users.iter().position(|u| user_id(u) == *id) {
+            state.tenant.users.remove(i);
+            state.id_order = None;
+            state.members = None;
+            state.lookup = None;
+            state.churn_log.push(format!("deleted {id} after the user list was read"));
+        }
     }
     if let (Some(after), Some(page)) = (f.mutate_after_page, page) {
         if page > after && !state.mutated {
