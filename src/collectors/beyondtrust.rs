@@ -24,7 +24,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use super::http_common::{
@@ -33,7 +32,7 @@ use super::http_common::{
 use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
 use super::{CheckOutcome, CollectError, Collector, EndpointCheck};
 use crate::config::{AppConfig, AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt, Secret};
-use crate::http::{AppClient, FetchError, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
+use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager, TokenStyle};
 use crate::model::{
     AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CredentialRecord, EntitlementKind, EntitlementRecord,
 };
@@ -451,42 +450,45 @@ async fn config_api(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOption
     users.items = Vec::new();
     let mut errors = Vec::new();
     if opts.group_policies {
-        let concurrency = client.limiter.concurrency.max(1);
         let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
         if let Some(note) = hourly_budget_note(client.limiter.requests_per_hour, users.pages, ids.len()) {
             notes.push(note);
         }
-        let results: Vec<(String, Result<Vec<Value>, FetchError>)> = stream::iter(ids)
+        // Each user's policies: numbered pages with the `Link` header, as every list of this API.
+        let specs: Vec<(String, ListSpec)> = ids
+            .into_iter()
             .map(|id| {
-                let client = &client;
-                async move {
-                    let r = client.get_json(&format!("/api/config/v1/user/{id}/group-policies"), &[]).await;
-                    (id, r.map(|f| f.body.as_array().cloned().unwrap_or_default()))
-                }
+                let spec = ListSpec {
+                    endpoint: format!("/api/config/v1/user/{id}/group-policies"),
+                    what: format!("group policies of user {id}"),
+                    pager: spec.pager.with_page_size(100),
+                    ..spec.clone()
+                };
+                (id, spec)
             })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+            .collect();
+        let read = client.list_each(specs).await;
+        let churn = client.recheck(&spec, &read.not_found_ids(), "user").await;
         let mut memberships: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut failed = Vec::new();
-        for (id, r) in results {
-            match r {
-                Ok(policies) => {
-                    for p in policies {
-                        if let Some(n) = text(&p, "name") {
-                            memberships.entry(id.clone()).or_default().insert(n.to_string());
-                        }
-                    }
+        let mut policy_lists = Vec::with_capacity(read.read.len());
+        for (id, mut listing) in read.read {
+            for p in std::mem::take(&mut listing.items) {
+                if let Some(n) = text(&p, "name") {
+                    memberships.entry(id.clone()).or_default().insert(n.to_string());
                 }
-                Err(e) => failed.push(e.to_string()),
             }
+            policy_lists.push(listing);
         }
-        failed.sort();
-        if let Some(first) = failed.first() {
-            errors.push(format!("{} user(s)' group policies could not be read, first: {first}", failed.len()));
-        }
+        let (list_errors, list_notes) = crate::http::each::summarize(&policy_lists, "the users' group policies");
+        errors.extend(list_errors);
+        notes.extend(list_notes);
+        accounts.retain(|a| !churn.gone.contains(&a.account_id));
+        entitlements.retain(|e| !churn.gone.contains(&e.account_id));
+        let unread = policy_lists.iter().filter(|l| !l.complete).count();
+        errors.extend(churn.errors);
+        notes.extend(churn.notes);
         apply_groups(&mut accounts, &mut entitlements, &memberships, app, EntitlementKind::GroupPolicy);
-        notes.push(format!("group policies read for {} user(s)", accounts.len() - failed.len()));
+        notes.push(format!("group policies read for {} user(s)", accounts.len() - unread));
     } else {
         notes.push("group policies not read (group_policies = true reads them, one request per user)".into());
     }
@@ -564,55 +566,66 @@ async fn password_safe(app: &AppConfig, http: &HttpConfig) -> Result<(Collection
     Ok((Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() }, client))
 }
 
-/// Users (unpaged), user groups and their members, within a signed-in session.
+/// A Password Safe list: one response holds it all (API-NOTES §3.2: no paging parameters).
+fn ps_spec(endpoint: &str, query: Vec<(String, String)>, id: fn(&Value) -> Option<String>, what: &str) -> ListSpec {
+    ListSpec { endpoint: endpoint.into(), query, pager: Pager::Single, items: String::new(), id, what: what.into() }
+}
+
+fn ps_group_id(g: &Value) -> Option<String> {
+    id_text(g.get("GroupID")).or_else(|| id_text(g.get("GroupId")))
+}
+
+/// Users (unpaged), user groups and their members, within a signed-in session. A group deleted
+/// while its members are read is left out and named.
 async fn read_password_safe(
     client: &AppClient,
     app: &AppConfig,
     accounts: &mut Vec<AccountRecord>,
     entitlements: &mut Vec<EntitlementRecord>,
 ) -> Result<(Listing, bool), String> {
-    let users = client.get_json("/Users", &[("includeInactive".into(), "true".into())]).await.map_err(|e| e.to_string())?;
-    let items = users.body.as_array().cloned().ok_or_else(|| format!("app {}: Users: the response is not a list", app.name))?;
-    let mut seen = BTreeSet::new();
-    let mut duplicates = 0u64;
+    let mut users = client.list(&ps_spec("/Users", vec![("includeInactive".into(), "true".into())], pascal_id, "users")).await;
+    if users.items.is_empty() && !users.complete {
+        return Err(users.errors.join("; "));
+    }
     let mut known = false;
-    for u in &items {
+    for u in std::mem::take(&mut users.items) {
         known |= u.get("LastLoginDate").is_some();
-        if let Some(a) = ps_account(u) {
-            if seen.insert(a.account_id.clone()) {
-                accounts.push(a);
-            } else {
-                duplicates += 1;
-            }
-        }
+        accounts.extend(ps_account(&u));
     }
-    let mut listing = Listing { complete: true, pages: 1, duplicates_dropped: duplicates, ..Default::default() };
     if !known {
-        listing.notes.push("the Users list has no LastLoginDate: no dormant findings for this app".into());
+        users.notes.push("the Users list has no LastLoginDate: no dormant findings for this app".into());
     }
-    match client.get_json("/UserGroups", &[]).await {
-        Err(e) => listing.errors.push(format!("{e} (user groups, and so admin groups, are unknown)")),
-        Ok(groups) => {
-            let mut memberships: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for g in groups.body.as_array().into_iter().flatten() {
-                let (Some(id), Some(name)) = (id_text(g.get("GroupID")).or_else(|| id_text(g.get("GroupId"))), text(g, "Name")) else {
-                    continue;
-                };
-                match client.get_json(&format!("/UserGroups/{id}/Users"), &[]).await {
-                    Ok(members) => {
-                        for m in members.body.as_array().into_iter().flatten() {
-                            if let Some(uid) = pascal_id(m) {
-                                memberships.entry(uid).or_default().insert(name.to_string());
-                            }
-                        }
-                    }
-                    Err(e) => listing.errors.push(format!("{e} (members of user group {name})")),
-                }
+    let groups_spec = ps_spec("/UserGroups", Vec::new(), ps_group_id, "user groups");
+    let mut groups = client.list(&groups_spec).await;
+    if !groups.complete {
+        let why = groups.errors.join("; ");
+        groups.errors = vec![format!("{why} (user groups, and so admin groups, are unknown)")];
+    }
+    let names: BTreeMap<String, String> =
+        groups.items.iter().filter_map(|g| Some((ps_group_id(g)?, text(g, "Name")?.to_string()))).collect();
+    groups.items = Vec::new();
+    let specs: Vec<(String, ListSpec)> = names
+        .iter()
+        .map(|(id, name)| {
+            (id.clone(), ps_spec(&format!("/UserGroups/{id}/Users"), Vec::new(), pascal_id, &format!("members of user group {name}")))
+        })
+        .collect();
+    let members = client.list_each(specs).await;
+    let churn = client.recheck(&groups_spec, &members.not_found_ids(), "user group").await;
+    let mut memberships: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut listings = vec![users, groups];
+    for (id, mut listing) in members.read {
+        let name = &names[&id];
+        for m in std::mem::take(&mut listing.items) {
+            if let Some(uid) = pascal_id(&m) {
+                memberships.entry(uid).or_default().insert(name.clone());
             }
-            apply_groups(accounts, entitlements, &memberships, app, EntitlementKind::Group);
         }
+        listings.push(listing);
     }
-    listing.complete = listing.errors.is_empty();
+    apply_groups(accounts, entitlements, &memberships, app, EntitlementKind::Group);
+    listings.push(churn.into_listing());
+    let listing = combine(listings, Vec::new(), Vec::new());
     Ok((listing, known))
 }
 

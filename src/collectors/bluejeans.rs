@@ -381,6 +381,7 @@ async fn enterprise_users(client: &AppClient, http: &HttpConfig, opts: &Bluejean
         })
         .collect();
     let details = client.get_each(requests).await;
+    let missing = details.not_found_ids();
     let read = details.read.len();
     let index: HashMap<String, usize> = items.iter().enumerate().filter_map(|(i, u)| Some((user_id(u)?, i))).collect();
     for (id, bodies) in details.read {
@@ -400,7 +401,7 @@ async fn enterprise_users(client: &AppClient, http: &HttpConfig, opts: &Bluejean
     ) {
         listing.errors.push(e);
     }
-    let churn = client.recheck(&spec, &details.not_found, "user").await;
+    let churn = client.recheck(&spec, &missing, "user").await;
     items.retain(|u| user_id(u).is_none_or(|id| !churn.gone.contains(&id)));
     listing.errors.extend(churn.errors);
     listing.notes.extend(churn.notes);
@@ -616,7 +617,7 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     // events answer 404 was deleted meanwhile when the user list no longer has them.
     let specs: Vec<(String, ListSpec)> = items.iter().filter_map(user_id).map(|uid| (uid.clone(), events_spec(&uid, opts))).collect();
     let per_user = client.list_each(specs).await;
-    let churn = users_client.recheck(&users_spec, &per_user.not_found, "user").await;
+    let churn = users_client.recheck(&users_spec, &per_user.not_found_ids(), "user").await;
     items.retain(|u| user_id(u).is_none_or(|id| !churn.gone.contains(&id)));
     listing.errors.extend(churn.errors);
     listing.notes.extend(churn.notes);
@@ -658,6 +659,7 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
         .collect();
     let summaries = events.iter().filter(|(_, e)| PEOPLE.iter().any(|k| e.get(*k).is_none())).count();
     let details = client.get_each(wanted).await;
+    let missing = details.not_found_ids();
     for (k, mut bodies) in details.read {
         if let (Ok(k), Some(detail)) = (k.parse::<usize>(), bodies.pop()) {
             events[k].1 = detail;
@@ -666,7 +668,7 @@ pub async fn collect_events(app: &AppConfig, http: &HttpConfig, opts: &Bluejeans
     event_errors.extend(details.failed.into_iter().map(|(_, e)| e));
     let mut cancelled: BTreeSet<usize> = BTreeSet::new();
     let mut missing_by_owner: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
-    for k in details.not_found.iter().filter_map(|k| k.parse::<usize>().ok()) {
+    for k in missing.iter().filter_map(|k| k.parse::<usize>().ok()) {
         let (owner, e) = &events[k];
         missing_by_owner.entry(*owner).or_default().push((k, id_text(e.get("id")).unwrap_or_default()));
     }

@@ -18,6 +18,9 @@ use crate::config::{AuthConfig, Secret};
 
 /// Refresh an OAuth token this long before it expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// New tokens in a row the API may refuse (401) before any request succeeds with one; then the
+/// app fails with that reason instead of fetching tokens without end.
+pub const MAX_REFUSED_TOKENS: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -45,6 +48,21 @@ pub enum TokenStyle {
 pub struct CachedToken {
     value: Secret,
     expires_at: Instant,
+    /// Which token this is (1 for the first fetched): a request that was refused knows which
+    /// one it sent, so that it throws away only that one, never a newer one another request
+    /// has just fetched.
+    generation: u64,
+}
+
+/// How the tokens of one provider fared: the newest that a request succeeded with, and how many
+/// new ones in a row were refused before any request succeeded with them.
+#[derive(Debug, Default)]
+pub struct TokenHealth {
+    good: std::sync::atomic::AtomicU64,
+    /// The newest token dropped after a 401 (requests refused with it, or an older one, wait for
+    /// the next rather than dropping again).
+    dropped: std::sync::atomic::AtomicU64,
+    refused_in_a_row: std::sync::atomic::AtomicU32,
 }
 
 /// What the token endpoint said about the token (for coverage and credential observations).
@@ -55,6 +73,17 @@ pub struct TokenInfo {
     /// The response's `scope` (a string or, as BlueJeans sends it, an object): what the token
     /// may do, never a secret.
     pub scope: Option<serde_json::Value>,
+}
+
+/// What a refused request can do about its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// Another request already fetched a newer token: retry with it.
+    NewerExists,
+    /// The refused token was dropped: the retry fetches a new one.
+    Dropped,
+    /// A fixed credential: a new one cannot be had.
+    Impossible,
 }
 
 #[derive(Clone)]
@@ -69,6 +98,7 @@ pub enum AuthProvider {
         style: TokenStyle,
         cache: Arc<Mutex<Option<CachedToken>>>,
         info: Arc<Mutex<TokenInfo>>,
+        health: Arc<TokenHealth>,
     },
 }
 
@@ -130,6 +160,7 @@ impl AuthProvider {
                     style,
                     cache: Arc::new(Mutex::new(None)),
                     info: Arc::new(Mutex::new(TokenInfo::default())),
+                    health: Arc::new(TokenHealth::default()),
                 }
             }
             AuthConfig::PsAuth { key, runas, password } => {
@@ -147,13 +178,14 @@ impl AuthProvider {
         })
     }
 
-    /// The header to put on a request, fetching or refreshing a token when needed.
-    pub async fn header(&self, client: &reqwest::Client) -> Result<(HeaderName, HeaderValue), AuthError> {
+    /// The header to put on a request, fetching or refreshing a token when needed, and which
+    /// token it carries (0 for a fixed credential).
+    pub async fn header(&self, client: &reqwest::Client) -> Result<(HeaderName, HeaderValue, u64), AuthError> {
         match self {
-            AuthProvider::Static { header, value } => Ok((header.clone(), sensitive(value.expose())?)),
+            AuthProvider::Static { header, value } => Ok((header.clone(), sensitive(value.expose())?, 0)),
             AuthProvider::Oauth2 { .. } => {
-                let token = self.token(client, false).await?;
-                Ok((AUTHORIZATION, sensitive(&format!("Bearer {}", token.expose()))?))
+                let (token, generation) = self.token(client).await?;
+                Ok((AUTHORIZATION, sensitive(&format!("Bearer {}", token.expose()))?, generation))
             }
         }
     }
@@ -180,26 +212,56 @@ impl AuthProvider {
         }
     }
 
-    /// The bare token, for APIs that take it as a query parameter (`?access_token=`).
-    pub async fn query_token(&self, client: &reqwest::Client) -> Result<Secret, AuthError> {
+    /// The bare token, for APIs that take it as a query parameter (`?access_token=`), and which
+    /// token it is.
+    pub async fn query_token(&self, client: &reqwest::Client) -> Result<(Secret, u64), AuthError> {
         match self {
-            AuthProvider::Oauth2 { .. } => self.token(client, false).await,
+            AuthProvider::Oauth2 { .. } => self.token(client).await,
             AuthProvider::Static { value, .. } => {
                 let v = value.expose();
-                Ok(Secret::new(v.strip_prefix("Bearer ").unwrap_or(v)))
+                Ok((Secret::new(v.strip_prefix("Bearer ").unwrap_or(v)), 0))
             }
         }
     }
 
-    /// After a 401: drop the cached token so the next request fetches a new one. Returns whether
-    /// refreshing can help (only OAuth tokens can be refreshed).
-    pub async fn invalidate(&self) -> bool {
-        match self {
-            AuthProvider::Oauth2 { cache, .. } => {
-                *cache.lock().await = None;
-                true
+    /// After a 401 for a request that sent token `generation`: drop that token, so that the next
+    /// request fetches a new one, unless another request already has (the newer token is kept:
+    /// the refused request retries with it). An error when [`MAX_REFUSED_TOKENS`] new tokens in a
+    /// row were refused before any request succeeded with one: the API does not accept this
+    /// client's tokens.
+    pub async fn invalidate(&self, generation: u64) -> Result<Renewal, AuthError> {
+        use std::sync::atomic::Ordering;
+        let AuthProvider::Oauth2 { cache, health, token_url, .. } = self else { return Ok(Renewal::Impossible) };
+        let mut guard = cache.lock().await;
+        match guard.as_ref() {
+            Some(t) if t.generation > generation => return Ok(Renewal::NewerExists),
+            None if health.dropped.load(Ordering::Acquire) >= generation => return Ok(Renewal::NewerExists),
+            _ => {}
+        }
+        health.dropped.fetch_max(generation, Ordering::AcqRel);
+        if health.good.load(Ordering::Acquire) < generation {
+            // This token never worked: refused right after it was issued.
+            let refused = health.refused_in_a_row.fetch_add(1, Ordering::AcqRel) + 1;
+            if refused >= MAX_REFUSED_TOKENS {
+                return Err(AuthError::Token {
+                    url: token_url.clone(),
+                    detail: format!(
+                        "the API refused (HTTP 401) {refused} newly issued tokens in a row, each before any request succeeded with it: check that the API client may call this API (its grant, scope or role) and that the token endpoint belongs to this API"
+                    ),
+                });
             }
-            AuthProvider::Static { .. } => false,
+        }
+        *guard = None;
+        Ok(Renewal::Dropped)
+    }
+
+    /// A request succeeded with token `generation`: it works, and the count of refused new
+    /// tokens starts again.
+    pub fn confirm(&self, generation: u64) {
+        use std::sync::atomic::Ordering;
+        if let AuthProvider::Oauth2 { health, .. } = self {
+            health.good.fetch_max(generation, Ordering::AcqRel);
+            health.refused_in_a_row.store(0, Ordering::Release);
         }
     }
 
@@ -210,14 +272,16 @@ impl AuthProvider {
         }
     }
 
-    async fn token(&self, client: &reqwest::Client, force: bool) -> Result<Secret, AuthError> {
-        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, style, cache, info } = self else {
+    /// The current token, fetched when there is none or it is about to expire. One fetch at a
+    /// time: a request that finds another fetching waits for that token.
+    async fn token(&self, client: &reqwest::Client) -> Result<(Secret, u64), AuthError> {
+        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, style, cache, info, .. } = self else {
             unreachable!("only OAuth providers have tokens")
         };
         let mut guard = cache.lock().await;
         if let Some(t) = guard.as_ref() {
-            if !force && t.expires_at > Instant::now() + REFRESH_MARGIN {
-                return Ok(t.value.clone());
+            if t.expires_at > Instant::now() + REFRESH_MARGIN {
+                return Ok((t.value.clone(), t.generation));
             }
         }
         let err = |detail: String| AuthError::Token { url: token_url.clone(), detail };
@@ -265,12 +329,13 @@ impl AuthProvider {
         let expires_in = body.get("expires_in").and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
         let lifetime = Duration::from_secs(expires_in.unwrap_or(3600).max(1));
         let token = Secret::new(access);
-        *guard = Some(CachedToken { value: token.clone(), expires_at: Instant::now() + lifetime });
         let mut i = info.lock().await;
         i.fetched += 1;
         i.expires_in_secs = expires_in;
         i.scope = body.get("scope").filter(|s| !s.is_null()).cloned();
-        Ok(token)
+        let generation = u64::from(i.fetched);
+        *guard = Some(CachedToken { value: token.clone(), expires_at: Instant::now() + lifetime, generation });
+        Ok((token, generation))
     }
 }
 

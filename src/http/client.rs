@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::auth::{AuthError, AuthProvider, TokenStyle};
+use super::auth::{AuthError, AuthProvider, Renewal, TokenStyle};
 use super::ratelimit::RateLimiter;
 use super::retry::{is_retriable_status, parse_retry_after, RetryAfter, RetryPolicy};
 use crate::config::HttpConfig;
@@ -77,6 +77,9 @@ impl Failure {
         }
     }
 }
+
+/// How many new tokens one request has fetched after 401s before its 401 stands.
+const MAX_OWN_REFRESHES: u32 = 4;
 
 /// The largest response body read by default (`max_response_mb`).
 pub const DEFAULT_MAX_RESPONSE_MB: u64 = 256;
@@ -357,7 +360,9 @@ impl AppClient {
         let url = self.url(endpoint);
         let attempts = self.policy.attempts();
         let mut attempt = 0u32;
-        let mut refreshed = false;
+        // New tokens this request had fetched after a 401: bounded here, and per app by
+        // `auth::MAX_REFUSED_TOKENS` (new tokens refused before any request succeeded with one).
+        let mut refreshes = 0u32;
         loop {
             if self.started.elapsed() > self.max_duration {
                 return Err(self.fail(Failure::Deadline { secs: self.max_duration.as_secs() }));
@@ -373,14 +378,17 @@ impl AppClient {
             for (k, v) in &self.session_headers {
                 request = request.header(k.as_str(), v.expose());
             }
+            let mut generation = 0u64;
             request = match &self.token_query_param {
                 _ if !with_auth => request,
                 Some(param) => {
-                    let token = self.auth.query_token(&self.client).await.map_err(|e| self.fail(Failure::Auth(e)))?;
+                    let (token, g) = self.auth.query_token(&self.client).await.map_err(|e| self.fail(Failure::Auth(e)))?;
+                    generation = g;
                     request.query(&[(param.as_str(), token.expose())])
                 }
                 None => {
-                    let (name, value) = self.auth.header(&self.client).await.map_err(|e| self.fail(Failure::Auth(e)))?;
+                    let (name, value, g) = self.auth.header(&self.client).await.map_err(|e| self.fail(Failure::Auth(e)))?;
+                    generation = g;
                     request.header(name, value)
                 }
             };
@@ -401,11 +409,20 @@ impl AppClient {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    if status == 401 && with_auth && !refreshed && self.auth.invalidate().await {
-                        debug!("app {}: 401 on {shown}; fetching a new token once", self.app);
-                        refreshed = true;
-                        attempt -= 1;
-                        continue;
+                    if status == 401 && with_auth && refreshes < MAX_OWN_REFRESHES {
+                        let renewal = self.auth.invalidate(generation).await.map_err(|e| self.fail(Failure::Auth(e)))?;
+                        if renewal != Renewal::Impossible {
+                            debug!("app {}: 401 on {shown}; retrying with a new token ({renewal:?})", self.app);
+                            // Only a token this request had to have fetched counts: retrying with
+                            // one another request fetched costs nothing and always moves on.
+                            refreshes += u32::from(renewal == Renewal::Dropped);
+                            attempt -= 1;
+                            let _ = read_capped(response, ERROR_BODY_LIMIT).await;
+                            continue;
+                        }
+                    }
+                    if (200..300).contains(&status) && with_auth {
+                        self.auth.confirm(generation);
                     }
                     if is_retriable_status(status) {
                         let ra = headers.get("retry-after").and_then(|v| v.to_str().ok()).map(|v| parse_retry_after(v, chrono::Utc::now()));

@@ -22,11 +22,18 @@ use super::list::{ids_excerpt, ListSpec, Listing};
 pub struct EachRead<T> {
     /// What was read, per item id, in the order asked.
     pub read: Vec<(String, T)>,
-    /// Items whose request (or whose list's first page) answered 404: deleted meanwhile, or
-    /// never there; [`AppClient::recheck`] tells which.
-    pub not_found: Vec<String>,
+    /// Items whose request (or whose list's first page) answered 404, with the error: deleted
+    /// meanwhile, or never there; [`AppClient::recheck`] tells which.
+    pub not_found: Vec<(String, String)>,
     /// Items whose request failed otherwise: (id, why).
     pub failed: Vec<(String, String)>,
+}
+
+impl<T> EachRead<T> {
+    /// The ids of the items that answered 404.
+    pub fn not_found_ids(&self) -> Vec<String> {
+        self.not_found.iter().map(|(id, _)| id.clone()).collect()
+    }
 }
 
 impl<T> Default for EachRead<T> {
@@ -42,6 +49,13 @@ pub struct Recheck {
     pub gone: BTreeSet<String>,
     pub errors: Vec<String>,
     pub notes: Vec<String>,
+}
+
+impl Recheck {
+    /// As a listing of no items, to go into an app's coverage with its other listings.
+    pub fn into_listing(self) -> Listing {
+        Listing { complete: self.errors.is_empty(), errors: self.errors, notes: self.notes, passes: 1, ..Default::default() }
+    }
 }
 
 impl AppClient {
@@ -61,7 +75,7 @@ impl AppClient {
         let mut out = EachRead::default();
         for (id, listing) in results {
             if listing.not_found {
-                out.not_found.push(id);
+                out.not_found.push((id, listing.errors.join("; ")));
             } else {
                 out.read.push((id, listing));
             }
@@ -91,7 +105,7 @@ impl AppClient {
         for (id, result) in results {
             match result {
                 Ok(bodies) => out.read.push((id, bodies)),
-                Err(e) if e.failure.status() == Some(404) => out.not_found.push(id),
+                Err(e) if e.failure.status() == Some(404) => out.not_found.push((id, e.to_string())),
                 Err(e) => out.failed.push((id, e.to_string())),
             }
         }

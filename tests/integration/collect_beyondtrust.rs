@@ -436,3 +436,36 @@ async fn public_v3_and_password_safe_read_how_each_user_signs_in() {
         assert_eq!(got, want, "{flavor}");
     }
 }
+
+/// Issue 25 item 1: a user's group policies are a paged list like every other of the
+/// Configuration API: a server that serves two per page is followed to the last page.
+#[tokio::test]
+async fn group_policies_on_more_than_one_page_are_all_read() {
+    let mut t = synthetic_tenant(30);
+    t.appliance_mut().unwrap().group_policies_per_page = Some(2);
+    let sb = start(t).await;
+    let c = collect(&app(&http(&sb), "config_api", "group_policies = true")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    // User 0 has three policies: Vault Users, Administrators, Support Tier 1 (two pages).
+    let policies: BTreeSet<&str> =
+        c.entitlements.iter().filter(|e| e.account_id == "5000" && e.kind == "group_policy").map(|e| e.value.as_str()).collect();
+    assert_eq!(policies, BTreeSet::from(["Administrators", "Support Tier 1", "Vault Users"]));
+    let admin = c.accounts.iter().find(|a| a.account_id == "5000").unwrap();
+    assert_eq!(admin.admin_reason.as_deref(), Some("perm_admin (Administrator); group Administrators"), "the second page counts");
+}
+
+/// Issue 25 item 3: a user deleted after the list was read answers 404 for their group
+/// policies: left out and named, the app complete, the config not blamed.
+#[tokio::test]
+async fn a_user_deleted_while_group_policies_are_read_is_left_out() {
+    let mut t = synthetic_tenant(20);
+    t.faults.delete_user_after_list = Some("5007".into());
+    let sb = start(t).await;
+    let c = collect(&app(&http(&sb), "config_api", "group_policies = true")).await;
+    assert_eq!(c.coverage.status, COVERAGE_COMPLETE, "{:?}", c.coverage);
+    assert_eq!(c.accounts.len(), 19);
+    assert!(c.accounts.iter().all(|a| a.account_id != "5007") && c.entitlements.iter().all(|e| e.account_id != "5007"));
+    let notes = c.coverage.notes.join("\n");
+    assert!(notes.contains("1 user(s) deleted during collection") && notes.contains("5007"), "{notes}");
+    assert!(!format!("{:?}", c.coverage).contains("check base_url"));
+}

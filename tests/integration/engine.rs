@@ -206,3 +206,143 @@ async fn a_credential_echoed_in_an_error_body_is_redacted() {
     assert!(e.contains("HTTP 400") && e.contains("invalid credential: ***"), "{e}");
     assert!(!e.contains("canary-bearer-77aa31"), "{e}");
 }
+
+/// Issue 25 item 4: a token that dies after a few uses, with many requests in flight. Each
+/// refused request throws away only the token it sent, retries with the newest, and one fetch
+/// at a time serves everyone waiting: every request succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_dies_after_a_few_uses_serves_many_requests_in_flight() {
+    #[derive(Default)]
+    struct Server {
+        issued: AtomicU32,
+        uses: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+        refused: AtomicU32,
+    }
+    async fn token(State(s): State<Arc<Server>>) -> impl IntoResponse {
+        let n = s.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        axum::Json(json!({"access_token": format!("tok-{n}"), "token_type": "Bearer", "expires_in": 3600}))
+    }
+    async fn item(State(s): State<Arc<Server>>, headers: HeaderMap) -> impl IntoResponse {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let ok = {
+            let mut uses = s.uses.lock().unwrap();
+            let used = uses.entry(auth).or_default();
+            *used += 1;
+            *used <= 5
+        };
+        if ok {
+            (StatusCode::OK, axum::Json(json!({"ok": true})))
+        } else {
+            s.refused.fetch_add(1, Ordering::SeqCst);
+            (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_token"})))
+        }
+    }
+    let state = Arc::new(Server::default());
+    let app = Router::new().route("/token", post(token)).route("/item", get(item)).with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let auth = AuthConfig::Oauth2ClientCredentials {
+        client_id: "audit".into(),
+        client_secret: secret_file(dir.path(), "s", "x"),
+        token_url: None,
+        scope: None,
+    };
+    let mut cfg = http(format!("http://{addr}"), auth);
+    cfg.concurrency = Some(4);
+    cfg.requests_per_second = Some(1000.0);
+    let client = AppClient::new("expiring", &cfg, &DEFAULTS).unwrap();
+    let results = futures_util::future::join_all((0..40).map(|_| client.get_json("/item", &[]))).await;
+    let failed: Vec<String> = results.iter().filter_map(|r| r.as_ref().err().map(|e| e.to_string())).collect();
+    assert!(failed.is_empty(), "{} of 40 failed, first: {:?}", failed.len(), failed.first());
+    let issued = state.issued.load(Ordering::SeqCst);
+    assert!(state.refused.load(Ordering::SeqCst) > 0, "tokens did die while requests were in flight");
+    assert!((8..=20).contains(&issued), "a new token only when the last one died, one fetch at a time: {issued}");
+}
+
+/// A token refused right after it was issued, every time: refreshed again up to a bound, then
+/// the request fails with the reason (not a token storm, not a loop).
+#[tokio::test]
+async fn new_tokens_refused_right_away_fail_with_the_reason() {
+    async fn token(State(s): State<Arc<TokenServer>>) -> impl IntoResponse {
+        let n = s.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        axum::Json(json!({"access_token": format!("tok-{n}"), "expires_in": 3600}))
+    }
+    async fn refuse() -> impl IntoResponse {
+        (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_token"})))
+    }
+    let state = Arc::new(TokenServer::default());
+    let app = Router::new().route("/token", post(token)).route("/items", get(refuse)).with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let auth = AuthConfig::Oauth2ClientCredentials {
+        client_id: "audit".into(),
+        client_secret: secret_file(dir.path(), "s", "x"),
+        token_url: None,
+        scope: None,
+    };
+    let client = AppClient::new("refusing", &http(format!("http://{addr}"), auth), &DEFAULTS).unwrap();
+    let e = client.get_json("/items", &[]).await.unwrap_err().to_string();
+    assert!(e.contains("refused (HTTP 401) 3 newly issued tokens in a row"), "{e}");
+    assert_eq!(state.issued.load(Ordering::SeqCst), 3);
+}
+
+/// Issue 25 item 3, in the engine: of the items whose own request answered 404, one that the
+/// parent list no longer holds was deleted meanwhile (gone, noted), one it still holds is an
+/// error that does not blame the config.
+#[tokio::test]
+async fn a_404_for_a_listed_item_is_churn_only_when_the_list_no_longer_has_it() {
+    use access_audit::http::{ListSpec, Pager};
+    #[derive(Default)]
+    struct Server {
+        reads: AtomicU32,
+    }
+    async fn parents(State(s): State<Arc<Server>>) -> impl IntoResponse {
+        // The first read lists a, b and c; b is deleted before the next read.
+        if s.reads.fetch_add(1, Ordering::SeqCst) == 0 {
+            axum::Json(json!([{"id": "a"}, {"id": "b"}, {"id": "c"}]))
+        } else {
+            axum::Json(json!([{"id": "a"}, {"id": "c"}]))
+        }
+    }
+    async fn children(axum::extract::Path(id): axum::extract::Path<String>) -> axum::response::Response {
+        match id.as_str() {
+            "a" => axum::Json(json!([{"id": "a1"}, {"id": "a2"}])).into_response(),
+            _ => (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Not found"}))).into_response(),
+        }
+    }
+    let state = Arc::new(Server::default());
+    let app = Router::new().route("/parents", get(parents)).route("/parents/{id}/children", get(children)).with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let token = secret_file(dir.path(), "t", "t-123456");
+    let client = AppClient::new("tree", &http(format!("http://{addr}"), AuthConfig::Bearer { token }), &DEFAULTS).unwrap();
+    let spec = |endpoint: String, what: &str| ListSpec {
+        endpoint,
+        query: Vec::new(),
+        pager: Pager::Single,
+        items: String::new(),
+        id: |v| v.get("id").and_then(|x| x.as_str()).map(str::to_string),
+        what: what.into(),
+    };
+    let parent = spec("/parents".into(), "parents");
+    let listed = client.list(&parent).await;
+    let ids: Vec<String> = listed.items.iter().filter_map(|v| (parent.id)(v)).collect();
+    let read = client.list_each(ids.iter().map(|id| (id.clone(), spec(format!("/parents/{id}/children"), "children"))).collect()).await;
+    assert_eq!(read.read.len(), 1);
+    assert_eq!(read.read[0].1.items.len(), 2);
+    assert_eq!(read.not_found_ids(), ["b", "c"]);
+    let churn = client.recheck(&parent, &read.not_found_ids(), "parent").await;
+    assert_eq!(churn.gone.iter().collect::<Vec<_>>(), ["b"]);
+    assert_eq!(churn.notes.len(), 1, "{:?}", churn.notes);
+    assert!(churn.notes[0].contains("1 parent(s) deleted during collection") && churn.notes[0].contains(": b"), "{:?}", churn.notes);
+    assert_eq!(churn.errors.len(), 1);
+    assert!(churn.errors[0].contains("1 parent(s) answered HTTP 404 although parents still lists them: c"), "{:?}", churn.errors);
+    assert!(!churn.errors[0].contains("check base_url"));
+}

@@ -44,9 +44,13 @@ pub struct Appliance {
     /// `GET /api/command/v2/info`'s `permissions` of the API account (`perm_x`: full_access /
     /// read_only / ...); absent: read-only everywhere.
     pub api_permissions: Option<Value>,
+    /// The most group policies a page of a user's group policies holds (default 100, the API's
+    /// maximum `per_page`).
+    pub group_policies_per_page: Option<usize>,
 }
 
-static NO_APPLIANCE: Appliance = Appliance { groups: Vec::new(), security_providers: Vec::new(), api_permissions: None };
+static NO_APPLIANCE: Appliance =
+    Appliance { groups: Vec::new(), security_providers: Vec::new(), api_permissions: None, group_policies_per_page: None };
 
 impl super::Tenant {
     /// The appliance's own part (empty for a tenant of another kind).
@@ -334,8 +338,12 @@ async fn pra_group_policies(
             };
             let policies: Vec<Value> = names(user).into_iter().map(|n| json!({"id": group_id(t, n), "name": n})).collect();
             let total = policies.len();
-            let h = pagination(&format!("/beyondtrust-pra/{tenant}/api/config/v1/user/{id}/group-policies"), 1, 100, total);
-            with_headers(finish_body(t, Value::Array(policies).to_string()), h)
+            let cap = t.tenant.appliance().group_policies_per_page.unwrap_or(100).clamp(1, 100);
+            let per_page = number(&q, "per_page").unwrap_or(100).clamp(1, cap);
+            let page = number(&q, "current_page").unwrap_or(1).max(1);
+            let served: Vec<Value> = policies.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+            let h = pagination(&format!("/beyondtrust-pra/{tenant}/api/config/v1/user/{id}/group-policies"), page, per_page, total);
+            with_headers(finish_body(t, Value::Array(served).to_string()), h)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
@@ -489,6 +497,7 @@ pub fn synthetic_tenant(users: usize) -> super::Tenant {
         ],
         security_providers: Vec::new(),
         api_permissions: None,
+        group_policies_per_page: None,
     };
     super::Tenant {
         oauth_client_id: Some("synthetic-bt-client".into()),

@@ -227,6 +227,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     let listed_accounts = m.accounts.list.len();
     m.members(fetched.groups, fetched.members, &app.admin_groups);
     m.customers(fetched.desks, fetched.customers);
+    m.listings.extend(fetched.churn);
     m.licences(fetched.roles);
     if guide {
         m.cross_check(&client, fetched.org.as_ref(), site).await;

@@ -2,7 +2,7 @@
 //! guide's search sweep and its cross-check by id), groups and members, desks and customers, the
 //! organization API, all at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
@@ -12,7 +12,7 @@ use super::mapping::{account_id, desk_id, desk_label, first_chars, group_key};
 use super::org::{org_spec, org_v2};
 use super::{flavor, JsmFlavor, JsmOptions};
 use crate::config::HttpConfig;
-use crate::http::{AppClient, ListSpec, Listing, Pager};
+use crate::http::{AppClient, ListSpec, Listing, Pager, Recheck};
 
 /// The first prefixes of the guide flavour's search sweep: every printable ASCII character a name
 /// or an email can start with (the search ignores case: lower case only). The first characters
@@ -220,6 +220,8 @@ pub(super) struct Fetched {
     pub(super) members: Vec<(String, Listing)>,
     pub(super) desks: Option<Listing>,
     pub(super) customers: Vec<(String, Listing)>,
+    /// What the 404s of group members and desk customers meant (deleted meanwhile, or not).
+    pub(super) churn: Vec<Listing>,
     pub(super) org: Option<Listing>,
     /// `GET /rest/api/3/applicationrole`: the product licences and the groups that grant them
     /// (an error text when it could not be read: it needs the Administer Jira permission).
@@ -231,7 +233,6 @@ pub(super) struct Fetched {
 pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &HttpConfig, opts: &JsmOptions) -> Fetched {
     let page_size = http.page_size.unwrap_or(1000).clamp(1, 1000);
     let group_page = opts.group_page_size.unwrap_or(50).clamp(1, 1000);
-    let concurrency = client.limiter.concurrency.max(1);
     let users = async {
         if flavor(opts) == JsmFlavor::Guide {
             sweep(client, page_size).await
@@ -242,27 +243,24 @@ pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &Ht
     };
     let groups = async {
         let mut groups = client.list(&groups_spec()).await;
-        let specs: Vec<(String, ListSpec)> = std::mem::take(&mut groups.items)
-            .iter()
-            .filter_map(|g| Some((text(g, "name").unwrap_or("?").to_string(), members_spec(g, group_page)?)))
-            .collect();
-        let members: Vec<(String, Listing)> = stream::iter(specs)
-            .map(|(name, spec)| async move {
-                let listing = client.list(&spec).await;
-                (name, listing)
-            })
-            .buffered(concurrency)
-            .collect()
-            .await;
-        (groups, members)
+        let items = std::mem::take(&mut groups.items);
+        let names: BTreeMap<String, String> =
+            items.iter().filter_map(|g| Some((group_key(g)?, text(g, "name").unwrap_or("?").to_string()))).collect();
+        let specs: Vec<(String, ListSpec)> = items.iter().filter_map(|g| Some((group_key(g)?, members_spec(g, group_page)?))).collect();
+        let read = client.list_each(specs).await;
+        // A group deleted after the groups were listed answers 404 for its members.
+        let churn = client.recheck(&groups_spec(), &read.not_found_ids(), "group").await;
+        let members: Vec<(String, Listing)> = read.read.into_iter().map(|(key, l)| (names[&key].clone(), l)).collect();
+        (groups, members, churn.into_listing())
     };
     let desks = async {
         if !opts.customers.unwrap_or(true) {
-            return (None, Vec::new());
+            return (None, Vec::new(), Listing { complete: true, ..Default::default() });
         }
         let mut desks = client.list(&desks_spec()).await;
         let desk_items = std::mem::take(&mut desks.items);
-        let wanted: Vec<(String, String)> = if opts.service_desk_ids.is_empty() {
+        let configured = !opts.service_desk_ids.is_empty();
+        let wanted: Vec<(String, String)> = if !configured {
             desk_items.iter().filter_map(|d| Some((desk_id(d)?, desk_label(d)))).collect()
         } else {
             // A configured desk the list does not show is still read (it may be a project key).
@@ -275,15 +273,18 @@ pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &Ht
                 })
                 .collect()
         };
-        let customers: Vec<(String, Listing)> = stream::iter(wanted)
-            .map(|(id, label)| async move {
-                let listing = client.list(&customers_spec(&id, group_page)).await;
-                (label, listing)
-            })
-            .buffered(concurrency)
-            .collect()
-            .await;
-        (Some(desks), customers)
+        let labels: BTreeMap<String, String> = wanted.iter().cloned().collect();
+        let read = client.list_each(wanted.iter().map(|(id, _)| (id.clone(), customers_spec(id, group_page))).collect()).await;
+        let churn = if configured {
+            // A desk the config names that is not there: the config's 404, as it was.
+            let errors = read.not_found.iter().map(|(_, e)| e.clone()).collect();
+            Recheck { errors, ..Default::default() }
+        } else {
+            // A desk deleted after the desks were listed answers 404 for its customers.
+            client.recheck(&desks_spec(), &read.not_found_ids(), "service desk").await
+        };
+        let customers: Vec<(String, Listing)> = read.read.into_iter().map(|(id, l)| (labels[&id].clone(), l)).collect();
+        (Some(desks), customers, churn.into_listing())
     };
     let organization = async {
         match (org, &opts.org_id) {
@@ -292,12 +293,24 @@ pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &Ht
         }
     };
     let roles = async {
-        match client.get_json(APPLICATION_ROLES, &[]).await {
-            Ok(f) => f.body.as_array().cloned().ok_or_else(|| "the answer is not a list of application roles".to_string()),
-            Err(e) => Err(e.failure.to_string()),
+        // One response holds every role (the API has no paging for them).
+        let spec = ListSpec {
+            endpoint: APPLICATION_ROLES.into(),
+            query: Vec::new(),
+            pager: Pager::Single,
+            items: String::new(),
+            id: |r| text(r, "key").map(str::to_string),
+            what: "application roles".into(),
+        };
+        let listing = client.list(&spec).await;
+        if listing.complete {
+            Ok(listing.items)
+        } else {
+            Err(listing.errors.join("; "))
         }
     };
-    let (users, (groups, members), (desks, customers), org, roles) = tokio::join!(users, groups, desks, organization, roles);
+    let (users, (groups, members, member_churn), (desks, customers, desk_churn), org, roles) =
+        tokio::join!(users, groups, desks, organization, roles);
     Fetched {
         users: users.items,
         user_listings: users.listings,
@@ -307,6 +320,7 @@ pub(super) async fn fetch(client: &AppClient, org: Option<&AppClient>, http: &Ht
         members,
         desks,
         customers,
+        churn: vec![member_churn, desk_churn],
         org,
         roles,
     }
