@@ -325,9 +325,10 @@ with open(os.path.join(HERE, "tenants", "acme-pra.json"), "w") as f:
     json.dump({"kind": "beyondtrust", "secret": "demo-sandbox-pra-client-secret", "oauth_client_id": "acme-pra-api-account",
                "groups": [{"id": 1, "name": "Administrators"}, {"id": 2, "name": "Support Technicians"}, {"id": 3, "name": "Vendors"}],
                "security_providers": [{"id": 1, "type": "local", "name": "Local"}, {"id": 2, "type": "saml", "name": "Okta SAML"}],
-               # The audit's API account was given full access to the configuration: more than it needs.
-               "api_permissions": {"perm_command": "read_only", "perm_configuration": "full_access", "perm_reporting": "read_only",
-                                   "perm_backup": False},
+               # The audit's API account was given full access to the command API: more than it needs
+               # (the Configuration API it needs has no read-only level; read_only exists for commands).
+               "api_permissions": {"perm_command": "full_access", "perm_configuration": 1, "perm_reporting": 1,
+                                   "perm_backup": 0},
                "users": bt_users}, f, indent=1)
     f.write("\n")
 with open(os.path.join(HERE, "tenants", "acme-pra.secret"), "w") as f:

@@ -639,17 +639,20 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
         collection.coverage.notes.push("last login is unknown for this app: no dormant or never-logged-in findings for it".into());
     }
     // What the API account may do (`config_api`: the command API's info).
-    let (scope, write_access) = if flavor(opts) == BeyondtrustFlavor::ConfigApi {
+    let permissions = if flavor(opts) == BeyondtrustFlavor::ConfigApi {
         match client.get_json(API_INFO, &[]).await {
             Ok(f) => api_permissions(&f.body),
             Err(e) => {
                 collection.coverage.notes.push(format!("the API account's permissions could not be read ({})", e.failure));
-                (None, None)
+                ApiPermissions::default()
             }
         }
     } else {
-        (None, None)
+        ApiPermissions::default()
     };
+    if permissions.scope.as_deref().is_some_and(|s| s.contains("perm_configuration=1")) {
+        collection.coverage.notes.push(CONFIGURATION_WRITES.into());
+    }
     let info = client.auth.token_info().await;
     let oauth = matches!(http.auth, crate::config::AuthConfig::Oauth2ClientCredentials { .. });
     collection.credentials.push(CredentialRecord {
@@ -665,8 +668,9 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
             None => "the API does not report when this credential expires".into(),
         }),
         token_lifetime_seconds: info.and_then(|i| i.expires_in_secs).and_then(|s| i64::try_from(s).ok()),
-        scope,
-        write_access,
+        scope: permissions.scope,
+        write_access: permissions.write,
+        write_unavoidable: permissions.write.map(|_| permissions.unavoidable),
         ..Default::default()
     });
     Ok(collection)
@@ -675,24 +679,56 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptio
 /// `GET /api/command/v2/info`: the API versions and the API account's permissions.
 pub const API_INFO: &str = "/api/command/v2/info";
 
-/// The API account's permissions from the info document (`permissions`, or `perm_*` keys at its
-/// top): the levels as `perm_x=level` (sorted), and whether any is `full_access` (more than an
-/// audit needs); `None` when it names no level.
-pub fn api_permissions(info: &Value) -> (Option<String>, Option<bool>) {
+/// What the API account may do, from the command API's info document (`get_api_info`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApiPermissions {
+    /// Every `perm_*` as `perm_x=value` (sorted); `None` when the document names none.
+    pub scope: Option<String>,
+    /// More than reading: a `full_access` level (`perm_command`, where `read_only` exists), or
+    /// the Configuration API.
+    pub write: Option<bool>,
+    /// The write access is only the Configuration API's, which has no read-only level: the
+    /// least that collecting through it needs.
+    pub unavoidable: bool,
+}
+
+/// The Configuration API permission: it reads and writes, and has no read-only level.
+pub const CONFIGURATION_WRITES: &str =
+    "perm_configuration=1 lets the API account use the Configuration API, which writes as well as reads; BeyondTrust offers no read-only Configuration API permission, so collecting through it needs this much";
+
+/// The API account's permissions from the info document (`permissions`, or `perm_*` keys at
+/// its top), in the API guide's shape: `perm_command` is `full_access`, `read_only` or `deny`;
+/// the others (`perm_configuration`, `perm_reporting`, `perm_backup`...) are 1 or 0 (numbers,
+/// strings or booleans are read alike). `perm_command=full_access` (a read-only level exists) is
+/// broader than an audit needs; `perm_configuration=1` writes too, but cannot be narrowed.
+pub fn api_permissions(info: &Value) -> ApiPermissions {
     let perms = info.get("permissions").filter(|p| p.is_object()).unwrap_or(info);
     let mut levels: Vec<(String, String)> = perms
         .as_object()
         .into_iter()
         .flatten()
         .filter(|(k, _)| k.starts_with("perm_"))
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .filter_map(|(k, v)| {
+            let level = match v {
+                Value::String(s) => s.trim().to_string(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => u8::from(*b).to_string(),
+                _ => return None,
+            };
+            Some((k.clone(), level))
+        })
         .collect();
     levels.sort();
     if levels.is_empty() {
-        return (None, None);
+        return ApiPermissions::default();
     }
-    let write = levels.iter().any(|(_, v)| v.eq_ignore_ascii_case("full_access"));
-    (Some(levels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")), Some(write))
+    let full = levels.iter().any(|(_, v)| v.eq_ignore_ascii_case("full_access"));
+    let configuration = levels.iter().any(|(k, v)| k == "perm_configuration" && v == "1");
+    ApiPermissions {
+        scope: Some(levels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
+        write: Some(full || configuration),
+        unavoidable: configuration && !full,
+    }
 }
 
 /// `check`: one request per endpoint kind the flavour's collection uses. `public_v3`: users and
@@ -768,14 +804,17 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &BeyondtrustOptions
             // What the API account may do: more than reading is said, and fails the check.
             let (check, f) = check_get(&client, "API account permissions", API_INFO, &[], grant).await;
             let check = match f.map(|f| api_permissions(&f.body)) {
-                Some((Some(scope), Some(true))) => EndpointCheck {
+                Some(ApiPermissions { scope: Some(scope), write: Some(true), unavoidable: false }) => EndpointCheck {
                     outcome: CheckOutcome::Failed(format!(
-                        "{scope}: broader than a read-only audit needs (give the API account read-only permissions)"
+                        "{scope}: broader than a read-only audit needs (give the API account read_only for the command API)"
                     )),
                     ..check
                 },
-                Some((Some(scope), _)) => said(check, scope),
-                Some((None, _)) => said(check, "the answer names no permission level"),
+                Some(ApiPermissions { scope: Some(scope), unavoidable: true, .. }) => {
+                    said(check, format!("{scope} ({CONFIGURATION_WRITES})"))
+                }
+                Some(ApiPermissions { scope: Some(scope), .. }) => said(check, scope),
+                Some(ApiPermissions { scope: None, .. }) => said(check, "the answer names no permission level"),
                 None => check,
             };
             checks.push(check);
@@ -844,11 +883,30 @@ mod tests {
         ] {
             assert_eq!(auth_source_of(kind), want, "{kind}");
         }
+        assert_eq!(api_permissions(&json!({"api_version": "1.24"})), ApiPermissions::default());
+    }
+
+    /// Issue 25 item 6: the API guide's shape (`perm_command` a level, the others 1 or 0).
+    #[test]
+    fn api_account_permissions_as_the_api_guide_documents_them() {
+        let read = |v: Value| {
+            let p = api_permissions(&v);
+            (p.scope.unwrap_or_default(), p.write, p.unavoidable)
+        };
         assert_eq!(
-            api_permissions(&json!({"permissions": {"perm_configuration": "read_only", "perm_backup": false}})),
-            (Some("perm_configuration=read_only".into()), Some(false))
+            read(json!({"permissions": {"perm_command": "read_only", "perm_configuration": 1, "perm_reporting": 1, "perm_backup": 0}})),
+            ("perm_backup=0, perm_command=read_only, perm_configuration=1, perm_reporting=1".into(), Some(true), true),
+            "the Configuration API writes, and cannot be narrowed"
         );
-        assert_eq!(api_permissions(&json!({"api_version": "1.24"})), (None, None));
+        assert_eq!(
+            read(json!({"perm_command": "full_access", "perm_configuration": "1"})),
+            ("perm_command=full_access, perm_configuration=1".into(), Some(true), false),
+            "a full command API is broader than needed (read_only exists)"
+        );
+        assert_eq!(
+            read(json!({"permissions": {"perm_command": "deny", "perm_configuration": false, "perm_reporting": true}})),
+            ("perm_command=deny, perm_configuration=0, perm_reporting=1".into(), Some(false), false)
+        );
     }
 
     #[test]

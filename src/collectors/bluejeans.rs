@@ -16,8 +16,8 @@
 //! without an email is a meeting room or room system: a `service` account.
 //!
 //! `bluejeans_events`: the enterprise users (as above, from `users_url`), then each user's events
-//! (`events_path`), and the detail of each registration-enabled event whose list entry has no
-//! `apiKey` (`event_path`). Organizers and moderators get privileged `event_role` entitlements,
+//! (`events_path`, paged as the users list, the count checked), and the detail (`event_path`) of
+//! each event whose list entry leaves out its people or, registration on, its `apiKey`. Organizers and moderators get privileged `event_role` entitlements,
 //! panelists `event_role`, attendees `event_registration`, each naming the event's id, title
 //! and dates. A participant who is not an enterprise user becomes an account of their own
 //! (`email:<address>`), so an event moderated by someone who has left is a finding: a guest

@@ -26,7 +26,7 @@ impl RevokeTarget {
 
 /// One API request of a plan: the method, the full URL (never a credential: the request is
 /// authenticated as the app's config says), the JSON body, and what to know before sending it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PlannedCall {
     pub method: &'static str,
     pub url: String,
@@ -34,15 +34,32 @@ pub struct PlannedCall {
     pub body: Option<Value>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// How to read the account's status from the API's answer to this call, when the answer
+    /// carries the account (a SCIM PATCH returns the User).
+    #[serde(skip)]
+    pub status_of: Option<fn(&Value) -> Option<String>>,
+}
+
+/// Two calls are the same when they send the same request (how an answer is read is not part of it).
+impl PartialEq for PlannedCall {
+    fn eq(&self, other: &Self) -> bool {
+        (self.method, &self.url, &self.body, &self.note) == (other.method, &other.url, &other.body, &other.note)
+    }
 }
 
 impl PlannedCall {
     pub fn new(method: &'static str, url: String, body: Option<Value>) -> PlannedCall {
-        PlannedCall { method, url, body, note: String::new() }
+        PlannedCall { method, url, body, note: String::new(), status_of: None }
     }
 
     pub fn noting(mut self, note: impl Into<String>) -> PlannedCall {
         self.note = note.into();
+        self
+    }
+
+    /// The account's status is read from the answer with `status_of`.
+    pub fn reading_status(mut self, status_of: fn(&Value) -> Option<String>) -> PlannedCall {
+        self.status_of = Some(status_of);
         self
     }
 }

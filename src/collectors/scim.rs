@@ -118,12 +118,23 @@ impl Collector for Scim {
         let Some(http) = &app.http else { return Revocation::manual("no base_url: the SCIM endpoint is unknown") };
         let users = options.users_path.as_deref().unwrap_or("/Users");
         let url = revoke::join(&revoke::join(&http.base_url, users), &revoke::enc(&target.account_id));
-        Revocation::calls(vec![PlannedCall::new("PATCH", url, Some(deactivate_patch()))])
+        Revocation::calls(vec![PlannedCall::new("PATCH", url, Some(deactivate_patch())).reading_status(status_in_answer)])
     }
 
     fn revocation_client(app: &AppConfig, _: &ScimOptions) -> Option<Result<AppClient, CollectError>> {
         Some(http_of(app).and_then(|http| AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)))
     }
+}
+
+/// The account's status in the User a PATCH answers with (`active`, a boolean or, as Entra
+/// sends it, the string "False"): `disabled` or `active`; `None` when the answer has no `active`.
+fn status_in_answer(user: &Value) -> Option<String> {
+    let active = match user.get("active")? {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.eq_ignore_ascii_case("true"),
+        _ => return None,
+    };
+    Some(if active { "active".into() } else { "disabled".into() })
 }
 
 /// The PatchOp that sets `active` to false.

@@ -5,14 +5,12 @@ use std::path::Path;
 use access_audit::config::Config;
 use access_audit::evidence::campaign;
 use access_audit::pipeline::PipelineError;
-use access_audit::signing::EvidenceKey;
 
-use super::{display_path, today, EXIT_CAMPAIGN_PENDING, EXIT_OK};
+use super::{display_path, evidence_key, evidence_key_of, today, EXIT_CAMPAIGN_PENDING, EXIT_OK};
 
 pub fn plan(report: &Path, config: &Path) -> Result<u8, PipelineError> {
     let config = Config::load(config, &access_audit::collectors::REGISTRY)?;
-    let key =
-        config.evidence.signing_key.as_ref().map(EvidenceKey::load).transpose().map_err(access_audit::evidence::EvidenceError::from)?;
+    let key = evidence_key(&config)?;
     let s = campaign::plan(report, &config, key.as_ref())?;
     for w in &s.warnings {
         tracing::warn!("campaign: {w}");
@@ -29,13 +27,7 @@ pub fn plan(report: &Path, config: &Path) -> Result<u8, PipelineError> {
 }
 
 pub fn status(report: &Path, on: Option<chrono::NaiveDate>, require_complete: bool, config: Option<&Path>) -> Result<u8, PipelineError> {
-    let key = match config {
-        Some(path) => {
-            let config = Config::load(path, &access_audit::collectors::REGISTRY)?;
-            config.evidence.signing_key.as_ref().map(EvidenceKey::load).transpose().map_err(access_audit::evidence::EvidenceError::from)?
-        }
-        None => None,
-    };
+    let key = evidence_key_of(config)?;
     let s = campaign::status(report, on.unwrap_or_else(today), key.as_ref())?;
     for r in &s.reviewers {
         say!(

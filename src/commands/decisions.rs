@@ -2,29 +2,13 @@
 
 use std::path::Path;
 
-use access_audit::config::Config;
 use access_audit::evidence::decisions;
 use access_audit::pipeline::PipelineError;
-use access_audit::signing::EvidenceKey;
 
-use super::{display_path, EXIT_OK};
+use super::{display_path, evidence_key_of, EXIT_OK};
 
 pub fn import(workbook: &Path, report: &Path, config: Option<&Path>) -> Result<u8, PipelineError> {
-    let key = match config {
-        Some(path) => {
-            let config = Config::load(path, &access_audit::collectors::REGISTRY)?;
-            match &config.evidence.signing_key {
-                Some(secret) => Some(EvidenceKey::load(secret).map_err(access_audit::evidence::EvidenceError::from)?),
-                None => {
-                    return Err(PipelineError::Usage(format!(
-                        "--config {}: it has no [evidence] signing_key, so it cannot sign the updated manifest",
-                        path.display()
-                    )))
-                }
-            }
-        }
-        None => None,
-    };
+    let key = evidence_key_of(config)?;
     let s = decisions::import(workbook, report, key.as_ref())?;
     let counts: Vec<String> = s.by_decision.iter().map(|(d, n)| format!("{n} {d}")).collect();
     say!(

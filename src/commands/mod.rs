@@ -154,8 +154,12 @@ pub enum Command {
         #[arg(long)]
         config: PathBuf,
         /// Send the plans of the kinds that allow it (SCIM: PATCH active=false); the others stay plans.
+        /// Accounts an earlier --apply revoked (remediation/applied.jsonl) are not sent again.
         #[arg(long)]
         apply: bool,
+        /// With --apply: send again the plans of accounts an earlier --apply already revoked.
+        #[arg(long)]
+        again: bool,
     },
     /// Compare two report directories: findings new/resolved/still open, accounts added/removed/changed, exceptions to renew.
     Diff {
@@ -175,6 +179,10 @@ pub enum Command {
         /// Ed25519 public key (SPKI PEM, or 32 bytes in hex/base64) to check manifest.json.sig with.
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
+        /// The config whose [evidence] signing_key signed the pack: its public key checks the
+        /// signature (when --public-key is not given).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -290,9 +298,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Campaign { action: CampaignAction::Status { report, on, require_complete, config } } => {
             campaign::status(&report, on, require_complete, config.as_deref())
         }
-        Command::Remediate { report, config, apply } => remediate::run(&report, &config, apply),
+        Command::Remediate { report, config, apply, again } => remediate::run(&report, &config, apply, again),
         Command::Diff { previous, current, out } => diff::run(&previous, &current, &out),
-        Command::Verify { dir, public_key } => verify::run(&dir, public_key.as_deref()),
+        Command::Verify { dir, public_key, config } => verify::run(&dir, public_key.as_deref(), config.as_deref()),
     };
     match result {
         Ok(code) => Ok(code),
@@ -301,6 +309,27 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_USAGE)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The evidence key of the config at `path`, when it names one. Every pack command takes
+/// `--config` the same way, whether or not the pack is signed: with a key it signs (or checks),
+/// without one it does not.
+pub fn evidence_key(config: &access_audit::config::Config) -> Result<Option<access_audit::signing::EvidenceKey>, PipelineError> {
+    Ok(config
+        .evidence
+        .signing_key
+        .as_ref()
+        .map(access_audit::signing::EvidenceKey::load)
+        .transpose()
+        .map_err(access_audit::evidence::EvidenceError::from)?)
+}
+
+/// [`evidence_key`] of an optional `--config`.
+pub fn evidence_key_of(path: Option<&Path>) -> Result<Option<access_audit::signing::EvidenceKey>, PipelineError> {
+    match path {
+        Some(path) => evidence_key(&access_audit::config::Config::load(path, &access_audit::collectors::REGISTRY)?),
+        None => Ok(None),
     }
 }
 

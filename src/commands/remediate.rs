@@ -5,14 +5,20 @@ use std::path::Path;
 use access_audit::config::Config;
 use access_audit::evidence::remediate;
 use access_audit::pipeline::PipelineError;
-use access_audit::signing::EvidenceKey;
 
-use super::{display_path, runtime, EXIT_ERROR, EXIT_OK};
+use super::{display_path, evidence_key, runtime, EXIT_ERROR, EXIT_OK};
 
-pub fn run(report: &Path, config: &Path, apply: bool) -> Result<u8, PipelineError> {
+pub fn run(report: &Path, config: &Path, apply: bool, again: bool) -> Result<u8, PipelineError> {
+    let apply = match (apply, again) {
+        (false, false) => remediate::Apply::No,
+        (true, false) => remediate::Apply::Pending,
+        (true, true) => remediate::Apply::Again,
+        (false, true) => {
+            return Err(PipelineError::Usage("--again goes with --apply (it sends again what an earlier --apply revoked)".into()))
+        }
+    };
     let config = Config::load(config, &access_audit::collectors::REGISTRY)?;
-    let key =
-        config.evidence.signing_key.as_ref().map(EvidenceKey::load).transpose().map_err(access_audit::evidence::EvidenceError::from)?;
+    let key = evidence_key(&config)?;
     let s = runtime().block_on(remediate::remediate(report, &config, key.as_ref(), apply))?;
     for w in &s.warnings {
         tracing::warn!("remediate: {w}");
@@ -34,6 +40,9 @@ pub fn run(report: &Path, config: &Path, apply: bool) -> Result<u8, PipelineErro
     if let Some(a) = &s.applied {
         for f in &a.failures {
             tracing::error!("not revoked: {f}");
+        }
+        if a.already > 0 {
+            say!("{} account(s) not sent again: an earlier --apply revoked them (--again sends them anyway)", a.already);
         }
         say!(
             "applied: {} call(s) succeeded, {} failed, {} skipped (every call in {}/{})",

@@ -25,7 +25,7 @@ use crate::signing::EvidenceKey;
 pub const REMEDIATION_DIR: &str = "remediation";
 pub const APPLIED_JSONL: &str = "applied.jsonl";
 
-const REVOCATION_COLUMNS: [&str; 14] = [
+const REVOCATION_COLUMNS: [&str; 15] = [
     "app",
     "account_id",
     "email",
@@ -40,6 +40,7 @@ const REVOCATION_COLUMNS: [&str; 14] = [
     "api_calls",
     "how",
     "applied",
+    "status_after_apply",
 ];
 
 /// What `remediate` found and did, per app.
@@ -61,6 +62,8 @@ pub struct Applied {
     pub ok: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Accounts not sent again: an earlier `--apply` revoked them (`applied.jsonl` says so).
+    pub already: usize,
     /// "app account: what failed", one per failed account.
     pub failures: Vec<String>,
 }
@@ -84,6 +87,19 @@ struct Row {
     revocation: Revocation,
     /// Per call: the outcome of `--apply` ("" when not applied).
     applied: Vec<String>,
+    /// The account's status as the API answered the revocation (when its answer carries it).
+    status_after: String,
+}
+
+/// What `--apply` is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Apply {
+    /// Plans only.
+    No,
+    /// Send the plans, except for accounts an earlier `--apply` already revoked.
+    Pending,
+    /// Send every plan again (`--again`).
+    Again,
 }
 
 /// `remediate`: writes `remediation/` for the pack in `report_dir` and, with `apply`, sends the
@@ -92,7 +108,7 @@ pub async fn remediate(
     report_dir: &Path,
     config: &Config,
     key: Option<&EvidenceKey>,
-    apply: bool,
+    apply: Apply,
 ) -> Result<RemediationSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
     pack.require_key(key, "remediation", "; the config has no [evidence] signing_key")?;
@@ -118,7 +134,10 @@ pub async fn remediate(
 
     // --apply: the plans of the kinds that send them.
     let mut applied_lines: Vec<String> = Vec::new();
-    if apply {
+    let applied_path = report_dir.join(REMEDIATION_DIR).join(APPLIED_JSONL);
+    if apply != Apply::No {
+        let done = if apply == Apply::Again { HashMap::new() } else { already_revoked(&applied_path)? };
+        let run = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut totals = Applied::default();
         for (app_name, list) in rows.iter_mut() {
             let Some(app) = config.apps.iter().find(|x| &x.name == app_name) else { continue };
@@ -131,11 +150,24 @@ pub async fn remediate(
                 }
             };
             for (target, row) in list.iter_mut() {
+                if row.revocation.calls.is_empty() {
+                    continue;
+                }
+                if let Some(earlier) = done.get(&(app_name.clone(), target.account_id.clone())) {
+                    totals.already += 1;
+                    row.applied.push(format!(
+                        "already revoked by the --apply of {} (remediation/{APPLIED_JSONL}); not sent again (--again sends it)",
+                        earlier.at
+                    ));
+                    row.status_after = earlier.status.clone();
+                    continue;
+                }
                 let mut failed = false;
+                let of = row.revocation.calls.len();
                 for (step, call) in row.revocation.calls.iter().enumerate() {
                     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
                     let mut line = json!({
-                        "at": at, "app": app_name, "account_id": target.account_id, "step": step + 1,
+                        "run": run, "at": at, "app": app_name, "account_id": target.account_id, "step": step + 1, "of": of,
                         "method": call.method, "url": call.url,
                     });
                     let outcome = if failed {
@@ -148,6 +180,11 @@ pub async fn remediate(
                                 totals.ok += 1;
                                 line["status"] = json!(f.status);
                                 line["outcome"] = json!("ok");
+                                if let Some(status) = call.status_of {
+                                    row.status_after = status(&f.body)
+                                        .unwrap_or_else(|| format!("not in the answer (HTTP {}); check it in the app", f.status));
+                                    line["account_status"] = json!(row.status_after);
+                                }
                                 format!("ok (HTTP {})", f.status)
                             }
                             Err(err) => {
@@ -228,6 +265,7 @@ pub async fn remediate(
                 r.calls.len().to_string(),
                 how,
                 row.applied.join("; "),
+                row.status_after.clone(),
             ]);
         }
         let name = format!("{stem}-revocations.csv");
@@ -244,7 +282,6 @@ pub async fn remediate(
         summary.accounts += list.len();
         summary.apps.push(app_sum);
     }
-    let applied_path = dir.join(APPLIED_JSONL);
     if !applied_lines.is_empty() || applied_path.exists() {
         // Every attempt stays: this run's calls are added to the earlier ones.
         let mut text =
@@ -268,7 +305,7 @@ pub async fn remediate(
         "api_calls": summary.apps.iter().map(|x| x.calls).sum::<usize>(),
         "manual": summary.apps.iter().map(|x| x.manual).sum::<usize>(),
         "nothing_to_do": summary.apps.iter().map(|x| x.nothing_to_do).sum::<usize>(),
-        "applied": summary.applied.as_ref().map(|x| json!({"ok": x.ok, "failed": x.failed, "skipped": x.skipped})),
+        "applied": summary.applied.as_ref().map(|x| json!({"ok": x.ok, "failed": x.failed, "skipped": x.skipped, "already_revoked": x.already})),
     });
     pack.write_manifest(&mut doc, key)?;
     summary.signed = key.is_some();
@@ -319,6 +356,7 @@ fn rows_of(pack: &Pack, decided: BTreeMap<(String, String), Decision>, warnings:
             decision,
             revocation: Revocation::default(),
             applied: Vec::new(),
+            status_after: String::new(),
         };
         out.entry(app).or_default().push((target, row));
     }
@@ -360,6 +398,40 @@ fn entitlements_of(pack: &Pack, decided: &BTreeMap<(String, String), Decision>, 
     }
     for list in out.values_mut() {
         list.sort();
+    }
+    Ok(out)
+}
+
+/// An account an earlier `--apply` revoked: when, and its status as the API answered.
+struct Revoked {
+    at: String,
+    status: String,
+}
+
+/// The accounts `applied.jsonl` shows revoked: every step of an account's latest attempt
+/// succeeded (its last line is an `ok` of the last step; lines written before `of` was recorded
+/// count an `ok` last line as the whole plan).
+fn already_revoked(path: &Path) -> Result<HashMap<(String, String), Revoked>, EvidenceError> {
+    let mut out = HashMap::new();
+    if !path.exists() {
+        return Ok(out);
+    }
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let mut last: HashMap<(String, String), serde_json::Value> = HashMap::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| EvidenceError::File { file: path.to_path_buf(), detail: format!("line {}: not JSON: {e}", n + 1) })?;
+        let key = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        last.insert((key("app"), key("account_id")), v.clone());
+    }
+    for (account, v) in last {
+        let ok = v.get("outcome").and_then(|x| x.as_str()) == Some("ok");
+        let step = v.get("step").and_then(|x| x.as_u64());
+        let whole = v.get("of").and_then(|x| x.as_u64()).is_none_or(|of| step == Some(of));
+        if ok && whole {
+            let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+            out.insert(account, Revoked { at: text("at"), status: text("account_status") });
+        }
     }
     Ok(out)
 }

@@ -101,9 +101,8 @@ fn list_files(dir: &Path) -> Result<Vec<String>, EvidenceError> {
 }
 
 /// Verifies the pack in `dir`; `public_key` checks the signature.
-pub fn verify(dir: &Path, public_key: Option<&Path>) -> Result<Verification, EvidenceError> {
+pub fn verify(dir: &Path, key: Option<signing::VerifyingKey>) -> Result<Verification, EvidenceError> {
     let pack = Pack::open(dir)?;
-    let key = public_key.map(signing::read_public_key).transpose()?;
     let m = &pack.manifest;
     let mut files = Vec::new();
     let mut external = Vec::new();
@@ -199,7 +198,7 @@ pub fn describe(v: &Verification) -> Vec<String> {
     match &v.signature {
         SignatureState::Unsigned => lines.push("signature: none (the pack is not signed)".into()),
         SignatureState::NotChecked { public_key_sha256 } => lines.push(format!(
-            "signature: present (Ed25519, public key sha256 {public_key_sha256}); not checked: pass --public-key FILE to check it"
+            "signature: present (Ed25519, public key sha256 {public_key_sha256}); not checked: pass --public-key FILE (or --config with the config that signs it) to check it"
         )),
         SignatureState::Valid { public_key_sha256 } => {
             lines.push(format!("signature: valid (Ed25519, public key sha256 {public_key_sha256})"))

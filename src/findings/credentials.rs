@@ -36,6 +36,8 @@ pub struct CredentialView {
     /// What it may do (the API's words) and whether that is more than reading.
     pub scope: Option<String>,
     pub write_access: Option<bool>,
+    /// The write access cannot be narrowed (the vendor has no read-only level for it).
+    pub write_unavoidable: Option<bool>,
 }
 
 /// Merges the snapshot's observations with the config's `credential` blocks; the config wins
@@ -60,8 +62,11 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
     let refused = if has(c::REFUSED_AT) { t(c::REFUSED_AT)? } else { vec![None; height] };
     let token_exp = if has(c::TOKEN_EXPIRES_AT) { t(c::TOKEN_EXPIRES_AT)? } else { vec![None; height] };
     let scopes: Vec<Option<String>> = if has(c::SCOPE) { s(c::SCOPE)? } else { vec![None; height] };
-    let writes: Vec<Option<bool>> =
-        if has(c::WRITE_ACCESS) { credentials.column(c::WRITE_ACCESS)?.bool()?.iter().collect() } else { vec![None; height] };
+    let flags = |name: &str| -> PolarsResult<Vec<Option<bool>>> {
+        Ok(if has(name) { credentials.column(name)?.bool()?.iter().collect() } else { vec![None; height] })
+    };
+    let writes = flags(c::WRITE_ACCESS)?;
+    let unavoidable = flags(c::WRITE_UNAVOIDABLE)?;
     let lifetimes: Vec<Option<i64>> = if has(c::TOKEN_LIFETIME_SECONDS) {
         credentials.column(c::TOKEN_LIFETIME_SECONDS)?.cast(&DataType::Int64)?.i64()?.iter().collect()
     } else {
@@ -92,6 +97,7 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
         v.token_expires_at = v.token_expires_at.or(token_exp[i]);
         v.scope = v.scope.clone().or(scopes[i].clone());
         v.write_access = v.write_access.or(writes[i]);
+        v.write_unavoidable = v.write_unavoidable.or(unavoidable[i]);
         v.sources.push(sources[i].clone().unwrap_or_default());
         if let Some(o) = &observations[i] {
             v.observation = Some(match &v.observation {
@@ -220,14 +226,22 @@ pub fn assess(v: &CredentialView, roster: &Roster, p: &RuleParams) -> Option<Ver
         },
     }
     // A collecting credential that may write: an audit only reads.
-    if v.write_access == Some(true) {
-        reasons.push((
+    match (v.write_access, v.write_unavoidable) {
+        (Some(true), Some(true)) => reasons.push((
+            "low",
+            format!(
+                "may write ({}), and the vendor offers no read-only permission for what the collector reads: keep the credential to the audit and rotate it",
+                v.scope.as_deref().unwrap_or("write access")
+            ),
+        )),
+        (Some(true), _) => reasons.push((
             "medium",
             format!(
                 "broader than a read-only audit needs ({}): give the collector a read-only credential",
                 v.scope.as_deref().unwrap_or("write access")
             ),
-        ));
+        )),
+        _ => {}
     }
     // The maximum lifetime applies when either date is known: with both, the lifetime itself;
     // with only the expiry, the credential lives at least until then from the review date.

@@ -664,3 +664,30 @@ fn a_collecting_credential_with_write_access_is_a_finding() {
         assert_eq!(token_severity(&r, "jira"), None, "{scope}: {}", token_detail(&r, "jira"));
     }
 }
+
+/// Issue 25 item 6: write access the vendor offers no read-only level for (BeyondTrust's
+/// Configuration API) is a low finding that says so, not the medium "broader than needed".
+#[test]
+fn write_access_that_cannot_be_narrowed_is_low() {
+    let cred = CredentialRecord {
+        credential_id: "app-credential".into(),
+        label: "API account".into(),
+        owner: Some("ann@acme.com".into()),
+        expires_at: ago(-300),
+        source: "api".into(),
+        scope: Some("perm_command=read_only, perm_configuration=1".into()),
+        write_access: Some(true),
+        write_unavoidable: Some(true),
+        ..Default::default()
+    };
+    let r = token_run("", vec![cred.clone()]);
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("low"));
+    let detail = token_detail(&r, "jira");
+    assert!(
+        detail.contains("may write (perm_command=read_only, perm_configuration=1), and the vendor offers no read-only permission"),
+        "{detail}"
+    );
+    assert!(!detail.contains("broader than"), "{detail}");
+    let r = token_run("", vec![CredentialRecord { write_unavoidable: Some(false), ..cred }]);
+    assert_eq!(token_severity(&r, "jira").as_deref(), Some("medium"));
+}

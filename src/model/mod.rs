@@ -83,6 +83,9 @@ pub mod credential {
     pub const SCOPE: &str = "scope";
     /// Whether that is more than reading (write or full access); null when the API does not say.
     pub const WRITE_ACCESS: &str = "write_access";
+    /// Whether that write access is the least the vendor offers for what the collector reads
+    /// (no read-only permission exists for it); null when not known.
+    pub const WRITE_UNAVOIDABLE: &str = "write_unavoidable";
     /// The `exp` of the (JWT) token issued with it.
     pub const TOKEN_EXPIRES_AT: &str = "token_expires_at";
 }
@@ -299,6 +302,8 @@ pub struct CredentialRecord {
     /// What it may do, as the API says; and whether that is more than reading.
     pub scope: Option<String>,
     pub write_access: Option<bool>,
+    /// That write access is the least the vendor offers for reading (no read-only level).
+    pub write_unavoidable: Option<bool>,
 }
 
 /// How completely one app was collected.
@@ -503,6 +508,7 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
     let mut token_exp = Vec::new();
     let mut scope = Vec::new();
     let mut write = Vec::new();
+    let mut unavoidable = Vec::new();
     for (app_name, creds) in apps {
         for c in creds.iter() {
             app.push(app_name.as_str());
@@ -519,6 +525,7 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
             token_exp.push(millis(&c.token_expires_at));
             scope.push(c.scope.as_deref());
             write.push(c.write_access);
+            unavoidable.push(c.write_unavoidable);
         }
     }
     use credential::*;
@@ -537,6 +544,7 @@ pub fn credentials_frame(apps: &[(String, &[CredentialRecord])]) -> PolarsResult
         timestamp_column(TOKEN_EXPIRES_AT, token_exp)?,
         Column::new(SCOPE.into(), scope),
         Column::new(WRITE_ACCESS.into(), write),
+        Column::new(WRITE_UNAVOIDABLE.into(), unavoidable),
     ])?;
     df.sort([APP, CREDENTIAL_ID, SOURCE], SortMultipleOptions::default().with_maintain_order(true))
 }

@@ -348,6 +348,7 @@ fn clean_notes(case: Case) -> Vec<&'static str> {
             "users: numbered pages cannot overlap, so the list was read twice to show that nothing moved between its pages; both reads listed the same accounts",
             "group policies not read (group_policies = true reads them, one request per user)",
             OAUTH,
+            access_audit::collectors::beyondtrust::CONFIGURATION_WRITES,
         ],
         Case::PasswordSafe => vec!["signed in with the API key and signed out at the end"],
         Case::Scim(Dialect::ZeroBased) => vec![

@@ -301,7 +301,7 @@ async fn probes_ask_every_endpoint_the_collection_uses() {
             vec![
                 "users: ok (GET /api/config/v1/user): the API reports 12 user(s)",
                 "group policies of a user: ok (GET /api/config/v1/user/",
-                "API account permissions: ok (GET /api/command/v2/info): perm_command=read_only, perm_configuration=read_only, perm_reporting=read_only",
+                "API account permissions: ok (GET /api/command/v2/info): perm_backup=0, perm_command=read_only, perm_configuration=1, perm_reporting=1 (perm_configuration=1 lets the API account use the Configuration API, which writes as well as reads; BeyondTrust offers no read-only Configuration API permission",
             ],
         ),
         (
@@ -393,28 +393,44 @@ async fn config_api_reads_how_each_user_signs_in() {
     assert!(c.coverage.notes.iter().any(|n| n.contains("sign-in sources are unknown")), "{:?}", c.coverage.notes);
 }
 
-/// Issue 20 item 3: what the API account may do, from the command API's info; full access is
-/// recorded on the credential and fails `check`; read-only passes.
+/// Issue 20 item 3 and issue 25 item 6: what the API account may do, from the command API's
+/// info in the API guide's shape (`perm_command` a level, the others 1 or 0). A full command
+/// API is broader than an audit needs (read_only exists): medium, and `check` fails. The
+/// Configuration API, which collecting needs, writes too and has no read-only level: said in a
+/// note and a low finding, and `check` passes.
 #[tokio::test]
 async fn config_api_records_what_the_api_account_may_do() {
     let mut t = synthetic_tenant(3);
     t.appliance_mut().unwrap().api_permissions =
-        Some(serde_json::json!({"perm_command": "read_only", "perm_configuration": "full_access", "perm_backup": false}));
+        Some(serde_json::json!({"perm_command": "full_access", "perm_configuration": 1, "perm_backup": 0}));
     let sb = start(t).await;
     let a = app(&http(&sb), "config_api", "");
     let c = collect(&a).await;
     let cred = c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap();
-    assert_eq!(cred.scope.as_deref(), Some("perm_command=read_only, perm_configuration=full_access"));
-    assert_eq!(cred.write_access, Some(true));
+    assert_eq!(cred.scope.as_deref(), Some("perm_backup=0, perm_command=full_access, perm_configuration=1"));
+    assert_eq!((cred.write_access, cred.write_unavoidable), (Some(true), Some(false)));
     let checks = collectors::probe(&a).await.unwrap();
     let line = checks.iter().map(|c| c.line()).find(|l| l.starts_with("API account permissions")).unwrap();
     assert!(line.contains("FAILED") && line.contains("broader than a read-only audit needs"), "{line}");
-    // The default appliance: read-only.
+    // The default appliance: the command API read-only, the Configuration API allowed.
     let sb = start(synthetic_tenant(3)).await;
     let a = app(&http(&sb), "config_api", "");
     let c = collect(&a).await;
-    assert_eq!(c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap().write_access, Some(false));
-    assert!(collectors::probe(&a).await.unwrap().iter().all(|c| c.is_ok()));
+    let cred = c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap();
+    assert_eq!((cred.write_access, cred.write_unavoidable), (Some(true), Some(true)));
+    assert!(
+        c.coverage.notes.iter().any(|n| n.contains("BeyondTrust offers no read-only Configuration API permission")),
+        "{:?}",
+        c.coverage.notes
+    );
+    assert!(collectors::probe(&a).await.unwrap().iter().all(|c| c.is_ok()), "check passes: nothing narrower exists");
+    // A command API denied, the Configuration API off: reads nothing more than it may.
+    let mut t = synthetic_tenant(3);
+    t.appliance_mut().unwrap().api_permissions = Some(serde_json::json!({"perm_command": "deny", "perm_configuration": false}));
+    let sb = start(t).await;
+    let c = collect(&app(&http(&sb), "config_api", "")).await;
+    let cred = c.credentials.iter().find(|c| c.credential_id == "app-credential").unwrap();
+    assert_eq!((cred.scope.as_deref(), cred.write_access), (Some("perm_command=deny, perm_configuration=0"), Some(false)));
 }
 
 /// Issue 20 item 2 in the other shapes, against the sandbox: the guide's `public_v3` names the

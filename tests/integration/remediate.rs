@@ -76,7 +76,9 @@ fn revocations_are_planned_per_kind_sent_only_with_apply_and_verified_by_the_nex
     bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&q1).assert().code(4);
     let decisions = dir.path().join("decisions.csv");
     std::fs::write(&decisions, DECISIONS).unwrap();
-    bin().args(["-q", "decisions", "import"]).arg(&decisions).arg("--report").arg(&q1).assert().success();
+    // Issue 25 item 5: --config is taken by every pack command, signed pack or not (this config
+    // has no signing key: nothing is signed).
+    bin().args(["-q", "decisions", "import"]).arg(&decisions).arg("--report").arg(&q1).arg("--config").arg(&config).assert().success();
 
     // The plans: nothing is sent.
     bin()
@@ -167,10 +169,44 @@ fn revocations_are_planned_per_kind_sent_only_with_apply_and_verified_by_the_nex
     assert_eq!(brief, BTreeMap::from([("fg-0001", ("ok", 200)), ("fg-0002", ("failed", 404)), ("fg-0003", ("ok", 200))]));
     assert!(applied.iter().all(|l| l["app"] == "figma"), "only the SCIM plan is sent: {applied:?}");
     let figma_rows = csv_rows(&q1.join("remediation/figma-revocations.csv"));
-    assert_eq!(figma_rows.iter().find(|r| r[1] == "fg-0001").unwrap()[13], "ok (HTTP 200)");
-    bin().arg("verify").arg(&q1).assert().success();
+    let fg1 = figma_rows.iter().find(|r| r[1] == "fg-0001").unwrap();
+    assert_eq!((fg1[13].as_str(), fg1[14].as_str()), ("ok (HTTP 200)", "disabled"), "the status as the API answered the PATCH");
+    bin().arg("verify").arg(&q1).arg("--config").arg(&config).assert().success();
     let manifest: Value = serde_json::from_slice(&std::fs::read(q1.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["remediation"]["applied"], serde_json::json!({"ok": 2, "failed": 1, "skipped": 0}));
+    assert_eq!(manifest["remediation"]["applied"], serde_json::json!({"ok": 2, "failed": 1, "skipped": 0, "already_revoked": 0}));
+
+    // Issue 25 item 5: a second --apply sends only what is not revoked yet (fg-0002, back on the
+    // server now); --again sends everything; --again alone is a usage error.
+    let fg2 = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "fg-0002", "userName": "fg2@acme.com", "active": true});
+    sandbox.state.with_tenant("acme-figma", |t| t.tenant.users.push(fg2));
+    let requests_before = sandbox.stats("acme-figma").requests;
+    bin()
+        .args(["remediate", "--apply", "--report"])
+        .arg(&q1)
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 account(s) not sent again: an earlier --apply revoked them"))
+        .stdout(predicate::str::contains("applied: 1 call(s) succeeded, 0 failed, 0 skipped"));
+    assert_eq!(sandbox.stats("acme-figma").requests - requests_before, 1, "one PATCH, for fg-0002 only");
+    assert_eq!(active(&sandbox, "acme-figma", "fg-0002"), Some(Value::Bool(false)));
+    let figma_rows = csv_rows(&q1.join("remediation/figma-revocations.csv"));
+    let fg1 = figma_rows.iter().find(|r| r[1] == "fg-0001").unwrap();
+    assert!(fg1[13].starts_with("already revoked by the --apply of "), "{fg1:?}");
+    assert_eq!(fg1[14], "disabled", "the status the earlier answer gave");
+    let lines = std::fs::read_to_string(q1.join("remediation/applied.jsonl")).unwrap().lines().count();
+    assert_eq!(lines, 4, "every attempt is kept: three, then one");
+    bin()
+        .args(["remediate", "--apply", "--again", "--report"])
+        .arg(&q1)
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("applied: 3 call(s) succeeded, 0 failed, 0 skipped"));
+    bin().args(["remediate", "--again", "--report"]).arg(&q1).arg("--config").arg(&config).assert().code(2);
+    bin().arg("verify").arg(&q1).assert().success();
 
     // Next quarter's collection shows the revocations carried out.
     let q2 = dir.path().join("q2");

@@ -119,6 +119,15 @@ fn a_signature_made_with_one_key_fails_with_another() {
     bin().arg("verify").arg(&out).assert().success().stdout(predicate::str::contains("not checked: pass --public-key"));
     verify_with(&out, &right).success().stdout(predicate::str::contains("signature: valid (Ed25519"));
     verify_with(&out, &wrong).code(1).stdout(predicate::str::contains("SIGNATURE INVALID: signed with another key"));
+    // Issue 25 item 5: --config checks with the public half of the config's signing key.
+    bin()
+        .arg("verify")
+        .arg(&out)
+        .arg("--config")
+        .arg(dir.path().join("config.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("signature: valid (Ed25519"));
 
     // The private key is nowhere in the pack.
     let pem = key.private_key_pem();

@@ -41,8 +41,9 @@ pub struct Appliance {
     /// radius, kerberos, saml, scim); a user's `security_provider_id` names one (default 1).
     /// Empty: one local provider, id 1.
     pub security_providers: Vec<Value>,
-    /// `GET /api/command/v2/info`'s `permissions` of the API account (`perm_x`: full_access /
-    /// read_only / ...); absent: read-only everywhere.
+    /// `GET /api/command/v2/info`'s `permissions` of the API account (`perm_command`:
+    /// full_access / read_only / deny; the others 1 or 0); absent: the command API read-only,
+    /// the Configuration and Reporting APIs allowed (what collecting needs).
     pub api_permissions: Option<Value>,
     /// The most group policies a page of a user's group policies holds (default 100, the API's
     /// maximum `per_page`).
@@ -309,7 +310,8 @@ async fn pra_info(State(state): State<Arc<SandboxState>>, Path(tenant): Path<Str
     state
         .with_tenant(&tenant, |t| {
             let permissions = t.tenant.appliance().api_permissions.clone().unwrap_or_else(|| {
-                json!({"perm_command": "read_only", "perm_configuration": "read_only", "perm_reporting": "read_only", "perm_backup": false})
+                // The API guide's `get_api_info`: the command API at a level, the others 1 or 0.
+                json!({"perm_backup": 0, "perm_command": "read_only", "perm_configuration": 1, "perm_reporting": 1})
             });
             let body = json!({"product": "Privileged Remote Access", "api_version": "1.24.1", "permissions": permissions});
             finish_body(t, body.to_string())
