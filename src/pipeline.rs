@@ -277,6 +277,7 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
         } else {
             RuleParams::customer_orphan_apps(&inputs.config)
         },
+        max_credential_lifetime_days: max_credential_lifetimes(&meta, &inputs.config),
     };
     let t = Instant::now();
     let found = findings::evaluate(
@@ -353,4 +354,18 @@ pub fn write_outputs(
 pub fn snapshot_files(dir: &Path) -> Vec<(PathBuf, String)> {
     let dir = Snapshot::locate(dir).unwrap_or_else(|_| dir.to_path_buf());
     snapshot::FILES.iter().chain([snapshot::META_FILE].iter()).map(|f| (dir.join(f), "snapshot".to_string())).collect()
+}
+
+/// Per app, the longest credential lifetime its kind allows: as the snapshot's rules recorded it
+/// when the app was collected, else (snapshots that predate it) the kind's.
+fn max_credential_lifetimes(meta: &model::snapshot::SnapshotMeta, config: &Config) -> std::collections::BTreeMap<String, i64> {
+    config
+        .apps
+        .iter()
+        .filter_map(|app| {
+            let recorded = meta.rules.get(&app.name).and_then(|r| r.max_credential_lifetime_days);
+            let days = recorded.or_else(|| crate::collectors::REGISTRY.kind(app.kind).and_then(|k| k.max_credential_lifetime_days()));
+            Some((app.name.clone(), days?))
+        })
+        .collect()
 }

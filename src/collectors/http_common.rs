@@ -3,15 +3,10 @@
 use serde_json::Value;
 
 use super::{CheckOutcome, CollectError, EndpointCheck};
-use crate::config::{AppConfig, HttpConfig};
+use crate::config::AppConfig;
 use crate::http::client::Fetched;
 use crate::http::{AppClient, ClientError, Failure, FetchError, Listing};
 use crate::model::{CoverageRecord, CoverageStatus, COVERAGE_COMPLETE, COVERAGE_FAILED, COVERAGE_PARTIAL};
-
-/// The connection settings of an API app (the config gives every API kind some).
-pub fn http_of(app: &AppConfig) -> Result<&HttpConfig, CollectError> {
-    app.http().ok_or_else(|| CollectError::Input { app: app.name.clone(), detail: "has no connection settings (base_url, auth)".into() })
-}
 
 /// A non-empty, trimmed string field of a JSON item.
 pub fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {

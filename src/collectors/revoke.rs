@@ -1,9 +1,43 @@
-//! How an account is revoked through its app's API: each kind says which calls would disable or
-//! remove one account ([`super::Collector::revocation`]); `remediate` writes them as a plan and,
-//! for the kinds that allow it, carries them out. Nothing here sends a request.
+//! How an account is revoked through its app's API: each kind's [`Revoker`], registered beside
+//! its collector, says which calls would disable or remove one account; `remediate` writes them
+//! as a plan and, for the kinds that allow it, carries them out. Nothing here sends a request.
+
+use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde_json::Value;
+
+use super::collector::CollectError;
+use crate::config::AppConfig;
+use crate::http::AppClient;
+
+/// How a kind takes one account's access away through its API. Only describes: `remediate`
+/// writes the plan and, when [`Revoker::client`] gives a client, sends it.
+pub trait Revoker: Send + Sync + 'static {
+    /// The kind's options (those of its collector).
+    type Options: 'static;
+
+    /// The calls that would disable or remove one account decided `revoke` (and what must be
+    /// done by hand).
+    fn revocation(app: &AppConfig, options: &Self::Options, target: &RevokeTarget) -> Revocation;
+
+    /// The client `remediate --apply` sends the plan with; `None` (the default): the plan is
+    /// never carried out by the tool (its calls are not safe to send unattended).
+    fn client(_app: &AppConfig, _options: &Self::Options) -> Option<Result<AppClient, CollectError>> {
+        None
+    }
+}
+
+/// The revoker of a kind without an API to revoke with: by hand, in the app's console.
+pub struct ByHand<O>(PhantomData<fn() -> O>);
+
+impl<O: 'static> Revoker for ByHand<O> {
+    type Options = O;
+
+    fn revocation(_: &AppConfig, _: &O, _: &RevokeTarget) -> Revocation {
+        Revocation::manual("no API: disable the account in the app's admin console")
+    }
+}
 
 /// One account decided `revoke`, as the plan sees it (from the report's accounts and the
 /// snapshot's entitlements).

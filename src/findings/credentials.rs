@@ -42,7 +42,12 @@ pub struct CredentialView {
 
 /// Merges the snapshot's observations with the config's `credential` blocks; the config wins
 /// where it states a fact, the API fills the rest.
-pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], config: &Config) -> PolarsResult<Vec<CredentialView>> {
+pub fn credential_views(
+    credentials: &DataFrame,
+    coverage: &[CoverageRecord],
+    config: &Config,
+    max_lifetime: &BTreeMap<String, i64>,
+) -> PolarsResult<Vec<CredentialView>> {
     let collected: Vec<&str> = coverage.iter().map(|c| c.app.as_str()).collect();
     let mut views: BTreeMap<(String, String), CredentialView> = BTreeMap::new();
     let s = |name: &str| -> PolarsResult<Vec<Option<String>>> {
@@ -139,7 +144,7 @@ pub fn credential_views(credentials: &DataFrame, coverage: &[CoverageRecord], co
             v.sources.push("config".into());
         }
         if v.max_lifetime_days.is_none() {
-            v.max_lifetime_days = crate::collectors::REGISTRY.kind(app.kind).and_then(|k| k.max_credential_lifetime_days());
+            v.max_lifetime_days = max_lifetime.get(&app.name).copied();
         }
         if v.label.is_empty() {
             v.label = format!("credential used to collect {}", app.name);
@@ -287,7 +292,7 @@ pub fn token_expiry(
     roster: &Roster,
     p: &RuleParams,
 ) -> PolarsResult<DataFrame> {
-    let views = credential_views(credentials, coverage, config)?;
+    let views = credential_views(credentials, coverage, config, &p.max_credential_lifetime_days)?;
     let mut rows = Vec::new();
     for v in &views {
         if let Some(verdict) = assess(v, roster, p) {

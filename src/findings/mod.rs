@@ -222,6 +222,9 @@ pub struct RuleParams {
     /// `[review] flag_local_logins`: a local password beside single sign-on is a finding for
     /// every account, not only admins.
     pub flag_local_logins: bool,
+    /// Per app, the longest lifetime its kind allows for the collecting credential (the app's
+    /// rules in the snapshot; the kind's for snapshots that predate them).
+    pub max_credential_lifetime_days: BTreeMap<String, i64>,
 }
 
 impl RuleParams {

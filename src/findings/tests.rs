@@ -132,6 +132,11 @@ fn run_with_entitlements(
         flag_local_logins: cfg.review.flag_local_logins,
         last_login_apps: cov.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
         customer_orphan_apps: RuleParams::customer_orphan_apps(cfg),
+        max_credential_lifetime_days: cfg
+            .apps
+            .iter()
+            .filter_map(|a| Some((a.name.clone(), crate::collectors::REGISTRY.kind(a.kind)?.max_credential_lifetime_days()?)))
+            .collect(),
     };
     Run { findings: evaluate(&c.accounts, &licences(&ents).unwrap(), &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
 }

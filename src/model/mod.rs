@@ -332,6 +332,10 @@ pub struct AppRules {
     /// Jira Service Management `customers_in_orphans`: an unmatched customer is an orphan.
     #[serde(default)]
     pub customers_in_orphans: bool,
+    /// The longest lifetime the app allows for the credential its collector uses (Atlassian API
+    /// tokens: 365 days), from the kind; the `token_expiry` rule holds the credential against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_credential_lifetime_days: Option<i64>,
 }
 
 /// Everything one collector hands over for one app.

@@ -384,7 +384,7 @@ fn a_report_follows_the_rule_settings_the_snapshot_was_collected_with() {
                 accounts_collected: 1,
                 ..Default::default()
             },
-            rules: AppRules { customers_in_orphans: orphans },
+            rules: AppRules { customers_in_orphans: orphans, ..Default::default() },
             ..Default::default()
         };
         Collected::new("desk", "jira_service_management", collection, chrono::Utc::now(), chrono::Utc::now()).unwrap()

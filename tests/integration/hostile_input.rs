@@ -10,7 +10,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use access_audit::collectors::{beyondtrust, bluejeans, jsm, messagebird, scim};
+use access_audit::collectors::{beyondtrust, bluejeans, bluejeans_events, jsm, messagebird, scim};
 use access_audit::config::Config;
 use access_audit::roster::Roster;
 use chrono::NaiveDate;
@@ -297,15 +297,15 @@ fn every_collector_mapping_takes_any_json() {
             let _ = messagebird::guide_account(&v, &roles);
             let _ = messagebird::bird_account(&v, &roles);
             if let Some(s) = v.as_str() {
-                let _ = bluejeans::jwt_exp(s);
+                let _ = bluejeans_events::jwt_exp(s);
             }
             Ok(())
         })
         .unwrap();
     runner()
         .run(&".{0,80}", |s| {
-            let _ = bluejeans::jwt_exp(&s);
-            let _ = bluejeans::jwt_exp(&format!("h.{s}.sig"));
+            let _ = bluejeans_events::jwt_exp(&s);
+            let _ = bluejeans_events::jwt_exp(&format!("h.{s}.sig"));
             Ok(())
         })
         .unwrap();

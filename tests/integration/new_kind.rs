@@ -1,13 +1,14 @@
 //! The README's "Adding an app kind", tried: a throwaway kind written outside the crate, with
-//! only the `Collector` trait and the engine, parsed from a config and collected from the
-//! sandbox. What it does not need is the point: no edit of the config module, of the finding
-//! rules or of any dispatch; the one line in `collectors::KINDS` is played here by a `KindSet`
-//! that adds it to the registry.
+//! only the `ApiCollector` trait, a `Revoker` and the engine, parsed from a config, collected
+//! from the sandbox and planned for revocation. What it does not need is the point: no edit of
+//! the config module, of the finding rules, of remediation or of any dispatch; the one line in
+//! `collectors::KINDS` is played here by a `KindSet` that adds it to the registry.
 
 use std::collections::BTreeMap;
 
-use access_audit::collectors::http_common::{check_get, coverage_from, describe_client_error, http_of, said, text};
-use access_audit::collectors::{CollectError, Collector, EndpointCheck, Kind, Registered, REGISTRY};
+use access_audit::collectors::http_common::{check_get, coverage_from, describe_client_error, said, text};
+use access_audit::collectors::revoke::{join, PlannedCall, Revocation, RevokeTarget, Revoker};
+use access_audit::collectors::{ApiCollector, CollectError, EndpointCheck, Kind, Registered, REGISTRY};
 use access_audit::config::{AppConfig, Config, ConfigError, HttpConfig, KindOptions, KindSchema, KindSet, OptionsAt};
 use access_audit::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
 use access_audit::model::{AccountRecord, AccountStatus, Collection, COVERAGE_COMPLETE};
@@ -50,7 +51,7 @@ fn users_spec() -> ListSpec {
     }
 }
 
-impl Collector for Directory {
+impl ApiCollector for Directory {
     const KIND: &'static str = "directory";
     type Options = DirectoryOptions;
 
@@ -61,8 +62,8 @@ impl Collector for Directory {
         }
     }
 
-    async fn collect(app: &AppConfig, options: &DirectoryOptions) -> Result<Collection, CollectError> {
-        let client = AppClient::new(&app.name, http_of(app)?, &DEFAULTS).map_err(describe_client_error)?;
+    async fn collect(app: &AppConfig, http: &HttpConfig, options: &DirectoryOptions) -> Result<Collection, CollectError> {
+        let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
         let listing = client.list(&users_spec()).await;
         let accounts: Vec<AccountRecord> = listing
             .items
@@ -82,15 +83,28 @@ impl Collector for Directory {
         Ok(Collection { accounts, coverage, ..Default::default() })
     }
 
-    async fn probe(app: &AppConfig, _: &DirectoryOptions) -> Result<Vec<EndpointCheck>, CollectError> {
-        let client = AppClient::new(&app.name, http_of(app)?, &DEFAULTS).map_err(describe_client_error)?;
+    async fn probe(app: &AppConfig, http: &HttpConfig, _: &DirectoryOptions) -> Result<Vec<EndpointCheck>, CollectError> {
+        let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
         let (check, f) = check_get(&client, "users", "/users", &[("limit".into(), "1".into())], "read access to users").await;
         let total = f.and_then(|f| f.body.get("totalCount").and_then(Value::as_u64));
         Ok(vec![said(check, total.map(|t| format!("{t} user(s)")).unwrap_or_default())])
     }
 }
 
-static DIRECTORY: Registered<Directory> = Registered::new();
+/// How the directory takes access away: `DELETE /users/{id}` (planned; never sent, since the
+/// revoker gives no client).
+struct DirectoryRevoker;
+
+impl Revoker for DirectoryRevoker {
+    type Options = DirectoryOptions;
+
+    fn revocation(app: &AppConfig, _: &DirectoryOptions, target: &RevokeTarget) -> Revocation {
+        let base = app.http.as_ref().map(|h| h.base_url.as_str()).unwrap_or_default();
+        Revocation::calls(vec![PlannedCall::new("DELETE", join(base, &format!("/users/{}", target.account_id)), None)])
+    }
+}
+
+static DIRECTORY: Registered<Directory, DirectoryRevoker> = Registered::new();
 
 /// The registry plus the throwaway kind: what one more line in `collectors::KINDS` does.
 struct WithDirectory;
@@ -141,5 +155,14 @@ async fn a_kind_is_one_collector_and_one_registry_line() {
     assert_eq!((c.coverage.status, c.coverage.total_reported, c.coverage.pages), (COVERAGE_COMPLETE, Some(60), 3));
     let checks = DIRECTORY.probe(&app).await.unwrap();
     assert_eq!(checks.iter().map(|c| c.line()).collect::<Vec<_>>(), ["users: ok (GET /users): 60 user(s)"]);
+    // Its revocation plan comes from its revoker, registered beside the collector; no client:
+    // `remediate --apply` never sends it.
+    let target = RevokeTarget { account_id: "d007".into(), ..Default::default() };
+    let plan = DIRECTORY.revocation(&app, &target).unwrap();
+    assert_eq!(
+        plan.calls.iter().map(|c| (c.method, c.url.clone())).collect::<Vec<_>>(),
+        [("DELETE", format!("{}/users/d007", sb.base_url("dir", "messagebird")))]
+    );
+    assert!(DIRECTORY.revocation_client(&app).is_none());
     sb.stop().await;
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::super::http_common::text;
+use crate::collectors::http_common::text;
 use crate::model::{AccountRecord, AccountStatus, AccountType};
 
 /// Admin groups when the config names none: Atlassian's default administrator groups.

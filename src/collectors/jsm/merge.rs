@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::super::http_common::text;
 use super::mapping::{account_id, account_type, is_admin_group, org_account_id, user_account};
+use super::options::{org_v2, JsmOptions};
 use super::org::{org_account, SiteKey};
 use super::specs::cross_check;
+use crate::collectors::http_common::text;
 use crate::http::{AppClient, Listing};
 use crate::model::{AccountRecord, AccountType, EntitlementKind, EntitlementRecord};
 
@@ -272,5 +273,71 @@ impl Merge {
         self.entitlements.sort();
         self.entitlements.dedup();
         (self.accounts.list, self.entitlements)
+    }
+
+    /// 4. What the organization API says of the site's accounts: hidden emails, last activity in
+    ///    Jira, and (v2) the date each joined the organization. Returns whether last login is known
+    ///    (the list was read completely).
+    pub(super) fn organization(&mut self, mut listing: Listing, site: SiteKey, opts: &JsmOptions) -> bool {
+        let m = self;
+        let mut filled = 0usize;
+        let mut with_activity = 0usize;
+        let mut other_site = 0usize;
+        let mut joined = 0usize;
+        for item in &listing.items {
+            let Some(id) = org_account_id(item) else { continue };
+            let Some(account) = m.accounts.get_mut(&id) else { continue };
+            let o = org_account(item, site);
+            if account.created_at.is_none() && o.added_to_org.is_some() {
+                account.created_at = o.added_to_org;
+                joined += 1;
+            }
+            if account.email.is_none() && o.email.is_some() {
+                account.email = o.email.clone();
+                filled += 1;
+            }
+            if o.auth_source != crate::model::AuthSource::Unknown {
+                account.auth_source = o.auth_source;
+            }
+            if o.last_active.is_some() {
+                with_activity += 1;
+                other_site += o.other_site as usize;
+            }
+            account.last_login_at = o.last_active;
+            for p in o.products {
+                m.entitlements.push(EntitlementRecord {
+                    account_id: id.clone(),
+                    kind: EntitlementKind::Product,
+                    value: p,
+                    privileged: false,
+                });
+            }
+        }
+        let complete = listing.complete;
+        let v2 = org_v2(opts);
+        m.notes.push(format!(
+            "organization admin API: {} managed account(s) read; {filled} hidden email(s) filled; last activity in Jira known for {with_activity} account(s) (the API's dates lag by up to a day; accounts not managed by the organization have none and get no dormant findings)",
+            listing.items.len()
+        ));
+        if other_site > 0 {
+            m.notes.push(format!(
+                "{other_site} account(s) have Jira activity only under another site {} than {}; that activity was used",
+                if v2 { "id" } else { "URL" },
+                if v2 { "site_id" } else { "base_url" }
+            ));
+        }
+        if v2 {
+            m.notes
+                .push(format!("organization admin API v2: {joined} account(s) have the date they joined the organization as created_at"));
+            if opts.site_id.is_none() {
+                m.notes.push("site_id is not set: Jira activity on every site of the organization counts as activity on this one (set site_id, the site's cloud id, to count only this site)".into());
+            }
+        }
+        if !complete {
+            m.notes.push("the organization admin API could not be read completely: last login is unknown for this app and no dormant findings are made for it".into());
+        }
+        listing.items = Vec::new();
+        m.listings.push(listing);
+        complete
     }
 }

@@ -6,14 +6,13 @@ use serde_json::Value;
 /// Where the organization API is unless `org_api_url` says otherwise.
 pub const DEFAULT_ORG_API_URL: &str = "https://api.atlassian.com";
 
-use super::super::http_common::{describe_client_error, text, time_at};
 use super::mapping::{host_of, org_account_id};
-use super::merge::Merge;
-use super::JsmOptions;
+use super::options::JsmOptions;
+use crate::collectors::http_common::{describe_client_error, text, time_at};
 use crate::collectors::CollectError;
 use crate::config::{AppConfig, AuthConfig, HttpConfig};
-use crate::http::{AppClient, KindDefaults, ListSpec, Listing, Pager};
-use crate::model::{CredentialRecord, EntitlementKind, EntitlementRecord};
+use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
+use crate::model::CredentialRecord;
 
 pub(super) const ORG_DEFAULTS: KindDefaults = KindDefaults {
     requests_per_second: 10.0,
@@ -88,10 +87,6 @@ pub fn org_account(v: &Value, site: SiteKey) -> OrgAccount {
     }
 }
 
-pub(super) fn org_v2(opts: &JsmOptions) -> bool {
-    opts.org_api_version == Some(super::OrgApiVersion::V2)
-}
-
 pub(super) fn org_spec(org: &str, v2: bool) -> ListSpec {
     let (endpoint, query, limit_param, page_size) = if v2 {
         // The cursor carries the first request's parameters ("if present, all other parameters
@@ -127,65 +122,6 @@ pub(super) fn org_client(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) 
         ..http.clone()
     };
     AppClient::new(&format!("{} (organization API)", app.name), &cfg, &ORG_DEFAULTS).map(Some).map_err(describe_client_error)
-}
-
-/// 4. What the organization API says of the site's accounts: hidden emails, last activity in
-///    Jira, and (v2) the date each joined the organization. Returns whether last login is known
-///    (the list was read completely).
-pub(super) fn merge(m: &mut Merge, mut listing: Listing, site: SiteKey, opts: &JsmOptions) -> bool {
-    let mut filled = 0usize;
-    let mut with_activity = 0usize;
-    let mut other_site = 0usize;
-    let mut joined = 0usize;
-    for item in &listing.items {
-        let Some(id) = org_account_id(item) else { continue };
-        let Some(account) = m.accounts.get_mut(&id) else { continue };
-        let o = org_account(item, site);
-        if account.created_at.is_none() && o.added_to_org.is_some() {
-            account.created_at = o.added_to_org;
-            joined += 1;
-        }
-        if account.email.is_none() && o.email.is_some() {
-            account.email = o.email.clone();
-            filled += 1;
-        }
-        if o.auth_source != crate::model::AuthSource::Unknown {
-            account.auth_source = o.auth_source;
-        }
-        if o.last_active.is_some() {
-            with_activity += 1;
-            other_site += o.other_site as usize;
-        }
-        account.last_login_at = o.last_active;
-        for p in o.products {
-            m.entitlements.push(EntitlementRecord { account_id: id.clone(), kind: EntitlementKind::Product, value: p, privileged: false });
-        }
-    }
-    let complete = listing.complete;
-    let v2 = org_v2(opts);
-    m.notes.push(format!(
-        "organization admin API: {} managed account(s) read; {filled} hidden email(s) filled; last activity in Jira known for {with_activity} account(s) (the API's dates lag by up to a day; accounts not managed by the organization have none and get no dormant findings)",
-        listing.items.len()
-    ));
-    if other_site > 0 {
-        m.notes.push(format!(
-            "{other_site} account(s) have Jira activity only under another site {} than {}; that activity was used",
-            if v2 { "id" } else { "URL" },
-            if v2 { "site_id" } else { "base_url" }
-        ));
-    }
-    if v2 {
-        m.notes.push(format!("organization admin API v2: {joined} account(s) have the date they joined the organization as created_at"));
-        if opts.site_id.is_none() {
-            m.notes.push("site_id is not set: Jira activity on every site of the organization counts as activity on this one (set site_id, the site's cloud id, to count only this site)".into());
-        }
-    }
-    if !complete {
-        m.notes.push("the organization admin API could not be read completely: last login is unknown for this app and no dormant findings are made for it".into());
-    }
-    listing.items = Vec::new();
-    m.listings.push(listing);
-    complete
 }
 
 /// The organization API key, as the config describes it (the API does not report its expiry).

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::super::http_common::text;
 use super::mapping::{account_id, desk_id, desk_label, first_chars, group_key};
-use super::org::{org_spec, org_v2};
-use super::{flavor, JsmFlavor, JsmOptions};
+use super::options::{flavor, org_v2, JsmFlavor, JsmOptions};
+use super::org::org_spec;
+use crate::collectors::http_common::text;
 use crate::config::HttpConfig;
 use crate::http::{AppClient, ListSpec, Listing, Pager, Recheck};
 

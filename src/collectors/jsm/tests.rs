@@ -1,4 +1,4 @@
-use super::mapping::{desk_label, org_account_id};
+use super::mapping::{desk_label, host_of, org_account_id};
 use super::*;
 use serde_json::json;
 

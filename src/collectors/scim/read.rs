@@ -1,149 +1,18 @@
-//! Kind `scim`: any SCIM 2.0 service provider (RFC 7643 / 7644), and the SCIM surfaces of the
-//! seed apps through presets (API-NOTES §5).
-//!
-//! Paging is the engine's `startIndex` pager: the next page starts where the served one ended
-//! (`startIndex + number of Resources`), never at `startIndex + count`, so a server that serves
-//! fewer than asked (a cap of 100) is followed, not skipped past; the list ends on an empty page,
-//! or on a short page that reaches `totalResults`. The engine's churn rules apply (a list that
-//! changes while it is read is read again until two passes agree). Known quirks are tolerated: a
-//! server that counts `startIndex` from 0 (detected on the first page, or set with
-//! `start_index = 0`), `itemsPerPage` meaning either the page size or the count served (never
-//! relied on), a missing `totalResults`, a `totalResults` that is only the page size (detected,
-//! and then not used), booleans as strings, emails with or without `primary`. Resources are
-//! deduplicated by id (counted); pages that bring nothing new twice in a row stop the read with
-//! an error instead of looping.
-//!
-//! Mapping: `active` -> active / disabled; `emails` (primary, else work, else first) -> email, the
-//! others -> other emails; `meta.created` -> created_at; `User.roles` -> `role` entitlements
-//! (admin when listed in `admin_roles`); `User.entitlements` -> `entitlement`; groups from
-//! `Group.members` and `User.groups` -> `group` entitlements (admin groups from `admin_groups`).
-//! SCIM has no last login: no dormant findings for this kind.
+//! Reading a SCIM service provider: Users and Groups through the engine's `startIndex` pager,
+//! each User mapped to an account, and `check`'s requests.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::http_common::{check_get, combine, coverage_from, describe_client_error, http_of, said, text, time_at};
-use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
-use super::{CollectError, Collector, EndpointCheck};
-use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
-use crate::http::{AppClient, KindDefaults, ListSpec, Pager, TokenStyle};
+use super::options::{preset, ScimOptions, DEFAULTS};
+use crate::collectors::http_common::{check_get, combine, coverage_from, describe_client_error, said, text, time_at};
+use crate::collectors::{CollectError, EndpointCheck};
+use crate::config::{AppConfig, HttpConfig};
+use crate::http::{AppClient, ListSpec, Pager};
 use crate::model::{
     AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CredentialRecord, EntitlementKind, EntitlementRecord,
 };
-use serde::{Deserialize, Serialize};
-
-pub const DEFAULTS: KindDefaults = KindDefaults {
-    requests_per_second: 10.0,
-    concurrency: 2,
-    token_path: None,
-    token_style: TokenStyle::Form,
-    permission_hint: " (the SCIM token must be allowed to read Users and Groups)",
-    auth_hint: "; SCIM tokens are often separate from the app's API keys and expire on their own schedule",
-    requests_per_hour: None,
-};
-
-/// The SCIM surface of a known app.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Preset {
-    pub name: &'static str,
-    /// Largest `count` the server serves.
-    pub max_count: u32,
-    /// What to put in `base_url` (for the README and messages).
-    pub base_url: &'static str,
-}
-
-pub const PRESETS: [Preset; 4] = [
-    Preset { name: "atlassian", max_count: 100, base_url: "https://api.atlassian.com/scim/directory/{directoryId}" },
-    Preset { name: "bluejeans", max_count: 100, base_url: "https://api.bluejeans.com/scim/v2" },
-    Preset { name: "beyondtrust", max_count: 100, base_url: "https://<appliance>/scim/v2" },
-    Preset { name: "messagebird", max_count: 100, base_url: "https://<organization scim endpoint>/scim/v2" },
-];
-
-pub fn preset(name: &str) -> Option<Preset> {
-    PRESETS.iter().copied().find(|p| p.name == name)
-}
-
-/// Options of kind `scim` (README "Kind `scim`").
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ScimOptions {
-    /// The SCIM surface of a known app: `atlassian`, `bluejeans`, `beyondtrust`, `messagebird`
-    /// (README "Kind `scim`"); sets the page-size cap. None: any SCIM 2.0 service provider.
-    pub preset: Option<String>,
-    /// Default `/Users`.
-    pub users_path: Option<String>,
-    /// Default `/Groups`; `""` reads no groups (memberships then come from `User.groups`).
-    pub groups_path: Option<String>,
-    /// Role values (`User.roles[].value`) that make an admin.
-    #[serde(default)]
-    pub admin_roles: Vec<String>,
-    /// `1` (RFC 7644) or `0` for servers that count from zero; default: detected.
-    pub start_index: Option<u32>,
-}
-
-impl KindOptions for ScimOptions {}
-
-/// Kind `scim`.
-pub struct Scim;
-
-impl Collector for Scim {
-    const KIND: &'static str = "scim";
-    type Options = ScimOptions;
-
-    fn check(options: &mut ScimOptions, _: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {
-        if let Some(p) = options.preset.as_deref().filter(|p| preset(p).is_none()) {
-            return Err(at.error(
-                "preset",
-                format!("found \"{p}\", expected one of {}", PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")),
-            ));
-        }
-        if let Some(i) = options.start_index.filter(|i| *i > 1) {
-            return Err(at.error("start_index", format!("found {i}, expected 0 or 1")));
-        }
-        Ok(())
-    }
-
-    async fn collect(app: &AppConfig, options: &ScimOptions) -> Result<Collection, CollectError> {
-        collect(app, http_of(app)?, options).await
-    }
-
-    async fn probe(app: &AppConfig, options: &ScimOptions) -> Result<Vec<EndpointCheck>, CollectError> {
-        probe(app, http_of(app)?, options).await
-    }
-
-    /// RFC 7644 §3.5.2: `PATCH /Users/{id}` replacing `active` with false (the account stays,
-    /// disabled, as most providers deprovision; DELETE is never planned).
-    fn revocation(app: &AppConfig, options: &ScimOptions, target: &RevokeTarget) -> Revocation {
-        let Some(http) = &app.http else { return Revocation::manual("no base_url: the SCIM endpoint is unknown") };
-        let users = options.users_path.as_deref().unwrap_or("/Users");
-        let url = revoke::join(&revoke::join(&http.base_url, users), &revoke::enc(&target.account_id));
-        Revocation::calls(vec![PlannedCall::new("PATCH", url, Some(deactivate_patch())).reading_status(status_in_answer)])
-    }
-
-    fn revocation_client(app: &AppConfig, _: &ScimOptions) -> Option<Result<AppClient, CollectError>> {
-        Some(http_of(app).and_then(|http| AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)))
-    }
-}
-
-/// The account's status in the User a PATCH answers with (`active`, a boolean or, as Entra
-/// sends it, the string "False"): `disabled` or `active`; `None` when the answer has no `active`.
-fn status_in_answer(user: &Value) -> Option<String> {
-    let active = match user.get("active")? {
-        Value::Bool(b) => *b,
-        Value::String(s) => s.eq_ignore_ascii_case("true"),
-        _ => return None,
-    };
-    Some(if active { "active".into() } else { "disabled".into() })
-}
-
-/// The PatchOp that sets `active` to false.
-pub fn deactivate_patch() -> Value {
-    serde_json::json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "path": "active", "value": false}]
-    })
-}
 
 /// A boolean written as `true` or `"True"`.
 pub fn boolean(v: Option<&Value>) -> Option<bool> {

@@ -1,98 +1,15 @@
-//! Kind `messagebird`, both flavours (config `flavor`):
-//!
-//! - `messagebird` (the guide): `GET {base_url}/users?offset&limit` (limit up to 100) with
-//!   `Authorization: AccessKey`, `{offset, limit, count, totalCount, items}`, user `status`
-//!   invited / active / suspended and `role`;
-//! - `bird` (the current API, API-NOTES §4): `GET {base_url}/organizations/{organization_id}/users`
-//!   with `limit` (1-100) and `pageToken` / `nextPageToken`, no total, memberships whose user is
-//!   `pending` until the invitation is accepted.
-//!
-//! Neither reports last login. The access key's expiry is not reported either: it is known only
-//! when the config's `credential.expires` states it.
+//! Reading the workspace's users: the guide's `/users` (offset/limit, total) or Bird's
+//! organization members (cursor), each mapped to an account; and `check`'s request.
 
 use serde_json::Value;
 
-use super::http_common::{check_get, coverage_from, describe_client_error, http_of, said, text, time_at};
-use super::revoke::{self, PlannedCall, Revocation, RevokeTarget};
-use super::{CollectError, Collector, EndpointCheck};
-use crate::config::{AppConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
-use crate::http::{AppClient, KindDefaults, ListSpec, Pager};
+use super::options::{MessagebirdFlavor, MessagebirdOptions, DEFAULTS};
+use crate::collectors::http_common::{check_get, coverage_from, describe_client_error, said, text, time_at};
+use crate::collectors::{CollectError, EndpointCheck};
+use crate::config::{AppConfig, HttpConfig};
+use crate::http::{AppClient, ListSpec, Pager};
 use crate::model::{
     AccountRecord, AccountStatus, AccountType, AuthSource, Collection, CredentialRecord, EntitlementKind, EntitlementRecord,
-};
-use serde::{Deserialize, Serialize};
-
-/// Options of kind `messagebird` (README "Kind `messagebird`").
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct MessagebirdOptions {
-    /// `messagebird` (the guide's `/users`) or `bird` (`/organizations/{org}/users`).
-    pub flavor: Option<MessagebirdFlavor>,
-    pub organization_id: Option<String>,
-    #[serde(default)]
-    pub admin_roles: Vec<String>,
-}
-
-crate::choice! {
-    /// Which API of the workspace: the guide's `/users` or Bird's organization members.
-    MessagebirdFlavor {
-        Messagebird = "messagebird" ("the guide's /users"),
-        Bird = "bird" ("/organizations/{org}/users"),
-    } default Messagebird
-}
-
-impl KindOptions for MessagebirdOptions {}
-
-/// Kind `messagebird`.
-pub struct Messagebird;
-
-impl Collector for Messagebird {
-    const KIND: &'static str = "messagebird";
-    type Options = MessagebirdOptions;
-
-    fn check(_: &mut MessagebirdOptions, _: Option<&HttpConfig>, _: &OptionsAt) -> Result<(), ConfigError> {
-        Ok(())
-    }
-
-    async fn collect(app: &AppConfig, options: &MessagebirdOptions) -> Result<Collection, CollectError> {
-        collect(app, http_of(app)?, options).await
-    }
-
-    async fn probe(app: &AppConfig, options: &MessagebirdOptions) -> Result<Vec<EndpointCheck>, CollectError> {
-        probe(app, http_of(app)?, options).await
-    }
-
-    /// The guide's REST API has no suspend (`status` is system-set; SCIM's `active: false` is
-    /// Enterprise-only): `DELETE /users/{id}` removes the user from the organization, at once and
-    /// for good. Bird: the member's removal from the organization,
-    /// `DELETE /organizations/{org}/users/{id}`.
-    fn revocation(app: &AppConfig, options: &MessagebirdOptions, target: &RevokeTarget) -> Revocation {
-        let Some(http) = &app.http else { return Revocation::manual("no base_url") };
-        let id = revoke::enc(&target.account_id);
-        let call = match (options.flavor.unwrap_or_default(), options.organization_id.as_deref()) {
-            (MessagebirdFlavor::Messagebird, _) => PlannedCall::new("DELETE", revoke::join(&http.base_url, &format!("/users/{id}")), None)
-                .noting("irreversible: the REST API has no suspend; with SCIM (Enterprise), PATCH /scim/v2/Users/{id} active=false suspends instead"),
-            (MessagebirdFlavor::Bird, Some(org)) => PlannedCall::new(
-                "DELETE",
-                revoke::join(&http.base_url, &format!("/organizations/{}/users/{id}", revoke::enc(org))),
-                None,
-            )
-            .noting("removes the membership of the organization (the Bird user itself stays); this endpoint is not in the captured docs (API-NOTES §4): try it on one account first"),
-            (MessagebirdFlavor::Bird, None) => return Revocation::manual("no organization_id"),
-        };
-        Revocation::calls(vec![call])
-    }
-}
-
-pub const DEFAULTS: KindDefaults = KindDefaults {
-    // Published limits are ~100 requests/s (estimated, API-NOTES §4); stay well below.
-    requests_per_second: 10.0,
-    concurrency: 4,
-    token_path: None,
-    token_style: crate::http::TokenStyle::Form,
-    permission_hint: " (user endpoints need an organization-level access key with user:read; personal or project keys are refused)",
-    auth_hint: "",
-    requests_per_hour: None,
 };
 
 const DEFAULT_ADMIN_ROLES: [&str; 3] = ["admin", "owner", "organization-admin"];
