@@ -18,7 +18,8 @@ layers = [
     ["correlate", "collectors"],
     ["findings"],
     ["report"],
-    ["evidence"],                         # the review cycle around a pack
+    ["evidence"],                         # the review cycle around a pack, offline
+    ["remediate"],                        # decisions turned into changes: the one module that writes to apps
     ["pipeline"],                         # the stages strung together for the commands
 ]
 level = {m: i for i, names in enumerate(layers) for m in names}

@@ -15,6 +15,7 @@ pub mod findings;
 pub mod http;
 pub mod model;
 pub mod pipeline;
+pub mod remediate;
 pub mod report;
 pub mod roster;
 pub mod signing;

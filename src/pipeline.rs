@@ -328,7 +328,11 @@ pub fn write_outputs(
     let mut files = inputs.files();
     files.extend(extra_files);
     // Decisions already recorded in `out` (a reviewed pack regenerated) stay in the page and the manifest.
-    let decisions = crate::evidence::decisions::section_for_report(out, &analysis.findings)?;
+    let decisions_file = Some(out.join(crate::evidence::pack::DECISIONS_CSV)).filter(|p| p.is_file());
+    let decisions = match &decisions_file {
+        Some(path) => crate::evidence::pack::read_decisions(path)?,
+        None => Vec::new(),
+    };
     let t = Instant::now();
     let summary = report::write_report(
         out,
@@ -343,6 +347,7 @@ pub fn write_outputs(
             warnings: &analysis.warnings,
             inputs: files,
             decisions,
+            decisions_file,
             started_at,
         },
     )?;

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use access_audit::config::Config;
-use access_audit::evidence::campaign;
+use access_audit::evidence::pack::CAMPAIGN_DIR;
+use access_audit::evidence::review::{campaign, status};
 use access_audit::pipeline::PipelineError;
 
 use super::{display_path, evidence_key, evidence_key_of, today, EXIT_CAMPAIGN_PENDING, EXIT_OK};
@@ -22,13 +23,13 @@ pub fn plan(report: &Path, config: &Path) -> Result<u8, PipelineError> {
         s.information,
         if s.signed { "; manifest signed again" } else { "" }
     );
-    say!("packets: {}", display_path(&report.join(campaign::CAMPAIGN_DIR)));
+    say!("packets: {}", display_path(&report.join(CAMPAIGN_DIR)));
     Ok(EXIT_OK)
 }
 
 pub fn status(report: &Path, on: Option<chrono::NaiveDate>, require_complete: bool, config: Option<&Path>) -> Result<u8, PipelineError> {
     let key = evidence_key_of(config)?;
-    let s = campaign::status(report, on.unwrap_or_else(today), key.as_ref())?;
+    let s = status::status(report, on.unwrap_or_else(today), key.as_ref())?;
     for r in &s.reviewers {
         say!(
             "{}: {} of {} decided{}{}",

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use access_audit::evidence::decisions;
+use access_audit::evidence::review::decisions;
 use access_audit::pipeline::PipelineError;
 
 use super::{display_path, evidence_key_of, EXIT_OK};

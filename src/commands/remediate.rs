@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use access_audit::config::Config;
-use access_audit::evidence::remediate;
 use access_audit::pipeline::PipelineError;
+use access_audit::remediate;
 
 use super::{display_path, evidence_key, runtime, EXIT_ERROR, EXIT_OK};
 

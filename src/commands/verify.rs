@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use access_audit::evidence::verify;
+use access_audit::evidence::pack::verify;
 use access_audit::pipeline::PipelineError;
 
 use super::{evidence_key_of, EXIT_ERROR, EXIT_OK};

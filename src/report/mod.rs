@@ -9,6 +9,7 @@
 pub mod csv;
 pub mod html;
 pub mod manifest;
+pub mod review;
 pub mod workbook;
 
 use std::collections::BTreeMap;
@@ -38,18 +39,12 @@ pub struct ReportInput<'a> {
     pub warnings: &'a [String],
     /// Input files with their role ("config", "roster", "snapshot", ...).
     pub inputs: Vec<(PathBuf, String)>,
-    /// The "Review decisions" section, and the decisions file it comes from when the pack
-    /// already holds one (a report regenerated into a reviewed pack keeps its decisions).
-    pub decisions: DecisionsSection,
+    /// The decisions the pack already records, and their file (a report regenerated into a
+    /// reviewed pack keeps them): the review cycle, above the report, hands them in as rows and
+    /// the report renders its "Review decisions" section from them.
+    pub decisions: Vec<review::Decision>,
+    pub decisions_file: Option<PathBuf>,
     pub started_at: DateTime<Utc>,
-}
-
-/// The review decisions a report shows: made by the review cycle (`evidence::decisions`), which
-/// sits above the report and hands them in.
-#[derive(Debug, Clone, Default)]
-pub struct DecisionsSection {
-    pub html: String,
-    pub file: Option<PathBuf>,
 }
 
 /// What the CLI needs to print a summary and pick the exit code.
@@ -203,7 +198,10 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         REPORT_HTML.into(),
         1,
         Box::new(move |p| {
-            let page = html::render(input, matrix_ref, inputs_ref, summary_ref, &input.decisions.html).map_err(std::io::Error::other)?;
+            let open = input.findings.open_ids().map_err(std::io::Error::other)?;
+            let open: std::collections::HashSet<&str> = open.iter().map(String::as_str).collect();
+            let decisions = review::decisions_section(&input.decisions, &open).map_err(std::io::Error::other)?;
+            let page = html::render(input, matrix_ref, inputs_ref, summary_ref, &decisions).map_err(std::io::Error::other)?;
             files::write_atomic(p, page.as_bytes())
         }),
     ));
@@ -229,7 +227,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
         let digest = result.map_err(io(&path))?;
         written.push((name, digest));
     }
-    if let Some(path) = &input.decisions.file {
+    if let Some(path) = &input.decisions_file {
         let (sha256, size) = manifest::hash_file(path).map_err(io(path))?;
         written.push((DECISIONS_CSV.into(), files::FileDigest { sha256, size }));
     }

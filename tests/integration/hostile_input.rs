@@ -338,7 +338,7 @@ fn the_decisions_importer_never_panics() {
     let csv = dir.path().join("decisions.csv");
     each_mutation(seed.into_bytes(), |bytes| {
         std::fs::write(&csv, bytes).unwrap();
-        let _ = access_audit::evidence::decisions::import(&csv, &pack, None);
+        let _ = access_audit::evidence::review::decisions::import(&csv, &pack, None);
     });
     // A workbook: the pack's own review.xlsx, mutated (a zip with XML inside), or random bytes.
     let xlsx = dir.path().join("filled.xlsx");
@@ -347,7 +347,7 @@ fn the_decisions_importer_never_panics() {
     runner
         .run(&mutated(seed), |bytes| {
             std::fs::write(&xlsx, &bytes).unwrap();
-            let _ = access_audit::evidence::decisions::import(&xlsx, &pack, None);
+            let _ = access_audit::evidence::review::decisions::import(&xlsx, &pack, None);
             Ok(())
         })
         .unwrap();

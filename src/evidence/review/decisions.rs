@@ -14,83 +14,17 @@ use calamine::{Data, Reader};
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::{read_pack_csv, EvidenceError, Pack};
+use crate::evidence::pack::{
+    io_error, read_decisions, read_findings, read_pack_csv, set_outputs, sort_decisions, write_decisions, EvidenceError, Pack,
+    ASSIGNMENTS_CSV, CAMPAIGN_DIR, DECISIONS_CSV,
+};
 use crate::files;
 use crate::findings::col_name as f;
 use crate::model::account as a;
+use crate::report::review::{decisions_section, replace_section, Decision, DECISIONS_BEGIN, DECISIONS_END};
 use crate::report::workbook::{COMMENT, DECIDED_ON, DECISION, DECISIONS, REVIEWER};
-use crate::report::{DecisionsSection, MANIFEST_JSON, REPORT_HTML};
+use crate::report::{MANIFEST_JSON, REPORT_HTML};
 use crate::signing::EvidenceKey;
-
-pub use crate::report::DECISIONS_CSV;
-pub const SECTION_BEGIN: &str = "<!-- decisions:begin -->";
-pub const SECTION_END: &str = "<!-- decisions:end -->";
-const TEMPLATE: &str = include_str!("../../templates/decisions.html.tera");
-const ROW_LIMIT: usize = 500;
-
-pub const COLUMNS: [&str; 13] = [
-    "subject",
-    "finding_id",
-    "category",
-    "severity",
-    "app",
-    "account_id",
-    "email",
-    "display_name",
-    "decision",
-    "reviewer",
-    "decided_on",
-    "comment",
-    "source",
-];
-
-/// One recorded decision (a row of `decisions.csv`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Decision {
-    /// "finding" or "account".
-    pub subject: String,
-    pub finding_id: String,
-    pub category: String,
-    pub severity: String,
-    pub app: String,
-    pub account_id: String,
-    pub email: String,
-    pub display_name: String,
-    pub decision: String,
-    pub reviewer: String,
-    pub decided_on: String,
-    pub comment: String,
-    /// "review.xlsx, sheet admin, row 7".
-    pub source: String,
-}
-
-impl Decision {
-    fn key(&self) -> String {
-        if self.subject == "finding" {
-            format!("f\u{1f}{}", self.finding_id)
-        } else {
-            format!("a\u{1f}{}\u{1f}{}", self.app, self.account_id)
-        }
-    }
-
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.subject.clone(),
-            self.finding_id.clone(),
-            self.category.clone(),
-            self.severity.clone(),
-            self.app.clone(),
-            self.account_id.clone(),
-            self.email.clone(),
-            self.display_name.clone(),
-            self.decision.clone(),
-            self.reviewer.clone(),
-            self.decided_on.clone(),
-            self.comment.clone(),
-            self.source.clone(),
-        ]
-    }
-}
 
 /// What the import did.
 #[derive(Debug, Clone)]
@@ -198,7 +132,7 @@ struct PackIndex {
 
 fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
     let mut notes = Vec::new();
-    let df = super::diff::read_findings(pack, &mut notes)?;
+    let df = read_findings(pack, &mut notes)?;
     let text =
         |c: &str| -> Result<Vec<String>, EvidenceError> { Ok(df.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect()) };
     let (ids, cat, sev, app, acc, email, name, exc) = (
@@ -232,7 +166,7 @@ fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
     };
     let (apps, ids, emails, names) = (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::EMAIL)?, col(a::DISPLAY_NAME)?);
     let accounts = (0..apps.len()).map(|i| ((apps[i].clone(), ids[i].clone()), (emails[i].clone(), names[i].clone()))).collect();
-    let plan = format!("{}/{}", super::campaign::CAMPAIGN_DIR, super::campaign::ASSIGNMENTS_CSV);
+    let plan = format!("{}/{}", CAMPAIGN_DIR, ASSIGNMENTS_CSV);
     let assigned = if pack.dir.join(&plan).exists() {
         let (df, _) = read_pack_csv(pack, &plan, &["reviewer", a::APP, a::ACCOUNT_ID], &[])?;
         let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
@@ -431,101 +365,6 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
     Ok(out)
 }
 
-/// Reads a `decisions.csv` written by this module.
-/// The accounts a pack's reviewers decided to revoke: the latest `revoke` decision per
-/// (app, account), whether it was taken on the account or on one of its findings.
-pub fn revocations(dir: &Path) -> Result<std::collections::BTreeMap<(String, String), Decision>, EvidenceError> {
-    let path = dir.join(crate::report::DECISIONS_CSV);
-    let decisions = if path.exists() { read_decisions(&path)? } else { Vec::new() };
-    let mut revoked: std::collections::BTreeMap<(String, String), Decision> = std::collections::BTreeMap::new();
-    for d in decisions.into_iter().filter(|d| d.decision == "revoke" && !d.app.is_empty() && !d.account_id.is_empty()) {
-        let key = (d.app.clone(), d.account_id.clone());
-        if revoked.get(&key).is_none_or(|e| e.decided_on <= d.decided_on) {
-            revoked.insert(key, d);
-        }
-    }
-    Ok(revoked)
-}
-
-pub fn read_decisions(path: &Path) -> Result<Vec<Decision>, EvidenceError> {
-    let table =
-        crate::csvio::read_file(path, Some(b',')).map_err(|e| EvidenceError::File { file: path.to_path_buf(), detail: e.to_string() })?;
-    let idx: Vec<Option<usize>> = COLUMNS.iter().map(|c| table.column(c)).collect();
-    if let Some(missing) = COLUMNS.iter().zip(&idx).find(|(_, i)| i.is_none()) {
-        return Err(EvidenceError::File { file: path.to_path_buf(), detail: format!("no column {}", missing.0) });
-    }
-    Ok(table
-        .rows
-        .iter()
-        .map(|(_, cells)| {
-            let c = |i: usize| crate::report::csv::unneutralize(crate::csvio::Table::cell(cells, idx[i])).to_string();
-            Decision {
-                subject: c(0),
-                finding_id: c(1),
-                category: c(2),
-                severity: c(3),
-                app: c(4),
-                account_id: c(5),
-                email: c(6),
-                display_name: c(7),
-                decision: c(8),
-                reviewer: c(9),
-                decided_on: c(10),
-                comment: c(11),
-                source: c(12),
-            }
-        })
-        .collect())
-}
-
-fn sort_decisions(rows: &mut [Decision]) {
-    rows.sort_by(|x, y| (&x.app, &x.account_id, &x.subject, &x.finding_id).cmp(&(&y.app, &y.account_id, &y.subject, &y.finding_id)));
-}
-
-/// The "Review decisions" section of `report.html`, between its markers. `finding_ids`: the
-/// report's findings with whether each is excepted.
-pub fn section_html(decisions: &[Decision], open_finding_ids: &HashSet<&str>) -> Result<String, EvidenceError> {
-    let mut by_decision: BTreeMap<&str, usize> = BTreeMap::new();
-    for d in decisions {
-        *by_decision.entry(d.decision.as_str()).or_default() += 1;
-    }
-    let decided_open = decisions.iter().filter(|d| d.subject == "finding" && open_finding_ids.contains(d.finding_id.as_str())).count();
-    let mut shown: Vec<&Decision> = decisions.iter().collect();
-    // Revocations first: they are the actions that follow from the review.
-    shown.sort_by_key(|d| match d.decision.as_str() {
-        "revoke" => 0,
-        "modify" => 1,
-        _ => 2,
-    });
-    let ctx = json!({
-        "count": decisions.len(),
-        "by_decision": by_decision.iter().map(|(k, v)| json!({"decision": k, "n": v})).collect::<Vec<_>>(),
-        "open_findings": open_finding_ids.len(),
-        "decided_open": decided_open,
-        "rows": shown.iter().take(ROW_LIMIT).collect::<Vec<_>>(),
-        "truncated": decisions.len() > ROW_LIMIT,
-        "data": decisions_data(decisions),
-    });
-    let body = crate::report::html::render_page("decisions.html", TEMPLATE, ctx)?;
-    Ok(format!("{SECTION_BEGIN}\n{body}{SECTION_END}"))
-}
-
-/// Every decision by finding id and by "app<US>account id", as JSON for the page's script (which
-/// fills the finding tables' decision column), safe inside a `<script>` element.
-fn decisions_data(decisions: &[Decision]) -> String {
-    let mut findings = serde_json::Map::new();
-    let mut accounts = serde_json::Map::new();
-    for d in decisions {
-        let shown = if d.reviewer.is_empty() { d.decision.clone() } else { format!("{} ({}, {})", d.decision, d.reviewer, d.decided_on) };
-        if d.subject == "finding" {
-            findings.insert(d.finding_id.clone(), json!(shown));
-        } else {
-            accounts.insert(format!("{}\u{1f}{}", d.app, d.account_id), json!(shown));
-        }
-    }
-    json!({"findings": findings, "accounts": accounts}).to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
-}
-
 /// Imports `workbook` into the pack in `report_dir`. `key` re-signs a signed pack.
 pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> Result<ImportSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
@@ -535,13 +374,13 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
 
     let html_path = report_dir.join(REPORT_HTML);
     let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
-    let (Some(begin), Some(end)) = (html.find(SECTION_BEGIN), html.find(SECTION_END)) else {
+    if !html.contains(DECISIONS_BEGIN) || !html.contains(DECISIONS_END) {
         return Err(EvidenceError::File {
             file: html_path,
             detail: "no review-decisions section (written by an older version?): regenerate the report with `access-audit report` first"
                 .into(),
         });
-    };
+    }
 
     let csv_path = report_dir.join(DECISIONS_CSV);
     let mut merged: BTreeMap<String, Decision> = BTreeMap::new();
@@ -560,23 +399,17 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
     sort_decisions(&mut rows);
 
     let open: HashSet<&str> = index.findings.iter().filter(|(_, i)| !i.excepted).map(|(id, _)| id.as_str()).collect();
-    let section = section_html(&rows, &open)?;
-    let html = format!("{}{}{}", &html[..begin], section, &html[end + SECTION_END.len()..]);
+    let section = decisions_section(&rows, &open)?;
+    let html = replace_section(&html, DECISIONS_BEGIN, DECISIONS_END, &section).unwrap_or(html);
 
-    let io = super::io_error;
-    let cells: Vec<Vec<String>> = rows.iter().map(Decision::cells).collect();
-    let csv_digest = crate::report::csv::write_rows(&csv_path, &COLUMNS, &cells).map_err(io(&csv_path))?;
+    let io = io_error;
+    let csv_digest = write_decisions(&csv_path, &rows).map_err(io(&csv_path))?;
     let html_digest = files::write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
 
     // The manifest: the two files re-hashed, the import recorded, everything else as it was.
     let manifest_path = report_dir.join(MANIFEST_JSON);
     let mut doc = pack.manifest_doc()?;
-    super::set_outputs(
-        &mut doc,
-        &manifest_path,
-        |_| false,
-        &[(DECISIONS_CSV.to_string(), &csv_digest), (REPORT_HTML.to_string(), &html_digest)],
-    )?;
+    set_outputs(&mut doc, &manifest_path, |_| false, &[(DECISIONS_CSV.to_string(), &csv_digest), (REPORT_HTML.to_string(), &html_digest)])?;
     let (sha, size) = crate::report::manifest::hash_file(workbook).map_err(io(workbook))?;
     let mut by_decision: BTreeMap<String, usize> = BTreeMap::new();
     for d in &rows {
@@ -607,18 +440,4 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
         findings: index.findings.len(),
         signed: key.is_some(),
     })
-}
-
-/// The section for a freshly written report: decisions already recorded in `out` (a report
-/// regenerated into a reviewed pack keeps them), or the empty section.
-pub fn section_for_report(out: &Path, findings: &crate::findings::Findings) -> Result<DecisionsSection, EvidenceError> {
-    let open = findings.open_ids()?;
-    let open: HashSet<&str> = open.iter().map(String::as_str).collect();
-    let path = out.join(DECISIONS_CSV);
-    if path.is_file() {
-        let rows = read_decisions(&path)?;
-        Ok(DecisionsSection { html: section_html(&rows, &open)?, file: Some(path) })
-    } else {
-        Ok(DecisionsSection { html: section_html(&[], &open)?, file: None })
-    }
 }

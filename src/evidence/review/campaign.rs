@@ -21,18 +21,16 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::json;
 
-use super::{read_pack_csv, EvidenceError, Pack};
 use crate::config::{Campaign, CampaignBy, Config};
+use crate::evidence::pack::{
+    io_error, read_pack_csv, safe_stem, set_outputs, EvidenceError, Pack, ASSIGNMENTS_CSV, CAMPAIGN_DIR, REVIEWERS_CSV,
+};
 use crate::files;
 use crate::findings::col_name as f;
 use crate::model::account as a;
 use crate::report::MANIFEST_JSON;
 use crate::roster::{normalize_email, PersonStatus, Roster};
 use crate::signing::EvidenceKey;
-
-pub const CAMPAIGN_DIR: &str = "campaign";
-pub const ASSIGNMENTS_CSV: &str = "assignments.csv";
-pub const REVIEWERS_CSV: &str = "reviewers.csv";
 
 /// One account, as the assignment sees it.
 #[derive(Debug, Clone, Default)]
@@ -146,7 +144,7 @@ impl<'a> Assigner<'a> {
 /// A file name for a reviewer's packet, safe on every system: the email's letters, digits, `.`,
 /// `-` and `_`, `@` as `_at_`, at most 80 characters; `taken` resolves collisions (`-2`, `-3`).
 pub fn packet_name(email: &str, taken: &mut Vec<String>) -> String {
-    format!("{}.xlsx", super::safe_stem(&email.to_lowercase().replace('@', "_at_"), "reviewer", taken))
+    format!("{}.xlsx", safe_stem(&email.to_lowercase().replace('@', "_at_"), "reviewer", taken))
 }
 
 /// What `campaign plan` wrote.
@@ -270,7 +268,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
 
     // Replace an earlier plan.
     let dir = report_dir.join(CAMPAIGN_DIR);
-    let io = super::io_error;
+    let io = io_error;
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
     }
@@ -391,7 +389,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     written.push((format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}"), &assignments));
     written.push((format!("{CAMPAIGN_DIR}/{REVIEWERS_CSV}"), &reviewers));
     let planned = format!("{CAMPAIGN_DIR}/");
-    super::set_outputs(&mut doc, &manifest_path, |p| p.starts_with(&planned), &written)?;
+    set_outputs(&mut doc, &manifest_path, |p| p.starts_with(&planned), &written)?;
     let accounts_n = certify.iter().filter(|c| **c).count();
     doc["campaign"] = json!({
         "by": campaign.by.unwrap_or_default().as_str(),
@@ -405,127 +403,6 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     });
     pack.write_manifest(&mut doc, key)?;
     Ok(PlanSummary { reviewers: named.len(), accounts: accounts_n, information: n - accounts_n, warnings, signed: key.is_some() })
-}
-
-pub const STATUS_CSV: &str = "campaign_status.csv";
-pub const SECTION_BEGIN: &str = "<!-- campaign:begin -->";
-pub const SECTION_END: &str = "<!-- campaign:end -->";
-const TEMPLATE: &str = include_str!("../../templates/campaign.html.tera");
-
-/// One reviewer's progress.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ReviewerStatus {
-    pub reviewer: String,
-    pub accounts: usize,
-    pub decided: usize,
-    pub pending: usize,
-    /// Pending after the campaign's due date.
-    pub overdue: usize,
-}
-
-/// What `campaign status` found.
-#[derive(Debug, Clone)]
-pub struct StatusSummary {
-    /// Reviewers who have not answered everything first (most pending first), then the others.
-    pub reviewers: Vec<ReviewerStatus>,
-    pub accounts: usize,
-    pub decided: usize,
-    pub pending: usize,
-    pub overdue: usize,
-    pub due: Option<String>,
-    pub signed: bool,
-}
-
-/// `campaign status`: per reviewer, the accounts to certify, decided (an account decision in
-/// decisions.csv), pending and overdue (pending after `due`, counted on `on`); writes
-/// `campaign/campaign_status.csv` and records it and the totals in the manifest.
-pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey>) -> Result<StatusSummary, EvidenceError> {
-    let pack = Pack::open(report_dir)?;
-    let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
-    if !report_dir.join(&plan_path).exists() {
-        return Err(EvidenceError::File {
-            file: report_dir.join(&plan_path),
-            detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
-        });
-    }
-    pack.require_key(key, "the status", "; pass --config with its signing key")?;
-    let (plan, _) = read_pack_csv(&pack, &plan_path, &["reviewer", a::APP, a::ACCOUNT_ID, "scope"], &[])?;
-    let decisions_path = report_dir.join(crate::report::DECISIONS_CSV);
-    let decided: std::collections::HashSet<(String, String)> = if decisions_path.exists() {
-        super::decisions::read_decisions(&decisions_path)?
-            .into_iter()
-            .filter(|d| d.subject == "account")
-            .map(|d| (d.app, d.account_id))
-            .collect()
-    } else {
-        Default::default()
-    };
-    let mut doc = pack.manifest_doc()?;
-    let due = doc["campaign"]["due"].as_str().map(str::to_string);
-    let late = due.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| on > d);
-    let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
-        Ok(plan.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
-    };
-    let (reviewers, apps, ids, scope) = (col("reviewer")?, col(a::APP)?, col(a::ACCOUNT_ID)?, col("scope")?);
-    let mut by: BTreeMap<String, ReviewerStatus> = BTreeMap::new();
-    for i in 0..reviewers.len() {
-        if scope[i] != "certify" {
-            continue;
-        }
-        let r = by.entry(reviewers[i].clone()).or_insert_with(|| ReviewerStatus {
-            reviewer: reviewers[i].clone(),
-            accounts: 0,
-            decided: 0,
-            pending: 0,
-            overdue: 0,
-        });
-        r.accounts += 1;
-        if decided.contains(&(apps[i].clone(), ids[i].clone())) {
-            r.decided += 1;
-        } else {
-            r.pending += 1;
-            r.overdue += late as usize;
-        }
-    }
-    let mut list: Vec<ReviewerStatus> = by.into_values().collect();
-    list.sort_by(|x, y| y.pending.cmp(&x.pending).then_with(|| x.reviewer.cmp(&y.reviewer)));
-    let sum = |f: fn(&ReviewerStatus) -> usize| list.iter().map(f).sum::<usize>();
-    let (accounts, decided_n, pending, overdue) = (sum(|r| r.accounts), sum(|r| r.decided), sum(|r| r.pending), sum(|r| r.overdue));
-
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|r| vec![r.reviewer.clone(), r.accounts.to_string(), r.decided.to_string(), r.pending.to_string(), r.overdue.to_string()])
-        .collect();
-    let path = report_dir.join(CAMPAIGN_DIR).join(STATUS_CSV);
-    let digest = crate::report::csv::write_rows(&path, &["reviewer", "accounts", "decided", "pending", "overdue"], &rows)
-        .map_err(|source| EvidenceError::Io { path: path.clone(), source })?;
-    // The report's "Campaign" section.
-    let html_path = report_dir.join(crate::report::REPORT_HTML);
-    let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
-    let (Some(begin), Some(end)) = (html.find(SECTION_BEGIN), html.find(SECTION_END)) else {
-        return Err(EvidenceError::File {
-            file: html_path,
-            detail: "no campaign section (written by an older version?): regenerate the report with `access-audit report` first".into(),
-        });
-    };
-    let percent = (decided_n * 100).checked_div(accounts).unwrap_or(100);
-    let ctx = json!({
-        "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue, "percent": percent,
-        "due": due, "on": on.format("%Y-%m-%d").to_string(), "reviewers": list,
-    });
-    let body = crate::report::html::render_page("campaign.html", TEMPLATE, ctx)?;
-    let html = format!("{}{SECTION_BEGIN}\n{body}{SECTION_END}{}", &html[..begin], &html[end + SECTION_END.len()..]);
-    let html_digest =
-        files::write_atomic(&html_path, html.as_bytes()).map_err(|source| EvidenceError::Io { path: html_path.clone(), source })?;
-    let written = [(format!("{CAMPAIGN_DIR}/{STATUS_CSV}"), &digest), (crate::report::REPORT_HTML.to_string(), &html_digest)];
-    super::set_outputs(&mut doc, &report_dir.join(MANIFEST_JSON), |_| false, &written)?;
-    doc["campaign"]["status"] = json!({
-        "on": on.format("%Y-%m-%d").to_string(),
-        "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,
-        "complete": pending == 0,
-    });
-    pack.write_manifest(&mut doc, key)?;
-    Ok(StatusSummary { reviewers: list, accounts, decided: decided_n, pending, overdue, due, signed: key.is_some() })
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::{EvidenceError, Located, Pack};
+use super::error::EvidenceError;
+use super::open::{Located, Pack};
 use crate::files::slash_path;
 use crate::report::manifest::hash_file;
 use crate::report::MANIFEST_JSON;

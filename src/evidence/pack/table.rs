@@ -1,0 +1,54 @@
+//! Reading one of a pack's CSVs back into columns.
+
+use super::error::EvidenceError;
+use super::open::Pack;
+
+/// Reads columns of one of the pack's CSVs into a frame of text columns (formula quotes undone).
+/// A `required` column that is missing is an error naming the file, the column and the version
+/// that wrote the pack; a missing optional column comes back as empty and is named in the result.
+pub fn read_pack_csv(
+    pack: &Pack,
+    file: &str,
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(polars::prelude::DataFrame, Vec<String>), EvidenceError> {
+    use polars::prelude::*;
+    let path = pack.dir.join(file);
+    let text = crate::csvio::read_text(&path).map_err(|e| EvidenceError::File { file: path.clone(), detail: e.to_string() })?;
+    let names: Vec<&str> = required.iter().chain(optional).copied().collect();
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+    let version = if pack.manifest.tool_version.is_empty() { "an unknown version".to_string() } else { pack.manifest.tool_version.clone() };
+    let index = crate::csvio::stream::<Vec<Option<usize>>, EvidenceError>(
+        &text,
+        b',',
+        1,
+        &path.display().to_string(),
+        |headers| {
+            let index: Vec<Option<usize>> = names.iter().map(|n| headers.iter().position(|h| h == n)).collect();
+            let missing: Vec<&str> = required.iter().zip(&index).filter(|(_, i)| i.is_none()).map(|(n, _)| *n).collect();
+            if !missing.is_empty() {
+                return Err(EvidenceError::File {
+                    file: path.clone(),
+                    detail: format!(
+                        "no column {} (the pack was written by access-audit {version}; this version needs {}). \
+                         Regenerate it with `access-audit report --snapshot {}` and this version, or compare packs of one version",
+                        missing.join(", "),
+                        required.join(", "),
+                        pack.dir.join("snapshot").display()
+                    ),
+                });
+            }
+            Ok(index)
+        },
+        |index, _, record| {
+            for (slot, i) in values.iter_mut().zip(index) {
+                let cell = i.and_then(|i| record.get(i)).unwrap_or("");
+                slot.push(crate::report::csv::unneutralize(cell).to_string());
+            }
+            Ok(())
+        },
+    )?;
+    let absent = names.iter().zip(&index).filter(|(_, i)| i.is_none()).map(|(n, _)| n.to_string()).collect();
+    let columns: Vec<Column> = names.iter().zip(values).map(|(n, v)| Column::new((*n).into(), v)).collect();
+    Ok((DataFrame::new_infer_height(columns)?, absent))
+}

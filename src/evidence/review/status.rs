@@ -1,0 +1,120 @@
+//! `campaign status`: per reviewer, the accounts to certify, decided, pending and overdue;
+//! `campaign/campaign_status.csv`, the report's "Campaign" section and the manifest's totals.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::evidence::pack::{read_decisions, read_pack_csv, set_outputs, EvidenceError, Pack, ASSIGNMENTS_CSV, CAMPAIGN_DIR, STATUS_CSV};
+use crate::files;
+use crate::model::account as a;
+use crate::report::review::{campaign_section, replace_section, CampaignProgress, ReviewerStatus, CAMPAIGN_BEGIN, CAMPAIGN_END};
+use crate::report::MANIFEST_JSON;
+use crate::signing::EvidenceKey;
+
+/// What `campaign status` found.
+#[derive(Debug, Clone)]
+pub struct StatusSummary {
+    /// Reviewers who have not answered everything first (most pending first), then the others.
+    pub reviewers: Vec<ReviewerStatus>,
+    pub accounts: usize,
+    pub decided: usize,
+    pub pending: usize,
+    pub overdue: usize,
+    pub due: Option<String>,
+    pub signed: bool,
+}
+
+/// `campaign status`: per reviewer, the accounts to certify, decided (an account decision in
+/// decisions.csv), pending and overdue (pending after `due`, counted on `on`); writes
+/// `campaign/campaign_status.csv` and records it and the totals in the manifest.
+pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey>) -> Result<StatusSummary, EvidenceError> {
+    let pack = Pack::open(report_dir)?;
+    let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
+    if !report_dir.join(&plan_path).exists() {
+        return Err(EvidenceError::File {
+            file: report_dir.join(&plan_path),
+            detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
+        });
+    }
+    pack.require_key(key, "the status", "; pass --config with its signing key")?;
+    let (plan, _) = read_pack_csv(&pack, &plan_path, &["reviewer", a::APP, a::ACCOUNT_ID, "scope"], &[])?;
+    let decisions_path = report_dir.join(crate::report::DECISIONS_CSV);
+    let decided: std::collections::HashSet<(String, String)> = if decisions_path.exists() {
+        read_decisions(&decisions_path)?.into_iter().filter(|d| d.subject == "account").map(|d| (d.app, d.account_id)).collect()
+    } else {
+        Default::default()
+    };
+    let mut doc = pack.manifest_doc()?;
+    let due = doc["campaign"]["due"].as_str().map(str::to_string);
+    let late = due.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| on > d);
+    let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
+        Ok(plan.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    };
+    let (reviewers, apps, ids, scope) = (col("reviewer")?, col(a::APP)?, col(a::ACCOUNT_ID)?, col("scope")?);
+    let mut by: BTreeMap<String, ReviewerStatus> = BTreeMap::new();
+    for i in 0..reviewers.len() {
+        if scope[i] != "certify" {
+            continue;
+        }
+        let r = by.entry(reviewers[i].clone()).or_insert_with(|| ReviewerStatus {
+            reviewer: reviewers[i].clone(),
+            accounts: 0,
+            decided: 0,
+            pending: 0,
+            overdue: 0,
+        });
+        r.accounts += 1;
+        if decided.contains(&(apps[i].clone(), ids[i].clone())) {
+            r.decided += 1;
+        } else {
+            r.pending += 1;
+            r.overdue += late as usize;
+        }
+    }
+    let mut list: Vec<ReviewerStatus> = by.into_values().collect();
+    list.sort_by(|x, y| y.pending.cmp(&x.pending).then_with(|| x.reviewer.cmp(&y.reviewer)));
+    let sum = |f: fn(&ReviewerStatus) -> usize| list.iter().map(f).sum::<usize>();
+    let (accounts, decided_n, pending, overdue) = (sum(|r| r.accounts), sum(|r| r.decided), sum(|r| r.pending), sum(|r| r.overdue));
+
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| vec![r.reviewer.clone(), r.accounts.to_string(), r.decided.to_string(), r.pending.to_string(), r.overdue.to_string()])
+        .collect();
+    let path = report_dir.join(CAMPAIGN_DIR).join(STATUS_CSV);
+    let digest = crate::report::csv::write_rows(&path, &["reviewer", "accounts", "decided", "pending", "overdue"], &rows)
+        .map_err(|source| EvidenceError::Io { path: path.clone(), source })?;
+    // The report's "Campaign" section.
+    let html_path = report_dir.join(crate::report::REPORT_HTML);
+    let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
+    let percent = (decided_n * 100).checked_div(accounts).unwrap_or(100);
+    let progress = CampaignProgress {
+        accounts,
+        decided: decided_n,
+        pending,
+        overdue,
+        percent,
+        due: due.as_deref(),
+        on: on.format("%Y-%m-%d").to_string(),
+        reviewers: &list,
+    };
+    let section = campaign_section(&progress)?;
+    let Some(html) = replace_section(&html, CAMPAIGN_BEGIN, CAMPAIGN_END, &section) else {
+        return Err(EvidenceError::File {
+            file: html_path,
+            detail: "no campaign section (written by an older version?): regenerate the report with `access-audit report` first".into(),
+        });
+    };
+    let html_digest =
+        files::write_atomic(&html_path, html.as_bytes()).map_err(|source| EvidenceError::Io { path: html_path.clone(), source })?;
+    let written = [(format!("{CAMPAIGN_DIR}/{STATUS_CSV}"), &digest), (crate::report::REPORT_HTML.to_string(), &html_digest)];
+    set_outputs(&mut doc, &report_dir.join(MANIFEST_JSON), |_| false, &written)?;
+    doc["campaign"]["status"] = json!({
+        "on": on.format("%Y-%m-%d").to_string(),
+        "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,
+        "complete": pending == 0,
+    });
+    pack.write_manifest(&mut doc, key)?;
+    Ok(StatusSummary { reviewers: list, accounts, decided: decided_n, pending, overdue, due, signed: key.is_some() })
+}
