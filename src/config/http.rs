@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::kind::OptionsAt;
-use super::{ConfigError, SecretRef};
+use super::at::OptionsAt;
+use super::error::ConfigError;
+use super::secret::SecretRef;
 
 /// Authentication of an HTTP app. Every secret is a [`SecretRef`].
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigDate, SecretRef};
+use super::dates::ConfigDate;
+use super::secret::SecretRef;
 
 fn default_review_name() -> String {
     "Access review".into()

@@ -1,3 +1,6 @@
+use std::path::{Path, PathBuf};
+
+use super::http::HTTP_KEYS;
 use super::*;
 use chrono::NaiveDate;
 

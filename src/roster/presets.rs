@@ -1,11 +1,11 @@
 //! Which columns and values each roster format uses.
 //!
-//! Headers are compared through [`super::header_key`] (lower-case alphanumerics), so
+//! Headers are compared through [`super::record::header_key`] (lower-case alphanumerics), so
 //! "Email Address [Required]", "Email_-_Work" and "profile.email" all meet their candidates.
 
 use std::collections::BTreeMap;
 
-use super::{header_key, PersonStatus};
+use super::record::{header_key, PersonStatus};
 use crate::config::{Identity, RosterFormat};
 
 /// Candidate headers for one field, best first.

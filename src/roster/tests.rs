@@ -1,5 +1,10 @@
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
 use super::*;
 use crate::config::IdentityColumns;
+use crate::config::{Identity, RosterFormat};
 use std::collections::BTreeMap;
 
 fn identity(format: RosterFormat) -> Identity {

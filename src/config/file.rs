@@ -1,0 +1,171 @@
+//! The whole configuration: read, parsed section by section, every app handed to its kind.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::app::{parse_app, AppConfig};
+use super::at::rebase;
+use super::error::ConfigError;
+use super::kind::KindSet;
+use super::positions::{explain, field_in_message, join_key, line_of, line_of_key, section_at};
+use super::schema::{check_delimiter, Campaign, Evidence, Identity, PathSection, Review, RosterFormat};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// The config file as given on the command line.
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// SHA-256 of the config text as parsed (recorded in the snapshot: which config a collection
+    /// ran with; it holds secret references, never secrets).
+    #[serde(skip)]
+    pub sha256: String,
+    pub review: Review,
+    pub identity: Identity,
+    pub apps: Vec<AppConfig>,
+    pub exceptions: Option<PathSection>,
+    pub overrides: Option<PathSection>,
+    pub evidence: Evidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<Campaign>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    review: Review,
+    identity: Identity,
+    #[serde(default)]
+    apps: Vec<toml::Spanned<toml::Table>>,
+    exceptions: Option<PathSection>,
+    overrides: Option<PathSection>,
+    #[serde(default)]
+    evidence: Evidence,
+    campaign: Option<Campaign>,
+}
+
+impl Config {
+    /// Reads and validates the config file.
+    pub fn load(path: &Path, kinds: &dyn KindSet) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            line: 0,
+            key: "(file)".into(),
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        Config::parse(&text, path, kinds)
+    }
+
+    /// Parses config text; `path` names the file in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path, kinds: &dyn KindSet) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            let span = e.span().unwrap_or(0..0);
+            let mut line = line_of(text, span.start);
+            let mut key = section_at(text, span.start);
+            if let Some(field) = field_in_message(&message) {
+                if message.starts_with("unknown field") {
+                    line = line_of_key(text, span.clone(), field);
+                    key = join_key(&key, field);
+                } else if message.starts_with("missing field") {
+                    key = join_key(&key, field);
+                }
+            }
+            ConfigError { file: file.clone(), line, key, message: explain(&message) }
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        let err = |line: usize, key: String, message: String| ConfigError { file: file.clone(), line, key, message };
+
+        let mut review = raw.review;
+        for (key, value) in [
+            ("review.dormant_after_days", review.dormant_after_days),
+            ("review.invite_stale_after_days", review.invite_stale_after_days),
+            ("review.token_warn_days", review.token_warn_days),
+        ] {
+            if value < 0 {
+                let line = line_of_key(text, 0..text.len(), key.rsplit('.').next().unwrap_or(key));
+                return Err(err(line, key.into(), format!("found {value}, expected a number of days (0 or more)")));
+            }
+        }
+        review.name = review.name.trim().to_string();
+
+        let mut identity = raw.identity;
+        if identity.columns.is_some() && identity.format != RosterFormat::Generic {
+            let line = line_of_key(text, 0..text.len(), "columns");
+            return Err(err(
+                line,
+                "identity.columns".into(),
+                format!(
+                    "found a column mapping with format = \"{}\"; a mapping is only used with format = \"generic\" (presets know their own columns)",
+                    identity.format.as_str()
+                ),
+            ));
+        }
+        for (value, key) in identity.status_map.values().zip(identity.status_map.keys()) {
+            if !["active", "terminated", "leave"].contains(&value.as_str()) {
+                let line = line_of_key(text, 0..text.len(), "status_map");
+                return Err(err(
+                    line,
+                    format!("identity.status_map.{key}"),
+                    format!("found \"{value}\", expected one of active, terminated, leave"),
+                ));
+            }
+        }
+        check_delimiter(&identity.delimiter)
+            .map_err(|m| err(line_of_key(text, 0..text.len(), "delimiter"), "identity.delimiter".into(), m))?;
+        identity.domain_aliases = identity
+            .domain_aliases
+            .into_iter()
+            .map(|(k, v)| (k.trim().trim_start_matches('@').to_lowercase(), v.trim().trim_start_matches('@').to_lowercase()))
+            .collect();
+        identity.path = rebase(&base, &identity.path);
+
+        let mut apps: Vec<AppConfig> = Vec::new();
+        for (index, spanned) in raw.apps.into_iter().enumerate() {
+            let span = spanned.span();
+            let table = spanned.into_inner();
+            let app = parse_app(text, &file, index, span, table, &base, kinds)?;
+            if let Some(prev) = apps.iter().find(|a| a.name == app.name) {
+                return Err(err(
+                    app.line,
+                    format!("apps[{index}].name"),
+                    format!("found \"{}\" again (first at line {}); app names must be unique", app.name, prev.line),
+                ));
+            }
+            apps.push(app);
+        }
+
+        let exceptions = raw.exceptions.map(|p| PathSection { path: rebase(&base, &p.path) });
+        let overrides = raw.overrides.map(|p| PathSection { path: rebase(&base, &p.path) });
+        let mut evidence = raw.evidence;
+        if let Some(key) = &mut evidence.signing_key {
+            key.rebase(&base);
+        }
+        let sha256 = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(text.as_bytes()))
+        };
+        let mut campaign = raw.campaign;
+        if let Some(c) = &mut campaign {
+            c.fallback_reviewer = c.fallback_reviewer.as_deref().map(|f| f.trim().to_lowercase());
+            if let Some(f) = c.fallback_reviewer.as_deref().filter(|f| !f.contains('@')) {
+                let line = line_of_key(text, 0..text.len(), "fallback_reviewer");
+                return Err(err(line, "campaign.fallback_reviewer".into(), format!("found \"{f}\", expected an email address")));
+            }
+        }
+        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign })
+    }
+
+    /// The config as JSON for the manifest: secret references are described, never resolved.
+    pub fn redacted_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn app(&self, name: &str) -> Option<&AppConfig> {
+        self.apps.iter().find(|a| a.name == name)
+    }
+}
