@@ -7,7 +7,7 @@ use access_audit::evidence::pack::CAMPAIGN_DIR;
 use access_audit::evidence::review::{campaign, status};
 use access_audit::pipeline::PipelineError;
 
-use super::{display_path, evidence_key, evidence_key_of, today, EXIT_CAMPAIGN_PENDING, EXIT_OK};
+use super::common::{display_path, evidence_key, evidence_key_of, today, EXIT_CAMPAIGN_PENDING, EXIT_OK};
 
 pub fn plan(report: &Path, config: &Path) -> Result<u8, PipelineError> {
     let config = Config::load(config, &access_audit::collectors::REGISTRY)?;

@@ -7,7 +7,7 @@ use access_audit::collectors;
 use access_audit::config::Config;
 use access_audit::pipeline::{Inputs, PipelineError};
 
-use super::{runtime, today, EXIT_ERROR, EXIT_OK};
+use super::common::{runtime, today, EXIT_ERROR, EXIT_OK};
 
 pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
     let inputs = Inputs::load(config_path, None, today())?;

@@ -5,7 +5,7 @@ use std::path::Path;
 use access_audit::model::COVERAGE_COMPLETE;
 use access_audit::pipeline::{self, PipelineError};
 
-use super::{display_path, runtime, EXIT_INCOMPLETE, EXIT_OK};
+use super::common::{display_path, runtime, EXIT_INCOMPLETE, EXIT_OK};
 
 pub fn run(config: &Path, out: &Path, apps: &[String], force: bool) -> Result<u8, PipelineError> {
     access_audit::model::snapshot::Snapshot::check_output_dir(out, force)?;

@@ -5,7 +5,7 @@ use std::path::Path;
 use access_audit::evidence::review::decisions;
 use access_audit::pipeline::PipelineError;
 
-use super::{display_path, evidence_key_of, EXIT_OK};
+use super::common::{display_path, evidence_key_of, EXIT_OK};
 
 pub fn import(workbook: &Path, report: &Path, config: Option<&Path>) -> Result<u8, PipelineError> {
     let key = evidence_key_of(config)?;

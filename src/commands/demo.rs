@@ -2,23 +2,16 @@
 //! the sample company's API apps, `sample-data/` provides the roster and the CSV exports, and the
 //! run ends with the summary and the path of `report.html`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use access_audit::config::Config;
 use access_audit::pipeline::{Inputs, PipelineError};
 use access_audit_sandbox::{load_tenants, Sandbox};
 
-use super::{run, runtime, sandbox::DEFAULT_LISTEN, today, FailOn, EXIT_INCOMPLETE, EXIT_OK};
-
-/// The sample company: next to the crate when run from a checkout, else `./sample-data`.
-pub fn sample_data() -> Result<PathBuf, PipelineError> {
-    let candidates = [PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data"), PathBuf::from("sample-data")];
-    candidates.into_iter().find(|p| p.join("config.toml").is_file()).ok_or_else(|| {
-        PipelineError::Usage(
-            "the sample company (sample-data/config.toml) is not here: run the demo from a checkout of access-audit".into(),
-        )
-    })
-}
+use super::cli::FailOn;
+use super::common::{runtime, today, EXIT_INCOMPLETE, EXIT_OK};
+use super::run;
+use super::sample::{sample_data, DEFAULT_LISTEN};
 
 /// Runs the sample company like `run` would, against the sandbox. The sample data contains an
 /// export with an unreadable row on purpose, so a real `run` on it exits 4; the demo says so and

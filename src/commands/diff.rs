@@ -5,7 +5,7 @@ use std::path::Path;
 use access_audit::evidence::diff;
 use access_audit::pipeline::PipelineError;
 
-use super::{display_path, EXIT_OK};
+use super::common::{display_path, EXIT_OK};
 
 pub fn run(previous: &Path, current: &Path, out: &Path) -> Result<u8, PipelineError> {
     let s = diff::diff(previous, current, out)?;

@@ -6,7 +6,7 @@ use access_audit::config::Config;
 use access_audit::pipeline::PipelineError;
 use access_audit::remediate;
 
-use super::{display_path, evidence_key, runtime, EXIT_ERROR, EXIT_OK};
+use super::common::{display_path, evidence_key, runtime, EXIT_ERROR, EXIT_OK};
 
 pub fn run(report: &Path, config: &Path, apply: bool, again: bool) -> Result<u8, PipelineError> {
     let apply = match (apply, again) {

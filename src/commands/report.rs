@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use access_audit::model::snapshot::Snapshot;
 use access_audit::pipeline::{self, Inputs, PipelineError};
 
-use super::{finish, today, FailOn};
+use super::cli::FailOn;
+use super::common::{finish, today};
 
 pub fn run(
     config: &Path,

@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 
 use access_audit::pipeline::{self, Inputs, PipelineError};
 
-use super::{finish, runtime, today, FailOn};
+use super::cli::FailOn;
+use super::common::{finish, runtime, today};
 
 pub fn run(
     config: &Path,

@@ -5,10 +5,8 @@ use std::path::Path;
 use access_audit::pipeline::PipelineError;
 use access_audit_sandbox::{load_tenants, Sandbox};
 
-use super::{demo, runtime, EXIT_OK};
-
-/// The port `sample-data/config.toml` expects the sandbox on.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8790";
+use super::common::{runtime, EXIT_OK};
+use super::sample::sample_data;
 
 pub fn run(listen: &str, tenants: Option<&Path>) -> Result<u8, PipelineError> {
     let host = listen.rsplit_once(':').map(|(h, _)| h).unwrap_or(listen);
@@ -17,7 +15,7 @@ pub fn run(listen: &str, tenants: Option<&Path>) -> Result<u8, PipelineError> {
     }
     let dir = match tenants {
         Some(d) => d.to_path_buf(),
-        None => demo::sample_data()?.join("tenants"),
+        None => sample_data()?.join("tenants"),
     };
     let loaded = load_tenants(&dir).map_err(|e| PipelineError::Usage(e.to_string()))?;
     let rt = runtime();

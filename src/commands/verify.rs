@@ -5,7 +5,7 @@ use std::path::Path;
 use access_audit::evidence::pack::verify;
 use access_audit::pipeline::PipelineError;
 
-use super::{evidence_key_of, EXIT_ERROR, EXIT_OK};
+use super::common::{evidence_key_of, EXIT_ERROR, EXIT_OK};
 
 /// `public_key`, else the public half of `config`'s signing key, checks the signature.
 pub fn run(dir: &Path, public_key: Option<&Path>, config: Option<&Path>) -> Result<u8, PipelineError> {

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::*;
 
-use super::col_name as f;
-use super::{severity_rank, RuleParams};
+use super::params::RuleParams;
+use super::table::{col_name as f, severity_rank};
 use crate::config::Config;
 use crate::model::{credential as c, datetime_from_millis, CoverageRecord};
 use crate::roster::{PersonStatus, Roster};

@@ -73,10 +73,10 @@ impl Exceptions {
             let get = |n: &str| Table::cell(fields, table.column(n)).to_string();
             let err = |detail: String| ExceptionsError::Row { file: file.clone(), line: *line, detail };
             let category = get("category");
-            if !category.is_empty() && super::category(&category).is_none() {
+            if !category.is_empty() && super::table::category(&category).is_none() {
                 return Err(err(format!(
                     "category \"{category}\": expected empty (every category) or one of {}",
-                    super::CATEGORIES.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+                    super::table::CATEGORIES.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
                 )));
             }
             let (finding_id, app, account_id) = (get("finding_id"), get("app"), get("account_id"));

@@ -3,8 +3,8 @@
 
 use polars::prelude::*;
 
-use super::col_name as f;
-use super::RuleParams;
+use super::params::RuleParams;
+use super::table::col_name as f;
 use crate::correlate::{METHOD_NONE, METHOD_OVERRIDE};
 use crate::model::account as a;
 use crate::model::{timestamp_dtype, CoverageRecord, COVERAGE_COMPLETE};

@@ -1,9 +1,12 @@
 //! One positive and one negative case per rule of SPEC §6, plus ids, exceptions and ordering.
 
 use super::*;
+use crate::config::Config;
 use crate::config::{Identity, RosterFormat};
 use crate::correlate::{correlate, Override, OverrideAction, Overrides};
 use crate::model::{accounts_frame, coverage_frame, credentials_frame, AccountRecord, CoverageRecord, CredentialRecord};
+use crate::roster::Roster;
+use chrono::NaiveDate;
 use chrono::{TimeZone, Utc};
 use std::path::Path;
 

@@ -310,13 +310,13 @@ impl AuthProvider {
         let response = request
             .send()
             .await
-            .map_err(|e| err(format!("request failed: {}", redact(&super::client::transport_detail(e), client_secret))))?;
+            .map_err(|e| err(format!("request failed: {}", redact(&super::body::transport_detail(e), client_secret))))?;
         let status = response.status();
         // A token response is small; a server that streams without end is cut off at 1 MB.
-        let text = match super::client::read_capped(response, 1024 * 1024).await {
+        let text = match super::body::read_capped(response, 1024 * 1024).await {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(super::client::BodyError::TooLarge) => return Err(err("the response is larger than 1 MB: not a token response".into())),
-            Err(super::client::BodyError::Transport(e)) => return Err(err(format!("reading the response failed: {e}"))),
+            Err(super::body::BodyError::TooLarge) => return Err(err("the response is larger than 1 MB: not a token response".into())),
+            Err(super::body::BodyError::Transport(e)) => return Err(err(format!("reading the response failed: {e}"))),
         };
         if !status.is_success() {
             return Err(err(format!(

@@ -4,7 +4,7 @@
 //! Only the endpoint path appears in messages: query strings can carry tokens (BlueJeans takes
 //! `?access_token=`), so a full URL is never logged or put into an error.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,25 +14,11 @@ use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use super::auth::{AuthError, AuthProvider, Renewal, TokenStyle};
+use super::body::{error_text, read_capped, transport_detail, BodyError, ERROR_BODY_LIMIT};
 use super::ratelimit::RateLimiter;
 use super::retry::{is_retriable_status, parse_retry_after, RetryAfter, RetryPolicy};
+pub use super::stats::Stats;
 use crate::config::HttpConfig;
-
-/// Counters of one app's collection.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub requests: AtomicU64,
-    pub retries: AtomicU64,
-    pub throttled: AtomicU64,
-    pub pages: AtomicU64,
-    pub waited_ms: AtomicU64,
-}
-
-impl Stats {
-    pub fn get(&self, c: &AtomicU64) -> i64 {
-        c.load(Ordering::Relaxed) as i64
-    }
-}
 
 /// A successful response.
 #[derive(Debug, Clone)]
@@ -83,40 +69,6 @@ const MAX_OWN_REFRESHES: u32 = 4;
 
 /// The largest response body read by default (`max_response_mb`).
 pub const DEFAULT_MAX_RESPONSE_MB: u64 = 256;
-/// Of an error or a retried response, only this much is read (for the message), then the
-/// connection is dropped.
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
-
-/// Why a body could not be read whole.
-pub(crate) enum BodyError {
-    TooLarge,
-    Transport(reqwest::Error),
-}
-
-/// Reads a response body, at most `limit` bytes: a body that would be longer is not read on
-/// (the connection is dropped), so a server that streams without end cannot exhaust memory.
-pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = Vec::with_capacity(response.content_length().map_or(16 * 1024, |n| n as usize));
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// The start of an error body, as text (what fits in [`ERROR_BODY_LIMIT`]).
-async fn error_text(response: reqwest::Response) -> String {
-    match read_capped(response, ERROR_BODY_LIMIT).await {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(_) => String::new(),
-    }
-}
-
 /// What to check, by status.
 fn hint(status: u16, app_kind_hint: &str, auth_hint: &str) -> String {
     match status {
@@ -501,22 +453,5 @@ fn excerpt(body: &str) -> String {
         " (the server answered with an HTML page)".into()
     } else {
         format!(" ({})", crate::text::clip(t, 200))
-    }
-}
-
-/// A transport error in words, with the cause chain (TLS problems hide in the source).
-pub(crate) fn transport_detail(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut parts = vec![e.to_string()];
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    let text = parts.join(": ");
-    if text.to_lowercase().contains("certificate") || text.contains("UnknownIssuer") {
-        format!("{text} — the server's TLS certificate is not trusted: if it comes from a private CA, set ca_file = \"path/to/ca.pem\" on this app")
-    } else {
-        text
     }
 }

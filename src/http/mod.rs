@@ -9,6 +9,7 @@
 //! - `each`: a request or a sub-list per item of a list, and what a 404 among them means.
 
 pub mod auth;
+mod body;
 pub mod client;
 pub mod each;
 pub mod list;
@@ -16,6 +17,7 @@ pub mod pager;
 pub mod progress;
 pub mod ratelimit;
 pub mod retry;
+pub mod stats;
 
 pub use auth::TokenStyle;
 pub use client::{AppClient, ClientError, ClientFailure, Failure, FetchError, KindDefaults};

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::client::Stats;
+use super::stats::Stats;
 
 tokio::task_local! {
     static CURRENT: Arc<AppProgress>;

@@ -7,17 +7,17 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use serde_json::{json, Value};
 
+use super::error::ReportError;
+use super::input::{ReportInput, ReportSummary};
 use super::manifest::FileEntry;
-use super::{AccessMatrix, ReportError, ReportInput, ReportSummary};
+use super::matrix::AccessMatrix;
+pub use super::page::render_page;
 use crate::correlate::{METHOD_ALIAS, METHOD_DOMAIN_ALIAS, METHOD_EMAIL, METHOD_NONE, METHOD_OVERRIDE};
 use crate::findings::{col_name as f, CATEGORIES, SEVERITIES};
 use crate::model::account as a;
 use crate::roster::PersonStatus;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
-const STYLE: &str = include_str!("../../templates/style.css");
-const TABLES_JS: &str = include_str!("../../templates/tables.js");
-const TABLE: &str = include_str!("../../templates/table.html.tera");
 /// Rows per category table in the page.
 pub const ROW_LIMIT: usize = 500;
 /// Rows of the per-person view in the page.
@@ -294,14 +294,4 @@ pub fn render(
         "decisions_html": decisions_html,
     });
     render_page("report.html", TEMPLATE, ctx)
-}
-
-/// Renders a page of the report's family: `template` may include the shared `style.css` and
-/// `tables.js` (sortable, filterable tables), so every page of a pack looks and works alike.
-pub fn render_page(name: &str, template: &str, ctx: Value) -> Result<String, ReportError> {
-    let mut tera = tera::Tera::default();
-    tera.add_raw_templates([("style.css", STYLE), ("tables.js", TABLES_JS), ("table.html", TABLE), (name, template)])
-        .map_err(|e| ReportError::Template(format!("{e:?}")))?;
-    let context = tera::Context::from_value(ctx).map_err(|e| ReportError::Template(e.to_string()))?;
-    tera.render(name, &context).map_err(|e| ReportError::Template(format!("{e:?}")))
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{ReportError, ReportInput};
+use super::error::ReportError;
+use super::input::ReportInput;
 use crate::files::{self, FileDigest};
 use crate::model::COVERAGE_COMPLETE;
 use crate::signing::{self, EvidenceKey};
@@ -148,7 +149,7 @@ pub fn write_signed(path: &Path, doc: &serde_json::Value, key: Option<&EvidenceK
     files::write_atomic(path, &bytes).map_err(io(path))?;
     match key {
         Some(key) => {
-            let sig = key.sign(&bytes, crate::report::MANIFEST_JSON);
+            let sig = key.sign(&bytes, super::names::MANIFEST_JSON);
             let mut sig_bytes = serde_json::to_vec_pretty(&sig).map_err(|e| ReportError::Template(e.to_string()))?;
             sig_bytes.push(b'\n');
             files::write_atomic(&sig_path, &sig_bytes).map_err(io(&sig_path))?;

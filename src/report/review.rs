@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::json;
 
-use super::ReportError;
+use super::error::ReportError;
 
 pub const DECISIONS_BEGIN: &str = "<!-- decisions:begin -->";
 pub const DECISIONS_END: &str = "<!-- decisions:end -->";
@@ -108,7 +108,7 @@ pub fn decisions_section(decisions: &[Decision], open_finding_ids: &HashSet<&str
         "truncated": decisions.len() > ROW_LIMIT,
         "data": decisions_data(decisions),
     });
-    let body = super::html::render_page("decisions.html", DECISIONS_TEMPLATE, ctx)?;
+    let body = super::page::render_page("decisions.html", DECISIONS_TEMPLATE, ctx)?;
     Ok(format!("{DECISIONS_BEGIN}\n{body}{DECISIONS_END}"))
 }
 
@@ -157,7 +157,7 @@ pub struct CampaignProgress<'a> {
 /// The "Campaign" section of `report.html`, between its markers.
 pub fn campaign_section(progress: &CampaignProgress) -> Result<String, ReportError> {
     let ctx = serde_json::to_value(progress).map_err(|e| ReportError::Template(e.to_string()))?;
-    let body = super::html::render_page("campaign.html", CAMPAIGN_TEMPLATE, ctx)?;
+    let body = super::page::render_page("campaign.html", CAMPAIGN_TEMPLATE, ctx)?;
     Ok(format!("{CAMPAIGN_BEGIN}\n{body}{CAMPAIGN_END}"))
 }
 

@@ -13,7 +13,7 @@ use std::path::Path;
 use polars::prelude::*;
 use rust_xlsxwriter::{DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
-use super::ReportInput;
+use super::input::ReportInput;
 use crate::files::{self, FileDigest};
 use crate::findings::{col_name as f, CATEGORIES};
 use crate::model::account as a;

@@ -1,0 +1,35 @@
+//! What the rules are told, all explicit (no clock, no config lookups of their own).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::config::Config;
+
+/// Parameters of the rules, all explicit (no clock).
+#[derive(Debug, Clone)]
+pub struct RuleParams {
+    pub as_of: NaiveDate,
+    pub dormant_after_days: i64,
+    pub invite_stale_after_days: i64,
+    pub token_warn_days: i64,
+    /// Apps whose collector reports last login.
+    pub last_login_apps: Vec<String>,
+    /// Apps whose `customer` accounts can be orphaned (JSM `customers_in_orphans`).
+    pub customer_orphan_apps: Vec<String>,
+    /// `[review] flag_local_logins`: a local password beside single sign-on is a finding for
+    /// every account, not only admins.
+    pub flag_local_logins: bool,
+    /// Per app, the longest lifetime its kind allows for the collecting credential (the app's
+    /// rules in the snapshot; the kind's for snapshots that predate them).
+    pub max_credential_lifetime_days: BTreeMap<String, i64>,
+}
+
+impl RuleParams {
+    /// The apps of a config whose customers count in the orphan rule.
+    /// The apps whose customers count as orphans, from the config: for snapshots that do not
+    /// record it (format 1).
+    pub fn customer_orphan_apps(config: &Config) -> Vec<String> {
+        config.apps.iter().filter(|a| a.options.rules().customers_in_orphans).map(|a| a.name.clone()).collect()
+    }
+}
