@@ -87,7 +87,7 @@ impl Case {
                 Tenant {
                     organization_id: Some("org-1".into()),
                     users: list,
-                    ..Tenant::new(App::Messagebird(Default::default()), "churn-key")
+                    ..Tenant::new(App::new(access_audit_sandbox::messagebird::Workspace::default()), "churn-key")
                 }
             }
             Case::BluejeansApi | Case::BluejeansGuide => access_audit_sandbox::bluejeans::synthetic_tenant(users, 0, false),

@@ -64,7 +64,7 @@ fn acme() -> Tenant {
         username: Some("audit-bot@acme.com".into()),
         organization_id: Some("org-acme".into()),
         users: serde_json::from_value(users).unwrap(),
-        ..Tenant::new(access_audit_sandbox::App::JiraServiceManagement(site), TOKEN)
+        ..Tenant::new(access_audit_sandbox::App::new(site), TOKEN)
     }
 }
 

@@ -25,7 +25,11 @@ fn tenant(n: usize) -> Tenant {
                    "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-01-02T03:04:05Z"})
         })
         .collect();
-    Tenant { organization_id: Some("org-1".into()), users, ..Tenant::new(access_audit_sandbox::App::Messagebird(Default::default()), KEY) }
+    Tenant {
+        organization_id: Some("org-1".into()),
+        users,
+        ..Tenant::new(access_audit_sandbox::App::new(access_audit_sandbox::messagebird::Workspace::default()), KEY)
+    }
 }
 
 async fn sandbox(n: usize, faults: Faults) -> Sandbox {

@@ -134,7 +134,7 @@ async fn a_kind_is_one_collector_and_one_registry_line() {
     let users: Vec<Value> = (0..60)
         .map(|i| json!({"id": format!("d{i:03}"), "email": format!("p{i}@acme.com"), "role": if i % 20 == 0 { "owner" } else { "member" }, "status": "active"}))
         .collect();
-    let tenant = Tenant { users, ..Tenant::new(App::Messagebird(Default::default()), "dir-key") };
+    let tenant = Tenant { users, ..Tenant::new(App::new(access_audit_sandbox::messagebird::Workspace::default()), "dir-key") };
     let sb = Sandbox::start("127.0.0.1:0", BTreeMap::from([("dir".to_string(), tenant)])).await.unwrap();
 
     // The config parser knows the kind's options and the shared HTTP keys, without a line of config code.

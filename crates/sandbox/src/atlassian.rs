@@ -44,8 +44,10 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::app::{App, Part};
 use super::faults::finish_body;
-use super::{SandboxState, TenantState};
+use super::sim::{parse_part, SimApp};
+use super::state::{SandboxState, Tenant, TenantState};
 
 /// A Jira Service Management site's own part of a tenant file.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -66,25 +68,64 @@ pub struct Site {
 
 static NO_SITE: Site = Site { groups: Vec::new(), service_desks: Vec::new(), org_api_key: None, application_roles: None };
 
-impl super::Tenant {
+impl Tenant {
     /// The site's own part (empty for a tenant of another kind).
     pub fn site(&self) -> &Site {
-        match &self.app {
-            super::App::JiraServiceManagement(s) => s,
-            _ => &NO_SITE,
-        }
+        self.app.part::<Site>().unwrap_or(&NO_SITE)
     }
 
     /// The site's own part, to change it (`None` for a tenant of another kind).
     pub fn site_mut(&mut self) -> Option<&mut Site> {
-        match &mut self.app {
-            super::App::JiraServiceManagement(s) => Some(s),
-            _ => None,
+        self.app.part_mut::<Site>()
+    }
+}
+
+impl Part for Site {
+    const KIND: &'static str = "jira_service_management";
+
+    fn new_user(id: &str, name: &str) -> Value {
+        json!({"accountId": id, "accountType": "atlassian", "displayName": name, "email": super::faults::joiner_email(id), "active": true})
+    }
+
+    /// Jira sends JSON or, from some edges, an HTML page.
+    fn body_429(n: u64) -> (&'static str, &'static str) {
+        if n % 2 == 0 {
+            ("text/html", "<!DOCTYPE html><html><head><title>Oops - an error has occurred</title></head><body><div id=\"error429\">Rate limit exceeded</div></body></html>")
+        } else {
+            (
+                "application/json",
+                r#"{"errorMessages":["The request has been rate-limited. Please try again later."],"errors":{},"status":429}"#,
+            )
         }
     }
 }
 
-pub fn routes(state: Arc<SandboxState>) -> Router {
+/// The Jira Service Management / Atlassian simulator.
+pub struct Sim;
+
+impl SimApp for Sim {
+    fn kinds(&self) -> &'static [&'static str] {
+        &["jira_service_management"]
+    }
+
+    fn parse(&self, kind: &'static str, own: serde_json::Map<String, Value>) -> Result<App, String> {
+        parse_part::<Site>(kind, own)
+    }
+
+    fn routes(&self, state: Arc<SandboxState>) -> Router {
+        routes(state)
+    }
+
+    fn base_urls(&self, base: &dyn Fn(&str) -> String, tenant: &Tenant) -> Vec<String> {
+        let mut v = vec![format!("{} (flavor cloud)", base("atlassian")), format!("{} (flavor guide)", base("atlassian-guide"))];
+        if let Some(org) = &tenant.organization_id {
+            v.push(format!("{} (org_api_url, org_id {org})", base("atlassian-admin")));
+        }
+        v
+    }
+}
+
+fn routes(state: Arc<SandboxState>) -> Router {
     let mut router = Router::new();
     for (prefix, guide) in [("/atlassian", false), ("/atlassian-guide", true)] {
         let p = |path: &str| format!("{prefix}/{{tenant}}{path}");
@@ -664,7 +705,7 @@ async fn org_users(
 /// every 10th a JSM customer, some of them on two desks, every 13th with a hidden email, every
 /// 31st deactivated, every 50th in `jira-administrators`), `groups` groups (each human in `jira-software-users` and one
 /// or two more), `desks` service desks, an organization with its API key. Deterministic.
-pub fn synthetic_tenant(users: usize, groups: usize, desks: usize) -> super::Tenant {
+pub fn synthetic_tenant(users: usize, groups: usize, desks: usize) -> Tenant {
     const FIRST: [&str; 20] = [
         "ann", "bob", "carla", "dev", "emma", "farid", "gita", "hugo", "ines", "jon", "kofi", "lena", "mia", "nils", "olga", "piet",
         "quinn", "rosa", "sami", "tariq",
@@ -720,10 +761,10 @@ pub fn synthetic_tenant(users: usize, groups: usize, desks: usize) -> super::Ten
         json!({"key": "jira-software", "name": "Jira Software", "groups": ["jira-software-users"]}),
     ]);
     let site = Site { groups: group_list, service_desks: desk_list, org_api_key: Some("synthetic-org-key".into()), application_roles };
-    super::Tenant {
+    Tenant {
         username: Some("audit-bot@acme.com".into()),
         organization_id: Some("org-synthetic".into()),
         users: list,
-        ..super::Tenant::new(super::App::JiraServiceManagement(site), "synthetic-api-token")
+        ..Tenant::new(App::new(site), "synthetic-api-token")
     }
 }

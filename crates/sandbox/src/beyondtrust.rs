@@ -14,7 +14,7 @@
 //!   `POST Auth/SignAppin` with `Authorization: PS-Auth key=<secret>; runas=<username>;` opens a
 //!   session (`Set-Cookie: ASP.NET_SessionId=...`); `GET Users` (a bare array, PascalCase,
 //!   unpaged), `GET UserGroups`, `GET UserGroups/{id}/Users` need that cookie; `POST Auth/Signout`
-//!   ends it. Sessions left open are visible in [`super::TenantState::sessions`]. The OAuth
+//!   ends it. Sessions left open are visible in [`TenantState::sessions`]. The OAuth
 //!   variant: `POST Auth/connect/token` (client credentials in a form) issues a Bearer token,
 //!   which `Auth/SignAppin` accepts instead of the `PS-Auth` header.
 
@@ -28,8 +28,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
+use super::app::{App, Part};
 use super::faults::finish_body;
-use super::{SandboxState, TenantState};
+use super::sim::{parse_part, SimApp};
+use super::state::{SandboxState, Tenant, TenantState};
 
 /// A BeyondTrust appliance's own part of a tenant file.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -53,27 +55,54 @@ pub struct Appliance {
 static NO_APPLIANCE: Appliance =
     Appliance { groups: Vec::new(), security_providers: Vec::new(), api_permissions: None, group_policies_per_page: None };
 
-impl super::Tenant {
+impl Tenant {
     /// The appliance's own part (empty for a tenant of another kind).
     pub fn appliance(&self) -> &Appliance {
-        match &self.app {
-            super::App::Beyondtrust(a) => a,
-            _ => &NO_APPLIANCE,
-        }
+        self.app.part::<Appliance>().unwrap_or(&NO_APPLIANCE)
     }
 
     /// The appliance's own part, to change it (`None` for a tenant of another kind).
     pub fn appliance_mut(&mut self) -> Option<&mut Appliance> {
-        match &mut self.app {
-            super::App::Beyondtrust(a) => Some(a),
-            _ => None,
-        }
+        self.app.part_mut::<Appliance>()
     }
 }
 
 const PS: &str = "/beyondtrust-ps/{tenant}/BeyondTrust/api/public/v3";
 
-pub fn routes(state: Arc<SandboxState>) -> Router {
+impl Part for Appliance {
+    const KIND: &'static str = "beyondtrust";
+
+    fn new_user(id: &str, name: &str) -> Value {
+        json!({"id": id, "username": id, "display_name": name, "email": super::faults::joiner_email(id), "enabled": true, "created_at": "2026-12-31T08:00:00Z"})
+    }
+}
+
+/// The BeyondTrust simulator: the public API v3, the Configuration API and Password Safe.
+pub struct Sim;
+
+impl SimApp for Sim {
+    fn kinds(&self) -> &'static [&'static str] {
+        &["beyondtrust"]
+    }
+
+    fn parse(&self, kind: &'static str, own: serde_json::Map<String, Value>) -> Result<App, String> {
+        parse_part::<Appliance>(kind, own)
+    }
+
+    fn routes(&self, state: Arc<SandboxState>) -> Router {
+        routes(state)
+    }
+
+    fn base_urls(&self, base: &dyn Fn(&str) -> String, _: &Tenant) -> Vec<String> {
+        vec![
+            format!("{} (flavor public_v3)", base("beyondtrust")),
+            format!("{} (flavor config_api)", base("beyondtrust-pra")),
+            format!("{}/BeyondTrust/api/public/v3 (flavor password_safe)", base("beyondtrust-ps")),
+        ]
+    }
+}
+
+fn routes(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/beyondtrust/{tenant}/oauth2/token", post(super::oauth::token))
         .route("/beyondtrust/{tenant}/api/public/v3/users", get(v3_users))
@@ -474,7 +503,7 @@ async fn ps_group_users(
 /// A synthetic BeyondTrust tenant: `users` users (every 25th an administrator by `perm_admin`
 /// and in the "Administrators" group, every 17th disabled, last logins spread over a year), the
 /// groups "Administrators", "Support Tier 1", "Vault Users"; OAuth client and Password Safe key.
-pub fn synthetic_tenant(users: usize) -> super::Tenant {
+pub fn synthetic_tenant(users: usize) -> Tenant {
     let base = chrono::DateTime::parse_from_rfc3339("2026-12-30T12:00:00Z").expect("a fixed date").with_timezone(&chrono::Utc);
     let list = (0..users)
         .map(|i| {
@@ -501,10 +530,10 @@ pub fn synthetic_tenant(users: usize) -> super::Tenant {
         api_permissions: None,
         group_policies_per_page: None,
     };
-    super::Tenant {
+    Tenant {
         oauth_client_id: Some("synthetic-bt-client".into()),
         username: Some("audit-runner".into()),
         users: list,
-        ..super::Tenant::new(super::App::Beyondtrust(appliance), "synthetic-bt-secret")
+        ..Tenant::new(App::new(appliance), "synthetic-bt-secret")
     }
 }

@@ -19,7 +19,7 @@
 //!
 //! Every API accepts the token as `Authorization: Bearer` or `?access_token=`. Canonical users:
 //! `{id (number), username, firstName, lastName, email, isEnterpriseAdmin, enterpriseJoinDate,
-//! lastLogin}`; events as in [`super::Tenant::events`].
+//! lastLogin}`; events as in [`Enterprise::events`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,8 +32,10 @@ use axum::Router;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use super::app::{App, Part};
 use super::faults::finish_body;
-use super::{SandboxState, TenantState};
+use super::sim::{parse_part, SimApp};
+use super::state::{SandboxState, Tenant, TenantState};
 
 /// A BlueJeans enterprise's own part of a tenant file (kinds `bluejeans` and `bluejeans_events`).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -69,25 +71,54 @@ static NO_ENTERPRISE: Enterprise = Enterprise {
     events_count_offset: 0,
 };
 
-impl super::Tenant {
+impl Tenant {
     /// The enterprise's own part (empty for a tenant of another kind).
     pub fn enterprise(&self) -> &Enterprise {
-        match &self.app {
-            super::App::Bluejeans(e) | super::App::BluejeansEvents(e) => e,
-            _ => &NO_ENTERPRISE,
-        }
+        self.app.part::<Enterprise>().unwrap_or(&NO_ENTERPRISE)
     }
 
     /// The enterprise's own part, to change it (`None` for a tenant of another kind).
     pub fn enterprise_mut(&mut self) -> Option<&mut Enterprise> {
-        match &mut self.app {
-            super::App::Bluejeans(e) | super::App::BluejeansEvents(e) => Some(e),
-            _ => None,
-        }
+        self.app.part_mut::<Enterprise>()
     }
 }
 
-pub fn routes(state: Arc<SandboxState>) -> Router {
+impl Part for Enterprise {
+    const KIND: &'static str = "bluejeans";
+
+    fn new_user(id: &str, name: &str) -> Value {
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        json!({"id": id, "username": id, "firstName": first, "lastName": last, "email": super::faults::joiner_email(id), "enterpriseJoinDate": 1798704000000i64})
+    }
+}
+
+/// The BlueJeans simulator: the Meetings API in both shapes and BlueJeans Events.
+pub struct Sim;
+
+impl SimApp for Sim {
+    fn kinds(&self) -> &'static [&'static str] {
+        &["bluejeans", "bluejeans_events"]
+    }
+
+    fn parse(&self, kind: &'static str, own: serde_json::Map<String, Value>) -> Result<App, String> {
+        parse_part::<Enterprise>(kind, own)
+    }
+
+    fn routes(&self, state: Arc<SandboxState>) -> Router {
+        routes(state)
+    }
+
+    fn base_urls(&self, base: &dyn Fn(&str) -> String, tenant: &Tenant) -> Vec<String> {
+        let ent = tenant.organization_id.as_deref().unwrap_or("?");
+        vec![
+            format!("{} (flavor api, enterprise_id {ent})", base("bluejeans")),
+            format!("{} (flavor guide)", base("bluejeans-guide")),
+            format!("{} (bluejeans_events; users_url = the flavor api URL)", base("bluejeans-events")),
+        ]
+    }
+}
+
+fn routes(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/bluejeans/{tenant}/oauth2/token", post(super::oauth::token))
         .route("/bluejeans-guide/{tenant}/oauth2/token", post(super::oauth::token))
@@ -451,7 +482,7 @@ async fn event_detail(
 /// admin, the list without the admin flag when `omit_admin`) and `events` events spread over
 /// them (every 4th registration-enabled, every 50th of those with an expired key), with
 /// moderators, panelists and attendees from the users and from outside. Deterministic.
-pub fn synthetic_tenant(users: usize, events: usize, omit_admin: bool) -> super::Tenant {
+pub fn synthetic_tenant(users: usize, events: usize, omit_admin: bool) -> Tenant {
     let list: Vec<Value> = (0..users)
         .map(|i| {
             json!({"id": 100_000 + i, "username": format!("user{i}"), "firstName": "User", "lastName": format!("{i}"),
@@ -479,10 +510,10 @@ pub fn synthetic_tenant(users: usize, events: usize, omit_admin: bool) -> super:
         registration_secret: Some("synthetic-registration-secret".into()),
         ..Enterprise::default()
     };
-    super::Tenant {
+    Tenant {
         oauth_client_id: Some("synthetic-client".into()),
         organization_id: Some("28663".into()),
         users: list,
-        ..super::Tenant::new(super::App::BluejeansEvents(enterprise), "synthetic-client-secret")
+        ..Tenant::new(App::with_kind("bluejeans_events", enterprise), "synthetic-client-secret")
     }
 }

@@ -2,66 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use super::app::App;
+pub use super::fault_spec::{ChurnMode, Faults};
+use super::state::{SandboxState, TenantState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-
-use super::{SandboxState, TenantState};
-
-/// Faults of one tenant. Everything off by default.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Faults {
-    /// The first N API requests get 429.
-    pub burst_429: u32,
-    /// `Retry-After` on those 429s: seconds ("2", "0"), "date+N" (an HTTP date N seconds ahead),
-    /// or none.
-    pub retry_after: Option<String>,
-    /// Every Nth request gets a 503 with an HTML body.
-    pub error_5xx_every: u32,
-    /// Delay before every page.
-    pub slow_ms: u64,
-    /// OAuth tenants: a token is refused (401) after this many API requests, as one that expires
-    /// mid-run.
-    pub token_expires_after_requests: u32,
-    /// After page P (0-based) was served, the next page request first adds `add_users` users at
-    /// the front of the list and removes `remove_users` from it. Once.
-    pub mutate_after_page: Option<u32>,
-    pub add_users: u32,
-    pub remove_users: u32,
-    /// Churn while the user list is read, as a directory changes under a collector: before
-    /// user-list request number `churn_from` (0-based, counted over the whole run, every pass and
-    /// retry included) and each of the next `churn_changes - 1`, one change (see [`ChurnMode`]):
-    /// the first account of the list, which was already read, is deleted (it was before the
-    /// cursor, so the next page silently skips a stable account), or a new account is inserted at
-    /// the front (the next page repeats one).
-    pub churn_from: Option<u32>,
-    pub churn_changes: u32,
-    pub churn_mode: ChurnMode,
-    /// Added to the reported total.
-    pub total_offset: i64,
-    /// Every page after the first starts with the last row of the page before.
-    pub repeat_row: bool,
-    /// Every Nth response body is cut short.
-    pub truncate_every: u32,
-    /// This page (0-based) of the user list streams a JSON body without end (a broken server or
-    /// a proxy in between).
-    pub endless_page: Option<u32>,
-    /// This page (0-based) always fails with a 500.
-    pub fail_page: Option<u32>,
-    /// Server-side limit: past this many requests in any second, 429 without `Retry-After`.
-    pub server_rps: Option<f64>,
-    /// The credential has expired: every API request is refused with 401 (Atlassian API tokens
-    /// expire after at most a year).
-    pub credential_expired: bool,
-    /// Paths (any part of them, e.g. "/group/member") the credential is not allowed to read:
-    /// answered 403, as an API account without the permission.
-    pub forbid: Vec<String>,
-    /// The user with this id is deleted right before the first request that is not for a page
-    /// of the user list, once the list has been read: a user deleted while the collector reads
-    /// each user's details, events or group policies (which then answer 404).
-    pub delete_user_after_list: Option<String>,
-}
 
 /// The 403 of the `forbid` fault, for any simulator: the tenant is the second part of the path
 /// (`/<flavour>/<tenant>/...`).
@@ -84,58 +29,18 @@ pub async fn forbid(
     next.run(request).await
 }
 
-/// Which changes the churn fault makes.
-#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq)]
-#[serde(rename_all = "snake_case")]
-pub enum ChurnMode {
-    /// A deletion, then an insertion, then a deletion...
-    #[default]
-    DeleteThenInsert,
-    /// An insertion, then a deletion...
-    InsertThenDelete,
-    /// Only insertions at the front.
-    Insert,
-    /// Only deletions of accounts already read.
-    Delete,
-    /// Each change deletes an account already read and, at the same instant, appends a new one at
-    /// the end: the total stays the same, and so does the count a pass reads, while the next page
-    /// silently skips a stable account.
-    DeleteAndAppend,
-}
-
 const HTML_ERROR: &str =
     "<!DOCTYPE html><html><head><title>Oops - an error has occurred</title></head><body><h1>Service Unavailable</h1></body></html>";
 
 /// A user added by the `mutate_after_page` or churn faults, in the tenant kind's canonical shape.
-fn late_joiner(kind: &str, i: u32) -> serde_json::Value {
+fn late_joiner(app: &App, i: u32) -> serde_json::Value {
     let id = format!("added-{i:04}");
-    new_user(kind, &id, &format!("Late Joiner {i}"))
+    app.new_user(&id, &format!("Late Joiner {i}"))
 }
 
-/// A new user of a tenant of `kind`, in the shape its simulator serves from.
-pub fn new_user(kind: &str, id: &str, name: &str) -> serde_json::Value {
-    let email = format!("{id}@late-joiner.example");
-    let (first, last) = name.split_once(' ').unwrap_or((name, ""));
-    match kind {
-        "jira_service_management" => serde_json::json!({
-            "accountId": id, "accountType": "atlassian", "displayName": name, "email": email, "active": true
-        }),
-        "scim" => serde_json::json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": id, "userName": email, "displayName": name,
-            "active": true, "emails": [{"value": email, "type": "work", "primary": true}],
-            "meta": {"resourceType": "User", "created": "2026-12-31T08:00:00Z"}
-        }),
-        "beyondtrust" => serde_json::json!({
-            "id": id, "username": id, "display_name": name, "email": email, "enabled": true, "created_at": "2026-12-31T08:00:00Z"
-        }),
-        "bluejeans" | "bluejeans_events" => serde_json::json!({
-            "id": id, "username": id, "firstName": first, "lastName": last, "email": email, "enterpriseJoinDate": 1798704000000i64
-        }),
-        _ => serde_json::json!({
-            "id": id, "email": email, "firstName": first, "lastName": last,
-            "role": "member", "status": "active", "createdAt": "2026-12-31T08:00:00Z", "updatedAt": "2026-12-31T08:00:00Z"
-        }),
-    }
+/// The address of a user the faults add (every kind's `new_user` uses it).
+pub fn joiner_email(id: &str) -> String {
+    format!("{id}@late-joiner.example")
 }
 
 /// The id of a tenant user, whatever its kind calls it.
@@ -175,27 +80,18 @@ fn churn(state: &mut TenantState) {
     state.lookup = None;
     if mode == ChurnMode::DeleteAndAppend {
         let id = format!("churn-{n:04}");
-        let user = new_user(state.tenant.kind(), &id, &format!("Churn Joiner{n}"));
+        let user = state.tenant.app.new_user(&id, &format!("Churn Joiner{n}"));
         state.tenant.users.push(user);
         state.churn_log.push(format!("appended {id} before list request {n}"));
     }
     if insert {
         let id = format!("churn-{n:04}");
-        let user = new_user(state.tenant.kind(), &id, &format!("Churn Joiner{n}"));
+        let user = state.tenant.app.new_user(&id, &format!("Churn Joiner{n}"));
         state.tenant.users.insert(0, user);
         state.churn_log.push(format!("inserted {id} before list request {n}"));
     } else if !state.tenant.users.is_empty() {
         let gone = state.tenant.users.remove(0);
         state.churn_log.push(format!("deleted {} before list request {n}", user_id(&gone)));
-    }
-}
-
-/// The body of a 429, in the kind's style. Jira sends JSON or, from some edges, an HTML page.
-fn body_429(kind: &str, n: u64) -> (&'static str, &'static str) {
-    match kind {
-        "jira_service_management" if n % 2 == 0 => ("text/html", "<!DOCTYPE html><html><head><title>Oops - an error has occurred</title></head><body><div id=\"error429\">Rate limit exceeded</div></body></html>"),
-        "jira_service_management" => ("application/json", r#"{"errorMessages":["The request has been rate-limited. Please try again later."],"errors":{},"status":429}"#),
-        _ => ("application/json", r#"{"errors":[{"code":29,"description":"Too many requests","parameter":null}]}"#),
     }
 }
 
@@ -223,7 +119,7 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
                 headers.insert("retry-after", v);
             }
         }
-        let (content_type, body) = body_429(state.tenant.kind(), n);
+        let (content_type, body) = state.tenant.app.body_429(n);
         headers.insert("content-type", HeaderValue::from_static(content_type));
         return Some((StatusCode::TOO_MANY_REQUESTS, headers, body).into_response());
     }
@@ -274,7 +170,7 @@ pub fn before_page(state: &mut TenantState, page: Option<u32>) -> Option<Respons
             let removed = (f.remove_users as usize).min(state.tenant.users.len());
             state.tenant.users.drain(..removed);
             for i in 0..f.add_users {
-                let user = late_joiner(state.tenant.kind(), i);
+                let user = late_joiner(&state.tenant.app, i);
                 state.tenant.users.insert(0, user);
             }
         }

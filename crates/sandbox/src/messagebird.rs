@@ -21,8 +21,10 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::app::{App, Part};
 use super::faults::finish_body;
-use super::SandboxState;
+use super::sim::{parse_part, SimApp};
+use super::state::{SandboxState, Tenant};
 
 /// A MessageBird / Bird workspace's own part of a tenant file: nothing beyond the shared keys
 /// (`organization_id` is the Bird organization).
@@ -30,11 +32,43 @@ use super::SandboxState;
 #[serde(deny_unknown_fields)]
 pub struct Workspace {}
 
-pub fn routes(state: Arc<SandboxState>) -> Router {
-    Router::new()
-        .route("/messagebird/{tenant}/users", get(guide_users))
-        .route("/bird/{tenant}/organizations/{org}/users", get(bird_users))
-        .with_state(state)
+impl Part for Workspace {
+    const KIND: &'static str = "messagebird";
+
+    fn new_user(id: &str, name: &str) -> Value {
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        json!({
+            "id": id, "email": super::faults::joiner_email(id), "firstName": first, "lastName": last,
+            "role": "member", "status": "active", "createdAt": "2026-12-31T08:00:00Z", "updatedAt": "2026-12-31T08:00:00Z"
+        })
+    }
+}
+
+/// The MessageBird / Bird simulator.
+pub struct Sim;
+
+impl SimApp for Sim {
+    fn kinds(&self) -> &'static [&'static str] {
+        &["messagebird"]
+    }
+
+    fn parse(&self, kind: &'static str, own: serde_json::Map<String, Value>) -> Result<App, String> {
+        parse_part::<Workspace>(kind, own)
+    }
+
+    fn routes(&self, state: Arc<SandboxState>) -> Router {
+        Router::new()
+            .route("/messagebird/{tenant}/users", get(guide_users))
+            .route("/bird/{tenant}/organizations/{org}/users", get(bird_users))
+            .with_state(state)
+    }
+
+    fn base_urls(&self, base: &dyn Fn(&str) -> String, tenant: &Tenant) -> Vec<String> {
+        vec![
+            format!("{} (flavor messagebird)", base("messagebird")),
+            format!("{} (flavor bird, organization_id {})", base("bird"), tenant.organization_id.as_deref().unwrap_or("?")),
+        ]
+    }
 }
 
 const UNAUTHORIZED: &str = r#"{"errors":[{"code":2,"description":"Request not allowed (incorrect access_key)","parameter":"access_key"}]}"#;

@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::json;
 
-use super::{SandboxState, TenantState};
+use super::state::{SandboxState, TenantState};
 
 pub fn routes(state: Arc<SandboxState>) -> Router {
     Router::new().route("/oauth/{tenant}/token", post(token)).with_state(state)

@@ -13,8 +13,10 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::app::{App, Part};
 use super::faults::{finish_body, gate};
-use super::SandboxState;
+use super::sim::{parse_part, SimApp};
+use super::state::{SandboxState, Tenant, TenantState};
 
 /// A SCIM service provider's own part of a tenant file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -28,21 +30,15 @@ pub struct Provider {
 
 static NO_PROVIDER: Provider = Provider { groups: Vec::new(), scim_quirks: Quirks::RFC };
 
-impl super::Tenant {
+impl Tenant {
     /// The provider's own part (empty for a tenant of another kind).
     pub fn provider(&self) -> &Provider {
-        match &self.app {
-            super::App::Scim(p) => p,
-            _ => &NO_PROVIDER,
-        }
+        self.app.part::<Provider>().unwrap_or(&NO_PROVIDER)
     }
 
     /// The provider's own part, to change it (`None` for a tenant of another kind).
     pub fn provider_mut(&mut self) -> Option<&mut Provider> {
-        match &mut self.app {
-            super::App::Scim(p) => Some(p),
-            _ => None,
-        }
+        self.app.part_mut::<Provider>()
     }
 }
 
@@ -79,7 +75,41 @@ impl Quirks {
     };
 }
 
-pub fn routes(state: Arc<SandboxState>) -> Router {
+impl Part for Provider {
+    const KIND: &'static str = "scim";
+
+    fn new_user(id: &str, name: &str) -> Value {
+        let email = super::faults::joiner_email(id);
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": id, "userName": email, "displayName": name,
+            "active": true, "emails": [{"value": email, "type": "work", "primary": true}],
+            "meta": {"resourceType": "User", "created": "2026-12-31T08:00:00Z"}
+        })
+    }
+}
+
+/// The SCIM 2.0 simulator.
+pub struct Sim;
+
+impl SimApp for Sim {
+    fn kinds(&self) -> &'static [&'static str] {
+        &["scim"]
+    }
+
+    fn parse(&self, kind: &'static str, own: serde_json::Map<String, Value>) -> Result<App, String> {
+        parse_part::<Provider>(kind, own)
+    }
+
+    fn routes(&self, state: Arc<SandboxState>) -> Router {
+        routes(state)
+    }
+
+    fn base_urls(&self, base: &dyn Fn(&str) -> String, _: &Tenant) -> Vec<String> {
+        vec![format!("{} (kind scim, Bearer <secret>)", base("scim"))]
+    }
+}
+
+fn routes(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/scim/{tenant}/Users", get(users))
         .route("/scim/{tenant}/Users/{id}", patch(patch_user))
@@ -110,7 +140,7 @@ fn stringify_booleans(v: &mut Value) {
 /// The tenant's faults and `Bearer <secret>`, with SCIM's error bodies.
 async fn gate_scim(state: &SandboxState, tenant: &str, page: Option<u32>, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let not_found = || scim_error(StatusCode::NOT_FOUND, "tenant not found");
-    let authorize = |t: &mut super::TenantState| {
+    let authorize = |t: &mut TenantState| {
         let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
         if auth == Some(format!("Bearer {}", t.tenant.secret).as_str()) {
             Ok(())
@@ -244,7 +274,7 @@ async fn patch_user(
 
 /// A synthetic SCIM tenant: `users` users (enterprise extension, work emails, every 20th inactive,
 /// every 50th with the `admin` role), groups of 500 ("all-staff" has everyone, "admins" the admins).
-pub fn synthetic_tenant(users: usize) -> super::Tenant {
+pub fn synthetic_tenant(users: usize) -> Tenant {
     let list: Vec<Value> = (0..users)
         .map(|i| {
             let mut u = json!({
@@ -271,5 +301,5 @@ pub fn synthetic_tenant(users: usize) -> super::Tenant {
         group_list.push(json!({"id": format!("g-{g:04}"), "displayName": format!("team-{g:04}"), "members": members}));
     }
     let provider = Provider { groups: group_list, scim_quirks: Quirks::default() };
-    super::Tenant { users: list, ..super::Tenant::new(super::App::Scim(provider), "synthetic-scim-token") }
+    Tenant { users: list, ..Tenant::new(App::new(provider), "synthetic-scim-token") }
 }
