@@ -1,8 +1,10 @@
 //! access-audit: user-access reviews and compliance evidence from SaaS admin APIs, admin-console
 //! exports and an HR/IdP roster.
 //!
-//! The pipeline runs one way (ARCHITECTURE.md): `collectors` -> `model::snapshot` -> `correlate`
-//! -> `findings` -> `report`. `pipeline` strings the stages together for the commands.
+//! The pipeline runs one way (docs/src/architecture.md, its layers checked by
+//! `scripts/module-graph.sh`): `collectors` -> `model::snapshot` -> `correlate` -> `findings` ->
+//! `report`; `evidence` reads a pack back (review, diff) and `remediate` turns its decisions into
+//! changes. `pipeline` strings the stages together for the commands.
 
 pub mod collectors;
 pub mod config;

@@ -13,7 +13,7 @@ use crate::config::{AppConfig, AppKind, AppOptions, ConfigError, HttpConfig, Kin
 use crate::http::AppClient;
 use crate::model::Collection;
 
-/// Every kind this build collects, in the order the README lists them. Adding a kind: one line here.
+/// Every kind this build collects, in the order the book lists them (docs/src/SUMMARY.md). Adding a kind: one line here.
 pub static KINDS: &[&dyn Kind] = &[
     &Registered::<csv_export::Csv>::new(),
     &Registered::<messagebird::Messagebird, messagebird::Revoke>::new(),

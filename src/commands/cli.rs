@@ -7,6 +7,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use super::sample::DEFAULT_LISTEN;
 
+/// `--version`: the release and the commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("ACCESS_AUDIT_COMMIT"), ")");
+
 /// Where `demo` and `run` write the report unless told.
 pub const DEFAULT_OUT: &str = "access-audit-report";
 
@@ -14,7 +17,7 @@ pub const DEFAULT_OUT: &str = "access-audit-report";
 /// the HR/IdP roster, with findings on leavers, orphaned, admin, dormant and invited-but-unused
 /// accounts and API-credential risks.
 #[derive(Debug, Parser)]
-#[command(name = "access-audit", version, about, long_about = None, propagate_version = true)]
+#[command(name = "access-audit", version = VERSION, about, long_about = None, propagate_version = true)]
 #[command(after_help = "Exit codes: 0 done; 1 error (bad config, unreadable input, I/O); 2 usage error; \
 3 open findings at or above --fail-on; 4 at least one app could not be collected completely (wins over 3).")]
 pub struct Cli {

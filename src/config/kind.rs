@@ -46,7 +46,7 @@ impl PartialEq<&str> for AppKind {
 
 /// The kinds a config may name (the collectors' registry).
 pub trait KindSet: Sync {
-    /// Every kind, in the order the README lists them.
+    /// Every kind, in the order the book lists them.
     fn schemas(&self) -> Vec<&'static dyn KindSchema>;
 
     fn schema(&self, name: &str) -> Option<&'static dyn KindSchema> {

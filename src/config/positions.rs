@@ -78,7 +78,7 @@ pub(super) fn section_at(text: &str, offset: usize) -> String {
 pub(super) fn explain(message: &str) -> String {
     let mut m = message.replace("\n", " ");
     if m.starts_with("unknown field") {
-        m.push_str(" (unknown keys are errors: check the spelling against the README's config reference)");
+        m.push_str(" (unknown keys are errors: check the spelling against the configuration reference, docs/src/configuration.md)");
     }
     m
 }

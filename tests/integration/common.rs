@@ -99,3 +99,69 @@ pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
 }
+
+/// The sheets of a workbook as text cells (calamine, as the import reads them).
+pub fn read_sheets(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    wb.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).unwrap();
+            let rows = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// Writes `sheets` as a new workbook, with `fill(sheet, row index, header, row)` deciding the
+/// reviewer's cells: a reviewer filling in the workbook, done by a program.
+pub fn fill_workbook(
+    sheets: &[(String, Vec<Vec<String>>)],
+    out: &Path,
+    fill: impl Fn(&str, &[String], &[String]) -> Option<(String, String, Filled, String)>,
+) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        let header = rows.first().cloned().unwrap_or_default();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    ws.write_string(r as u32, c as u16, v).unwrap();
+                }
+            }
+            if r == 0 {
+                continue;
+            }
+            if let Some((decision, reviewer, date, comment)) = fill(name, &header, row) {
+                let at = |n: &str| header.iter().position(|h| h == n).unwrap() as u16;
+                ws.write_string(r as u32, at("decision"), &decision).unwrap();
+                ws.write_string(r as u32, at("reviewer"), &reviewer).unwrap();
+                match date {
+                    Filled::Date(y, m, d) => {
+                        let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(y, m, d).unwrap();
+                        ws.write_datetime_with_format(r as u32, at("decided_on"), &dt, &date_format).unwrap();
+                    }
+                    Filled::Text(t) => {
+                        ws.write_string(r as u32, at("decided_on"), &t).unwrap();
+                    }
+                }
+                ws.write_string(r as u32, at("comment"), &comment).unwrap();
+            }
+        }
+    }
+    wb.save(out).unwrap();
+}
+
+#[derive(Clone)]
+pub enum Filled {
+    Date(u16, u8, u8),
+    Text(String),
+}
+
+pub fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
+    header.iter().position(|h| h == name).and_then(|i| row.get(i)).map(String::as_str).unwrap_or("")
+}

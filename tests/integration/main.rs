@@ -15,5 +15,6 @@ mod collect_scim;
 mod engine;
 mod hostile_input;
 mod new_kind;
+mod readme;
 mod remediate;
 mod review_cycle;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{AuthConfig, ConfigError, HttpConfig, KindOptions, OptionsAt};
 use crate::http::{KindDefaults, TokenStyle};
 
-/// Options of kind `beyondtrust` (README "BeyondTrust").
+/// Options of kind `beyondtrust` (docs/src/kinds/beyondtrust.md).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BeyondtrustOptions {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ConfigError, KindOptions, OptionsAt, SecretRef};
 use crate::http::KindDefaults;
 
-/// Options of kinds `bluejeans` and `bluejeans_events` (README "BlueJeans").
+/// Options of kinds `bluejeans` and `bluejeans_events` (docs/src/kinds/bluejeans.md).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BluejeansOptions {

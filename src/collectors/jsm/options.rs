@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ConfigError, CredentialConfig, KindOptions, OptionsAt, SecretRef};
 use crate::http::KindDefaults;
 
-/// Options of kind `jira_service_management` (README "Jira Service Management").
+/// Options of kind `jira_service_management` (docs/src/kinds/jira-service-management.md).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct JsmOptions {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::KindOptions;
 use crate::http::KindDefaults;
 
-/// Options of kind `messagebird` (README "Kind `messagebird`").
+/// Options of kind `messagebird` (docs/src/kinds/messagebird.md).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct MessagebirdOptions {

@@ -21,7 +21,7 @@ pub struct Preset {
     pub name: &'static str,
     /// Largest `count` the server serves.
     pub max_count: u32,
-    /// What to put in `base_url` (for the README and messages).
+    /// What to put in `base_url` (for the book and messages).
     pub base_url: &'static str,
 }
 
@@ -36,12 +36,12 @@ pub fn preset(name: &str) -> Option<Preset> {
     PRESETS.iter().copied().find(|p| p.name == name)
 }
 
-/// Options of kind `scim` (README "Kind `scim`").
+/// Options of kind `scim` (docs/src/kinds/scim.md).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ScimOptions {
     /// The SCIM surface of a known app: `atlassian`, `bluejeans`, `beyondtrust`, `messagebird`
-    /// (README "Kind `scim`"); sets the page-size cap. None: any SCIM 2.0 service provider.
+    /// (docs/src/kinds/scim.md); sets the page-size cap. None: any SCIM 2.0 service provider.
     pub preset: Option<String>,
     /// Default `/Users`.
     pub users_path: Option<String>,
