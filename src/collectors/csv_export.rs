@@ -428,6 +428,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                 auth_source: lookup(&cfg.auth_source_map, &AUTH_VALUES, cell(m.auth_source))
                     .and_then(AuthSource::parse)
                     .unwrap_or_default(),
+                ..Default::default()
             });
             Ok(())
         },

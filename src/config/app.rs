@@ -110,7 +110,7 @@ pub fn parse_app(
         None => return Err(at.error("", format!("missing key `kind`, expected one of {names}"))),
     };
     // Secrets written inline: refused here, where the key and its line are still known.
-    let secret_keys = ["password", "token", "key", "client_secret", "value"];
+    let secret_keys = ["password", "token", "key", "client_secret", "value", "private_key"];
     let mut inline: Vec<String> = Vec::new();
     if let Some(toml::Value::Table(auth)) = table.get("auth") {
         inline.extend(secret_keys.iter().filter(|k| matches!(auth.get(**k), Some(toml::Value::String(_)))).map(|k| format!("auth.{k}")));

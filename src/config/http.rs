@@ -18,6 +18,22 @@ pub enum AuthConfig {
     Oauth2ClientCredentials { client_id: String, client_secret: SecretRef, token_url: Option<String>, scope: Option<String> },
     Header { name: String, value: SecretRef },
     PsAuth { key: SecretRef, runas: String, password: Option<SecretRef> },
+    /// Okta API token: `Authorization: SSWS <token>`.
+    Ssws { token: SecretRef },
+    /// OAuth 2.0 client credentials proven with a signed assertion instead of a secret
+    /// (RFC 7523 `private_key_jwt`): an Okta service app's key (`key_id` is its `kid`), or an
+    /// Entra app's certificate (`certificate`: its PEM, whose thumbprint goes in the `x5t`).
+    Oauth2PrivateKeyJwt {
+        client_id: String,
+        private_key: SecretRef,
+        key_id: Option<String>,
+        certificate: Option<PathBuf>,
+        token_url: Option<String>,
+        scope: Option<String>,
+    },
+    /// A Google service account's JSON key, impersonating `subject` (domain-wide delegation):
+    /// the RFC 7523 JWT bearer grant at the key's `token_uri`.
+    GoogleServiceAccount { key: SecretRef, subject: String, scope: Option<String> },
 }
 
 impl AuthConfig {
@@ -29,6 +45,9 @@ impl AuthConfig {
             AuthConfig::Oauth2ClientCredentials { client_secret, .. } => vec![client_secret],
             AuthConfig::Header { value, .. } => vec![value],
             AuthConfig::PsAuth { key, password, .. } => std::iter::once(key).chain(password.as_ref()).collect(),
+            AuthConfig::Ssws { token } => vec![token],
+            AuthConfig::Oauth2PrivateKeyJwt { private_key, .. } => vec![private_key],
+            AuthConfig::GoogleServiceAccount { key, .. } => vec![key],
         }
     }
 
@@ -46,6 +65,9 @@ impl AuthConfig {
                 }
                 v
             }
+            AuthConfig::Ssws { token } => vec![token],
+            AuthConfig::Oauth2PrivateKeyJwt { private_key, .. } => vec![private_key],
+            AuthConfig::GoogleServiceAccount { key, .. } => vec![key],
         }
     }
 }
@@ -101,6 +123,9 @@ impl HttpConfig {
             at.rebase_secret(Some(s));
         }
         cfg.ca_file = cfg.ca_file.map(|p| at.rebase(&p));
+        if let AuthConfig::Oauth2PrivateKeyJwt { certificate: Some(c), .. } = &mut cfg.auth {
+            *c = at.rebase(c);
+        }
         if !(cfg.base_url.starts_with("https://") || cfg.base_url.starts_with("http://")) {
             return Err(at.error("base_url", format!("found \"{}\", expected an http(s):// URL", cfg.base_url)));
         }

@@ -14,6 +14,8 @@ use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use super::grant::Grant;
+pub use super::grant::TokenStyle;
 use crate::config::{AuthConfig, Secret};
 
 /// Refresh an OAuth token this long before it expires.
@@ -30,18 +32,6 @@ pub enum AuthError {
     Token { url: String, detail: String },
     #[error("{0}")]
     Config(String),
-}
-
-/// How a kind's token endpoint wants the client credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenStyle {
-    /// A form with `client_id` and `client_secret` (RFC 6749 §2.3.1, the common case).
-    Form,
-    /// A JSON body (BlueJeans).
-    Json,
-    /// `Authorization: Basic base64(client_id:client_secret)` and a form with only the grant
-    /// (BeyondTrust Remote Support / PRA).
-    BasicForm,
 }
 
 #[derive(Clone)]
@@ -93,9 +83,8 @@ pub enum AuthProvider {
     Oauth2 {
         token_url: String,
         client_id: String,
-        client_secret: Secret,
+        grant: Grant,
         scope: Option<String>,
-        style: TokenStyle,
         cache: Arc<Mutex<Option<CachedToken>>>,
         info: Arc<Mutex<TokenInfo>>,
         health: Arc<TokenHealth>,
@@ -147,22 +136,25 @@ impl AuthProvider {
                 value: resolve("auth.value", value)?,
             },
             AuthConfig::Oauth2ClientCredentials { client_id, client_secret, token_url, scope } => {
-                let url = match (token_url, default_token_url) {
-                    (Some(u), _) => u.clone(),
-                    (None, Some(path)) => format!("{}{}", base_url.trim_end_matches('/'), path),
-                    (None, None) => return Err(AuthError::Config("auth.token_url is required for this kind".into())),
-                };
-                AuthProvider::Oauth2 {
-                    token_url: url,
-                    client_id: client_id.clone(),
-                    client_secret: resolve("auth.client_secret", client_secret)?,
-                    scope: scope.clone(),
-                    style,
-                    cache: Arc::new(Mutex::new(None)),
-                    info: Arc::new(Mutex::new(TokenInfo::default())),
-                    health: Arc::new(TokenHealth::default()),
-                }
+                let grant = Grant::Secret { client_secret: resolve("auth.client_secret", client_secret)?, style };
+                AuthProvider::oauth(token_url.clone(), base_url, default_token_url, client_id, grant, scope.clone())?
             }
+            AuthConfig::Oauth2PrivateKeyJwt { client_id, private_key, key_id, certificate, token_url, scope } => {
+                let pem = resolve("auth.private_key", private_key)?;
+                let grant = Grant::client_assertion(pem, key_id.clone(), certificate.as_deref())
+                    .map_err(|detail| AuthError::Secret { what: "auth.private_key".into(), detail })?;
+                AuthProvider::oauth(token_url.clone(), base_url, default_token_url, client_id, grant, scope.clone())?
+            }
+            AuthConfig::GoogleServiceAccount { key, subject, scope } => {
+                let json = resolve("auth.key", key)?;
+                let (grant, token_uri, email) = Grant::google_service_account(&json, subject)
+                    .map_err(|detail| AuthError::Secret { what: "auth.key".into(), detail })?;
+                AuthProvider::oauth(token_uri, base_url, default_token_url, &email, grant, scope.clone())?
+            }
+            AuthConfig::Ssws { token } => AuthProvider::Static {
+                header: AUTHORIZATION,
+                value: Secret::new(format!("SSWS {}", resolve("auth.token", token)?.expose())),
+            },
             AuthConfig::PsAuth { key, runas, password } => {
                 // BeyondTrust Password Safe: `PS-Auth key=<key>; runas=<user>; pwd=[<password>];`
                 let key = resolve("auth.key", key)?;
@@ -175,6 +167,32 @@ impl AuthProvider {
                     value: Secret::new(format!("PS-Auth key={}; runas={runas};{pwd}", key.expose())),
                 }
             }
+        })
+    }
+
+    /// An OAuth provider: `token_url`, else the kind's token endpoint on `base_url`.
+    fn oauth(
+        token_url: Option<String>,
+        base_url: &str,
+        default_token_url: Option<&str>,
+        client_id: &str,
+        grant: Grant,
+        scope: Option<String>,
+    ) -> Result<AuthProvider, AuthError> {
+        let url = match (token_url, default_token_url) {
+            (Some(u), _) => u,
+            (None, Some(path)) if path.starts_with("http") => path.to_string(),
+            (None, Some(path)) => format!("{}{}", base_url.trim_end_matches('/'), path),
+            (None, None) => return Err(AuthError::Config("auth.token_url is required for this kind".into())),
+        };
+        Ok(AuthProvider::Oauth2 {
+            token_url: url,
+            client_id: client_id.to_string(),
+            grant,
+            scope,
+            cache: Arc::new(Mutex::new(None)),
+            info: Arc::new(Mutex::new(TokenInfo::default())),
+            health: Arc::new(TokenHealth::default()),
         })
     }
 
@@ -202,8 +220,8 @@ impl AuthProvider {
                 }
                 out
             }
-            AuthProvider::Oauth2 { client_secret, cache, .. } => {
-                let mut out = vec![client_secret.expose().to_string()];
+            AuthProvider::Oauth2 { grant, cache, .. } => {
+                let mut out = grant.secret_values();
                 if let Some(t) = cache.lock().await.as_ref() {
                     out.push(t.value.expose().to_string());
                 }
@@ -275,7 +293,7 @@ impl AuthProvider {
     /// The current token, fetched when there is none or it is about to expire. One fetch at a
     /// time: a request that finds another fetching waits for that token.
     async fn token(&self, client: &reqwest::Client) -> Result<(Secret, u64), AuthError> {
-        let AuthProvider::Oauth2 { token_url, client_id, client_secret, scope, style, cache, info, .. } = self else {
+        let AuthProvider::Oauth2 { token_url, client_id, grant, scope, cache, info, .. } = self else {
             unreachable!("only OAuth providers have tokens")
         };
         let mut guard = cache.lock().await;
@@ -284,33 +302,31 @@ impl AuthProvider {
                 return Ok((t.value.clone(), t.generation));
             }
         }
+        let secrets = grant.secret_values();
+        let clean = |text: &str| secrets.iter().filter(|v| v.len() >= 4).fold(text.to_string(), |t, v| t.replace(v.as_str(), "***"));
         let err = |detail: String| AuthError::Token { url: token_url.clone(), detail };
-        let mut form = vec![("grant_type", "client_credentials".to_string()), ("client_id", client_id.clone())];
-        form.push(("client_secret", client_secret.expose().to_string()));
-        if let Some(s) = scope {
-            form.push(("scope", s.clone()));
-        }
+        let form = grant.form(token_url, client_id, scope.as_deref()).map_err(err)?;
         let request = client.post(token_url).header(reqwest::header::ACCEPT, "application/json");
-        let request = match style {
-            TokenStyle::Json => request
+        let request = match grant {
+            Grant::Secret { style: TokenStyle::Json, .. } => request
                 .json(&form.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>()),
-            TokenStyle::Form => request.form(&form),
-            TokenStyle::BasicForm => {
+            Grant::Secret { style: TokenStyle::BasicForm, client_secret } => {
                 let basic = base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{}", client_secret.expose()));
-                let grant: Vec<_> = form.iter().filter(|(k, _)| *k != "client_id" && *k != "client_secret").collect();
+                let rest: Vec<_> = form.iter().filter(|(k, _)| *k != "client_id" && *k != "client_secret").collect();
                 request
                     .header(
                         AUTHORIZATION,
                         sensitive(&format!("Basic {basic}")).map_err(|_| err("the client secret cannot be sent in a header".into()))?,
                     )
-                    .form(&grant)
+                    .form(&rest)
             }
+            _ => request.form(&form),
         };
         // The cause chain says why (a TLS certificate from a private CA: set ca_file).
         let response = request
             .send()
             .await
-            .map_err(|e| err(format!("request failed: {}", redact(&super::body::transport_detail(e), client_secret))))?;
+            .map_err(|e| err(format!("request failed: {}", clean(&super::body::transport_detail(e)))))?;
         let status = response.status();
         // A token response is small; a server that streams without end is cut off at 1 MB.
         let text = match super::body::read_capped(response, 1024 * 1024).await {
@@ -319,10 +335,7 @@ impl AuthProvider {
             Err(super::body::BodyError::Transport(e)) => return Err(err(format!("reading the response failed: {e}"))),
         };
         if !status.is_success() {
-            return Err(err(format!(
-                "HTTP {status}: check auth.client_id and the client secret, and that the API client is allowed the client_credentials grant ({})",
-                crate::text::clip(&redact(&text, client_secret), 200)
-            )));
+            return Err(err(format!("HTTP {status}: {} ({})", grant.check_hint(), crate::text::clip(&clean(&text), 200))));
         }
         let body: serde_json::Value = serde_json::from_str(&text).map_err(|_| err("the response is not JSON".into()))?;
         let access = body.get("access_token").and_then(|v| v.as_str()).ok_or_else(|| err("the response has no access_token".into()))?;
@@ -347,11 +360,3 @@ fn sensitive(v: &str) -> Result<HeaderValue, AuthError> {
     Ok(h)
 }
 
-/// Removes a secret's value from a text before it reaches an error.
-pub fn redact(text: &str, secret: &Secret) -> String {
-    if secret.expose().len() >= 4 {
-        text.replace(secret.expose(), "***")
-    } else {
-        text.to_string()
-    }
-}

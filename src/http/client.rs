@@ -312,6 +312,7 @@ impl AppClient {
         let url = self.url(endpoint);
         let attempts = self.policy.attempts();
         let mut attempt = 0u32;
+        let bucket = budget_bucket(method, &shown);
         // New tokens this request had fetched after a 401: bounded here, and per app by
         // `auth::MAX_REFUSED_TOKENS` (new tokens refused before any request succeeded with one).
         let mut refreshes = 0u32;
@@ -320,6 +321,10 @@ impl AppClient {
                 return Err(self.fail(Failure::Deadline { secs: self.max_duration.as_secs() }));
             }
             attempt += 1;
+            let waited = self.limiter.respect_budget(&bucket).await;
+            if !waited.is_zero() {
+                self.stats.waited_ms.fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
+            }
             let permit = self.limiter.acquire().await;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let mut request = self.client.request(verb.clone(), &url);
@@ -361,6 +366,10 @@ impl AppClient {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
+                    let server_budget = server_budget(&headers);
+                    if let Some((remaining, reset_in)) = server_budget {
+                        self.limiter.observe_budget(&bucket, remaining, reset_in).await;
+                    }
                     if status == 401 && with_auth && refreshes < MAX_OWN_REFRESHES {
                         let renewal = self.auth.invalidate(generation).await.map_err(|e| self.fail(Failure::Auth(e)))?;
                         if renewal != Renewal::Impossible {
@@ -377,7 +386,13 @@ impl AppClient {
                         self.auth.confirm(generation);
                     }
                     if is_retriable_status(status) {
-                        let ra = headers.get("retry-after").and_then(|v| v.to_str().ok()).map(|v| parse_retry_after(v, chrono::Utc::now()));
+                        // `Retry-After`, else the reset of the server's own limit (Okta sends
+                        // `X-Rate-Limit-Reset` with its 429s).
+                        let ra = headers
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .map(|v| parse_retry_after(v, chrono::Utc::now()))
+                            .or_else(|| server_budget.filter(|_| status == 429).map(|(_, reset_in)| RetryAfter::Delay(reset_in)));
                         if status == 429 {
                             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                             // A Retry-After with a real delay says when to come back, and that
@@ -391,14 +406,21 @@ impl AppClient {
                         (ra, status == 429, format!("HTTP {status}"))
                     } else if !(200..300).contains(&status) {
                         let text = self.redacted(error_text(response).await).await;
-                        let excerpt = excerpt(&text);
-                        return Err(self.fail(Failure::Status {
-                            method,
-                            endpoint: shown,
-                            status,
-                            hint: hint(status, &self.permission_hint, &self.auth_hint),
-                            excerpt,
-                        }));
+                        if status == 403 && says_rate_limited(&text) {
+                            // Google answers its quota limits with a 403 whose reason is
+                            // `rateLimitExceeded` / `userRateLimitExceeded`: throttling, not a refusal.
+                            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                            self.limiter.throttled().await;
+                            (None, true, format!("HTTP 403 {}", excerpt(&text).trim()))
+                        } else {
+                            return Err(self.fail(Failure::Status {
+                                method,
+                                endpoint: shown,
+                                status,
+                                hint: hint(status, &self.permission_hint, &self.auth_hint),
+                                excerpt: excerpt(&text),
+                            }));
+                        }
                     } else {
                         match read_capped(response, self.max_body).await {
                             Err(BodyError::TooLarge) => {
@@ -443,6 +465,34 @@ impl AppClient {
             tokio::time::sleep(delay).await;
         }
     }
+}
+
+/// Whether an error body says the request was rate limited (Google's error `reason`s).
+fn says_rate_limited(body: &str) -> bool {
+    ["\"rateLimitExceeded\"", "\"userRateLimitExceeded\"", "\"RATE_LIMIT_EXCEEDED\""].iter().any(|r| body.contains(r))
+}
+
+/// The endpoint a server's per-endpoint limit applies to: the method and the path, with every
+/// segment that holds a digit (an id) as `*` (`GET /api/v1/users/*/factors`).
+fn budget_bucket(method: &str, path: &str) -> String {
+    let shape: Vec<&str> = path.split('/').map(|seg| if seg.chars().any(|c| c.is_ascii_digit()) { "*" } else { seg }).collect();
+    format!("{method} {}", shape.join("/"))
+}
+
+/// What the server says is left of its limit for this endpoint and when that resets
+/// (`X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`, epoch seconds, as Okta sends them; also
+/// `X-RateLimit-*`).
+fn server_budget(headers: &HeaderMap) -> Option<(u64, Duration)> {
+    let number = |names: [&str; 2]| {
+        names.iter().find_map(|n| headers.get(*n)).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let remaining = number(["x-rate-limit-remaining", "x-ratelimit-remaining"])?;
+    let reset = number(["x-rate-limit-reset", "x-ratelimit-reset"])?;
+    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    // An epoch in the past (or a clock apart from the server's) says nothing to wait for; a
+    // value under a day is a delay in seconds, as some servers send it.
+    let secs = if reset < 86_400 { reset } else { reset.saturating_sub(now) };
+    Some((remaining, Duration::from_secs(secs.min(3600)) + Duration::from_millis(250)))
 }
 
 fn excerpt(body: &str) -> String {

@@ -782,6 +782,9 @@ impl AppClient {
                 Pager::Cursor { next, .. } => {
                     at(&fetched.body, next).and_then(|v| v.as_str()).map(str::to_string).filter(|s| !s.is_empty())
                 }
+                Pager::LinkNext { .. } => {
+                    fetched.headers.get_all("link").iter().filter_map(|v| v.to_str().ok()).find_map(super::pager::link_next)
+                }
                 _ => None,
             };
             let Some(next) = next else { break };

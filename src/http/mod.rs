@@ -12,6 +12,7 @@ pub mod auth;
 mod body;
 pub mod client;
 pub mod each;
+pub mod grant;
 pub mod list;
 pub mod pager;
 pub mod progress;

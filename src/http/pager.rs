@@ -12,10 +12,14 @@
 
 use serde_json::Value;
 
-/// A value inside a JSON document, by dot-separated keys ("" = the document itself).
+/// A value inside a JSON document, by dot-separated keys ("" = the document itself). A key that
+/// itself holds dots (Microsoft Graph's `@odata.nextLink`) is found whole first.
 pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     if path.is_empty() {
         return Some(v);
+    }
+    if let Some(whole) = v.get(path) {
+        return Some(whole);
     }
     path.split('.').try_fold(v, |cur, key| cur.get(key))
 }
@@ -64,6 +68,10 @@ pub enum Pager {
     /// always holds the next page's URL; a value that is a URL (`http(s)://...` or `/path`) is
     /// followed as one anyway (Atlassian admin `links.next` is seen in both forms).
     Cursor { token_param: String, limit_param: Option<String>, page_size: u32, next: String, next_is_url: bool },
+    /// A cursor carried only by the response's RFC 8288 `Link` header (Okta: `Link:
+    /// <...?after=...&limit=200>; rel="next"`): the first page asks for `limit_param`, every
+    /// next page is the `rel="next"` URL as given; ends when the header has no `rel="next"`.
+    LinkNext { limit_param: String, page_size: u32 },
     /// One response holds the whole list.
     Single,
 }
@@ -80,7 +88,7 @@ pub enum Addressing {
 }
 
 /// Every kind of pager, by [`Pager::kind`] (the churn test runs each against the sandbox).
-pub const PAGER_KINDS: [&str; 7] = ["offset_limit", "page_number", "start_at", "start_index", "link_header", "cursor", "single"];
+pub const PAGER_KINDS: [&str; 8] = ["offset_limit", "page_number", "start_at", "start_index", "link_header", "cursor", "link_next", "single"];
 
 impl Pager {
     pub fn offset_limit(page_size: u32, total: Option<&str>) -> Pager {
@@ -131,6 +139,7 @@ impl Pager {
             Pager::StartIndex { .. } => "start_index",
             Pager::LinkHeader { .. } => "link_header",
             Pager::Cursor { .. } => "cursor",
+            Pager::LinkNext { .. } => "link_next",
             Pager::Single => "single",
         }
     }
@@ -144,7 +153,7 @@ impl Pager {
             Pager::StartAt { .. } => Some(Addressing::Items { overlap: 2 }),
             Pager::OffsetLimit { .. } | Pager::StartIndex { .. } => Some(Addressing::Items { overlap: 1 }),
             Pager::PageNumber { .. } | Pager::LinkHeader { .. } => Some(Addressing::Pages),
-            Pager::Cursor { .. } | Pager::Single => None,
+            Pager::Cursor { .. } | Pager::LinkNext { .. } | Pager::Single => None,
         }
     }
 
@@ -163,6 +172,7 @@ impl Pager {
             | Pager::StartAt { page_size, .. }
             | Pager::StartIndex { page_size, .. }
             | Pager::Cursor { page_size, .. }
+            | Pager::LinkNext { page_size, .. }
             | Pager::LinkHeader { page_size, .. } => *page_size = n,
             Pager::Single => {}
         }
@@ -176,6 +186,7 @@ impl Pager {
             | Pager::StartAt { page_size, .. }
             | Pager::StartIndex { page_size, .. }
             | Pager::Cursor { page_size, .. }
+            | Pager::LinkNext { page_size, .. }
             | Pager::LinkHeader { page_size, .. } => *page_size,
             Pager::Single => 0,
         }
@@ -195,6 +206,7 @@ impl Pager {
                 vec![pair(page_param, position + u64::from(*first_page)), pair(size_param, size.into())]
             }
             Pager::Cursor { limit_param, .. } => limit_param.iter().map(|l| pair(l, size.into())).collect(),
+            Pager::LinkNext { limit_param, .. } => vec![pair(limit_param, size.into())],
             Pager::Single => Vec::new(),
         }
     }
@@ -236,7 +248,7 @@ impl Pager {
     /// caps the page size (and is then read at that size). Not for `startAt`: Jira pages are
     /// short mid-list by design, and the body says what it serves.
     pub fn follows_short_pages(&self) -> bool {
-        !matches!(self, Pager::StartAt { .. } | Pager::Cursor { .. } | Pager::Single)
+        !matches!(self, Pager::StartAt { .. } | Pager::Cursor { .. } | Pager::LinkNext { .. } | Pager::Single)
     }
 
     /// Whether this page is the last one, by the API's own signal. `before`: how many items come
@@ -259,7 +271,7 @@ impl Pager {
                     !links.iter().any(|l| link_next(l).is_some())
                 }
             }
-            Pager::Cursor { .. } | Pager::Single => false,
+            Pager::Cursor { .. } | Pager::LinkNext { .. } | Pager::Single => false,
         }
     }
 
@@ -387,6 +399,7 @@ mod tests {
             Pager::StartIndex { page_size: 1, base: None },
             Pager::LinkHeader { page_param: "p".into(), size_param: "s".into(), page_size: 1, first_page: 1, total_header: None },
             Pager::cursor("t", "l", 1, "n"),
+            Pager::LinkNext { limit_param: "limit".into(), page_size: 1 },
             Pager::Single,
         ];
         let kinds: Vec<&str> = all.iter().map(Pager::kind).collect();

@@ -10,8 +10,13 @@
 //! (BeyondTrust's Configuration API: 15,000 requests per hour per API account) is kept the same
 //! way: a log of the last hour's grants, and a request that would exceed it waits for the oldest
 //! grant to leave the window.
+//!
+//! A server that says what is left of its own limit (Okta's `X-Rate-Limit-Remaining` and
+//! `X-Rate-Limit-Reset`, per endpoint) is listened to before it answers 429: per endpoint
+//! (`bucket`), once what is left would not cover the requests that may be in flight, new requests
+//! to it wait for the reset.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,10 +48,19 @@ const RECOVERY_FACTOR: f64 = 0.75;
 /// The hourly budget's window, with the same margin for jitter as [`WINDOW`].
 const HOUR: Duration = Duration::from_millis(3_600_500);
 
+/// What a server said is left of one endpoint's limit, and when it resets.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    remaining: u64,
+    reset: Instant,
+}
+
 /// Shared by every request of one app.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
     state: Arc<Mutex<State>>,
+    /// The server's own budgets, per endpoint (see the module doc).
+    budgets: Arc<Mutex<HashMap<String, Budget>>>,
     base_interval: Duration,
     slowest_interval: Duration,
     in_flight: Arc<Semaphore>,
@@ -77,6 +91,7 @@ impl RateLimiter {
                 hour: VecDeque::new(),
                 hour_wait_logged: None,
             })),
+            budgets: Arc::new(Mutex::new(HashMap::new())),
             base_interval,
             slowest_interval: base_interval * 10,
             in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
@@ -172,6 +187,30 @@ impl RateLimiter {
                 s.successes_since_throttle = 0;
             }
         }
+    }
+
+    /// Waits while the server's budget of `bucket` would not cover the requests that may be in
+    /// flight, until it resets; returns how long it waited.
+    pub async fn respect_budget(&self, bucket: &str) -> Duration {
+        let wait = {
+            let budgets = self.budgets.lock().await;
+            match budgets.get(bucket) {
+                Some(b) if b.remaining <= self.concurrency as u64 => b.reset.saturating_duration_since(Instant::now()),
+                _ => Duration::ZERO,
+            }
+        };
+        if !wait.is_zero() {
+            tracing::debug!("{}: {bucket}: the server's limit is nearly spent; waiting {} ms for its reset", self.app, wait.as_millis());
+            tokio::time::sleep(wait).await;
+            self.budgets.lock().await.remove(bucket);
+        }
+        wait
+    }
+
+    /// What the server said is left of `bucket`'s limit, and when it resets (`reset_in` from now).
+    pub async fn observe_budget(&self, bucket: &str, remaining: u64, reset_in: Duration) {
+        let reset = Instant::now() + reset_in;
+        self.budgets.lock().await.insert(bucket.to_string(), Budget { remaining, reset });
     }
 
     /// The current spacing between requests.

@@ -33,6 +33,14 @@ pub mod account {
     pub const GROUPS: &str = "groups";
     /// How the account signs in, where the API says: `sso`, `ldap`, `local` or `unknown`.
     pub const AUTH_SOURCE: &str = "auth_source";
+    /// Whether a second factor is enrolled, where the app says (an identity provider); null:
+    /// not known.
+    pub const MFA: &str = "mfa";
+    /// What an identity provider knows of the person behind the account (its profile's employee
+    /// number, manager and department): what makes it a roster when it is the source of truth.
+    pub const EMPLOYEE_ID: &str = "employee_id";
+    pub const MANAGER_EMAIL: &str = "manager_email";
+    pub const DEPARTMENT: &str = "department";
 
     // Added by correlation (SPEC §5).
     pub const MATCH_METHOD: &str = "match_method";
@@ -214,6 +222,9 @@ text_enum! {
     /// What an entitlement is (SPEC §4). The variants are in the order of their text, so that
     /// sorting by kind sorts as the text does.
     EntitlementKind {
+        /// An identity provider's application assigned to the account, directly or through a
+        /// group: `<app id> · <label> · direct` or `· via group <name>`.
+        AppAssignment = "app_assignment",
         /// SCIM `User.entitlements`.
         Entitlement = "entitlement",
         /// A registration for a BlueJeans event.
@@ -223,6 +234,9 @@ text_enum! {
         Group = "group",
         /// A BeyondTrust Remote Support / PRA group policy.
         GroupPolicy = "group_policy",
+        /// A third-party app the account granted OAuth access to its data (Google: `<app name> ·
+        /// <client id> · <scopes>`).
+        OauthGrant = "oauth_grant",
         /// A BeyondTrust permission flag.
         Permission = "permission",
         /// An Atlassian product the account can use.
@@ -270,6 +284,13 @@ pub struct AccountRecord {
     pub invited_at: Option<DateTime<Utc>>,
     pub groups: Vec<String>,
     pub auth_source: AuthSource,
+    /// A second factor enrolled (an identity provider's account); `None`: not known.
+    pub mfa: Option<bool>,
+    /// An identity provider's profile of the person: employee number, manager's address,
+    /// department.
+    pub employee_id: Option<String>,
+    pub manager_email: Option<String>,
+    pub department: Option<String>,
 }
 
 /// One entitlement (group membership, role, service desk, event role...).
@@ -417,6 +438,10 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
     let mut invited = Vec::with_capacity(total);
     let mut groups = Vec::with_capacity(total);
     let mut auth = Vec::with_capacity(total);
+    let mut mfa = Vec::with_capacity(total);
+    let mut employee = Vec::with_capacity(total);
+    let mut manager = Vec::with_capacity(total);
+    let mut department = Vec::with_capacity(total);
     for (app_name, app_kind, accounts) in apps {
         for a in accounts.iter() {
             app.push(app_name.as_str());
@@ -434,6 +459,10 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
             login.push(millis(&a.last_login_at));
             invited.push(millis(&a.invited_at));
             auth.push(a.auth_source.as_str());
+            mfa.push(a.mfa);
+            employee.push(a.employee_id.as_deref());
+            manager.push(a.manager_email.as_deref());
+            department.push(a.department.as_deref());
             groups.push(match a.groups.as_slice() {
                 [] => None,
                 // Already sorted and unique (as most collectors leave them): joined as they are.
@@ -465,6 +494,10 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
         timestamp_column(INVITED_AT, invited)?,
         Column::new(GROUPS.into(), groups),
         Column::new(AUTH_SOURCE.into(), auth),
+        Column::new(MFA.into(), mfa),
+        Column::new(EMPLOYEE_ID.into(), employee),
+        Column::new(MANAGER_EMAIL.into(), manager),
+        Column::new(DEPARTMENT.into(), department),
     ])?;
     df.sort([APP, ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
 }

@@ -212,6 +212,25 @@ impl Snapshot {
                 detail: e.to_string(),
             })?;
         }
+        // Snapshots taken before identity providers were read: no second factor or profile known.
+        let height = accounts.height();
+        let missing = |name: &str, dtype: DataType| (accounts.column(name).is_err()).then(|| Column::full_null(name.into(), height, &dtype));
+        let absent: Vec<Column> = [
+            missing(super::account::MFA, DataType::Boolean),
+            missing(super::account::EMPLOYEE_ID, DataType::String),
+            missing(super::account::MANAGER_EMAIL, DataType::String),
+            missing(super::account::DEPARTMENT, DataType::String),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for column in absent {
+            accounts.with_column(column).map_err(|e| SnapshotError::Invalid {
+                dir: dir.clone(),
+                file: ACCOUNTS_FILE.into(),
+                detail: e.to_string(),
+            })?;
+        }
         Ok(Snapshot {
             accounts,
             entitlements: read(ENTITLEMENTS_FILE)?,

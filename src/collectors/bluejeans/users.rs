@@ -94,6 +94,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         invited_at: None,
         groups: Vec::new(),
         auth_source: AuthSource::Unknown,
+        ..Default::default()
     })
 }
 

@@ -72,6 +72,7 @@ pub fn guide_account(item: &Value, admin_roles: &[String]) -> Option<(AccountRec
             invited_at: if status == AccountStatus::Invited { created_at } else { None },
             groups: Vec::new(),
             auth_source: AuthSource::Unknown,
+            ..Default::default()
         },
         roles,
     ))
@@ -113,6 +114,7 @@ pub fn bird_account(item: &Value, admin_roles: &[String]) -> Option<(AccountReco
             invited_at: if status == "invited" { invited } else { None },
             groups: Vec::new(),
             auth_source: AuthSource::Unknown,
+            ..Default::default()
         },
         roles,
     ))

@@ -93,6 +93,7 @@ pub fn user_account(v: &Value) -> Option<AccountRecord> {
         invited_at: None,
         groups: Vec::new(),
         auth_source: AuthSource::Sso,
+        ..Default::default()
     })
 }
 
