@@ -19,6 +19,7 @@ pub mod csv_export;
 pub mod http_common;
 pub mod jsm;
 pub mod messagebird;
+pub mod okta;
 pub mod registry;
 pub mod revoke;
 pub mod scim;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use super::collector::{CollectError, Collector, EndpointCheck};
 use super::revoke::{ByHand, Revocation, RevokeTarget, Revoker};
-use super::{beyondtrust, bluejeans, bluejeans_events, csv_export, jsm, messagebird, scim};
+use super::{beyondtrust, bluejeans, bluejeans_events, csv_export, jsm, messagebird, okta, scim};
 use crate::config::{AppConfig, AppKind, AppOptions, ConfigError, HttpConfig, KindSchema, KindSet, OptionsAt};
 use crate::http::AppClient;
 use crate::model::Collection;
@@ -22,6 +22,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &Registered::<bluejeans_events::BluejeansEvents, bluejeans_events::Revoke>::new(),
     &Registered::<beyondtrust::Beyondtrust, beyondtrust::Revoke>::new(),
     &Registered::<scim::Scim, scim::Revoke>::new(),
+    &Registered::<okta::Okta, okta::Revoke>::new(),
 ];
 
 /// The kinds, for the config parser: `Config::load(path, &collectors::REGISTRY)`.

@@ -12,14 +12,35 @@ use super::secret::SecretRef;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AuthConfig {
-    Basic { username: String, password: SecretRef },
-    Bearer { token: SecretRef },
-    AccessKey { key: SecretRef },
-    Oauth2ClientCredentials { client_id: String, client_secret: SecretRef, token_url: Option<String>, scope: Option<String> },
-    Header { name: String, value: SecretRef },
-    PsAuth { key: SecretRef, runas: String, password: Option<SecretRef> },
+    Basic {
+        username: String,
+        password: SecretRef,
+    },
+    Bearer {
+        token: SecretRef,
+    },
+    AccessKey {
+        key: SecretRef,
+    },
+    Oauth2ClientCredentials {
+        client_id: String,
+        client_secret: SecretRef,
+        token_url: Option<String>,
+        scope: Option<String>,
+    },
+    Header {
+        name: String,
+        value: SecretRef,
+    },
+    PsAuth {
+        key: SecretRef,
+        runas: String,
+        password: Option<SecretRef>,
+    },
     /// Okta API token: `Authorization: SSWS <token>`.
-    Ssws { token: SecretRef },
+    Ssws {
+        token: SecretRef,
+    },
     /// OAuth 2.0 client credentials proven with a signed assertion instead of a secret
     /// (RFC 7523 `private_key_jwt`): an Okta service app's key (`key_id` is its `kid`), or an
     /// Entra app's certificate (`certificate`: its PEM, whose thumbprint goes in the `x5t`).
@@ -33,7 +54,11 @@ pub enum AuthConfig {
     },
     /// A Google service account's JSON key, impersonating `subject` (domain-wide delegation):
     /// the RFC 7523 JWT bearer grant at the key's `token_uri`.
-    GoogleServiceAccount { key: SecretRef, subject: String, scope: Option<String> },
+    GoogleServiceAccount {
+        key: SecretRef,
+        subject: String,
+        scope: Option<String>,
+    },
 }
 
 impl AuthConfig {

@@ -323,10 +323,7 @@ impl AuthProvider {
             _ => request.form(&form),
         };
         // The cause chain says why (a TLS certificate from a private CA: set ca_file).
-        let response = request
-            .send()
-            .await
-            .map_err(|e| err(format!("request failed: {}", clean(&super::body::transport_detail(e)))))?;
+        let response = request.send().await.map_err(|e| err(format!("request failed: {}", clean(&super::body::transport_detail(e)))))?;
         let status = response.status();
         // A token response is small; a server that streams without end is cut off at 1 MB.
         let text = match super::body::read_capped(response, 1024 * 1024).await {
@@ -359,4 +356,3 @@ fn sensitive(v: &str) -> Result<HeaderValue, AuthError> {
     h.set_sensitive(true);
     Ok(h)
 }
-

@@ -270,6 +270,11 @@ impl AppClient {
         format!("{}{link}", &self.base_url[..origin_end])
     }
 
+    /// Whether a URL is on `base_url`'s origin (scheme, host and port; a relative one is).
+    pub fn same_origin(&self, url: &str) -> bool {
+        !(url.starts_with("http://") || url.starts_with("https://")) || origin_of(url).eq_ignore_ascii_case(&origin_of(&self.base_url))
+    }
+
     /// Makes sure a token can be had (OAuth: fetches one), for `check`.
     pub async fn check_auth(&self) -> Result<(), FetchError> {
         self.auth.query_token(&self.client).await.map(|_| ()).map_err(|e| self.fail(Failure::Auth(e)))
@@ -465,6 +470,19 @@ impl AppClient {
             tokio::time::sleep(delay).await;
         }
     }
+}
+
+/// The scheme, host and port of a URL (`https://acme.okta.com`), the default port left out.
+pub fn origin_of(url: &str) -> String {
+    let Some(i) = url.find("://") else { return String::new() };
+    let rest = &url[i + 3..];
+    let host = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let scheme = &url[..i];
+    let host = match (scheme, host.rsplit_once(':')) {
+        ("https", Some((h, "443"))) | ("http", Some((h, "80"))) => h,
+        _ => host,
+    };
+    format!("{scheme}://{}", host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host))
 }
 
 /// Whether an error body says the request was rate limited (Google's error `reason`s).

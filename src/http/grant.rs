@@ -184,12 +184,7 @@ impl Grant {
 fn thumbprint(path: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("certificate {}: {e}", path.display()))?;
     let begin = text.find("-----BEGIN CERTIFICATE-----").ok_or_else(|| format!("certificate {}: no PEM certificate", path.display()))?;
-    let body: String = text[begin..]
-        .lines()
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .flat_map(|l| l.trim().chars())
-        .collect();
+    let body: String = text[begin..].lines().skip(1).take_while(|l| !l.starts_with("-----END")).flat_map(|l| l.trim().chars()).collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(body)
         .map_err(|e| format!("certificate {}: not base64 PEM: {e}", path.display()))?;

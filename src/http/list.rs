@@ -34,7 +34,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use tracing::debug;
 
-use super::client::{AppClient, Fetched};
+use super::client::{origin_of, AppClient, Fetched};
 use super::pager::{at, is_url, number_at, Addressing, Pager};
 
 /// No list has more pages than this; a pager that never ends is stopped here.
@@ -801,8 +801,20 @@ impl AppClient {
                     query.push((token_param.clone(), next));
                 }
                 _ => {
-                    // The next link is a whole URL (or a server path) with its own query.
-                    endpoint = self.resolve_link(&next);
+                    // The next link is a whole URL (or a server path) with its own query. The
+                    // credential goes only where base_url points: a link to another origin is
+                    // not followed.
+                    let url = self.resolve_link(&next);
+                    if !self.same_origin(&url) {
+                        listing.errors.push(format!(
+                            "app {}: {}: the next-page link points to another host ({}); it was not followed, so the credential never went there",
+                            self.app,
+                            spec.what,
+                            origin_of(&url)
+                        ));
+                        break;
+                    }
+                    endpoint = url;
                     query.clear();
                 }
             }

@@ -88,7 +88,8 @@ pub enum Addressing {
 }
 
 /// Every kind of pager, by [`Pager::kind`] (the churn test runs each against the sandbox).
-pub const PAGER_KINDS: [&str; 8] = ["offset_limit", "page_number", "start_at", "start_index", "link_header", "cursor", "link_next", "single"];
+pub const PAGER_KINDS: [&str; 8] =
+    ["offset_limit", "page_number", "start_at", "start_index", "link_header", "cursor", "link_next", "single"];
 
 impl Pager {
     pub fn offset_limit(page_size: u32, total: Option<&str>) -> Pager {

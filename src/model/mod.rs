@@ -357,6 +357,14 @@ pub struct AppRules {
     /// tokens: 365 days), from the kind; the `token_expiry` rule holds the credential against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_credential_lifetime_days: Option<i64>,
+    /// An identity provider whose application assignments were read: its `app_assignment`
+    /// entitlements are the record the apps linked to it are held against (`outside_idp`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub assignments_read: bool,
+    /// An identity provider's applications whose assignments were not read completely: no
+    /// `outside_idp` finding is claimed for the apps linked to them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete_assignments: Vec<String>,
 }
 
 /// Everything one collector hands over for one app.

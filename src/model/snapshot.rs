@@ -214,7 +214,8 @@ impl Snapshot {
         }
         // Snapshots taken before identity providers were read: no second factor or profile known.
         let height = accounts.height();
-        let missing = |name: &str, dtype: DataType| (accounts.column(name).is_err()).then(|| Column::full_null(name.into(), height, &dtype));
+        let missing =
+            |name: &str, dtype: DataType| (accounts.column(name).is_err()).then(|| Column::full_null(name.into(), height, &dtype));
         let absent: Vec<Column> = [
             missing(super::account::MFA, DataType::Boolean),
             missing(super::account::EMPLOYEE_ID, DataType::String),

@@ -30,6 +30,7 @@ enum Case {
     BeyondtrustConfigApi,
     PasswordSafe,
     Scim(Dialect),
+    Okta,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -59,6 +60,7 @@ impl Case {
             Case::PasswordSafe,
         ];
         v.extend(SCIM_DIALECTS.map(Case::Scim));
+        v.push(Case::Okta);
         v
     }
 
@@ -72,6 +74,7 @@ impl Case {
             Case::BeyondtrustConfigApi => "link_header",
             Case::PasswordSafe => "single",
             Case::Scim(_) => "start_index",
+            Case::Okta => "link_next",
         }
     }
 
@@ -95,6 +98,7 @@ impl Case {
             Case::BeyondtrustV3 | Case::BeyondtrustConfigApi | Case::PasswordSafe => {
                 access_audit_sandbox::beyondtrust::synthetic_tenant(users)
             }
+            Case::Okta => access_audit_sandbox::okta::synthetic_tenant(users, 3, 4),
             Case::Scim(d) => {
                 let mut t = access_audit_sandbox::scim::synthetic_tenant(users);
                 t.provider_mut().unwrap().scim_quirks = match d {
@@ -156,6 +160,7 @@ impl Case {
                 "kind = \"scim\"\n{}auth = {{ type = \"bearer\", token = {{ file = \"secret\" }} }}\ngroups_path = \"\"\npage_size = {page_size}\n",
                 http("scim")
             ),
+            Case::Okta => format!("kind = \"okta\"\n{}auth = {{ type = \"ssws\", token = {{ file = \"secret\" }} }}\npage_size = {page_size}\n", http("okta")),
         };
         let text = format!(
             "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"churny\"\n{body}requests_per_second = 2000\nconcurrency = 4\nmax_attempts = 3\n{extra}"
@@ -359,6 +364,7 @@ fn clean_notes(case: Case) -> Vec<&'static str> {
             vec!["users: the reported total is only each page's size, not the list's; it is not used as a cross-check", SCIM_LOGIN]
         }
         Case::Scim(_) => vec![SCIM_LOGIN],
+        Case::Okta => vec![],
     }
 }
 

@@ -20,6 +20,7 @@ pub mod bluejeans;
 pub mod faults;
 pub mod messagebird;
 pub mod oauth;
+pub mod okta;
 pub mod scim;
 
 mod app;

@@ -73,16 +73,42 @@ pub async fn token(State(state): State<Arc<SandboxState>>, Path(tenant): Path<St
             if !ok {
                 return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
             }
-            t.tokens_issued += 1;
-            let token = format!("sbx-{}-{}", tenant, t.tokens_issued);
-            t.issued_tokens.insert(token.clone(), 0);
-            let mut body = json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600});
-            if let Some(scope) = &t.tenant.token_scope {
-                body["scope"] = scope.clone();
-            }
-            axum::Json(body).into_response()
+            let scope = t.tenant.token_scope.clone();
+            issue(t, &tenant, scope)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+/// A new Bearer token for the tenant (valid until the `token_expires_after_requests` fault
+/// expires it), as the token response's body, with `scope` when given.
+pub fn issue(t: &mut TenantState, tenant: &str, scope: Option<serde_json::Value>) -> Response {
+    t.tokens_issued += 1;
+    let token = format!("sbx-{}-{}", tenant, t.tokens_issued);
+    t.issued_tokens.insert(token.clone(), 0);
+    let mut body = json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600});
+    if let Some(scope) = scope {
+        body["scope"] = scope;
+    }
+    axum::Json(body).into_response()
+}
+
+/// Whether `jwt` is a client assertion (RFC 7523 §3) of `client_id`, signed by the key whose
+/// public half is `public_pem` (RSA or EC): `iss` and `sub` the client, unexpired. The audience
+/// is the token URL, which the sandbox does not know by name, so it is required but not compared.
+pub fn assertion_ok(jwt: &str, public_pem: &str, client_id: &str) -> bool {
+    use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+    let Ok(header) = decode_header(jwt) else { return false };
+    let key = match header.alg {
+        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(public_pem.as_bytes()),
+        _ => DecodingKey::from_rsa_pem(public_pem.as_bytes()),
+    };
+    let Ok(key) = key else { return false };
+    let mut v = Validation::new(header.alg);
+    v.validate_aud = false;
+    v.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+    v.set_issuer(&[client_id]);
+    v.sub = Some(client_id.to_string());
+    decode::<serde_json::Value>(jwt, &key, &v).is_ok()
 }
 
 /// Whether a request to a tenant's API is authenticated: `<scheme> <secret>` (e.g. `AccessKey`),

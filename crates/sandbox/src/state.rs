@@ -107,6 +107,8 @@ pub struct TenantState {
     pub tokens_issued: u64,
     /// The tokens issued (every one valid until it expires) and how often each was used.
     pub issued_tokens: std::collections::HashMap<String, u32>,
+    /// Per-endpoint rate-limit windows (Okta): endpoint -> (requests in the window, its start).
+    pub buckets: std::collections::HashMap<String, (u32, Instant)>,
 }
 
 impl TenantState {
@@ -123,6 +125,7 @@ impl TenantState {
             sessions: BTreeMap::new(),
             tokens_issued: 0,
             issued_tokens: Default::default(),
+            buckets: Default::default(),
         }
     }
 
