@@ -369,6 +369,68 @@ with open(os.path.join(HERE, "tenants", "acme-figma.json"), "w") as f:
 with open(os.path.join(HERE, "tenants", "acme-figma.token"), "w") as f:
     f.write("demo-sandbox-scim-token\n")
 
+# ---------------------------------------------------------------- the identity provider: an Okta org for the sandbox
+# Everyone in the roster has an Okta account (leavers deprovisioned), except: Rita Leaver is still
+# active in Okta; Lea (on leave) is suspended; a new hire is staged before HR has her. Omar, a
+# super administrator, has no second factor, nor do a few others. Figma is assigned to the Design
+# group (and one admin directly); one Figma user is in neither: access granted outside Okta.
+orng = random.Random(27)
+OKTA_FIGMA = "0oa1figma2demo3x4y5"
+def okta_uid(i):
+    return "00uacme%013d" % i
+okta_of = {}
+okta_users = []
+design = set(u["userName"] for u in scim_users if u["id"] != "fg-0010" and "@acme.com" in u["userName"])
+for i, p in enumerate(people):
+    email = p["email"]
+    okta_of[email] = okta_uid(i)
+    terminated = p["status"].lower() == "terminated" or (p["term"] and p["term"] <= "2026-12-31")
+    if email == "rita.leaver@acme.com":
+        status = "ACTIVE"
+    elif terminated:
+        status = "DEPROVISIONED"
+    elif p["status"].lower() == "on leave":
+        status = "SUSPENDED"
+    else:
+        status = "ACTIVE"
+    first, last = p["name"].split(" ", 1)
+    login = days_before(orng.randrange(0, 45)) if orng.random() > 0.06 else days_before(orng.randrange(120, 300))
+    u = {"id": okta_uid(i), "status": status, "created": "2024-01-15T09:00:00.000Z",
+         "lastLogin": login.isoformat() + "T08:30:00.000Z",
+         "profile": {"login": email, "email": email, "firstName": first, "lastName": last, "employeeNumber": p["id"],
+                     "department": p["dept"], "managerId": p["manager"]},
+         "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
+         "groups": ["00gacme-everyone", "00gacme-" + p["dept"].lower()] + (["00gacme-design"] if email in design else [])}
+    if status != "DEPROVISIONED":
+        u["factors"] = [] if (email == "omar.owner@acme.com" or orng.random() < 0.04) else [{"factorType": "push", "status": "ACTIVE"}]
+    if email == "omar.owner@acme.com":
+        u["roles"] = ["SUPER_ADMIN"]
+    elif email == people[0]["email"]:
+        u["roles"] = ["ORG_ADMIN"]
+    okta_users.append(u)
+okta_users.append({"id": okta_uid(900), "status": "STAGED", "created": "2026-12-20T09:00:00.000Z", "lastLogin": None,
+                   "profile": {"login": "new.hire@acme.com", "email": "new.hire@acme.com", "firstName": "New", "lastName": "Hire"},
+                   "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}}, "groups": ["00gacme-everyone"]})
+okta_groups = [{"id": "00gacme-everyone", "name": "Everyone", "type": "BUILT_IN"}, {"id": "00gacme-design", "name": "Design"}]
+okta_groups += [{"id": "00gacme-" + d.lower(), "name": d} for d in sorted(set(DEPTS))]
+okta_apps = [
+    {"id": OKTA_FIGMA, "label": "Figma", "name": "figma", "groups": ["00gacme-design"],
+     "users": [okta_of[u["userName"]] for u in scim_users if u["id"] == "fg-0000"]},
+    {"id": "0oa1jira2demo3x4y5z6", "label": "Jira Service Management", "name": "atlassian", "groups": ["00gacme-engineering", "00gacme-it"]},
+]
+okta_tokens = [
+    {"id": "00Tacme0000000000001", "name": "HR sync", "userId": okta_of["ken.terminated-owner@acme.com"], "clientName": "Okta API",
+     "created": "2026-02-01T00:00:00.000Z", "expiresAt": "2027-01-05T00:00:00.000Z"},
+    {"id": "00Tacme0000000000002", "name": "access review", "userId": okta_of["omar.owner@acme.com"], "clientName": "Okta API",
+     "created": "2026-12-01T00:00:00.000Z", "expiresAt": "2027-01-20T00:00:00.000Z"},
+]
+with open(os.path.join(HERE, "tenants", "acme-okta.json"), "w") as f:
+    json.dump({"kind": "okta", "secret": "demo-sandbox-okta-token", "users": okta_users, "groups": okta_groups,
+               "apps": okta_apps, "api_tokens": okta_tokens, "rate_limit": {"limit": 600, "window_ms": 60000}}, f, indent=1)
+    f.write("\n")
+with open(os.path.join(HERE, "tenants", "acme-okta.token"), "w") as f:
+    f.write("demo-sandbox-okta-token\n")
+
 # ---------------------------------------------------------------- overrides and exceptions
 write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
     ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],

@@ -261,6 +261,7 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
     let Snapshot { meta, accounts, credentials, entitlements, coverage: _ } = snap;
     // What the rules need of the entitlements: each account's product licences.
     let licences = findings::licences(&entitlements)?;
+    let assignments = findings::idp_assignments(&entitlements)?;
     drop(entitlements);
     let correlated = correlate::correlate(&accounts, &inputs.roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
     info!("correlated {} accounts with {} people ({} ms)", accounts.height(), inputs.roster.people.len(), t.elapsed().as_millis());
@@ -278,11 +279,13 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
             RuleParams::customer_orphan_apps(&inputs.config)
         },
         max_credential_lifetime_days: max_credential_lifetimes(&meta, &inputs.config),
+        idp_links: idp_links(&meta, &inputs.config, &coverage),
     };
     let t = Instant::now();
     let found = findings::evaluate(
         &correlated.accounts,
         &licences,
+        &assignments,
         &coverage,
         &credentials,
         &inputs.config,
@@ -312,7 +315,49 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
     for w in &warnings {
         warn!("{w}");
     }
+    let mut coverage = coverage;
+    for (app, note) in &found.coverage_notes {
+        if let Some(c) = coverage.iter_mut().find(|c| &c.app == app) {
+            c.notes.push(note.clone());
+        }
+    }
     Ok(Analysis { coverage, correlated, findings: found, warnings })
+}
+
+/// The apps linked to an identity provider's application, each with why `outside_idp` is not
+/// claimed for it when the provider's record cannot be relied on: the provider not collected (or
+/// not completely: its users), its assignments not read, or that application's not completely.
+fn idp_links(meta: &model::snapshot::SnapshotMeta, config: &Config, coverage: &[model::CoverageRecord]) -> Vec<findings::IdpRule> {
+    config
+        .apps
+        .iter()
+        .filter_map(|app| {
+            let link = app.idp.as_ref()?;
+            let rules = meta.rules.get(&link.app);
+            let idp_coverage = coverage.iter().find(|c| c.app == link.app);
+            let listed = |entry: &String| {
+                let (id, label) = entry.split_once(" · ").unwrap_or((entry.as_str(), ""));
+                link.id.as_deref() == Some(id) || link.label.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(label))
+            };
+            let not_claimed = match (idp_coverage, rules) {
+                (None, _) => Some(format!("{} was not collected in this snapshot", link.app)),
+                (Some(c), _) if c.status == model::COVERAGE_FAILED => Some(format!("{} could not be collected", link.app)),
+                (Some(_), Some(r)) if r.assignments_read && r.incomplete_assignments.iter().any(listed) => {
+                    Some(format!("{}'s assignments of the application with {} were not read completely", link.app, link.describe()))
+                }
+                (Some(_), Some(r)) if r.assignments_read => None,
+                _ => Some(format!("{}'s application assignments were not read completely (see its coverage)", link.app)),
+            };
+            Some(findings::IdpRule {
+                app: app.name.clone(),
+                idp_app: link.app.clone(),
+                key: findings::IdpRule::key_of(link),
+                describe: link.describe(),
+                not_claimed: not_claimed
+                    .map(|why| format!("outside_idp not evaluated: {why}, so no account of this app is claimed to be outside it")),
+            })
+        })
+        .collect()
 }
 
 /// Every output of an analysis into `out`; `extra_files` are more inputs for the manifest (the

@@ -90,6 +90,9 @@ impl<C: Collector, R: Revoker<Options = C::Options>> KindSchema for Registered<C
     fn max_credential_lifetime_days(&self) -> Option<i64> {
         C::MAX_CREDENTIAL_LIFETIME_DAYS
     }
+    fn identity_provider(&self) -> bool {
+        C::IDENTITY_PROVIDER
+    }
     fn parse_options(&self, keys: toml::Table, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<AppOptions, ConfigError> {
         let mut options: C::Options = at.deserialize(keys)?;
         C::check(&mut options, http, at)?;

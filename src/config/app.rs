@@ -10,10 +10,10 @@ use super::error::ConfigError;
 use super::http::{HttpConfig, HTTP_KEYS};
 use super::kind::{AppKind, AppOptions, KindSet};
 use super::positions::{app_region, line_of};
-use super::schema::CredentialConfig;
+use super::schema::{CredentialConfig, IdpLink};
 use super::secret::{self, SecretRef};
 
-const COMMON_KEYS: [&str; 5] = ["name", "kind", "admin_groups", "credential", "owner"];
+const COMMON_KEYS: [&str; 6] = ["name", "kind", "admin_groups", "credential", "owner", "idp"];
 
 /// One `[[apps]]` entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,9 @@ pub struct AppConfig {
     /// Who is accountable for the app (an email, lower case): certifies the accounts that have no
     /// person, or all of them with `[campaign] by = "app_owner"`.
     pub owner: Option<String>,
+    /// Its application in an identity provider of this config, whose assignments its accounts
+    /// are held against (`outside_idp`).
+    pub idp: Option<IdpLink>,
     /// The connection settings of an API app (`None` for a kind that reads a file).
     pub http: Option<HttpConfig>,
     /// The kind's own options (its collector's options type).
@@ -63,6 +66,9 @@ impl Serialize for AppConfig {
         if let Some(owner) = &self.owner {
             st.serialize_field("owner", owner)?;
         }
+        if let Some(idp) = &self.idp {
+            st.serialize_field("idp", idp)?;
+        }
         st.serialize_field("source", &source)?;
         st.end()
     }
@@ -78,6 +84,7 @@ struct CommonApp {
     admin_groups: Vec<String>,
     credential: Option<CredentialConfig>,
     owner: Option<String>,
+    idp: Option<IdpLink>,
 }
 
 /// One `[[apps]]` table: the keys every app takes, the connection settings of an API kind, and
@@ -147,12 +154,27 @@ pub fn parse_app(
         Some(o) if !o.contains('@') => return Err(at.error("owner", format!("found \"{o}\", expected an email address"))),
         owner => owner,
     };
+    let idp = match common.idp {
+        Some(link) => {
+            let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            let link = IdpLink { app: link.app.trim().to_string(), id: clean(link.id), label: clean(link.label) };
+            if link.id.is_some() == link.label.is_some() {
+                return Err(at.error("idp", "expected exactly one of id (the application's id in the identity provider) or label"));
+            }
+            if link.app == name {
+                return Err(at.error("idp", "an app cannot be its own identity provider's application"));
+            }
+            Some(link)
+        }
+        None => None,
+    };
     Ok(AppConfig {
         name,
         kind: kind.kind(),
         admin_groups: common.admin_groups,
         credential: common.credential,
         owner,
+        idp,
         http,
         options,
         line: app_line,

@@ -138,6 +138,23 @@ impl Config {
             }
             apps.push(app);
         }
+        // An app's identity provider is an app of this config whose kind records assignments.
+        for (index, app) in apps.iter().enumerate() {
+            let Some(link) = &app.idp else { continue };
+            let target = apps.iter().find(|a| a.name == link.app);
+            let problem = match target {
+                None => Some(format!("found app \"{}\", which is not an app of this config", link.app)),
+                Some(t) if !kinds.schema(t.kind.as_str()).is_some_and(|k| k.identity_provider()) => {
+                    let idps: Vec<String> =
+                        kinds.schemas().iter().filter(|k| k.identity_provider()).map(|k| k.kind().as_str().to_string()).collect();
+                    Some(format!("found app \"{}\" of kind {}, expected an identity provider ({})", link.app, t.kind, idps.join(", ")))
+                }
+                Some(_) => None,
+            };
+            if let Some(message) = problem {
+                return Err(err(app.line, format!("apps[{index}].idp.app"), message));
+            }
+        }
 
         let exceptions = raw.exceptions.map(|p| PathSection { path: rebase(&base, &p.path) });
         let overrides = raw.overrides.map(|p| PathSection { path: rebase(&base, &p.path) });

@@ -135,6 +135,31 @@ pub struct Identity {
     pub delimiter: Option<String>,
 }
 
+/// `idp = { app = "okta", id = "0oa..." }` (or `label = "..."`) on any app: its application in
+/// an identity provider, whose assignments its accounts are held against (`outside_idp`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IdpLink {
+    /// The name of the identity provider's app in this config (kind okta or entra).
+    pub app: String,
+    /// The application's id in the identity provider (Okta `0oa...`, Entra service principal id
+    /// or appId).
+    pub id: Option<String>,
+    /// Or its label (Okta) or display name (Entra), compared without regard to case.
+    pub label: Option<String>,
+}
+
+impl IdpLink {
+    /// What the link names, for messages: `id 0oa1` or `label "Jira"`.
+    pub fn describe(&self) -> String {
+        match (&self.id, &self.label) {
+            (Some(id), _) => format!("id {id}"),
+            (None, Some(l)) => format!("label \"{l}\""),
+            (None, None) => "nothing".into(),
+        }
+    }
+}
+
 /// `credential = { owner, created, expires }` on any app.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]

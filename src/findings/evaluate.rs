@@ -24,6 +24,9 @@ pub struct Findings {
     pub by_category: BTreeMap<&'static str, DataFrame>,
     /// Problems with the exceptions file (unmatched or expired rows).
     pub warnings: Vec<String>,
+    /// Notes for the coverage of an app, `(app, note)`: a rule that could not be applied to it
+    /// and why (`outside_idp` without a reliable identity provider record).
+    pub coverage_notes: Vec<(String, String)>,
 }
 
 impl Findings {
@@ -56,6 +59,7 @@ pub fn licences(entitlements: &DataFrame) -> PolarsResult<DataFrame> {
 pub fn evaluate(
     accounts: &DataFrame,
     licences: &DataFrame,
+    assignments: &DataFrame,
     coverage: &[CoverageRecord],
     credentials: &DataFrame,
     config: &Config,
@@ -78,7 +82,11 @@ pub fn evaluate(
     };
     timed(C::TerminatedWithAccess, rules::terminated_with_access(acc.clone()).collect())?;
     timed(C::Orphaned, rules::orphaned(acc.clone()).collect())?;
+    let links = super::idp::check_links(&params.idp_links, assignments)?;
+    let coverage_notes: Vec<(String, String)> = links.iter().filter_map(|l| Some((l.app.clone(), l.not_claimed.clone()?))).collect();
+    timed(C::OutsideIdp, super::idp::outside_idp(acc.clone(), assignments, &links)?.collect())?;
     timed(C::Admin, rules::admin(acc.clone()).collect())?;
+    timed(C::MfaMissing, rules::mfa_missing(acc.clone()).collect())?;
     timed(C::LocalLogin, rules::local_login(acc.clone(), params).collect())?;
     timed(C::InvitedInactive, rules::invited_inactive(acc.clone(), params).collect())?;
     timed(C::Dormant, rules::dormant(acc.clone(), params).collect())?;
@@ -106,7 +114,7 @@ pub fn evaluate(
     let all = sort_findings(all)?;
     tracing::debug!("findings: sorted ({} ms)", t.elapsed().as_millis());
     let warnings = exceptions.warnings(&used, params.as_of);
-    Ok(Findings { all, by_category, warnings })
+    Ok(Findings { all, by_category, warnings, coverage_notes })
 }
 
 /// Adds `finding_id`, `controls`, `excepted`, `exception`, `exception_expires` and sorts; columns in the order of

@@ -10,13 +10,15 @@
 pub mod credentials;
 mod evaluate;
 pub mod exceptions;
+mod idp;
 mod params;
 mod rules;
 mod table;
 
 pub use evaluate::{evaluate, licences, Findings};
 pub use exceptions::{Exception, Exceptions};
-pub use params::RuleParams;
+pub use idp::{idp_assignments, IDP_KEY};
+pub use params::{IdpRule, RuleParams};
 pub use table::{category, col_name, finding_id, severity_rank, Category, FindingCategory, CATEGORIES, COMMON_COLUMNS, SEVERITIES};
 
 #[cfg(test)]

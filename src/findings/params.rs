@@ -23,6 +23,34 @@ pub struct RuleParams {
     /// Per app, the longest lifetime its kind allows for the collecting credential (the app's
     /// rules in the snapshot; the kind's for snapshots that predate them).
     pub max_credential_lifetime_days: BTreeMap<String, i64>,
+    /// Apps linked to an identity provider's application (`idp`), each with whether the
+    /// provider's record of that application's assignments can be relied on.
+    pub idp_links: Vec<IdpRule>,
+}
+
+/// One app linked to its application in an identity provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdpRule {
+    pub app: String,
+    /// The identity provider's app in the config.
+    pub idp_app: String,
+    /// What the link names: `id:<id>` or `label:<label in lower case>`.
+    pub key: String,
+    /// The link in words (`id 0oa1`, `label "Jira"`).
+    pub describe: String,
+    /// Why no `outside_idp` finding is claimed for the app (`None`: they are).
+    pub not_claimed: Option<String>,
+}
+
+impl IdpRule {
+    /// The key of a link as the assignments frame writes it.
+    pub fn key_of(link: &crate::config::IdpLink) -> String {
+        match (&link.id, &link.label) {
+            (Some(id), _) => format!("id:{id}"),
+            (None, Some(label)) => format!("label:{}", label.to_lowercase()),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 impl RuleParams {

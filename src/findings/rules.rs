@@ -9,7 +9,7 @@ use crate::correlate::{METHOD_NONE, METHOD_OVERRIDE};
 use crate::model::account as a;
 use crate::model::{timestamp_dtype, CoverageRecord, COVERAGE_COMPLETE};
 
-const INACTIVE: &str = "__inactive";
+pub(super) const INACTIVE: &str = "__inactive";
 const UNMATCHABLE: &str = "__unmatchable";
 const ORPHAN: &str = "__orphan";
 const OWNER_GONE: &str = "__service_owner_inactive";
@@ -95,7 +95,7 @@ fn licence_suffix() -> Expr {
 }
 
 /// The common columns of a finding, for an account subject.
-fn common(category: &str, severity: Expr, detail: Expr) -> Vec<Expr> {
+pub(super) fn common(category: &str, severity: Expr, detail: Expr) -> Vec<Expr> {
     vec![
         lit(category).alias(f::CATEGORY),
         severity.alias(f::SEVERITY),
@@ -109,18 +109,18 @@ fn common(category: &str, severity: Expr, detail: Expr) -> Vec<Expr> {
     ]
 }
 
-fn with_evidence(mut cols: Vec<Expr>, evidence: &[&str]) -> Vec<Expr> {
+pub(super) fn with_evidence(mut cols: Vec<Expr>, evidence: &[&str]) -> Vec<Expr> {
     cols.extend(evidence.iter().map(|c| col(*c)));
     cols
 }
 
-fn admin_suffix() -> Expr {
+pub(super) fn admin_suffix() -> Expr {
     when(col(a::IS_ADMIN))
         .then(concat_str([lit("; admin ("), col(a::ADMIN_REASON).fill_null(lit("admin")), lit(")")], "", true))
         .otherwise(lit(""))
 }
 
-fn admin_severity(if_admin: &str, otherwise: &str) -> Expr {
+pub(super) fn admin_severity(if_admin: &str, otherwise: &str) -> Expr {
     when(col(a::IS_ADMIN)).then(lit(if_admin.to_string())).otherwise(lit(otherwise.to_string()))
 }
 
@@ -364,6 +364,31 @@ pub fn local_login(acc: LazyFrame, p: &RuleParams) -> LazyFrame {
     .select(with_evidence(
         common("local_login", admin_severity("high", "medium"), detail),
         &[a::AUTH_SOURCE, a::STATUS, a::IS_ADMIN, a::ADMIN_REASON, a::LAST_LOGIN_AT, CENTRAL],
+    ))
+}
+
+/// "an active identity-provider account with no enrolled second factor": high for an admin,
+/// medium otherwise; a service account (by type or declared) is listed as info, not flagged.
+/// Only accounts whose app said whether a factor is enrolled (`mfa` not null) are judged.
+pub fn mfa_missing(acc: LazyFrame) -> LazyFrame {
+    let service = col(a::ACCOUNT_TYPE).eq(lit("service")).fill_null(lit(false)).or(col(a::DECLARED_SERVICE));
+    let severity = when(service.clone()).then(lit("info")).otherwise(admin_severity("high", "medium"));
+    let detail = concat_str(
+        [
+            when(service).then(lit("service account: ")).otherwise(lit("")),
+            lit("no second factor enrolled in "),
+            col(a::APP),
+            admin_suffix(),
+            when(col(a::ACCOUNT_TYPE).eq(lit("service")).fill_null(lit(false)).or(col(a::DECLARED_SERVICE)))
+                .then(lit(" (listed, not flagged: a service account signs in without a person)"))
+                .otherwise(lit("")),
+        ],
+        "",
+        true,
+    );
+    acc.filter(col(a::STATUS).eq(lit("active")).and(col(a::MFA).eq(lit(false)).fill_null(lit(false)))).select(with_evidence(
+        common("mfa_missing", severity, detail),
+        &[a::STATUS, a::ACCOUNT_TYPE, a::IS_ADMIN, a::ADMIN_REASON, a::LAST_LOGIN_AT, a::PERSON_EMAIL],
     ))
 }
 

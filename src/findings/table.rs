@@ -53,7 +53,9 @@ crate::model::text_enum! {
         CollectionIncomplete = "collection_incomplete",
         TerminatedWithAccess = "terminated_with_access",
         Orphaned = "orphaned",
+        OutsideIdp = "outside_idp",
         Admin = "admin",
+        MfaMissing = "mfa_missing",
         LocalLogin = "local_login",
         InvitedInactive = "invited_inactive",
         Dormant = "dormant",
@@ -85,7 +87,7 @@ pub struct Category {
     pub action: &'static str,
 }
 
-pub const CATEGORIES: [Category; 10] = [
+pub const CATEGORIES: [Category; 12] = [
     Category {
         category: FindingCategory::CollectionIncomplete,
         title: "Apps not collected completely",
@@ -114,6 +116,15 @@ pub const CATEGORIES: [Category; 10] = [
         action: "Find the owner: link the account to a person or declare it a service account in the overrides file, or remove it.",
     },
     Category {
+        category: FindingCategory::OutsideIdp,
+        title: "Access granted outside the identity provider",
+        rule: "an active account in an app linked to its identity provider application (idp), matched to a person whose account in that identity provider is not assigned the application, directly or through a group (not for accounts without a person, declared service accounts, or when the provider's assignments of that application were not read completely)",
+        severity_rule: "high if admin, else medium",
+        controls: "SOC 2 CC6.2; ISO/IEC 27001:2022 A.5.18",
+        file: "outside_idp.csv",
+        action: "Assign the person the application in the identity provider (or a group that has it), or remove the account: switching a leaver off in the identity provider will not reach it.",
+    },
+    Category {
         category: FindingCategory::Admin,
         title: "Admin and privileged accounts",
         rule: "account with admin/privileged access (app flag, admin role, or membership of a configured admin group)",
@@ -121,6 +132,15 @@ pub const CATEGORIES: [Category; 10] = [
         controls: "SOC 2 CC6.1, CC6.3; ISO/IEC 27001:2022 A.8.2, A.5.15; SOX ITGC privileged access",
         file: "admin_accounts.csv",
         action: "Confirm each admin still needs the privilege; remove it where not.",
+    },
+    Category {
+        category: FindingCategory::MfaMissing,
+        title: "No second factor",
+        rule: "an active identity-provider account with no enrolled second factor (Okta factors, Entra isMfaRegistered, Google isEnrolledIn2Sv); declared service accounts are listed, not flagged",
+        severity_rule: "high if admin, else medium; info for service accounts",
+        controls: "SOC 2 CC6.1; ISO/IEC 27001:2022 A.8.5",
+        file: "mfa_missing.csv",
+        action: "Have the person enrol a second factor (and require one by policy); for a service account, record how its sign-in is protected.",
     },
     Category {
         category: FindingCategory::LocalLogin,

@@ -140,8 +140,153 @@ fn run_with_entitlements(
             .iter()
             .filter_map(|a| Some((a.name.clone(), crate::collectors::REGISTRY.kind(a.kind)?.max_credential_lifetime_days()?)))
             .collect(),
+        idp_links: Vec::new(),
     };
-    Run { findings: evaluate(&c.accounts, &licences(&ents).unwrap(), &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
+    let assignments = idp_assignments(&ents).unwrap();
+    Run { findings: evaluate(&c.accounts, &licences(&ents).unwrap(), &assignments, &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
+}
+
+/// An identity provider `okta` and an app `jira` linked to its application `0oa-jira`: the
+/// accounts of both, okta's assignments, and the links as given.
+fn run_idp(
+    okta: Vec<AccountRecord>,
+    jira: Vec<AccountRecord>,
+    assignments: &[(&str, &str)],
+    links: Vec<IdpRule>,
+    overrides: Overrides,
+) -> Run {
+    use crate::model::{EntitlementKind, EntitlementRecord};
+    let ents: Vec<EntitlementRecord> = assignments
+        .iter()
+        .map(|(account, value)| EntitlementRecord {
+            account_id: account.to_string(),
+            kind: EntitlementKind::AppAssignment,
+            value: value.to_string(),
+            privileged: false,
+        })
+        .collect();
+    let ents = crate::model::entitlements_frame(&[("okta".to_string(), &ents)]).unwrap();
+    let df = accounts_frame(&[("jira".to_string(), "jira_service_management".into(), &jira), ("okta".to_string(), "okta".into(), &okta)])
+        .unwrap();
+    let r = roster();
+    let c = correlate(&df, &r, &Default::default(), &overrides).unwrap();
+    let cov = vec![coverage("okta", "complete", true), coverage("jira", "complete", false)];
+    let creds = credentials_frame(&[]).unwrap();
+    let params = RuleParams {
+        as_of: as_of(),
+        dormant_after_days: 90,
+        invite_stale_after_days: 14,
+        token_warn_days: 30,
+        flag_local_logins: false,
+        last_login_apps: vec!["okta".into()],
+        customer_orphan_apps: Vec::new(),
+        max_credential_lifetime_days: Default::default(),
+        idp_links: links,
+    };
+    let assignments = idp_assignments(&ents).unwrap();
+    let cfg = config("");
+    let f =
+        evaluate(&c.accounts, &licences(&ents).unwrap(), &assignments, &cov, &creds, &cfg, &r, &params, &Exceptions::default()).unwrap();
+    Run { findings: f }
+}
+
+fn link(key: &str) -> IdpRule {
+    IdpRule { app: "jira".into(), idp_app: "okta".into(), key: key.into(), describe: key.replace(':', " "), not_claimed: None }
+}
+
+#[test]
+fn outside_idp_direct_group_missing_disabled_service_and_unlinked() {
+    let okta = vec![acct("00u-ann", Some("ann@acme.com")), acct("00u-bob", Some("bob@acme.com")), acct("00u-lea", Some("lea@acme.com"))];
+    let mut admin = acct("j-lea", Some("lea@acme.com"));
+    admin.is_admin = true;
+    let mut disabled = acct("j-bob2", Some("bob@acme.com"));
+    disabled.status = crate::model::AccountStatus::Disabled;
+    let mut service = acct("j-svc", Some("svc@acme.com"));
+    service.account_type = crate::model::AccountType::Service;
+    let jira = vec![
+        acct("j-ann", Some("ann@acme.com")), // assigned directly
+        acct("j-bob", Some("bob@acme.com")), // assigned through a group
+        admin,                               // has an okta account, not assigned
+        acct("j-cid", Some("cid@acme.com")), // no okta account at all
+        disabled,
+        service,
+        acct("j-nobody", Some("nobody@acme.com")), // no person: orphaned, not outside_idp
+    ];
+    let assignments = [
+        ("00u-ann", "0oa-jira · Jira Service Management · direct"),
+        ("00u-bob", "0oa-jira · Jira Service Management · via group Engineering"),
+        ("00u-lea", "0oa-other · Other · direct"),
+    ];
+    let r = run_idp(okta.clone(), jira.clone(), &assignments, vec![link("id:0oa-jira")], Overrides::default());
+    assert_eq!(r.has("outside_idp", "j-ann"), None, "assigned directly");
+    assert_eq!(r.has("outside_idp", "j-bob"), None, "assigned through a group");
+    assert_eq!(r.has("outside_idp", "j-lea").as_deref(), Some("high"), "an admin not assigned");
+    assert_eq!(r.has("outside_idp", "j-cid").as_deref(), Some("medium"), "no account in the identity provider");
+    assert_eq!(r.has("outside_idp", "j-bob2"), None, "a disabled account holds no access");
+    assert_eq!(r.has("outside_idp", "j-svc"), None, "no person");
+    assert_eq!(r.has("outside_idp", "j-nobody"), None);
+    assert!(r.has("orphaned", "j-nobody").is_some(), "an account without a person stays orphaned");
+    assert_eq!(r.count("outside_idp"), 2);
+    let d = r.findings.by_category["outside_idp"].column(col_name::DETAIL).unwrap().str().unwrap().get(0).unwrap().to_string();
+    assert!(d.contains("okta account 00u-lea is not assigned it") || d.contains("no account in okta"), "{d}");
+    // By label (any case), the same.
+    let r = run_idp(okta.clone(), jira.clone(), &assignments, vec![link("label:jira service management")], Overrides::default());
+    assert_eq!(r.count("outside_idp"), 2);
+    // Unlinked: nothing.
+    let r = run_idp(okta.clone(), jira.clone(), &assignments, Vec::new(), Overrides::default());
+    assert_eq!(r.count("outside_idp"), 0);
+    // A declared service account is exempt.
+    let declared = Overrides {
+        file: "overrides.csv".into(),
+        rows: vec![Override {
+            app: "jira".into(),
+            account_id: "j-cid".into(),
+            action: OverrideAction::Service { owner_email: "ann@acme.com".into() },
+            reason: "backup job".into(),
+            line: 2,
+        }],
+    };
+    let r = run_idp(okta.clone(), jira.clone(), &assignments, vec![link("id:0oa-jira")], declared);
+    assert_eq!(r.has("outside_idp", "j-cid"), None);
+    // A link to an application nobody is assigned is not relied on: a coverage note, no finding.
+    let r = run_idp(okta.clone(), jira.clone(), &assignments, vec![link("id:0oa-typo")], Overrides::default());
+    assert_eq!(r.count("outside_idp"), 0);
+    assert!(
+        r.findings.coverage_notes.iter().any(|(app, n)| app == "jira" && n.contains("no account of okta is assigned")),
+        "{:?}",
+        r.findings.coverage_notes
+    );
+    // A link whose record is incomplete: not claimed.
+    let mut l = link("id:0oa-jira");
+    l.not_claimed = Some("outside_idp not evaluated: assignments not read".into());
+    let r = run_idp(okta, jira, &assignments, vec![l], Overrides::default());
+    assert_eq!(r.count("outside_idp"), 0);
+    assert_eq!(r.findings.coverage_notes.len(), 1);
+}
+
+#[test]
+fn mfa_missing_admins_high_others_medium_services_listed() {
+    let mut admin = acct("00u-ann", Some("ann@acme.com"));
+    admin.is_admin = true;
+    admin.mfa = Some(false);
+    let mut bob = acct("00u-bob", Some("bob@acme.com"));
+    bob.mfa = Some(false);
+    let mut lea = acct("00u-lea", Some("lea@acme.com"));
+    lea.mfa = Some(true);
+    let mut svc = acct("00u-svc", Some("svc@acme.com"));
+    svc.account_type = crate::model::AccountType::Service;
+    svc.mfa = Some(false);
+    let mut suspended = acct("00u-cid", Some("cid@acme.com"));
+    suspended.status = crate::model::AccountStatus::Suspended;
+    suspended.mfa = Some(false);
+    let unknown = acct("00u-x", Some("x@acme.com"));
+    let r = run_idp(vec![admin, bob, lea, svc, suspended, unknown], Vec::new(), &[], Vec::new(), Overrides::default());
+    assert_eq!(r.has("mfa_missing", "00u-ann").as_deref(), Some("high"));
+    assert_eq!(r.has("mfa_missing", "00u-bob").as_deref(), Some("medium"));
+    assert_eq!(r.has("mfa_missing", "00u-lea"), None, "enrolled");
+    assert_eq!(r.has("mfa_missing", "00u-svc").as_deref(), Some("info"), "a service account is listed, not flagged");
+    assert_eq!(r.has("mfa_missing", "00u-cid"), None, "not active");
+    assert_eq!(r.has("mfa_missing", "00u-x"), None, "unknown is not missing");
 }
 
 fn run(accounts: Vec<AccountRecord>) -> Run {

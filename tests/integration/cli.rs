@@ -92,7 +92,9 @@ fn demo_writes_every_output_and_every_category() {
         "collection_incomplete",
         "terminated_with_access",
         "orphaned",
+        "outside_idp",
         "admin",
+        "mfa_missing",
         "local_login",
         "invited_inactive",
         "dormant",
@@ -150,6 +152,18 @@ fn demo_writes_every_output_and_every_category() {
     // SCIM (an Entra-style server): the leaver in the admin group, the outside freelancer.
     let figma = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},figma,{account},")));
     assert!(figma("terminated_with_access", "fg-9001") && figma("orphaned", "fg-9003") && !figma("terminated_with_access", "fg-9002"));
+    // The identity provider (Okta, live): the leaver still active there, the super administrator
+    // without a second factor, the Figma account granted outside Okta (the Design group's members
+    // are not findings), the API token of a leaver.
+    let okta = |category: &str, account: &str| findings.lines().any(|l| l.contains(&format!(",{category},okta,{account},")));
+    assert!(okta("terminated_with_access", "00uacme0000000000140"), "Rita is still active in Okta");
+    assert!(
+        findings.lines().any(|l| l.contains(",high,mfa_missing,okta,00uacme0000000000146,")),
+        "Omar: a super administrator without MFA"
+    );
+    assert!(findings.lines().any(|l| l.contains(",medium,outside_idp,figma,fg-0010,")), "a Figma account not assigned in Okta");
+    assert_eq!(findings.lines().filter(|l| l.contains(",outside_idp,")).count(), 1, "the Design group's members are assigned");
+    assert!(okta("token_expiry", "api-token:00Tacme0000000000001"), "the HR sync token of a leaver");
     let coverage = read(&out.join("coverage.csv"));
     assert!(coverage.contains("still customers of a service desk") && coverage.contains("hidden email(s) filled"), "{coverage}");
     // No temp files left behind.

@@ -229,7 +229,7 @@ async fn a_refused_endpoint_is_named() {
     let sb = start(t).await;
     let c = collect(&app(&sb, "assign", None, "max_attempts = 1")).await;
     assert_eq!(c.coverage.status, COVERAGE_PARTIAL);
-    assert_eq!(c.rules.incomplete_assignments, vec!["0oa-jira"]);
+    assert_eq!(c.rules.incomplete_assignments, vec!["0oa-jira · Jira Service Management"]);
     assert!(
         c.coverage.errors.iter().any(|e| e.contains("Jira Service Management") && e.contains("no outside_idp finding")),
         "{:?}",

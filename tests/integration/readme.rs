@@ -100,3 +100,23 @@ fn the_config_in_the_readme_parses() {
     let kinds: BTreeMap<&str, &str> = config.apps.iter().map(|a| (a.name.as_str(), a.kind.as_str())).collect();
     assert_eq!(kinds, BTreeMap::from([("jira", "jira_service_management"), ("salesforce", "csv")]));
 }
+
+/// The README's section of each identity provider kind.
+const IDP_HEADINGS: &[&str] = &["### Okta"];
+
+/// Each identity provider's example in the README parses as the apps of a config (with a roster).
+#[test]
+fn the_identity_provider_examples_in_the_readme_parse() {
+    let text = readme();
+    for heading in IDP_HEADINGS {
+        let block = block_after(&text, heading, "toml");
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::parse(
+            &format!("[identity]\npath = \"hr.csv\"\n{block}"),
+            &dir.path().join("config.toml"),
+            &access_audit::collectors::REGISTRY,
+        )
+        .unwrap_or_else(|e| panic!("the README's {heading} example: {e}"));
+        assert!(config.apps.iter().any(|a| a.idp.is_some()), "{heading}: an app linked to the identity provider");
+    }
+}

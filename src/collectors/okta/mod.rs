@@ -49,6 +49,7 @@ fn with_scope(http: &HttpConfig) -> HttpConfig {
 
 impl ApiCollector for Okta {
     const KIND: &'static str = "okta";
+    const IDENTITY_PROVIDER: bool = true;
     type Options = OktaOptions;
 
     fn check(options: &mut OktaOptions, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {

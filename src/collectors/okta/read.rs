@@ -190,6 +190,8 @@ struct Read {
     /// User id -> factors.
     factors: BTreeMap<String, Value>,
     tokens: Option<Vec<Value>>,
+    /// The users and the apps were listed completely (the assignments can be relied on, app by app).
+    lists_complete: bool,
     errors: Vec<String>,
     notes: Vec<String>,
 }
@@ -239,6 +241,7 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &OktaOptions) -> Read
         roles: BTreeMap::new(),
         factors: BTreeMap::new(),
         tokens: None,
+        lists_complete: live.complete && deprovisioned.as_ref().is_none_or(|d| d.complete) && apps.as_ref().is_some_and(|a| a.complete),
         errors: Vec::new(),
         notes: Vec::new(),
     };
@@ -528,8 +531,13 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &OktaOptions) -> 
     coverage.total_reported = None;
     entitlements.sort();
     entitlements.dedup();
-    let rules =
-        AppRules { assignments_read: opts.apps(), incomplete_assignments: r.apps_incomplete.into_iter().collect(), ..Default::default() };
+    // The apps whose assignments were not read completely, as `<id> · <label>` (a link names one by either).
+    let label_of = |id: &String| r.apps.iter().find(|a| okta_id(a).as_deref() == Some(id.as_str())).map(app_label);
+    let rules = AppRules {
+        assignments_read: opts.apps() && r.lists_complete,
+        incomplete_assignments: r.apps_incomplete.iter().map(|id| format!("{id} · {}", label_of(id).unwrap_or_default())).collect(),
+        ..Default::default()
+    };
     Ok(Collection { accounts, entitlements, credentials, coverage, rules })
 }
 
