@@ -61,7 +61,10 @@ impl Inputs {
     /// As [`Inputs::load`], from a config already parsed.
     pub fn from_config(config: Config, as_of: Option<NaiveDate>, today: NaiveDate) -> Result<Inputs, PipelineError> {
         let as_of = as_of.or(config.review.as_of.map(|d| d.0)).unwrap_or(today);
-        let roster = Roster::load(&config.identity, as_of)?;
+        let roster = match config.identity.source_app() {
+            Some(app) => Roster::awaiting(app),
+            None => Roster::load(&config.identity, as_of)?,
+        };
         for issue in &roster.issues {
             warn!("roster {}: {}", issue.file, issue.reason);
         }
@@ -78,7 +81,10 @@ impl Inputs {
 
     /// The files the report is made from, with their roles, for the manifest.
     pub fn files(&self) -> Vec<(PathBuf, String)> {
-        let mut v = vec![(self.config.file.clone(), "config".to_string()), (self.config.identity.path.clone(), "roster".to_string())];
+        let mut v = vec![(self.config.file.clone(), "config".to_string())];
+        if self.config.identity.source.is_none() {
+            v.push((self.config.identity.path.clone(), "roster".to_string()));
+        }
         if let Some(e) = &self.config.exceptions {
             v.push((e.path.clone(), "exceptions".into()));
         }
@@ -251,6 +257,15 @@ pub struct Analysis {
     pub correlated: correlate::Correlated,
     pub findings: findings::Findings,
     pub warnings: Vec<String>,
+    /// The roster of `[identity] source` (an identity provider's users), when that is the roster.
+    pub roster: Option<Roster>,
+}
+
+impl Analysis {
+    /// The roster the analysis used: the identity provider's users, or the inputs' file.
+    pub fn roster<'a>(&'a self, inputs: &'a Inputs) -> &'a Roster {
+        self.roster.as_ref().unwrap_or(&inputs.roster)
+    }
 }
 
 /// Correlation and findings (nothing is written). The snapshot is taken by value (a clone of a
@@ -263,8 +278,17 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
     let licences = findings::licences(&entitlements)?;
     let assignments = findings::idp_assignments(&entitlements)?;
     drop(entitlements);
-    let correlated = correlate::correlate(&accounts, &inputs.roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
-    info!("correlated {} accounts with {} people ({} ms)", accounts.height(), inputs.roster.people.len(), t.elapsed().as_millis());
+    // The roster: the file's, or the identity provider's users as this snapshot read them.
+    let idp_roster = match inputs.config.identity.source_app() {
+        Some(app) => Some(idp_roster(app, &accounts, &coverage, &meta)?),
+        None => None,
+    };
+    let roster = idp_roster.as_ref().unwrap_or(&inputs.roster);
+    for issue in idp_roster.iter().flat_map(|r| &r.issues) {
+        warn!("roster {}: {}", issue.file, issue.reason);
+    }
+    let correlated = correlate::correlate(&accounts, roster, &inputs.config.identity.domain_aliases, &inputs.overrides)?;
+    info!("correlated {} accounts with {} people ({} ms)", accounts.height(), roster.people.len(), t.elapsed().as_millis());
     drop(accounts);
     let params = RuleParams {
         as_of: inputs.as_of,
@@ -289,7 +313,7 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
         &coverage,
         &credentials,
         &inputs.config,
-        &inputs.roster,
+        roster,
         &params,
         &inputs.exceptions,
     )?;
@@ -321,7 +345,27 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
             c.notes.push(note.clone());
         }
     }
-    Ok(Analysis { coverage, correlated, findings: found, warnings })
+    Ok(Analysis { coverage, correlated, findings: found, warnings, roster: idp_roster })
+}
+
+/// The roster of `[identity] source`: app `app`'s users in the snapshot, provided they were all
+/// read (else people would be missing, and their accounts elsewhere would look orphaned).
+fn idp_roster(
+    app: &str,
+    accounts: &polars::prelude::DataFrame,
+    coverage: &[model::CoverageRecord],
+    meta: &model::snapshot::SnapshotMeta,
+) -> Result<Roster, RosterError> {
+    let problem = |detail: String| RosterError::Source { app: app.to_string(), detail };
+    if !coverage.iter().any(|c| c.app == app) {
+        return Err(problem("this snapshot did not collect it (collect it with the other apps)".into()));
+    }
+    if !meta.rules.get(app).is_some_and(|r| r.people_complete) {
+        return Err(problem(
+            "its users were not all read (of every status, deprovisioned ones too: see its coverage); with people missing, their accounts elsewhere would look orphaned".into(),
+        ));
+    }
+    Roster::from_idp_accounts(app, accounts).map_err(|e| problem(format!("its accounts could not be read: {e}")))
 }
 
 /// The apps linked to an identity provider's application, each with why `outside_idp` is not
@@ -385,7 +429,7 @@ pub fn write_outputs(
             config: &inputs.config,
             snapshot,
             as_of: inputs.as_of,
-            roster: &inputs.roster,
+            roster: analysis.roster(inputs),
             coverage: &analysis.coverage,
             accounts: &analysis.correlated.accounts,
             findings: &analysis.findings,

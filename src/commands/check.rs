@@ -14,14 +14,18 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
     let config: &Config = &inputs.config;
     say!("config {}: ok ({} app(s))", config.file.display(), config.apps.len());
     let r = &inputs.roster;
-    say!(
-        "roster {} ({}): {} people, {} row(s) not usable{}",
-        r.file.display(),
-        r.format.as_str(),
-        r.people.len(),
-        r.issues.len(),
-        if r.issues.is_empty() { String::new() } else { " (see the warnings above)".into() }
-    );
+    if let Some(app) = config.identity.source_app() {
+        say!("roster: the users of app {app} ([identity] source), read when it is collected; its check follows");
+    } else {
+        say!(
+            "roster {} ({}): {} people, {} row(s) not usable{}",
+            r.file.display(),
+            r.format.as_str(),
+            r.people.len(),
+            r.issues.len(),
+            if r.issues.is_empty() { String::new() } else { " (see the warnings above)".into() }
+        );
+    }
     if let Some(e) = &config.exceptions {
         say!("exceptions {}: {} row(s)", e.path.display(), inputs.exceptions.rows.len());
     }

@@ -122,7 +122,25 @@ impl Config {
             .into_iter()
             .map(|(k, v)| (k.trim().trim_start_matches('@').to_lowercase(), v.trim().trim_start_matches('@').to_lowercase()))
             .collect();
-        identity.path = rebase(&base, &identity.path);
+        match (&identity.source, identity.path.as_os_str().is_empty()) {
+            (Some(_), false) => {
+                let line = line_of_key(text, 0..text.len(), "source");
+                return Err(err(
+                    line,
+                    "identity.source".into(),
+                    "found both path and source; the roster is either a file (path) or an identity provider's users (source)".into(),
+                ));
+            }
+            (None, true) => {
+                return Err(err(
+                    line_of_key(text, 0..text.len(), "identity"),
+                    "identity.path".into(),
+                    "missing: the roster file (path = \"hr.csv\"), or source = { app = \"<an identity provider app>\" }".into(),
+                ));
+            }
+            (None, false) => identity.path = rebase(&base, &identity.path),
+            (Some(_), true) => {}
+        }
 
         let mut apps: Vec<AppConfig> = Vec::new();
         for (index, spanned) in raw.apps.into_iter().enumerate() {
@@ -138,6 +156,24 @@ impl Config {
             }
             apps.push(app);
         }
+        let idp_kinds: Vec<String> =
+            kinds.schemas().iter().filter(|k| k.identity_provider()).map(|k| k.kind().as_str().to_string()).collect();
+        if let Some(source) = identity.source_app() {
+            let target = apps.iter().find(|a| a.name == source);
+            if !target.is_some_and(|t| kinds.schema(t.kind.as_str()).is_some_and(|k| k.identity_provider())) {
+                let line = line_of_key(text, 0..text.len(), "source");
+                return Err(err(
+                    line,
+                    "identity.source.app".into(),
+                    match target {
+                        None => format!("found \"{source}\", which is not an app of this config"),
+                        Some(t) => {
+                            format!("found app \"{source}\" of kind {}, expected an identity provider ({})", t.kind, idp_kinds.join(", "))
+                        }
+                    },
+                ));
+            }
+        }
         // An app's identity provider is an app of this config whose kind records assignments.
         for (index, app) in apps.iter().enumerate() {
             let Some(link) = &app.idp else { continue };
@@ -145,9 +181,7 @@ impl Config {
             let problem = match target {
                 None => Some(format!("found app \"{}\", which is not an app of this config", link.app)),
                 Some(t) if !kinds.schema(t.kind.as_str()).is_some_and(|k| k.identity_provider()) => {
-                    let idps: Vec<String> =
-                        kinds.schemas().iter().filter(|k| k.identity_provider()).map(|k| k.kind().as_str().to_string()).collect();
-                    Some(format!("found app \"{}\" of kind {}, expected an identity provider ({})", link.app, t.kind, idps.join(", ")))
+                    Some(format!("found app \"{}\" of kind {}, expected an identity provider ({})", link.app, t.kind, idp_kinds.join(", ")))
                 }
                 Some(_) => None,
             };

@@ -118,7 +118,12 @@ impl Default for IdentityColumns {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
+    /// The roster file (an HR or IdP export); empty when `source` names an app instead.
+    #[serde(default)]
     pub path: PathBuf,
+    /// The users of an identity provider app of this config are the roster (no file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<IdentitySource>,
     #[serde(default)]
     pub format: RosterFormat,
     /// Acquired or secondary domains mapped to the primary one: `{ "oldco.com" = "acme.com" }`.
@@ -157,6 +162,21 @@ impl IdpLink {
             (None, Some(l)) => format!("label \"{l}\""),
             (None, None) => "nothing".into(),
         }
+    }
+}
+
+/// `[identity] source = { app = "okta" }`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySource {
+    /// An app of kind okta, entra or google_workspace in this config.
+    pub app: String,
+}
+
+impl Identity {
+    /// The identity provider app whose users are the roster, if one is.
+    pub fn source_app(&self) -> Option<&str> {
+        self.source.as_ref().map(|s| s.app.as_str())
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 fn roster(text: &str) -> Roster {
     let id = Identity {
+        source: None,
         path: "hr.csv".into(),
         format: RosterFormat::Generic,
         domain_aliases: BTreeMap::new(),

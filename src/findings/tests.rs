@@ -22,6 +22,7 @@ fn as_of() -> NaiveDate {
 
 fn roster() -> Roster {
     let id = Identity {
+        source: None,
         path: "hr.csv".into(),
         format: RosterFormat::Generic,
         domain_aliases: Default::default(),

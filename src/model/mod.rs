@@ -365,6 +365,9 @@ pub struct AppRules {
     /// `outside_idp` finding is claimed for the apps linked to them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete_assignments: Vec<String>,
+    /// An identity provider whose users were all read, of every status (it can be the roster).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub people_complete: bool,
 }
 
 /// Everything one collector hands over for one app.

@@ -60,6 +60,24 @@ impl Roster {
         build(table, &preset, identity, as_of, path)
     }
 
+    /// A roster of `people` (addresses unique), indexed by every address.
+    pub(super) fn with_people(
+        file: PathBuf,
+        format: RosterFormat,
+        people: Vec<Person>,
+        issues: Vec<RosterIssue>,
+        notes: Vec<String>,
+    ) -> Roster {
+        let mut index = HashMap::with_capacity(people.len());
+        for (i, p) in people.iter().enumerate() {
+            index.insert(p.email.clone(), i);
+            for a in &p.aliases {
+                index.insert(a.clone(), i);
+            }
+        }
+        Roster { file, format, people, issues, notes, index }
+    }
+
     /// The people frame: one row per usable person, in roster order.
     pub fn people_frame(&self) -> PolarsResult<DataFrame> {
         use person::*;
@@ -261,14 +279,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
     }
     issues.extend(assign_person_ids(&mut people, &file, unit));
     issues.sort();
-    let mut index = HashMap::with_capacity(people.len());
-    for (i, p) in people.iter().enumerate() {
-        index.insert(p.email.clone(), i);
-        for a in &p.aliases {
-            index.insert(a.clone(), i);
-        }
-    }
-    Ok(Roster { file: path.to_path_buf(), format: identity.format, people, issues, notes, index })
+    Ok(Roster::with_people(path.to_path_buf(), identity.format, people, issues, notes))
 }
 
 /// Where the roster's fields are: column positions in the header, by the preset's names.

@@ -82,6 +82,8 @@ pub enum RosterError {
         "roster {file}: line {second}'s email {email} is also listed as an alias on line {first}; an address can belong to one person only"
     )]
     AliasCollision { file: String, email: String, first: usize, second: usize },
+    #[error("roster: the users of app {app} are the roster ([identity] source), but {detail}")]
+    Source { app: String, detail: String },
 }
 
 /// Trim + lower-case: how every address is compared (SPEC §5).

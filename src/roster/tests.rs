@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 fn identity(format: RosterFormat) -> Identity {
     Identity {
+        source: None,
         path: PathBuf::from("roster.csv"),
         format,
         domain_aliases: BTreeMap::new(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::common::{small_company, walk};
+use crate::common::{sandbox_process, small_company, walk};
 
 fn bin() -> Command {
     Command::cargo_bin("access-audit").unwrap()
@@ -597,37 +597,6 @@ fn large_categories_are_capped_in_the_page_and_complete_in_the_csvs() {
     assert!(mentions <= 2 * 500, "at most 500 rows (email + detail each): {mentions} mentions");
     let orphaned = read(&out.join("orphaned_accounts.csv"));
     assert_eq!(orphaned.lines().count(), 1201, "header + every finding");
-}
-
-/// `access-audit sandbox` in a child process on an ephemeral port, with the given tenants.
-struct SandboxProcess {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Drop for SandboxProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sandbox_process(tenants: &Path) -> SandboxProcess {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("access-audit"))
-        .args(["sandbox", "--listen", "127.0.0.1:0", "--tenants"])
-        .arg(tenants)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
-    // Keep reading what it prints, so it never writes into a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    SandboxProcess { child, url }
 }
 
 #[test]

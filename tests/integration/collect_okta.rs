@@ -21,7 +21,12 @@ pub fn keys() -> PathBuf {
 
 /// A small org with one user of every status and the shapes that matter.
 pub fn org() -> Tenant {
-    let t = json!({
+    serde_json::from_value(org_json()).unwrap()
+}
+
+/// [`org`] as its tenant file.
+pub fn org_json() -> serde_json::Value {
+    json!({
         "kind": "okta",
         "secret": "okta-ssws-token",
         "oauth_client_id": "0oaservice1",
@@ -59,8 +64,7 @@ pub fn org() -> Tenant {
             {"id": "00Tleaver", "name": "old sync", "userId": "00u003", "clientName": "Okta API", "created": "2026-01-01T00:00:00.000Z", "expiresAt": "2027-01-10T00:00:00.000Z"},
             {"id": "00Taudit", "name": "audit", "userId": "00u001", "clientName": "Okta API", "created": "2026-11-01T00:00:00.000Z", "expiresAt": "2026-12-31T00:00:00.000Z"}
         ]
-    });
-    serde_json::from_value(t).unwrap()
+    })
 }
 
 pub async fn start(t: Tenant) -> Sandbox {

@@ -165,3 +165,34 @@ pub enum Filled {
 pub fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
     header.iter().position(|h| h == name).and_then(|i| row.get(i)).map(String::as_str).unwrap_or("")
 }
+
+/// `access-audit sandbox` in a child process on an ephemeral port, with the given tenants.
+pub struct SandboxProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn sandbox_process(tenants: &Path) -> SandboxProcess {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("access-audit"))
+        .args(["sandbox", "--listen", "127.0.0.1:0", "--tenants"])
+        .arg(tenants)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    // Keep reading what it prints, so it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    SandboxProcess { child, url }
+}

@@ -15,6 +15,7 @@ mod collect_sandbox;
 mod collect_scim;
 mod engine;
 mod hostile_input;
+mod idp_roster;
 mod new_kind;
 mod readme;
 mod remediate;

@@ -192,6 +192,8 @@ struct Read {
     tokens: Option<Vec<Value>>,
     /// The users and the apps were listed completely (the assignments can be relied on, app by app).
     lists_complete: bool,
+    /// Every user was listed, deprovisioned ones too (the users can be the roster).
+    people_complete: bool,
     errors: Vec<String>,
     notes: Vec<String>,
 }
@@ -242,6 +244,7 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &OktaOptions) -> Read
         factors: BTreeMap::new(),
         tokens: None,
         lists_complete: live.complete && deprovisioned.as_ref().is_none_or(|d| d.complete) && apps.as_ref().is_some_and(|a| a.complete),
+        people_complete: live.complete && deprovisioned.as_ref().is_some_and(|d| d.complete),
         errors: Vec::new(),
         notes: Vec::new(),
     };
@@ -535,6 +538,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &OktaOptions) -> 
     let label_of = |id: &String| r.apps.iter().find(|a| okta_id(a).as_deref() == Some(id.as_str())).map(app_label);
     let rules = AppRules {
         assignments_read: opts.apps() && r.lists_complete,
+        people_complete: r.people_complete,
         incomplete_assignments: r.apps_incomplete.iter().map(|id| format!("{id} · {}", label_of(id).unwrap_or_default())).collect(),
         ..Default::default()
     };

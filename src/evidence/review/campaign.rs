@@ -174,6 +174,27 @@ const PACKET_COLUMNS: [&str; 13] = [
     a::LAST_LOGIN_AT,
 ];
 
+/// The roster reviewers and managers come from: the config's file, or (with `[identity]
+/// source`) the identity provider's users as the pack's accounts.csv recorded them.
+fn campaign_roster(pack: &Pack, config: &Config, as_of: chrono::NaiveDate) -> Result<Roster, EvidenceError> {
+    let Some(app) = config.identity.source_app() else {
+        return Roster::load(&config.identity, as_of)
+            .map_err(|e| EvidenceError::File { file: config.identity.path.clone(), detail: e.to_string() });
+    };
+    let columns =
+        [a::APP, a::ACCOUNT_ID, a::EMAIL, a::DISPLAY_NAME, a::STATUS, a::ACCOUNT_TYPE, a::EMPLOYEE_ID, a::MANAGER_EMAIL, a::DEPARTMENT];
+    let (users, _) = read_pack_csv(pack, crate::report::ACCOUNTS_CSV, &columns, &[])?;
+    let file = pack.dir.join(crate::report::ACCOUNTS_CSV);
+    let roster = Roster::from_idp_accounts(app, &users).map_err(|e| EvidenceError::File { file: file.clone(), detail: e.to_string() })?;
+    if roster.people.is_empty() {
+        return Err(EvidenceError::File {
+            file,
+            detail: format!("the roster is the users of app {app} ([identity] source), and this report has none of its users"),
+        });
+    }
+    Ok(roster)
+}
+
 /// `campaign plan`: assigns every account of the report in `report_dir`, writes the packets,
 /// `assignments.csv` and `reviewers.csv` into `campaign/` (replacing an earlier plan), and
 /// records them in the manifest (signed again with `key`).
@@ -185,8 +206,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         file: report_dir.join(MANIFEST_JSON),
         detail: format!("as_of \"{}\" is not a date", pack.manifest.as_of),
     })?;
-    let roster = Roster::load(&config.identity, as_of)
-        .map_err(|e| EvidenceError::File { file: config.identity.path.clone(), detail: e.to_string() })?;
+    let roster = campaign_roster(&pack, config, as_of)?;
     let assigner = Assigner::new(config, &campaign, &roster);
 
     let mut wanted: Vec<&str> = PACKET_COLUMNS.to_vec();
@@ -251,8 +271,9 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         return Err(EvidenceError::File {
             file: config.file.clone(),
             detail: format!(
-                "[campaign] has no fallback_reviewer, and {} account(s) have no reviewer: {}",
+                "{} account(s) have no reviewer{}: {}",
                 unassigned.values().sum::<usize>(),
+                if campaign.fallback_reviewer.is_some() { "" } else { " and [campaign] has no fallback_reviewer" },
                 unassigned.iter().map(|(w, n)| format!("{w} ({n})")).collect::<Vec<_>>().join("; ")
             ),
         });
