@@ -431,6 +431,52 @@ with open(os.path.join(HERE, "tenants", "acme-okta.json"), "w") as f:
 with open(os.path.join(HERE, "tenants", "acme-okta.token"), "w") as f:
     f.write("demo-sandbox-okta-token\n")
 
+# ---------------------------------------------------------------- Microsoft Entra ID: the Azure directory of IT
+# IT's Azure directory (synced from the company's Active Directory): five IT people, one of them a
+# Global Administrator; the leaver Ken disabled; a consultant invited as a guest who never
+# accepted. App registrations: "Payroll export", whose client secret expired in October and whose
+# only owner has left, and "Backup agent", whose certificate expires in January.
+it_people = [p for p in people if p["dept"] == "IT" and p["status"].lower() == "active" and "@" in p["email"]][:5]
+entra_users = []
+for i, p in enumerate(it_people):
+    entra_users.append({"id": "ent-%04d" % i, "displayName": p["name"], "mail": p["email"], "userPrincipalName": p["email"],
+                        "accountEnabled": True, "userType": "Member", "onPremisesSyncEnabled": True, "employeeId": p["id"],
+                        "department": p["dept"], "createdDateTime": "2024-03-01T09:00:00Z",
+                        "signInActivity": {"lastSignInDateTime": days_before(3 + i).isoformat() + "T08:00:00Z"},
+                        "groups": ["ent-g-it"], "mfa": True,
+                        **({"roles": ["Global Administrator"]} if i == 0 else {})})
+entra_users += [
+    {"id": "ent-0900", "displayName": "Ken Terminated-Owner", "mail": "ken.terminated-owner@acme.com",
+     "userPrincipalName": "ken.terminated-owner@acme.com", "accountEnabled": False, "userType": "Member",
+     "onPremisesSyncEnabled": True, "createdDateTime": "2023-05-01T09:00:00Z",
+     "signInActivity": {"lastSignInDateTime": "2026-08-30T08:00:00Z"}, "mfa": True},
+    {"id": "ent-0901", "displayName": "Cloud Consultant", "mail": None,
+     "userPrincipalName": "consultant_partner.example#EXT#@acmecorp.onmicrosoft.com", "accountEnabled": True,
+     "userType": "Guest", "externalUserState": "PendingAcceptance", "externalUserStateChangeDateTime": "2026-11-02T10:00:00Z",
+     "createdDateTime": "2026-11-02T10:00:00Z"},
+]
+entra = {"kind": "entra", "secret": "demo-sandbox-entra-client-secret", "oauth_client_id": "5d3c0b8e-0000-4aa1-9c1e-acmeaudit001",
+         "users": entra_users,
+         "groups": [{"id": "ent-g-it", "displayName": "IT"}],
+         "service_principals": [{"id": "ent-sp-devops", "appId": "499b84ac-1321-427f-aa17-267ca6975798", "displayName": "Azure DevOps",
+                                 "groups": ["ent-g-it"]}],
+         "applications": [
+             {"id": "ent-app-payroll", "appId": "9a0c1d2e-0000-4b1b-8f00-acmepayroll1", "displayName": "Payroll export",
+              "passwordCredentials": [{"keyId": "7f1e0000-0000-4000-8000-000000000001", "displayName": "prod", "hint": "Xq~",
+                                       "startDateTime": "2025-10-15T00:00:00Z", "endDateTime": "2026-10-15T00:00:00Z"}],
+              "keyCredentials": [], "owners": ["ent-0900"]},
+             {"id": "ent-app-backup", "appId": "9a0c1d2e-0000-4b1b-8f00-acmebackup01", "displayName": "Backup agent",
+              "passwordCredentials": [],
+              "keyCredentials": [{"keyId": "7f1e0000-0000-4000-8000-000000000002", "displayName": "CN=backup-agent", "type": "AsymmetricX509Cert",
+                                  "usage": "Verify", "startDateTime": "2026-01-10T00:00:00Z", "endDateTime": "2027-01-10T00:00:00Z"}],
+              "owners": ["ent-0000"]},
+         ]}
+with open(os.path.join(HERE, "tenants", "acme-entra.json"), "w") as f:
+    json.dump(entra, f, indent=1)
+    f.write("\n")
+with open(os.path.join(HERE, "tenants", "acme-entra.secret"), "w") as f:
+    f.write("demo-sandbox-entra-client-secret\n")
+
 # ---------------------------------------------------------------- overrides and exceptions
 write("overrides.csv", ["app", "account_id", "action", "person_email", "owner_email", "reason"], [
     ["jira-cloud", "5b10hidden00000000003", "link", "omar.owner@acme.com", "", "email hidden by Atlassian privacy settings; confirmed by IT-4411"],

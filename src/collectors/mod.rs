@@ -16,6 +16,7 @@ pub mod bluejeans;
 pub mod bluejeans_events;
 pub mod collector;
 pub mod csv_export;
+pub mod entra;
 pub mod http_common;
 pub mod jsm;
 pub mod messagebird;

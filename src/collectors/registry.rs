@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use super::collector::{CollectError, Collector, EndpointCheck};
 use super::revoke::{ByHand, Revocation, RevokeTarget, Revoker};
-use super::{beyondtrust, bluejeans, bluejeans_events, csv_export, jsm, messagebird, okta, scim};
+use super::{beyondtrust, bluejeans, bluejeans_events, csv_export, entra, jsm, messagebird, okta, scim};
 use crate::config::{AppConfig, AppKind, AppOptions, ConfigError, HttpConfig, KindSchema, KindSet, OptionsAt};
 use crate::http::AppClient;
 use crate::model::Collection;
@@ -23,6 +23,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &Registered::<beyondtrust::Beyondtrust, beyondtrust::Revoke>::new(),
     &Registered::<scim::Scim, scim::Revoke>::new(),
     &Registered::<okta::Okta, okta::Revoke>::new(),
+    &Registered::<entra::Entra>::new(),
 ];
 
 /// The kinds, for the config parser: `Config::load(path, &collectors::REGISTRY)`.

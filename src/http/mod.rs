@@ -21,7 +21,7 @@ pub mod retry;
 pub mod stats;
 
 pub use auth::TokenStyle;
-pub use client::{AppClient, ClientError, ClientFailure, Failure, FetchError, KindDefaults};
+pub use client::{origin_of, AppClient, ClientError, ClientFailure, Failure, FetchError, KindDefaults};
 pub use each::{EachRead, Recheck};
 pub use list::{ListSpec, Listing};
 pub use pager::Pager;

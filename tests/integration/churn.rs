@@ -31,6 +31,7 @@ enum Case {
     PasswordSafe,
     Scim(Dialect),
     Okta,
+    Entra,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -61,6 +62,7 @@ impl Case {
         ];
         v.extend(SCIM_DIALECTS.map(Case::Scim));
         v.push(Case::Okta);
+        v.push(Case::Entra);
         v
     }
 
@@ -75,6 +77,7 @@ impl Case {
             Case::PasswordSafe => "single",
             Case::Scim(_) => "start_index",
             Case::Okta => "link_next",
+            Case::Entra => "cursor",
         }
     }
 
@@ -99,6 +102,7 @@ impl Case {
                 access_audit_sandbox::beyondtrust::synthetic_tenant(users)
             }
             Case::Okta => access_audit_sandbox::okta::synthetic_tenant(users, 3, 4),
+            Case::Entra => access_audit_sandbox::entra::synthetic_tenant(users, 3, 4),
             Case::Scim(d) => {
                 let mut t = access_audit_sandbox::scim::synthetic_tenant(users);
                 t.provider_mut().unwrap().scim_quirks = match d {
@@ -161,6 +165,10 @@ impl Case {
                 http("scim")
             ),
             Case::Okta => format!("kind = \"okta\"\n{}auth = {{ type = \"ssws\", token = {{ file = \"secret\" }} }}\npage_size = {page_size}\n", http("okta")),
+            Case::Entra => format!(
+                "kind = \"entra\"\nbase_url = \"{0}/v1.0\"\nauthority = \"{0}/login\"\ntenant_id = \"contoso.onmicrosoft.com\"\n{oauth}\npage_size = {page_size}\n",
+                sb.base_url("t", "entra")
+            ),
         };
         let text = format!(
             "[identity]\npath = \"hr.csv\"\n[[apps]]\nname = \"churny\"\n{body}requests_per_second = 2000\nconcurrency = 4\nmax_attempts = 3\n{extra}"
@@ -365,6 +373,7 @@ fn clean_notes(case: Case) -> Vec<&'static str> {
         }
         Case::Scim(_) => vec![SCIM_LOGIN],
         Case::Okta => vec![],
+        Case::Entra => vec![OAUTH],
     }
 }
 

@@ -164,6 +164,15 @@ fn demo_writes_every_output_and_every_category() {
     assert!(findings.lines().any(|l| l.contains(",medium,outside_idp,figma,fg-0010,")), "a Figma account not assigned in Okta");
     assert_eq!(findings.lines().filter(|l| l.contains(",outside_idp,")).count(), 1, "the Design group's members are assigned");
     assert!(okta("token_expiry", "api-token:00Tacme0000000000001"), "the HR sync token of a leaver");
+    // IT's Entra directory: an app registration's expired secret whose owner has left, a
+    // certificate about to expire, a guest who never accepted, a Global Administrator.
+    assert!(
+        findings.lines().any(|l| l.contains(",critical,token_expiry,entra,app-secret:9a0c1d2e-0000-4b1b-8f00-acmepayroll1:")),
+        "the Payroll export secret expired, its owner gone"
+    );
+    assert!(findings.lines().any(|l| l.contains(",high,token_expiry,entra,app-certificate:")), "the Backup agent certificate expires soon");
+    assert!(findings.lines().any(|l| l.contains(",invited_inactive,entra,ent-0901,")), "the guest who never accepted");
+    assert!(findings.lines().any(|l| l.contains(",admin,entra,ent-0000,") && l.contains("Global Administrator")));
     let coverage = read(&out.join("coverage.csv"));
     assert!(coverage.contains("still customers of a service desk") && coverage.contains("hidden email(s) filled"), "{coverage}");
     // No temp files left behind.

@@ -9,6 +9,7 @@ mod churn;
 mod cli;
 mod collect_beyondtrust;
 mod collect_bluejeans;
+mod collect_entra;
 mod collect_jsm;
 mod collect_okta;
 mod collect_sandbox;

@@ -102,7 +102,7 @@ fn the_config_in_the_readme_parses() {
 }
 
 /// The README's section of each identity provider kind.
-const IDP_HEADINGS: &[&str] = &["### Okta"];
+const IDP_HEADINGS: &[&str] = &["### Okta", "### Microsoft Entra ID"];
 
 /// Each identity provider's example in the README parses as the apps of a config (with a roster).
 #[test]

@@ -17,6 +17,7 @@
 pub mod atlassian;
 pub mod beyondtrust;
 pub mod bluejeans;
+pub mod entra;
 pub mod faults;
 pub mod messagebird;
 pub mod oauth;
