@@ -22,9 +22,11 @@ pub trait Collector: Send + Sync + 'static {
     const SECRET_KEYS: &'static [&'static str] = &[];
     /// Longest lifetime the app allows for the credential the collector uses (SPEC §6).
     const MAX_CREDENTIAL_LIFETIME_DAYS: Option<i64> = None;
-    /// An identity provider that records which of its applications each user is assigned
-    /// (`app_assignment` entitlements): another app's `idp` may link to one of them.
+    /// An identity provider: its users are people (`[identity] source` may name it).
     const IDENTITY_PROVIDER: bool = false;
+    /// It records which of its applications each user is assigned (`app_assignment`
+    /// entitlements): another app's `idp` may link to one of them.
+    const RECORDS_ASSIGNMENTS: bool = false;
     /// The kind's options: a serde struct with `deny_unknown_fields` and its defaults.
     type Options: KindOptions + Clone + Serialize + DeserializeOwned;
 
@@ -46,6 +48,7 @@ pub trait ApiCollector: Send + Sync + 'static {
     const SECRET_KEYS: &'static [&'static str] = &[];
     const MAX_CREDENTIAL_LIFETIME_DAYS: Option<i64> = None;
     const IDENTITY_PROVIDER: bool = false;
+    const RECORDS_ASSIGNMENTS: bool = false;
     type Options: KindOptions + Clone + Serialize + DeserializeOwned;
 
     fn check(options: &mut Self::Options, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError>;
@@ -68,6 +71,7 @@ impl<T: ApiCollector> Collector for T {
     const SECRET_KEYS: &'static [&'static str] = T::SECRET_KEYS;
     const MAX_CREDENTIAL_LIFETIME_DAYS: Option<i64> = T::MAX_CREDENTIAL_LIFETIME_DAYS;
     const IDENTITY_PROVIDER: bool = T::IDENTITY_PROVIDER;
+    const RECORDS_ASSIGNMENTS: bool = T::RECORDS_ASSIGNMENTS;
     type Options = T::Options;
 
     fn check(options: &mut Self::Options, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {

@@ -17,6 +17,7 @@ pub mod bluejeans_events;
 pub mod collector;
 pub mod csv_export;
 pub mod entra;
+pub mod google_workspace;
 pub mod http_common;
 pub mod jsm;
 pub mod messagebird;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use super::collector::{CollectError, Collector, EndpointCheck};
 use super::revoke::{ByHand, Revocation, RevokeTarget, Revoker};
-use super::{beyondtrust, bluejeans, bluejeans_events, csv_export, entra, jsm, messagebird, okta, scim};
+use super::{beyondtrust, bluejeans, bluejeans_events, csv_export, entra, google_workspace, jsm, messagebird, okta, scim};
 use crate::config::{AppConfig, AppKind, AppOptions, ConfigError, HttpConfig, KindSchema, KindSet, OptionsAt};
 use crate::http::AppClient;
 use crate::model::Collection;
@@ -24,6 +24,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &Registered::<scim::Scim, scim::Revoke>::new(),
     &Registered::<okta::Okta, okta::Revoke>::new(),
     &Registered::<entra::Entra>::new(),
+    &Registered::<google_workspace::GoogleWorkspace>::new(),
 ];
 
 /// The kinds, for the config parser: `Config::load(path, &collectors::REGISTRY)`.
@@ -93,6 +94,9 @@ impl<C: Collector, R: Revoker<Options = C::Options>> KindSchema for Registered<C
     }
     fn identity_provider(&self) -> bool {
         C::IDENTITY_PROVIDER
+    }
+    fn records_assignments(&self) -> bool {
+        C::RECORDS_ASSIGNMENTS
     }
     fn parse_options(&self, keys: toml::Table, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<AppOptions, ConfigError> {
         let mut options: C::Options = at.deserialize(keys)?;

@@ -175,14 +175,19 @@ impl Config {
             }
         }
         // An app's identity provider is an app of this config whose kind records assignments.
+        let assigning: Vec<String> =
+            kinds.schemas().iter().filter(|k| k.records_assignments()).map(|k| k.kind().as_str().to_string()).collect();
         for (index, app) in apps.iter().enumerate() {
             let Some(link) = &app.idp else { continue };
             let target = apps.iter().find(|a| a.name == link.app);
             let problem = match target {
                 None => Some(format!("found app \"{}\", which is not an app of this config", link.app)),
-                Some(t) if !kinds.schema(t.kind.as_str()).is_some_and(|k| k.identity_provider()) => {
-                    Some(format!("found app \"{}\" of kind {}, expected an identity provider ({})", link.app, t.kind, idp_kinds.join(", ")))
-                }
+                Some(t) if !kinds.schema(t.kind.as_str()).is_some_and(|k| k.records_assignments()) => Some(format!(
+                    "found app \"{}\" of kind {}, expected an identity provider that records app assignments ({})",
+                    link.app,
+                    t.kind,
+                    assigning.join(", ")
+                )),
                 Some(_) => None,
             };
             if let Some(message) = problem {

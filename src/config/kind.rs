@@ -63,9 +63,14 @@ pub trait KindSchema: Sync {
     fn secret_keys(&self) -> &'static [&'static str];
     /// Longest lifetime the app allows for the credential the collector uses (SPEC §6).
     fn max_credential_lifetime_days(&self) -> Option<i64>;
-    /// Whether the kind is an identity provider that records which of its applications each
-    /// user is assigned (another app's `idp` may link to one of them).
+    /// Whether the kind is an identity provider: its users are people (`[identity] source` may
+    /// name an app of it).
     fn identity_provider(&self) -> bool {
+        false
+    }
+    /// Whether the kind records which of its applications each user is assigned (another app's
+    /// `idp` may link to one of them).
+    fn records_assignments(&self) -> bool {
         false
     }
     /// The kind's options out of the app's own keys (the shared ones taken out), checked.

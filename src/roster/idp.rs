@@ -2,7 +2,8 @@
 //! they were read when it was collected, are the people. For a company without an HR export.
 //!
 //! Statuses: an active or invited user (and one whose status is unknown) is an active person, a
-//! suspended one is on leave, a deactivated or disabled one has left. The employee number (else
+//! suspended one is on leave, a deactivated or disabled one has left (each kind maps its own
+//! states onto these: Google's suspended users are disabled). Entra guests are not people. The employee number (else
 //! the user's id) is the person id; the profile's manager and department come along. Service
 //! accounts are not people. A user without an email is not a person (an issue); two users with
 //! one email are one person, the one who can sign in first (an issue names the other).
@@ -43,6 +44,7 @@ impl Roster {
         let (ids, emails, names, statuses, types) =
             (text(a::ACCOUNT_ID)?, text(a::EMAIL)?, text(a::DISPLAY_NAME)?, text(a::STATUS)?, text(a::ACCOUNT_TYPE)?);
         let (employee_ids, managers, departments) = (text(a::EMPLOYEE_ID)?, text(a::MANAGER_EMAIL)?, text(a::DEPARTMENT)?);
+        let usernames = text(a::USERNAME)?;
         let file = format!("app {app}");
         let mut order: Vec<usize> = (0..rows.height()).collect();
         // Who keeps an address two users share: the one who can sign in, then by id.
@@ -57,11 +59,17 @@ impl Roster {
         let mut issues = Vec::new();
         let mut taken: HashMap<String, String> = HashMap::new();
         let mut services = 0usize;
+        let mut guests = 0usize;
         for i in order {
             let id = ids[i].clone().unwrap_or_default();
             let issue = |reason: String| RosterIssue { file: file.clone(), line: i + 1, reason: format!("user {id}: {reason}") };
             if types[i].as_deref() == Some("service") {
                 services += 1;
+                continue;
+            }
+            // An Entra guest (`#EXT#` in its user principal name) is someone else's person.
+            if usernames[i].as_deref().is_some_and(|u| u.contains("#EXT#")) {
+                guests += 1;
                 continue;
             }
             let Some(email) = emails[i].as_deref().map(normalize_email).filter(|e| is_valid_email(e)) else {
@@ -115,6 +123,9 @@ impl Roster {
             "the roster is the users of app {app} as they were read when it was collected ({} people: active and invited users active, suspended ones on leave, deactivated ones left)",
             people.len()
         )];
+        if guests > 0 {
+            notes.push(format!("{guests} guest(s) of {app} (#EXT#) are not people of the roster: their accounts elsewhere are orphaned unless an override links them"));
+        }
         if services > 0 {
             notes.push(format!("{services} service account(s) of {app} are not people of the roster"));
         }

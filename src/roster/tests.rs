@@ -272,3 +272,62 @@ fn a_row_skipped_for_its_status_still_reports_its_bad_alias() {
     assert!(reasons.iter().any(|x| x.starts_with("line 2: unknown status \"Retired?\"")), "{reasons:?}");
     assert!(reasons.iter().any(|x| x.starts_with("line 3: alias \"alsonope\"")), "{reasons:?}");
 }
+
+/// An identity provider's users as the roster: statuses mapped, guests, service accounts and
+/// users without an address left out (the last named), a shared address kept by the user who
+/// can sign in, employee numbers else ids, managers and departments carried.
+#[test]
+fn an_identity_providers_users_make_a_roster() {
+    use crate::model::account as a;
+    use polars::prelude::*;
+    let rows: [[&str; 10]; 9] = [
+        ["idp", "u1", "ann@acme.com", "ann@acme.com", "Ann", "active", "human", "E1", "", "IT"],
+        ["idp", "u2", "bob@acme.com", "Bob@Acme.com", "Bob", "active", "human", "", "ann@acme.com", ""],
+        ["idp", "u7", "dee@acme.com", "dee@acme.com", "Dee", "disabled", "human", "E7", "", ""],
+        ["idp", "u3", "cy@acme.com", "cy@acme.com", "Cy", "suspended", "human", "E3", "", ""],
+        ["idp", "u4", "gina_partner.example#EXT#@acme.onmicrosoft.com", "gina@partner.example", "Gina", "invited", "human", "", "", ""],
+        ["idp", "u5", "svc@acme.com", "svc@acme.com", "Svc", "active", "service", "", "", ""],
+        ["idp", "u6", "x", "", "No Mail", "active", "human", "", "", ""],
+        ["idp", "u0", "bob.old@acme.com", "bob@acme.com", "Bob (old)", "deactivated", "human", "", "", ""],
+        ["other", "z1", "zed@acme.com", "zed@acme.com", "Zed", "active", "human", "", "", ""],
+    ];
+    let names = [
+        a::APP,
+        a::ACCOUNT_ID,
+        a::USERNAME,
+        a::EMAIL,
+        a::DISPLAY_NAME,
+        a::STATUS,
+        a::ACCOUNT_TYPE,
+        a::EMPLOYEE_ID,
+        a::MANAGER_EMAIL,
+        a::DEPARTMENT,
+    ];
+    let columns: Vec<Column> =
+        names.iter().enumerate().map(|(i, n)| Column::new((*n).into(), rows.iter().map(|r| r[i]).collect::<Vec<&str>>())).collect();
+    let df = DataFrame::new(rows.len(), columns).unwrap();
+    let r = Roster::from_idp_accounts("idp", &df).unwrap();
+    let people: Vec<(&str, &str, PersonStatus)> = r.people.iter().map(|p| (p.email.as_str(), p.person_id.as_str(), p.status)).collect();
+    assert_eq!(
+        people,
+        vec![
+            ("ann@acme.com", "E1", PersonStatus::Active),
+            ("bob@acme.com", "u2", PersonStatus::Active),
+            ("cy@acme.com", "E3", PersonStatus::Leave),
+            ("dee@acme.com", "E7", PersonStatus::Terminated)
+        ]
+    );
+    assert_eq!(r.people[1].manager_email.as_deref(), Some("ann@acme.com"));
+    assert_eq!(r.people[0].department.as_deref(), Some("IT"));
+    let reasons: Vec<&str> = r.issues.iter().map(|i| i.reason.as_str()).collect();
+    assert!(reasons.iter().any(|x| x.contains("user u6") && x.contains("no usable email")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|x| x.contains("user u0") && x.contains("also user u2's address")),
+        "the user who can sign in keeps it: {reasons:?}"
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("1 guest(s)")) && r.notes.iter().any(|n| n.contains("1 service account(s)")),
+        "{:?}",
+        r.notes
+    );
+}

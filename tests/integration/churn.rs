@@ -32,6 +32,7 @@ enum Case {
     Scim(Dialect),
     Okta,
     Entra,
+    Google,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +64,7 @@ impl Case {
         v.extend(SCIM_DIALECTS.map(Case::Scim));
         v.push(Case::Okta);
         v.push(Case::Entra);
+        v.push(Case::Google);
         v
     }
 
@@ -77,7 +79,7 @@ impl Case {
             Case::PasswordSafe => "single",
             Case::Scim(_) => "start_index",
             Case::Okta => "link_next",
-            Case::Entra => "cursor",
+            Case::Entra | Case::Google => "cursor",
         }
     }
 
@@ -103,6 +105,10 @@ impl Case {
             }
             Case::Okta => access_audit_sandbox::okta::synthetic_tenant(users, 3, 4),
             Case::Entra => access_audit_sandbox::entra::synthetic_tenant(users, 3, 4),
+            Case::Google => access_audit_sandbox::google::synthetic_tenant(
+                users,
+                &std::fs::read_to_string(crate::collect_okta::keys().join("rsa-public.pem")).unwrap(),
+            ),
             Case::Scim(d) => {
                 let mut t = access_audit_sandbox::scim::synthetic_tenant(users);
                 t.provider_mut().unwrap().scim_quirks = match d {
@@ -165,6 +171,13 @@ impl Case {
                 http("scim")
             ),
             Case::Okta => format!("kind = \"okta\"\n{}auth = {{ type = \"ssws\", token = {{ file = \"secret\" }} }}\npage_size = {page_size}\n", http("okta")),
+            Case::Google => {
+                let base = sb.base_url("t", "google");
+                common::write_atomic(&dir.join("sa.json"), crate::collect_google::key_json(&format!("{base}/token"), "rsa-private.pem"));
+                format!(
+                    "kind = \"google_workspace\"\nbase_url = \"{base}\"\nauth = {{ type = \"google_service_account\", key = {{ file = \"sa.json\" }}, subject = \"user0@acme.com\" }}\npage_size = {page_size}\n"
+                )
+            }
             Case::Entra => format!(
                 "kind = \"entra\"\nbase_url = \"{0}/v1.0\"\nauthority = \"{0}/login\"\ntenant_id = \"contoso.onmicrosoft.com\"\n{oauth}\npage_size = {page_size}\n",
                 sb.base_url("t", "entra")
@@ -374,6 +387,7 @@ fn clean_notes(case: Case) -> Vec<&'static str> {
         Case::Scim(_) => vec![SCIM_LOGIN],
         Case::Okta => vec![],
         Case::Entra => vec![OAUTH],
+        Case::Google => vec![OAUTH],
     }
 }
 

@@ -10,6 +10,7 @@ mod cli;
 mod collect_beyondtrust;
 mod collect_bluejeans;
 mod collect_entra;
+mod collect_google;
 mod collect_jsm;
 mod collect_okta;
 mod collect_sandbox;

@@ -19,6 +19,7 @@ pub mod beyondtrust;
 pub mod bluejeans;
 pub mod entra;
 pub mod faults;
+pub mod google;
 pub mod messagebird;
 pub mod oauth;
 pub mod okta;

@@ -4,11 +4,11 @@ use serde::Deserialize;
 
 use super::sim::SimApp;
 use super::state::{Shared, Tenant};
-use super::{atlassian, beyondtrust, bluejeans, entra, messagebird, okta, scim};
+use super::{atlassian, beyondtrust, bluejeans, entra, google, messagebird, okta, scim};
 
 /// Every simulated kind. Adding a kind: its simulator file and one line here.
 pub static SIMS: &[&dyn SimApp] =
-    &[&messagebird::Sim, &atlassian::Sim, &bluejeans::Sim, &beyondtrust::Sim, &scim::Sim, &okta::Sim, &entra::Sim];
+    &[&messagebird::Sim, &atlassian::Sim, &bluejeans::Sim, &beyondtrust::Sim, &scim::Sim, &okta::Sim, &entra::Sim, &google::Sim];
 
 /// A tenant file is one JSON object: `kind`, the shared keys, and the kind's own keys (read by
 /// its simulator); an unknown key, or a key of another kind, is an error.

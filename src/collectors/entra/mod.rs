@@ -58,6 +58,7 @@ fn with_defaults(http: &HttpConfig, opts: &EntraOptions) -> HttpConfig {
 impl ApiCollector for Entra {
     const KIND: &'static str = "entra";
     const IDENTITY_PROVIDER: bool = true;
+    const RECORDS_ASSIGNMENTS: bool = true;
     type Options = EntraOptions;
 
     fn check(options: &mut EntraOptions, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {

@@ -50,6 +50,7 @@ fn with_scope(http: &HttpConfig) -> HttpConfig {
 impl ApiCollector for Okta {
     const KIND: &'static str = "okta";
     const IDENTITY_PROVIDER: bool = true;
+    const RECORDS_ASSIGNMENTS: bool = true;
     type Options = OktaOptions;
 
     fn check(options: &mut OktaOptions, http: Option<&HttpConfig>, at: &OptionsAt) -> Result<(), ConfigError> {

@@ -181,8 +181,18 @@ fn campaign_roster(pack: &Pack, config: &Config, as_of: chrono::NaiveDate) -> Re
         return Roster::load(&config.identity, as_of)
             .map_err(|e| EvidenceError::File { file: config.identity.path.clone(), detail: e.to_string() });
     };
-    let columns =
-        [a::APP, a::ACCOUNT_ID, a::EMAIL, a::DISPLAY_NAME, a::STATUS, a::ACCOUNT_TYPE, a::EMPLOYEE_ID, a::MANAGER_EMAIL, a::DEPARTMENT];
+    let columns = [
+        a::APP,
+        a::ACCOUNT_ID,
+        a::USERNAME,
+        a::EMAIL,
+        a::DISPLAY_NAME,
+        a::STATUS,
+        a::ACCOUNT_TYPE,
+        a::EMPLOYEE_ID,
+        a::MANAGER_EMAIL,
+        a::DEPARTMENT,
+    ];
     let (users, _) = read_pack_csv(pack, crate::report::ACCOUNTS_CSV, &columns, &[])?;
     let file = pack.dir.join(crate::report::ACCOUNTS_CSV);
     let roster = Roster::from_idp_accounts(app, &users).map_err(|e| EvidenceError::File { file: file.clone(), detail: e.to_string() })?;
