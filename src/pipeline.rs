@@ -131,11 +131,11 @@ impl Collected {
     pub fn new(
         app: &str,
         kind: &str,
-        collection: model::Collection,
+        mut collection: model::Collection,
         started_at: DateTime<Utc>,
         finished_at: DateTime<Utc>,
     ) -> Result<Collected, PipelineError> {
-        let frames = model::AppFrames::of(app, kind, &collection)?;
+        let frames = model::AppFrames::of(app, kind, &mut collection)?;
         Ok(Collected { app: app.into(), frames, coverage: collection.coverage, rules: collection.rules, started_at, finished_at })
     }
 }

@@ -63,21 +63,32 @@ impl AppClient {
     /// concurrently. A sub-list whose first page answers 404 is `not_found`; one that is not
     /// complete stays in `read` with its own errors (its owner decides what it means).
     pub async fn list_each(&self, children: Vec<(String, ListSpec)>) -> EachRead<Listing> {
+        self.list_each_map(children, |listing| listing).await
+    }
+
+    /// As [`AppClient::list_each`], each sub-list handed to `keep` as soon as it is read, and
+    /// only what `keep` returns held: a hundred thousand members' full records need not wait
+    /// in memory for the last group to be read.
+    pub async fn list_each_map<T>(&self, children: Vec<(String, ListSpec)>, keep: impl Fn(Listing) -> T) -> EachRead<T> {
         let concurrency = self.limiter.concurrency.max(1);
-        let results: Vec<(String, Listing)> = stream::iter(children)
+        let keep = &keep;
+        let results: Vec<(String, Result<T, String>)> = stream::iter(children)
             .map(|(id, spec)| async move {
                 let listing = self.list(&spec).await;
-                (id, listing)
+                if listing.not_found {
+                    (id, Err(listing.errors.join("; ")))
+                } else {
+                    (id, Ok(keep(listing)))
+                }
             })
             .buffered(concurrency)
             .collect()
             .await;
         let mut out = EachRead::default();
-        for (id, listing) in results {
-            if listing.not_found {
-                out.not_found.push((id, listing.errors.join("; ")));
-            } else {
-                out.read.push((id, listing));
+        for (id, result) in results {
+            match result {
+                Ok(kept) => out.read.push((id, kept)),
+                Err(why) => out.not_found.push((id, why)),
             }
         }
         out

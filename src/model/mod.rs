@@ -389,10 +389,16 @@ pub struct AppFrames {
 }
 
 impl AppFrames {
-    pub fn of(app: &str, kind: &str, c: &Collection) -> PolarsResult<AppFrames> {
+    /// The frames of one app's collection, its records dropped as each frame is made (an
+    /// identity provider's millions of assignments are not held twice while they are sorted).
+    pub fn of(app: &str, kind: &str, c: &mut Collection) -> PolarsResult<AppFrames> {
+        let accounts = accounts_frame(&[(app.to_string(), kind.to_string(), c.accounts.as_slice())])?;
+        c.accounts = Vec::new();
+        let entitlements = entitlements_unsorted(&[(app.to_string(), c.entitlements.as_slice())])?;
+        c.entitlements = Vec::new();
         Ok(AppFrames {
-            accounts: accounts_frame(&[(app.to_string(), kind.to_string(), c.accounts.as_slice())])?,
-            entitlements: entitlements_frame(&[(app.to_string(), c.entitlements.as_slice())])?,
+            accounts,
+            entitlements: sort_entitlements(entitlements)?,
             credentials: credentials_frame(&[(app.to_string(), c.credentials.as_slice())])?,
         })
     }
@@ -515,6 +521,11 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
 
 /// Builds the entitlements frame, sorted.
 pub fn entitlements_frame(apps: &[(String, &[EntitlementRecord])]) -> PolarsResult<DataFrame> {
+    sort_entitlements(entitlements_unsorted(apps)?)
+}
+
+/// The entitlements frame in the records' order.
+fn entitlements_unsorted(apps: &[(String, &[EntitlementRecord])]) -> PolarsResult<DataFrame> {
     let mut app = Vec::new();
     let mut id = Vec::new();
     let mut kind = Vec::new();
@@ -530,13 +541,18 @@ pub fn entitlements_frame(apps: &[(String, &[EntitlementRecord])]) -> PolarsResu
         }
     }
     use entitlement::*;
-    let df = DataFrame::new_infer_height(vec![
+    DataFrame::new_infer_height(vec![
         Column::new(APP.into(), app),
         Column::new(ACCOUNT_ID.into(), id),
         Column::new(KIND.into(), kind),
         Column::new(VALUE.into(), value),
         Column::new(PRIVILEGED.into(), privileged),
-    ])?;
+    ])
+}
+
+/// The entitlements frame in the snapshot's order.
+fn sort_entitlements(df: DataFrame) -> PolarsResult<DataFrame> {
+    use entitlement::*;
     df.sort([APP, ACCOUNT_ID, KIND, VALUE], SortMultipleOptions::default().with_maintain_order(true))
 }
 

@@ -361,6 +361,9 @@ async fn graph(
                     page(all, &q, &url, 999)
                 }
                 ["directoryRoles"] => {
+                    if q.keys().any(|k| k.starts_with('$')) {
+                        return error(StatusCode::BAD_REQUEST, "Request_BadRequest", "This method does not support OData query parameters.");
+                    }
                     let all: Vec<Value> = role_names(t)
                         .iter()
                         .map(|n| json!({"id": role_id(n), "displayName": n, "roleTemplateId": format!("tmpl-{}", role_id(n))}))
@@ -379,6 +382,9 @@ async fn graph(
                 ["reports", "authenticationMethods", "userRegistrationDetails"] => {
                     if dir.mfa_forbidden {
                         return forbidden();
+                    }
+                    if q.contains_key("$top") || q.contains_key("$select") {
+                        return error(StatusCode::BAD_REQUEST, "BadRequest", "Query option '$top' is not allowed. Allowed: $filter, $orderby.");
                     }
                     let all: Vec<Value> = users
                         .iter()

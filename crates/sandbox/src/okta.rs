@@ -161,14 +161,19 @@ fn group_ids(u: &Value) -> Vec<&str> {
     u.get("groups").and_then(|g| g.as_array()).into_iter().flatten().filter_map(|g| g.as_str()).collect()
 }
 
-/// The endpoint's rate-limit bucket: the path with ids as `*`.
+/// The endpoint's rate-limit bucket: the path with ids as `*` (a segment longer than 4 with a
+/// digit: `v1` stays).
 fn bucket(path: &str) -> String {
-    path.split('/').map(|seg| if seg.chars().any(|c| c.is_ascii_digit()) { "*" } else { seg }).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(|seg| if seg.len() > 4 && seg.chars().any(|c| c.is_ascii_digit()) { "*" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Counts a request against its endpoint's limit: `Err` is the 429; `Ok` the headers to send.
 fn rate_limit(t: &mut TenantState, path: &str) -> Result<HeaderMap, Box<Response>> {
     let mut headers = HeaderMap::new();
+    *t.stats.by_bucket.entry(bucket(path)).or_default() += 1;
     let Some(limit) = t.tenant.org().rate_limit else { return Ok(headers) };
     let now = Instant::now();
     let window = Duration::from_millis(limit.window_ms.max(1));
@@ -222,9 +227,9 @@ fn number(q: &HashMap<String, String>, key: &str) -> Option<usize> {
 }
 
 /// One page of `items` (in id order) after the cursor `after`, at most `limit`, with the `Link`
-/// headers Okta sends: `self`, and `next` while more follow.
-fn page(
-    items: Vec<Value>,
+/// headers Okta sends: `self`, and `next` while more follow. Only the page is cloned.
+fn page<V: std::borrow::Borrow<Value>>(
+    items: &[V],
     q: &HashMap<String, String>,
     default: usize,
     max: usize,
@@ -233,10 +238,10 @@ fn page(
 ) -> (Vec<Value>, HeaderMap) {
     let limit = number(q, "limit").unwrap_or(default).clamp(1, max);
     let start = match q.get("after") {
-        Some(after) => items.iter().position(|v| id(v).as_str() > after.as_str()).unwrap_or(items.len()),
+        Some(after) => items.partition_point(|v| id(v.borrow()).as_str() <= after.as_str()),
         None => 0,
     };
-    let served: Vec<Value> = items.iter().skip(start).take(limit).cloned().collect();
+    let served: Vec<Value> = items.iter().skip(start).take(limit).map(|v| v.borrow().clone()).collect();
     let mut headers = HeaderMap::new();
     let mut others: Vec<(String, String)> =
         q.iter().filter(|(k, _)| *k != "after" && *k != "limit").map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -288,11 +293,40 @@ fn respond(t: &mut TenantState, body: Value, mut headers: HeaderMap, limit_heade
     r
 }
 
-/// Users in id order (the cursor's order).
-fn sorted_users(t: &TenantState) -> Vec<Value> {
-    let mut all: Vec<Value> = t.tenant.users.clone();
-    all.sort_by_key(id_of);
-    all
+/// Users in id order (the cursor's order), as references.
+fn sorted_users(t: &mut TenantState) -> Vec<&Value> {
+    let order = t.by_id().to_vec();
+    order.into_iter().map(|i| &t.tenant.users[i]).collect()
+}
+
+/// The tenant's lookups: `okta-user:<id>` -> its index, `okta-app:<id>` -> the users assigned
+/// (built on first use, dropped after a mutation).
+fn index(t: &mut TenantState) -> &mut HashMap<String, Vec<usize>> {
+    if t.lookup.is_none() {
+        let map = t.tenant.users.iter().enumerate().map(|(i, u)| (format!("okta-user:{}", s(u, "id")), vec![i])).collect();
+        t.lookup = Some(map);
+    }
+    t.lookup.get_or_insert_with(HashMap::new)
+}
+
+/// The index of user `id`.
+fn user_at(t: &mut TenantState, id: &str) -> Option<usize> {
+    index(t).get(&format!("okta-user:{id}"))?.first().copied()
+}
+
+/// The members of every group, as user indices in id order (built once, rebuilt after a mutation).
+fn group_members<'a>(t: &'a mut TenantState, gid: &str) -> &'a [usize] {
+    if t.members.is_none() {
+        let order = t.by_id().to_vec();
+        let mut map: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for i in order {
+            for g in group_ids(&t.tenant.users[i]) {
+                map.entry(format!("okta-group:{g}")).or_default().push(i);
+            }
+        }
+        t.members = Some(map);
+    }
+    t.members.as_ref().and_then(|m| m.get(&format!("okta-group:{gid}"))).map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// `status eq "X"` (possibly several joined by `or`): the statuses asked for.
@@ -320,7 +354,7 @@ async fn users(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String
     let page_no = state.with_tenant(&tenant, |t| {
         let after = q.get("after");
         let users = sorted_users(t);
-        let before = after.map(|a| users.iter().filter(|u| id_of(u).as_str() <= a.as_str()).count()).unwrap_or(0);
+        let before = after.map(|a| users.partition_point(|u| id_of(u).as_str() <= a.as_str())).unwrap_or(0);
         (before / number(&q, "limit").unwrap_or(200).clamp(1, 200)) as u32
     });
     let limits = match gate(&state, &tenant, &path, &headers, page_no).await {
@@ -329,27 +363,24 @@ async fn users(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String
     };
     state
         .with_tenant(&tenant, |t| {
-            let all: Vec<Value> = sorted_users(t)
+            let all: Vec<&Value> = sorted_users(t)
                 .into_iter()
                 .filter(|u| match &statuses {
                     Some(list) => list.iter().any(|st| st == s(u, "status")),
                     None => s(u, "status") != "DEPROVISIONED",
                 })
-                .map(|u| served_user(&u))
                 .collect();
-            let (served, links) = page(all, &q, 200, 200, &url_of(&headers, &path), id_of);
+            let (served, links) = page(&all, &q, 200, 200, &url_of(&headers, &path), id_of);
+            let served = served.iter().map(served_user).collect();
             respond(t, Value::Array(served), links, limits)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
 /// The user `id` of a tenant, or Okta's 404.
-fn user_or_404(t: &TenantState, id: &str) -> Result<Value, Box<Response>> {
-    t.tenant
-        .users
-        .iter()
-        .find(|u| s(u, "id") == id)
-        .cloned()
+fn user_or_404(t: &mut TenantState, id: &str) -> Result<Value, Box<Response>> {
+    user_at(t, id)
+        .map(|i| t.tenant.users[i].clone())
         .ok_or_else(|| Box::new(error(StatusCode::NOT_FOUND, "E0000007", &format!("Not found: Resource not found: {id} (User)"))))
 }
 
@@ -429,9 +460,9 @@ async fn assignees(State(state): State<Arc<SandboxState>>, Path(tenant): Path<St
             let all: Vec<Value> = sorted_users(t)
                 .into_iter()
                 .filter(|u| !roles_of(u).is_empty())
-                .map(|u| json!({"id": s(&u, "id"), "orn": format!("orn:okta:directory:sandbox:users:{}", s(&u, "id"))}))
+                .map(|u| json!({"id": s(u, "id"), "orn": format!("orn:okta:directory:sandbox:users:{}", s(u, "id"))}))
                 .collect();
-            let (served, links) = page(all, &q, 100, 100, &url_of(&headers, &path), id_of);
+            let (served, links) = page(&all, &q, 100, 100, &url_of(&headers, &path), id_of);
             // This endpoint carries its cursor in the body (`_links.next.href`), not in a header.
             let next = links
                 .get_all("link")
@@ -466,7 +497,7 @@ async fn apps(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>
                                 "signOnMode": "SAML_2_0", "created": "2024-01-01T00:00:00.000Z"}))
                 .collect();
             all.sort_by_key(id_of);
-            let (served, links) = page(all, &q, 20, 200, &url_of(&headers, &path), id_of);
+            let (served, links) = page(&all, &q, 20, 200, &url_of(&headers, &path), id_of);
             respond(t, Value::Array(served), links, limits)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
@@ -503,22 +534,30 @@ async fn app_users(
                 Ok(a) => a,
                 Err(r) => return *r,
             };
-            let direct = strings(&app, "users");
-            let via: Vec<&str> = strings(&app, "groups");
-            let mut assigned: BTreeMap<String, &str> = BTreeMap::new();
-            for u in &t.tenant.users {
-                let uid = s(u, "id");
-                if direct.contains(&uid) {
-                    assigned.insert(uid.to_string(), "USER");
-                } else if group_ids(u).iter().any(|g| via.contains(g)) {
-                    assigned.insert(uid.to_string(), "GROUP");
+            let direct: Vec<String> = strings(&app, "users").into_iter().map(str::to_string).collect();
+            // Everyone assigned, directly or through a group, in id order (built once per app).
+            let key = format!("okta-app:{id}");
+            if !index(t).contains_key(&key) {
+                let mut assigned: Vec<usize> = direct.iter().filter_map(|d| user_at(t, d)).collect();
+                for g in strings(&app, "groups") {
+                    assigned.extend_from_slice(group_members(t, g));
                 }
+                let users = &t.tenant.users;
+                assigned.sort_by(|a, b| s(&users[*a], "id").cmp(s(&users[*b], "id")));
+                assigned.dedup();
+                index(t).insert(key.clone(), assigned);
             }
-            let all: Vec<Value> = assigned
-                .into_iter()
-                .map(|(uid, scope)| json!({"id": uid, "scope": scope, "status": "ACTIVE", "credentials": {"userName": uid}, "created": "2025-01-01T00:00:00.000Z"}))
+            let indices = index(t).get(&key).cloned().unwrap_or_default();
+            let all: Vec<&Value> = indices.iter().map(|i| &t.tenant.users[*i]).collect();
+            let (served, links) = page(&all, &q, 50, 500, &url_of(&headers, &path), id_of);
+            let served = served
+                .iter()
+                .map(|u| {
+                    let uid = s(u, "id");
+                    let scope = if direct.iter().any(|d| d == uid) { "USER" } else { "GROUP" };
+                    json!({"id": uid, "scope": scope, "status": "ACTIVE", "credentials": {"userName": uid}, "created": "2025-01-01T00:00:00.000Z"})
+                })
                 .collect();
-            let (served, links) = page(all, &q, 50, 500, &url_of(&headers, &path), id_of);
             respond(t, Value::Array(served), links, limits)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
@@ -543,7 +582,7 @@ async fn app_groups(
             };
             let mut all: Vec<Value> = strings(&app, "groups").into_iter().map(|g| json!({"id": g, "priority": 0})).collect();
             all.sort_by_key(id_of);
-            let (served, links) = page(all, &q, 20, 200, &url_of(&headers, &path), id_of);
+            let (served, links) = page(&all, &q, 20, 200, &url_of(&headers, &path), id_of);
             respond(t, Value::Array(served), links, limits)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
@@ -568,7 +607,7 @@ async fn groups(State(state): State<Arc<SandboxState>>, Path(tenant): Path<Strin
                 })
                 .collect();
             all.sort_by_key(id_of);
-            let (served, links) = page(all, &q, 10000, 10000, &url_of(&headers, &path), id_of);
+            let (served, links) = page(&all, &q, 10000, 10000, &url_of(&headers, &path), id_of);
             respond(t, Value::Array(served), links, limits)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
@@ -590,9 +629,10 @@ async fn group_users(
             if !t.tenant.org().groups.iter().any(|g| s(g, "id") == id) {
                 return error(StatusCode::NOT_FOUND, "E0000007", &format!("Not found: Resource not found: {id} (UserGroup)"));
             }
-            let all: Vec<Value> =
-                sorted_users(t).into_iter().filter(|u| group_ids(u).contains(&id.as_str())).map(|u| served_user(&u)).collect();
-            let (served, links) = page(all, &q, 1000, 1000, &url_of(&headers, &path), id_of);
+            let indices = group_members(t, &id).to_vec();
+            let all: Vec<&Value> = indices.iter().map(|i| &t.tenant.users[*i]).collect();
+            let (served, links) = page(&all, &q, 1000, 1000, &url_of(&headers, &path), id_of);
+            let served = served.iter().map(served_user).collect();
             respond(t, Value::Array(served), links, limits)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
@@ -611,7 +651,7 @@ async fn api_tokens(State(state): State<Arc<SandboxState>>, Path(tenant): Path<S
             }
             let mut all = t.tenant.org().api_tokens.clone();
             all.sort_by_key(id_of);
-            let (served, links) = page(all, &q, 20, 200, &url_of(&headers, &path), id_of);
+            let (served, links) = page(&all, &q, 20, 200, &url_of(&headers, &path), id_of);
             respond(t, Value::Array(served), links, limits)
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())

@@ -69,6 +69,7 @@ impl Sandbox {
         let app: Router = SIMS
             .iter()
             .fold(oauth::routes(state.clone()), |router, sim| router.merge(sim.routes(state.clone())))
+            .merge(Router::new().route("/_sandbox/{tenant}/stats", axum::routing::get(stats_route)).with_state(state.clone()))
             .layer(axum::middleware::from_fn_with_state(state.clone(), faults::forbid));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -115,5 +116,22 @@ impl Sandbox {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+/// `GET /_sandbox/{tenant}/stats`: what the sandbox saw of a tenant, for a benchmark that runs
+/// it in its own process (requests, 429s, 5xx, pages, requests per rate-limit bucket).
+async fn stats_route(
+    axum::extract::State(state): axum::extract::State<Arc<SandboxState>>,
+    axum::extract::Path(tenant): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.with_tenant(&tenant, |t| t.stats.clone()) {
+        Some(s) => axum::Json(serde_json::json!({
+            "requests": s.requests, "served_429": s.served_429, "served_5xx": s.served_5xx, "pages_served": s.pages_served,
+            "by_bucket": s.by_bucket,
+        }))
+        .into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
     }
 }

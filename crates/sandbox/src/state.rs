@@ -81,6 +81,9 @@ pub struct TenantStats {
     pub served_429: u64,
     pub served_5xx: u64,
     pub pages_served: u64,
+    /// Requests per rate-limit bucket (the endpoint with its ids as `*`), where the simulator
+    /// keeps per-endpoint limits (Okta).
+    pub by_bucket: std::collections::BTreeMap<String, u64>,
 }
 
 /// The state of one tenant while the sandbox runs.

@@ -23,7 +23,9 @@ async fn child(client: &AppClient, what: &str, template: &str, parent: Option<&S
     match parent {
         Some(id) => {
             let endpoint = path.replace("{id}", &enc(id));
-            let (c, _) = check_get(client, what, &endpoint, &top(), &grant(permission)).await;
+            // The members and assignments lists take $top; an app registration's owners are few.
+            let q = if template.ends_with("/owners") { Vec::new() } else { top() };
+            let (c, _) = check_get(client, what, &endpoint, &q, &grant(permission)).await;
             EndpointCheck { endpoint: format!("GET {template}"), ..c }
         }
         None => not_checked(what, &format!("GET {template}"), "none was listed"),
@@ -100,7 +102,7 @@ pub async fn probe(app: &AppConfig, http: &HttpConfig, opts: &EntraOptions) -> R
             &client,
             "MFA registration",
             REGISTRATION,
-            &top(),
+            &[],
             &format!("{} and Entra ID P1 or P2 (or set mfa = false)", grant("AuditLog.Read.All")),
         )
         .await;

@@ -28,15 +28,16 @@ pub fn graph_id(v: &Value) -> Option<String> {
     text(v, "id").map(str::to_string)
 }
 
-/// A Graph collection: `{value: [...], "@odata.nextLink": "<the next page's URL>"}`, `$top` a page.
+/// A Graph collection: `{value: [...], "@odata.nextLink": "<the next page's URL>"}`, `$top` a
+/// page where the endpoint takes it (0: it takes no query options, the server's page size).
 pub fn graph_list(endpoint: String, query: Vec<(String, String)>, page_size: u32, what: String) -> ListSpec {
     ListSpec {
         endpoint,
         query,
         pager: Pager::Cursor {
             token_param: "$skiptoken".into(),
-            limit_param: Some("$top".into()),
-            page_size,
+            limit_param: (page_size > 0).then(|| "$top".to_string()),
+            page_size: page_size.max(1),
             next: "@odata.nextLink".into(),
             next_is_url: true,
         },
@@ -70,11 +71,13 @@ pub fn service_principals_spec() -> ListSpec {
 }
 
 pub fn roles_spec() -> ListSpec {
-    graph_list("/directoryRoles".into(), Vec::new(), 999, "directory roles".into())
+    // "This method does not support the OData query parameters."
+    graph_list("/directoryRoles".into(), Vec::new(), 0, "directory roles".into())
 }
 
 pub fn registration_spec() -> ListSpec {
-    graph_list(REGISTRATION.into(), Vec::new(), 999, "MFA registration details".into())
+    // Only $filter and $orderBy are supported: the server's page size.
+    graph_list(REGISTRATION.into(), Vec::new(), 0, "MFA registration details".into())
 }
 
 pub fn applications_spec() -> ListSpec {
@@ -377,17 +380,42 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &EntraOptions) -> Rea
             let spec = graph_list(
                 format!("/applications/{}/owners", enc(&id)),
                 vec![("$select".into(), "id,mail,userPrincipalName".into())],
-                999,
+                0,
                 format!("owners of app registration {}", text(a, "displayName").unwrap_or("?")),
             );
             Some((id, spec))
         })
         .collect();
+    // Each sub-list is cut down to what is used as soon as it is read.
+    let directory_objects = |mut l: Listing| {
+        let items = std::mem::take(&mut l.items);
+        let users: BTreeSet<String> = items.iter().filter(|v| is_user(v)).filter_map(graph_id).collect();
+        let groups: BTreeSet<String> = items.iter().filter(|v| is_group(v)).filter_map(graph_id).collect();
+        (users, groups, l)
+    };
     let (members, role_members, assigned, owners) = tokio::join!(
-        client.list_each(member_specs),
-        client.list_each(role_specs),
-        client.list_each(assignment_specs),
-        client.list_each(with_credentials),
+        client.list_each_map(member_specs, directory_objects),
+        client.list_each_map(role_specs, directory_objects),
+        client.list_each_map(assignment_specs, |mut l| {
+            let mut users = BTreeSet::new();
+            let mut groups = BTreeSet::new();
+            for a in std::mem::take(&mut l.items) {
+                let Some(p) = text(&a, "principalId") else { continue };
+                match text(&a, "principalType") {
+                    Some("User") => users.insert(p.to_string()),
+                    Some("Group") => groups.insert(p.to_string()),
+                    _ => false,
+                };
+            }
+            (users, groups, l)
+        }),
+        client.list_each_map(with_credentials, |mut l| {
+            let list: Vec<String> = std::mem::take(&mut l.items)
+                .iter()
+                .filter_map(|o| text(o, "mail").or_else(|| text(o, "userPrincipalName")).map(str::to_string))
+                .collect();
+            (list, l)
+        }),
     );
     // Deleted while the directory was read: left out and named.
     let group_gone = client.recheck(&groups_spec(), &members.not_found_ids(), "group").await;
@@ -395,10 +423,9 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &EntraOptions) -> Rea
     let registration_gone = client.recheck(&applications_spec(), &owners.not_found_ids(), "app registration").await;
     let mut sub_lists = Vec::new();
     let mut nested = 0usize;
-    for (id, mut l) in members.read {
-        nested += l.items.iter().filter(|v| is_group(v)).count();
-        r.members.insert(id, l.items.iter().filter(|v| is_user(v)).filter_map(graph_id).collect());
-        l.items = Vec::new();
+    for (id, (users, groups, l)) in members.read {
+        nested += groups.len();
+        r.members.insert(id, users);
         sub_lists.push(l);
     }
     if nested > 0 {
@@ -407,11 +434,8 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &EntraOptions) -> Rea
         ));
     }
     let role_name = |id: &str| role_list.iter().find(|(r, _)| r == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.to_string());
-    for (id, mut l) in role_members.read {
-        let users: BTreeSet<String> = l.items.iter().filter(|v| is_user(v)).filter_map(graph_id).collect();
-        let groups: BTreeSet<String> = l.items.iter().filter(|v| is_group(v)).filter_map(graph_id).collect();
+    for (id, (users, groups, l)) in role_members.read {
         r.roles.insert(role_name(&id), (users, groups));
-        l.items = Vec::new();
         sub_lists.push(l);
     }
     let app_of = |id: &str| apps.iter().find(|(i, _, _)| i == id).map(|(_, a, n)| (a.clone(), n.clone()));
@@ -422,30 +446,16 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &EntraOptions) -> Rea
             }
         }
     }
-    for (id, mut l) in assigned.read {
+    for (id, (users, groups, l)) in assigned.read {
         let Some((app_id, name)) = app_of(&id) else { continue };
         if !l.complete {
             r.apps_incomplete.insert(format!("{app_id} · {name}"));
         }
-        let mut users = BTreeSet::new();
-        let mut groups = BTreeSet::new();
-        for a in &l.items {
-            let Some(p) = text(a, "principalId") else { continue };
-            match text(a, "principalType") {
-                Some("User") => users.insert(p.to_string()),
-                Some("Group") => groups.insert(p.to_string()),
-                _ => false,
-            };
-        }
         r.assignments.insert((app_id, name), (users, groups));
-        l.items = Vec::new();
         sub_lists.push(l);
     }
-    for (id, mut l) in owners.read {
-        let list: Vec<String> =
-            l.items.iter().filter_map(|o| text(o, "mail").or_else(|| text(o, "userPrincipalName")).map(str::to_string)).collect();
+    for (id, (list, l)) in owners.read {
         r.owners.insert(id, list);
-        l.items = Vec::new();
         sub_lists.push(l);
     }
     r.applications.retain(|a| graph_id(a).is_none_or(|id| !registration_gone.gone.contains(&id)));

@@ -180,7 +180,8 @@ struct Read {
     /// Group id -> member user ids.
     members: BTreeMap<String, BTreeSet<String>>,
     /// App id -> (user id, scope) assigned.
-    app_users: BTreeMap<String, Vec<(String, String)>>,
+    /// App id -> (user id, assigned directly) assigned.
+    app_users: BTreeMap<String, Vec<(String, bool)>>,
     /// App id -> group ids assigned.
     app_groups: BTreeMap<String, Vec<String>>,
     /// Apps whose assignments were not read completely.
@@ -320,9 +321,21 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &OktaOptions) -> Read
     let (roles, factors, members, app_users, app_groups) = tokio::join!(
         client.get_each(per(&role_holders, "roles")),
         client.get_each(per(&factor_users, "factors")),
-        client.list_each(member_specs),
-        client.list_each(app_specs("users", 500, "users assigned")),
-        client.list_each(app_specs("groups", 200, "groups assigned")),
+        // Each sub-list is cut down to the ids as soon as it is read (an org's members and
+        // assignments are millions of records).
+        client.list_each_map(member_specs, |mut l| (
+            std::mem::take(&mut l.items).iter().filter_map(okta_id).collect::<BTreeSet<String>>(),
+            l
+        )),
+        client.list_each_map(app_specs("users", 500, "users assigned"), |mut l| {
+            let list: Vec<(String, bool)> =
+                std::mem::take(&mut l.items).iter().filter_map(|v| Some((okta_id(v)?, text(v, "scope") != Some("GROUP")))).collect();
+            (list, l)
+        }),
+        client.list_each_map(app_specs("groups", 200, "groups assigned"), |mut l| (
+            std::mem::take(&mut l.items).iter().filter_map(okta_id).collect::<Vec<String>>(),
+            l
+        )),
     );
 
     // A user deleted after the users were listed answers 404 for its roles and factors.
@@ -349,9 +362,8 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &OktaOptions) -> Read
     // Groups and apps deleted meanwhile answer 404 for their members and assignments.
     let group_gone = client.recheck(&groups_spec(), &members.not_found_ids(), "group").await;
     let mut member_lists = Vec::new();
-    for (id, mut l) in members.read {
-        r.members.insert(id, l.items.iter().filter_map(okta_id).collect());
-        l.items = Vec::new();
+    for (id, (ids, l)) in members.read {
+        r.members.insert(id, ids);
         member_lists.push(l);
     }
     let mut app_missing = app_users.not_found_ids();
@@ -365,21 +377,18 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &OktaOptions) -> Read
         }
     }
     let mut assignment_lists = Vec::new();
-    for (id, mut l) in app_users.read {
+    for (id, (list, l)) in app_users.read {
         if !l.complete {
             r.apps_incomplete.insert(id.clone());
         }
-        let list = l.items.iter().filter_map(|v| Some((okta_id(v)?, text(v, "scope").unwrap_or("USER").to_string()))).collect();
         r.app_users.insert(id, list);
-        l.items = Vec::new();
         assignment_lists.push(l);
     }
-    for (id, mut l) in app_groups.read {
+    for (id, (list, l)) in app_groups.read {
         if !l.complete {
             r.apps_incomplete.insert(id.clone());
         }
-        r.app_groups.insert(id, l.items.iter().filter_map(okta_id).collect());
-        l.items = Vec::new();
+        r.app_groups.insert(id, list);
         assignment_lists.push(l);
     }
     r.apps.retain(|a| okta_id(a).is_none_or(|id| !app_gone.gone.contains(&id)));
@@ -405,7 +414,7 @@ async fn read(client: &AppClient, http: &HttpConfig, opts: &OktaOptions) -> Read
 
 pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &OktaOptions) -> Result<Collection, CollectError> {
     let client = AppClient::new(&app.name, http, &DEFAULTS).map_err(describe_client_error)?;
-    let r = read(&client, http, opts).await;
+    let mut r = read(&client, http, opts).await;
 
     // Addresses by every key a manager may be named by: id, login, email, employee number.
     let mut by_key: HashMap<String, String> = HashMap::new();
@@ -419,7 +428,9 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &OktaOptions) -> 
     let mut accounts = Vec::with_capacity(r.users.len());
     let mut entitlements = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for u in &r.users {
+    // Each user's record is dropped once it is an account.
+    for u in std::mem::take(&mut r.users) {
+        let u = &u;
         let Some(mut a) = user_account(u, opts) else { continue };
         a.manager_email = manager_email(u, &by_key);
         if let Some(f) = r.factors.get(&a.account_id) {
@@ -480,13 +491,13 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &OktaOptions) -> 
         let Some(app_id) = okta_id(app_item) else { continue };
         let label = app_label(app_item);
         let assigned_groups: BTreeSet<&str> = r.app_groups.get(&app_id).into_iter().flatten().map(String::as_str).collect();
-        for (uid, scope) in r.app_users.get(&app_id).into_iter().flatten() {
-            if !index.contains_key(uid) {
+        for (uid, direct) in r.app_users.remove(&app_id).into_iter().flatten() {
+            if !index.contains_key(&uid) {
                 unknown_assignees += 1;
                 continue;
             }
             let mut hows = Vec::new();
-            if scope != "GROUP" {
+            if direct {
                 hows.push("direct".to_string());
             }
             for gid in groups_of.get(uid.as_str()).into_iter().flatten().filter(|g| assigned_groups.contains(*g)) {
