@@ -304,6 +304,7 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
         },
         max_credential_lifetime_days: max_credential_lifetimes(&meta, &inputs.config),
         idp_links: idp_links(&meta, &inputs.config, &coverage),
+        recommend: inputs.config.campaign.as_ref().map(|c| c.recommend.clone()).unwrap_or_default(),
     };
     let t = Instant::now();
     let found = findings::evaluate(

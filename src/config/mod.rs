@@ -33,7 +33,7 @@ pub use http::{AuthConfig, HttpConfig};
 pub use kind::{AppKind, AppOptions, KindOptions, KindSchema, KindSet};
 pub use schema::{
     check_delimiter, Campaign, CampaignBy, CredentialConfig, Evidence, Identity, IdentityColumns, IdentitySource, IdpLink, PathSection,
-    Review, RosterFormat,
+    Recommend, Review, RosterFormat,
 };
 pub use secret::{Secret, SecretRef};
 

@@ -240,4 +240,34 @@ pub struct Campaign {
     pub due: Option<super::ConfigDate>,
     /// Who certifies what no one else can (no manager, no owner, a reviewer not in the roster).
     pub fallback_reviewer: Option<String>,
+    /// `[campaign.recommend]`: the thresholds past which a fact makes the recommendation revoke.
+    #[serde(default)]
+    pub recommend: Recommend,
+}
+
+fn default_recommend_dormant() -> i64 {
+    90
+}
+fn default_recommend_invited() -> i64 {
+    30
+}
+
+/// `[campaign.recommend]`: when a dormant account or an unaccepted invitation is recommended for
+/// revocation rather than for review (below the threshold, its finding makes it `review`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Recommend {
+    /// An active account without a sign-in for at least this many days: revoke (default 90).
+    #[serde(default = "default_recommend_dormant")]
+    pub dormant_days: i64,
+    /// An invitation pending, or an account never signed in to, for at least this many days:
+    /// revoke (default 30).
+    #[serde(default = "default_recommend_invited")]
+    pub invited_days: i64,
+}
+
+impl Default for Recommend {
+    fn default() -> Self {
+        Recommend { dormant_days: default_recommend_dormant(), invited_days: default_recommend_invited() }
+    }
 }

@@ -27,6 +27,9 @@ pub struct Findings {
     /// Notes for the coverage of an app, `(app, note)`: a rule that could not be applied to it
     /// and why (`outside_idp` without a reliable identity provider record).
     pub coverage_notes: Vec<(String, String)>,
+    /// Every account's recommendation and reason (`app`, `account_id`, `recommendation`,
+    /// `reason`), sorted by app and account id.
+    pub recommendations: DataFrame,
 }
 
 impl Findings {
@@ -92,7 +95,7 @@ pub fn evaluate(
     timed(C::Dormant, rules::dormant(acc.clone(), params).collect())?;
     timed(C::TokenExpiry, credentials::token_expiry(credentials, coverage, config, roster, params))?;
     timed(C::DuplicateAccount, rules::duplicate_account(acc.clone()).collect())?;
-    timed(C::Unmatchable, rules::unmatchable(acc).collect())?;
+    timed(C::Unmatchable, rules::unmatchable(acc.clone()).collect())?;
     tracing::debug!("findings: rules ({} ms)", t.elapsed().as_millis());
 
     // Ids, controls and the exceptions, per category, then the union.
@@ -114,7 +117,9 @@ pub fn evaluate(
     let all = sort_findings(all)?;
     tracing::debug!("findings: sorted ({} ms)", t.elapsed().as_millis());
     let warnings = exceptions.warnings(&used, params.as_of);
-    Ok(Findings { all, by_category, warnings, coverage_notes })
+    let recommendations = super::recommend::recommendations(acc, &all, &by_category, params)?;
+    tracing::debug!("findings: recommendations ({} ms)", t.elapsed().as_millis());
+    Ok(Findings { all, by_category, warnings, coverage_notes, recommendations })
 }
 
 /// Adds `finding_id`, `controls`, `excepted`, `exception`, `exception_expires` and sorts; columns in the order of

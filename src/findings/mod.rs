@@ -12,6 +12,7 @@ mod evaluate;
 pub mod exceptions;
 mod idp;
 mod params;
+mod recommend;
 mod rules;
 mod table;
 
@@ -19,6 +20,7 @@ pub use evaluate::{evaluate, licences, Findings};
 pub use exceptions::{Exception, Exceptions};
 pub use idp::{idp_assignments, IDP_KEY};
 pub use params::{IdpRule, RuleParams};
+pub use recommend::{recommendation_rank, REASON, RECOMMENDATION, RECOMMENDATIONS};
 pub use table::{category, col_name, finding_id, severity_rank, Category, FindingCategory, CATEGORIES, COMMON_COLUMNS, SEVERITIES};
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub struct RuleParams {
     /// Apps linked to an identity provider's application (`idp`), each with whether the
     /// provider's record of that application's assignments can be relied on.
     pub idp_links: Vec<IdpRule>,
+    /// `[campaign.recommend]`: when a fact makes an account's recommendation revoke.
+    pub recommend: crate::config::Recommend,
 }
 
 /// One app linked to its application in an identity provider.

@@ -10,11 +10,11 @@ use crate::model::account as a;
 use crate::model::{timestamp_dtype, CoverageRecord, COVERAGE_COMPLETE};
 
 pub(super) const INACTIVE: &str = "__inactive";
-const UNMATCHABLE: &str = "__unmatchable";
-const ORPHAN: &str = "__orphan";
-const OWNER_GONE: &str = "__service_owner_inactive";
-const TERMINATED: &str = "__terminated";
-const LOGIN_KNOWN: &str = "__login_known";
+pub(super) const UNMATCHABLE: &str = "__unmatchable";
+pub(super) const ORPHAN: &str = "__orphan";
+pub(super) const OWNER_GONE: &str = "__service_owner_inactive";
+pub(super) const TERMINATED: &str = "__terminated";
+pub(super) const LOGIN_KNOWN: &str = "__login_known";
 /// An account's product licences ("jira-servicedesk, jira-software"), null when it holds none.
 pub const LICENCES: &str = "__licences";
 /// Whether one of them is a Jira Service Management agent seat (`jira-servicedesk`).
@@ -35,11 +35,11 @@ fn cutoff(p: &RuleParams, days: i64) -> Expr {
 }
 
 /// Whole days from a timestamp column to `as_of`.
-fn days_before_as_of(p: &RuleParams, column: &str) -> Expr {
+pub(super) fn days_before_as_of(p: &RuleParams, column: &str) -> Expr {
     (lit(as_of_ms(p)) - col(column).cast(DataType::Int64)).floor_div(lit(DAY_MS))
 }
 
-fn date_text(column: &str) -> Expr {
+pub(super) fn date_text(column: &str) -> Expr {
     col(column).dt().strftime("%Y-%m-%d")
 }
 

@@ -142,6 +142,7 @@ fn run_with_entitlements(
             .filter_map(|a| Some((a.name.clone(), crate::collectors::REGISTRY.kind(a.kind)?.max_credential_lifetime_days()?)))
             .collect(),
         idp_links: Vec::new(),
+        recommend: cfg.campaign.as_ref().map(|c| c.recommend.clone()).unwrap_or_default(),
     };
     let assignments = idp_assignments(&ents).unwrap();
     Run { findings: evaluate(&c.accounts, &licences(&ents).unwrap(), &assignments, &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
@@ -183,6 +184,7 @@ fn run_idp(
         customer_orphan_apps: Vec::new(),
         max_credential_lifetime_days: Default::default(),
         idp_links: links,
+        recommend: Default::default(),
     };
     let assignments = idp_assignments(&ents).unwrap();
     let cfg = config("");
@@ -844,4 +846,199 @@ fn write_access_that_cannot_be_narrowed_is_low() {
     assert!(!detail.contains("broader than"), "{detail}");
     let r = token_run("", vec![CredentialRecord { write_unavoidable: Some(false), ..cred }]);
     assert_eq!(token_severity(&r, "jira").as_deref(), Some("medium"));
+}
+
+impl Run {
+    /// An account's recommendation and reason.
+    fn recommended(&self, app: &str, account: &str) -> (String, String) {
+        let df = &self.findings.recommendations;
+        let apps = df.column(col_name::APP).unwrap().str().unwrap();
+        let ids = df.column(col_name::ACCOUNT_ID).unwrap().str().unwrap();
+        let rec = df.column(RECOMMENDATION).unwrap().str().unwrap();
+        let why = df.column(REASON).unwrap().str().unwrap();
+        let i = (0..df.height()).find(|i| apps.get(*i) == Some(app) && ids.get(*i) == Some(account)).expect("a row for every account");
+        (rec.get(i).unwrap().to_string(), why.get(i).unwrap().to_string())
+    }
+}
+
+fn recommend_run(accounts: Vec<AccountRecord>, extra: &str, exceptions: Exceptions) -> Run {
+    run_with(accounts, vec![coverage("app", "complete", true)], vec![], &config(extra), Overrides::default(), exceptions)
+}
+
+/// One account alone (no second account of its person), with `extra` config: its recommendation.
+fn recommended_alone(account: AccountRecord, extra: &str) -> (String, String) {
+    let id = account.account_id.clone();
+    recommend_run(vec![account], extra, Exceptions::default()).recommended("app", &id)
+}
+
+#[test]
+fn revoke_only_from_facts_each_with_its_reason() {
+    let mut invited_long = acct("i1", Some("ann@acme.com"));
+    invited_long.status = crate::model::AccountStatus::Invited;
+    invited_long.invited_at = ago(40);
+    invited_long.last_login_at = None;
+    let mut never_used = acct("n1", Some("ann@acme.com"));
+    never_used.last_login_at = None;
+    never_used.created_at = ago(45);
+    let mut dormant = acct("d1", Some("ann@acme.com"));
+    dormant.last_login_at = ago(212);
+    let last = ago(1).unwrap().format("%Y-%m-%d");
+    assert_eq!(
+        recommended_alone(acct("t1", Some("cid@acme.com")), ""),
+        ("revoke".into(), format!("person terminated (roster status); last sign-in {last}"))
+    );
+    let orphan = recommended_alone(acct("o1", Some("who@else.example")), "");
+    assert_eq!(orphan.0, "revoke");
+    assert!(orphan.1.starts_with("no person in the roster matches the account"), "{orphan:?}");
+    assert_eq!(recommended_alone(dormant, ""), ("revoke".into(), "no sign-in for 212 days (dormant after 90)".into()));
+    let invited_on = ago(40).unwrap().format("%Y-%m-%d");
+    assert_eq!(recommended_alone(invited_long, ""), ("revoke".into(), format!("invited {invited_on}, never signed in")));
+    let created_on = ago(45).unwrap().format("%Y-%m-%d");
+    assert_eq!(recommended_alone(never_used, ""), ("revoke".into(), format!("created {created_on}, never signed in")));
+    // Negative: an active person's account in use, nothing found.
+    assert_eq!(recommended_alone(acct("a1", Some("ann@acme.com")), ""), ("keep".into(), format!("no open finding; last sign-in {last}")));
+    // Two accounts of one person: review, not revoke.
+    let r = recommend_run(vec![acct("a1", Some("ann@acme.com")), acct("a2", Some("ann@acme.com"))], "", Exceptions::default());
+    assert_eq!(
+        r.recommended("app", "a2"),
+        ("review".into(), format!("one of several accounts of the person in the app; last sign-in {last}"))
+    );
+}
+
+#[test]
+fn thresholds_below_which_dormancy_and_invitations_are_for_review() {
+    let mut dormant = acct("d1", Some("ann@acme.com"));
+    dormant.last_login_at = ago(100);
+    let mut invited = acct("i1", Some("lea@acme.com"));
+    invited.status = crate::model::AccountStatus::Invited;
+    invited.invited_at = ago(20);
+    invited.last_login_at = None;
+    // Defaults (90 and 30 days): 100 days dormant is revoke; a 20-day invitation is review.
+    let r = recommend_run(vec![dormant.clone(), invited.clone()], "", Exceptions::default());
+    assert_eq!(r.recommended("app", "d1").0, "revoke");
+    let since = ago(20).unwrap().format("%Y-%m-%d");
+    assert_eq!(r.recommended("app", "i1"), ("review".into(), format!("invited {since}, never signed in (revoke after 30 days)")));
+    // Raised to 120 and lowered to 10: the other way round.
+    let r = recommend_run(vec![dormant, invited], "[campaign.recommend]\ndormant_days = 120\ninvited_days = 10", Exceptions::default());
+    assert_eq!(r.recommended("app", "d1"), ("review".into(), "no sign-in for 100 days (dormant after 90; revoke after 120)".into()));
+    assert_eq!(r.recommended("app", "i1"), ("revoke".into(), format!("invited {since}, never signed in")));
+}
+
+#[test]
+fn privilege_is_for_review_and_what_holds_no_access_is_kept() {
+    let mut admin = acct("a1", Some("ann@acme.com"));
+    admin.is_admin = true;
+    admin.admin_reason = Some("group Administrators".into());
+    let mut disabled_admin = acct("a2", Some("ann@acme.com"));
+    disabled_admin.is_admin = true;
+    disabled_admin.status = crate::model::AccountStatus::Disabled;
+    let mut no_factor = acct("m1", Some("lea@acme.com"));
+    no_factor.mfa = Some(false);
+    let mut service_no_factor = acct("m2", Some("bot@acme.com"));
+    service_no_factor.mfa = Some(false);
+    service_no_factor.account_type = crate::model::AccountType::Service;
+    let mut terminated_admin = acct("t1", Some("cid@acme.com"));
+    terminated_admin.is_admin = true;
+    terminated_admin.admin_reason = Some("role Owner".into());
+    let r = recommend_run(
+        vec![admin, disabled_admin, no_factor, service_no_factor, acct("u1", None), terminated_admin],
+        "",
+        Exceptions::default(),
+    );
+    let last = ago(1).unwrap().format("%Y-%m-%d");
+    assert_eq!(r.recommended("app", "a1"), ("review".into(), format!("admin (group Administrators); last sign-in {last}")));
+    assert_eq!(r.recommended("app", "a2"), ("keep".into(), "disabled: holds no access".into()));
+    assert_eq!(r.recommended("app", "m1"), ("review".into(), format!("no second factor enrolled; last sign-in {last}")));
+    assert_eq!(r.recommended("app", "m2").0, "keep", "a service account without a factor is listed, not flagged");
+    assert_eq!(r.recommended("app", "u1").0, "review");
+    assert!(r.recommended("app", "u1").1.starts_with("no email: cannot be matched to a person"));
+    // A fact and a privilege: revoke, and the reason says both.
+    assert_eq!(
+        r.recommended("app", "t1"),
+        ("revoke".into(), format!("person terminated (roster status); admin (role Owner); last sign-in {last}"))
+    );
+}
+#[test]
+fn an_excepted_finding_counts_for_nothing() {
+    let mut admin = acct("a1", Some("ann@acme.com"));
+    admin.is_admin = true;
+    let exceptions = Exceptions {
+        file: "e.csv".into(),
+        rows: vec![exception("", "a1", "admin", "2027-01-31"), exception("", "o1", "orphaned", "2027-01-31")],
+    };
+    let r = recommend_run(vec![admin, acct("o1", Some("who@else.example"))], "", exceptions);
+    let last = ago(1).unwrap().format("%Y-%m-%d");
+    assert_eq!(r.recommended("app", "a1"), ("keep".into(), format!("no open finding; excepted: admin; last sign-in {last}")));
+    assert_eq!(r.recommended("app", "o1").0, "keep");
+}
+
+#[test]
+fn an_expired_credential_revokes_the_service_account_it_belongs_to_not_a_person() {
+    let mut bot = acct("svc-1", Some("Bot@acme.com"));
+    bot.account_type = crate::model::AccountType::Service;
+    let person = acct("p1", Some("ann@acme.com"));
+    let token = |owner: &str, id: &str| CredentialRecord {
+        credential_id: id.into(),
+        label: "token".into(),
+        expires_at: ago(3),
+        source: "api".into(),
+        owner: Some(owner.into()),
+        ..Default::default()
+    };
+    let r = run_with(
+        vec![bot, person],
+        vec![coverage("jira", "complete", true)],
+        vec![token("bot@acme.com", "t-bot"), token("ann@acme.com", "t-ann")],
+        &config(""),
+        Overrides::default(),
+        Exceptions::default(),
+    );
+    let expired_on = ago(3).unwrap().format("%Y-%m-%d");
+    assert_eq!(r.recommended("jira", "svc-1").0, "revoke", "{:?}", r.recommended("jira", "svc-1"));
+    assert!(r.recommended("jira", "svc-1").1.contains(&format!("credential expired on {expired_on}")));
+    assert_eq!(r.recommended("jira", "p1").0, "keep", "a person's expired token is revoked as a token: {:?}", r.recommended("jira", "p1"));
+}
+
+#[test]
+fn a_local_password_an_agent_seat_and_access_outside_the_identity_provider_are_for_review() {
+    use crate::model::{AuthSource, EntitlementKind, EntitlementRecord};
+    let mut sso = acct("s1", Some("lea@acme.com"));
+    sso.auth_source = AuthSource::Sso;
+    let mut local_admin = acct("l1", Some("ann@acme.com"));
+    local_admin.auth_source = AuthSource::Local;
+    local_admin.is_admin = true;
+    local_admin.admin_reason = Some("role admin".into());
+    let r = run(vec![sso, local_admin]);
+    let (rec, why) = r.recommended("app", "l1");
+    assert_eq!(rec, "review");
+    assert!(why.starts_with("admin (role admin); local password beside single sign-on"), "{why}");
+    assert_eq!(r.recommended("app", "s1").0, "keep");
+
+    let licence = |id: &str, key: &str| EntitlementRecord {
+        account_id: id.into(),
+        kind: EntitlementKind::ProductLicence,
+        value: key.into(),
+        privileged: false,
+    };
+    let r = run_with_entitlements(
+        vec![acct("agent", Some("ann@acme.com")), acct("user", Some("lea@acme.com"))],
+        vec![licence("agent", "jira-servicedesk"), licence("user", "jira-software")],
+        vec![coverage("app", "complete", true)],
+        vec![],
+        &config(""),
+        Overrides::default(),
+        Exceptions::default(),
+    );
+    assert!(r.recommended("app", "agent").1.starts_with("holds an agent licence"), "{:?}", r.recommended("app", "agent"));
+    assert_eq!(r.recommended("app", "agent").0, "review");
+    // Another licence is named only beside something else: alone it is kept.
+    assert_eq!(r.recommended("app", "user").0, "keep");
+
+    let okta = vec![acct("00u-ann", Some("ann@acme.com")), acct("00u-lea", Some("lea@acme.com"))];
+    let jira = vec![acct("j-ann", Some("ann@acme.com")), acct("j-lea", Some("lea@acme.com"))];
+    let assignments = [("00u-ann", "0oa-jira · Jira Service Management · direct")];
+    let r = run_idp(okta, jira, &assignments, vec![link("id:0oa-jira")], Overrides::default());
+    assert_eq!(r.recommended("jira", "j-lea").0, "review");
+    assert!(r.recommended("jira", "j-lea").1.starts_with("not assigned in okta: granted outside the identity provider"));
+    assert_eq!(r.recommended("jira", "j-ann").0, "keep", "assigned: {:?}", r.recommended("jira", "j-ann"));
 }

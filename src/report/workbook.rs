@@ -15,7 +15,7 @@ use rust_xlsxwriter::{DataValidation, DataValidationRule, DocProperties, ExcelDa
 
 use super::input::ReportInput;
 use crate::files::{self, FileDigest};
-use crate::findings::{col_name as f, CATEGORIES};
+use crate::findings::{col_name as f, CATEGORIES, REASON, RECOMMENDATION, RECOMMENDATIONS};
 use crate::model::account as a;
 
 pub const REVIEW_XLSX: &str = "review.xlsx";
@@ -52,12 +52,14 @@ const FINDING_SHEET_COLUMNS: [&str; 12] = [
 ];
 
 /// App sheets: these account columns, then the account's finding categories.
-const ACCOUNT_SHEET_COLUMNS: [&str; 15] = [
+const ACCOUNT_SHEET_COLUMNS: [&str; 17] = [
     a::APP,
     a::ACCOUNT_ID,
     a::USERNAME,
     a::EMAIL,
     a::DISPLAY_NAME,
+    RECOMMENDATION,
+    REASON,
     a::STATUS,
     a::ACCOUNT_TYPE,
     a::IS_ADMIN,
@@ -103,11 +105,19 @@ impl Styles {
             header: Format::new().set_bold().set_background_color("#EAEDED"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             wrap: Format::new().set_text_wrap(),
+            revoke: Format::new().set_background_color(REVOKE_FILL),
+            revoke_wrap: Format::new().set_background_color(REVOKE_FILL).set_text_wrap(),
         }
     }
 }
 
+/// The fill of a row recommended for revocation (a light red: the row a reviewer looks at first).
+const REVOKE_FILL: &str = "#FADBD8";
+
 struct Styles {
+    /// A row recommended for revocation, and its wrapped reason.
+    revoke: Format,
+    revoke_wrap: Format,
     header: Format,
     date: Format,
     wrap: Format,
@@ -126,6 +136,9 @@ struct SheetWriter<'a> {
     /// The sheet being written (index in the workbook) and its data rows so far.
     index: usize,
     rows: usize,
+    /// The columns of the reason (wrapped) and of the recommendation (a revoke row is filled).
+    reason: Option<usize>,
+    recommendation: Option<usize>,
 }
 
 impl<'a> SheetWriter<'a> {
@@ -136,7 +149,9 @@ impl<'a> SheetWriter<'a> {
         header: &'a [String],
         base_name: &'a str,
     ) -> Result<Self, XlsxError> {
-        let mut w = SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0 };
+        let at = |name: &str| header.iter().position(|h| h == name);
+        let (reason, recommendation) = (at(REASON), at(RECOMMENDATION));
+        let mut w = SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0, reason, recommendation };
         w.next_sheet()?;
         Ok(w)
     }
@@ -153,10 +168,12 @@ impl<'a> SheetWriter<'a> {
         for (c, h) in self.header.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, h, &self.styles.header)?;
             let width = match h.as_str() {
-                f::DETAIL | f::EXCEPTION | COMMENT | a::GROUPS | a::ADMIN_REASON => 48.0,
-                f::FINDING_ID | f::EMAIL | a::PERSON_EMAIL | f::DISPLAY_NAME | REVIEWER => 26.0,
-                DECISION | DECIDED_ON => 12.0,
-                _ => 16.0,
+                REASON => 60.0,
+                f::DETAIL | f::EXCEPTION | COMMENT => 48.0,
+                f::EMAIL | a::PERSON_EMAIL | REVIEWER => 26.0,
+                f::FINDING_ID | f::DISPLAY_NAME | a::GROUPS | a::ADMIN_REASON | FINDINGS_OF_ACCOUNT => 20.0,
+                DECISION | DECIDED_ON | RECOMMENDATION => 13.0,
+                _ => 14.0,
             };
             sheet.set_column_width(c as u16, width)?;
         }
@@ -169,17 +186,43 @@ impl<'a> SheetWriter<'a> {
         Ok(())
     }
 
-    /// One data row: the cells of the frame's columns (the reviewer's columns stay empty).
+    /// One data row: the cells of the frame's columns (the reviewer's columns stay empty). The
+    /// reason wraps; a row recommended for revocation is filled.
     fn row(&mut self, cells: &[Option<&str>]) -> Result<(), XlsxError> {
         if self.rows == MAX_DATA_ROWS {
             self.finish()?;
             self.next_sheet()?;
         }
         self.rows += 1;
+        let (reason, recommendation) = (self.reason, self.recommendation);
+        let revoke = recommendation.and_then(|i| cells.get(i).copied().flatten()) == Some(RECOMMENDATIONS[0]);
+        let (styles, row) = (self.styles, self.rows as u32);
         let sheet = self.workbook.worksheet_from_index(self.index)?;
         for (c, v) in cells.iter().enumerate() {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                sheet.write_string(self.rows as u32, c as u16, v)?;
+            let wrap = Some(c) == reason;
+            let format = match (revoke, wrap) {
+                (true, true) => Some(&styles.revoke_wrap),
+                (true, false) => Some(&styles.revoke),
+                (false, true) => Some(&styles.wrap),
+                (false, false) => None,
+            };
+            match (v.filter(|v| !v.is_empty()), format) {
+                (Some(v), Some(format)) => {
+                    sheet.write_string_with_format(row, c as u16, v, format)?;
+                }
+                (Some(v), None) => {
+                    sheet.write_string(row, c as u16, v)?;
+                }
+                (None, Some(format)) if revoke => {
+                    sheet.write_blank(row, c as u16, format)?;
+                }
+                _ => {}
+            }
+        }
+        // The reviewer's columns of a revoke row are filled too: the row reads as one.
+        if revoke {
+            for c in cells.len()..self.header.len() {
+                sheet.write_blank(row, c as u16, &styles.revoke)?;
             }
         }
         Ok(())

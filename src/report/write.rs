@@ -70,7 +70,7 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     // writing it, so the manifest reads nothing back.
     let t = std::time::Instant::now();
     let common = input.findings.all.select(crate::findings::COMMON_COLUMNS)?;
-    let accounts = with_app_complete(accounts_export(input.accounts)?, input.coverage)?;
+    let accounts = with_app_complete(accounts_export(input.accounts, &input.findings.recommendations)?, input.coverage)?;
     let mut by_category: BTreeMap<&str, DataFrame> = BTreeMap::new();
     for cat in CATEGORIES {
         if let Some(df) = input.findings.by_category.get(cat.name()) {
@@ -207,9 +207,9 @@ fn summarize(out: &Path, input: &ReportInput) -> ReportSummary {
     }
 }
 
-/// The accounts as exported: the SPEC §4 fields then the correlation columns, plus whether the
-/// app's collection was complete.
-fn accounts_export(accounts: &DataFrame) -> PolarsResult<DataFrame> {
+/// The accounts as exported: the SPEC §4 fields, the correlation columns, then the reviewer's
+/// recommendation and its reason (and, added later, whether the app's collection was complete).
+fn accounts_export(accounts: &DataFrame, recommendations: &DataFrame) -> PolarsResult<DataFrame> {
     let wanted = [
         a::APP,
         a::APP_KIND,
@@ -240,7 +240,19 @@ fn accounts_export(accounts: &DataFrame) -> PolarsResult<DataFrame> {
         a::DECLARED_SERVICE,
         a::OVERRIDE_REASON,
     ];
-    accounts.select(wanted)
+    let keys = [col(a::APP), col(a::ACCOUNT_ID)];
+    let mut join = JoinArgs::new(JoinType::Left);
+    join.maintain_order = MaintainOrderJoin::Left;
+    let mut columns: Vec<Expr> = wanted.iter().map(|c| col(*c)).collect();
+    columns.push(col(crate::findings::RECOMMENDATION));
+    columns.push(col(crate::findings::REASON));
+    accounts
+        .clone()
+        .lazy()
+        .select(wanted.iter().map(|c| col(*c)).collect::<Vec<_>>())
+        .join(recommendations.clone().lazy(), keys.clone(), keys, join)
+        .select(columns)
+        .collect()
 }
 
 /// Adds `app_complete` (whether the row's app was collected completely) as the last column.

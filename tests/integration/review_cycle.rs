@@ -807,3 +807,61 @@ fn a_report_regenerated_into_a_remediated_pack_keeps_its_remediation_and_still_v
     assert!(manifest["outputs"].as_array().unwrap().iter().any(|o| o["path"] == "remediation/app-revocations.csv"));
     bin().arg("verify").arg(&out).assert().success();
 }
+
+/// Every account of a packet, assignments.csv and accounts.csv carries a recommendation and its
+/// reason; a reviewer's rows come revoke, review, keep (then app, account); the Instructions sheet
+/// opens with the counts and the due date; planning again gives byte-identical files.
+#[test]
+fn packets_carry_a_recommendation_and_its_reason_sorted_revoke_review_keep() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "[campaign]\nby = \"app_owner\"\ndue = \"2027-01-31\"\n");
+    edit(&dir.path().join("hr.csv"), |t| t + "own@acme.com,E4,Own,active,\ncat@acme.com,E5,Cat,active,\n");
+    edit(&dir.path().join("app.csv"), |t| t + "6,cat@acme.com,Cat,User,2026-12-30,2026-01-01\n");
+    edit(&config, |t| t.replacen("kind = \"csv\"\n", "kind = \"csv\"\nowner = \"own@acme.com\"\n", 1));
+    let out = dir.path().join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
+
+    // accounts.csv: the recommendation and its reason for every account.
+    let mut reader = csv::Reader::from_path(out.join("accounts.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    let of = |id: &str| {
+        let row = rows.iter().find(|r| cell(&header, r, "account_id") == id).unwrap();
+        (cell(&header, row, "recommendation").to_string(), cell(&header, row, "reason").to_string())
+    };
+    assert_eq!(of("2"), ("revoke".into(), "terminated 2026-11-01; last sign-in 2026-12-01".into()));
+    assert_eq!(of("3").0, "revoke");
+    assert_eq!(of("1"), ("review".into(), "admin (role Admin); last sign-in 2026-12-20".into()));
+    assert_eq!(of("6"), ("keep".into(), "no open finding; last sign-in 2026-12-30".into()));
+
+    bin().args(["campaign", "plan", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+    let packet = out.join("campaign/own_at_acme.com.xlsx");
+    let sheets = read_sheets(&packet);
+    let instructions = &sheets[0].1;
+    assert!(instructions[1][0].contains("answer by 2027-01-31"), "{instructions:?}");
+    assert_eq!(
+        instructions[2][0],
+        "5 account(s) to certify: 3 recommended revoke, 1 to review, 1 to keep. The rows are in that order; a revoke row is filled red; the reason column says why."
+    );
+    let certify = &sheets.iter().find(|(n, _)| n == "Accounts to certify").unwrap().1;
+    let header = &certify[0];
+    let order: Vec<(&str, &str)> =
+        certify[1..].iter().map(|r| (cell(header, r, "recommendation"), cell(header, r, "account_id"))).collect();
+    assert_eq!(order, [("revoke", "2"), ("revoke", "3"), ("revoke", "4"), ("review", "1"), ("keep", "6")]);
+    assert!(certify[1..].iter().all(|r| !cell(header, r, "reason").is_empty()));
+    assert!(header.iter().position(|h| h == "findings") > header.iter().position(|h| h == "reason"), "finding ids keep their own column");
+
+    let plan = std::fs::read_to_string(out.join("campaign/assignments.csv")).unwrap();
+    assert!(plan.starts_with("reviewer,app,account_id,person,scope,assigned_because,recommendation,reason,finding_ids,file"), "{plan}");
+    assert!(plan.contains("terminated 2026-11-01; last sign-in 2026-12-01"), "{plan}");
+
+    // The same report planned again: the same bytes.
+    let before: Vec<Vec<u8>> = ["campaign/own_at_acme.com.xlsx", "campaign/assignments.csv", "accounts.csv", "review.xlsx"]
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    bin().args(["campaign", "plan", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+    for (i, f) in ["campaign/own_at_acme.com.xlsx", "campaign/assignments.csv", "accounts.csv", "review.xlsx"].iter().enumerate() {
+        assert_eq!(std::fs::read(out.join(f)).unwrap(), before[i], "{f} differs");
+    }
+}

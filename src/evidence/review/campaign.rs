@@ -26,7 +26,7 @@ use crate::evidence::pack::{
     io_error, read_pack_csv, safe_stem, set_outputs, EvidenceError, Pack, ASSIGNMENTS_CSV, CAMPAIGN_DIR, REVIEWERS_CSV,
 };
 use crate::files;
-use crate::findings::col_name as f;
+use crate::findings::{col_name as f, recommendation_rank, REASON, RECOMMENDATION, RECOMMENDATIONS};
 use crate::model::account as a;
 use crate::report::MANIFEST_JSON;
 use crate::roster::{normalize_email, PersonStatus, Roster};
@@ -158,11 +158,13 @@ pub struct PlanSummary {
 }
 
 /// The account columns of a packet, as in accounts.csv.
-const PACKET_COLUMNS: [&str; 13] = [
+const PACKET_COLUMNS: [&str; 15] = [
     a::APP,
     a::ACCOUNT_ID,
     a::EMAIL,
     a::DISPLAY_NAME,
+    RECOMMENDATION,
+    REASON,
     a::PERSON_EMAIL,
     a::PERSON_NAME,
     a::PERSON_STATUS,
@@ -295,7 +297,10 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     df.with_column(Column::new("assigned_because".into(), reason))?;
     df.with_column(Column::new("assigned_reviewer".into(), reviewer.clone()))?;
     df.with_column(Column::new("__certify".into(), certify.clone()))?;
-    let df = df.sort(["assigned_reviewer", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
+    let rank: Vec<u32> = df.column(RECOMMENDATION)?.str()?.iter().map(|r| recommendation_rank(r.unwrap_or("")) as u32).collect();
+    df.with_column(Column::new("__rank".into(), rank))?;
+    // A reviewer's rows: revoke, review, keep, then by app and account.
+    let df = df.sort(["assigned_reviewer", "__rank", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
 
     // Replace an earlier plan.
     let dir = report_dir.join(CAMPAIGN_DIR);
@@ -325,8 +330,21 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         let cols: Vec<&str> = PACKET_COLUMNS.iter().copied().chain(["findings", "assigned_because"]).collect();
         let to_certify = part.filter(&mask)?.select(cols.clone())?;
         let info = part.filter(&!&mask)?.select(cols)?;
+        let mut counts = [0usize; 3];
+        for r in to_certify.column(RECOMMENDATION)?.str()?.iter() {
+            if let Some(n) = counts.get_mut(recommendation_rank(r.unwrap_or(""))) {
+                *n += 1;
+            }
+        }
         let lines = vec![
-            format!("Reviewer: {reviewer}. Access review as of {}{}.", as_of.format("%Y-%m-%d"), due.as_ref().map(|d| format!("; answer by {d}")).unwrap_or_default()),
+            format!("Reviewer: {reviewer}. Access review as of {}{}.", as_of.format("%Y-%m-%d"), due.as_ref().map(|d| format!("; answer by {d}")).unwrap_or_else(|| "; no due date set".into())),
+            format!(
+                "{} account(s) to certify: {} recommended revoke, {} to review, {} to keep. The rows are in that order; a revoke row is filled red; the reason column says why.",
+                to_certify.height(), counts[0], counts[1], counts[2]
+            ),
+            format!("{}: a fact says the access should go (the person left, no person matches, no sign-in or an invitation unaccepted past the threshold, an expired credential). Keeping such a row needs a comment saying why.", RECOMMENDATIONS[0]),
+            format!("{}: the access is privileged or unusual (admin, a local password beside single sign-on, granted outside the identity provider, no second factor, an agent seat): check it is still needed.", RECOMMENDATIONS[1]),
+            format!("{}: nothing found against it; confirm it is still needed.", RECOMMENDATIONS[2]),
             String::new(),
             "For every row of \"Accounts to certify\", decide: keep (the access is right), revoke (remove it) or modify (change it; say how in the comment), and fill in decided_on.".into(),
             "The reviewer column holds your email: leave it. If someone decides for you, put their email there and yours in a delegated_by column.".into(),
@@ -369,6 +387,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let cell = |c: &str| df.column(c).and_then(|c| c.cast(&DataType::String)).map(|c| c.str().cloned());
     let (r_app, r_id, r_person, r_reason, r_findings) =
         (cell(a::APP)??, cell(a::ACCOUNT_ID)??, cell(a::PERSON_EMAIL)??, cell("assigned_because")??, cell("findings")??);
+    let (r_recommendation, r_why) = (cell(RECOMMENDATION)??, cell(REASON)??);
     let r_certify = df.column("__certify")?.bool()?.clone();
     let file_of: HashMap<&str, &str> = named.iter().map(|(file, r, _, _)| (r.as_str(), file.as_str())).collect();
     let mut rows = Vec::with_capacity(df.height());
@@ -381,6 +400,8 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             r_person.get(i).unwrap_or("").to_string(),
             if r_certify.get(i) == Some(true) { "certify" } else { "information" }.to_string(),
             r_reason.get(i).unwrap_or("").to_string(),
+            r_recommendation.get(i).unwrap_or("").to_string(),
+            r_why.get(i).unwrap_or("").to_string(),
             r_findings.get(i).unwrap_or("").to_string(),
             format!("{CAMPAIGN_DIR}/{}", file_of.get(r).copied().unwrap_or("")),
         ]);
@@ -388,7 +409,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let assignments_path = dir.join(ASSIGNMENTS_CSV);
     let assignments = crate::report::csv::write_rows(
         &assignments_path,
-        &["reviewer", "app", "account_id", "person", "scope", "reason", "finding_ids", "file"],
+        &["reviewer", "app", "account_id", "person", "scope", "assigned_because", RECOMMENDATION, REASON, "finding_ids", "file"],
         &rows,
     )
     .map_err(io(&assignments_path))?;

@@ -1,0 +1,236 @@
+//! Each account's recommendation to its reviewer (`revoke`, `review`, `keep`) and the reason, one
+//! plain sentence built from the account's facts and its open findings (README, "Recommendations").
+//!
+//! - `revoke` comes only from facts: the person left (`terminated_with_access`), no person
+//!   (`orphaned`), no sign-in for `[campaign.recommend] dormant_days` or more (`dormant`), an
+//!   invitation pending or an account never used for `invited_days` or more (`invited_inactive`),
+//!   or a credential of the account that expired (`token_expiry`).
+//! - `review` for privilege and for what a reviewer should look at: admin, a local password
+//!   beside single sign-on, access granted outside the identity provider, no second factor, an
+//!   agent seat, a second account of one person, no email, and dormancy or a pending invitation
+//!   short of the revoke thresholds.
+//! - `keep` otherwise: no open finding (the reason says when the account last signed in, or
+//!   that it holds no access, is a declared service account, or has its findings excepted).
+//!
+//! An excepted finding counts for nothing here: the exception is the decision already taken.
+//! Columnar throughout: every clause is an expression, null when it does not apply.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::params::RuleParams;
+use super::rules::{self, date_text, days_before_as_of, INACTIVE, LOGIN_KNOWN, OWNER_GONE};
+use super::table::col_name as f;
+use crate::model::account as a;
+
+/// The column of the recommendation (`revoke`, `review`, `keep`).
+pub const RECOMMENDATION: &str = "recommendation";
+/// The column of the reason, one sentence.
+pub const REASON: &str = "reason";
+/// The recommendations, in the order a reviewer's rows are sorted.
+pub const RECOMMENDATIONS: [&str; 3] = ["revoke", "review", "keep"];
+
+/// Where `recommendation` sorts: revoke 0, review 1, keep 2 (anything else last).
+pub fn recommendation_rank(r: &str) -> usize {
+    RECOMMENDATIONS.iter().position(|x| *x == r).unwrap_or(RECOMMENDATIONS.len())
+}
+
+const OPEN: [(&str, &str); 8] = [
+    ("terminated_with_access", "__r_terminated"),
+    ("orphaned", "__r_orphaned"),
+    ("dormant", "__r_dormant"),
+    ("invited_inactive", "__r_invited"),
+    ("admin", "__r_admin"),
+    ("local_login", "__r_local"),
+    ("duplicate_account", "__r_duplicate"),
+    ("unmatchable", "__r_unmatchable"),
+];
+const MFA: &str = "__r_mfa";
+const EXCEPTED_CATEGORIES: &str = "__r_excepted";
+const OUTSIDE_IDP_APP: &str = "__r_idp_app";
+const EXPIRED_ON: &str = "__r_expired_on";
+const OWNER: &str = "__r_owner";
+const BY_ID: &str = "__r_expired_by_id";
+const BY_OWNER: &str = "__r_expired_by_owner";
+const SINCE: &str = "__r_since";
+
+fn flag(category: &str) -> Expr {
+    let name = OPEN.iter().find(|(c, _)| *c == category).map(|(_, n)| *n).expect("a category of OPEN");
+    col(name).fill_null(lit(false))
+}
+
+fn text(parts: Vec<Expr>) -> Expr {
+    concat_str(parts, "", true)
+}
+
+/// `(app, account_id, recommendation, reason)` for every account of `acc` (the accounts with the
+/// shared flags of [`rules::with_flags`] and their licences), sorted by app and account id.
+/// `findings`: every finding (common columns); `by_category`: each category's frame.
+pub fn recommendations(
+    acc: LazyFrame,
+    findings: &DataFrame,
+    by_category: &BTreeMap<&'static str, DataFrame>,
+    p: &RuleParams,
+) -> PolarsResult<DataFrame> {
+    let keys = [col(a::APP), col(a::ACCOUNT_ID)];
+    let open = col(f::EXCEPTED).not();
+    let mut per_account: Vec<Expr> =
+        OPEN.iter().map(|(category, name)| col(f::CATEGORY).eq(lit(*category)).and(open.clone()).any(true).alias(*name)).collect();
+    // A service account without a factor is listed, not flagged (info): nothing to review.
+    per_account.push(col(f::CATEGORY).eq(lit("mfa_missing")).and(col(f::SEVERITY).neq(lit("info"))).and(open.clone()).any(true).alias(MFA));
+    per_account.push(
+        col(f::CATEGORY).filter(col(f::EXCEPTED)).unique().sort(Default::default()).str().join(", ", true).alias(EXCEPTED_CATEGORIES),
+    );
+    let flags =
+        findings.clone().lazy().filter(col(f::ACCOUNT_ID).is_not_null()).group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg(per_account);
+    let mut acc = acc.join(flags, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left));
+    // The identity provider an account was not assigned in.
+    if let Some(df) = by_category.get("outside_idp") {
+        let outside = df
+            .clone()
+            .lazy()
+            .filter(col(f::EXCEPTED).not())
+            .group_by([col(f::APP), col(f::ACCOUNT_ID)])
+            .agg([col("idp_app").min().alias(OUTSIDE_IDP_APP)]);
+        acc = acc.join(outside, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left));
+    } else {
+        acc = acc.with_column(lit(NULL).cast(DataType::String).alias(OUTSIDE_IDP_APP));
+    }
+    // A credential that expired (or its issuer refused) and that is the account's: the account
+    // itself (the same id in the app), or a service account's, whose credential is what it is for
+    // (its owner is the account's address). A person's expired token is revoked as a token, not
+    // as their account.
+    if let Some(df) = by_category.get("token_expiry") {
+        let expired = df
+            .clone()
+            .lazy()
+            .filter(col(f::EXCEPTED).not().and(col("days_left").lt(lit(0i64)).fill_null(lit(false)).or(col("refused_at").is_not_null())))
+            .select([
+                col(f::APP),
+                col(f::ACCOUNT_ID),
+                col("owner").str().to_lowercase().alias(OWNER),
+                coalesce(&[col("expires"), col("refused_at").str().slice(lit(0), lit(10)), lit("an unknown date")]).alias(EXPIRED_ON),
+            ]);
+        let by_id = expired.clone().group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg([col(EXPIRED_ON).min().alias(BY_ID)]);
+        let by_owner =
+            expired.filter(col(OWNER).is_not_null()).group_by([col(f::APP), col(OWNER)]).agg([col(EXPIRED_ON).min().alias(BY_OWNER)]);
+        let service = col(a::ACCOUNT_TYPE).eq(lit("service")).fill_null(lit(false)).or(col(a::DECLARED_SERVICE));
+        acc = acc
+            .join(by_id, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
+            .with_column(col(a::EMAIL).str().to_lowercase().alias(OWNER))
+            .join(by_owner, [col(a::APP), col(OWNER)], [col(f::APP), col(OWNER)], JoinArgs::new(JoinType::Left))
+            .with_column(coalesce(&[col(BY_ID), when(service).then(col(BY_OWNER)).otherwise(lit(NULL))]).alias(EXPIRED_ON));
+    } else {
+        acc = acc.with_column(lit(NULL).cast(DataType::String).alias(EXPIRED_ON));
+    }
+    let acc = acc.with_column(coalesce(&[col(a::INVITED_AT), col(a::CREATED_AT)]).alias(SINCE));
+
+    let (dormant_days, invited_days) = (p.recommend.dormant_days, p.recommend.invited_days);
+    let login_days = days_before_as_of(p, a::LAST_LOGIN_AT);
+    let since_days = days_before_as_of(p, SINCE);
+    let never_text = || {
+        when(col(a::STATUS).eq(lit("invited")))
+            .then(when(col(SINCE).is_null()).then(lit("invited on an unknown date, never signed in")).otherwise(text(vec![
+                lit("invited "),
+                date_text(SINCE),
+                lit(", never signed in"),
+            ])))
+            .otherwise(text(vec![lit("created "), date_text(a::CREATED_AT), lit(", never signed in")]))
+    };
+    let dormant_text = |tail: String| {
+        text(vec![
+            lit("no sign-in for "),
+            login_days.clone().cast(DataType::String),
+            lit(format!(" days (dormant after {}{tail})", p.dormant_after_days)),
+        ])
+    };
+    let invited_long = col(SINCE).is_null().or(since_days.clone().gt_eq(lit(invited_days)).fill_null(lit(false)));
+    let dormant_long = login_days.clone().gt_eq(lit(dormant_days)).fill_null(lit(false));
+
+    // Facts that make it revoke.
+    let revoke = vec![
+        when(flag("terminated_with_access"))
+            .then(
+                when(col(a::PERSON_TERMINATION_DATE).is_not_null())
+                    .then(text(vec![lit("terminated "), date_text(a::PERSON_TERMINATION_DATE)]))
+                    .otherwise(lit("person terminated (roster status)")),
+            )
+            .otherwise(lit(NULL)),
+        when(flag("orphaned"))
+            .then(
+                when(col(OWNER_GONE))
+                    .then(text(vec![
+                        lit("service account whose owner "),
+                        col(a::PERSON_EMAIL).fill_null(lit("(none)")),
+                        lit(" is no longer active"),
+                    ]))
+                    .otherwise(lit("no person in the roster matches the account")),
+            )
+            .otherwise(lit(NULL)),
+        when(flag("dormant").and(dormant_long.clone())).then(dormant_text(String::new())).otherwise(lit(NULL)),
+        when(flag("invited_inactive").and(invited_long.clone())).then(never_text()).otherwise(lit(NULL)),
+        when(col(EXPIRED_ON).is_not_null()).then(text(vec![lit("credential expired on "), col(EXPIRED_ON)])).otherwise(lit(NULL)),
+    ];
+    // What a reviewer should look at.
+    let review = vec![
+        when(flag("dormant").and(dormant_long.not())).then(dormant_text(format!("; revoke after {dormant_days}"))).otherwise(lit(NULL)),
+        when(flag("invited_inactive").and(invited_long.not()))
+            .then(text(vec![never_text(), lit(format!(" (revoke after {invited_days} days)"))]))
+            .otherwise(lit(NULL)),
+        when(flag("admin"))
+            .then(text(vec![lit("admin ("), col(a::ADMIN_REASON).fill_null(lit("admin flag")), lit(")")]))
+            .otherwise(lit(NULL)),
+        when(flag("local_login")).then(lit("local password beside single sign-on")).otherwise(lit(NULL)),
+        when(col(OUTSIDE_IDP_APP).is_not_null())
+            .then(text(vec![lit("not assigned in "), col(OUTSIDE_IDP_APP), lit(": granted outside the identity provider")]))
+            .otherwise(lit(NULL)),
+        when(col(MFA).fill_null(lit(false))).then(lit("no second factor enrolled")).otherwise(lit(NULL)),
+        when(col(rules::AGENT_SEAT).fill_null(lit(false)).and(col(INACTIVE).not()))
+            .then(lit("holds an agent licence"))
+            .otherwise(lit(NULL)),
+        when(flag("duplicate_account")).then(lit("one of several accounts of the person in the app")).otherwise(lit(NULL)),
+        when(flag("unmatchable")).then(lit("no email: cannot be matched to a person")).otherwise(lit(NULL)),
+    ];
+    let any = |clauses: &[Expr]| clauses.iter().fold(lit(false), |acc, c| acc.or(c.clone().is_not_null()));
+    let (is_revoke, is_review) = (any(&revoke), any(&review));
+    // The dormancy and invitation clauses say when the account last signed in; the others do not.
+    let says_login = any(&[revoke[2].clone(), revoke[3].clone(), review[0].clone(), review[1].clone()]);
+    let login = when(col(LOGIN_KNOWN).not())
+        .then(lit(NULL))
+        .when(col(a::LAST_LOGIN_AT).is_null())
+        .then(lit("never signed in"))
+        .otherwise(text(vec![lit("last sign-in "), date_text(a::LAST_LOGIN_AT)]));
+    let licences = when(col(rules::LICENCES).is_not_null().and(col(rules::AGENT_SEAT).fill_null(lit(false)).not()))
+        .then(text(vec![lit("holds licence(s): "), col(rules::LICENCES)]))
+        .otherwise(lit(NULL));
+    let mut clauses = revoke;
+    clauses.extend(review);
+    clauses.push(when(says_login).then(lit(NULL)).otherwise(login.clone()));
+    clauses.push(licences);
+    let keep = when(col(INACTIVE)).then(text(vec![col(a::STATUS), lit(": holds no access")])).otherwise(concat_str(
+        [
+            lit("no open finding"),
+            when(col(a::DECLARED_SERVICE)).then(lit("declared service account")).otherwise(lit(NULL)),
+            when(col(EXCEPTED_CATEGORIES).fill_null(lit("")).neq(lit("")))
+                .then(text(vec![lit("excepted: "), col(EXCEPTED_CATEGORIES)]))
+                .otherwise(lit(NULL)),
+            login,
+        ],
+        "; ",
+        true,
+    ));
+    acc.select([
+        col(a::APP),
+        col(a::ACCOUNT_ID),
+        when(is_revoke.clone())
+            .then(lit(RECOMMENDATIONS[0]))
+            .when(is_review.clone())
+            .then(lit(RECOMMENDATIONS[1]))
+            .otherwise(lit(RECOMMENDATIONS[2]))
+            .alias(RECOMMENDATION),
+        when(is_revoke.or(is_review)).then(concat_str(clauses, "; ", true)).otherwise(keep).alias(REASON),
+    ])
+    .sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
+    .collect()
+}
