@@ -110,8 +110,28 @@ if len(rows) - 1 != len(mine):
     problems.append(f"{len(rows) - 1} rows, assignments.csv gives {len(mine)}")
 if any(r[rows[0].index("reviewer")] != reviewer for r in rows[1:]):
     problems.append(f"a row without the reviewer {reviewer} filled in")
+rank = {"revoke": 0, "review": 1, "keep": 2}
+recommended = [r[rows[0].index("recommendation")] for r in rows[1:]]
+if any(x not in rank for x in recommended) or recommended != sorted(recommended, key=rank.get):
+    problems.append(f"recommendations not revoke, review, keep in that order: {recommended[:20]}")
+if any(not r[rows[0].index("reason")] for r in rows[1:]):
+    problems.append("a row without a reason")
 if problems:
     print("PACKET CHECK FAILED:\n  " + "\n  ".join(problems)); sys.exit(1)
-print(f"LibreOffice read the packet of {reviewer}: {len(mine)} accounts to certify, reviewer filled in")
+print(f"LibreOffice read the packet of {reviewer}: {len(mine)} accounts to certify, reviewer filled in, "
+      f"{recommended.count('revoke')} revoke / {recommended.count('review')} review / {recommended.count('keep')} keep in that order")
 PY2
+  # PACKET_PNG=FILE: the packet as LibreOffice prints it, its first pages as PNG (FILE-1.png,
+  # FILE-2.png: the Instructions sheet, then the accounts), to look at what a reviewer sees.
+  if [ -n "${PACKET_PNG:-}" ]; then
+    HOME="$lo_home" soffice --headless --norestore --convert-to pdf --outdir "$work/pdf" "$packet" > /dev/null 2>&1
+    [ -x target/pdf-venv/bin/python ] || { python3 -m venv target/pdf-venv && target/pdf-venv/bin/pip install -q pymupdf; }
+    target/pdf-venv/bin/python - "$work/pdf/$(basename "${packet%.xlsx}").pdf" "$PACKET_PNG" <<'PY3'
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+for i in range(min(2, doc.page_count)):
+    doc[i].get_pixmap(dpi=110).save(f"{sys.argv[2]}-{i + 1}.png")
+print(f"packet rendered: {sys.argv[2]}-1.png .. ({doc.page_count} pages)")
+PY3
+  fi
 fi

@@ -105,16 +105,29 @@ impl Styles {
             header: Format::new().set_bold().set_background_color("#EAEDED"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             wrap: Format::new().set_text_wrap(),
+            summary: Format::new().set_bold().set_text_wrap(),
             revoke: Format::new().set_background_color(REVOKE_FILL),
             revoke_wrap: Format::new().set_background_color(REVOKE_FILL).set_text_wrap(),
         }
     }
 }
 
+/// The width of the reason column (characters); a longer reason wraps onto more lines.
+const REASON_WIDTH: f64 = 60.0;
+
+/// The height (points) of a row whose `text` wraps in a column `width` characters wide.
+fn wrapped_height(text: &str, width: f64) -> f64 {
+    // A column of width w shows about 1.1 w characters of proportional text.
+    let lines = (text.chars().count() as f64 / (width * 1.1)).ceil().max(1.0);
+    15.0 * lines
+}
+
 /// The fill of a row recommended for revocation (a light red: the row a reviewer looks at first).
 const REVOKE_FILL: &str = "#FADBD8";
 
 struct Styles {
+    /// The counts that open a packet's Instructions sheet.
+    summary: Format,
     /// A row recommended for revocation, and its wrapped reason.
     revoke: Format,
     revoke_wrap: Format,
@@ -165,14 +178,22 @@ impl<'a> SheetWriter<'a> {
         };
         let sheet = self.workbook.add_worksheet_with_constant_memory();
         sheet.set_name(&name)?;
+        // Printed: landscape, the header on every page; an account list two pages wide, so the
+        // reason is on the first page beside the account.
+        sheet.set_landscape();
+        sheet.set_repeat_rows(0, 0)?;
+        if self.reason.is_some() {
+            sheet.set_print_fit_to_pages(2, 0);
+        }
         for (c, h) in self.header.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, h, &self.styles.header)?;
             let width = match h.as_str() {
-                REASON => 60.0,
+                REASON => REASON_WIDTH,
                 f::DETAIL | f::EXCEPTION | COMMENT => 48.0,
                 f::EMAIL | a::PERSON_EMAIL | REVIEWER => 26.0,
-                f::FINDING_ID | f::DISPLAY_NAME | a::GROUPS | a::ADMIN_REASON | FINDINGS_OF_ACCOUNT => 20.0,
-                DECISION | DECIDED_ON | RECOMMENDATION => 13.0,
+                f::FINDING_ID | f::DISPLAY_NAME | a::GROUPS | a::ADMIN_REASON | FINDINGS_OF_ACCOUNT | a::ACCOUNT_ID => 20.0,
+                RECOMMENDATION => 15.0,
+                DECISION | DECIDED_ON => 13.0,
                 _ => 14.0,
             };
             sheet.set_column_width(c as u16, width)?;
@@ -198,6 +219,11 @@ impl<'a> SheetWriter<'a> {
         let revoke = recommendation.and_then(|i| cells.get(i).copied().flatten()) == Some(RECOMMENDATIONS[0]);
         let (styles, row) = (self.styles, self.rows as u32);
         let sheet = self.workbook.worksheet_from_index(self.index)?;
+        if let Some(text) = reason.and_then(|i| cells.get(i).copied().flatten()) {
+            if text.chars().count() as f64 > REASON_WIDTH * 1.1 {
+                sheet.set_row_height(row, wrapped_height(text, REASON_WIDTH))?;
+            }
+        }
         for (c, v) in cells.iter().enumerate() {
             let wrap = Some(c) == reason;
             let format = match (revoke, wrap) {
@@ -247,7 +273,9 @@ impl<'a> SheetWriter<'a> {
         let last_col = (self.header.len() - 1) as u16;
         let last_row = self.rows.max(1) as u32;
         let sheet = self.workbook.worksheet_from_index(self.index)?;
-        sheet.set_freeze_panes(1, 0)?;
+        // An account list keeps its app and account in view while the reviewer scrolls right.
+        let keep_in_view = if self.header.len() > 2 && self.header[0] == a::APP && self.header[1] == a::ACCOUNT_ID { 2 } else { 0 };
+        sheet.set_freeze_panes(1, keep_in_view)?;
         sheet.autofilter(0, 0, last_row, last_col)?;
         let Some(decision_col) = self.header.iter().position(|h| h == DECISION).map(|c| c as u16) else {
             return Ok(()); // a sheet for information: nothing to decide
@@ -516,10 +544,14 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     let mut taken: Vec<String> = Vec::new();
     let sheet = workbook.add_worksheet_with_constant_memory();
     sheet.set_name(sheet_name(INSTRUCTIONS_SHEET, &mut taken))?;
-    sheet.set_column_width(0, 120.0)?;
+    // One column a page wide, the lines wrapped: the summary reads on screen and on paper.
+    sheet.set_column_width(0, 100.0)?;
     sheet.write_string_with_format(0, 0, title, &styles.header)?;
     for (i, l) in lines.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
-        sheet.write_string(i as u32 + 1, 0, l)?;
+        let format = if i == 1 { &styles.summary } else { &styles.wrap };
+        // Spreadsheets do not grow a row for wrapped text they did not lay out themselves.
+        sheet.set_row_height(i as u32 + 1, wrapped_height(l, 100.0))?;
+        sheet.write_string_with_format(i as u32 + 1, 0, l, format)?;
     }
     // The accounts to certify, with the reviewer's columns: decision empty, reviewer filled in.
     let columns: Vec<&str> = certify.get_column_names().iter().map(|c| c.as_str()).collect();

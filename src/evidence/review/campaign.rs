@@ -161,10 +161,10 @@ pub struct PlanSummary {
 const PACKET_COLUMNS: [&str; 15] = [
     a::APP,
     a::ACCOUNT_ID,
-    a::EMAIL,
     a::DISPLAY_NAME,
     RECOMMENDATION,
     REASON,
+    a::EMAIL,
     a::PERSON_EMAIL,
     a::PERSON_NAME,
     a::PERSON_STATUS,
