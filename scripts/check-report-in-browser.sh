@@ -36,6 +36,22 @@ with open(f"{d}/../browser-decisions.csv", "w", newline="") as f:
         w.writerow([r["finding_id"], dec, "rosa.ito@acme.com", "2027-01-06", "browser check"])
 PY
   cargo run --quiet -- -q decisions import "$dir/../browser-decisions.csv" --report "$dir"
+  # Two accounts recommended revoke: one revoked, one kept against the recommendation (with the
+  # comment such a keep needs), so that the Campaign section lists it.
+  python3 - "$dir" <<'PY'
+import csv, sys
+d = sys.argv[1]
+plan = [r for r in csv.DictReader(open(f"{d}/campaign/assignments.csv", newline="", encoding="utf-8"))
+        if r["recommendation"] == "revoke" and r["scope"] == "certify"][:2]
+with open(f"{d}/../browser-account-decisions.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["app", "account_id", "decision", "reviewer", "decided_on", "comment"])
+    for r, dec in zip(plan, ["revoke", "keep"]):
+        w.writerow([r["app"], r["account_id"], dec, r["reviewer"], "2027-01-07", "rehired as a contractor (browser check)" if dec == "keep" else ""])
+PY
+  cargo run --quiet -- -q decisions import "$dir/../browser-account-decisions.csv" --report "$dir"
+  cargo run --quiet -- -q campaign status --report "$dir" --on 2027-01-15 > /dev/null
+  grep -q 'id="t-kept-against"' "$dir/report.html" || { echo "the Campaign section lists no account kept against a revoke recommendation" >&2; exit 1; }
   # A quarter later, for diff.html.
   rm -rf "$dir-next" "$dir-diff"
   cargo run --quiet -- -q report --config sample-data/config.toml --snapshot "$dir" --as-of 2027-03-31 --out "$dir-next" || true

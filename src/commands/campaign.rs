@@ -32,12 +32,17 @@ pub fn status(report: &Path, on: Option<chrono::NaiveDate>, require_complete: bo
     let s = status::status(report, on.unwrap_or_else(today), key.as_ref())?;
     for r in &s.reviewers {
         say!(
-            "{}: {} of {} decided{}{}",
+            "{}: {} of {} decided{}{}{}",
             r.reviewer,
             r.decided,
             r.accounts,
             if r.pending > 0 { format!(", {} pending", r.pending) } else { String::new() },
-            if r.overdue > 0 { format!(" ({} overdue)", r.overdue) } else { String::new() }
+            if r.overdue > 0 { format!(" ({} overdue)", r.overdue) } else { String::new() },
+            if r.kept_against_revoke > 0 {
+                format!("; {} kept against a revoke recommendation", r.kept_against_revoke)
+            } else {
+                String::new()
+            }
         );
     }
     say!(

@@ -19,6 +19,9 @@ pub fn import(workbook: &Path, report: &Path, config: Option<&Path>) -> Result<u
         s.total,
         if counts.is_empty() { "none".to_string() } else { counts.join(", ") }
     );
+    if s.against_recommendation > 0 {
+        say!("{} of them against the account's recommendation (recorded in decisions.csv, column followed)", s.against_recommendation);
+    }
     say!(
         "{} of {} finding(s) have a decision{}",
         s.findings_with_decision,

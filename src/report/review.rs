@@ -18,7 +18,7 @@ const CAMPAIGN_TEMPLATE: &str = include_str!("../../templates/campaign.html.tera
 /// Decisions shown in the section; `decisions.csv` holds them all.
 const ROW_LIMIT: usize = 500;
 
-pub const DECISION_COLUMNS: [&str; 13] = [
+pub const DECISION_COLUMNS: [&str; 15] = [
     "subject",
     "finding_id",
     "category",
@@ -32,7 +32,11 @@ pub const DECISION_COLUMNS: [&str; 13] = [
     "decided_on",
     "comment",
     "source",
+    "recommendation",
+    "followed",
 ];
+/// The columns of `decisions.csv` a pack written before recommendations lacks (read as empty).
+pub const DECISION_COLUMNS_ADDED: [&str; 2] = ["recommendation", "followed"];
 
 /// One recorded decision (a row of `decisions.csv`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -52,6 +56,11 @@ pub struct Decision {
     pub comment: String,
     /// "review.xlsx, sheet admin, row 7".
     pub source: String,
+    /// The account's recommendation when it was decided (`revoke`, `review`, `keep`; empty for a
+    /// pack without recommendations).
+    pub recommendation: String,
+    /// Whether the decision followed it: `true`, `false`, or empty when there was none.
+    pub followed: String,
 }
 
 impl Decision {
@@ -80,7 +89,19 @@ impl Decision {
             self.decided_on.clone(),
             self.comment.clone(),
             self.source.clone(),
+            self.recommendation.clone(),
+            self.followed.clone(),
         ]
+    }
+
+    /// Whether `decision` follows `recommendation`: the same word, or any decision on a row
+    /// recommended for review (looking at it was the recommendation); `None` without one.
+    pub fn follows(decision: &str, recommendation: &str) -> Option<bool> {
+        match recommendation {
+            "" => None,
+            "review" => Some(true),
+            r => Some(r == decision),
+        }
     }
 }
 
@@ -137,6 +158,24 @@ pub struct ReviewerStatus {
     pub pending: usize,
     /// Pending after the campaign's due date.
     pub overdue: usize,
+    /// Decided revoke.
+    pub revoked: usize,
+    /// Kept although recommended revoke.
+    pub kept_against_revoke: usize,
+}
+
+/// An account kept although it was recommended for revocation: what the auditor samples first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct KeptAgainst {
+    pub reviewer: String,
+    pub app: String,
+    pub account_id: String,
+    pub email: String,
+    /// Why revoke was recommended.
+    pub reason: String,
+    pub decided_by: String,
+    pub decided_on: String,
+    pub comment: String,
 }
 
 /// The campaign's progress as the "Campaign" section shows it.
@@ -152,6 +191,9 @@ pub struct CampaignProgress<'a> {
     pub on: String,
     /// Reviewers who have not answered everything first.
     pub reviewers: &'a [ReviewerStatus],
+    pub revoked: usize,
+    /// Every account kept against a revoke recommendation, with the reviewer's comment.
+    pub kept_against: &'a [KeptAgainst],
 }
 
 /// The "Campaign" section of `report.html`, between its markers.

@@ -532,7 +532,7 @@ fn an_app_over_the_row_cap_is_named_not_listed_and_the_workbook_still_imports() 
     import(&filled, &out, None).success();
     let decisions = csv_rows(&out.join("decisions.csv"));
     assert_eq!(decisions.len(), 1, "{decisions:?}");
-    assert!(decisions[0].contains(&"revoke".to_string()) && decisions[0].last().unwrap().contains("sheet orphaned"), "{decisions:?}");
+    assert!(decisions[0].contains(&"revoke".to_string()) && decisions[0][12].contains("sheet orphaned"), "{decisions:?}");
 
     // Without the cap the app's accounts are listed as before.
     edit(&config, |t| t.replace("workbook_max_app_rows = 3\n", "workbook_max_app_rows = 4\n"));
@@ -621,7 +621,7 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
         for (c, h) in ["app", "account_id", "decision", "reviewer", "decided_on", "comment", "delegated_by"].iter().enumerate() {
             ws.write_string(0, c as u16, *h).unwrap();
         }
-        for (c, v) in ["app", "4", "keep", reviewer].iter().enumerate() {
+        for (c, v) in ["app", "4", "revoke", reviewer].iter().enumerate() {
             ws.write_string(1, c as u16, *v).unwrap();
         }
         ws.write_datetime_with_format(1, 4, &date, &format).unwrap();
@@ -638,7 +638,7 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
     import(&by("deputy@acme.com", "own@acme.com"), &out, None).success();
     let decisions = csv_rows(&out.join("decisions.csv"));
     let row = decisions.iter().find(|r| r.contains(&"4".to_string())).expect("the delegate's decision");
-    assert!(row.last().unwrap().ends_with("(delegated by own@acme.com)"), "{row:?}");
+    assert!(row[12].ends_with("(delegated by own@acme.com)"), "the source: {row:?}");
 
     // Two of four decided; after the due date the rest is overdue; the status is in the manifest.
     bin()
@@ -648,7 +648,8 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
         .success()
         .stdout(predicate::str::contains("campaign: 2 of 4 account(s) decided, 2 pending, 2 overdue (due 2027-01-31)"));
     let status = csv_rows(&out.join("campaign/campaign_status.csv"));
-    assert_eq!(status, vec![vec!["boss@acme.com", "1", "0", "1", "1"], vec!["own@acme.com", "3", "2", "1", "1"]]);
+    // Both decisions are revocations (of a terminated person's and a stranger's account).
+    assert_eq!(status, vec![vec!["boss@acme.com", "1", "0", "1", "1", "0", "0"], vec!["own@acme.com", "3", "2", "1", "1", "2", "0"]]);
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["campaign"]["status"]["pending"], 2);
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -805,6 +806,84 @@ fn a_report_regenerated_into_a_remediated_pack_keeps_its_remediation_and_still_v
     assert!(out.join("remediation/app-revocations.csv").is_file());
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert!(manifest["outputs"].as_array().unwrap().iter().any(|o| o["path"] == "remediation/app-revocations.csv"));
+    bin().arg("verify").arg(&out).assert().success();
+}
+
+/// The small company with `campaign plan` by app owner: own@acme.com certifies accounts 1
+/// (review), 2, 3, 4 (revoke) and 6 (keep). Returns (config, report directory).
+fn planned_small_company(dir: &Path) -> (PathBuf, PathBuf) {
+    let config = small_company(dir, "[campaign]\nby = \"app_owner\"\ndue = \"2027-01-31\"\n");
+    edit(&dir.join("hr.csv"), |t| t + "own@acme.com,E4,Own,active,\ncat@acme.com,E5,Cat,active,\n");
+    edit(&dir.join("app.csv"), |t| t + "6,cat@acme.com,Cat,User,2026-12-30,2026-01-01\n");
+    edit(&config, |t| t.replacen("kind = \"csv\"\n", "kind = \"csv\"\nowner = \"own@acme.com\"\n", 1));
+    let out = dir.join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
+    bin().args(["-q", "campaign", "plan", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+    (config, out)
+}
+
+/// A keep of an account recommended revoke needs a comment (refused without one: sheet and row
+/// named, nothing recorded); every decision records whether it followed the recommendation; the
+/// Campaign section and campaign_status.csv count per reviewer what was revoked and what was kept
+/// against a revoke recommendation, and list the latter with the reviewer's comment.
+#[test]
+fn a_keep_against_a_revoke_recommendation_needs_a_comment_and_is_shown_per_reviewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_config, out) = planned_small_company(dir.path());
+    let sheets = read_sheets(&out.join("campaign/own_at_acme.com.xlsx"));
+    let filled = |name: &str, comment_on_2: &str| {
+        let path = dir.path().join(name);
+        let comment_on_2 = comment_on_2.to_string();
+        fill_workbook(&sheets, &path, move |sheet, header, row| {
+            if sheet != "Accounts to certify" {
+                return None;
+            }
+            let (decision, comment) = match cell(header, row, "account_id") {
+                "2" => ("keep", comment_on_2.clone()),
+                "3" => ("revoke", String::new()),
+                "1" => ("keep", String::new()),
+                _ => return None,
+            };
+            Some((decision.to_string(), "own@acme.com".to_string(), Filled::Date(2027, 1, 10), comment))
+        });
+        path
+    };
+    // Without a comment: refused, the row named, nothing recorded.
+    import(&filled("no-comment.xlsx", ""), &out, None).code(1).stderr(predicate::str::contains(
+        "sheet Accounts to certify, row 2: keep of app / 2, recommended revoke (terminated 2026-11-01; last sign-in 2026-12-01): a keep against the recommendation needs a comment saying why",
+    ));
+    assert!(!out.join("decisions.csv").exists());
+    // With one: recorded, and said to be against the recommendation.
+    import(&filled("with-comment.xlsx", "<b>contractor</b> rehired, ticket HR-12"), &out, None)
+        .success()
+        .stdout(predicate::str::contains("1 of them against the account's recommendation"));
+    let mut reader = csv::Reader::from_path(out.join("decisions.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    let of = |id: &str| {
+        let r = rows.iter().find(|r| cell(&header, r, "account_id") == id).unwrap();
+        (cell(&header, r, "decision").to_string(), cell(&header, r, "recommendation").to_string(), cell(&header, r, "followed").to_string())
+    };
+    assert_eq!(of("2"), ("keep".into(), "revoke".into(), "false".into()));
+    assert_eq!(of("3"), ("revoke".into(), "revoke".into(), "true".into()));
+    assert_eq!(of("1"), ("keep".into(), "review".into(), "true".into()), "any decision on a review row follows it");
+
+    bin()
+        .args(["campaign", "status", "--on", "2027-01-15", "--report"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("own@acme.com: 3 of 5 decided, 2 pending; 1 kept against a revoke recommendation"));
+    let status = std::fs::read_to_string(out.join("campaign/campaign_status.csv")).unwrap();
+    assert!(
+        status.starts_with("reviewer,accounts,decided,pending,overdue,revoked,kept_against_revoke\r\nown@acme.com,5,3,2,0,1,1\r\n"),
+        "{status}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = &html[html.find("<!-- campaign:begin -->").unwrap()..html.find("<!-- campaign:end -->").unwrap()];
+    assert!(section.contains("Kept against a revoke recommendation"), "{section}");
+    assert!(section.contains("terminated 2026-11-01; last sign-in 2026-12-01"), "{section}");
+    assert!(section.contains("&lt;b&gt;contractor&lt;&#x2F;b&gt; rehired, ticket HR-12"), "the comment, escaped: {section}");
     bin().arg("verify").arg(&out).assert().success();
 }
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::error::EvidenceError;
-use crate::report::review::{Decision, DECISION_COLUMNS};
+use crate::report::review::{Decision, DECISION_COLUMNS, DECISION_COLUMNS_ADDED};
 
 /// The accounts a pack's reviewers decided to revoke: the latest `revoke` decision per
 /// (app, account), whether it was taken on the account or on one of its findings.
@@ -26,7 +26,7 @@ pub fn read_decisions(path: &Path) -> Result<Vec<Decision>, EvidenceError> {
     let table =
         crate::csvio::read_file(path, Some(b',')).map_err(|e| EvidenceError::File { file: path.to_path_buf(), detail: e.to_string() })?;
     let idx: Vec<Option<usize>> = DECISION_COLUMNS.iter().map(|c| table.column(c)).collect();
-    if let Some(missing) = DECISION_COLUMNS.iter().zip(&idx).find(|(_, i)| i.is_none()) {
+    if let Some(missing) = DECISION_COLUMNS.iter().zip(&idx).find(|(c, i)| i.is_none() && !DECISION_COLUMNS_ADDED.contains(c)) {
         return Err(EvidenceError::File { file: path.to_path_buf(), detail: format!("no column {}", missing.0) });
     }
     Ok(table
@@ -48,6 +48,8 @@ pub fn read_decisions(path: &Path) -> Result<Vec<Decision>, EvidenceError> {
                 decided_on: c(10),
                 comment: c(11),
                 source: c(12),
+                recommendation: c(13),
+                followed: c(14),
             }
         })
         .collect())

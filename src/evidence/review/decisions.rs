@@ -19,7 +19,7 @@ use crate::evidence::pack::{
     ASSIGNMENTS_CSV, CAMPAIGN_DIR, DECISIONS_CSV,
 };
 use crate::files;
-use crate::findings::col_name as f;
+use crate::findings::{col_name as f, REASON, RECOMMENDATION, RECOMMENDATIONS};
 use crate::model::account as a;
 use crate::report::review::{decisions_section, replace_section, Decision, DECISIONS_BEGIN, DECISIONS_END};
 use crate::report::workbook::{COMMENT, DECIDED_ON, DECISION, DECISIONS, REVIEWER};
@@ -35,6 +35,8 @@ pub struct ImportSummary {
     pub by_decision: BTreeMap<String, usize>,
     pub findings_with_decision: usize,
     pub findings: usize,
+    /// Decisions of this import against the account's recommendation (a keep of a revoke, ...).
+    pub against_recommendation: usize,
     pub signed: bool,
 }
 
@@ -122,10 +124,18 @@ struct FindingInfo {
     excepted: bool,
 }
 
+struct AccountInfo {
+    email: String,
+    display_name: String,
+    /// `revoke`, `review`, `keep`; empty in a pack written before recommendations.
+    recommendation: String,
+    reason: String,
+}
+
 struct PackIndex {
     findings: HashMap<String, FindingInfo>,
-    /// (app, account_id) -> (email, display_name)
-    accounts: HashMap<(String, String), (String, String)>,
+    /// (app, account_id) -> the account as the report listed it.
+    accounts: HashMap<(String, String), AccountInfo>,
     /// (app, account_id) -> the reviewer a campaign plan assigned (empty without a plan).
     assigned: HashMap<(String, String), String>,
 }
@@ -160,12 +170,25 @@ fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
             },
         );
     }
-    let (accounts_df, _) = read_pack_csv(pack, crate::report::ACCOUNTS_CSV, &[a::APP, a::ACCOUNT_ID], &[a::EMAIL, a::DISPLAY_NAME])?;
+    let (accounts_df, _) =
+        read_pack_csv(pack, crate::report::ACCOUNTS_CSV, &[a::APP, a::ACCOUNT_ID], &[a::EMAIL, a::DISPLAY_NAME, RECOMMENDATION, REASON])?;
     let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
         Ok(accounts_df.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
     };
-    let (apps, ids, emails, names) = (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::EMAIL)?, col(a::DISPLAY_NAME)?);
-    let accounts = (0..apps.len()).map(|i| ((apps[i].clone(), ids[i].clone()), (emails[i].clone(), names[i].clone()))).collect();
+    let (apps, ids, mut emails, mut names) = (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::EMAIL)?, col(a::DISPLAY_NAME)?);
+    let (mut recommendations, mut reasons) = (col(RECOMMENDATION)?, col(REASON)?);
+    let take = |v: &mut Vec<String>, i: usize| std::mem::take(&mut v[i]);
+    let accounts = (0..apps.len())
+        .map(|i| {
+            let info = AccountInfo {
+                email: take(&mut emails, i),
+                display_name: take(&mut names, i),
+                recommendation: take(&mut recommendations, i),
+                reason: take(&mut reasons, i),
+            };
+            ((apps[i].clone(), ids[i].clone()), info)
+        })
+        .collect();
     let plan = format!("{}/{}", CAMPAIGN_DIR, ASSIGNMENTS_CSV);
     let assigned = if pack.dir.join(&plan).exists() {
         let (df, _) = read_pack_csv(pack, &plan, &["reviewer", a::APP, a::ACCOUNT_ID], &[])?;
@@ -321,20 +344,33 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
                         bad(format!("account {app_v} / {acc_v} is not an account of this report"));
                         None
                     }
-                    Some((email, name)) => Some(Decision {
+                    Some(info) => Some(Decision {
                         subject: "account".into(),
                         app: app_v.clone(),
                         account_id: acc_v.clone(),
-                        email: email.clone(),
-                        display_name: name.clone(),
+                        email: info.email.clone(),
+                        display_name: info.display_name.clone(),
                         ..Decision::default()
                     }),
                 }
             };
             let (Some(mut d), Some(decided)) = (decision_row, decided) else { continue };
+            // The account's recommendation: a keep against a revoke needs the reviewer's why.
+            let account = index.accounts.get(&(d.app.clone(), d.account_id.clone()));
+            let recommendation = account.map(|i| i.recommendation.as_str()).unwrap_or("");
+            if decision == "keep" && recommendation == RECOMMENDATIONS[0] && comment.is_empty() {
+                problems.push(format!(
+                    "{here}: keep of {} / {}, recommended revoke ({}): a keep against the recommendation needs a comment saying why",
+                    d.app,
+                    d.account_id,
+                    account.map(|i| i.reason.as_str()).unwrap_or("")
+                ));
+            }
             if problems.len() > problems_before {
                 continue; // a row with a problem records nothing, and is no reference for others
             }
+            d.recommendation = recommendation.to_string();
+            d.followed = Decision::follows(&decision, recommendation).map(|f| f.to_string()).unwrap_or_default();
             d.decision = decision;
             d.reviewer = reviewer;
             d.decided_on = decided.format("%Y-%m-%d").to_string();
@@ -438,6 +474,7 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
         by_decision,
         findings_with_decision,
         findings: index.findings.len(),
+        against_recommendation: new.iter().filter(|d| d.followed == "false").count(),
         signed: key.is_some(),
     })
 }

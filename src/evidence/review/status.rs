@@ -1,15 +1,18 @@
 //! `campaign status`: per reviewer, the accounts to certify, decided, pending and overdue;
 //! `campaign/campaign_status.csv`, the report's "Campaign" section and the manifest's totals.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde_json::json;
 
 use crate::evidence::pack::{read_decisions, read_pack_csv, set_outputs, EvidenceError, Pack, ASSIGNMENTS_CSV, CAMPAIGN_DIR, STATUS_CSV};
 use crate::files;
+use crate::findings::{REASON, RECOMMENDATIONS};
 use crate::model::account as a;
-use crate::report::review::{campaign_section, replace_section, CampaignProgress, ReviewerStatus, CAMPAIGN_BEGIN, CAMPAIGN_END};
+use crate::report::review::{
+    campaign_section, replace_section, CampaignProgress, Decision, KeptAgainst, ReviewerStatus, CAMPAIGN_BEGIN, CAMPAIGN_END,
+};
 use crate::report::MANIFEST_JSON;
 use crate::signing::EvidenceKey;
 
@@ -39,10 +42,14 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
         });
     }
     pack.require_key(key, "the status", "; pass --config with its signing key")?;
-    let (plan, _) = read_pack_csv(&pack, &plan_path, &["reviewer", a::APP, a::ACCOUNT_ID, "scope"], &[])?;
+    let (plan, _) = read_pack_csv(&pack, &plan_path, &["reviewer", a::APP, a::ACCOUNT_ID, "scope"], &[REASON])?;
     let decisions_path = report_dir.join(crate::report::DECISIONS_CSV);
-    let decided: std::collections::HashSet<(String, String)> = if decisions_path.exists() {
-        read_decisions(&decisions_path)?.into_iter().filter(|d| d.subject == "account").map(|d| (d.app, d.account_id)).collect()
+    let decided: HashMap<(String, String), Decision> = if decisions_path.exists() {
+        read_decisions(&decisions_path)?
+            .into_iter()
+            .filter(|d| d.subject == "account")
+            .map(|d| ((d.app.clone(), d.account_id.clone()), d))
+            .collect()
     } else {
         Default::default()
     };
@@ -52,8 +59,9 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
         Ok(plan.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
     };
-    let (reviewers, apps, ids, scope) = (col("reviewer")?, col(a::APP)?, col(a::ACCOUNT_ID)?, col("scope")?);
+    let (reviewers, apps, ids, scope, reasons) = (col("reviewer")?, col(a::APP)?, col(a::ACCOUNT_ID)?, col("scope")?, col(REASON)?);
     let mut by: BTreeMap<String, ReviewerStatus> = BTreeMap::new();
+    let mut kept_against = Vec::new();
     for i in 0..reviewers.len() {
         if scope[i] != "certify" {
             continue;
@@ -64,27 +72,61 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
             decided: 0,
             pending: 0,
             overdue: 0,
+            revoked: 0,
+            kept_against_revoke: 0,
         });
         r.accounts += 1;
-        if decided.contains(&(apps[i].clone(), ids[i].clone())) {
-            r.decided += 1;
-        } else {
-            r.pending += 1;
-            r.overdue += late as usize;
+        match decided.get(&(apps[i].clone(), ids[i].clone())) {
+            Some(d) => {
+                r.decided += 1;
+                r.revoked += (d.decision == "revoke") as usize;
+                if d.decision == "keep" && d.recommendation == RECOMMENDATIONS[0] {
+                    r.kept_against_revoke += 1;
+                    kept_against.push(KeptAgainst {
+                        reviewer: reviewers[i].clone(),
+                        app: d.app.clone(),
+                        account_id: d.account_id.clone(),
+                        email: d.email.clone(),
+                        reason: reasons[i].clone(),
+                        decided_by: d.reviewer.clone(),
+                        decided_on: d.decided_on.clone(),
+                        comment: d.comment.clone(),
+                    });
+                }
+            }
+            None => {
+                r.pending += 1;
+                r.overdue += late as usize;
+            }
         }
     }
     let mut list: Vec<ReviewerStatus> = by.into_values().collect();
     list.sort_by(|x, y| y.pending.cmp(&x.pending).then_with(|| x.reviewer.cmp(&y.reviewer)));
     let sum = |f: fn(&ReviewerStatus) -> usize| list.iter().map(f).sum::<usize>();
     let (accounts, decided_n, pending, overdue) = (sum(|r| r.accounts), sum(|r| r.decided), sum(|r| r.pending), sum(|r| r.overdue));
+    let (revoked, against) = (sum(|r| r.revoked), sum(|r| r.kept_against_revoke));
 
     let rows: Vec<Vec<String>> = list
         .iter()
-        .map(|r| vec![r.reviewer.clone(), r.accounts.to_string(), r.decided.to_string(), r.pending.to_string(), r.overdue.to_string()])
+        .map(|r| {
+            vec![
+                r.reviewer.clone(),
+                r.accounts.to_string(),
+                r.decided.to_string(),
+                r.pending.to_string(),
+                r.overdue.to_string(),
+                r.revoked.to_string(),
+                r.kept_against_revoke.to_string(),
+            ]
+        })
         .collect();
     let path = report_dir.join(CAMPAIGN_DIR).join(STATUS_CSV);
-    let digest = crate::report::csv::write_rows(&path, &["reviewer", "accounts", "decided", "pending", "overdue"], &rows)
-        .map_err(|source| EvidenceError::Io { path: path.clone(), source })?;
+    let digest = crate::report::csv::write_rows(
+        &path,
+        &["reviewer", "accounts", "decided", "pending", "overdue", "revoked", "kept_against_revoke"],
+        &rows,
+    )
+    .map_err(|source| EvidenceError::Io { path: path.clone(), source })?;
     // The report's "Campaign" section.
     let html_path = report_dir.join(crate::report::REPORT_HTML);
     let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
@@ -98,6 +140,8 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
         due: due.as_deref(),
         on: on.format("%Y-%m-%d").to_string(),
         reviewers: &list,
+        revoked,
+        kept_against: &kept_against,
     };
     let section = campaign_section(&progress)?;
     let Some(html) = replace_section(&html, CAMPAIGN_BEGIN, CAMPAIGN_END, &section) else {
@@ -113,6 +157,7 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     doc["campaign"]["status"] = json!({
         "on": on.format("%Y-%m-%d").to_string(),
         "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,
+        "revoked": revoked, "kept_against_revoke": against,
         "complete": pending == 0,
     });
     pack.write_manifest(&mut doc, key)?;
