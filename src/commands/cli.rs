@@ -174,6 +174,32 @@ pub enum CampaignAction {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Close the campaign with a recorded non-response policy: every account still pending is
+    /// decided keep or revoke, with source "policy: no response by <due>" and the campaign's
+    /// owner ([campaign] owner) as the decider; a closed campaign refuses further imports.
+    #[command(
+        after_help = "Exit code 0 when closed (or reopened); 1 before the due date without --early, without [campaign] owner, or when already closed."
+    )]
+    Close {
+        /// The report directory (after `campaign plan`).
+        #[arg(long)]
+        report: PathBuf,
+        /// The config: [campaign] owner (and the signing key of a signed pack).
+        #[arg(long, required_unless_present = "reopen")]
+        config: Option<PathBuf>,
+        /// What happens to an account nobody answered for.
+        #[arg(long, value_enum, required_unless_present = "reopen")]
+        non_response: Option<NonResponseArg>,
+        /// Close before the due date (recorded in the manifest).
+        #[arg(long)]
+        early: bool,
+        /// The day of the close (YYYY-MM-DD; default today, UTC): the policy's decided_on.
+        #[arg(long, value_name = "DATE")]
+        on: Option<chrono::NaiveDate>,
+        /// Undo a close: the policy's decisions are taken back and imports accepted again (recorded).
+        #[arg(long, conflicts_with_all = ["non_response", "early"])]
+        reopen: bool,
+    },
     /// Per reviewer: accounts to certify, decided, pending, overdue; writes campaign/campaign_status.csv and records it in the manifest.
     #[command(after_help = "Exit code 0; 5 with --require-complete while any account is pending.")]
     Status {
@@ -190,6 +216,13 @@ pub enum CampaignAction {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+}
+
+/// `--non-response`: what the close decides for an account nobody answered for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum NonResponseArg {
+    Keep,
+    Revoke,
 }
 
 #[derive(Debug, Subcommand)]

@@ -212,6 +212,14 @@ impl Config {
                 let line = line_of_key(text, 0..text.len(), "fallback_reviewer");
                 return Err(err(line, "campaign.fallback_reviewer".into(), format!("found \"{f}\", expected an email address")));
             }
+            c.owner = c.owner.as_deref().map(|f| f.trim().to_lowercase());
+            if let Some(f) = c.owner.as_deref().filter(|f| !f.contains('@')) {
+                // `owner` is an app's key too: look in [campaign] (until the next table).
+                let start = text.find("[campaign]").unwrap_or(0);
+                let end = text[start + 1..].find("\n[").map(|e| start + 1 + e).unwrap_or(text.len());
+                let line = line_of_key(text, start..end, "owner");
+                return Err(err(line, "campaign.owner".into(), format!("found \"{f}\", expected an email address")));
+            }
         }
         Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign })
     }

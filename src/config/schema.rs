@@ -240,6 +240,9 @@ pub struct Campaign {
     pub due: Option<super::ConfigDate>,
     /// Who certifies what no one else can (no manager, no owner, a reviewer not in the roster).
     pub fallback_reviewer: Option<String>,
+    /// Who runs the campaign: the decider recorded when `campaign close` decides the accounts
+    /// nobody answered for by policy.
+    pub owner: Option<String>,
     /// `[campaign.recommend]`: the thresholds past which a fact makes the recommendation revoke.
     #[serde(default)]
     pub recommend: Recommend,

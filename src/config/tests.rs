@@ -244,4 +244,13 @@ fn campaign_section_and_app_owners() {
     assert_eq!((e.key.as_str(), e.line), ("campaign.fallback_reviewer", 9), "{e}");
     let e = parse(&base.replace("Owner@Acme.com", "the crm team")).unwrap_err();
     assert_eq!((e.key.as_str(), e.line), ("apps[0].owner", 7), "{e}");
+    // The campaign's owner (who closes it) and the recommendation thresholds.
+    let c = parse(&format!("{base}[campaign]\nowner = \"GRC@acme.com\"\n[campaign.recommend]\ndormant_days = 120\n")).unwrap();
+    let campaign = c.campaign.as_ref().unwrap();
+    assert_eq!(campaign.owner.as_deref(), Some("grc@acme.com"));
+    assert_eq!((campaign.recommend.dormant_days, campaign.recommend.invited_days), (120, 30));
+    let e = parse(&format!("{base}[campaign]\nby = \"manager\"\nowner = \"grc\"\n")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaign.owner", 10), "the campaign's owner, not the app's: {e}");
+    let e = parse(&format!("{base}[campaign.recommend]\ndormant = 120\n")).unwrap_err();
+    assert!(e.message.contains("dormant"), "an unknown key is named: {e}");
 }

@@ -35,6 +35,9 @@ pub const DECISION_COLUMNS: [&str; 15] = [
     "recommendation",
     "followed",
 ];
+/// How a decision by a non-response policy names its source: "policy: no response by <due>".
+pub const POLICY_SOURCE: &str = "policy: ";
+
 /// The columns of `decisions.csv` a pack written before recommendations lacks (read as empty).
 pub const DECISION_COLUMNS_ADDED: [&str; 2] = ["recommendation", "followed"];
 
@@ -92,6 +95,11 @@ impl Decision {
             self.recommendation.clone(),
             self.followed.clone(),
         ]
+    }
+
+    /// Whether a non-response policy decided it (`campaign close`), not a reviewer.
+    pub fn is_by_policy(&self) -> bool {
+        self.source.starts_with(POLICY_SOURCE)
     }
 
     /// Whether `decision` follows `recommendation`: the same word, or any decision on a row
@@ -158,7 +166,9 @@ pub struct ReviewerStatus {
     pub pending: usize,
     /// Pending after the campaign's due date.
     pub overdue: usize,
-    /// Decided revoke.
+    /// Decided by the campaign's non-response policy (`campaign close`), not by the reviewer.
+    pub by_policy: usize,
+    /// Decided revoke (by the reviewer).
     pub revoked: usize,
     /// Kept although recommended revoke.
     pub kept_against_revoke: usize,
@@ -192,6 +202,9 @@ pub struct CampaignProgress<'a> {
     /// Reviewers who have not answered everything first.
     pub reviewers: &'a [ReviewerStatus],
     pub revoked: usize,
+    pub by_policy: usize,
+    /// "closed on 2027-02-01: the accounts nobody answered for decided revoke by policy", once closed.
+    pub closed: Option<String>,
     /// Every account kept against a revoke recommendation, with the reviewer's comment.
     pub kept_against: &'a [KeptAgainst],
 }

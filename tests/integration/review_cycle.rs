@@ -649,7 +649,10 @@ fn a_campaign_plan_gives_every_account_a_reviewer_and_its_packets_import() {
         .stdout(predicate::str::contains("campaign: 2 of 4 account(s) decided, 2 pending, 2 overdue (due 2027-01-31)"));
     let status = csv_rows(&out.join("campaign/campaign_status.csv"));
     // Both decisions are revocations (of a terminated person's and a stranger's account).
-    assert_eq!(status, vec![vec!["boss@acme.com", "1", "0", "1", "1", "0", "0"], vec!["own@acme.com", "3", "2", "1", "1", "2", "0"]]);
+    assert_eq!(
+        status,
+        vec![vec!["boss@acme.com", "1", "0", "1", "1", "0", "0", "0"], vec!["own@acme.com", "3", "2", "1", "1", "0", "2", "0"]]
+    );
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["campaign"]["status"]["pending"], 2);
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -876,7 +879,9 @@ fn a_keep_against_a_revoke_recommendation_needs_a_comment_and_is_shown_per_revie
         .stdout(predicate::str::contains("own@acme.com: 3 of 5 decided, 2 pending; 1 kept against a revoke recommendation"));
     let status = std::fs::read_to_string(out.join("campaign/campaign_status.csv")).unwrap();
     assert!(
-        status.starts_with("reviewer,accounts,decided,pending,overdue,revoked,kept_against_revoke\r\nown@acme.com,5,3,2,0,1,1\r\n"),
+        status.starts_with(
+            "reviewer,accounts,decided,pending,overdue,by_policy,revoked,kept_against_revoke\r\nown@acme.com,5,3,2,0,0,1,1\r\n"
+        ),
         "{status}"
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -943,4 +948,90 @@ fn packets_carry_a_recommendation_and_its_reason_sorted_revoke_review_keep() {
     for (i, f) in ["campaign/own_at_acme.com.xlsx", "campaign/assignments.csv", "accounts.csv", "review.xlsx"].iter().enumerate() {
         assert_eq!(std::fs::read(out.join(f)).unwrap(), before[i], "{f} differs");
     }
+}
+
+/// `campaign close`: refused before the due date (unless --early) and without a campaign owner;
+/// every pending account decided by the policy, its source and decider recorded, counted apart
+/// from the reviewers' decisions; remediate takes the policy's revocations like any other; a
+/// closed campaign refuses imports until --reopen, which takes the policy's decisions back.
+#[test]
+fn closing_a_campaign_records_the_non_response_policy_and_refuses_later_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, out) = planned_small_company(dir.path());
+    let sheets = read_sheets(&out.join("campaign/own_at_acme.com.xlsx"));
+    let filled = dir.path().join("own.xlsx");
+    fill_workbook(&sheets, &filled, |sheet, header, row| {
+        (sheet == "Accounts to certify" && cell(header, row, "account_id") == "3")
+            .then(|| ("revoke".to_string(), "own@acme.com".to_string(), Filled::Date(2027, 1, 10), String::new()))
+    });
+    import(&filled, &out, None).success();
+    let close = |extra: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(["campaign", "close", "--report"]).arg(&out).arg("--config").arg(&config).args(extra);
+        cmd.assert()
+    };
+    // No owner yet; then before the due date.
+    close(&["--non-response", "revoke", "--on", "2027-02-05"]).code(1).stderr(predicate::str::contains("[campaign] has no owner"));
+    edit(&config, |t| t.replacen("[campaign]\n", "[campaign]\nowner = \"GRC@acme.com\"\n", 1));
+    close(&["--non-response", "revoke", "--on", "2027-01-20"])
+        .code(1)
+        .stderr(predicate::str::contains("the campaign is due 2027-01-31: on 2027-01-20 reviewers may still answer"));
+    close(&["--non-response", "revoke", "--on", "2027-02-05"])
+        .success()
+        .stdout(predicate::str::contains("1 account(s) decided by their reviewers, 4 decided revoke by the non-response policy"));
+
+    let mut reader = csv::Reader::from_path(out.join("decisions.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    let by_policy: Vec<&Vec<String>> = rows.iter().filter(|r| cell(&header, r, "source") == "policy: no response by 2027-01-31").collect();
+    assert_eq!(
+        by_policy.iter().map(|r| cell(&header, r, "account_id")).collect::<Vec<_>>(),
+        ["1", "2", "4", "6"],
+        "every pending account, none the reviewer decided"
+    );
+    assert!(by_policy.iter().all(|r| cell(&header, r, "decision") == "revoke"
+        && cell(&header, r, "reviewer") == "grc@acme.com"
+        && cell(&header, r, "decided_on") == "2027-02-05"));
+    let status = std::fs::read_to_string(out.join("campaign/campaign_status.csv")).unwrap();
+    assert!(status.contains("own@acme.com,5,1,0,0,4,1,0"), "1 decided by the reviewer, 4 by policy, none pending: {status}");
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["campaign"]["closed"]["non_response"], "revoke");
+    assert_eq!(manifest["campaign"]["closed"]["by_policy"], 4);
+    assert_eq!(manifest["campaign"]["closed"]["early"], false);
+    assert_eq!(manifest["decisions"]["by_policy"], 4);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("closed on 2027-02-05: the 4 account(s) nobody answered for decided revoke by policy, grc@acme.com as the decider")
+    );
+    bin().arg("verify").arg(&out).assert().success();
+
+    // Closed: no more imports, no second close.
+    import(&filled, &out, None).code(1).stderr(predicate::str::contains("the campaign was closed on 2027-02-05"));
+    close(&["--non-response", "keep", "--on", "2027-02-06"]).code(1).stderr(predicate::str::contains("already closed"));
+    // Remediation takes the policy's revocations like the reviewer's.
+    bin().args(["-q", "remediate", "--report"]).arg(&out).arg("--config").arg(&config).assert().success();
+    let plan = std::fs::read_to_string(out.join("remediation/app-revocations.csv")).unwrap();
+    for id in ["1", "2", "3", "4", "6"] {
+        assert!(plan.lines().any(|l| l.starts_with(&format!("app,{id},"))), "account {id} to revoke: {plan}");
+    }
+
+    // Reopened: the policy's decisions are taken back, the reviewer's stay, imports work again.
+    bin()
+        .args(["campaign", "close", "--reopen", "--report"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("reopened the campaign closed on 2027-02-05: 4 decision(s) by policy taken back"));
+    let decisions = std::fs::read_to_string(out.join("decisions.csv")).unwrap();
+    assert!(!decisions.contains("policy: "), "{decisions}");
+    assert_eq!(decisions.lines().count(), 2, "the reviewer's decision stays: {decisions}");
+    import(&filled, &out, None).success();
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["campaign"]["closed"].is_null());
+    assert_eq!(manifest["campaign"]["history"][0]["withdrawn"], 4);
+    // Early, with a keep policy: said so.
+    close(&["--non-response", "keep", "--on", "2027-01-20", "--early"])
+        .success()
+        .stdout(predicate::str::contains("closed early (before the due date)"));
+    bin().arg("verify").arg(&out).assert().success();
 }

@@ -124,23 +124,23 @@ struct FindingInfo {
     excepted: bool,
 }
 
-struct AccountInfo {
-    email: String,
-    display_name: String,
+pub(super) struct AccountInfo {
+    pub(super) email: String,
+    pub(super) display_name: String,
     /// `revoke`, `review`, `keep`; empty in a pack written before recommendations.
-    recommendation: String,
-    reason: String,
+    pub(super) recommendation: String,
+    pub(super) reason: String,
 }
 
-struct PackIndex {
+pub(super) struct PackIndex {
     findings: HashMap<String, FindingInfo>,
     /// (app, account_id) -> the account as the report listed it.
-    accounts: HashMap<(String, String), AccountInfo>,
+    pub(super) accounts: HashMap<(String, String), AccountInfo>,
     /// (app, account_id) -> the reviewer a campaign plan assigned (empty without a plan).
-    assigned: HashMap<(String, String), String>,
+    pub(super) assigned: HashMap<(String, String), String>,
 }
 
-fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
+pub(super) fn index_pack(pack: &Pack) -> Result<PackIndex, EvidenceError> {
     let mut notes = Vec::new();
     let df = read_findings(pack, &mut notes)?;
     let text =
@@ -401,13 +401,19 @@ fn decisions_of(workbook: &Path, index: &PackIndex) -> Result<Vec<Decision>, Evi
     Ok(out)
 }
 
-/// Imports `workbook` into the pack in `report_dir`. `key` re-signs a signed pack.
-pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> Result<ImportSummary, EvidenceError> {
-    let pack = Pack::open(report_dir)?;
-    pack.require_key(key, "importing", ". Pass --config with the config whose [evidence] signing_key signed it")?;
-    let index = index_pack(&pack)?;
-    let new = decisions_of(workbook, &index)?;
+/// What [`store`] wrote: the rows, what the change counted, and the files' digests.
+pub(super) type Stored<T> = (Vec<Decision>, T, Vec<(String, files::FileDigest)>);
 
+/// The decisions a pack holds, changed by `change` (on the merged rows keyed by [`Decision::key`];
+/// it returns what the caller counts), written back: `decisions.csv` and the report's "Review
+/// decisions" section. Returns the rows as written, the count, and the two files' digests
+/// (decisions.csv, report.html) for the manifest.
+pub(super) fn store<T>(
+    pack: &Pack,
+    index: &PackIndex,
+    change: impl FnOnce(&mut BTreeMap<String, Decision>) -> T,
+) -> Result<Stored<T>, EvidenceError> {
+    let report_dir = &pack.dir;
     let html_path = report_dir.join(REPORT_HTML);
     let html = std::fs::read_to_string(&html_path).map_err(|e| EvidenceError::File { file: html_path.clone(), detail: e.to_string() })?;
     if !html.contains(DECISIONS_BEGIN) || !html.contains(DECISIONS_END) {
@@ -417,7 +423,6 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
                 .into(),
         });
     }
-
     let csv_path = report_dir.join(DECISIONS_CSV);
     let mut merged: BTreeMap<String, Decision> = BTreeMap::new();
     if csv_path.exists() {
@@ -425,45 +430,84 @@ pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> 
             merged.insert(d.key(), d);
         }
     }
-    let mut replaced = 0;
-    for d in &new {
-        if merged.insert(d.key(), d.clone()).is_some() {
-            replaced += 1;
-        }
-    }
+    let counted = change(&mut merged);
     let mut rows: Vec<Decision> = merged.into_values().collect();
     sort_decisions(&mut rows);
 
     let open: HashSet<&str> = index.findings.iter().filter(|(_, i)| !i.excepted).map(|(id, _)| id.as_str()).collect();
     let section = decisions_section(&rows, &open)?;
     let html = replace_section(&html, DECISIONS_BEGIN, DECISIONS_END, &section).unwrap_or(html);
-
     let io = io_error;
     let csv_digest = write_decisions(&csv_path, &rows).map_err(io(&csv_path))?;
     let html_digest = files::write_atomic(&html_path, html.as_bytes()).map_err(io(&html_path))?;
+    Ok((rows, counted, vec![(DECISIONS_CSV.to_string(), csv_digest), (REPORT_HTML.to_string(), html_digest)]))
+}
+
+/// The manifest's `decisions` block: `entry` (an import) appended to its imports, the totals
+/// (all, per decision, and by a non-response policy) set from `rows`. Returns the count per decision.
+pub(super) fn record_totals(
+    doc: &mut serde_json::Value,
+    manifest_path: &Path,
+    rows: &[Decision],
+    entry: Option<serde_json::Value>,
+) -> Result<BTreeMap<String, usize>, EvidenceError> {
+    let mut by_decision: BTreeMap<String, usize> = BTreeMap::new();
+    for d in rows {
+        *by_decision.entry(d.decision.clone()).or_default() += 1;
+    }
+    let block =
+        doc.as_object_mut().ok_or_else(|| EvidenceError::File { file: manifest_path.to_path_buf(), detail: "not an object".into() })?;
+    let decisions = block.entry("decisions").or_insert_with(|| json!({"imports": []}));
+    if let (Some(list), Some(entry)) = (decisions["imports"].as_array_mut(), entry) {
+        list.push(entry);
+    }
+    decisions["total"] = json!(rows.len());
+    decisions["by_decision"] = json!(by_decision);
+    decisions["by_policy"] = json!(rows.iter().filter(|d| d.is_by_policy()).count());
+    Ok(by_decision)
+}
+
+/// Imports `workbook` into the pack in `report_dir`. `key` re-signs a signed pack.
+pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> Result<ImportSummary, EvidenceError> {
+    let pack = Pack::open(report_dir)?;
+    pack.require_key(key, "importing", ". Pass --config with the config whose [evidence] signing_key signed it")?;
+    if let Some(closed) = pack.manifest_doc()?["campaign"]["closed"].as_object() {
+        return Err(EvidenceError::File {
+            file: report_dir.join(MANIFEST_JSON),
+            detail: format!(
+                "the campaign was closed on {} (pending accounts decided {} by policy): nothing more is recorded. \
+                 To record late decisions, reopen it first: access-audit campaign close --reopen --report {}",
+                closed.get("on").and_then(|v| v.as_str()).unwrap_or("?"),
+                closed.get("non_response").and_then(|v| v.as_str()).unwrap_or("?"),
+                report_dir.display()
+            ),
+        });
+    }
+    let index = index_pack(&pack)?;
+    let new = decisions_of(workbook, &index)?;
+    let (rows, replaced, written) = store(&pack, &index, |merged| {
+        let mut replaced = 0;
+        for d in &new {
+            if merged.insert(d.key(), d.clone()).is_some() {
+                replaced += 1;
+            }
+        }
+        replaced
+    })?;
+    let (csv_digest, html_digest) = (&written[0].1, &written[1].1);
 
     // The manifest: the two files re-hashed, the import recorded, everything else as it was.
     let manifest_path = report_dir.join(MANIFEST_JSON);
     let mut doc = pack.manifest_doc()?;
-    set_outputs(&mut doc, &manifest_path, |_| false, &[(DECISIONS_CSV.to_string(), &csv_digest), (REPORT_HTML.to_string(), &html_digest)])?;
-    let (sha, size) = crate::report::manifest::hash_file(workbook).map_err(io(workbook))?;
-    let mut by_decision: BTreeMap<String, usize> = BTreeMap::new();
-    for d in &rows {
-        *by_decision.entry(d.decision.clone()).or_default() += 1;
-    }
+    set_outputs(&mut doc, &manifest_path, |_| false, &[(DECISIONS_CSV.to_string(), csv_digest), (REPORT_HTML.to_string(), html_digest)])?;
+    let (sha, size) = crate::report::manifest::hash_file(workbook).map_err(io_error(workbook))?;
     let entry = json!({
         "workbook": workbook.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
         "sha256": sha, "size": size,
         "decisions": new.len(), "replaced": replaced,
         "imported_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
-    let block = doc.as_object_mut().ok_or_else(|| EvidenceError::File { file: manifest_path.clone(), detail: "not an object".into() })?;
-    let decisions = block.entry("decisions").or_insert_with(|| json!({"imports": []}));
-    if let Some(list) = decisions["imports"].as_array_mut() {
-        list.push(entry);
-    }
-    decisions["total"] = json!(rows.len());
-    decisions["by_decision"] = json!(by_decision);
+    let by_decision = record_totals(&mut doc, &manifest_path, &rows, Some(entry))?;
     pack.write_manifest(&mut doc, key)?;
 
     let findings_with_decision = rows.iter().filter(|d| d.subject == "finding" && index.findings.contains_key(&d.finding_id)).count();

@@ -3,5 +3,6 @@
 //! and roster for the plan); built on `evidence::pack`.
 
 pub mod campaign;
+pub mod close;
 pub mod decisions;
 pub mod status;

@@ -25,6 +25,8 @@ pub struct StatusSummary {
     pub decided: usize,
     pub pending: usize,
     pub overdue: usize,
+    /// Decided by the non-response policy of `campaign close`.
+    pub by_policy: usize,
     pub due: Option<String>,
     pub signed: bool,
 }
@@ -72,11 +74,13 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
             decided: 0,
             pending: 0,
             overdue: 0,
+            by_policy: 0,
             revoked: 0,
             kept_against_revoke: 0,
         });
         r.accounts += 1;
         match decided.get(&(apps[i].clone(), ids[i].clone())) {
+            Some(d) if d.is_by_policy() => r.by_policy += 1,
             Some(d) => {
                 r.decided += 1;
                 r.revoked += (d.decision == "revoke") as usize;
@@ -104,7 +108,7 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     list.sort_by(|x, y| y.pending.cmp(&x.pending).then_with(|| x.reviewer.cmp(&y.reviewer)));
     let sum = |f: fn(&ReviewerStatus) -> usize| list.iter().map(f).sum::<usize>();
     let (accounts, decided_n, pending, overdue) = (sum(|r| r.accounts), sum(|r| r.decided), sum(|r| r.pending), sum(|r| r.overdue));
-    let (revoked, against) = (sum(|r| r.revoked), sum(|r| r.kept_against_revoke));
+    let (revoked, against, by_policy) = (sum(|r| r.revoked), sum(|r| r.kept_against_revoke), sum(|r| r.by_policy));
 
     let rows: Vec<Vec<String>> = list
         .iter()
@@ -115,6 +119,7 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
                 r.decided.to_string(),
                 r.pending.to_string(),
                 r.overdue.to_string(),
+                r.by_policy.to_string(),
                 r.revoked.to_string(),
                 r.kept_against_revoke.to_string(),
             ]
@@ -123,7 +128,7 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     let path = report_dir.join(CAMPAIGN_DIR).join(STATUS_CSV);
     let digest = crate::report::csv::write_rows(
         &path,
-        &["reviewer", "accounts", "decided", "pending", "overdue", "revoked", "kept_against_revoke"],
+        &["reviewer", "accounts", "decided", "pending", "overdue", "by_policy", "revoked", "kept_against_revoke"],
         &rows,
     )
     .map_err(|source| EvidenceError::Io { path: path.clone(), source })?;
@@ -141,6 +146,17 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
         on: on.format("%Y-%m-%d").to_string(),
         reviewers: &list,
         revoked,
+        by_policy,
+        closed: doc["campaign"]["closed"].as_object().map(|c| {
+            format!(
+                "closed on {}{}: the {} account(s) nobody answered for decided {} by policy, {} as the decider",
+                c.get("on").and_then(|v| v.as_str()).unwrap_or("?"),
+                if c.get("early").and_then(|v| v.as_bool()).unwrap_or(false) { " (early, before the due date)" } else { "" },
+                c.get("by_policy").and_then(|v| v.as_u64()).unwrap_or(0),
+                c.get("non_response").and_then(|v| v.as_str()).unwrap_or("?"),
+                c.get("owner").and_then(|v| v.as_str()).unwrap_or("?"),
+            )
+        }),
         kept_against: &kept_against,
     };
     let section = campaign_section(&progress)?;
@@ -157,9 +173,9 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
     doc["campaign"]["status"] = json!({
         "on": on.format("%Y-%m-%d").to_string(),
         "accounts": accounts, "decided": decided_n, "pending": pending, "overdue": overdue,
-        "revoked": revoked, "kept_against_revoke": against,
+        "by_policy": by_policy, "revoked": revoked, "kept_against_revoke": against,
         "complete": pending == 0,
     });
     pack.write_manifest(&mut doc, key)?;
-    Ok(StatusSummary { reviewers: list, accounts, decided: decided_n, pending, overdue, due, signed: key.is_some() })
+    Ok(StatusSummary { reviewers: list, accounts, decided: decided_n, pending, overdue, by_policy, due, signed: key.is_some() })
 }
