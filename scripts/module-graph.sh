@@ -24,7 +24,7 @@ layers = [
     ["findings"],
     ["report"],
     ["evidence"],                         # the review cycle around a pack, offline
-    ["remediate"],                        # decisions turned into changes: the one module that writes to apps
+    ["remediate", "notify"],              # decisions turned into changes (the one module that writes to apps); email
     ["pipeline"],                         # the stages strung together for the commands
 ]
 level = {m: i for i, names in enumerate(layers) for m in names}

@@ -16,6 +16,7 @@ pub mod files;
 pub mod findings;
 pub mod http;
 pub mod model;
+pub mod notify;
 pub mod pipeline;
 pub mod remediate;
 pub mod report;

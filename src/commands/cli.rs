@@ -200,6 +200,25 @@ pub enum CampaignAction {
         #[arg(long, conflicts_with_all = ["non_response", "early"])]
         reopen: bool,
     },
+    /// Email every reviewer with accounts still pending: how many, how many recommended revoke,
+    /// the due date, their packet attached; past [campaign] escalate_after_days the reviewer's
+    /// manager is copied. Sent through [notify] (SMTP), or with --dry-run written as .eml files
+    /// into campaign/outbox/. Every email is recorded in campaign/reminders.jsonl and the manifest.
+    #[command(after_help = "Exit code 0 when every reminder was sent (or written); 1 when one failed (the others are still sent).")]
+    Remind {
+        /// The report directory (after `campaign plan`).
+        #[arg(long)]
+        report: PathBuf,
+        /// The config: [notify], [campaign] (and the signing key of a signed pack).
+        #[arg(long)]
+        config: PathBuf,
+        /// Write the emails into campaign/outbox/ instead of sending them.
+        #[arg(long)]
+        dry_run: bool,
+        /// The day of the reminder (YYYY-MM-DD; default today, UTC): what is overdue is counted from it.
+        #[arg(long, value_name = "DATE")]
+        on: Option<chrono::NaiveDate>,
+    },
     /// Per reviewer: accounts to certify, decided, pending, overdue; writes campaign/campaign_status.csv and records it in the manifest.
     #[command(after_help = "Exit code 0; 5 with --require-complete while any account is pending.")]
     Status {

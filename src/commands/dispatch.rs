@@ -18,6 +18,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             decisions::import(&workbook, &report, config.as_deref())
         }
         Command::Campaign { action: CampaignAction::Plan { report, config } } => campaign::plan(&report, &config),
+        Command::Campaign { action: CampaignAction::Remind { report, config, dry_run, on } } => {
+            campaign::remind(&report, &config, dry_run, on)
+        }
         Command::Campaign { action: CampaignAction::Close { report, config, non_response, early, on, reopen } } => {
             campaign::close(&report, config.as_deref(), non_response, early, on, reopen)
         }

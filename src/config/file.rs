@@ -9,7 +9,7 @@ use super::at::rebase;
 use super::error::ConfigError;
 use super::kind::KindSet;
 use super::positions::{explain, field_in_message, join_key, line_of, line_of_key, section_at};
-use super::schema::{check_delimiter, Campaign, Evidence, Identity, PathSection, Review, RosterFormat};
+use super::schema::{check_delimiter, Campaign, Evidence, Identity, Notify, PathSection, Review, RosterFormat, SmtpTls};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +29,8 @@ pub struct Config {
     pub evidence: Evidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<Campaign>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify: Option<Notify>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +46,12 @@ struct RawConfig {
     #[serde(default)]
     evidence: Evidence,
     campaign: Option<Campaign>,
+    notify: Option<Notify>,
+}
+
+/// Whether `host` is this machine (a relay there may take plain SMTP).
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Config {
@@ -221,7 +229,28 @@ impl Config {
                 return Err(err(line, "campaign.owner".into(), format!("found \"{f}\", expected an email address")));
             }
         }
-        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign })
+        let mut notify = raw.notify;
+        if let Some(n) = &mut notify {
+            if let Some(p) = &mut n.password {
+                p.rebase(&base);
+            }
+            n.ca_file = n.ca_file.as_deref().map(|p| rebase(&base, p));
+            let at = |key: &str| {
+                let start = text.find("[notify]").unwrap_or(0);
+                line_of_key(text, start..text.len(), key)
+            };
+            if !n.from.contains('@') {
+                return Err(err(at("from"), "notify.from".into(), format!("found \"{}\", expected an email address", n.from)));
+            }
+            if n.tls == SmtpTls::None && n.password.is_some() && !is_loopback(&n.host) {
+                return Err(err(
+                    at("tls"),
+                    "notify.tls".into(),
+                    format!("tls = \"none\" with a password would send it in the clear to {}: use starttls or implicit (plain SMTP only to a relay on this machine)", n.host),
+                ));
+            }
+        }
+        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign, notify })
     }
 
     /// The config as JSON for the manifest: secret references are described, never resolved.

@@ -32,8 +32,8 @@ pub use file::Config;
 pub use http::{AuthConfig, HttpConfig};
 pub use kind::{AppKind, AppOptions, KindOptions, KindSchema, KindSet};
 pub use schema::{
-    check_delimiter, Campaign, CampaignBy, CredentialConfig, Evidence, Identity, IdentityColumns, IdentitySource, IdpLink, PathSection,
-    Recommend, Review, RosterFormat,
+    check_delimiter, Campaign, CampaignBy, CredentialConfig, Evidence, Identity, IdentityColumns, IdentitySource, IdpLink, Notify,
+    PathSection, Recommend, Review, RosterFormat, SmtpTls,
 };
 pub use secret::{Secret, SecretRef};
 

@@ -211,6 +211,46 @@ pub struct Evidence {
     pub signing_key: Option<SecretRef>,
 }
 
+crate::choice! {
+    /// How `[notify]` protects the SMTP connection.
+    SmtpTls {
+        /// STARTTLS on a plain connection, required (port 587 by default).
+        StartTls = "starttls",
+        /// TLS from the first byte (port 465 by default).
+        Implicit = "implicit",
+        /// No TLS (port 25 by default): a relay on this machine only; credentials are refused.
+        None = "none",
+    } default StartTls
+}
+
+/// `[notify]`: the SMTP server `campaign remind` sends through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    pub host: String,
+    /// Default: 587 for STARTTLS, 465 for implicit TLS, 25 without.
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    /// A secret reference, as every other secret.
+    pub password: Option<SecretRef>,
+    /// The sender: `access-review@acme.com` or `Access review <access-review@acme.com>`.
+    pub from: String,
+    /// A CA certificate (PEM) the server's certificate is checked against, beside the public roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Notify {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::StartTls => 587,
+            SmtpTls::Implicit => 465,
+            SmtpTls::None => 25,
+        })
+    }
+}
+
 pub fn check_delimiter(d: &Option<String>) -> Result<(), String> {
     match d {
         Some(s) if s.chars().count() != 1 && s != "\\t" => {
@@ -243,6 +283,8 @@ pub struct Campaign {
     /// Who runs the campaign: the decider recorded when `campaign close` decides the accounts
     /// nobody answered for by policy.
     pub owner: Option<String>,
+    /// `campaign remind` copies a reviewer's manager this many days after the due date.
+    pub escalate_after_days: Option<i64>,
     /// `[campaign.recommend]`: the thresholds past which a fact makes the recommendation revoke.
     #[serde(default)]
     pub recommend: Recommend,

@@ -21,4 +21,5 @@ mod idp_roster;
 mod new_kind;
 mod readme;
 mod remediate;
+mod remind;
 mod review_cycle;

@@ -15,6 +15,8 @@ pub use decisions::{read_decisions, revocations, sort_decisions, write_decisions
 pub use error::EvidenceError;
 pub use findings::{expiry_in_text, read_findings, FINDING_COLUMNS};
 pub use manifest::{set_outputs, Manifest, ManifestFile, ManifestSigning};
-pub use names::{APPLIED_JSONL, ASSIGNMENTS_CSV, CAMPAIGN_DIR, DECISIONS_CSV, REMEDIATION_DIR, REVIEWERS_CSV, STATUS_CSV};
+pub use names::{
+    APPLIED_JSONL, ASSIGNMENTS_CSV, CAMPAIGN_DIR, DECISIONS_CSV, OUTBOX_DIR, REMEDIATION_DIR, REMINDERS_JSONL, REVIEWERS_CSV, STATUS_CSV,
+};
 pub use open::{io_error, safe_stem, Located, Pack};
 pub use table::read_pack_csv;

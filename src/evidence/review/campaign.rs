@@ -178,7 +178,7 @@ const PACKET_COLUMNS: [&str; 15] = [
 
 /// The roster reviewers and managers come from: the config's file, or (with `[identity]
 /// source`) the identity provider's users as the pack's accounts.csv recorded them.
-fn campaign_roster(pack: &Pack, config: &Config, as_of: chrono::NaiveDate) -> Result<Roster, EvidenceError> {
+pub(super) fn campaign_roster(pack: &Pack, config: &Config, as_of: chrono::NaiveDate) -> Result<Roster, EvidenceError> {
     let Some(app) = config.identity.source_app() else {
         return Roster::load(&config.identity, as_of)
             .map_err(|e| EvidenceError::File { file: config.identity.path.clone(), detail: e.to_string() });

@@ -5,4 +5,5 @@
 pub mod campaign;
 pub mod close;
 pub mod decisions;
+pub mod remind;
 pub mod status;
