@@ -127,10 +127,12 @@ pub fn remind(report: &Path, config: &Path, dry_run: bool, on: Option<chrono::Na
     let from = match (&config.notify, dry_run) {
         (Some(n), _) => n.from.clone(),
         (None, true) => "access-review@invalid".to_string(),
-        (None, false) => return Err(PipelineError::Usage(format!(
+        (None, false) => {
+            return Err(PipelineError::Usage(format!(
             "{}: no [notify] section: set the SMTP server to send through (host, port, tls, username, password, from), or pass --dry-run",
             config.file.display()
-        ))),
+        )))
+        }
     };
     let mailer = match (&config.notify, dry_run) {
         (Some(n), false) => Some(notify::Mailer::smtp(n).map_err(|e| PipelineError::Usage(format!("{}: {e}", config.file.display())))?),

@@ -123,3 +123,78 @@ fn the_identity_provider_examples_in_the_readme_parse() {
         assert_eq!(config.apps.iter().any(|a| a.idp.is_some()), *links, "{heading}: an app linked to the identity provider");
     }
 }
+
+/// The sample company's campaign in the README, step by step, as written: each command's exit
+/// code and what it says.
+#[test]
+fn the_sample_companys_campaign_in_the_readme_runs_as_written() {
+    let commands: Vec<Vec<String>> = block_after(&readme(), "### The sample company's campaign, step by step", "sh")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let words: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+            assert_eq!(words[0], "access-audit", "every line is a command: {l}");
+            words[1..].to_vec()
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data"), &dir.join("sample-data"));
+    let mut seen = Vec::new();
+    for args in &commands {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(dir, &args);
+        let step = match (args[0], args.get(1).copied()) {
+            ("demo", _) => {
+                out.code(0);
+                "demo"
+            }
+            ("campaign", Some("plan")) => {
+                out.code(0).stdout(predicate::str::contains("planned: 13 reviewer(s)"));
+                "plan"
+            }
+            ("campaign", Some("remind")) => {
+                out.code(0).stdout(predicate::str::contains("13 reminder(s) written to"));
+                "remind"
+            }
+            ("decisions", _) if args[2].ends_with("rosa.ito.csv") => {
+                out.code(1).stderr(predicate::str::contains(
+                    "rosa.ito.csv, line 3: keep of jira-cloud / 5b10contractor00000001, recommended revoke",
+                ));
+                "refused"
+            }
+            ("decisions", _) if args[2].ends_with("rosa.ito-commented.csv") => {
+                out.code(0).stdout(predicate::str::contains("1 of them against the account's recommendation"));
+                "commented"
+            }
+            ("decisions", _) => {
+                out.code(0).stdout(predicate::str::contains("recorded 8 decision(s)"));
+                "import"
+            }
+            ("campaign", Some("status")) => {
+                out.code(0).stdout(predicate::str::contains("campaign: 10 of 749 account(s) decided, 739 pending")).stdout(
+                    predicate::str::contains("rosa.ito@acme.com: 2 of 94 decided, 92 pending; 1 kept against a revoke recommendation"),
+                );
+                "status"
+            }
+            ("campaign", Some("close")) => {
+                out.code(0).stdout(predicate::str::contains("739 decided revoke by the non-response policy"));
+                "close"
+            }
+            ("remediate", _) => {
+                out.code(0).stdout(predicate::str::contains("remediation:"));
+                "remediate"
+            }
+            (other, _) => panic!("the README shows a command this test does not know: {other}"),
+        };
+        seen.push(step);
+    }
+    assert_eq!(seen, ["demo", "plan", "remind", "import", "refused", "commented", "status", "close", "remediate"]);
+    let page = std::fs::read_to_string(dir.join("acme-q4/report.html")).unwrap();
+    assert!(page.contains("contractor of an agency under contract until 2027-03-31 (ticket VEN-231)"), "Rosa's keep is listed");
+    assert_eq!(std::fs::read_dir(dir.join("acme-q4/campaign/outbox")).unwrap().count(), 13);
+    // What the README says Rosa Ito's packet opens with.
+    let rosa = read_sheets(&dir.join("acme-q4/campaign/rosa.ito_at_acme.com.xlsx"));
+    assert!(rosa[0].1[2][0].starts_with("94 account(s) to certify: 12 recommended revoke, 16 to review, 66 to keep"), "{:?}", rosa[0].1);
+    run(dir, &["verify", "acme-q4"]).code(0);
+}
