@@ -63,6 +63,80 @@ where
     Ok(digest)
 }
 
+/// Many files written together (a campaign's packets, its outbox): each to a temporary file in its
+/// directory, then one sync of the file system, then every rename. Each file is durable before it
+/// is renamed into place, as with [`write_atomic_with`], for one sync instead of one per file
+/// (thousands of small files). Until [`Batch::commit`], nothing is under a final name; dropped
+/// without it, the temporary files are removed.
+#[derive(Default)]
+pub struct Batch {
+    pending: std::sync::Mutex<Vec<(tempfile::NamedTempFile, std::path::PathBuf)>>,
+}
+
+impl Batch {
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    /// Writes `bytes` for `path` (renamed into place by [`Batch::commit`]). Callable from many threads.
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<FileDigest> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(".tmp").tempfile_in(dir)?;
+        tmp.as_file_mut().write_all(bytes)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
+        let digest = FileDigest { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64 };
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).push((tmp, path.to_path_buf()));
+        Ok(digest)
+    }
+
+    /// Syncs what was written, then renames every file into place and syncs their directories.
+    pub fn commit(self) -> std::io::Result<()> {
+        let pending = self.pending.into_inner().unwrap_or_else(|p| p.into_inner());
+        let Some((first, _)) = pending.first() else { return Ok(()) };
+        sync_file_system(first.as_file(), pending.iter().map(|(t, _)| t.as_file()))?;
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        for (tmp, path) in pending {
+            if let Some(dir) = path.parent() {
+                if !dirs.iter().any(|d| d == dir) {
+                    dirs.push(dir.to_path_buf());
+                }
+            }
+            tmp.persist(&path).map_err(|e| e.error)?;
+        }
+        #[cfg(unix)]
+        for dir in dirs {
+            File::open(&dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+/// Makes the written data of `files` durable: on Linux one `syncfs` of the file system `any` is
+/// on; elsewhere each file synced.
+#[cfg(target_os = "linux")]
+fn sync_file_system<'a>(any: &File, _files: impl Iterator<Item = &'a File>) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: syncfs only reads the descriptor, which `any` keeps open for the call.
+    let rc = unsafe { libc::syncfs(any.as_raw_fd()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_file_system<'a>(_any: &File, files: impl Iterator<Item = &'a File>) -> std::io::Result<()> {
+    for f in files {
+        f.sync_all()?;
+    }
+    Ok(())
+}
+
 /// Writes bytes atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<FileDigest> {
     write_atomic_with(path, |w| w.write_all(bytes))
@@ -94,6 +168,25 @@ pub fn slash_path(p: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_puts_nothing_under_a_final_name_before_it_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = Batch::new();
+        let d = batch.write(&dir.path().join("a.xlsx"), b"one").unwrap();
+        batch.write(&dir.path().join("b.eml"), b"two").unwrap();
+        assert_eq!(d, FileDigest { sha256: hex::encode(Sha256::digest(b"one")), size: 3 });
+        assert!(!dir.path().join("a.xlsx").exists(), "not before the commit");
+        batch.commit().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.xlsx")).unwrap(), b"one");
+        assert_eq!(std::fs::read(dir.path().join("b.eml")).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
+        // Dropped without a commit: nothing stays.
+        let batch = Batch::new();
+        batch.write(&dir.path().join("c.xlsx"), b"three").unwrap();
+        drop(batch);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 
     #[test]
     fn a_failed_write_leaves_no_file_and_no_temp() {

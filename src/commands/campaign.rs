@@ -142,6 +142,7 @@ pub fn remind(report: &Path, config: &Path, dry_run: bool, on: Option<chrono::Na
     if dry_run {
         std::fs::create_dir_all(&outbox).map_err(|e| PipelineError::Usage(format!("{}: {e}", outbox.display())))?;
     }
+    let batch = access_audit::files::Batch::new();
     let salt = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default().to_string();
     let mut sent = Vec::with_capacity(reminders.len());
     for reminder in reminders {
@@ -153,7 +154,7 @@ pub fn remind(report: &Path, config: &Path, dry_run: bool, on: Option<chrono::Na
                 None => {
                     let stem = reminder.packet.rsplit('/').next().unwrap_or("reviewer").trim_end_matches(".xlsx").to_string();
                     let name = format!("{stem}.eml");
-                    match notify::write_eml(&outbox.join(&name), &message) {
+                    match notify::write_eml(&batch, &outbox.join(&name), &message) {
                         Ok(digest) => (Ok("written".to_string()), Some((format!("{CAMPAIGN_DIR}/{OUTBOX_DIR}/{name}"), digest))),
                         Err(e) => (Err(format!("{}: {e}", outbox.join(&name).display())), None),
                     }
@@ -171,6 +172,7 @@ pub fn remind(report: &Path, config: &Path, dry_run: bool, on: Option<chrono::Na
         }
         sent.push(remind::Sent { reminder, message_id, result, file });
     }
+    batch.commit().map_err(|e| PipelineError::Usage(format!("{}: {e}", outbox.display())))?;
     remind::record(report, on, dry_run, &sent, key.as_ref())?;
     let failed = sent.iter().filter(|s| s.result.is_err()).count();
     let escalated = sent.iter().filter(|s| s.reminder.cc.is_some()).count();

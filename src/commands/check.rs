@@ -45,6 +45,16 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
             }
         }
     }
+    if let Some(n) = &config.notify {
+        let server = format!("{}:{} ({})", n.host, n.port(), n.tls.as_str());
+        match access_audit::notify::Mailer::smtp(n).map_err(|e| e.to_string()).and_then(|m| m.test_connection()) {
+            Ok(()) => say!("notify: SMTP {server}: ok (connected{}; nothing sent)", if n.username.is_some() { ", logged in" } else { "" }),
+            Err(e) => {
+                failed = true;
+                say!("notify: SMTP {server}: FAILED: {e}");
+            }
+        }
+    }
     for app in &config.apps {
         let mut problems = Vec::new();
         for s in app.secrets() {

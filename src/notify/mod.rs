@@ -49,9 +49,10 @@ pub fn message(from: &str, reminder: &Reminder, message_id: &str) -> Result<Mess
     builder.multipart(body).map_err(|e| bad(e.to_string()))
 }
 
-/// Writes `message` to `path` (a dry run's `.eml`), synced before it is renamed into place.
-pub fn write_eml(path: &Path, message: &Message) -> std::io::Result<crate::files::FileDigest> {
-    crate::files::write_atomic(path, &message.formatted())
+/// Writes `message` to `path` (a dry run's `.eml`) as part of `batch` (synced with the others,
+/// then renamed into place when the batch commits).
+pub fn write_eml(batch: &crate::files::Batch, path: &Path, message: &Message) -> std::io::Result<crate::files::FileDigest> {
+    batch.write(path, &message.formatted())
 }
 
 /// Where messages go.
@@ -91,6 +92,18 @@ impl Mailer {
             (None, None) => {}
         }
         Ok(Mailer::Smtp(builder.build()))
+    }
+
+    /// Connects (TLS and login included) and says hello, sending nothing: what `check` asks.
+    pub fn test_connection(&self) -> Result<(), String> {
+        match self {
+            Mailer::Smtp(t) => match t.test_connection() {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("the server did not answer NOOP".into()),
+                Err(e) => Err(smtp_error(&e)),
+            },
+            Mailer::File(_) => Ok(()),
+        }
     }
 
     /// Sends one message; the error says what the server (or the file system) answered.

@@ -122,6 +122,9 @@ fn wrapped_height(text: &str, width: f64) -> f64 {
     15.0 * lines
 }
 
+/// A packet with at most this many rows is written in memory (no temporary files).
+const SMALL_PACKET_ROWS: usize = 20_000;
+
 /// The fill of a row recommended for revocation (a light red: the row a reviewer looks at first).
 const REVOKE_FILL: &str = "#FADBD8";
 
@@ -152,6 +155,9 @@ struct SheetWriter<'a> {
     /// The columns of the reason (wrapped) and of the recommendation (a revoke row is filled).
     reason: Option<usize>,
     recommendation: Option<usize>,
+    /// Sheets kept in memory rather than streamed through temporary files: a small sheet (a
+    /// packet's) is cheaper so; a large one needs the constant memory.
+    in_memory: bool,
 }
 
 impl<'a> SheetWriter<'a> {
@@ -162,9 +168,23 @@ impl<'a> SheetWriter<'a> {
         header: &'a [String],
         base_name: &'a str,
     ) -> Result<Self, XlsxError> {
+        Self::start_with(workbook, taken, styles, header, base_name, false)
+    }
+
+    /// As [`SheetWriter::start`]; `in_memory`: the sheets kept in memory rather than streamed
+    /// through temporary files (cheaper for a small sheet, as a packet's).
+    fn start_with(
+        workbook: &'a mut Workbook,
+        taken: &'a mut Vec<String>,
+        styles: &'a Styles,
+        header: &'a [String],
+        base_name: &'a str,
+        in_memory: bool,
+    ) -> Result<Self, XlsxError> {
         let at = |name: &str| header.iter().position(|h| h == name);
         let (reason, recommendation) = (at(REASON), at(RECOMMENDATION));
-        let mut w = SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0, reason, recommendation };
+        let mut w =
+            SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0, reason, recommendation, in_memory };
         w.next_sheet()?;
         Ok(w)
     }
@@ -176,7 +196,7 @@ impl<'a> SheetWriter<'a> {
         } else {
             sheet_name(&format!("{} ({})", self.base_name, self.part), self.taken)
         };
-        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        let sheet = if self.in_memory { self.workbook.add_worksheet() } else { self.workbook.add_worksheet_with_constant_memory() };
         sheet.set_name(&name)?;
         // Printed: landscape, the header on every page; an account list two pages wide, so the
         // reason is on the first page beside the account.
@@ -524,25 +544,31 @@ pub struct Packet<'a> {
     pub title: &'a str,
     pub as_of: chrono::NaiveDate,
     pub lines: &'a [String],
-    pub certify: &'a DataFrame,
-    pub information: &'a DataFrame,
+    /// The account columns: their names and their text (one column each, every row of the plan).
+    pub header: &'a [&'a str],
+    pub columns: &'a [&'a StringChunked],
+    /// The rows of `columns` to certify, and those listed for information.
+    pub certify: &'a [usize],
+    pub information: &'a [usize],
     pub reviewer: &'a str,
 }
-
 /// Writes one reviewer's [`Packet`].
-pub fn write_packet(path: &Path, packet: &Packet) -> std::io::Result<FileDigest> {
-    files::write_atomic_with(path, |w| build_packet(w, packet).map_err(xlsx_err))
+/// Writes a packet at `path` as part of `batch` (renamed into place when the batch commits).
+pub fn write_packet(batch: &files::Batch, path: &Path, packet: &Packet) -> std::io::Result<FileDigest> {
+    let mut bytes = Vec::new();
+    build_packet(&mut bytes, packet).map_err(xlsx_err)?;
+    batch.write(path, &bytes)
 }
 
 fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), XlsxError> {
-    let Packet { title, as_of, lines, certify, information, reviewer } = *packet;
+    let Packet { title, as_of, lines, header, columns, certify, information, reviewer } = *packet;
     use chrono::Datelike;
     let mut workbook = Workbook::new();
     let created = ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
     workbook.set_properties(&DocProperties::new().set_title(title).set_author("access-audit").set_creation_datetime(&created));
     let styles = Styles::new();
     let mut taken: Vec<String> = Vec::new();
-    let sheet = workbook.add_worksheet_with_constant_memory();
+    let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name(INSTRUCTIONS_SHEET, &mut taken))?;
     // One column a page wide, the lines wrapped: the summary reads on screen and on paper.
     sheet.set_column_width(0, 100.0)?;
@@ -554,18 +580,28 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
         sheet.write_string_with_format(i as u32 + 1, 0, l, format)?;
     }
     // The accounts to certify, with the reviewer's columns: decision empty, reviewer filled in.
-    let columns: Vec<&str> = certify.get_column_names().iter().map(|c| c.as_str()).collect();
-    let header: Vec<String> = columns.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect();
-    let n = certify.height();
-    let mut with_reviewer = certify.clone();
-    with_reviewer
-        .with_column(Column::new(DECISION.into(), vec![Option::<&str>::None; n]))
-        .and_then(|df| df.with_column(Column::new(REVIEWER.into(), vec![reviewer; n])))
-        .map_err(frame_err)?;
-    SheetWriter::start(&mut workbook, &mut taken, &styles, &header, CERTIFY_SHEET)?.write_frame(&with_reviewer)?;
-    if information.height() > 0 {
-        let header: Vec<String> = information.get_column_names().iter().map(|c| c.to_string()).collect();
-        SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET)?.write_frame(information)?;
+    let with_decision: Vec<String> = header.iter().copied().chain(DECISION_COLUMNS.iter().copied()).map(str::to_string).collect();
+    // A packet is small (a reviewer's accounts): in memory, without temporary files, unless large.
+    let small = certify.len() + information.len() <= SMALL_PACKET_ROWS;
+    let mut cells: Vec<Option<&str>> = Vec::with_capacity(with_decision.len());
+    let mut writer = SheetWriter::start_with(&mut workbook, &mut taken, &styles, &with_decision, CERTIFY_SHEET, small)?;
+    for &row in certify {
+        cells.clear();
+        cells.extend(columns.iter().map(|c| c.get(row)));
+        cells.push(None);
+        cells.push(Some(reviewer));
+        writer.row(&cells)?;
+    }
+    writer.finish()?;
+    if !information.is_empty() {
+        let header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
+        let mut writer = SheetWriter::start_with(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET, small)?;
+        for &row in information {
+            cells.clear();
+            cells.extend(columns.iter().map(|c| c.get(row)));
+            writer.row(&cells)?;
+        }
+        writer.finish()?;
     }
     workbook.save_to_writer(out)
 }

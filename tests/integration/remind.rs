@@ -186,6 +186,14 @@ fn reminders_go_through_smtp_and_a_refused_one_is_reported_after_the_rest_are_se
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["campaign"]["reminders"][0]["failed"], 1);
     bin().arg("verify").arg(&out).assert().success();
+    // check connects and says hello, sending nothing.
+    bin()
+        .arg("check")
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .stdout(predicate::str::contains(format!("notify: SMTP 127.0.0.1:{port} (none): ok (connected; nothing sent)")));
+    assert_eq!(inbox.lock().unwrap().len(), 2, "check sent nothing");
 }
 
 #[test]

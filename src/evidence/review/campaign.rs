@@ -211,6 +211,7 @@ pub(super) fn campaign_roster(pack: &Pack, config: &Config, as_of: chrono::Naive
 /// `assignments.csv` and `reviewers.csv` into `campaign/` (replacing an earlier plan), and
 /// records them in the manifest (signed again with `key`).
 pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Result<PlanSummary, EvidenceError> {
+    let started = std::time::Instant::now();
     let pack = Pack::open(report_dir)?;
     let campaign = config.campaign.clone().unwrap_or_default();
     pack.require_key(key, "planning", "; the config has no [evidence] signing_key")?;
@@ -219,11 +220,13 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         detail: format!("as_of \"{}\" is not a date", pack.manifest.as_of),
     })?;
     let roster = campaign_roster(&pack, config, as_of)?;
+    tracing::debug!("campaign plan: roster ({} ms)", started.elapsed().as_millis());
     let assigner = Assigner::new(config, &campaign, &roster);
 
     let mut wanted: Vec<&str> = PACKET_COLUMNS.to_vec();
     wanted.push(a::DECLARED_SERVICE);
     let (accounts, _) = read_pack_csv(&pack, crate::report::ACCOUNTS_CSV, &wanted, &[])?;
+    tracing::debug!("campaign plan: accounts read ({} ms)", started.elapsed().as_millis());
     let (findings, _) = read_pack_csv(&pack, crate::report::FINDINGS_CSV, &[f::FINDING_ID, f::APP, f::ACCOUNT_ID, f::EXCEPTED], &[])?;
     // Open findings per account.
     let mut open: HashMap<(String, String), Vec<String>> = HashMap::new();
@@ -279,6 +282,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         let key = (subject.app.to_string(), ids.get(i).unwrap_or("").to_string());
         finding_ids.push(open.get(&key).map(|v| v.join("; ")));
     }
+    tracing::debug!("campaign plan: assigned ({} ms)", started.elapsed().as_millis());
     if !unassigned.is_empty() {
         return Err(EvidenceError::File {
             file: config.file.clone(),
@@ -302,6 +306,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     // A reviewer's rows: revoke, review, keep, then by app and account.
     let df = df.sort(["assigned_reviewer", "__rank", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
 
+    tracing::debug!("campaign plan: frame sorted ({} ms)", started.elapsed().as_millis());
     // Replace an earlier plan.
     let dir = report_dir.join(CAMPAIGN_DIR);
     let io = io_error;
@@ -324,15 +329,21 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let named: Vec<(String, String, usize, usize)> = runs.into_iter().map(|(r, s, l)| (packet_name(&r, &mut taken), r, s, l)).collect();
     let title_of = |r: &str| format!("{} — accounts for {r} to certify", config.review.name);
     let due = campaign.due.map(|d| d.0.format("%Y-%m-%d").to_string());
+    // Thousands of small files: synced together, then renamed into place.
+    let batch = files::Batch::new();
+    // The packets read the plan's columns as text, row by row: no frame operation per packet.
+    let header: Vec<&str> = PACKET_COLUMNS.iter().copied().chain(["findings", "assigned_because"]).collect();
+    let text: Vec<StringChunked> = header.iter().map(|c| Ok(df.column(c)?.str()?.rechunk().into_owned())).collect::<PolarsResult<_>>()?;
+    let text_refs: Vec<&StringChunked> = text.iter().collect();
+    let certify_flags: Vec<bool> = df.column("__certify")?.bool()?.iter().map(|c| c.unwrap_or(false)).collect();
+    let recommended: Vec<usize> = df.column(RECOMMENDATION)?.str()?.iter().map(|r| recommendation_rank(r.unwrap_or(""))).collect();
     let write_one = |(file, reviewer, start, len): &(String, String, usize, usize)| -> Result<(String, files::FileDigest), EvidenceError> {
-        let part = df.slice(*start as i64, *len);
-        let mask = part.column("__certify")?.bool()?.clone();
-        let cols: Vec<&str> = PACKET_COLUMNS.iter().copied().chain(["findings", "assigned_because"]).collect();
-        let to_certify = part.filter(&mask)?.select(cols.clone())?;
-        let info = part.filter(&!&mask)?.select(cols)?;
+        let rows = *start..start + len;
+        let to_certify: Vec<usize> = rows.clone().filter(|i| certify_flags[*i]).collect();
+        let info: Vec<usize> = rows.filter(|i| !certify_flags[*i]).collect();
         let mut counts = [0usize; 3];
-        for r in to_certify.column(RECOMMENDATION)?.str()?.iter() {
-            if let Some(n) = counts.get_mut(recommendation_rank(r.unwrap_or(""))) {
+        for &i in &to_certify {
+            if let Some(n) = counts.get_mut(recommended[i]) {
                 *n += 1;
             }
         }
@@ -340,7 +351,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             format!("Reviewer: {reviewer}. Access review as of {}{}.", as_of.format("%Y-%m-%d"), due.as_ref().map(|d| format!("; answer by {d}")).unwrap_or_else(|| "; no due date set".into())),
             format!(
                 "{} account(s) to certify: {} recommended revoke, {} to review, {} to keep. The rows are in that order; a revoke row is filled red; the reason column says why.",
-                to_certify.height(), counts[0], counts[1], counts[2]
+                to_certify.len(), counts[0], counts[1], counts[2]
             ),
             format!("{}: a fact says the access should go (the person left, no person matches, no sign-in or an invitation unaccepted past the threshold, an expired credential). Keeping such a row needs a comment saying why.", RECOMMENDATIONS[0]),
             format!("{}: the access is privileged or unusual (admin, a local password beside single sign-on, granted outside the identity provider, no second factor, an agent seat): check it is still needed.", RECOMMENDATIONS[1]),
@@ -356,13 +367,16 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             title: &title_of(reviewer),
             as_of,
             lines: &lines,
+            header: &header,
+            columns: &text_refs,
             certify: &to_certify,
             information: &info,
             reviewer,
         };
-        let digest = crate::report::workbook::write_packet(&path, &packet).map_err(io(&path))?;
+        let digest = crate::report::workbook::write_packet(&batch, &path, &packet).map_err(io(&path))?;
         Ok((file.clone(), digest))
     };
+    tracing::debug!("campaign plan: packets prepared ({} ms)", started.elapsed().as_millis());
     let queue = std::sync::Mutex::new(named.iter());
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -382,7 +396,9 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         let (file, d) = r?;
         digests.insert(file, d);
     }
+    batch.commit().map_err(io(&dir))?;
 
+    tracing::debug!("campaign plan: packets written ({} ms)", started.elapsed().as_millis());
     // assignments.csv and reviewers.csv.
     let cell = |c: &str| df.column(c).and_then(|c| c.cast(&DataType::String)).map(|c| c.str().cloned());
     let (r_app, r_id, r_person, r_reason, r_findings) =
@@ -433,6 +449,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         crate::report::csv::write_rows(&reviewers_path, &["reviewer", "name", "accounts", "findings", "file", "sha256"], &reviewer_rows)
             .map_err(io(&reviewers_path))?;
 
+    tracing::debug!("campaign plan: assignments.csv, reviewers.csv ({} ms)", started.elapsed().as_millis());
     // The manifest: every campaign file, and what the plan was.
     let manifest_path = report_dir.join(MANIFEST_JSON);
     let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Scale benchmark of the review campaign (issue 28): on the report bench's data (200k people,
+# 1M accounts over 6 apps; examples/generate_company.rs, the same files scripts/bench-report.sh
+# makes), `campaign plan` with recommendations (one packet per manager: ~20k reviewers) and
+# `campaign remind --dry-run` (one .eml per reviewer, their packet attached). Targets: plan at most
+# 15 s and 2 GiB; remind at most 30 s.
+#
+#   scripts/bench-campaign.sh            # 1M accounts
+#   scripts/bench-campaign.sh 250000     # another size (people = accounts / 5)
+#
+# Uses the release build; data goes to ${BENCH_DIR:-target/bench}. Prints wall time, CPU time and
+# peak RSS of each command, and how many reviewers and emails there were.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+accounts=${1:-1000000}
+people=$(( accounts / 5 ))
+dir=${BENCH_DIR:-target/bench}
+cargo build --release --quiet --bin access-audit --example generate_company
+bin=target/release/access-audit
+gen=target/release/examples/generate_company
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (/usr/bin/time): apt-get install time" >&2; exit 2; }
+data="$dir/company-$accounts"
+[ -f "$data/config.toml" ] || "$gen" --people "$people" --accounts "$accounts" --apps 6 --out "$data" >/dev/null
+# The bench's config with a campaign: by manager, everything else to one fallback reviewer.
+config="$data/config-campaign.toml"
+sed 's/^\[identity\]$/[campaign]\nby = "manager"\ndue = "2027-01-31"\nfallback_reviewer = "p1@acme.com"\nowner = "p1@acme.com"\nescalate_after_days = 7\n\n[identity]/' \
+  "$data/config.toml" > "$config"
+out="$data/out-campaign"
+
+measure() { # label, then the command
+  local label=$1; shift
+  sync
+  /usr/bin/time -f "%e %U %S %M" -o "$dir/.time" "$@" >/dev/null 2>"$dir/.stderr" || { rc=$?; [ $rc -eq 4 ] || { cat "$dir/.stderr"; exit $rc; }; }
+  read -r secs user sys kb < "$dir/.time"
+  printf '%-16s %-8s %8.2f s wall %8.2f s cpu %8.0f MiB\n' "$label" "$accounts" "$secs" "$(echo "$user + $sys" | bc)" "$((kb / 1024))"
+}
+
+rm -rf "$out"
+echo "(the report first: $bin run, not measured here; scripts/bench-report.sh measures it)"
+"$bin" -q run --config "$config" --out "$out" > /dev/null 2>&1 || true
+[ -f "$out/accounts.csv" ] || { echo "the run wrote no report in $out" >&2; exit 1; }
+printf '%-16s %-8s %13s %13s %12s\n' command accounts wall cpu "peak RSS"
+measure "campaign plan" "$bin" -q campaign plan --report "$out" --config "$config"
+reviewers=$(( $(wc -l < "$out/campaign/reviewers.csv") - 1 ))
+measure "campaign remind" "$bin" -q campaign remind --report "$out" --config "$config" --dry-run --on 2027-02-10
+emails=$(find "$out/campaign/outbox" -name '*.eml' | wc -l)
+echo "reviewers: $reviewers; emails written: $emails ($(du -sh "$out/campaign/outbox" | cut -f1)); packets: $(du -sh --exclude=outbox "$out/campaign" | cut -f1)"
