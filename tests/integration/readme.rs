@@ -43,7 +43,7 @@ fn the_quarterly_cycle_in_the_readme_runs_as_written() {
             words[1..].to_vec()
         })
         .collect();
-    assert_eq!(commands.len(), 11, "the cycle in about ten commands");
+    assert_eq!(commands.len(), 12, "the cycle in about ten commands");
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data");
@@ -81,6 +81,7 @@ fn the_quarterly_cycle_in_the_readme_runs_as_written() {
             ("campaign", Some("status")) if args.contains(&"--require-complete") => out.code(5),
             ("campaign", Some("status")) => out.code(0).stdout(predicate::str::contains("campaign:")),
             ("campaign", Some("close")) => out.code(0).stdout(predicate::str::contains("decided revoke by the non-response policy")),
+            ("campaign", Some("remind")) => out.code(0).stdout(predicate::str::contains("13 reminder(s) written to")),
             ("decisions", _) => out.code(0).stdout(predicate::str::contains("recorded")),
             ("remediate", _) => out.code(0).stdout(predicate::str::contains("remediation:")),
             ("diff", _) => out.code(0),
