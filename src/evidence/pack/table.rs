@@ -16,7 +16,10 @@ pub fn read_pack_csv(
     let path = pack.dir.join(file);
     let text = crate::csvio::read_text(&path).map_err(|e| EvidenceError::File { file: path.clone(), detail: e.to_string() })?;
     let names: Vec<&str> = required.iter().chain(optional).copied().collect();
-    let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+    // Straight into string columns: no String per cell (a million-account accounts.csv has
+    // tens of millions of cells).
+    let rows_hint = text.len() / 200;
+    let mut values: Vec<StringChunkedBuilder> = names.iter().map(|n| StringChunkedBuilder::new((*n).into(), rows_hint)).collect();
     let version = if pack.manifest.tool_version.is_empty() { "an unknown version".to_string() } else { pack.manifest.tool_version.clone() };
     let index = crate::csvio::stream::<Vec<Option<usize>>, EvidenceError>(
         &text,
@@ -43,12 +46,12 @@ pub fn read_pack_csv(
         |index, _, record| {
             for (slot, i) in values.iter_mut().zip(index) {
                 let cell = i.and_then(|i| record.get(i)).unwrap_or("");
-                slot.push(crate::report::csv::unneutralize(cell).to_string());
+                slot.append_value(crate::report::csv::unneutralize(cell));
             }
             Ok(())
         },
     )?;
     let absent = names.iter().zip(&index).filter(|(_, i)| i.is_none()).map(|(n, _)| n.to_string()).collect();
-    let columns: Vec<Column> = names.iter().zip(values).map(|(n, v)| Column::new((*n).into(), v)).collect();
+    let columns: Vec<Column> = values.into_iter().map(|v| v.finish().into_column()).collect();
     Ok((DataFrame::new_infer_height(columns)?, absent))
 }
