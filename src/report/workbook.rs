@@ -161,19 +161,9 @@ struct SheetWriter<'a> {
 }
 
 impl<'a> SheetWriter<'a> {
+    /// A writer of sheets named after `base_name`; `in_memory`: the sheets kept in memory rather
+    /// than streamed through temporary files (cheaper for a small sheet, as a packet's).
     fn start(
-        workbook: &'a mut Workbook,
-        taken: &'a mut Vec<String>,
-        styles: &'a Styles,
-        header: &'a [String],
-        base_name: &'a str,
-    ) -> Result<Self, XlsxError> {
-        Self::start_with(workbook, taken, styles, header, base_name, false)
-    }
-
-    /// As [`SheetWriter::start`]; `in_memory`: the sheets kept in memory rather than streamed
-    /// through temporary files (cheaper for a small sheet, as a packet's).
-    fn start_with(
         workbook: &'a mut Workbook,
         taken: &'a mut Vec<String>,
         styles: &'a Styles,
@@ -334,7 +324,7 @@ fn write_frame_sheets(
 ) -> Result<(), XlsxError> {
     let header: Vec<String> = columns.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect();
     let selected = df.select(columns.iter().copied()).map_err(frame_err)?;
-    SheetWriter::start(workbook, taken, styles, &header, base_name)?.write_frame(&selected)
+    SheetWriter::start(workbook, taken, styles, &header, base_name, false)?.write_frame(&selected)
 }
 
 fn instructions(
@@ -584,7 +574,7 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     // A packet is small (a reviewer's accounts): in memory, without temporary files, unless large.
     let small = certify.len() + information.len() <= SMALL_PACKET_ROWS;
     let mut cells: Vec<Option<&str>> = Vec::with_capacity(with_decision.len());
-    let mut writer = SheetWriter::start_with(&mut workbook, &mut taken, &styles, &with_decision, CERTIFY_SHEET, small)?;
+    let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &with_decision, CERTIFY_SHEET, small)?;
     for &row in certify {
         cells.clear();
         cells.extend(columns.iter().map(|c| c.get(row)));
@@ -595,7 +585,7 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     writer.finish()?;
     if !information.is_empty() {
         let header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
-        let mut writer = SheetWriter::start_with(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET, small)?;
+        let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET, small)?;
         for &row in information {
             cells.clear();
             cells.extend(columns.iter().map(|c| c.get(row)));

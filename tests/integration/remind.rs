@@ -110,6 +110,11 @@ fn planned(dir: &Path, notify: &str) -> (PathBuf, PathBuf) {
     (config, out)
 }
 
+/// `campaign remind` on the report `out` with `config` and `args`.
+fn remind(out: &Path, config: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    bin().args(["campaign", "remind"]).args(args).arg("--report").arg(out).arg("--config").arg(config).assert()
+}
+
 fn jsonl(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
@@ -119,14 +124,7 @@ fn a_dry_run_writes_one_email_per_reviewer_with_their_packet_and_copies_managers
     let dir = tempfile::tempdir().unwrap();
     let (config, out) = planned(dir.path(), "[notify]\nhost = \"smtp.acme.example\"\nfrom = \"Access review <review@acme.com>\"\n");
     // Before the due date: nobody copied.
-    bin()
-        .args(["campaign", "remind", "--dry-run", "--on", "2027-01-20", "--report"])
-        .arg(&out)
-        .arg("--config")
-        .arg(&config)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("3 reminder(s) written to"));
+    remind(&out, &config, &["--dry-run", "--on", "2027-01-20"]).success().stdout(predicate::str::contains("3 reminder(s) written to"));
     let outbox = out.join("campaign/outbox");
     let own = std::fs::read_to_string(outbox.join("own_at_acme.com.eml")).unwrap();
     assert!(own.contains("To: own@acme.com") && !own.contains("Cc:"), "{own}");
@@ -135,12 +133,7 @@ fn a_dry_run_writes_one_email_per_reviewer_with_their_packet_and_copies_managers
     assert!(own.contains("3 of them are recommended for revo"), "{own}");
     assert!(own.contains("filename=\"own_at_acme.com.xlsx\""), "the packet attached: {own}");
     // Ten days overdue, past escalate_after_days: the manager copied where the roster names one.
-    bin()
-        .args(["campaign", "remind", "--dry-run", "--on", "2027-02-10", "--report"])
-        .arg(&out)
-        .arg("--config")
-        .arg(&config)
-        .assert()
+    remind(&out, &config, &["--dry-run", "--on", "2027-02-10"])
         .success()
         .stdout(predicate::str::contains("2 copied to the reviewer's manager"))
         .stderr(predicate::str::contains("own@acme.com is 10 days overdue, but the roster names no manager to copy"));
@@ -163,12 +156,7 @@ fn reminders_go_through_smtp_and_a_refused_one_is_reported_after_the_rest_are_se
     let dir = tempfile::tempdir().unwrap();
     let (config, out) =
         planned(dir.path(), &format!("[notify]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"review@acme.com\"\n"));
-    bin()
-        .args(["campaign", "remind", "--on", "2027-02-10", "--report"])
-        .arg(&out)
-        .arg("--config")
-        .arg(&config)
-        .assert()
+    remind(&out, &config, &["--on", "2027-02-10"])
         .code(1)
         .stdout(predicate::str::contains("2 reminder(s) sent, 2 copied to the reviewer's manager, 1 FAILED"))
         .stderr(predicate::str::contains("reminder to badrev@acme.com not sent").and(predicate::str::contains("550")));
@@ -200,14 +188,7 @@ fn reminders_go_through_smtp_and_a_refused_one_is_reported_after_the_rest_are_se
 fn remind_needs_a_server_or_a_dry_run_and_no_closed_campaign() {
     let dir = tempfile::tempdir().unwrap();
     let (config, out) = planned(dir.path(), "");
-    bin()
-        .args(["campaign", "remind", "--report"])
-        .arg(&out)
-        .arg("--config")
-        .arg(&config)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no [notify] section"));
+    remind(&out, &config, &[]).code(2).stderr(predicate::str::contains("no [notify] section"));
     // A password over plain SMTP to another machine is refused when the config is read.
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(
@@ -215,12 +196,7 @@ fn remind_needs_a_server_or_a_dry_run_and_no_closed_campaign() {
         format!("{text}[notify]\nhost = \"smtp.acme.example\"\ntls = \"none\"\nusername = \"u\"\npassword = {{ env = \"X\" }}\nfrom = \"r@acme.com\"\n"),
     )
     .unwrap();
-    bin()
-        .args(["campaign", "remind", "--dry-run", "--report"])
-        .arg(&out)
-        .arg("--config")
-        .arg(&config)
-        .assert()
+    remind(&out, &config, &["--dry-run"])
         .code(1)
         .stderr(predicate::str::contains("notify.tls").and(predicate::str::contains("in the clear")));
     std::fs::write(&config, format!("{text}[notify]\nhost = \"smtp.acme.example\"\nfrom = \"r@acme.com\"\n")).unwrap();
@@ -233,12 +209,5 @@ fn remind_needs_a_server_or_a_dry_run_and_no_closed_campaign() {
         .arg(&config)
         .assert()
         .success();
-    bin()
-        .args(["campaign", "remind", "--dry-run", "--report"])
-        .arg(&out)
-        .arg("--config")
-        .arg(&config)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("the campaign was closed on 2027-02-05"));
+    remind(&out, &config, &["--dry-run"]).code(1).stderr(predicate::str::contains("the campaign was closed on 2027-02-05"));
 }

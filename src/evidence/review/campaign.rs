@@ -141,6 +141,32 @@ impl<'a> Assigner<'a> {
     }
 }
 
+/// The plan's `assignments.csv` (its path in the pack), or an error saying to plan first.
+pub(super) fn require_plan(report_dir: &Path) -> Result<String, EvidenceError> {
+    let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
+    if !report_dir.join(&plan_path).exists() {
+        return Err(EvidenceError::File {
+            file: report_dir.join(&plan_path),
+            detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
+        });
+    }
+    Ok(plan_path)
+}
+
+/// A closed campaign's day and non-response policy (the manifest's `campaign.closed`).
+pub(super) fn closed(manifest: &serde_json::Value) -> Option<(String, String)> {
+    let c = manifest["campaign"]["closed"].as_object()?;
+    let text = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
+    Some((text("on"), text("non_response")))
+}
+
+/// The campaign's due date as the plan recorded it: as written, and as a date.
+pub(super) fn due(manifest: &serde_json::Value) -> (Option<String>, Option<chrono::NaiveDate>) {
+    let due = manifest["campaign"]["due"].as_str().map(str::to_string);
+    let date = due.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    (due, date)
+}
+
 /// A file name for a reviewer's packet, safe on every system: the email's letters, digits, `.`,
 /// `-` and `_`, `@` as `_at_`, at most 80 characters; `taken` resolves collisions (`-2`, `-3`).
 pub fn packet_name(email: &str, taken: &mut Vec<String>) -> String {

@@ -12,9 +12,10 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::campaign::{closed, due, require_plan};
 use super::decisions::{index_pack, record_totals, store};
 use crate::config::Config;
-use crate::evidence::pack::{read_pack_csv, set_outputs, EvidenceError, Pack, ASSIGNMENTS_CSV, CAMPAIGN_DIR};
+use crate::evidence::pack::{read_pack_csv, set_outputs, EvidenceError, Pack};
 use crate::model::account as a;
 use crate::report::review::{Decision, POLICY_SOURCE};
 use crate::report::MANIFEST_JSON;
@@ -63,13 +64,7 @@ pub fn close(
     key: Option<&EvidenceKey>,
 ) -> Result<CloseSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
-    let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
-    if !report_dir.join(&plan_path).exists() {
-        return Err(EvidenceError::File {
-            file: report_dir.join(&plan_path),
-            detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
-        });
-    }
+    let plan_path = require_plan(report_dir)?;
     let owner = config.campaign.as_ref().and_then(|c| c.owner.clone()).ok_or_else(|| EvidenceError::File {
         file: config.file.clone(),
         detail:
@@ -78,18 +73,14 @@ pub fn close(
     })?;
     pack.require_key(key, "closing the campaign", "; pass --config with its signing key")?;
     let mut doc = pack.manifest_doc()?;
-    if let Some(closed) = doc["campaign"]["closed"].as_object() {
+    if let Some((on, policy)) = closed(&doc) {
         return Err(manifest_error(
             report_dir,
-            format!(
-                "the campaign is already closed (on {}, non-response {}): reopen it first with --reopen",
-                closed.get("on").and_then(|v| v.as_str()).unwrap_or("?"),
-                closed.get("non_response").and_then(|v| v.as_str()).unwrap_or("?")
-            ),
+            format!("the campaign is already closed (on {on}, non-response {policy}): reopen it first with --reopen"),
         ));
     }
-    let due = doc["campaign"]["due"].as_str().map(str::to_string);
-    let due_date = due.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let (due, due_date) = due(&doc);
+    let before_due = due_date.is_none_or(|d| on <= d);
     match due_date {
         Some(d) if on <= d && !early => {
             return Err(manifest_error(
@@ -151,13 +142,13 @@ pub fn close(
         "non_response": policy.as_str(),
         "owner": owner,
         "due": due,
-        "early": due_date.is_none_or(|d| on <= d),
+        "early": before_due,
         "by_policy": by_policy,
         "by_reviewers": by_reviewers,
         "closed_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
     pack.write_manifest(&mut doc, key)?;
-    Ok(CloseSummary { by_policy, by_reviewers, due, early: due_date.is_none_or(|d| on <= d), signed: key.is_some() })
+    Ok(CloseSummary { by_policy, by_reviewers, due, early: before_due, signed: key.is_some() })
 }
 
 /// What `campaign close --reopen` did.

@@ -471,14 +471,12 @@ pub(super) fn record_totals(
 pub fn import(workbook: &Path, report_dir: &Path, key: Option<&EvidenceKey>) -> Result<ImportSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
     pack.require_key(key, "importing", ". Pass --config with the config whose [evidence] signing_key signed it")?;
-    if let Some(closed) = pack.manifest_doc()?["campaign"]["closed"].as_object() {
+    if let Some((on, policy)) = super::campaign::closed(&pack.manifest_doc()?) {
         return Err(EvidenceError::File {
             file: report_dir.join(MANIFEST_JSON),
             detail: format!(
-                "the campaign was closed on {} (pending accounts decided {} by policy): nothing more is recorded. \
+                "the campaign was closed on {on} (pending accounts decided {policy} by policy): nothing more is recorded. \
                  To record late decisions, reopen it first: access-audit campaign close --reopen --report {}",
-                closed.get("on").and_then(|v| v.as_str()).unwrap_or("?"),
-                closed.get("non_response").and_then(|v| v.as_str()).unwrap_or("?"),
                 report_dir.display()
             ),
         });

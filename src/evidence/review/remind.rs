@@ -11,11 +11,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::campaign::campaign_roster;
+use super::campaign::{campaign_roster, closed, due, require_plan};
 use crate::config::Config;
-use crate::evidence::pack::{
-    io_error, read_decisions, read_pack_csv, set_outputs, EvidenceError, Pack, ASSIGNMENTS_CSV, CAMPAIGN_DIR, REMINDERS_JSONL,
-};
+use crate::evidence::pack::{io_error, read_decisions, read_pack_csv, set_outputs, EvidenceError, Pack, CAMPAIGN_DIR, REMINDERS_JSONL};
 use crate::files;
 use crate::findings::{RECOMMENDATION, RECOMMENDATIONS};
 use crate::model::account as a;
@@ -47,25 +45,17 @@ pub struct Reminder {
 /// manager to copy).
 pub fn reminders(report_dir: &Path, config: &Config, on: NaiveDate) -> Result<(Vec<Reminder>, Vec<String>), EvidenceError> {
     let pack = Pack::open(report_dir)?;
-    let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
-    if !report_dir.join(&plan_path).exists() {
-        return Err(EvidenceError::File {
-            file: report_dir.join(&plan_path),
-            detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
-        });
-    }
+    let plan_path = require_plan(report_dir)?;
     let doc = pack.manifest_doc()?;
-    if let Some(closed) = doc["campaign"]["closed"].as_object() {
+    if let Some((on, _)) = closed(&doc) {
         return Err(EvidenceError::File {
             file: report_dir.join(MANIFEST_JSON),
             detail: format!(
-                "the campaign was closed on {}: nobody is waited for. Reopen it first (campaign close --reopen) to remind reviewers",
-                closed.get("on").and_then(|v| v.as_str()).unwrap_or("?")
+                "the campaign was closed on {on}: nobody is waited for. Reopen it first (campaign close --reopen) to remind reviewers"
             ),
         });
     }
-    let due = doc["campaign"]["due"].as_str().map(str::to_string);
-    let due_date = due.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let (due, due_date) = due(&doc);
     let days_overdue = due_date.map(|d| (on - d).num_days().max(0)).unwrap_or(0);
     let escalate =
         config.campaign.as_ref().and_then(|c| c.escalate_after_days).is_some_and(|after| due_date.is_some() && days_overdue > after);

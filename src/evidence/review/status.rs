@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::evidence::pack::{read_decisions, read_pack_csv, set_outputs, EvidenceError, Pack, ASSIGNMENTS_CSV, CAMPAIGN_DIR, STATUS_CSV};
+use super::campaign::{due, require_plan};
+use crate::evidence::pack::{read_decisions, read_pack_csv, set_outputs, EvidenceError, Pack, CAMPAIGN_DIR, STATUS_CSV};
 use crate::files;
 use crate::findings::{REASON, RECOMMENDATIONS};
 use crate::model::account as a;
@@ -36,13 +37,7 @@ pub struct StatusSummary {
 /// `campaign/campaign_status.csv` and records it and the totals in the manifest.
 pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey>) -> Result<StatusSummary, EvidenceError> {
     let pack = Pack::open(report_dir)?;
-    let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
-    if !report_dir.join(&plan_path).exists() {
-        return Err(EvidenceError::File {
-            file: report_dir.join(&plan_path),
-            detail: "no campaign plan in this report: run `access-audit campaign plan` first".into(),
-        });
-    }
+    let plan_path = require_plan(report_dir)?;
     pack.require_key(key, "the status", "; pass --config with its signing key")?;
     let (plan, _) = read_pack_csv(&pack, &plan_path, &["reviewer", a::APP, a::ACCOUNT_ID, "scope"], &[REASON])?;
     let decisions_path = report_dir.join(crate::report::DECISIONS_CSV);
@@ -56,8 +51,8 @@ pub fn status(report_dir: &Path, on: chrono::NaiveDate, key: Option<&EvidenceKey
         Default::default()
     };
     let mut doc = pack.manifest_doc()?;
-    let due = doc["campaign"]["due"].as_str().map(str::to_string);
-    let late = due.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| on > d);
+    let (due, due_date) = due(&doc);
+    let late = due_date.is_some_and(|d| on > d);
     let col = |c: &str| -> Result<Vec<String>, EvidenceError> {
         Ok(plan.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
     };
