@@ -488,5 +488,9 @@ write("exceptions.csv", ["finding_id", "app", "account_id", "category", "reason"
     ["", "slack", "U0OMAR0001", "admin", "Primary owner of the workspace (break-glass)", "ciso@acme.com", "2027-06-30", "RISK-101"],
     ["", "jira-cloud", "5b10contractor00000001", "orphaned", "Contractor until Q1; offboarding ticket open", "it-lead@acme.com", "2026-12-01", "RISK-090"],
     ["", "github-acme", "no-such-account", "", "Left over from last quarter", "it-lead@acme.com", "2027-03-31", "RISK-077"],
+    # A separation-of-duties exception names the rule as its app and the person as its account.
+    ["", "change-author-vs-approver", "E1069", "sod_conflict",
+     "Compensating control: every Salesforce production change needs a second approver in the change calendar",
+     "cfo@acme.com", "2027-06-30", "RISK-112"],
 ])
 print("wrote sample-data/ (hr.csv, exports/*.csv, tenants/, overrides.csv, exceptions.csv)")

@@ -277,6 +277,7 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
     // What the rules need of the entitlements: each account's product licences.
     let licences = findings::licences(&entitlements)?;
     let assignments = findings::idp_assignments(&entitlements)?;
+    let sod_hits = findings::sod::entitlement_hits(&entitlements, &inputs.config.sod)?;
     drop(entitlements);
     // The roster: the file's, or the identity provider's users as this snapshot read them.
     let idp_roster = match inputs.config.identity.source_app() {
@@ -317,6 +318,7 @@ pub fn analyze(inputs: &Inputs, snap: Snapshot) -> Result<Analysis, PipelineErro
         roster,
         &params,
         &inputs.exceptions,
+        &sod_hits,
     )?;
     info!("{} findings ({} ms)", found.all.height(), t.elapsed().as_millis());
 

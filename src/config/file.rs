@@ -10,6 +10,7 @@ use super::error::ConfigError;
 use super::kind::KindSet;
 use super::positions::{explain, field_in_message, join_key, line_of, line_of_key, section_at};
 use super::schema::{check_delimiter, Campaign, Evidence, Identity, Notify, PathSection, Review, RosterFormat, SmtpTls};
+use super::sod::{read_rules_file, RulesAt, SodRule};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +32,9 @@ pub struct Config {
     pub campaign: Option<Campaign>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<Notify>,
+    /// Separation-of-duties rules: the config's `[[sod]]` tables, then the `sod_rules` file's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sod: Vec<SodRule>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +51,9 @@ struct RawConfig {
     evidence: Evidence,
     campaign: Option<Campaign>,
     notify: Option<Notify>,
+    #[serde(default)]
+    sod: Vec<toml::Spanned<toml::Table>>,
+    sod_rules: Option<PathSection>,
 }
 
 /// Whether `host` is this machine (a relay there may take plain SMTP).
@@ -250,7 +257,17 @@ impl Config {
                 ));
             }
         }
-        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign, notify })
+        let app_names: Vec<String> = apps.iter().map(|a| a.name.clone()).collect();
+        let entitlement_kinds: Vec<&'static str> = crate::model::EntitlementKind::ALL.iter().map(|k| k.as_str()).collect();
+        let mut sod = Vec::new();
+        RulesAt { text, file: &file, apps: &app_names, kinds: &entitlement_kinds }.parse(raw.sod, &mut sod)?;
+        if let Some(rules_file) = &raw.sod_rules {
+            let rules_path = rebase(&base, &rules_file.path);
+            let (rules_text, tables) = read_rules_file(&rules_path)?;
+            let rules_name = rules_path.display().to_string();
+            RulesAt { text: &rules_text, file: &rules_name, apps: &app_names, kinds: &entitlement_kinds }.parse(tables, &mut sod)?;
+        }
+        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign, notify, sod })
     }
 
     /// The config as JSON for the manifest: secret references are described, never resolved.

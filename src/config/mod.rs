@@ -23,6 +23,7 @@ mod kind;
 mod positions;
 mod schema;
 pub mod secret;
+mod sod;
 
 pub use app::AppConfig;
 pub use at::OptionsAt;
@@ -36,6 +37,7 @@ pub use schema::{
     PathSection, Recommend, Review, RosterFormat, SmtpTls,
 };
 pub use secret::{Secret, SecretRef};
+pub use sod::{glob_matches, SodMatcher, SodRule, SodSide, DEFAULT_CONTROLS as SOD_DEFAULT_CONTROLS};
 
 #[cfg(test)]
 mod tests;

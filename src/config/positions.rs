@@ -8,11 +8,18 @@ pub(super) fn line_of(text: &str, offset: usize) -> usize {
 /// The text region of the `[[apps]]` entry that starts at `start`: up to the next `[[apps]]` or
 /// the next section that is not one of its sub-tables.
 pub(super) fn app_region(text: &str, start: usize) -> std::ops::Range<usize> {
+    table_region(text, start, "apps")
+}
+
+/// The text region of the `[[<array>]]` entry that starts at `start`: up to the next `[[...]]` or
+/// the next section that is not one of its sub-tables (`[<array>.x]`).
+pub(super) fn table_region(text: &str, start: usize, array: &str) -> std::ops::Range<usize> {
+    let sub = format!("[{array}.");
     let start = start.min(text.len());
     let mut offset = start;
     for (i, line) in text[start..].split_inclusive('\n').enumerate() {
         let t = line.trim_start();
-        if i > 0 && t.starts_with('[') && (t.starts_with("[[") || !t.starts_with("[apps.")) {
+        if i > 0 && t.starts_with('[') && (t.starts_with("[[") || !t.starts_with(&sub)) {
             return start..offset;
         }
         offset += line.len();

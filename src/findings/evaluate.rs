@@ -69,6 +69,7 @@ pub fn evaluate(
     roster: &Roster,
     params: &RuleParams,
     exceptions: &Exceptions,
+    sod_hits: &DataFrame,
 ) -> PolarsResult<Findings> {
     use FindingCategory as C;
     let t = std::time::Instant::now();
@@ -96,6 +97,8 @@ pub fn evaluate(
     timed(C::TokenExpiry, credentials::token_expiry(credentials, coverage, config, roster, params))?;
     timed(C::DuplicateAccount, rules::duplicate_account(acc.clone()).collect())?;
     timed(C::Unmatchable, rules::unmatchable(acc.clone()).collect())?;
+    let incomplete = super::sod::incomplete_apps(coverage, config);
+    timed(C::SodConflict, super::sod::sod_conflicts(acc.clone(), sod_hits, &config.sod, &incomplete))?;
     tracing::debug!("findings: rules ({} ms)", t.elapsed().as_millis());
 
     // Ids, controls and the exceptions, per category, then the union.
@@ -134,8 +137,12 @@ fn finish_category(
 ) -> PolarsResult<DataFrame> {
     use col_name::*;
     let n = df.height();
-    let apps = df.column(APP)?.str()?;
-    let ids = df.column(ACCOUNT_ID)?.str()?;
+    // A finding's subject: its account; a separation-of-duties finding's, its rule and person
+    // (so an exception names the rule as `app` and the person as `account_id`).
+    let (subject_app, subject_id) =
+        if cat.category == FindingCategory::SodConflict { (super::sod::RULE_NAME, PERSON_ID) } else { (APP, ACCOUNT_ID) };
+    let apps = df.column(subject_app)?.str()?;
+    let ids = df.column(subject_id)?.str()?;
     let mut finding_ids = Vec::with_capacity(n);
     let mut excepted = Vec::with_capacity(n);
     let mut exception_text: Vec<Option<String>> = Vec::with_capacity(n);
@@ -159,7 +166,9 @@ fn finish_category(
     }
     let mut df = df;
     df.with_column(Column::new(FINDING_ID.into(), finding_ids))?;
-    df.with_column(Column::new(CONTROLS.into(), vec![cat.controls; n]))?;
+    if df.column(CONTROLS).is_err() {
+        df.with_column(Column::new(CONTROLS.into(), vec![cat.controls; n]))?;
+    }
     df.with_column(Column::new(EXCEPTED.into(), excepted))?;
     df.with_column(Column::new(EXCEPTION.into(), exception_text))?;
     df.with_column(Column::new(EXCEPTION_EXPIRES.into(), exception_expires))?;

@@ -14,6 +14,7 @@ mod idp;
 mod params;
 mod recommend;
 mod rules;
+pub mod sod;
 mod table;
 
 pub use evaluate::{evaluate, licences, Findings};

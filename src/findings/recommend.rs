@@ -7,8 +7,8 @@
 //!   or a credential of the account that expired (`token_expiry`).
 //! - `review` for privilege and for what a reviewer should look at: admin, a local password
 //!   beside single sign-on, access granted outside the identity provider, no second factor, an
-//!   agent seat, a second account of one person, no email, and dormancy or a pending invitation
-//!   short of the revoke thresholds.
+//!   agent seat, a side of a separation-of-duties conflict, a second account of one person, no
+//!   email, and dormancy or a pending invitation short of the revoke thresholds.
 //! - `keep` otherwise: no open finding (the reason says when the account last signed in, or
 //!   that it holds no access, is a declared service account, or has its findings excepted).
 //!
@@ -54,6 +54,37 @@ const OWNER: &str = "__r_owner";
 const BY_ID: &str = "__r_expired_by_id";
 const BY_OWNER: &str = "__r_expired_by_owner";
 const SINCE: &str = "__r_since";
+const SOD: &str = "__r_sod";
+
+/// `(app, account_id, rules)`: the accounts on a side of an open separation-of-duties conflict,
+/// with the rules (`"vendor-vs-payment" with crm, erp`), one row per account.
+fn sod_accounts(by_category: &BTreeMap<&'static str, DataFrame>) -> PolarsResult<DataFrame> {
+    let mut per_account: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    if let Some(df) = by_category.get("sod_conflict") {
+        let excepted = df.column(f::EXCEPTED)?.bool()?;
+        let results = df.column(super::sod::RESULT)?.str()?;
+        let rules = df.column(super::sod::RULE_NAME)?.str()?;
+        let apps = df.column(f::APP)?.str()?;
+        let accounts = df.column(f::ACCOUNT_ID)?.str()?;
+        for i in 0..df.height() {
+            if excepted.get(i).unwrap_or(false) || results.get(i) != Some("conflict") {
+                continue;
+            }
+            let what = format!("rule \"{}\" across {}", rules.get(i).unwrap_or(""), apps.get(i).unwrap_or(""));
+            for account in accounts.get(i).unwrap_or("").split("; ") {
+                if let Some((app, id)) = account.split_once(':') {
+                    per_account.entry((app.to_string(), id.to_string())).or_default().push(what.clone());
+                }
+            }
+        }
+    }
+    let (keys, rules): (Vec<_>, Vec<_>) = per_account.into_iter().map(|(k, v)| (k, v.join(", "))).unzip();
+    DataFrame::new_infer_height(vec![
+        Column::new(a::APP.into(), keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>()),
+        Column::new(a::ACCOUNT_ID.into(), keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>()),
+        Column::new(SOD.into(), rules),
+    ])
+}
 
 fn flag(category: &str) -> Expr {
     let name = OPEN.iter().find(|(c, _)| *c == category).map(|(_, n)| *n).expect("a category of OPEN");
@@ -124,7 +155,11 @@ pub fn recommendations(
     } else {
         acc = acc.with_column(lit(NULL).cast(DataType::String).alias(EXPIRED_ON));
     }
-    let acc = acc.with_column(coalesce(&[col(a::INVITED_AT), col(a::CREATED_AT)]).alias(SINCE));
+    // The separation-of-duties conflicts an account is a side of.
+    acc = acc
+        .join(sod_accounts(by_category)?.lazy(), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
+        .with_column(coalesce(&[col(a::INVITED_AT), col(a::CREATED_AT)]).alias(SINCE));
+    let acc = acc;
 
     let (dormant_days, invited_days) = (p.recommend.dormant_days, p.recommend.invited_days);
     let login_days = days_before_as_of(p, a::LAST_LOGIN_AT);
@@ -189,6 +224,7 @@ pub fn recommendations(
         when(col(rules::AGENT_SEAT).fill_null(lit(false)).and(col(INACTIVE).not()))
             .then(lit("holds an agent licence"))
             .otherwise(lit(NULL)),
+        when(col(SOD).is_not_null()).then(text(vec![lit("separation of duties: "), col(SOD)])).otherwise(lit(NULL)),
         when(flag("duplicate_account")).then(lit("one of several accounts of the person in the app")).otherwise(lit(NULL)),
         when(flag("unmatchable")).then(lit("no email: cannot be matched to a person")).otherwise(lit(NULL)),
     ];

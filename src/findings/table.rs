@@ -62,6 +62,7 @@ crate::model::text_enum! {
         TokenExpiry = "token_expiry",
         DuplicateAccount = "duplicate_account",
         Unmatchable = "unmatchable",
+        SodConflict = "sod_conflict",
     } default CollectionIncomplete
 }
 
@@ -87,7 +88,7 @@ pub struct Category {
     pub action: &'static str,
 }
 
-pub const CATEGORIES: [Category; 12] = [
+pub const CATEGORIES: [Category; 13] = [
     Category {
         category: FindingCategory::CollectionIncomplete,
         title: "Apps not collected completely",
@@ -195,6 +196,15 @@ pub const CATEGORIES: [Category; 12] = [
         controls: "SOC 2 CC6.2; ISO/IEC 27001:2022 A.5.16",
         file: "unmatchable_accounts.csv",
         action: "Link these accounts with the overrides file, or collect emails (e.g. the app's admin API).",
+    },
+    Category {
+        category: FindingCategory::SodConflict,
+        title: "Separation of duties",
+        rule: "a person whose live accounts hold both sides of a separation-of-duties rule ([[sod]]), in one app or across apps; unverifiable when an app the rule names was not collected completely and what is missing could complete the conflict",
+        severity_rule: "the rule's severity (default high); unverifiable: medium at most",
+        controls: "SOX ITGC segregation of duties; ISO/IEC 27001:2022 A.5.3 (or the rule's own controls)",
+        file: "sod_conflicts.csv",
+        action: "Remove one side of the conflict from the person, or record a compensating control (an exception with its owner, ticket and expiry).",
     },
 ];
 

@@ -10,6 +10,8 @@ use chrono::NaiveDate;
 use chrono::{TimeZone, Utc};
 use std::path::Path;
 
+mod sod_rules;
+
 const HR: &str = "email,employee_id,name,status,termination_date\n\
 ann@acme.com,E1,Ann,active,\n\
 bob@acme.com,E2,Bob,active,2026-12-01\n\
@@ -145,7 +147,11 @@ fn run_with_entitlements(
         recommend: cfg.campaign.as_ref().map(|c| c.recommend.clone()).unwrap_or_default(),
     };
     let assignments = idp_assignments(&ents).unwrap();
-    Run { findings: evaluate(&c.accounts, &licences(&ents).unwrap(), &assignments, &cov, &creds, cfg, &r, &params, &exceptions).unwrap() }
+    let hits = sod::entitlement_hits(&ents, &cfg.sod).unwrap();
+    Run {
+        findings: evaluate(&c.accounts, &licences(&ents).unwrap(), &assignments, &cov, &creds, cfg, &r, &params, &exceptions, &hits)
+            .unwrap(),
+    }
 }
 
 /// An identity provider `okta` and an app `jira` linked to its application `0oa-jira`: the
@@ -188,8 +194,9 @@ fn run_idp(
     };
     let assignments = idp_assignments(&ents).unwrap();
     let cfg = config("");
-    let f =
-        evaluate(&c.accounts, &licences(&ents).unwrap(), &assignments, &cov, &creds, &cfg, &r, &params, &Exceptions::default()).unwrap();
+    let hits = sod::entitlement_hits(&ents, &cfg.sod).unwrap();
+    let f = evaluate(&c.accounts, &licences(&ents).unwrap(), &assignments, &cov, &creds, &cfg, &r, &params, &Exceptions::default(), &hits)
+        .unwrap();
     Run { findings: f }
 }
 

@@ -199,3 +199,28 @@ fn the_sample_companys_campaign_in_the_readme_runs_as_written() {
     assert!(rosa[0].1[2][0].starts_with("94 account(s) to certify: 12 recommended revoke, 16 to review, 66 to keep"), "{:?}", rosa[0].1);
     run(dir, &["verify", "acme-q4"]).code(0);
 }
+
+/// The README's separation-of-duties rules parse against apps of those names, and its second
+/// rule is the sample company's, as written in its config.
+#[test]
+fn the_separation_of_duties_examples_in_the_readme_parse() {
+    let block = block_after(&readme(), "## Separation of duties", "toml");
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = "[identity]\npath = \"hr.csv\"\n".to_string();
+    for app in ["netsuite", "coupa", "github-acme", "jsm-helpdesk", "salesforce"] {
+        text.push_str(&format!("[[apps]]\nname = \"{app}\"\nkind = \"csv\"\npath = \"{app}.csv\"\n"));
+    }
+    text.push_str(&block);
+    let config = Config::parse(&text, &dir.path().join("config.toml"), &access_audit::collectors::REGISTRY)
+        .unwrap_or_else(|e| panic!("the README's rules: {e}"));
+    assert_eq!(config.sod.len(), 2);
+    assert!(config.sod[0].right.match_all && !config.sod[0].left.match_all);
+    assert_eq!(config.sod[0].severity, "critical");
+    let sample =
+        Config::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data/config.toml"), &access_audit::collectors::REGISTRY)
+            .unwrap();
+    assert_eq!(sample.sod.len(), 1);
+    let (mut ours, mut theirs) = (config.sod[1].clone(), sample.sod[0].clone());
+    (ours.at, theirs.at) = (String::new(), String::new());
+    assert_eq!(ours, theirs, "the README's second rule is the sample company's");
+}
