@@ -13,6 +13,7 @@ mod input;
 pub mod manifest;
 mod matrix;
 mod names;
+pub mod ocsf;
 mod page;
 pub mod review;
 pub mod workbook;

@@ -36,6 +36,7 @@ pub fn check_output_dir(out: &Path, force: bool) -> Result<(), ReportError> {
             REPORT_HTML,
             FINDINGS_CSV,
             FINDINGS_JSON,
+            FINDINGS_OCSF_JSON,
             ACCOUNTS_CSV,
             MATRIX_CSV,
             COVERAGE_CSV,
@@ -88,10 +89,12 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     tracing::debug!("inputs hashed: {} ms", t.elapsed().as_millis());
 
     type Job<'a> = (String, usize, Box<dyn FnOnce(&Path) -> std::io::Result<files::FileDigest> + Send + 'a>);
-    let mut jobs: Vec<Job> = Vec::new();
-    jobs.push((ACCOUNTS_CSV.into(), accounts.height() * 3 / 2, Box::new(|p| csv::write_frame(p, &accounts))));
-    jobs.push((FINDINGS_JSON.into(), common.height() * 4, Box::new(|p| write_findings_json(p, input))));
-    jobs.push((FINDINGS_CSV.into(), common.height() * 2 / 3, Box::new(|p| csv::write_frame(p, &common))));
+    let mut jobs: Vec<Job> = vec![
+        (ACCOUNTS_CSV.into(), accounts.height() * 3 / 2, Box::new(|p| csv::write_frame(p, &accounts))),
+        (FINDINGS_JSON.into(), common.height() * 4, Box::new(|p| write_findings_json(p, input))),
+        (FINDINGS_OCSF_JSON.into(), common.height() * 8, Box::new(|p| super::ocsf::write(p, input))),
+        (FINDINGS_CSV.into(), common.height() * 2 / 3, Box::new(|p| csv::write_frame(p, &common))),
+    ];
     for cat in CATEGORIES {
         if let Some(df) = by_category.get(cat.name()) {
             jobs.push((cat.file.into(), df.height(), Box::new(move |p| csv::write_frame(p, df))));

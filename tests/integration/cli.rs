@@ -71,6 +71,7 @@ fn demo_writes_every_output_and_every_category() {
         "report.html",
         "findings.csv",
         "findings.json",
+        "findings.ocsf.json",
         "manifest.json",
         "accounts.csv",
         "access_matrix.csv",
@@ -101,9 +102,26 @@ fn demo_writes_every_output_and_every_category() {
         "token_expiry",
         "duplicate_account",
         "unmatchable",
+        "sod_conflict",
     ] {
         assert!(findings.contains(&format!(",{category},")), "no {category} finding in the demo");
     }
+    // One OCSF Compliance Finding event per finding, in order, every category among them.
+    let events: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(out.join("findings.ocsf.json")).unwrap()).unwrap();
+    let ids: Vec<String> = findings.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect();
+    assert_eq!(events.iter().map(|e| e["finding_info"]["uid"].as_str().unwrap().to_string()).collect::<Vec<_>>(), ids);
+    let controls: std::collections::BTreeSet<&str> = events.iter().map(|e| e["compliance"]["control"].as_str().unwrap()).collect();
+    assert_eq!(controls.len(), access_audit::findings::CATEGORIES.len(), "{controls:?}");
+    for e in &events {
+        assert_eq!((e["class_uid"].as_u64(), e["type_uid"].as_u64(), e["category_uid"].as_u64()), (Some(2003), Some(200301), Some(2)));
+        assert_eq!(e["time"].as_i64(), Some(1_798_675_200_000), "midnight UTC of the as-of date 2026-12-31");
+        assert!(e["severity_id"].as_u64().is_some_and(|s| (1..=5).contains(&s)) && e["metadata"]["product"]["name"] == "access-audit");
+        assert_eq!(e["status"] == "Suppressed", e["unmapped"]["exception"].is_string(), "{e}");
+    }
+    let sod = events.iter().find(|e| e["compliance"]["control"] == "sod_conflict" && e["status"] == "New").unwrap();
+    let resources: Vec<&str> = sod["resources"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(resources, ["account", "account", "application", "application"], "both sides' accounts and their apps: {sod}");
+    assert!(sod["compliance"]["standards"].as_array().unwrap().iter().any(|s| s == "SOX ITGC"));
     let issues = read(&out.join("roster_issues.csv"));
     assert_eq!(issues.lines().count(), 4, "header + three unusable roster rows:\n{issues}");
     // The help desk read through the sandbox's Atlassian APIs.
