@@ -134,6 +134,11 @@ pub enum Command {
         /// With --apply: send again the plans of accounts an earlier --apply already revoked.
         #[arg(long)]
         again: bool,
+        /// Open one ticket per group (config [tickets] group_by: per_app or per_reviewer) listing the
+        /// accounts to revoke, in Jira or ServiceNow ([tickets.jira] / [tickets.servicenow]); a ticket
+        /// an earlier run opened for the same pack and group is found, not opened again.
+        #[arg(long, value_parser = ["jira", "servicenow"])]
+        tickets: Option<String>,
     },
     /// Compare two report directories: findings new/resolved/still open, accounts added/removed/changed, exceptions to renew.
     Diff {
@@ -144,6 +149,13 @@ pub enum Command {
         /// Where diff.html and the diff CSVs go.
         #[arg(long, default_value = "access-audit-diff")]
         out: PathBuf,
+        /// The config whose [tickets] reads the previous review's tickets (remediate --tickets):
+        /// a ticket closed while its account is still live is reported.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Do not ask the ticket desk for the previous review's tickets (the diff says so).
+        #[arg(long)]
+        offline: bool,
     },
     /// Check a report directory against its manifest: every hash, files added or removed, and the signature.
     #[command(after_help = "Exit code 0 when every file matches (and the signature holds, when --public-key is given); 1 otherwise.")]

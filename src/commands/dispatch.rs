@@ -27,8 +27,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Campaign { action: CampaignAction::Status { report, on, require_complete, config } } => {
             campaign::status(&report, on, require_complete, config.as_deref())
         }
-        Command::Remediate { report, config, apply, again } => remediate::run(&report, &config, apply, again),
-        Command::Diff { previous, current, out } => diff::run(&previous, &current, &out),
+        Command::Remediate { report, config, apply, again, tickets } => remediate::run(&report, &config, apply, again, tickets.as_deref()),
+        Command::Diff { previous, current, out, config, offline } => diff::run(&previous, &current, &out, config.as_deref(), offline),
         Command::Verify { dir, public_key, config } => verify::run(&dir, public_key.as_deref(), config.as_deref()),
     };
     match result {

@@ -8,7 +8,7 @@ use access_audit::remediate;
 
 use super::common::{display_path, evidence_key, runtime, EXIT_ERROR, EXIT_OK};
 
-pub fn run(report: &Path, config: &Path, apply: bool, again: bool) -> Result<u8, PipelineError> {
+pub fn run(report: &Path, config: &Path, apply: bool, again: bool, tickets: Option<&str>) -> Result<u8, PipelineError> {
     let apply = match (apply, again) {
         (false, false) => remediate::Apply::No,
         (true, false) => remediate::Apply::Pending,
@@ -19,7 +19,11 @@ pub fn run(report: &Path, config: &Path, apply: bool, again: bool) -> Result<u8,
     };
     let config = Config::load(config, &access_audit::collectors::REGISTRY)?;
     let key = evidence_key(&config)?;
-    let s = runtime().block_on(remediate::remediate(report, &config, key.as_ref(), apply))?;
+    let desk = tickets.and_then(remediate::Desk::parse);
+    let s = runtime().block_on(remediate::remediate(report, &config, key.as_ref(), apply, desk)).map_err(|e| match e {
+        remediate::TicketsOrEvidence::Evidence(e) => PipelineError::Evidence(e),
+        remediate::TicketsOrEvidence::Tickets(e) => PipelineError::Usage(e.to_string()),
+    })?;
     for w in &s.warnings {
         tracing::warn!("remediate: {w}");
     }
@@ -53,10 +57,23 @@ pub fn run(report: &Path, config: &Path, apply: bool, again: bool) -> Result<u8,
             remediate::APPLIED_JSONL
         );
     }
+    let mut ticket_failures = 0;
+    for t in &s.tickets {
+        match t.outcome.as_str() {
+            "failed" => {
+                ticket_failures += 1;
+                tracing::error!("ticket for {} {} not opened: {}", t.group_by.replace('_', " "), t.group, t.error);
+            }
+            outcome => say!("ticket {} {} ({}): {} account(s) of {}, {}", t.key, outcome, t.url, t.accounts.len(), t.group, t.desk),
+        }
+    }
+    if tickets.is_some() && s.tickets.is_empty() {
+        say!("no ticket opened: no account to revoke still holds access");
+    }
     say!(
         "remediation: {}{}",
         display_path(&report.join(remediate::REMEDIATION_DIR)),
         if s.signed { "; manifest signed again" } else { "" }
     );
-    Ok(if s.applied.as_ref().is_some_and(|a| a.failed > 0) { EXIT_ERROR } else { EXIT_OK })
+    Ok(if s.applied.as_ref().is_some_and(|a| a.failed > 0) || ticket_failures > 0 { EXIT_ERROR } else { EXIT_OK })
 }

@@ -9,7 +9,7 @@ use super::at::rebase;
 use super::error::ConfigError;
 use super::kind::KindSet;
 use super::positions::{explain, field_in_message, join_key, line_of, line_of_key, section_at};
-use super::schema::{check_delimiter, Campaign, Evidence, Identity, Notify, PathSection, Review, RosterFormat, SmtpTls};
+use super::schema::{check_delimiter, Campaign, Evidence, Identity, Notify, PathSection, Review, RosterFormat, SmtpTls, Tickets};
 use super::sod::{read_rules_file, RulesAt, SodRule};
 
 /// The whole configuration.
@@ -32,6 +32,8 @@ pub struct Config {
     pub campaign: Option<Campaign>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<Notify>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<Tickets>,
     /// Separation-of-duties rules: the config's `[[sod]]` tables, then the `sod_rules` file's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sod: Vec<SodRule>,
@@ -54,6 +56,7 @@ struct RawConfig {
     #[serde(default)]
     sod: Vec<toml::Spanned<toml::Table>>,
     sod_rules: Option<PathSection>,
+    tickets: Option<Tickets>,
 }
 
 /// Whether `host` is this machine (a relay there may take plain SMTP).
@@ -267,7 +270,41 @@ impl Config {
             let rules_name = rules_path.display().to_string();
             RulesAt { text: &rules_text, file: &rules_name, apps: &app_names, kinds: &entitlement_kinds }.parse(tables, &mut sod)?;
         }
-        Ok(Config { file: path.to_path_buf(), sha256, review, identity, apps, exceptions, overrides, evidence, campaign, notify, sod })
+        let mut tickets = raw.tickets;
+        if let Some(t) = &mut tickets {
+            let desks = [
+                t.jira.as_mut().map(|j| (&mut j.auth, &mut j.ca_file, "jira")),
+                t.servicenow.as_mut().map(|s| (&mut s.auth, &mut s.ca_file, "servicenow")),
+            ];
+            for (auth, ca_file, name) in desks.into_iter().flatten() {
+                if !matches!(auth, crate::config::AuthConfig::Basic { .. } | crate::config::AuthConfig::Bearer { .. }) {
+                    let start = text.find(&format!("[tickets.{name}]")).unwrap_or(0);
+                    return Err(err(
+                        line_of_key(text, start..text.len(), "auth"),
+                        format!("tickets.{name}.auth"),
+                        "expected type = \"basic\" (username and an API token or password) or \"bearer\" (a token)".into(),
+                    ));
+                }
+                for secret in auth.secrets_mut() {
+                    secret.rebase(&base);
+                }
+                *ca_file = ca_file.as_deref().map(|p| rebase(&base, p));
+            }
+        }
+        Ok(Config {
+            file: path.to_path_buf(),
+            sha256,
+            review,
+            identity,
+            apps,
+            exceptions,
+            overrides,
+            evidence,
+            campaign,
+            notify,
+            tickets,
+            sod,
+        })
     }
 
     /// The config as JSON for the manifest: secret references are described, never resolved.

@@ -33,8 +33,8 @@ pub use file::Config;
 pub use http::{AuthConfig, HttpConfig};
 pub use kind::{AppKind, AppOptions, KindOptions, KindSchema, KindSet};
 pub use schema::{
-    check_delimiter, Campaign, CampaignBy, CredentialConfig, Evidence, Identity, IdentityColumns, IdentitySource, IdpLink, Notify,
-    PathSection, Recommend, Review, RosterFormat, SmtpTls,
+    check_delimiter, Campaign, CampaignBy, CredentialConfig, Evidence, Identity, IdentityColumns, IdentitySource, IdpLink, JiraTickets,
+    Notify, PathSection, Recommend, Review, RosterFormat, ServiceNowTickets, SmtpTls, TicketGrouping, Tickets,
 };
 pub use secret::{Secret, SecretRef};
 pub use sod::{glob_matches, SodMatcher, SodRule, SodSide, DEFAULT_CONTROLS as SOD_DEFAULT_CONTROLS};

@@ -316,3 +316,58 @@ impl Default for Recommend {
         Recommend { dormant_days: default_recommend_dormant(), invited_days: default_recommend_invited() }
     }
 }
+
+/// `[tickets]`: where `remediate --tickets` opens its tickets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tickets {
+    /// One ticket per app (default) or per reviewer.
+    #[serde(default)]
+    pub group_by: TicketGrouping,
+    pub jira: Option<JiraTickets>,
+    pub servicenow: Option<ServiceNowTickets>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketGrouping {
+    #[default]
+    PerApp,
+    PerReviewer,
+}
+
+fn default_issue_type() -> String {
+    "Task".into()
+}
+fn default_table() -> String {
+    "sc_task".into()
+}
+
+/// `[tickets.jira]`: Jira Cloud REST v3.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JiraTickets {
+    /// `https://<site>.atlassian.net`
+    pub base_url: String,
+    /// The project key (`ITOPS`).
+    pub project: String,
+    #[serde(default = "default_issue_type")]
+    pub issue_type: String,
+    /// Basic: the account's email and an API token (a secret reference).
+    pub auth: super::AuthConfig,
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `[tickets.servicenow]`: the Table API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceNowTickets {
+    /// `https://<instance>.service-now.com`
+    pub base_url: String,
+    /// The table tickets go into (default `sc_task`; `incident`, ...).
+    #[serde(default = "default_table")]
+    pub table: String,
+    /// Basic (a user and its password) or bearer (an OAuth token), as secret references.
+    pub auth: super::AuthConfig,
+    pub ca_file: Option<PathBuf>,
+}

@@ -19,7 +19,7 @@ use polars::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::pack::{read_findings, read_pack_csv, revocations, EvidenceError, Pack};
+use super::pack::{read_findings, read_pack_csv, read_tickets, revocations, EvidenceError, Pack};
 use crate::files::{self, FileDigest};
 use crate::findings::{col_name as f, severity_rank, CATEGORIES};
 use crate::model::{account as a, COVERAGE_COMPLETE};
@@ -115,8 +115,20 @@ pub struct DiffSummary {
     pub revocations_revoked: usize,
     pub revocations_not_revoked: usize,
     pub revocations_unverifiable: usize,
+    /// Tickets of the previous review closed while an account they list is still live.
+    pub tickets_closed_still_live: usize,
     pub next_review: String,
     pub notes: Vec<String>,
+}
+
+/// The previous review's tickets (`remediate --tickets`) as the caller asked their desks: this
+/// module sends no request.
+#[derive(Debug, Clone)]
+pub enum TicketCheck {
+    /// Not asked (`--offline`).
+    Offline,
+    /// Per ticket key: `(closed, state in words)`, or why the look-up failed.
+    States(BTreeMap<String, Result<(bool, String), String>>),
 }
 
 fn keys() -> [Expr; 2] {
@@ -334,8 +346,41 @@ fn exception_changes(prev: &Side, cur: &Side, next_review: NaiveDate) -> PolarsR
 /// The previous review's `revoke` decisions, checked against the current accounts: `revoked`
 /// (gone, or disabled/deactivated now), `not_revoked` (still live: high), `unverifiable` (the app
 /// was not collected completely now, or not at all: never `revoked` on missing data).
-fn revocation_checks(prev: &Side, cur: &Side) -> Result<DataFrame, EvidenceError> {
+///
+/// Each decision's ticket (when `remediate --tickets` opened one) with its state: a ticket closed
+/// while its account is still live says so first ("ticket closed, access still there").
+fn revocation_checks(prev: &Side, cur: &Side, tickets: &TicketCheck, notes: &mut Vec<String>) -> Result<DataFrame, EvidenceError> {
     let revoked = revocations(&prev.pack.dir)?;
+    let lines = read_tickets(&prev.pack.dir)?;
+    let mut ticket_of: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for line in lines.iter().filter(|l| !l.key.is_empty()) {
+        let state = match tickets {
+            TicketCheck::Offline => "not looked up (--offline)".to_string(),
+            TicketCheck::States(states) => match states.get(&line.key) {
+                Some(Ok((true, state))) => format!("closed ({state})"),
+                Some(Ok((false, state))) => format!("open ({state})"),
+                Some(Err(e)) => format!("unknown: {e}"),
+                None => "unknown: not looked up".to_string(),
+            },
+        };
+        for account in &line.accounts {
+            ticket_of.insert((account.app.clone(), account.account_id.clone()), (line.key.clone(), state.clone()));
+        }
+    }
+    let with_tickets = lines.iter().filter(|l| !l.key.is_empty()).count();
+    if with_tickets > 0 {
+        match tickets {
+            TicketCheck::Offline => {
+                notes.push(format!("the previous review's {with_tickets} ticket(s) were not looked up (--offline): a ticket closed while its account is still live is not reported"))
+            }
+            TicketCheck::States(states) => {
+                let failed = states.values().filter(|s| s.is_err()).count();
+                if failed > 0 {
+                    notes.push(format!("{failed} of the previous review's tickets could not be looked up (see ticket_state in {DIFF_REVOCATIONS_CSV})"));
+                }
+            }
+        }
+    }
     let apps = cur.accounts.column(a::APP)?.str()?;
     let ids = cur.accounts.column(a::ACCOUNT_ID)?.str()?;
     let status = cur.accounts.column(a::STATUS)?.str()?;
@@ -344,7 +389,7 @@ fn revocation_checks(prev: &Side, cur: &Side) -> Result<DataFrame, EvidenceError
         now.insert((apps.get(i).unwrap_or(""), ids.get(i).unwrap_or("")), status.get(i).unwrap_or(""));
     }
     let without_access = crate::model::AccountStatus::without_access();
-    let mut cols: Vec<Vec<String>> = vec![Vec::new(); 11];
+    let mut cols: Vec<Vec<String>> = vec![Vec::new(); 13];
     for ((app, id), d) in &revoked {
         let (result, status_now, detail) = match (cur.coverage.get(app).map(String::as_str), now.get(&(app.as_str(), id.as_str()))) {
             (None, _) => ("unverifiable", String::new(), format!("{app} was not collected in the current review")),
@@ -361,6 +406,12 @@ fn revocation_checks(prev: &Side, cur: &Side) -> Result<DataFrame, EvidenceError
                 format!("revoke decided on {} by {}, but the account is still {st}", d.decided_on, d.reviewer),
             ),
         };
+        let (ticket, ticket_state) = ticket_of.get(&(app.clone(), id.clone())).cloned().unwrap_or_default();
+        let detail = if result == "not_revoked" && ticket_state.starts_with("closed") {
+            format!("ticket closed, access still there: {ticket} is {ticket_state}; {detail}")
+        } else {
+            detail
+        };
         let row = [
             result.to_string(),
             if result == "not_revoked" { "high".into() } else { String::new() },
@@ -373,13 +424,28 @@ fn revocation_checks(prev: &Side, cur: &Side) -> Result<DataFrame, EvidenceError
             d.comment.clone(),
             status_now,
             detail,
+            ticket,
+            ticket_state,
         ];
         for (c, v) in cols.iter_mut().zip(row) {
             c.push(v);
         }
     }
-    let names =
-        ["result", "severity", "app", "account_id", "email", "display_name", "decided_by", "decided_on", "comment", "status_now", "detail"];
+    let names = [
+        "result",
+        "severity",
+        "app",
+        "account_id",
+        "email",
+        "display_name",
+        "decided_by",
+        "decided_on",
+        "comment",
+        "status_now",
+        "detail",
+        "ticket",
+        "ticket_state",
+    ];
     let df = DataFrame::new_infer_height(names.iter().zip(cols).map(|(n, v)| Column::new((*n).into(), v)).collect())?;
     // Not carried out first.
     let order = when(col("result").eq(lit("not_revoked")))
@@ -400,7 +466,7 @@ fn count_where(df: &DataFrame, column: &str, value: &str) -> PolarsResult<usize>
 }
 
 /// Compares `previous` with `current` and writes the diff into `out`.
-pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, EvidenceError> {
+pub fn diff(previous: &Path, current: &Path, out: &Path, tickets: &TicketCheck) -> Result<DiffSummary, EvidenceError> {
     let prev = read_side(previous)?;
     let cur = read_side(current)?;
     let mut notes: Vec<String> = prev.notes.iter().chain(&cur.notes).cloned().collect();
@@ -440,7 +506,13 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
     let accounts = account_changes(&prev.accounts, &cur.accounts, &compared)?;
     let findings = finding_changes(&prev, &cur)?;
     let exceptions = exception_changes(&prev, &cur, next_review)?;
-    let revocations = revocation_checks(&prev, &cur)?;
+    let revocations = revocation_checks(&prev, &cur, tickets, &mut notes)?;
+    let closed_still_live = revocations
+        .column(f::DETAIL)?
+        .str()?
+        .iter()
+        .filter(|d| d.is_some_and(|d| d.starts_with("ticket closed, access still there")))
+        .count();
 
     let changed = accounts.column("change")?.str()?.iter().filter(|c| !matches!(c, Some("added" | "removed"))).count();
     let summary = DiffSummary {
@@ -456,6 +528,7 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
         revocations_revoked: count_where(&revocations, "result", "revoked")?,
         revocations_not_revoked: count_where(&revocations, "result", "not_revoked")?,
         revocations_unverifiable: count_where(&revocations, "result", "unverifiable")?,
+        tickets_closed_still_live: closed_still_live,
         next_review: next_review.format("%Y-%m-%d").to_string(),
         notes,
     };
@@ -501,6 +574,7 @@ pub fn diff(previous: &Path, current: &Path, out: &Path) -> Result<DiffSummary, 
             "exceptions_expired": summary.exceptions_expired, "exceptions_expiring": summary.exceptions_expiring,
             "revocations_revoked": summary.revocations_revoked, "revocations_not_revoked": summary.revocations_not_revoked,
             "revocations_unverifiable": summary.revocations_unverifiable,
+            "tickets_closed_still_live": summary.tickets_closed_still_live,
         },
         "notes": summary.notes,
         "outputs": written.iter().map(|(n, d)| json!({"path": n, "size": d.size, "sha256": d.sha256})).collect::<Vec<_>>(),
@@ -523,6 +597,7 @@ fn view(id: &str) -> &'static [Col] {
             Col::One("decided_by"),
             Col::One("decided_on"),
             Col::One("status_now"),
+            Col::One("ticket"),
             Col::One(f::DETAIL),
         ],
         "exceptions" => &[Col::One("state"), Col::One(f::SEVERITY), Col::One(a::APP), ACCOUNT, Col::One("exception"), Col::One("expires")],

@@ -7,7 +7,9 @@
 mod apply;
 mod plan;
 mod rows;
+pub mod tickets;
 
 pub use crate::evidence::pack::{APPLIED_JSONL, REMEDIATION_DIR};
 pub use apply::{Applied, Apply};
-pub use plan::{remediate, ticket_in, AppRemediation, RemediationSummary};
+pub use plan::{remediate, ticket_in, AppRemediation, RemediationSummary, TicketsOrEvidence};
+pub use tickets::{ticket_states, Desk, TicketError};

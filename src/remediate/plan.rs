@@ -13,9 +13,10 @@ use serde_json::json;
 
 use super::apply::{send, Applied, Apply};
 use super::rows::{holds_access, rows_of};
+use super::tickets::{open_tickets, Desk, TicketError};
 use crate::collectors::{self, PlannedCall, Revocation, RevokeTarget};
 use crate::config::Config;
-use crate::evidence::pack::{io_error as io, safe_stem, set_outputs, EvidenceError, Pack, APPLIED_JSONL, REMEDIATION_DIR};
+use crate::evidence::pack::{io_error as io, safe_stem, set_outputs, EvidenceError, Pack, APPLIED_JSONL, REMEDIATION_DIR, TICKETS_JSONL};
 use crate::report::MANIFEST_JSON;
 use crate::signing::EvidenceKey;
 
@@ -36,6 +37,21 @@ const REVOCATION_COLUMNS: [&str; 15] = [
     "applied",
     "status_after_apply",
 ];
+
+/// Why `remediate` stopped: the pack, or the ticket desk's settings.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketsOrEvidence {
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    #[error(transparent)]
+    Tickets(#[from] TicketError),
+}
+
+impl From<polars::prelude::PolarsError> for TicketsOrEvidence {
+    fn from(e: polars::prelude::PolarsError) -> Self {
+        TicketsOrEvidence::Evidence(e.into())
+    }
+}
 
 /// What `remediate` found and did, per app.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +74,8 @@ pub struct RemediationSummary {
     pub applied: Option<Applied>,
     pub warnings: Vec<String>,
     pub signed: bool,
+    /// The tickets of `--tickets`, one per group (with the failed creates).
+    pub tickets: Vec<crate::evidence::pack::TicketLine>,
 }
 
 /// `remediate`: writes `remediation/` for the pack in `report_dir` and, with `apply`, sends the
@@ -67,7 +85,8 @@ pub async fn remediate(
     config: &Config,
     key: Option<&EvidenceKey>,
     apply: Apply,
-) -> Result<RemediationSummary, EvidenceError> {
+    tickets: Option<Desk>,
+) -> Result<RemediationSummary, TicketsOrEvidence> {
     let pack = Pack::open(report_dir)?;
     pack.require_key(key, "remediation", "; the config has no [evidence] signing_key")?;
     let mut summary = RemediationSummary::default();
@@ -102,11 +121,17 @@ pub async fn remediate(
         }
     };
 
-    // The files: remediation/ is written anew (applied.jsonl keeps every earlier attempt).
+    // --tickets: one per group, found again rather than opened twice.
+    if let Some(desk) = tickets {
+        summary.tickets = open_tickets(&pack, config, desk, &rows).await?;
+    }
+
+    // The files: remediation/ is written anew (applied.jsonl keeps every earlier attempt;
+    // tickets.jsonl stays until tickets are asked for again).
     let dir = report_dir.join(REMEDIATION_DIR);
     if dir.is_dir() {
         for entry in std::fs::read_dir(&dir).map_err(io(&dir))?.flatten() {
-            if entry.file_name() != APPLIED_JSONL {
+            if entry.file_name() != APPLIED_JSONL && entry.file_name() != TICKETS_JSONL {
                 std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
             }
         }
@@ -187,6 +212,24 @@ pub async fn remediate(
         written.push((format!("{REMEDIATION_DIR}/{APPLIED_JSONL}"), digest));
     }
 
+    let tickets_path = dir.join(TICKETS_JSONL);
+    if tickets.is_some() {
+        let mut text = String::new();
+        for line in &summary.tickets {
+            text.push_str(
+                &serde_json::to_string(line).map_err(|e| EvidenceError::File { file: tickets_path.clone(), detail: e.to_string() })?,
+            );
+            text.push('\n');
+        }
+        let digest = crate::files::write_atomic(&tickets_path, text.as_bytes()).map_err(io(&tickets_path))?;
+        written.push((format!("{REMEDIATION_DIR}/{TICKETS_JSONL}"), digest));
+    } else if tickets_path.exists() {
+        use sha2::Digest;
+        let bytes = std::fs::read(&tickets_path).map_err(io(&tickets_path))?;
+        let digest = crate::files::FileDigest { sha256: hex::encode(sha2::Sha256::digest(&bytes)), size: bytes.len() as u64 };
+        written.push((format!("{REMEDIATION_DIR}/{TICKETS_JSONL}"), digest));
+    }
+
     // The manifest.
     let manifest_path = report_dir.join(MANIFEST_JSON);
     let mut doc = pack.manifest_doc()?;
@@ -200,6 +243,13 @@ pub async fn remediate(
         "nothing_to_do": summary.apps.iter().map(|x| x.nothing_to_do).sum::<usize>(),
         "applied": summary.applied.as_ref().map(|x| json!({"ok": x.ok, "failed": x.failed, "skipped": x.skipped, "already_revoked": x.already})),
     });
+    if tickets.is_some() {
+        doc["remediation"]["tickets"] = summary
+            .tickets
+            .iter()
+            .map(|t| json!({"desk": t.desk, "group": t.group, "key": t.key, "url": t.url, "outcome": t.outcome}))
+            .collect();
+    }
     pack.write_manifest(&mut doc, key)?;
     summary.signed = key.is_some();
     Ok(summary)

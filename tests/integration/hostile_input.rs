@@ -369,7 +369,12 @@ fn the_diff_reader_never_panics() {
                 std::fs::copy(pack.join(f), current.join(f)).unwrap();
             }
             std::fs::write(current.join(file), bytes).unwrap();
-            let _ = access_audit::evidence::diff::diff(&pack, &current, &dir.path().join(format!("out-{n}")));
+            let _ = access_audit::evidence::diff::diff(
+                &pack,
+                &current,
+                &dir.path().join(format!("out-{n}")),
+                &access_audit::evidence::diff::TicketCheck::Offline,
+            );
             std::fs::remove_dir_all(&current).unwrap();
             let _ = std::fs::remove_dir_all(dir.path().join(format!("out-{n}")));
         });

@@ -23,3 +23,4 @@ mod readme;
 mod remediate;
 mod remind;
 mod review_cycle;
+mod tickets;

@@ -83,12 +83,16 @@ fn the_quarterly_cycle_in_the_readme_runs_as_written() {
             ("campaign", Some("close")) => out.code(0).stdout(predicate::str::contains("decided revoke by the non-response policy")),
             ("campaign", Some("remind")) => out.code(0).stdout(predicate::str::contains("13 reminder(s) written to")),
             ("decisions", _) => out.code(0).stdout(predicate::str::contains("recorded")),
+            ("remediate", _) if args.contains(&"--tickets") => {
+                out.code(0).stdout(predicate::str::contains("ticket ITOPS-1 created").and(predicate::str::contains("remediation:")))
+            }
             ("remediate", _) => out.code(0).stdout(predicate::str::contains("remediation:")),
             ("diff", _) => out.code(0),
             (other, _) => panic!("the README shows a command this test does not know: {other}"),
         };
     }
     assert!(dir.join("q4-2026/remediation/applied.jsonl").is_file(), "--apply sent the SCIM plan");
+    assert!(dir.join("q4-2026/remediation/tickets.jsonl").is_file(), "--tickets jira opened the tickets");
     assert!(dir.join("q4-2026-diff/diff.html").is_file());
     rt.block_on(sandbox.stop());
 }

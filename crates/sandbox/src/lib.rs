@@ -24,6 +24,7 @@ pub mod messagebird;
 pub mod oauth;
 pub mod okta;
 pub mod scim;
+pub mod tickets;
 
 mod app;
 mod fault_spec;

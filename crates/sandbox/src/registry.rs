@@ -4,11 +4,20 @@ use serde::Deserialize;
 
 use super::sim::SimApp;
 use super::state::{Shared, Tenant};
-use super::{atlassian, beyondtrust, bluejeans, entra, google, messagebird, okta, scim};
+use super::{atlassian, beyondtrust, bluejeans, entra, google, messagebird, okta, scim, tickets};
 
 /// Every simulated kind. Adding a kind: its simulator file and one line here.
-pub static SIMS: &[&dyn SimApp] =
-    &[&messagebird::Sim, &atlassian::Sim, &bluejeans::Sim, &beyondtrust::Sim, &scim::Sim, &okta::Sim, &entra::Sim, &google::Sim];
+pub static SIMS: &[&dyn SimApp] = &[
+    &messagebird::Sim,
+    &atlassian::Sim,
+    &bluejeans::Sim,
+    &beyondtrust::Sim,
+    &scim::Sim,
+    &okta::Sim,
+    &entra::Sim,
+    &google::Sim,
+    &tickets::Sim,
+];
 
 /// A tenant file is one JSON object: `kind`, the shared keys, and the kind's own keys (read by
 /// its simulator); an unknown key, or a key of another kind, is an error.

@@ -9,6 +9,7 @@ mod manifest;
 mod names;
 mod open;
 mod table;
+mod tickets;
 pub mod verify;
 
 pub use decisions::{read_decisions, revocations, sort_decisions, write_decisions};
@@ -17,6 +18,8 @@ pub use findings::{expiry_in_text, read_findings, FINDING_COLUMNS};
 pub use manifest::{set_outputs, Manifest, ManifestFile, ManifestSigning};
 pub use names::{
     APPLIED_JSONL, ASSIGNMENTS_CSV, CAMPAIGN_DIR, DECISIONS_CSV, OUTBOX_DIR, REMEDIATION_DIR, REMINDERS_JSONL, REVIEWERS_CSV, STATUS_CSV,
+    TICKETS_JSONL,
 };
 pub use open::{io_error, safe_stem, Located, Pack};
 pub use table::read_pack_csv;
+pub use tickets::{read_tickets, TicketAccount, TicketLine};

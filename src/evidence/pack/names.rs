@@ -14,3 +14,5 @@ pub const OUTBOX_DIR: &str = "outbox";
 /// What `remediate` writes: per app the revocations and plans, and every call `--apply` sent.
 pub const REMEDIATION_DIR: &str = "remediation";
 pub const APPLIED_JSONL: &str = "applied.jsonl";
+/// The tickets `remediate --tickets` opened or found, one JSON object per line.
+pub const TICKETS_JSONL: &str = "tickets.jsonl";
