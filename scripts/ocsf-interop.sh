@@ -13,19 +13,8 @@ work=target/ocsf-interop
 venv=$work/venv
 mkdir -p "$work"
 
-skip() { echo "SKIPPED: OCSF interoperability test: $*" >&2; echo "##############################################################" >&2; exit 0; }
-
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import py_ocsf_models" 2>/dev/null; then
-  rm -rf "$venv"
-  python3 -m venv "$venv" || { echo "cannot create a Python virtual environment (install python3-venv)" >&2; exit 1; }
-  if ! "$venv/bin/pip" install -q --disable-pip-version-check "py-ocsf-models==0.10.0"; then
-    if ! python3 -c "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/py-ocsf-models/', timeout=10)" 2>/dev/null; then
-      skip "PyPI cannot be reached"
-    fi
-    echo "pip could not install py-ocsf-models although PyPI is reachable" >&2
-    exit 1
-  fi
-fi
+. scripts/pypi-venv.sh
+pypi_venv "$venv" "py-ocsf-models==0.10.0" py_ocsf_models "OCSF interoperability test"
 
 cargo build --quiet --bin access-audit
 bin=$PWD/target/debug/access-audit

@@ -12,24 +12,8 @@ work=target/scim-interop
 venv=$work/venv
 mkdir -p "$work"
 
-skip() { echo "SKIPPED: SCIM interoperability test: $*" >&2; echo "##############################################################" >&2; exit 0; }
-
-if [ ! -x "$venv/bin/scim2-server" ]; then
-  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      apt-get install -y -qq python3-venv >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq python3-venv >/dev/null 2>&1) || true
-    fi
-    rm -rf "$venv"
-    python3 -m venv "$venv" || { echo "cannot create a Python virtual environment (install python3-venv)" >&2; exit 1; }
-  fi
-  if ! "$venv/bin/pip" install -q --disable-pip-version-check "scim2-server==0.8.3"; then
-    if ! python3 -c "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/scim2-server/', timeout=10)" 2>/dev/null; then
-      skip "PyPI cannot be reached"
-    fi
-    echo "pip could not install scim2-server although PyPI is reachable" >&2
-    exit 1
-  fi
-fi
+. scripts/pypi-venv.sh
+pypi_venv "$venv" "scim2-server==0.8.3" scim2_server "SCIM interoperability test"
 
 cargo build --quiet --bin access-audit
 bin=$PWD/target/debug/access-audit

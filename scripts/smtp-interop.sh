@@ -13,19 +13,9 @@ work=target/smtp-interop
 venv=$work/venv
 mkdir -p "$work"
 
-skip() { echo "SKIPPED: SMTP interoperability test: $*" >&2; echo "##############################################################" >&2; exit 0; }
+. scripts/pypi-venv.sh
+pypi_venv "$venv" "aiosmtpd==1.4.6" aiosmtpd "SMTP interoperability test"
 
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
-  rm -rf "$venv"
-  python3 -m venv "$venv" || { echo "cannot create a Python virtual environment (install python3-venv)" >&2; exit 1; }
-  if ! "$venv/bin/pip" install -q --disable-pip-version-check "aiosmtpd==1.4.6"; then
-    if ! python3 -c "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/aiosmtpd/', timeout=10)" 2>/dev/null; then
-      skip "PyPI cannot be reached"
-    fi
-    echo "pip could not install aiosmtpd although PyPI is reachable" >&2
-    exit 1
-  fi
-fi
 command -v openssl >/dev/null || { echo "openssl is needed to make the server's certificate" >&2; exit 1; }
 
 cargo build --quiet --bin access-audit

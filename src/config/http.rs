@@ -141,6 +141,26 @@ pub(super) const HTTP_KEYS: [&str; 13] = [
 ];
 
 impl HttpConfig {
+    /// A connection to `base_url` with the engine's defaults for everything but how it signs in
+    /// (a service that is not an app, e.g. a ticket desk).
+    pub fn connection(base_url: &str, auth: AuthConfig, ca_file: Option<PathBuf>) -> HttpConfig {
+        HttpConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            auth,
+            ca_file,
+            insecure_skip_verify: false,
+            requests_per_second: None,
+            requests_per_hour: None,
+            concurrency: None,
+            page_size: None,
+            timeout_seconds: None,
+            max_attempts: None,
+            max_collect_seconds: None,
+            max_list_passes: None,
+            max_response_mb: None,
+        }
+    }
+
     /// Parses and checks the shared keys of an API app.
     pub(super) fn parse(keys: toml::Table, at: &OptionsAt) -> Result<HttpConfig, ConfigError> {
         let mut cfg: HttpConfig = at.deserialize(keys)?;

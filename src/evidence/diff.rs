@@ -349,22 +349,24 @@ fn exception_changes(prev: &Side, cur: &Side, next_review: NaiveDate) -> PolarsR
 ///
 /// Each decision's ticket (when `remediate --tickets` opened one) with its state: a ticket closed
 /// while its account is still live says so first ("ticket closed, access still there").
-fn revocation_checks(prev: &Side, cur: &Side, tickets: &TicketCheck, notes: &mut Vec<String>) -> Result<DataFrame, EvidenceError> {
+/// Returns the rows and how many are closed tickets whose account is still live.
+fn revocation_checks(prev: &Side, cur: &Side, tickets: &TicketCheck, notes: &mut Vec<String>) -> Result<(DataFrame, usize), EvidenceError> {
     let revoked = revocations(&prev.pack.dir)?;
     let lines = read_tickets(&prev.pack.dir)?;
-    let mut ticket_of: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    // Per account: its ticket, the ticket's state in words, and whether it is closed.
+    let mut ticket_of: BTreeMap<(String, String), (String, String, bool)> = BTreeMap::new();
     for line in lines.iter().filter(|l| !l.key.is_empty()) {
-        let state = match tickets {
-            TicketCheck::Offline => "not looked up (--offline)".to_string(),
+        let (state, closed) = match tickets {
+            TicketCheck::Offline => ("not looked up (--offline)".to_string(), false),
             TicketCheck::States(states) => match states.get(&line.key) {
-                Some(Ok((true, state))) => format!("closed ({state})"),
-                Some(Ok((false, state))) => format!("open ({state})"),
-                Some(Err(e)) => format!("unknown: {e}"),
-                None => "unknown: not looked up".to_string(),
+                Some(Ok((true, state))) => (format!("closed ({state})"), true),
+                Some(Ok((false, state))) => (format!("open ({state})"), false),
+                Some(Err(e)) => (format!("unknown: {e}"), false),
+                None => ("unknown: not looked up".to_string(), false),
             },
         };
         for account in &line.accounts {
-            ticket_of.insert((account.app.clone(), account.account_id.clone()), (line.key.clone(), state.clone()));
+            ticket_of.insert((account.app.clone(), account.account_id.clone()), (line.key.clone(), state.clone(), closed));
         }
     }
     let with_tickets = lines.iter().filter(|l| !l.key.is_empty()).count();
@@ -390,6 +392,7 @@ fn revocation_checks(prev: &Side, cur: &Side, tickets: &TicketCheck, notes: &mut
     }
     let without_access = crate::model::AccountStatus::without_access();
     let mut cols: Vec<Vec<String>> = vec![Vec::new(); 13];
+    let mut closed_still_live = 0;
     for ((app, id), d) in &revoked {
         let (result, status_now, detail) = match (cur.coverage.get(app).map(String::as_str), now.get(&(app.as_str(), id.as_str()))) {
             (None, _) => ("unverifiable", String::new(), format!("{app} was not collected in the current review")),
@@ -406,8 +409,9 @@ fn revocation_checks(prev: &Side, cur: &Side, tickets: &TicketCheck, notes: &mut
                 format!("revoke decided on {} by {}, but the account is still {st}", d.decided_on, d.reviewer),
             ),
         };
-        let (ticket, ticket_state) = ticket_of.get(&(app.clone(), id.clone())).cloned().unwrap_or_default();
-        let detail = if result == "not_revoked" && ticket_state.starts_with("closed") {
+        let (ticket, ticket_state, closed) = ticket_of.get(&(app.clone(), id.clone())).cloned().unwrap_or_default();
+        let detail = if result == "not_revoked" && closed {
+            closed_still_live += 1;
             format!("ticket closed, access still there: {ticket} is {ticket_state}; {detail}")
         } else {
             detail
@@ -453,12 +457,13 @@ fn revocation_checks(prev: &Side, cur: &Side, tickets: &TicketCheck, notes: &mut
         .when(col("result").eq(lit("unverifiable")))
         .then(lit(1u32))
         .otherwise(lit(2u32));
-    Ok(df
+    let df = df
         .lazy()
         .with_column(order.alias("__order"))
         .sort(["__order", "app", "account_id"], SortMultipleOptions::default().with_maintain_order(true))
         .drop(by_name(["__order"], true, false))
-        .collect()?)
+        .collect()?;
+    Ok((df, closed_still_live))
 }
 
 fn count_where(df: &DataFrame, column: &str, value: &str) -> PolarsResult<usize> {
@@ -506,13 +511,7 @@ pub fn diff(previous: &Path, current: &Path, out: &Path, tickets: &TicketCheck) 
     let accounts = account_changes(&prev.accounts, &cur.accounts, &compared)?;
     let findings = finding_changes(&prev, &cur)?;
     let exceptions = exception_changes(&prev, &cur, next_review)?;
-    let revocations = revocation_checks(&prev, &cur, tickets, &mut notes)?;
-    let closed_still_live = revocations
-        .column(f::DETAIL)?
-        .str()?
-        .iter()
-        .filter(|d| d.is_some_and(|d| d.starts_with("ticket closed, access still there")))
-        .count();
+    let (revocations, closed_still_live) = revocation_checks(&prev, &cur, tickets, &mut notes)?;
 
     let changed = accounts.column("change")?.str()?.iter().filter(|c| !matches!(c, Some("added" | "removed"))).count();
     let summary = DiffSummary {

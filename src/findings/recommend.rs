@@ -71,10 +71,8 @@ fn sod_accounts(by_category: &BTreeMap<&'static str, DataFrame>) -> PolarsResult
                 continue;
             }
             let what = format!("rule \"{}\" across {}", rules.get(i).unwrap_or(""), apps.get(i).unwrap_or(""));
-            for account in accounts.get(i).unwrap_or("").split("; ") {
-                if let Some((app, id)) = account.split_once(':') {
-                    per_account.entry((app.to_string(), id.to_string())).or_default().push(what.clone());
-                }
+            for (app, id) in super::sod::accounts_of(accounts.get(i).unwrap_or("")) {
+                per_account.entry((app.to_string(), id.to_string())).or_default().push(what.clone());
             }
         }
     }

@@ -39,6 +39,16 @@ pub const LEFT_ACCESS: &str = "left_access";
 pub const RIGHT_ACCESS: &str = "right_access";
 pub const UNVERIFIED_APPS: &str = "unverified_apps";
 
+/// How a `sod_conflict` finding's `account_id` lists its accounts: `app:id; app:id`.
+const ACCOUNTS_SEPARATOR: &str = "; ";
+const APP_ACCOUNT: char = ':';
+
+/// The `(app, account_id)` pairs of a `sod_conflict` finding's `account_id` (app names hold no
+/// `:`; an account id may).
+pub fn accounts_of(account_id: &str) -> impl Iterator<Item = (&str, &str)> {
+    account_id.split(ACCOUNTS_SEPARATOR).filter_map(|a| a.split_once(APP_ACCOUNT))
+}
+
 /// The two sides, as `SIDE` writes them.
 const SIDES: [&str; 2] = ["left", "right"];
 
@@ -136,7 +146,7 @@ type People = BTreeMap<String, (Option<String>, Option<String>, Option<String>)>
 /// `incomplete`: the apps not collected completely (or not at all).
 pub fn sod_conflicts(acc: LazyFrame, hits: &DataFrame, rules: &[SodRule], incomplete: &BTreeSet<String>) -> PolarsResult<DataFrame> {
     if rules.is_empty() {
-        return frame(Vec::new());
+        return frame(Vec::new(), &People::new());
     }
     // The live accounts of people, with what the account matchers need.
     let live = acc
@@ -221,7 +231,6 @@ pub fn sod_conflicts(acc: LazyFrame, hits: &DataFrame, rules: &[SodRule], incomp
         }
     }
     // People with live access in the apps not collected completely that a rule names.
-    let people = people_of(&live)?;
     if !incomplete.is_empty() {
         let apps = live.column(a::APP)?.str()?;
         let persons = live.column(a::PERSON_ID)?.str()?;
@@ -267,9 +276,10 @@ pub fn sod_conflicts(acc: LazyFrame, hits: &DataFrame, rules: &[SodRule], incomp
         }
         let unverified: BTreeSet<String> =
             if conflict { BTreeSet::new() } else { sides.iter().flat_map(|s| s.2.iter().cloned()).collect() };
-        rows.push(Row { rule, person, held: h, conflict, unverified, people: &people });
+        rows.push(Row { rule, person, held: h, conflict, unverified });
     }
-    frame(rows)
+    let wanted: BTreeSet<&str> = rows.iter().map(|r| r.person).collect();
+    frame(rows, &people_of(&live, &wanted)?)
 }
 
 /// Whether side `s` is held: its matchers hit (any: one; all: every one).
@@ -307,17 +317,17 @@ fn side_state(side: &SodSide, s: usize, h: &Held, incomplete: &BTreeSet<String>,
     (held, possible, unknown_apps)
 }
 
-fn people_of(live: &DataFrame) -> PolarsResult<People> {
+/// The name, email and status of the `wanted` people, from their live accounts.
+fn people_of(live: &DataFrame, wanted: &BTreeSet<&str>) -> PolarsResult<People> {
     let ids = live.column(a::PERSON_ID)?.str()?;
     let emails = live.column(a::PERSON_EMAIL)?.str()?;
     let names = live.column(a::PERSON_NAME)?.str()?;
     let statuses = live.column(a::PERSON_STATUS)?.str()?;
     let mut people = People::new();
     for i in 0..live.height() {
-        if let Some(id) = ids.get(i) {
-            people.entry(id.to_string()).or_insert_with(|| {
-                (emails.get(i).map(str::to_string), names.get(i).map(str::to_string), statuses.get(i).map(str::to_string))
-            });
+        if let Some(id) = ids.get(i).filter(|id| wanted.contains(id) && !people.contains_key(*id)) {
+            let person = (emails.get(i).map(str::to_string), names.get(i).map(str::to_string), statuses.get(i).map(str::to_string));
+            people.insert(id.to_string(), person);
         }
     }
     Ok(people)
@@ -329,7 +339,6 @@ struct Row<'a> {
     held: &'a Held,
     conflict: bool,
     unverified: BTreeSet<String>,
-    people: &'a People,
 }
 
 impl Row<'_> {
@@ -377,7 +386,7 @@ impl Row<'_> {
 }
 
 /// The findings frame of the rows, in the columns every rule frame has.
-fn frame(rows: Vec<Row>) -> PolarsResult<DataFrame> {
+fn frame(rows: Vec<Row>, people: &People) -> PolarsResult<DataFrame> {
     let n = rows.len();
     let mut c: Vec<Vec<Option<String>>> = (0..16).map(|_| Vec::with_capacity(n)).collect();
     for row in &rows {
@@ -385,12 +394,12 @@ fn frame(rows: Vec<Row>) -> PolarsResult<DataFrame> {
         let accounts = row.accounts();
         let mut apps: BTreeSet<String> = accounts.iter().map(|(app, _)| app.clone()).collect();
         apps.extend(row.unverified.iter().cloned());
-        let person = row.people.get(row.person).cloned().unwrap_or_default();
+        let person = people.get(row.person).cloned().unwrap_or_default();
         let values = [
             Some(row.severity().to_string()),
             Some(FindingCategory::SodConflict.as_str().to_string()),
             Some(apps.into_iter().collect::<Vec<_>>().join(" + ")),
-            Some(accounts.iter().map(|(app, id)| format!("{app}:{id}")).collect::<Vec<_>>().join("; ")),
+            Some(accounts.iter().map(|(app, id)| format!("{app}{APP_ACCOUNT}{id}")).collect::<Vec<_>>().join(ACCOUNTS_SEPARATOR)),
             person.0.clone(),
             person.1.clone(),
             Some(row.person.to_string()),

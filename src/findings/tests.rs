@@ -84,6 +84,22 @@ fn coverage(app: &str, status: &str, login: bool) -> CoverageRecord {
     }
 }
 
+/// The rules' parameters of these tests: as of [`as_of`], the default thresholds, nothing else.
+fn base_params() -> RuleParams {
+    RuleParams {
+        as_of: as_of(),
+        dormant_after_days: 90,
+        invite_stale_after_days: 14,
+        token_warn_days: 30,
+        flag_local_logins: false,
+        last_login_apps: Vec::new(),
+        customer_orphan_apps: Vec::new(),
+        max_credential_lifetime_days: Default::default(),
+        idp_links: Vec::new(),
+        recommend: Default::default(),
+    }
+}
+
 struct Run {
     findings: Findings,
 }
@@ -131,10 +147,6 @@ fn run_with_entitlements(
     let cov = crate::model::coverage_records(&cov_df).unwrap();
     let creds = credentials_frame(&[("jira".into(), &creds)]).unwrap();
     let params = RuleParams {
-        as_of: as_of(),
-        dormant_after_days: 90,
-        invite_stale_after_days: 14,
-        token_warn_days: 30,
         flag_local_logins: cfg.review.flag_local_logins,
         last_login_apps: cov.iter().filter(|c| c.last_login_known).map(|c| c.app.clone()).collect(),
         customer_orphan_apps: RuleParams::customer_orphan_apps(cfg),
@@ -143,8 +155,8 @@ fn run_with_entitlements(
             .iter()
             .filter_map(|a| Some((a.name.clone(), crate::collectors::REGISTRY.kind(a.kind)?.max_credential_lifetime_days()?)))
             .collect(),
-        idp_links: Vec::new(),
         recommend: cfg.campaign.as_ref().map(|c| c.recommend.clone()).unwrap_or_default(),
+        ..base_params()
     };
     let assignments = idp_assignments(&ents).unwrap();
     let hits = sod::entitlement_hits(&ents, &cfg.sod).unwrap();
@@ -180,18 +192,7 @@ fn run_idp(
     let c = correlate(&df, &r, &Default::default(), &overrides).unwrap();
     let cov = vec![coverage("okta", "complete", true), coverage("jira", "complete", false)];
     let creds = credentials_frame(&[]).unwrap();
-    let params = RuleParams {
-        as_of: as_of(),
-        dormant_after_days: 90,
-        invite_stale_after_days: 14,
-        token_warn_days: 30,
-        flag_local_logins: false,
-        last_login_apps: vec!["okta".into()],
-        customer_orphan_apps: Vec::new(),
-        max_credential_lifetime_days: Default::default(),
-        idp_links: links,
-        recommend: Default::default(),
-    };
+    let params = RuleParams { last_login_apps: vec!["okta".into()], idp_links: links, ..base_params() };
     let assignments = idp_assignments(&ents).unwrap();
     let cfg = config("");
     let hits = sod::entitlement_hits(&ents, &cfg.sod).unwrap();

@@ -224,9 +224,8 @@ pub async fn remediate(
         let digest = crate::files::write_atomic(&tickets_path, text.as_bytes()).map_err(io(&tickets_path))?;
         written.push((format!("{REMEDIATION_DIR}/{TICKETS_JSONL}"), digest));
     } else if tickets_path.exists() {
-        use sha2::Digest;
-        let bytes = std::fs::read(&tickets_path).map_err(io(&tickets_path))?;
-        let digest = crate::files::FileDigest { sha256: hex::encode(sha2::Sha256::digest(&bytes)), size: bytes.len() as u64 };
+        let (sha256, size) = crate::report::manifest::hash_file(&tickets_path).map_err(io(&tickets_path))?;
+        let digest = crate::files::FileDigest { sha256, size };
         written.push((format!("{REMEDIATION_DIR}/{TICKETS_JSONL}"), digest));
     }
 

@@ -61,8 +61,16 @@ pub enum TicketError {
     Client { desk: &'static str, detail: String },
 }
 
-/// One group's accounts: `(app, account_id, email, decided by, decided on, how)`.
-type Listed = Vec<(String, String, String, String, String, String)>;
+/// One account a ticket asks to revoke.
+struct Listed {
+    app: String,
+    account_id: String,
+    email: String,
+    reviewer: String,
+    decided_on: String,
+    /// The API calls or the steps by hand that revoke it.
+    how: String,
+}
 
 /// A desk's client, its settings and where its tickets are read by people.
 struct Connection {
@@ -88,21 +96,7 @@ fn connect(tickets: Option<&Tickets>, desk: Desk) -> Result<Connection, TicketEr
             (s.base_url.clone(), s.auth.clone(), s.ca_file.clone(), String::new(), String::new(), s.table.clone())
         }
     };
-    let http = HttpConfig {
-        base_url: base_url.trim_end_matches('/').to_string(),
-        auth,
-        ca_file,
-        insecure_skip_verify: false,
-        requests_per_second: None,
-        requests_per_hour: None,
-        concurrency: None,
-        page_size: None,
-        timeout_seconds: None,
-        max_attempts: None,
-        max_collect_seconds: None,
-        max_list_passes: None,
-        max_response_mb: None,
-    };
+    let http = HttpConfig::connection(&base_url, auth, ca_file);
     let client = AppClient::new(&format!("tickets.{}", desk.as_str()), &http, &DEFAULTS)
         .map_err(|e| TicketError::Client { desk: desk.as_str(), detail: e.to_string() })?;
     Ok(Connection { desk, client, base_url: http.base_url, project, issue_type, table })
@@ -123,7 +117,7 @@ pub fn correlation(review: &str, as_of: &str, desk: Desk, group: &str) -> String
 pub async fn open_tickets(pack: &Pack, config: &Config, desk: Desk, rows: &AppRows) -> Result<Vec<TicketLine>, TicketError> {
     let conn = connect(config.tickets.as_ref(), desk)?;
     let group_by = config.tickets.as_ref().map(|t| t.group_by).unwrap_or_default();
-    let mut groups: BTreeMap<String, Listed> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<Listed>> = BTreeMap::new();
     for (app, list) in rows {
         for (target, row) in list {
             let r = &row.revocation;
@@ -136,14 +130,14 @@ pub async fn open_tickets(pack: &Pack, config: &Config, desk: Desk, rows: &AppRo
             };
             let mut how: Vec<String> = r.calls.iter().map(|c| format!("{} {}", c.method, c.url)).collect();
             how.extend(r.manual.iter().cloned());
-            groups.entry(group).or_default().push((
-                app.clone(),
-                target.account_id.clone(),
-                row.email.clone(),
-                row.decision.reviewer.clone(),
-                row.decision.decided_on.clone(),
-                how.join("; "),
-            ));
+            groups.entry(group).or_default().push(Listed {
+                app: app.clone(),
+                account_id: target.account_id.clone(),
+                email: row.email.clone(),
+                reviewer: row.decision.reviewer.clone(),
+                decided_on: row.decision.decided_on.clone(),
+                how: how.join("; "),
+            });
         }
     }
     let (review, as_of) = (pack.manifest.review.clone(), pack.manifest.as_of.clone());
@@ -165,7 +159,7 @@ pub async fn open_tickets(pack: &Pack, config: &Config, desk: Desk, rows: &AppRo
             table: conn.table.clone(),
             url: String::new(),
             error: String::new(),
-            accounts: listed.iter().map(|l| TicketAccount { app: l.0.clone(), account_id: l.1.clone() }).collect(),
+            accounts: listed.iter().map(|l| TicketAccount { app: l.app.clone(), account_id: l.account_id.clone() }).collect(),
         };
         let summary = match group_by {
             TicketGrouping::PerApp => format!("{review} ({as_of}): revoke {} account(s) in {group}", listed.len()),
@@ -224,15 +218,15 @@ impl Connection {
         }
     }
 
-    async fn create(&self, mark: &str, summary: &str, review: &str, as_of: &str, listed: &Listed) -> Result<(String, String), String> {
+    async fn create(&self, mark: &str, summary: &str, review: &str, as_of: &str, listed: &[Listed]) -> Result<(String, String), String> {
         let intro = format!(
             "The access review \"{review}\" (as of {as_of}) decided to revoke these accounts. Revoke each one, then close this ticket: the next review checks that every account is gone or disabled."
         );
         let items: Vec<String> = listed
             .iter()
-            .map(|(app, id, email, by, on, how)| {
-                let email = if email.is_empty() { String::new() } else { format!(" ({email})") };
-                format!("{app} {id}{email}: decided by {by} on {on}; how: {how}")
+            .map(|l| {
+                let email = if l.email.is_empty() { String::new() } else { format!(" ({})", l.email) };
+                format!("{} {}{email}: decided by {} on {}; how: {}", l.app, l.account_id, l.reviewer, l.decided_on, l.how)
             })
             .collect();
         let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());

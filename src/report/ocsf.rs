@@ -14,6 +14,7 @@
 //! "application"); everything else of `findings.csv` under `unmapped`. Streamed: one event built,
 //! written and dropped at a time. Keys are sorted (serde_json's map).
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -22,7 +23,7 @@ use serde_json::{json, Map, Value};
 use super::input::ReportInput;
 use crate::files;
 use crate::findings::col_name as f;
-use crate::findings::{category, CATEGORIES};
+use crate::findings::{category, sod, FindingCategory};
 
 /// The OCSF schema version the events follow.
 pub const OCSF_VERSION: &str = "1.5.0";
@@ -68,9 +69,10 @@ pub fn standards(controls: &str) -> (Vec<String>, Vec<String>) {
     (standards.into_iter().collect(), requirements)
 }
 
-/// One finding (the cells of a row of the findings frame, by column name) as an event.
-fn event(cell: &dyn Fn(&str) -> Option<String>, time_ms: i64, product: &Value) -> Value {
-    let text = |name: &str| cell(name).filter(|v| !v.is_empty());
+/// One finding (the cells of a row of the findings frame, by column name) as an event;
+/// `unverifiable`: a separation-of-duties result that could not be verified.
+fn event<'a>(cell: &dyn Fn(&str) -> Option<&'a str>, unverifiable: bool, time_ms: i64, product: &Value) -> Value {
+    let text = |name: &str| cell(name).filter(|v| !v.is_empty()).map(str::to_string);
     let category_name = text(f::CATEGORY).unwrap_or_default();
     let info = category(&category_name);
     let (severity_id, severity_caption) = severity(&text(f::SEVERITY).unwrap_or_default());
@@ -79,47 +81,45 @@ fn event(cell: &dyn Fn(&str) -> Option<String>, time_ms: i64, product: &Value) -
     let (standards, requirements) = standards(&controls);
     let detail = text(f::DETAIL).unwrap_or_default();
     // An unverifiable separation-of-duties result is a warning, not a failed control.
-    let compliance_status = if detail.contains(" could not be verified") { 2 } else { 3 };
+    let compliance_status = if unverifiable { 2 } else { 3 };
 
     let mut resources = Vec::new();
     let app = text(f::APP).unwrap_or_default();
     let account = text(f::ACCOUNT_ID);
-    let owner = text(f::PERSON_ID).map(|person| {
+    // The person who holds an account, as OCSF's user (the account named by its id).
+    let owner = |id: &str| {
+        let person = text(f::PERSON_ID)?;
         let name = text(f::DISPLAY_NAME).or_else(|| text(f::EMAIL)).unwrap_or_else(|| person.clone());
         let mut user = json!({
             "uid": person,
             "name": name,
             "type": "User",
             "type_id": 1,
-            "account": { "uid": account.clone().unwrap_or_default(), "name": text(f::EMAIL).unwrap_or_else(|| person.clone()), "type": "Other", "type_id": 99 },
+            "account": { "uid": id, "name": text(f::EMAIL).unwrap_or_else(|| person.clone()), "type": "Other", "type_id": 99 },
         });
         if let Some(email) = text(f::EMAIL) {
             user["email_addr"] = Value::String(email);
         }
-        user
-    });
-    // A separation-of-duties finding names several accounts (`app:id; app:id`) in several apps.
-    let accounts: Vec<(String, String)> = match (&account, category_name.as_str()) {
-        (Some(list), "sod_conflict") => {
-            list.split("; ").filter_map(|a| a.split_once(':')).map(|(app, id)| (app.to_string(), id.to_string())).collect()
-        }
-        (Some(id), _) => vec![(app.clone(), id.clone())],
+        Some(user)
+    };
+    // A separation-of-duties finding names several accounts in several apps.
+    let accounts: Vec<(&str, &str)> = match (&account, category_name.as_str()) {
+        (Some(list), "sod_conflict") => crate::findings::sod::accounts_of(list).collect(),
+        (Some(id), _) => vec![(app.as_str(), id.as_str())],
         (None, _) => Vec::new(),
     };
     let resource_type = if category_name == "token_expiry" { "credential" } else { "account" };
     for (app, id) in &accounts {
         let mut resource = json!({ "uid": format!("{app}:{id}"), "name": id, "type": resource_type, "labels": [app] });
-        if let Some(owner) = &owner {
-            let mut owner = owner.clone();
-            owner["account"]["uid"] = Value::String(id.clone());
+        if let Some(owner) = owner(id) {
             resource["owner"] = owner;
         }
         resources.push(resource);
     }
     let apps: std::collections::BTreeSet<&str> = if accounts.is_empty() {
-        app.split(" + ").filter(|a| !a.is_empty()).collect()
+        std::iter::once(app.as_str()).filter(|a| !a.is_empty()).collect()
     } else {
-        accounts.iter().map(|(app, _)| app.as_str()).collect()
+        accounts.iter().map(|(app, _)| *app).collect()
     };
     for app in apps {
         resources.push(json!({ "uid": app, "name": app, "type": "application" }));
@@ -191,18 +191,28 @@ pub fn write(path: &Path, input: &ReportInput) -> std::io::Result<files::FileDig
         "version": env!("CARGO_PKG_VERSION"),
         "feature": { "name": input.config.review.name },
     });
-    debug_assert!(CATEGORIES.iter().all(|c| !c.title.is_empty()));
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let unverifiable = unverifiable_ids(input).map_err(std::io::Error::other)?;
     files::write_atomic_with(path, |w| {
         w.write_all(b"[")?;
         let mut first = true;
         super::csv::for_each_text_row(all, |cells| {
-            let cell = |name: &str| names.iter().position(|n| n == name).and_then(|i| cells[i]).map(str::to_string);
+            let cell = |name: &str| index.get(name).and_then(|i| cells[*i]);
             w.write_all(if first { b"\n" } else { b",\n" })?;
             first = false;
-            serde_json::to_writer(&mut *w, &event(&cell, time_ms, &product)).map_err(std::io::Error::other)
+            let unverifiable = cell(f::FINDING_ID).is_some_and(|id| unverifiable.contains(id));
+            serde_json::to_writer(&mut *w, &event(&cell, unverifiable, time_ms, &product)).map_err(std::io::Error::other)
         })?;
         w.write_all(b"\n]\n")
     })
+}
+
+/// The ids of the separation-of-duties findings whose result is `unverifiable`.
+fn unverifiable_ids(input: &ReportInput) -> polars::prelude::PolarsResult<HashSet<String>> {
+    let Some(df) = input.findings.by_category.get(FindingCategory::SodConflict.as_str()) else { return Ok(HashSet::new()) };
+    let ids = df.column(f::FINDING_ID)?.str()?;
+    let results = df.column(sod::RESULT)?.str()?;
+    Ok(ids.iter().zip(results.iter()).filter(|(_, r)| *r == Some("unverifiable")).filter_map(|(id, _)| id.map(str::to_string)).collect())
 }
 
 #[cfg(test)]

@@ -74,18 +74,7 @@ impl World {
         let c = correlate(&df, &r, &Default::default(), &Overrides::default()).unwrap();
         let cov: Vec<CoverageRecord> =
             APPS.iter().map(|app| coverage(app, if self.incomplete.contains(app) { "partial" } else { "complete" }, false)).collect();
-        let params = RuleParams {
-            as_of: as_of(),
-            dormant_after_days: 90,
-            invite_stale_after_days: 14,
-            token_warn_days: 30,
-            flag_local_logins: false,
-            last_login_apps: Vec::new(),
-            customer_orphan_apps: Vec::new(),
-            max_credential_lifetime_days: Default::default(),
-            idp_links: Vec::new(),
-            recommend: Default::default(),
-        };
+        let params = base_params();
         let hits = sod::entitlement_hits(&ents, &cfg.sod).unwrap();
         let creds = credentials_frame(&[]).unwrap();
         let assignments = idp_assignments(&ents).unwrap();
