@@ -55,6 +55,15 @@ pub fn run(config_path: &Path) -> Result<u8, PipelineError> {
             }
         }
     }
+    for (desk, result) in runtime().block_on(access_audit::remediate::check_desks(config)) {
+        match result {
+            Ok(what) => say!("tickets {desk}: ok ({what}; nothing created)"),
+            Err(e) => {
+                failed = true;
+                say!("tickets {desk}: FAILED: {e}");
+            }
+        }
+    }
     for app in &config.apps {
         let mut problems = Vec::new();
         for s in app.secrets() {

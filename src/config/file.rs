@@ -273,12 +273,19 @@ impl Config {
         let mut tickets = raw.tickets;
         if let Some(t) = &mut tickets {
             let desks = [
-                t.jira.as_mut().map(|j| (&mut j.auth, &mut j.ca_file, "jira")),
-                t.servicenow.as_mut().map(|s| (&mut s.auth, &mut s.ca_file, "servicenow")),
+                t.jira.as_mut().map(|j| (&j.base_url, &mut j.auth, &mut j.ca_file, "jira")),
+                t.servicenow.as_mut().map(|s| (&s.base_url, &mut s.auth, &mut s.ca_file, "servicenow")),
             ];
-            for (auth, ca_file, name) in desks.into_iter().flatten() {
+            for (base_url, auth, ca_file, name) in desks.into_iter().flatten() {
+                let start = text.find(&format!("[tickets.{name}]")).unwrap_or(0);
+                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                    return Err(err(
+                        line_of_key(text, start..text.len(), "base_url"),
+                        format!("tickets.{name}.base_url"),
+                        format!("found \"{base_url}\", expected an http(s):// URL"),
+                    ));
+                }
                 if !matches!(auth, crate::config::AuthConfig::Basic { .. } | crate::config::AuthConfig::Bearer { .. }) {
-                    let start = text.find(&format!("[tickets.{name}]")).unwrap_or(0);
                     return Err(err(
                         line_of_key(text, start..text.len(), "auth"),
                         format!("tickets.{name}.auth"),

@@ -254,3 +254,25 @@ fn campaign_section_and_app_owners() {
     let e = parse(&format!("{base}[campaign.recommend]\ndormant = 120\n")).unwrap_err();
     assert!(e.message.contains("dormant"), "an unknown key is named: {e}");
 }
+
+#[test]
+fn ticket_desks_are_checked_and_their_secrets_rebased() {
+    let base = "[identity]\npath = \"hr.csv\"\n[tickets]\ngroup_by = \"per_reviewer\"\n";
+    let jira = "[tickets.jira]\nbase_url = \"https://acme.atlassian.net\"\nproject = \"ITOPS\"\nauth = { type = \"basic\", username = \"bot@acme.com\", password = { file = \"jira.token\" } }\n";
+    let c = parse(&format!("{base}{jira}")).unwrap();
+    let t = c.tickets.as_ref().unwrap();
+    assert_eq!(t.group_by, TicketGrouping::PerReviewer);
+    let j = t.jira.as_ref().unwrap();
+    assert_eq!(j.issue_type, "Task", "the default issue type");
+    assert_eq!(j.auth.secrets()[0], &SecretRef::File("/etc/aa/jira.token".into()), "a secret file is read from beside the config");
+    let e = parse(&format!("{base}{}", jira.replace("https://acme.atlassian.net", "acme.atlassian.net"))).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("tickets.jira.base_url", 6), "{e}");
+    let e =
+        parse(&format!("{base}{}", jira.replace("type = \"basic\", username = \"bot@acme.com\", password", "type = \"access_key\", key")))
+            .unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("tickets.jira.auth", 8), "{e}");
+    let e = parse(&format!("{base}[tickets.servicenow]\nbase_url = \"https://acme.service-now.com\"\ntabel = \"sc_task\"\n")).unwrap_err();
+    assert!(e.message.contains("tabel"), "an unknown key is named: {e}");
+    let c = parse(&format!("{base}[tickets.servicenow]\nbase_url = \"https://acme.service-now.com\"\nauth = {{ type = \"bearer\", token = {{ env = \"SNOW\" }} }}\n")).unwrap();
+    assert_eq!(c.tickets.unwrap().servicenow.unwrap().table, "sc_task", "the default table");
+}

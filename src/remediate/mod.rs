@@ -12,4 +12,4 @@ pub mod tickets;
 pub use crate::evidence::pack::{APPLIED_JSONL, REMEDIATION_DIR};
 pub use apply::{Applied, Apply};
 pub use plan::{remediate, ticket_in, AppRemediation, RemediationSummary, TicketsOrEvidence};
-pub use tickets::{ticket_states, Desk, TicketError};
+pub use tickets::{check_desks, ticket_states, Desk, TicketError};

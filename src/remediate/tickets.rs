@@ -260,6 +260,33 @@ impl Connection {
         }
     }
 
+    /// What the account may do where tickets go.
+    async fn check(&self) -> Result<String, String> {
+        match self.desk {
+            Desk::Jira => {
+                let q = [
+                    ("projectKey".to_string(), self.project.clone()),
+                    ("permissions".to_string(), "BROWSE_PROJECTS,CREATE_ISSUES".to_string()),
+                ];
+                let f = self.client.get_json("rest/api/3/mypermissions", &q).await.map_err(|e| e.failure.to_string())?;
+                let missing: Vec<&str> = ["BROWSE_PROJECTS", "CREATE_ISSUES"]
+                    .into_iter()
+                    .filter(|p| f.body["permissions"][*p]["havePermission"] != true)
+                    .collect();
+                if missing.is_empty() {
+                    Ok(format!("project {}: may browse and create issues ({})", self.project, self.issue_type))
+                } else {
+                    Err(format!("project {}: the account lacks {}", self.project, missing.join(", ")))
+                }
+            }
+            Desk::ServiceNow => {
+                let q = [("sysparm_limit".to_string(), "1".to_string()), ("sysparm_fields".to_string(), "sys_id".to_string())];
+                self.client.get_json(&format!("api/now/table/{}", self.table), &q).await.map_err(|e| e.failure.to_string())?;
+                Ok(format!("table {}: readable (creating a record is allowed or refused only when the first ticket is opened)", self.table))
+            }
+        }
+    }
+
     /// Whether a ticket is closed, and its state in words.
     async fn state(&self, line: &TicketLine) -> Result<(bool, String), String> {
         match self.desk {
@@ -280,6 +307,25 @@ impl Connection {
             }
         }
     }
+}
+
+/// What `check` says of each ticket desk the config names: `(desk, Ok(what was seen) | Err(why))`.
+/// Reads only: Jira's permissions of the account in the project (browse and create issues), the
+/// ServiceNow table (one record at most).
+pub async fn check_desks(config: &Config) -> Vec<(&'static str, Result<String, String>)> {
+    let Some(tickets) = config.tickets.as_ref() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (desk, configured) in [(Desk::Jira, tickets.jira.is_some()), (Desk::ServiceNow, tickets.servicenow.is_some())] {
+        if !configured {
+            continue;
+        }
+        let result = match connect(Some(tickets), desk) {
+            Ok(conn) => conn.check().await,
+            Err(e) => Err(e.to_string()),
+        };
+        out.push((desk.as_str(), result));
+    }
+    out
 }
 
 /// Each ticket's state, asked of its desk: per ticket key, `Ok((closed, state))` or why the

@@ -244,3 +244,24 @@ fn next_quarter_a_closed_ticket_whose_account_is_still_live_is_reported() {
     let rows = csv_rows(&offline.join("diff_revocations.csv"));
     assert!(rows.iter().all(|r| !r.iter().any(|c| c.starts_with("ticket closed"))));
 }
+
+#[test]
+fn check_reads_each_ticket_desk_and_creates_nothing() {
+    let w = reviewed(&[]);
+    // The sample's BeyondTrust API account is too broad on purpose: check exits 1 for that.
+    let check = || bin().args(["check", "--config"]).arg(&w.config).assert().code(1);
+    check()
+        .stdout(predicate::str::contains("tickets jira: ok (project ITOPS: may browse and create issues (Task); nothing created)"))
+        .stdout(predicate::str::contains("tickets servicenow: ok (table sc_task: readable"));
+    assert!(w.jira_issues("access-review").is_empty(), "check opened no ticket");
+    // A wrong token and a project that does not exist: each named.
+    let data = w.config.parent().unwrap();
+    std::fs::write(data.join("tenants/acme-jira.token"), "revoked-token\n").unwrap();
+    check().stdout(predicate::str::contains("tickets jira: FAILED:").and(predicate::str::contains("HTTP 401")));
+    std::fs::write(data.join("tenants/acme-jira.token"), "jira-sandbox-api-token-7f3c\n").unwrap();
+    let text = std::fs::read_to_string(&w.config).unwrap().replace("project = \"ITOPS\"", "project = \"NOPE\"");
+    std::fs::write(&w.config, text).unwrap();
+    check().stdout(
+        predicate::str::contains("tickets jira: FAILED:").and(predicate::str::contains("No project could be found with key 'NOPE'")),
+    );
+}

@@ -6,7 +6,7 @@
 //!   document, labels) -> 201 `{id, key, self}`; 400 `{errorMessages, errors}` for a missing
 //!   summary, an unknown project or issue type; `GET /search/jql?jql=labels = "x"` -> `{issues,
 //!   isLast}` (the enhanced search that replaced `/search`); `GET /issue/{key}?fields=status`;
-//!   `POST /issue/{key}/transitions` `{transition: {id}}` (31: Done).
+//!   `POST /issue/{key}/transitions` `{transition: {id}}` (31: Done); `GET /mypermissions`.
 //! - ServiceNow: `GET /api/now/table/{table}?sysparm_query=correlation_id=x` -> `{result: [...]}`;
 //!   `POST` -> 201 `{result: {sys_id, number, ...}}`; `GET`/`PATCH /{sys_id}` (state 7 closes:
 //!   `active` false).
@@ -80,6 +80,7 @@ impl SimApp for Sim {
             .route("/jira/{tenant}/rest/api/3/issue/{key}", get(jira_issue))
             .route("/jira/{tenant}/rest/api/3/issue/{key}/transitions", post(jira_transition))
             .route("/jira/{tenant}/rest/api/3/search/jql", get(jira_search))
+            .route("/jira/{tenant}/rest/api/3/mypermissions", get(jira_permissions))
             .route("/servicenow/{tenant}/api/now/table/{table}", get(snow_list).post(snow_create))
             .route("/servicenow/{tenant}/api/now/table/{table}/{sys_id}", get(snow_get).patch(snow_patch))
             .with_state(state)
@@ -240,6 +241,34 @@ async fn jira_transition(
                 StatusCode::NO_CONTENT.into_response()
             }
             None => jira_error(StatusCode::NOT_FOUND, &["Issue does not exist or you do not have permission to see it."], json!({})),
+        })
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+/// `GET /mypermissions?projectKey&permissions=A,B`: every permission asked for, held in a project
+/// of the desk (none in another); no `permissions` is a 400, as Jira answers.
+async fn jira_permissions(
+    State(state): State<Arc<SandboxState>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = authorized(&state, &tenant, &headers, true).await {
+        return *r;
+    }
+    let Some(asked) = q.get("permissions").filter(|p| !p.is_empty()) else {
+        return jira_error(StatusCode::BAD_REQUEST, &["The permissions query parameter is required."], json!({}));
+    };
+    let project = q.get("projectKey").cloned().unwrap_or_default();
+    state
+        .with_tenant(&tenant, |t| {
+            let Some(desk) = t.tenant.desk() else { return StatusCode::NOT_FOUND.into_response() };
+            if !desk.projects.is_empty() && !desk.projects.contains(&project) {
+                return jira_error(StatusCode::NOT_FOUND, &[&format!("No project could be found with key '{project}'.")], json!({}));
+            }
+            let permissions: serde_json::Map<String, Value> =
+                asked.split(',').map(|p| (p.to_string(), json!({ "key": p, "havePermission": true }))).collect();
+            json_response(StatusCode::OK, json!({ "permissions": permissions }))
         })
         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
