@@ -176,13 +176,42 @@ pub fn write_frame(path: &Path, df: &DataFrame) -> std::io::Result<FileDigest> {
 
 /// Writes rows of text with a header, atomically (small tables built in Rust).
 pub fn write_rows(path: &Path, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<FileDigest> {
+    write_streamed(path, header, |out| {
+        for r in rows {
+            out.row(r.iter().map(String::as_str))?;
+        }
+        Ok(())
+    })
+}
+
+/// The rows of a CSV being written by [`write_streamed`].
+pub struct RowWriter<'a, 'b> {
+    out: csv::Writer<&'a mut crate::files::Out<'b>>,
+}
+
+impl RowWriter<'_, '_> {
+    /// One row, its cells neutralised as every CSV output's are.
+    pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> std::io::Result<()> {
+        for c in cells {
+            self.out.write_field(neutralize(c).as_bytes())?;
+        }
+        self.out.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+}
+
+/// A CSV written atomically row by row, without holding its rows: `fill` writes them.
+pub fn write_streamed(
+    path: &Path,
+    header: &[&str],
+    fill: impl FnOnce(&mut RowWriter<'_, '_>) -> std::io::Result<()>,
+) -> std::io::Result<FileDigest> {
     write_atomic_with(path, |w| {
         let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
         out.write_record(header)?;
-        for r in rows {
-            out.write_record(r.iter().map(|c| neutralize(c).into_owned()))?;
-        }
-        out.flush()?;
+        let mut rows = RowWriter { out };
+        fill(&mut rows)?;
+        rows.out.flush()?;
         Ok(())
     })
 }

@@ -122,8 +122,15 @@ fn wrapped_height(text: &str, width: f64) -> f64 {
     15.0 * lines
 }
 
-/// A packet with at most this many rows is written in memory (no temporary files).
-const SMALL_PACKET_ROWS: usize = 20_000;
+/// A new workbook, compressed for speed: deflate level 1 instead of the zip crate's 6 (measured on
+/// campaign packets: a third less time to write, files about 45% larger). Most of a workbook's
+/// writing time is the compression of its XML, and these files are read by people, not archived
+/// by the million.
+fn new_workbook() -> Workbook {
+    let mut workbook = Workbook::new();
+    workbook.set_zip_compression_level(1);
+    workbook
+}
 
 /// The fill of a row recommended for revocation (a light red: the row a reviewer looks at first).
 const REVOKE_FILL: &str = "#FADBD8";
@@ -155,26 +162,23 @@ struct SheetWriter<'a> {
     /// The columns of the reason (wrapped) and of the recommendation (a revoke row is filled).
     reason: Option<usize>,
     recommendation: Option<usize>,
-    /// Sheets kept in memory rather than streamed through temporary files: a small sheet (a
-    /// packet's) is cheaper so; a large one needs the constant memory.
-    in_memory: bool,
 }
 
 impl<'a> SheetWriter<'a> {
-    /// A writer of sheets named after `base_name`; `in_memory`: the sheets kept in memory rather
-    /// than streamed through temporary files (cheaper for a small sheet, as a packet's).
+    /// A writer of sheets named after `base_name`. Every sheet is streamed (rust_xlsxwriter's
+    /// constant memory: rows written as they come, strings inline): for a large sheet the memory
+    /// stays flat, and for a packet's small ones it is the cheaper way too (no shared-string table,
+    /// no thread per sheet at save; measured: a third less time per packet).
     fn start(
         workbook: &'a mut Workbook,
         taken: &'a mut Vec<String>,
         styles: &'a Styles,
         header: &'a [String],
         base_name: &'a str,
-        in_memory: bool,
     ) -> Result<Self, XlsxError> {
         let at = |name: &str| header.iter().position(|h| h == name);
         let (reason, recommendation) = (at(REASON), at(RECOMMENDATION));
-        let mut w =
-            SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0, reason, recommendation, in_memory };
+        let mut w = SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0, reason, recommendation };
         w.next_sheet()?;
         Ok(w)
     }
@@ -186,7 +190,7 @@ impl<'a> SheetWriter<'a> {
         } else {
             sheet_name(&format!("{} ({})", self.base_name, self.part), self.taken)
         };
-        let sheet = if self.in_memory { self.workbook.add_worksheet() } else { self.workbook.add_worksheet_with_constant_memory() };
+        let sheet = self.workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(&name)?;
         // Printed: landscape, the header on every page; an account list two pages wide, so the
         // reason is on the first page beside the account.
@@ -324,7 +328,7 @@ fn write_frame_sheets(
 ) -> Result<(), XlsxError> {
     let header: Vec<String> = columns.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect();
     let selected = df.select(columns.iter().copied()).map_err(frame_err)?;
-    SheetWriter::start(workbook, taken, styles, &header, base_name, false)?.write_frame(&selected)
+    SheetWriter::start(workbook, taken, styles, &header, base_name)?.write_frame(&selected)
 }
 
 fn instructions(
@@ -334,7 +338,7 @@ fn instructions(
     taken: &mut Vec<String>,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
-    let sheet = workbook.add_worksheet_with_constant_memory();
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(sheet_name(INSTRUCTIONS_SHEET, taken))?;
     sheet.set_column_width(0, 120.0)?;
     let mut lines = vec![
@@ -459,7 +463,7 @@ fn build(
     categories: &CategoryFrames,
     contents: &Contents,
 ) -> Result<(), XlsxError> {
-    let mut workbook = Workbook::new();
+    let mut workbook = new_workbook();
     let d = input.as_of;
     use chrono::Datelike;
     let created = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
@@ -517,7 +521,7 @@ fn build(
         write_frame_sheets(&mut workbook, &mut taken, &styles, &sheet.sheet, &slice, &account_columns)?;
     }
     for left_out in &contents.apps_not_listed {
-        let sheet = workbook.add_worksheet_with_constant_memory();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(sheet_name(&left_out.app, &mut taken))?;
         sheet.set_column_width(0, 120.0)?;
         sheet.write_string_with_format(0, 0, format!("{}: accounts not listed in this workbook", left_out.app), &styles.header)?;
@@ -553,12 +557,12 @@ pub fn write_packet(batch: &files::Batch, path: &Path, packet: &Packet) -> std::
 fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), XlsxError> {
     let Packet { title, as_of, lines, header, columns, certify, information, reviewer } = *packet;
     use chrono::Datelike;
-    let mut workbook = Workbook::new();
+    let mut workbook = new_workbook();
     let created = ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
     workbook.set_properties(&DocProperties::new().set_title(title).set_author("access-audit").set_creation_datetime(&created));
     let styles = Styles::new();
     let mut taken: Vec<String> = Vec::new();
-    let sheet = workbook.add_worksheet();
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(sheet_name(INSTRUCTIONS_SHEET, &mut taken))?;
     // One column a page wide, the lines wrapped: the summary reads on screen and on paper.
     sheet.set_column_width(0, 100.0)?;
@@ -571,10 +575,8 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     }
     // The accounts to certify, with the reviewer's columns: decision empty, reviewer filled in.
     let with_decision: Vec<String> = header.iter().copied().chain(DECISION_COLUMNS.iter().copied()).map(str::to_string).collect();
-    // A packet is small (a reviewer's accounts): in memory, without temporary files, unless large.
-    let small = certify.len() + information.len() <= SMALL_PACKET_ROWS;
     let mut cells: Vec<Option<&str>> = Vec::with_capacity(with_decision.len());
-    let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &with_decision, CERTIFY_SHEET, small)?;
+    let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &with_decision, CERTIFY_SHEET)?;
     for &row in certify {
         cells.clear();
         cells.extend(columns.iter().map(|c| c.get(row)));
@@ -585,7 +587,7 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     writer.finish()?;
     if !information.is_empty() {
         let header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
-        let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET, small)?;
+        let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET)?;
         for &row in information {
             cells.clear();
             cells.extend(columns.iter().map(|c| c.get(row)));

@@ -245,35 +245,43 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         file: report_dir.join(MANIFEST_JSON),
         detail: format!("as_of \"{}\" is not a date", pack.manifest.as_of),
     })?;
-    let roster = campaign_roster(&pack, config, as_of)?;
-    tracing::debug!("campaign plan: roster ({} ms)", started.elapsed().as_millis());
-    let assigner = Assigner::new(config, &campaign, &roster);
-
+    // The roster, and the report's accounts and findings, read side by side.
     let mut wanted: Vec<&str> = PACKET_COLUMNS.to_vec();
     wanted.push(a::DECLARED_SERVICE);
-    let (accounts, _) = read_pack_csv(&pack, crate::report::ACCOUNTS_CSV, &wanted, &[])?;
-    tracing::debug!("campaign plan: accounts read ({} ms)", started.elapsed().as_millis());
-    let (findings, _) = read_pack_csv(&pack, crate::report::FINDINGS_CSV, &[f::FINDING_ID, f::APP, f::ACCOUNT_ID, f::EXCEPTED], &[])?;
-    // Open findings per account.
-    let mut open: HashMap<(String, String), Vec<String>> = HashMap::new();
-    {
-        let (ids, apps, accs, exc) = (
-            findings.column(f::FINDING_ID)?.str()?,
-            findings.column(f::APP)?.str()?,
-            findings.column(f::ACCOUNT_ID)?.str()?,
-            findings.column(f::EXCEPTED)?.str()?,
-        );
-        for i in 0..findings.height() {
-            if exc.get(i) == Some("true") {
-                continue;
-            }
-            let key = (apps.get(i).unwrap_or("").to_string(), accs.get(i).unwrap_or("").to_string());
-            open.entry(key).or_default().push(ids.get(i).unwrap_or("").to_string());
+    let (roster, frames) = std::thread::scope(|scope| {
+        let frames = scope.spawn(|| -> Result<_, EvidenceError> {
+            let (accounts, _) = read_pack_csv(&pack, crate::report::ACCOUNTS_CSV, &wanted, &[])?;
+            let (findings, _) =
+                read_pack_csv(&pack, crate::report::FINDINGS_CSV, &[f::FINDING_ID, f::APP, f::ACCOUNT_ID, f::EXCEPTED], &[])?;
+            Ok((accounts, findings))
+        });
+        let roster = campaign_roster(&pack, config, as_of);
+        (roster, frames.join())
+    });
+    let roster = roster?;
+    let (accounts, findings) = frames.unwrap_or_else(|_| {
+        Err(EvidenceError::File { file: report_dir.join(crate::report::ACCOUNTS_CSV), detail: "its reader stopped unexpectedly".into() })
+    })?;
+    tracing::debug!("campaign plan: roster, accounts and findings read ({} ms)", started.elapsed().as_millis());
+    let assigner = Assigner::new(config, &campaign, &roster);
+
+    // Open findings per account (borrowed from the findings frame: no string copied per finding).
+    let (ids, f_apps, f_accs, exc) = (
+        findings.column(f::FINDING_ID)?.str()?,
+        findings.column(f::APP)?.str()?,
+        findings.column(f::ACCOUNT_ID)?.str()?,
+        findings.column(f::EXCEPTED)?.str()?,
+    );
+    let mut open: HashMap<(&str, &str), Vec<&str>> = HashMap::with_capacity(findings.height());
+    for i in 0..findings.height() {
+        if exc.get(i) == Some("true") {
+            continue;
         }
+        open.entry((f_apps.get(i).unwrap_or(""), f_accs.get(i).unwrap_or(""))).or_default().push(ids.get(i).unwrap_or(""));
     }
 
     let col = |name: &str| accounts.column(name).and_then(|c| c.str().cloned());
-    let (apps, ids, persons, pstatus, status, service) =
+    let (apps, account_ids, persons, pstatus, status, service) =
         (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::PERSON_EMAIL)?, col(a::PERSON_STATUS)?, col(a::STATUS)?, col(a::DECLARED_SERVICE)?);
     let n = accounts.height();
     let mut reviewer = Vec::with_capacity(n);
@@ -305,8 +313,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         }
         let live = crate::model::AccountStatus::parse(status.get(i).unwrap_or("")).is_none_or(|s| s.holds_access());
         certify.push(live);
-        let key = (subject.app.to_string(), ids.get(i).unwrap_or("").to_string());
-        finding_ids.push(open.get(&key).map(|v| v.join("; ")));
+        finding_ids.push(open.get(&(subject.app, account_ids.get(i).unwrap_or(""))).map(|v| v.join("; ")));
     }
     tracing::debug!("campaign plan: assigned ({} ms)", started.elapsed().as_millis());
     if !unassigned.is_empty() {
@@ -325,19 +332,25 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let mut df = accounts.select(PACKET_COLUMNS)?;
     df.with_column(Column::new("findings".into(), finding_ids))?;
     df.with_column(Column::new("assigned_because".into(), reason))?;
-    df.with_column(Column::new("assigned_reviewer".into(), reviewer.clone()))?;
-    df.with_column(Column::new("__certify".into(), certify.clone()))?;
+    let accounts_n = certify.iter().filter(|c| **c).count();
+    df.with_column(Column::new("assigned_reviewer".into(), reviewer))?;
+    df.with_column(Column::new("__certify".into(), certify))?;
     let rank: Vec<u32> = df.column(RECOMMENDATION)?.str()?.iter().map(|r| recommendation_rank(r.unwrap_or("")) as u32).collect();
     df.with_column(Column::new("__rank".into(), rank))?;
     // A reviewer's rows: revoke, review, keep, then by app and account.
     let df = df.sort(["assigned_reviewer", "__rank", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
 
     tracing::debug!("campaign plan: frame sorted ({} ms)", started.elapsed().as_millis());
-    // Replace an earlier plan.
+    // Replace an earlier plan: moved aside now, removed once the new one is recorded (files
+    // created right after thousands were deleted are slow on some file systems).
     let dir = report_dir.join(CAMPAIGN_DIR);
     let io = io_error;
+    let replaced = report_dir.join(format!("{}{CAMPAIGN_DIR}-replaced", files::TEMP_PREFIX));
+    if replaced.exists() {
+        std::fs::remove_dir_all(&replaced).map_err(io(&replaced))?;
+    }
     if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        std::fs::rename(&dir, &replaced).map_err(io(&dir))?;
     }
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
 
@@ -403,9 +416,42 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         Ok((file.clone(), digest))
     };
     tracing::debug!("campaign plan: packets prepared ({} ms)", started.elapsed().as_millis());
+    // assignments.csv: every row, streamed from the plan's columns while the packets are written.
+    let assignments_path = dir.join(ASSIGNMENTS_CSV);
+    let column_of = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .map(|i| text_refs[i])
+            .ok_or_else(|| EvidenceError::File { file: assignments_path.clone(), detail: format!("the plan has no column {name}") })
+    };
+    let write_assignments = || -> Result<files::FileDigest, EvidenceError> {
+        let mut cols = Vec::new();
+        for c in [a::APP, a::ACCOUNT_ID, a::PERSON_EMAIL, "assigned_because", RECOMMENDATION, REASON, "findings"] {
+            cols.push(column_of(c)?);
+        }
+        let [app, id, person, because, recommendation, why, finding_ids] = cols[..] else { unreachable!("seven columns") };
+        crate::report::csv::write_streamed(
+            &assignments_path,
+            &["reviewer", "app", "account_id", "person", "scope", "assigned_because", RECOMMENDATION, REASON, "finding_ids", "file"],
+            |out| {
+                for (file, r, start, len) in &named {
+                    let file = format!("{CAMPAIGN_DIR}/{file}");
+                    for (i, certify) in certify_flags.iter().enumerate().skip(*start).take(*len) {
+                        let scope = if *certify { "certify" } else { "information" };
+                        let [app, id, person, because, recommendation, why, finding_ids] =
+                            [app, id, person, because, recommendation, why, finding_ids].map(|c| c.get(i).unwrap_or(""));
+                        out.row([r.as_str(), app, id, person, scope, because, recommendation, why, finding_ids, &file])?;
+                    }
+                }
+                Ok(())
+            },
+        )
+        .map_err(io(&assignments_path))
+    };
     let queue = std::sync::Mutex::new(named.iter());
     let results = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
+    let assignments = std::thread::scope(|scope| {
         for _ in 0..std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(4) {
             scope.spawn(|| {
                 while let Some(job) = queue.lock().ok().and_then(|mut q| q.next()) {
@@ -416,7 +462,10 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
                 }
             });
         }
-    });
+        scope.spawn(write_assignments).join().unwrap_or_else(|_| {
+            Err(EvidenceError::File { file: assignments_path.clone(), detail: "its writer stopped unexpectedly".into() })
+        })
+    })?;
     let mut digests: BTreeMap<String, files::FileDigest> = BTreeMap::new();
     for r in results.into_inner().unwrap_or_default() {
         let (file, d) = r?;
@@ -424,41 +473,12 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     }
     batch.commit().map_err(io(&dir))?;
 
-    tracing::debug!("campaign plan: packets written ({} ms)", started.elapsed().as_millis());
-    // assignments.csv and reviewers.csv.
-    let cell = |c: &str| df.column(c).and_then(|c| c.cast(&DataType::String)).map(|c| c.str().cloned());
-    let (r_app, r_id, r_person, r_reason, r_findings) =
-        (cell(a::APP)??, cell(a::ACCOUNT_ID)??, cell(a::PERSON_EMAIL)??, cell("assigned_because")??, cell("findings")??);
-    let (r_recommendation, r_why) = (cell(RECOMMENDATION)??, cell(REASON)??);
-    let r_certify = df.column("__certify")?.bool()?.clone();
-    let file_of: HashMap<&str, &str> = named.iter().map(|(file, r, _, _)| (r.as_str(), file.as_str())).collect();
-    let mut rows = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        let r = reviewers_col.get(i).unwrap_or("");
-        rows.push(vec![
-            r.to_string(),
-            r_app.get(i).unwrap_or("").to_string(),
-            r_id.get(i).unwrap_or("").to_string(),
-            r_person.get(i).unwrap_or("").to_string(),
-            if r_certify.get(i) == Some(true) { "certify" } else { "information" }.to_string(),
-            r_reason.get(i).unwrap_or("").to_string(),
-            r_recommendation.get(i).unwrap_or("").to_string(),
-            r_why.get(i).unwrap_or("").to_string(),
-            r_findings.get(i).unwrap_or("").to_string(),
-            format!("{CAMPAIGN_DIR}/{}", file_of.get(r).copied().unwrap_or("")),
-        ]);
-    }
-    let assignments_path = dir.join(ASSIGNMENTS_CSV);
-    let assignments = crate::report::csv::write_rows(
-        &assignments_path,
-        &["reviewer", "app", "account_id", "person", "scope", "assigned_because", RECOMMENDATION, REASON, "finding_ids", "file"],
-        &rows,
-    )
-    .map_err(io(&assignments_path))?;
+    tracing::debug!("campaign plan: packets and assignments.csv written ({} ms)", started.elapsed().as_millis());
+    let finding_ids = column_of("findings")?;
     let mut reviewer_rows = Vec::new();
     for (file, r, start, len) in &named {
-        let certify_n = (*start..start + len).filter(|i| r_certify.get(*i) == Some(true)).count();
-        let findings_n: usize = (*start..start + len).map(|i| r_findings.get(i).map(|f| f.split("; ").count()).unwrap_or(0)).sum();
+        let certify_n = (*start..start + len).filter(|i| certify_flags[*i]).count();
+        let findings_n: usize = (*start..start + len).map(|i| finding_ids.get(i).map(|f| f.split("; ").count()).unwrap_or(0)).sum();
         let name = roster.position(r).map(|i| roster.people[i].name.clone()).unwrap_or_default();
         let d = &digests[file];
         reviewer_rows.push(vec![
@@ -475,7 +495,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         crate::report::csv::write_rows(&reviewers_path, &["reviewer", "name", "accounts", "findings", "file", "sha256"], &reviewer_rows)
             .map_err(io(&reviewers_path))?;
 
-    tracing::debug!("campaign plan: assignments.csv, reviewers.csv ({} ms)", started.elapsed().as_millis());
+    tracing::debug!("campaign plan: reviewers.csv ({} ms)", started.elapsed().as_millis());
     // The manifest: every campaign file, and what the plan was.
     let manifest_path = report_dir.join(MANIFEST_JSON);
     let mut doc: serde_json::Value = serde_json::from_slice(&pack.manifest_bytes)
@@ -485,7 +505,6 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     written.push((format!("{CAMPAIGN_DIR}/{REVIEWERS_CSV}"), &reviewers));
     let planned = format!("{CAMPAIGN_DIR}/");
     set_outputs(&mut doc, &manifest_path, |p| p.starts_with(&planned), &written)?;
-    let accounts_n = certify.iter().filter(|c| **c).count();
     doc["campaign"] = json!({
         "by": campaign.by.unwrap_or_default().as_str(),
         "due": due,
@@ -497,6 +516,9 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         "planned_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
     pack.write_manifest(&mut doc, key)?;
+    if replaced.exists() {
+        std::fs::remove_dir_all(&replaced).map_err(io(&replaced))?;
+    }
     Ok(PlanSummary { reviewers: named.len(), accounts: accounts_n, information: n - accounts_n, warnings, signed: key.is_some() })
 }
 
