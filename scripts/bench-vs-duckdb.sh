@@ -2,7 +2,8 @@
 # Side by side: `access-audit run` against a tuned DuckDB script (scripts/duckdb_review.py) that
 # reads the same exports and writes the same findings, per-category CSVs, findings.json,
 # accounts.csv and a hashed manifest. Runs alternate (tool, DuckDB, tool, ...), 3 of each; prints
-# every run, the medians, the wall-time ratio (tool / DuckDB) and both peak RSS figures, and
+# every run, the medians, the wall-time and CPU-time (user + system) ratios (tool / DuckDB) and
+# both peak RSS figures, and
 # checks that both found the same number of findings in every category.
 #
 #   scripts/bench-vs-duckdb.sh                # 1M accounts, 200k people, 6 csv apps
@@ -33,10 +34,11 @@ measure() { # label out-dir command...: appends "label secs kb" to $dir/.runs
   local label=$1 out=$2; shift 2
   rm -rf "$out"
   sync
-  /usr/bin/time -f "%e %M" -o "$dir/.time" "$@" >"$dir/.stdout" 2>"$dir/.stderr" || { rc=$?; [ $rc -eq 4 ] || { cat "$dir/.stderr"; exit $rc; }; }
-  read -r secs kb < "$dir/.time"
-  printf '%-12s %8.2f s %8.0f MiB\n' "$label" "$secs" "$((kb / 1024))"
-  echo "$label $secs $kb" >> "$dir/.runs"
+  /usr/bin/time -f "%e %U %S %M" -o "$dir/.time" "$@" >"$dir/.stdout" 2>"$dir/.stderr" || { rc=$?; [ $rc -eq 4 ] || { cat "$dir/.stderr"; exit $rc; }; }
+  read -r secs user sys kb < "$dir/.time"
+  cpu=$(echo "$user + $sys" | bc)
+  printf '%-12s %8.2f s wall %8.2f s cpu (user %.2f + sys %.2f) %8.0f MiB\n' "$label" "$secs" "$cpu" "$user" "$sys" "$((kb / 1024))"
+  echo "$label $secs $cpu $kb" >> "$dir/.runs"
 }
 
 : > "$dir/.runs"
@@ -50,14 +52,18 @@ python3 - "$dir/.runs" "$data/out-tool/findings.csv" "$duck_counts" <<'PY'
 import csv, json, statistics, sys, collections
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    label, secs, kb = line.split()
-    runs[label].append((float(secs), int(kb)))
-med = {k: (statistics.median(s for s, _ in v), statistics.median(k2 for _, k2 in v), max(k2 for _, k2 in v)) for k, v in runs.items()}
+    label, secs, cpu, kb = line.split()
+    runs[label].append((float(secs), float(cpu), int(kb)))
+med = {
+    k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v), statistics.median(r[2] for r in v), max(r[2] for r in v))
+    for k, v in runs.items()
+}
 print()
-print(f"{'':12} {'median wall':>12} {'median RSS':>12} {'max RSS':>10}")
-for k, (s, kb, mx) in med.items():
-    print(f"{k:12} {s:10.2f} s {kb / 1024:8.0f} MiB {mx / 1024:6.0f} MiB")
+print(f"{'':12} {'median wall':>12} {'median CPU':>12} {'median RSS':>12} {'max RSS':>10}")
+for k, (s, cpu, kb, mx) in med.items():
+    print(f"{k:12} {s:10.2f} s {cpu:10.2f} s {kb / 1024:8.0f} MiB {mx / 1024:6.0f} MiB")
 print(f"ratio (access-audit / DuckDB wall): {med['access-audit'][0] / med['duckdb'][0]:.2f}")
+print(f"ratio (access-audit / DuckDB CPU, user + system): {med['access-audit'][1] / med['duckdb'][1]:.2f}")
 tool = collections.Counter(r["category"] for r in csv.DictReader(open(sys.argv[2], newline="")))
 duck = json.loads(sys.argv[3])
 print()
