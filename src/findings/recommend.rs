@@ -157,7 +157,8 @@ pub fn recommendations(
     acc = acc
         .join(sod_accounts(by_category)?.lazy(), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
         .with_column(coalesce(&[col(a::INVITED_AT), col(a::CREATED_AT)]).alias(SINCE));
-    let acc = acc;
+    // Joined once, read by both halves below.
+    let acc = acc.collect()?.lazy();
 
     let (dormant_days, invited_days) = (p.recommend.dormant_days, p.recommend.invited_days);
     let login_days = days_before_as_of(p, a::LAST_LOGIN_AT);
@@ -181,52 +182,46 @@ pub fn recommendations(
     let invited_long = col(SINCE).is_null().or(since_days.clone().gt_eq(lit(invited_days)).fill_null(lit(false)));
     let dormant_long = login_days.clone().gt_eq(lit(dormant_days)).fill_null(lit(false));
 
-    // Facts that make it revoke.
-    let revoke = vec![
-        when(flag("terminated_with_access"))
-            .then(
-                when(col(a::PERSON_TERMINATION_DATE).is_not_null())
-                    .then(text(vec![lit("terminated "), date_text(a::PERSON_TERMINATION_DATE)]))
-                    .otherwise(lit("person terminated (roster status)")),
-            )
-            .otherwise(lit(NULL)),
-        when(flag("orphaned"))
-            .then(
-                when(col(OWNER_GONE))
-                    .then(text(vec![
-                        lit("service account whose owner "),
-                        col(a::PERSON_EMAIL).fill_null(lit("(none)")),
-                        lit(" is no longer active"),
-                    ]))
-                    .otherwise(lit("no person in the roster matches the account")),
-            )
-            .otherwise(lit(NULL)),
-        when(flag("dormant").and(dormant_long.clone())).then(dormant_text(String::new())).otherwise(lit(NULL)),
-        when(flag("invited_inactive").and(invited_long.clone())).then(never_text()).otherwise(lit(NULL)),
-        when(col(EXPIRED_ON).is_not_null()).then(text(vec![lit("credential expired on "), col(EXPIRED_ON)])).otherwise(lit(NULL)),
+    // Facts that make it revoke, each a condition and its text.
+    let revoke: Vec<(Expr, Expr)> = vec![
+        (
+            flag("terminated_with_access"),
+            when(col(a::PERSON_TERMINATION_DATE).is_not_null())
+                .then(text(vec![lit("terminated "), date_text(a::PERSON_TERMINATION_DATE)]))
+                .otherwise(lit("person terminated (roster status)")),
+        ),
+        (
+            flag("orphaned"),
+            when(col(OWNER_GONE))
+                .then(text(vec![
+                    lit("service account whose owner "),
+                    col(a::PERSON_EMAIL).fill_null(lit("(none)")),
+                    lit(" is no longer active"),
+                ]))
+                .otherwise(lit("no person in the roster matches the account")),
+        ),
+        (flag("dormant").and(dormant_long.clone()), dormant_text(String::new())),
+        (flag("invited_inactive").and(invited_long.clone()), never_text()),
+        (col(EXPIRED_ON).is_not_null(), text(vec![lit("credential expired on "), col(EXPIRED_ON)])),
     ];
     // What a reviewer should look at.
-    let review = vec![
-        when(flag("dormant").and(dormant_long.not())).then(dormant_text(format!("; revoke after {dormant_days}"))).otherwise(lit(NULL)),
-        when(flag("invited_inactive").and(invited_long.not()))
-            .then(text(vec![never_text(), lit(format!(" (revoke after {invited_days} days)"))]))
-            .otherwise(lit(NULL)),
-        when(flag("admin"))
-            .then(text(vec![lit("admin ("), col(a::ADMIN_REASON).fill_null(lit("admin flag")), lit(")")]))
-            .otherwise(lit(NULL)),
-        when(flag("local_login")).then(lit("local password beside single sign-on")).otherwise(lit(NULL)),
-        when(col(OUTSIDE_IDP_APP).is_not_null())
-            .then(text(vec![lit("not assigned in "), col(OUTSIDE_IDP_APP), lit(": granted outside the identity provider")]))
-            .otherwise(lit(NULL)),
-        when(col(MFA).fill_null(lit(false))).then(lit("no second factor enrolled")).otherwise(lit(NULL)),
-        when(col(rules::AGENT_SEAT).fill_null(lit(false)).and(col(INACTIVE).not()))
-            .then(lit("holds an agent licence"))
-            .otherwise(lit(NULL)),
-        when(col(SOD).is_not_null()).then(text(vec![lit("separation of duties: "), col(SOD)])).otherwise(lit(NULL)),
-        when(flag("duplicate_account")).then(lit("one of several accounts of the person in the app")).otherwise(lit(NULL)),
-        when(flag("unmatchable")).then(lit("no email: cannot be matched to a person")).otherwise(lit(NULL)),
+    let review: Vec<(Expr, Expr)> = vec![
+        (flag("dormant").and(dormant_long.not()), dormant_text(format!("; revoke after {dormant_days}"))),
+        (flag("invited_inactive").and(invited_long.not()), text(vec![never_text(), lit(format!(" (revoke after {invited_days} days)"))])),
+        (flag("admin"), text(vec![lit("admin ("), col(a::ADMIN_REASON).fill_null(lit("admin flag")), lit(")")])),
+        (flag("local_login"), lit("local password beside single sign-on")),
+        (
+            col(OUTSIDE_IDP_APP).is_not_null(),
+            text(vec![lit("not assigned in "), col(OUTSIDE_IDP_APP), lit(": granted outside the identity provider")]),
+        ),
+        (col(MFA).fill_null(lit(false)), lit("no second factor enrolled")),
+        (col(rules::AGENT_SEAT).fill_null(lit(false)).and(col(INACTIVE).not()), lit("holds an agent licence")),
+        (col(SOD).is_not_null(), text(vec![lit("separation of duties: "), col(SOD)])),
+        (flag("duplicate_account"), lit("one of several accounts of the person in the app")),
+        (flag("unmatchable"), lit("no email: cannot be matched to a person")),
     ];
-    let any = |clauses: &[Expr]| clauses.iter().fold(lit(false), |acc, c| acc.or(c.clone().is_not_null()));
+    // Whether any clause applies (a condition that is null applies not).
+    let any = |clauses: &[(Expr, Expr)]| clauses.iter().fold(lit(false), |acc, (c, _)| acc.or(c.clone().fill_null(lit(false))));
     let (is_revoke, is_review) = (any(&revoke), any(&review));
     // The dormancy and invitation clauses say when the account last signed in; the others do not.
     let says_login = any(&[revoke[2].clone(), revoke[3].clone(), review[0].clone(), review[1].clone()]);
@@ -238,8 +233,7 @@ pub fn recommendations(
     let licences = when(col(rules::LICENCES).is_not_null().and(col(rules::AGENT_SEAT).fill_null(lit(false)).not()))
         .then(text(vec![lit("holds licence(s): "), col(rules::LICENCES)]))
         .otherwise(lit(NULL));
-    let mut clauses = revoke;
-    clauses.extend(review);
+    let mut clauses: Vec<Expr> = revoke.into_iter().chain(review).map(|(c, t)| when(c).then(t).otherwise(lit(NULL))).collect();
     clauses.push(when(says_login).then(lit(NULL)).otherwise(login.clone()));
     clauses.push(licences);
     let keep = when(col(INACTIVE)).then(text(vec![col(a::STATUS), lit(": holds no access")])).otherwise(concat_str(
@@ -254,17 +248,16 @@ pub fn recommendations(
         "; ",
         true,
     ));
-    acc.select([
+    // The clauses' texts only for the accounts they concern (a third at most); the rest keep.
+    let flagged = is_revoke.clone().or(is_review).fill_null(lit(false));
+    let concerned = acc.clone().filter(flagged.clone()).select([
         col(a::APP),
         col(a::ACCOUNT_ID),
-        when(is_revoke.clone())
-            .then(lit(RECOMMENDATIONS[0]))
-            .when(is_review.clone())
-            .then(lit(RECOMMENDATIONS[1]))
-            .otherwise(lit(RECOMMENDATIONS[2]))
-            .alias(RECOMMENDATION),
-        when(is_revoke.or(is_review)).then(concat_str(clauses, "; ", true)).otherwise(keep).alias(REASON),
-    ])
-    .sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
-    .collect()
+        when(is_revoke).then(lit(RECOMMENDATIONS[0])).otherwise(lit(RECOMMENDATIONS[1])).alias(RECOMMENDATION),
+        concat_str(clauses, "; ", true).alias(REASON),
+    ]);
+    let kept = acc.filter(flagged.not()).select([col(a::APP), col(a::ACCOUNT_ID), lit(RECOMMENDATIONS[2]).alias(RECOMMENDATION), keep.alias(REASON)]);
+    concat([concerned, kept], UnionArgs::default())?
+        .sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
+        .collect()
 }
