@@ -94,9 +94,13 @@ pub fn check_links(links: &[IdpRule], assignments: &DataFrame) -> PolarsResult<V
 /// The rule: `acc` is the flagged accounts frame (every app), `assignments` from
 /// [`idp_assignments`], `links` checked by [`check_links`].
 pub fn outside_idp(acc: LazyFrame, assignments: &DataFrame, links: &[IdpRule]) -> PolarsResult<LazyFrame> {
+    // The provider accounts of each person (of the linked providers only: with no link, none),
+    // and the keys of what each is assigned.
+    let providers: std::collections::BTreeSet<&str> =
+        links.iter().filter(|l| l.not_claimed.is_none()).map(|l| l.idp_app.as_str()).collect();
+    let providers = lit(Series::new("providers".into(), providers.into_iter().collect::<Vec<_>>())).implode(true);
     let links = links_frame(links)?;
-    // The provider accounts of each person, and the keys of what each is assigned.
-    let idp_people = acc.clone().filter(col(a::PERSON_ID).is_not_null()).select([
+    let idp_people = acc.clone().filter(col(a::PERSON_ID).is_not_null().and(col(a::APP).is_in(providers, false))).select([
         col(a::APP).alias(IDP_APP),
         col(a::ACCOUNT_ID).alias("__idp_account"),
         col(a::PERSON_ID),

@@ -256,7 +256,12 @@ pub fn recommendations(
         when(is_revoke).then(lit(RECOMMENDATIONS[0])).otherwise(lit(RECOMMENDATIONS[1])).alias(RECOMMENDATION),
         concat_str(clauses, "; ", true).alias(REASON),
     ]);
-    let kept = acc.filter(flagged.not()).select([col(a::APP), col(a::ACCOUNT_ID), lit(RECOMMENDATIONS[2]).alias(RECOMMENDATION), keep.alias(REASON)]);
+    let kept = acc.filter(flagged.not()).select([
+        col(a::APP),
+        col(a::ACCOUNT_ID),
+        lit(RECOMMENDATIONS[2]).alias(RECOMMENDATION),
+        keep.alias(REASON),
+    ]);
     concat([concerned, kept], UnionArgs::default())?
         .sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
         .collect()
