@@ -137,6 +137,30 @@ fn sync_file_system<'a>(_any: &File, files: impl Iterator<Item = &'a File>) -> s
     Ok(())
 }
 
+/// How many threads write outputs side by side: the cores, at most `max`.
+pub fn writers(max: usize) -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, max)
+}
+
+/// Runs `job` on every item on `workers` threads, the items taken in their order; the results
+/// come in the order the jobs finished. The writers of many files (a report's outputs, a
+/// campaign's packets) share this one pool.
+pub fn in_parallel<T: Send, R: Send>(items: Vec<T>, workers: usize, job: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let queue = std::sync::Mutex::new(items.into_iter());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                let Some(item) = next else { break };
+                let result = job(item);
+                results.lock().unwrap_or_else(|p| p.into_inner()).push(result);
+            });
+        }
+    });
+    results.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Writes bytes atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<FileDigest> {
     write_atomic_with(path, |w| w.write_all(bytes))

@@ -297,23 +297,20 @@ pub fn write(path: &Path, input: &ReportInput) -> std::io::Result<files::FileDig
         })?;
         Ok(out)
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
+    let threads = files::writers(4);
     files::write_atomic_with(path, |w| {
         w.write_all(b"[")?;
         let mut first = true;
         let mut offset = 0;
         while offset < all.height() {
-            let parts: Vec<_> =
-                (0..threads).map(|k| all.slice((offset + k * OCSF_BLOCK) as i64, OCSF_BLOCK)).filter(|p| p.height() > 0).collect();
+            let parts: Vec<_> = (0..threads)
+                .map(|k| (k, all.slice((offset + k * OCSF_BLOCK) as i64, OCSF_BLOCK)))
+                .filter(|(_, p)| p.height() > 0)
+                .collect();
             offset += threads * OCSF_BLOCK;
-            let blocks: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-                let running: Vec<_> = parts.iter().map(|part| scope.spawn(|| events(part))).collect();
-                running
-                    .into_iter()
-                    .map(|t| t.join().unwrap_or_else(|_| Err(std::io::Error::other("an OCSF writer thread stopped"))))
-                    .collect()
-            });
-            for block in blocks {
+            let mut blocks = files::in_parallel(parts, threads, |(k, part)| (k, events(&part)));
+            blocks.sort_by_key(|(k, _)| *k);
+            for (_, block) in blocks {
                 w.write_all(if first { b"\n" } else { b",\n" })?;
                 first = false;
                 w.write_all(&block?)?;

@@ -130,22 +130,14 @@ pub fn write_report(out: &Path, input: &ReportInput) -> Result<ReportSummary, Re
     ));
     jobs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
 
-    let queue = std::sync::Mutex::new(jobs.into_iter());
-    let results: std::sync::Mutex<Vec<(String, std::io::Result<files::FileDigest>)>> = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| loop {
-                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-                let Some((name, _, job)) = next else { break };
-                let started = std::time::Instant::now();
-                let result = job(&out.join(&name));
-                tracing::debug!("{name}: {} ms", started.elapsed().as_millis());
-                results.lock().unwrap_or_else(|p| p.into_inner()).push((name, result));
-            });
-        }
+    let results = files::in_parallel(jobs, 2, |(name, _, job)| {
+        let started = std::time::Instant::now();
+        let result = job(&out.join(&name));
+        tracing::debug!("{name}: {} ms", started.elapsed().as_millis());
+        (name, result)
     });
     let mut written = Vec::new();
-    for (name, result) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    for (name, result) in results {
         let path = out.join(&name);
         let digest = result.map_err(io(&path))?;
         written.push((name, digest));

@@ -449,25 +449,17 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         )
         .map_err(io(&assignments_path))
     };
-    let queue = std::sync::Mutex::new(named.iter());
-    let results = std::sync::Mutex::new(Vec::new());
-    let assignments = std::thread::scope(|scope| {
-        for _ in 0..std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(4) {
-            scope.spawn(|| {
-                while let Some(job) = queue.lock().ok().and_then(|mut q| q.next()) {
-                    let r = write_one(job);
-                    if let Ok(mut all) = results.lock() {
-                        all.push(r);
-                    }
-                }
-            });
-        }
-        scope.spawn(write_assignments).join().unwrap_or_else(|_| {
+    let (results, assignments) = std::thread::scope(|scope| {
+        let assignments = scope.spawn(write_assignments);
+        let packets = files::in_parallel(named.iter().collect(), files::writers(4), write_one);
+        let assignments = assignments.join().unwrap_or_else(|_| {
             Err(EvidenceError::File { file: assignments_path.clone(), detail: "its writer stopped unexpectedly".into() })
-        })
-    })?;
+        });
+        (packets, assignments)
+    });
+    let assignments = assignments?;
     let mut digests: BTreeMap<String, files::FileDigest> = BTreeMap::new();
-    for r in results.into_inner().unwrap_or_default() {
+    for r in results {
         let (file, d) = r?;
         digests.insert(file, d);
     }
