@@ -169,11 +169,11 @@ pub async fn collect(config: &Config, apps: &[&AppConfig]) -> Result<Snapshot, P
             let finished_at = Utc::now();
             if let Ok(c) = &result {
                 let cov = &c.coverage;
-                progress.finish(&app.name, c.accounts.len(), cov.status.as_str(), cov.requests, cov.retries, cov.throttled);
+                progress.finish(&app.name, c.account_count(), cov.status.as_str(), cov.requests, cov.retries, cov.throttled);
                 info!(
                     "{}: {} accounts, coverage {} ({} requests, {} retries, {} throttled, {} ms)",
                     app.name,
-                    c.accounts.len(),
+                    c.account_count(),
                     c.coverage.status,
                     c.coverage.requests,
                     c.coverage.retries,

@@ -127,10 +127,10 @@ impl Collector for Csv {
     async fn probe(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Vec<EndpointCheck>, CollectError> {
         let c = Self::collect(app, cfg).await?;
         let outcome = match c.coverage.errors.first() {
-            None => CheckOutcome::Ok(format!("{} account(s) readable", c.accounts.len())),
+            None => CheckOutcome::Ok(format!("{} account(s) readable", c.account_count())),
             Some(e) => CheckOutcome::Failed(format!(
                 "{} account(s) readable; {} row(s) unreadable: {e}",
-                c.accounts.len(),
+                c.account_count(),
                 c.coverage.errors.len()
             )),
         };
@@ -304,8 +304,9 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
             "the export has no last-login column: last login is unknown, so no dormant or never-logged-in findings for this app".into(),
         );
     }
-    let mut accounts: Vec<AccountRecord> = Vec::with_capacity(text.len() / 100);
-    let mut entitlements = Vec::new();
+    // Records are moved into columns every so many accounts: a large export is never held as records.
+    let mut collection = Collection::default();
+    let mut compact_error = None;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut unknown_status: BTreeMap<String, usize> = BTreeMap::new();
     let mut bad_dates = Vec::new();
@@ -386,7 +387,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                 if privileged {
                     reasons.push(format!("role {role}"));
                 }
-                entitlements.push(EntitlementRecord {
+                collection.entitlements.push(EntitlementRecord {
                     account_id: account_id.into(),
                     kind: EntitlementKind::Role,
                     value: role.into(),
@@ -400,8 +401,14 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                     if privileged {
                         reasons.push(format!("member of admin group {g}"));
                     }
+                    // A group listed twice in the row is one entitlement (rows repeating an
+                    // account were skipped above, so a repeat can only be within the row).
+                    let repeat = groups.iter().any(|seen: &String| seen == g);
                     groups.push(g.to_string());
-                    entitlements.push(EntitlementRecord {
+                    if repeat {
+                        continue;
+                    }
+                    collection.entitlements.push(EntitlementRecord {
                         account_id: account_id.into(),
                         kind: EntitlementKind::Group,
                         value: g.into(),
@@ -409,7 +416,7 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                     });
                 }
             }
-            accounts.push(AccountRecord {
+            collection.accounts.push(AccountRecord {
                 account_id: account_id.into(),
                 username: Some(username.to_string()).filter(|s| !s.is_empty()),
                 email: Some(email.to_string()).filter(|s| !s.is_empty()),
@@ -430,10 +437,19 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
                     .unwrap_or_default(),
                 ..Default::default()
             });
+            if collection.accounts.len() >= Collection::COMPACT_EVERY && compact_error.is_none() {
+                compact_error = collection.compact(&app.name, app.kind.as_str()).err();
+            }
             Ok(())
         },
     )
     .map_err(input)?;
+    if let Some(e) = compact_error {
+        return Err(CollectError::Input {
+            app: app.name.clone(),
+            detail: format!("{file}: the accounts read could not be put in columns: {e}"),
+        });
+    }
     for (value, count) in unknown_status {
         coverage.notes.push(format!(
             "{count} account(s) with status \"{}\", read as unknown (map it with [apps.status_map])",
@@ -452,15 +468,9 @@ pub fn collect(app: &AppConfig, cfg: &CsvAppConfig) -> Result<Collection, Collec
     if !coverage.errors.is_empty() {
         coverage.status = COVERAGE_PARTIAL;
     }
-    coverage.accounts_collected = accounts.len() as i64;
-    // Without repeats (a group listed twice, an account in two rows); the snapshot frame sorts.
-    let keep: Vec<bool> = {
-        let mut seen = polars::prelude::PlHashSet::with_capacity_and_hasher(entitlements.len(), Default::default());
-        entitlements.iter().map(|e| seen.insert((e.account_id.as_str(), e.kind, e.value.as_str(), e.privileged))).collect()
-    };
-    let mut keep = keep.into_iter();
-    entitlements.retain(|_| keep.next().unwrap_or(false));
-    Ok(Collection { accounts, entitlements, credentials: Vec::new(), coverage, ..Default::default() })
+    coverage.accounts_collected = collection.account_count() as i64;
+    collection.coverage = coverage;
+    Ok(collection)
 }
 
 #[cfg(test)]
@@ -567,6 +577,25 @@ mod tests {
         assert_eq!(c.accounts[1].account_id, "bob@x.com", "email when there is no id or username");
         assert!(!c.coverage.last_login_known);
         assert_eq!(c.accounts[0].status, "active", "no status column: active");
+    }
+
+    #[test]
+    fn a_large_export_is_held_in_columns_and_a_repeated_group_is_one_entitlement() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = Collection::COMPACT_EVERY * 2 + 3;
+        let mut export = String::from("account_id,email,groups\n");
+        for i in (0..n).rev() {
+            export.push_str(&format!("u{i:06},u{i}@x.com,Sales;Eng;Sales\n"));
+        }
+        let mut c = collect_app(&app(dir.path(), &export, "")).unwrap();
+        assert_eq!((c.account_count(), c.coverage.accounts_collected), (n, n as i64));
+        assert_eq!(c.compacted.len(), 2, "two runs of records put in columns while reading");
+        assert_eq!(c.accounts.len(), 3);
+        let frames = crate::model::AppFrames::of("a", "csv", &mut c).unwrap();
+        let ids = frames.accounts.column("account_id").unwrap().str().unwrap().clone();
+        assert_eq!((ids.get(0), ids.get(n - 1)), (Some("u000000"), Some(format!("u{:06}", n - 1).as_str())), "sorted by id");
+        assert_eq!(frames.accounts.column("groups").unwrap().str().unwrap().get(0), Some("Eng;Sales"));
+        assert_eq!(frames.entitlements.height(), 2 * n, "Sales listed twice in a row is one entitlement");
     }
 
     #[test]

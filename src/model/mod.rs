@@ -378,6 +378,41 @@ pub struct Collection {
     pub credentials: Vec<CredentialRecord>,
     pub coverage: CoverageRecord,
     pub rules: AppRules,
+    /// Accounts and entitlements already turned into columns (in the order they were read), by
+    /// [`Collection::compact`]; `accounts` and `entitlements` hold the records read since.
+    pub compacted: Vec<CompactedRecords>,
+}
+
+/// A run of records as (unsorted) frames: an account in columns takes a fifth of its record.
+#[derive(Debug, Clone)]
+pub struct CompactedRecords {
+    accounts: DataFrame,
+    entitlements: DataFrame,
+}
+
+impl Collection {
+    /// How many records a collector of a large source holds before it calls [`Collection::compact`].
+    pub const COMPACT_EVERY: usize = 65_536;
+
+    /// Moves the account and entitlement records read so far into columns, keeping their order:
+    /// a collector reading hundreds of thousands of accounts calls it every
+    /// [`Collection::COMPACT_EVERY`] accounts, so that it never holds them all as records.
+    pub fn compact(&mut self, app: &str, kind: &str) -> PolarsResult<()> {
+        if self.accounts.is_empty() && self.entitlements.is_empty() {
+            return Ok(());
+        }
+        let accounts = accounts_unsorted(&[(app.to_string(), kind.to_string(), self.accounts.as_slice())])?;
+        let entitlements = entitlements_unsorted(&[(app.to_string(), self.entitlements.as_slice())])?;
+        self.accounts.clear();
+        self.entitlements.clear();
+        self.compacted.push(CompactedRecords { accounts, entitlements });
+        Ok(())
+    }
+
+    /// The accounts read, compacted or not.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len() + self.compacted.iter().map(|c| c.accounts.height()).sum::<usize>()
+    }
 }
 
 /// One app's snapshot frames (accounts, entitlements, credential observations), each sorted as
@@ -392,12 +427,20 @@ impl AppFrames {
     /// The frames of one app's collection, its records dropped as each frame is made (an
     /// identity provider's millions of assignments are not held twice while they are sorted).
     pub fn of(app: &str, kind: &str, c: &mut Collection) -> PolarsResult<AppFrames> {
-        let accounts = accounts_frame(&[(app.to_string(), kind.to_string(), c.accounts.as_slice())])?;
+        c.compact(app, kind)?;
         c.accounts = Vec::new();
-        let entitlements = entitlements_unsorted(&[(app.to_string(), c.entitlements.as_slice())])?;
         c.entitlements = Vec::new();
+        let mut parts = std::mem::take(&mut c.compacted).into_iter();
+        let (mut accounts, mut entitlements) = match parts.next() {
+            Some(first) => (first.accounts, first.entitlements),
+            None => (accounts_unsorted(&[])?, entitlements_unsorted(&[])?),
+        };
+        for part in parts {
+            accounts.vstack_mut_owned(part.accounts)?;
+            entitlements.vstack_mut_owned(part.entitlements)?;
+        }
         Ok(AppFrames {
-            accounts,
+            accounts: sort_accounts(accounts)?,
             entitlements: sort_entitlements(entitlements)?,
             credentials: credentials_frame(&[(app.to_string(), c.credentials.as_slice())])?,
         })
@@ -438,6 +481,17 @@ pub fn datetime_from_millis(ms: i64) -> Option<DateTime<Utc>> {
 
 /// Builds the accounts frame for many apps at once, in a stable order (app, account_id).
 pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResult<DataFrame> {
+    sort_accounts(accounts_unsorted(apps)?)
+}
+
+/// The accounts frame in the snapshot's order (app, account_id; ties as they came).
+fn sort_accounts(df: DataFrame) -> PolarsResult<DataFrame> {
+    use account::*;
+    df.sort([APP, ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
+}
+
+/// The accounts frame in the records' order.
+fn accounts_unsorted(apps: &[(String, String, &[AccountRecord])]) -> PolarsResult<DataFrame> {
     let total: usize = apps.iter().map(|(_, _, a)| a.len()).sum();
     let mut app = Vec::with_capacity(total);
     let mut kind = Vec::with_capacity(total);
@@ -494,7 +548,7 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
         }
     }
     use account::*;
-    let df = DataFrame::new_infer_height(vec![
+    DataFrame::new_infer_height(vec![
         Column::new(APP.into(), app),
         Column::new(APP_KIND.into(), kind),
         Column::new(ACCOUNT_ID.into(), id),
@@ -515,8 +569,7 @@ pub fn accounts_frame(apps: &[(String, String, &[AccountRecord])]) -> PolarsResu
         Column::new(EMPLOYEE_ID.into(), employee),
         Column::new(MANAGER_EMAIL.into(), manager),
         Column::new(DEPARTMENT.into(), department),
-    ])?;
-    df.sort([APP, ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
+    ])
 }
 
 /// Builds the entitlements frame, sorted.
@@ -741,6 +794,50 @@ mod tests {
         assert_eq!(df.column(account::ACCOUNT_ID).unwrap().str().unwrap().get(0), Some("1"));
         assert_eq!(df.column(account::GROUPS).unwrap().str().unwrap().get(1), Some("a;b"));
         assert_eq!(df.column(account::CREATED_AT).unwrap().dtype(), &timestamp_dtype());
+    }
+
+    #[test]
+    fn compacted_records_make_the_same_frames_as_records() {
+        let account = |i: usize| AccountRecord {
+            account_id: format!("{:03}", (i * 37) % 100),
+            email: (i % 3 != 0).then(|| format!("u{i}@example.com")),
+            status: if i % 2 == 0 { AccountStatus::Active } else { AccountStatus::Suspended },
+            account_type: AccountType::Human,
+            is_admin: i % 5 == 0,
+            admin_reason: (i % 5 == 0).then(|| "role Admin".to_string()),
+            last_login_at: (i % 4 != 0).then(|| DateTime::<Utc>::from_timestamp(1_700_000_000 + i as i64 * 86_400, 0).unwrap()),
+            groups: vec![format!("g{}", i % 7)],
+            ..Default::default()
+        };
+        let entitlement = |i: usize| EntitlementRecord {
+            account_id: format!("{:03}", (i * 37) % 100),
+            kind: EntitlementKind::Group,
+            value: format!("g{}", i % 7),
+            privileged: i % 5 == 0,
+        };
+        let whole = Collection {
+            accounts: (0..100).map(account).collect(),
+            entitlements: (0..100).map(entitlement).collect(),
+            ..Default::default()
+        };
+        let mut compacted = Collection::default();
+        for i in 0..100 {
+            compacted.accounts.push(account(i));
+            compacted.entitlements.push(entitlement(i));
+            if i % 30 == 29 {
+                compacted.compact("x", "csv").unwrap();
+            }
+        }
+        assert_eq!((compacted.compacted.len(), compacted.accounts.len(), compacted.account_count()), (3, 10, 100));
+        let a = AppFrames::of("x", "csv", &mut whole.clone()).unwrap();
+        let b = AppFrames::of("x", "csv", &mut compacted).unwrap();
+        assert!(a.accounts.equals_missing(&b.accounts), "{:?}\n{:?}", a.accounts, b.accounts);
+        assert!(a.entitlements.equals_missing(&b.entitlements));
+        assert_eq!(b.accounts.height(), 100);
+        assert!(compacted.compacted.is_empty() && compacted.accounts.is_empty(), "the records and columns are let go");
+        let empty = AppFrames::of("x", "csv", &mut Collection::default()).unwrap();
+        assert_eq!(empty.accounts.schema(), a.accounts.schema());
+        assert_eq!(empty.entitlements.schema(), a.entitlements.schema());
     }
 
     #[test]

@@ -571,7 +571,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &EntraOptions) ->
         incomplete_assignments: r.apps_incomplete.into_iter().collect(),
         ..Default::default()
     };
-    Ok(Collection { accounts, entitlements, credentials, coverage, rules })
+    Ok(Collection { accounts, entitlements, credentials, coverage, rules, ..Default::default() })
 }
 
 fn assignment(uid: &str, app_id: &str, name: &str, how: &str) -> EntitlementRecord {

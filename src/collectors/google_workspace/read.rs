@@ -301,7 +301,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &GoogleWorkspaceO
     entitlements.sort();
     entitlements.dedup();
     let rules = AppRules { people_complete, ..Default::default() };
-    Ok(Collection { accounts, entitlements, credentials, coverage, rules })
+    Ok(Collection { accounts, entitlements, credentials, coverage, rules, ..Default::default() })
 }
 
 /// The service account the collector acts through.

@@ -86,5 +86,5 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &JsmOptions) -> R
     if org.is_some() {
         credentials.push(org::credential(opts));
     }
-    Ok(Collection { accounts, entitlements, credentials, coverage, rules: opts.rules() })
+    Ok(Collection { accounts, entitlements, credentials, coverage, rules: opts.rules(), ..Default::default() })
 }

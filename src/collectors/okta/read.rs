@@ -553,7 +553,7 @@ pub async fn collect(app: &AppConfig, http: &HttpConfig, opts: &OktaOptions) -> 
         incomplete_assignments: r.apps_incomplete.iter().map(|id| format!("{id} · {}", label_of(id).unwrap_or_default())).collect(),
         ..Default::default()
     };
-    Ok(Collection { accounts, entitlements, credentials, coverage, rules })
+    Ok(Collection { accounts, entitlements, credentials, coverage, rules, ..Default::default() })
 }
 
 /// The collector's own credential, and the org's API tokens (owner, expiry).
