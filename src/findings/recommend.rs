@@ -103,6 +103,29 @@ pub fn recommendations(
     p: &RuleParams,
 ) -> PolarsResult<DataFrame> {
     let keys = [col(a::APP), col(a::ACCOUNT_ID)];
+    // Only the columns the clauses read are carried through the joins and collected below.
+    let acc = acc.select(
+        [
+            a::APP,
+            a::ACCOUNT_ID,
+            a::ACCOUNT_TYPE,
+            a::DECLARED_SERVICE,
+            a::EMAIL,
+            a::STATUS,
+            a::ADMIN_REASON,
+            a::CREATED_AT,
+            a::INVITED_AT,
+            a::LAST_LOGIN_AT,
+            a::PERSON_EMAIL,
+            a::PERSON_TERMINATION_DATE,
+            OWNER_GONE,
+            LOGIN_KNOWN,
+            INACTIVE,
+            rules::AGENT_SEAT,
+            rules::LICENCES,
+        ]
+        .map(col),
+    );
     let open = col(f::EXCEPTED).not();
     let mut per_account: Vec<Expr> =
         OPEN.iter().map(|(category, name)| col(f::CATEGORY).eq(lit(*category)).and(open.clone()).any(true).alias(*name)).collect();
