@@ -102,7 +102,6 @@ pub fn recommendations(
     by_category: &BTreeMap<&'static str, DataFrame>,
     p: &RuleParams,
 ) -> PolarsResult<DataFrame> {
-    let keys = [col(a::APP), col(a::ACCOUNT_ID)];
     // Only the columns the clauses read are carried through the joins and collected below.
     let acc = acc.select(
         [
@@ -134,51 +133,116 @@ pub fn recommendations(
     per_account.push(
         col(f::CATEGORY).filter(col(f::EXCEPTED)).unique().sort(Default::default()).str().join(", ", true).alias(EXCEPTED_CATEGORIES),
     );
-    let flags =
-        findings.clone().lazy().filter(col(f::ACCOUNT_ID).is_not_null()).group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg(per_account);
-    let mut acc = acc.join(flags, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left));
-    // The identity provider an account was not assigned in.
-    if let Some(df) = by_category.get("outside_idp") {
-        let outside = df
-            .clone()
-            .lazy()
-            .filter(col(f::EXCEPTED).not())
-            .group_by([col(f::APP), col(f::ACCOUNT_ID)])
-            .agg([col("idp_app").min().alias(OUTSIDE_IDP_APP)]);
-        acc = acc.join(outside, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left));
-    } else {
-        acc = acc.with_column(lit(NULL).cast(DataType::String).alias(OUTSIDE_IDP_APP));
-    }
+    // What is joined to the accounts, made once: per account its open findings' flags, ...
+    let flags = findings
+        .clone()
+        .lazy()
+        .filter(col(f::ACCOUNT_ID).is_not_null())
+        .group_by([col(f::APP), col(f::ACCOUNT_ID)])
+        .agg(per_account)
+        .collect()?;
+    // ... the identity provider it was not assigned in, ...
+    let outside = match by_category.get("outside_idp") {
+        Some(df) => Some(
+            df.clone()
+                .lazy()
+                .filter(col(f::EXCEPTED).not())
+                .group_by([col(f::APP), col(f::ACCOUNT_ID)])
+                .agg([col("idp_app").min().alias(OUTSIDE_IDP_APP)])
+                .collect()?,
+        ),
+        None => None,
+    };
     // A credential that expired (or its issuer refused) and that is the account's: the account
     // itself (the same id in the app), or a service account's, whose credential is what it is for
     // (its owner is the account's address). A person's expired token is revoked as a token, not
     // as their account.
-    if let Some(df) = by_category.get("token_expiry") {
-        let expired = df
-            .clone()
-            .lazy()
-            .filter(col(f::EXCEPTED).not().and(col("days_left").lt(lit(0i64)).fill_null(lit(false)).or(col("refused_at").is_not_null())))
-            .select([
-                col(f::APP),
-                col(f::ACCOUNT_ID),
-                col("owner").str().to_lowercase().alias(OWNER),
-                coalesce(&[col("expires"), col("refused_at").str().slice(lit(0), lit(10)), lit("an unknown date")]).alias(EXPIRED_ON),
-            ]);
-        let by_id = expired.clone().group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg([col(EXPIRED_ON).min().alias(BY_ID)]);
-        let by_owner =
-            expired.filter(col(OWNER).is_not_null()).group_by([col(f::APP), col(OWNER)]).agg([col(EXPIRED_ON).min().alias(BY_OWNER)]);
-        let service = col(a::ACCOUNT_TYPE).eq(lit("service")).fill_null(lit(false)).or(col(a::DECLARED_SERVICE));
-        acc = acc
-            .join(by_id, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
-            .with_column(col(a::EMAIL).str().to_lowercase().alias(OWNER))
-            .join(by_owner, [col(a::APP), col(OWNER)], [col(f::APP), col(OWNER)], JoinArgs::new(JoinType::Left))
-            .with_column(coalesce(&[col(BY_ID), when(service).then(col(BY_OWNER)).otherwise(lit(NULL))]).alias(EXPIRED_ON));
-    } else {
-        acc = acc.with_column(lit(NULL).cast(DataType::String).alias(EXPIRED_ON));
+    let expired = match by_category.get("token_expiry") {
+        Some(df) => {
+            let expired = df
+                .clone()
+                .lazy()
+                .filter(
+                    col(f::EXCEPTED).not().and(col("days_left").lt(lit(0i64)).fill_null(lit(false)).or(col("refused_at").is_not_null())),
+                )
+                .select([
+                    col(f::APP),
+                    col(f::ACCOUNT_ID),
+                    col("owner").str().to_lowercase().alias(OWNER),
+                    coalesce(&[col("expires"), col("refused_at").str().slice(lit(0), lit(10)), lit("an unknown date")]).alias(EXPIRED_ON),
+                ]);
+            let by_id = expired.clone().group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg([col(EXPIRED_ON).min().alias(BY_ID)]);
+            let by_owner =
+                expired.filter(col(OWNER).is_not_null()).group_by([col(f::APP), col(OWNER)]).agg([col(EXPIRED_ON).min().alias(BY_OWNER)]);
+            Some((by_id.collect()?, by_owner.collect()?))
+        }
+        None => None,
+    };
+    // ... and the separation-of-duties conflicts it is a side of.
+    let sod = sod_accounts(by_category)?;
+    let joined = Joined { flags, outside, expired, sod };
+    // The accounts a slice at a time: every join and clause is per row, and a slice's joined
+    // columns are a fraction of the whole estate's.
+    let acc = acc.collect()?;
+    let mut slices = Vec::new();
+    let rows = slice_rows();
+    for offset in (0..acc.height()).step_by(rows) {
+        slices.push(recommend_slice(acc.slice(offset as i64, rows), &joined, p)?.lazy());
     }
-    // The separation-of-duties conflicts an account is a side of.
+    if slices.is_empty() {
+        slices.push(recommend_slice(acc, &joined, p)?.lazy());
+    }
+    concat(slices, UnionArgs::default())?.sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true)).collect()
+}
+
+/// How many accounts [`recommend_slice`] takes at a time.
+const SLICE_ROWS: usize = 1 << 20;
+
+#[cfg(not(test))]
+fn slice_rows() -> usize {
+    SLICE_ROWS
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests cut the accounts into small slices to show that the slices change nothing.
+    pub(super) static TEST_SLICE_ROWS: std::cell::Cell<usize> = const { std::cell::Cell::new(SLICE_ROWS) };
+}
+
+#[cfg(test)]
+fn slice_rows() -> usize {
+    TEST_SLICE_ROWS.with(|r| r.get())
+}
+
+/// What is joined to every account: made once, for every slice.
+struct Joined {
+    flags: DataFrame,
+    outside: Option<DataFrame>,
+    expired: Option<(DataFrame, DataFrame)>,
+    sod: DataFrame,
+}
+
+/// `(app, account_id, recommendation, reason)` of some accounts (in no particular order).
+fn recommend_slice(acc: DataFrame, j: &Joined, p: &RuleParams) -> PolarsResult<DataFrame> {
+    let keys = [col(a::APP), col(a::ACCOUNT_ID)];
+    let left = || JoinArgs::new(JoinType::Left);
+    let mut acc = acc.lazy().join(j.flags.clone().lazy(), keys.clone(), keys.clone(), left());
+    acc = match &j.outside {
+        Some(outside) => acc.join(outside.clone().lazy(), keys.clone(), keys.clone(), left()),
+        None => acc.with_column(lit(NULL).cast(DataType::String).alias(OUTSIDE_IDP_APP)),
+    };
+    acc = match &j.expired {
+        Some((by_id, by_owner)) => {
+            let service = col(a::ACCOUNT_TYPE).eq(lit("service")).fill_null(lit(false)).or(col(a::DECLARED_SERVICE));
+            acc.join(by_id.clone().lazy(), keys.clone(), keys.clone(), left())
+                .with_column(col(a::EMAIL).str().to_lowercase().alias(OWNER))
+                .join(by_owner.clone().lazy(), [col(a::APP), col(OWNER)], [col(f::APP), col(OWNER)], left())
+                .with_column(coalesce(&[col(BY_ID), when(service).then(col(BY_OWNER)).otherwise(lit(NULL))]).alias(EXPIRED_ON))
+        }
+        None => acc.with_column(lit(NULL).cast(DataType::String).alias(EXPIRED_ON)),
+    };
     acc = acc
-        .join(sod_accounts(by_category)?.lazy(), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
+        .join(j.sod.clone().lazy(), keys.clone(), keys, left())
         .with_column(coalesce(&[col(a::INVITED_AT), col(a::CREATED_AT)]).alias(SINCE));
     // Joined once, read by both halves below.
     let acc = acc.collect()?.lazy();
@@ -285,7 +349,5 @@ pub fn recommendations(
         lit(RECOMMENDATIONS[2]).alias(RECOMMENDATION),
         keep.alias(REASON),
     ]);
-    concat([concerned, kept], UnionArgs::default())?
-        .sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))
-        .collect()
+    concat([concerned, kept], UnionArgs::default())?.collect()
 }

@@ -914,6 +914,32 @@ fn revoke_only_from_facts_each_with_its_reason() {
 }
 
 #[test]
+fn recommendations_made_a_slice_of_accounts_at_a_time_are_the_same() {
+    let mut accounts = Vec::new();
+    for i in 0..7 {
+        let mut a = acct(&format!("x{i}"), Some(["ann@acme.com", "cid@acme.com", "who@else.example", "lea@acme.com"][i % 4]));
+        a.is_admin = i % 3 == 0;
+        a.last_login_at = if i % 2 == 0 { ago(1) } else { ago(200) };
+        accounts.push(a);
+    }
+    // Lea's one account: in use, nothing found (keep).
+    accounts[3].is_admin = false;
+    accounts[3].last_login_at = ago(1);
+    let whole = recommend_run(accounts.clone(), "", Exceptions::default()).findings.recommendations;
+    for rows in [1, 2, 3] {
+        super::recommend::TEST_SLICE_ROWS.with(|r| r.set(rows));
+        let sliced = recommend_run(accounts.clone(), "", Exceptions::default()).findings.recommendations;
+        super::recommend::TEST_SLICE_ROWS.with(|r| r.set(usize::MAX));
+        assert!(whole.equals_missing(&sliced), "slices of {rows}:\n{whole}\n{sliced}");
+    }
+    assert_eq!(whole.height(), 7);
+    let recs = whole.column(RECOMMENDATION).unwrap().str().unwrap();
+    for r in ["revoke", "review", "keep"] {
+        assert!(recs.iter().any(|x| x == Some(r)), "the fixture has a {r}: {whole}");
+    }
+}
+
+#[test]
 fn thresholds_below_which_dormancy_and_invitations_are_for_review() {
     let mut dormant = acct("d1", Some("ann@acme.com"));
     dormant.last_login_at = ago(100);
