@@ -70,7 +70,11 @@ where
 /// without it, the temporary files are removed.
 #[derive(Default)]
 pub struct Batch {
-    pending: std::sync::Mutex<Vec<(tempfile::NamedTempFile, std::path::PathBuf)>>,
+    /// The written files, closed (a campaign has tens of thousands: held open, they would pass
+    /// the process's limit of open files), each with its final name.
+    pending: std::sync::Mutex<Vec<(tempfile::TempPath, std::path::PathBuf)>>,
+    /// The first file written, kept open: on Linux the file system is synced through it.
+    anchor: std::sync::Mutex<Option<File>>,
 }
 
 impl Batch {
@@ -88,16 +92,36 @@ impl Batch {
             use std::os::unix::fs::PermissionsExt;
             tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
         }
+        // Where one sync of the file system is not available, each file is synced before it is closed.
+        #[cfg(not(target_os = "linux"))]
+        tmp.as_file().sync_all()?;
         let digest = FileDigest { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64 };
+        let (file, tmp) = tmp.into_parts();
+        let mut anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+        if anchor.is_none() {
+            *anchor = Some(file);
+        }
+        drop(anchor);
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).push((tmp, path.to_path_buf()));
         Ok(digest)
+    }
+
+    /// How many files were written and wait for [`Batch::commit`].
+    pub fn len(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Syncs what was written, then renames every file into place and syncs their directories.
     pub fn commit(self) -> std::io::Result<()> {
         let pending = self.pending.into_inner().unwrap_or_else(|p| p.into_inner());
-        let Some((first, _)) = pending.first() else { return Ok(()) };
-        sync_file_system(first.as_file(), pending.iter().map(|(t, _)| t.as_file()))?;
+        let Some(anchor) = self.anchor.into_inner().unwrap_or_else(|p| p.into_inner()) else { return Ok(()) };
+        sync_file_system(&anchor)?;
+        drop(anchor);
         let mut dirs: Vec<std::path::PathBuf> = Vec::new();
         for (tmp, path) in pending {
             if let Some(dir) = path.parent() {
@@ -115,10 +139,10 @@ impl Batch {
     }
 }
 
-/// Makes the written data of `files` durable: on Linux one `syncfs` of the file system `any` is
-/// on; elsewhere each file synced.
+/// Makes the written data durable: on Linux one `syncfs` of the file system `any` is on;
+/// elsewhere every file of the batch was synced as it was written.
 #[cfg(target_os = "linux")]
-fn sync_file_system<'a>(any: &File, _files: impl Iterator<Item = &'a File>) -> std::io::Result<()> {
+fn sync_file_system(any: &File) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: syncfs only reads the descriptor, which `any` keeps open for the call.
     let rc = unsafe { libc::syncfs(any.as_raw_fd()) };
@@ -130,10 +154,7 @@ fn sync_file_system<'a>(any: &File, _files: impl Iterator<Item = &'a File>) -> s
 }
 
 #[cfg(not(target_os = "linux"))]
-fn sync_file_system<'a>(_any: &File, files: impl Iterator<Item = &'a File>) -> std::io::Result<()> {
-    for f in files {
-        f.sync_all()?;
-    }
+fn sync_file_system(_any: &File) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -210,6 +231,27 @@ mod tests {
         batch.write(&dir.path().join("c.xlsx"), b"three").unwrap();
         drop(batch);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    /// A campaign writes a packet and an email per reviewer, tens of thousands: the batch must
+    /// not hold each one open until the commit (the limit of open files is often 1024).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_batch_does_not_hold_its_files_open() {
+        let open = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+        let dir = tempfile::tempdir().unwrap();
+        let batch = Batch::new();
+        let before = open();
+        for i in 0..500 {
+            batch.write(&dir.path().join(format!("p{i}.xlsx")), format!("packet {i}").as_bytes()).unwrap();
+        }
+        let during = open();
+        assert_eq!(batch.len(), 500);
+        // Other tests run beside this one and open files too: a margin far below 500.
+        assert!(during < before + 50, "{before} descriptors before, {during} with 500 files written");
+        batch.commit().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("p499.xlsx")).unwrap(), b"packet 499");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 500);
     }
 
     #[test]
