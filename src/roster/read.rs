@@ -394,7 +394,7 @@ impl RowReader<'_> {
         if fields.iter().all(|f| f.trim().is_empty()) {
             return Row::Blank;
         }
-        if fields.len() == self.names.len() && fields.iter().map(|f| header_key(f)).collect::<Vec<_>>() == self.names {
+        if fields.len() == self.names.len() && fields.iter().zip(self.names).all(|(f, n)| header_key(f) == *n) {
             return Row::Skipped("repeated header row (skipped)".into(), None);
         }
         if self.by_line && fields.len() != self.names.len() {
