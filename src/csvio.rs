@@ -109,6 +109,21 @@ pub fn stream<H, E: From<TableError>>(
     state.ok_or_else(|| E::from(TableError::new(file, TableFailure::Empty)))
 }
 
+/// The first record of delimited text (the header), as [`stream`] reads it: an error for a
+/// syntax error on it or an empty one.
+pub fn header(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result<Vec<String>, TableError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let more = reader.read_record(&mut record).map_err(|e| {
+        TableError::new(file, TableFailure::Syntax { line: first_line, detail: format!("{e} (check the quoting of that row)") })
+    })?;
+    let fields: Vec<String> = record.iter().map(str::to_string).collect();
+    if !more || fields.is_empty() || fields.iter().all(|h| h.trim().is_empty()) {
+        return Err(TableError::new(file, TableFailure::Empty));
+    }
+    Ok(fields)
+}
+
 /// Parses delimited text whose first record is the header. `first_line` is the line number of
 /// that header in the file.
 pub fn parse(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result<Table, TableError> {

@@ -27,14 +27,60 @@ pub struct Roster {
 }
 
 /// A table read from the file: header names and rows with their line numbers.
-struct RawTable {
+struct RawTable<'t> {
     headers: Vec<String>,
     header_line: usize,
-    rows: Vec<(usize, Vec<String>)>,
+    rows: Rows<'t>,
     /// Lines above the header that were skipped (report titles).
     skipped_title_lines: usize,
     /// "line" or "entry" (JSON bodies).
     unit: &'static str,
+}
+
+/// The rows of a [`RawTable`]: read already (a JSON body's entries), or delimited text read one
+/// row at a time as the people are built (a roster of a million people is never held as cells).
+enum Rows<'t> {
+    Read(Vec<(usize, Vec<String>)>),
+    /// The text from the header line on.
+    Delimited {
+        body: &'t str,
+        delimiter: u8,
+    },
+}
+
+impl RawTable<'_> {
+    /// Calls `f` with every row after the header and the line (or entry) it starts on.
+    fn for_each_row(&self, file: &str, mut f: impl FnMut(usize, &[String]) -> Result<(), RosterError>) -> Result<(), RosterError> {
+        match &self.rows {
+            Rows::Read(rows) => rows.iter().try_for_each(|(line, fields)| f(*line, fields)),
+            Rows::Delimited { body, delimiter } => {
+                // One row's cells, their buffers reused from row to row.
+                let mut fields: Vec<String> = Vec::new();
+                crate::csvio::stream::<(), RosterError>(
+                    body,
+                    *delimiter,
+                    self.header_line,
+                    file,
+                    |_| Ok(()),
+                    |_, line, record| {
+                        fields.resize_with(record.len(), String::new);
+                        fields.truncate(record.len());
+                        for (cell, value) in fields.iter_mut().zip(record.iter()) {
+                            cell.clear();
+                            cell.push_str(value);
+                        }
+                        f(line, &fields)
+                    },
+                )
+            }
+        }
+    }
+}
+
+impl From<crate::csvio::TableError> for RosterError {
+    fn from(e: crate::csvio::TableError) -> RosterError {
+        RosterError::Format { file: e.file.clone(), detail: e.failure.to_string() }
+    }
 }
 
 impl Roster {
@@ -127,7 +173,7 @@ impl Roster {
     }
 }
 
-fn read_delimited(text: &str, delimiter: Option<&str>, preset: &Preset, file: &str) -> Result<RawTable, RosterError> {
+fn read_delimited<'t>(text: &'t str, delimiter: Option<&str>, preset: &Preset, file: &str) -> Result<RawTable<'t>, RosterError> {
     // The header is the first of the first few non-empty lines that names the email column;
     // report exports often carry a title line above it.
     let mut header_offset = 0usize;
@@ -165,13 +211,19 @@ fn read_delimited(text: &str, delimiter: Option<&str>, preset: &Preset, file: &s
     let body = &text[header_offset..];
     let first_line = body.lines().next().unwrap_or("");
     let d = crate::csvio::delimiter_byte(delimiter).unwrap_or_else(|| crate::csvio::detect_delimiter(first_line));
-    let crate::csvio::Table { headers, rows } = crate::csvio::parse(body, d, header_line_no, file)
-        .map_err(|e| RosterError::Format { file: file.into(), detail: e.failure.to_string() })?;
-    Ok(RawTable { headers, header_line: header_line_no, rows, skipped_title_lines: skipped, unit: "line" })
+    // The header now; the rows as the people are built.
+    let headers = crate::csvio::header(body, d, header_line_no, file)?;
+    Ok(RawTable {
+        headers,
+        header_line: header_line_no,
+        rows: Rows::Delimited { body, delimiter: d },
+        skipped_title_lines: skipped,
+        unit: "line",
+    })
 }
 
 /// Workday RaaS `{"Report_Entry": [...]}`, BambooHR `{"employees": [...]}`, or a bare array.
-fn read_json(text: &str, file: &str) -> Result<RawTable, RosterError> {
+fn read_json(text: &str, file: &str) -> Result<RawTable<'static>, RosterError> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| RosterError::Format { file: file.into(), detail: format!("not valid JSON at line {}: {e}", e.line()) })?;
     let entries = match &value {
@@ -210,7 +262,7 @@ fn read_json(text: &str, file: &str) -> Result<RawTable, RosterError> {
     for (_, f) in rows.iter_mut() {
         f.resize(headers.len(), String::new());
     }
-    Ok(RawTable { headers, header_line: 0, rows, skipped_title_lines: 0, unit: "entry" })
+    Ok(RawTable { headers, header_line: 0, rows: Rows::Read(rows), skipped_title_lines: 0, unit: "entry" })
 }
 
 fn json_text(v: &serde_json::Value) -> String {
@@ -232,17 +284,17 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
     let reader = RowReader { cols: &cols, names: &names, preset, identity, as_of, by_line: unit == "line" };
     let mut people: Vec<Person> = Vec::new();
     let mut issues = Vec::new();
-    let mut seen: HashMap<String, (usize, bool)> = HashMap::new(); // address -> (line, is_alias)
+    // Every address (email and aliases) -> index in `people`: the uniqueness check, then the index.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let issue = |line: usize, reason: String| RosterIssue { file: file.clone(), line, reason: format!("{unit} {line}: {reason}") };
     let mut guests = 0usize;
-    for (line, fields) in &table.rows {
-        let line = *line;
+    table.for_each_row(&file, |line, fields| {
         let (person, guest) = match reader.read(line, fields) {
-            Row::Blank => continue,
+            Row::Blank => return Ok(()),
             Row::Skipped(reason, warning) => {
                 issues.extend(warning.map(|w| issue(line, w)));
                 issues.push(issue(line, reason));
-                continue;
+                return Ok(());
             }
             Row::Person { person, guest, warning } => {
                 if let Some(w) = warning {
@@ -254,24 +306,27 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
         guests += guest as usize;
         // Uniqueness: an address belongs to one person.
         let email = person.email.clone();
-        if let Some((first, was_alias)) = seen.get(&email) {
-            return Err(if *was_alias {
-                RosterError::AliasCollision { file, email, first: *first, second: line }
+        if let Some(&i) = seen.get(&email) {
+            let (file, first) = (file.clone(), people[i].line);
+            return Err(if people[i].email != email {
+                RosterError::AliasCollision { file, email, first, second: line }
             } else {
-                RosterError::DuplicateEmail { file, email, first: *first, second: line }
+                RosterError::DuplicateEmail { file, email, first, second: line }
             });
         }
         for a in &person.aliases {
-            if let Some((first, _)) = seen.get(a) {
-                return Err(RosterError::AliasCollision { file, email: a.clone(), first: line, second: *first });
+            if let Some(&i) = seen.get(a) {
+                return Err(RosterError::AliasCollision { file: file.clone(), email: a.clone(), first: line, second: people[i].line });
             }
         }
-        seen.insert(email, (line, false));
+        let i = people.len();
+        seen.insert(email, i);
         for a in &person.aliases {
-            seen.insert(a.clone(), (line, true));
+            seen.insert(a.clone(), i);
         }
         people.push(person);
-    }
+        Ok(())
+    })?;
     if guests > 0 {
         notes.push(format!(
             "{guests} guest account(s) (#EXT#) were read with their real address (mail, alternate email, or the address inside the UPN)"
@@ -279,7 +334,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
     }
     issues.extend(assign_person_ids(&mut people, &file, unit));
     issues.sort();
-    Ok(Roster::with_people(path.to_path_buf(), identity.format, people, issues, notes))
+    Ok(Roster { file: path.to_path_buf(), format: identity.format, people, issues, notes, index: seen })
 }
 
 /// Where the roster's fields are: column positions in the header, by the preset's names.

@@ -94,7 +94,11 @@ fn duplicate_email_is_an_error_naming_both_lines() {
 fn alias_used_as_another_persons_email_is_an_error() {
     let text = "email,name,aliases\na@x.com,A,b@x.com\nb@x.com,B,\n";
     let e = load(text.as_bytes(), RosterFormat::Generic).unwrap_err().to_string();
-    assert!(e.contains("b@x.com") && e.contains("line 2") && e.contains("line 3"), "{e}");
+    assert!(e.contains("b@x.com") && e.contains("line 2") && e.contains("line 3") && e.contains("also listed as an alias"), "{e}");
+    // The other way round: a later row's alias is an earlier row's email.
+    let text = "email,name,aliases\na@x.com,A,\nb@x.com,B,a@x.com\n";
+    let e = load(text.as_bytes(), RosterFormat::Generic).unwrap_err().to_string();
+    assert!(e.contains("a@x.com") && e.contains("line 2") && e.contains("line 3") && e.contains("one person only"), "{e}");
 }
 
 #[test]
