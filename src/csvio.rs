@@ -94,10 +94,7 @@ pub fn stream<H, E: From<TableError>>(
             break;
         }
         if index == 0 {
-            let fields: Vec<String> = record.iter().map(str::to_string).collect();
-            if fields.is_empty() || fields.iter().all(|h| h.trim().is_empty()) {
-                return Err(E::from(TableError::new(file, TableFailure::Empty)));
-            }
+            let fields = header_fields(&record, file)?;
             let make = header.take().expect("the header comes once");
             state = Some(make(fields)?);
         } else if let Some(h) = &state {
@@ -117,8 +114,16 @@ pub fn header(text: &str, delimiter: u8, first_line: usize, file: &str) -> Resul
     let more = reader.read_record(&mut record).map_err(|e| {
         TableError::new(file, TableFailure::Syntax { line: first_line, detail: format!("{e} (check the quoting of that row)") })
     })?;
+    if !more {
+        return Err(TableError::new(file, TableFailure::Empty));
+    }
+    header_fields(&record, file)
+}
+
+/// A header record's names; an error when it names nothing.
+fn header_fields(record: &csv::StringRecord, file: &str) -> Result<Vec<String>, TableError> {
     let fields: Vec<String> = record.iter().map(str::to_string).collect();
-    if !more || fields.is_empty() || fields.iter().all(|h| h.trim().is_empty()) {
+    if fields.is_empty() || fields.iter().all(|h| h.trim().is_empty()) {
         return Err(TableError::new(file, TableFailure::Empty));
     }
     Ok(fields)

@@ -188,11 +188,9 @@ pub fn recommendations(
     let acc = acc.collect()?;
     let mut slices = Vec::new();
     let rows = slice_rows();
-    for offset in (0..acc.height()).step_by(rows) {
+    // At least one slice, empty when there are no accounts: the result keeps its columns.
+    for offset in (0..acc.height().max(1)).step_by(rows) {
         slices.push(recommend_slice(acc.slice(offset as i64, rows), &joined, p)?.lazy());
-    }
-    if slices.is_empty() {
-        slices.push(recommend_slice(acc, &joined, p)?.lazy());
     }
     concat(slices, UnionArgs::default())?.sort([a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true)).collect()
 }

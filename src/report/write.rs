@@ -243,10 +243,10 @@ fn accounts_export(accounts: &DataFrame, recommendations: &DataFrame) -> PolarsR
     // The recommendations are made for these accounts in this order (by app and account id):
     // then their two columns are put beside the accounts' as they are, with no join (a hash join
     // on two text keys over every account: about a second at 5M accounts).
-    let same_rows = accounts.height() == recommendations.height()
-        && [a::APP, a::ACCOUNT_ID].iter().try_fold(true, |same, c| -> PolarsResult<bool> {
-            Ok(same && accounts.column(c)?.as_materialized_series().equals_missing(recommendations.column(c)?.as_materialized_series()))
-        })?;
+    let same = |c: &str| -> PolarsResult<bool> {
+        Ok(accounts.column(c)?.as_materialized_series().equals_missing(recommendations.column(c)?.as_materialized_series()))
+    };
+    let same_rows = accounts.height() == recommendations.height() && same(a::APP)? && same(a::ACCOUNT_ID)?;
     if same_rows {
         let mut out = accounts.select(wanted)?;
         out.hstack_mut(&[recommendations.column(rec)?.clone(), recommendations.column(reason)?.clone()])?;

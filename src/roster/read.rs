@@ -64,7 +64,6 @@ impl RawTable<'_> {
                     |_| Ok(()),
                     |_, line, record| {
                         fields.resize_with(record.len(), String::new);
-                        fields.truncate(record.len());
                         for (cell, value) in fields.iter_mut().zip(record.iter()) {
                             cell.clear();
                             cell.push_str(value);
@@ -79,7 +78,7 @@ impl RawTable<'_> {
 
 impl From<crate::csvio::TableError> for RosterError {
     fn from(e: crate::csvio::TableError) -> RosterError {
-        RosterError::Format { file: e.file.clone(), detail: e.failure.to_string() }
+        RosterError::Format { detail: e.failure.to_string(), file: e.file }
     }
 }
 
