@@ -141,6 +141,20 @@ impl<'a> Assigner<'a> {
     }
 }
 
+/// Rows of the plan from `start` on, assigned: per row its reviewer, why, whether it is certified
+/// (else listed for information) and its open findings; and what needed the fallback reviewer or
+/// found none, counted.
+#[derive(Default)]
+struct Assignments {
+    start: usize,
+    reviewer: Vec<String>,
+    reason: Vec<String>,
+    certify: Vec<bool>,
+    finding_ids: Vec<Option<String>>,
+    warnings: BTreeMap<String, usize>,
+    unassigned: BTreeMap<String, usize>,
+}
+
 /// The plan's `assignments.csv` (its path in the pack), or an error saying to plan first.
 pub(super) fn require_plan(report_dir: &Path) -> Result<String, EvidenceError> {
     let plan_path = format!("{CAMPAIGN_DIR}/{ASSIGNMENTS_CSV}");
@@ -284,37 +298,54 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let (apps, account_ids, persons, pstatus, status, service) =
         (col(a::APP)?, col(a::ACCOUNT_ID)?, col(a::PERSON_EMAIL)?, col(a::PERSON_STATUS)?, col(a::STATUS)?, col(a::DECLARED_SERVICE)?);
     let n = accounts.height();
-    let mut reviewer = Vec::with_capacity(n);
-    let mut reason = Vec::with_capacity(n);
-    let mut certify = Vec::with_capacity(n);
-    let mut finding_ids = Vec::with_capacity(n);
-    let mut warnings: BTreeMap<String, usize> = BTreeMap::new();
-    let mut unassigned: BTreeMap<String, usize> = BTreeMap::new();
-    for i in 0..n {
-        let subject = Subject {
-            app: apps.get(i).unwrap_or(""),
-            person: persons.get(i).filter(|p| !p.is_empty()),
-            person_terminated: pstatus.get(i) == Some("terminated"),
-            declared_service: service.get(i) == Some("true"),
-        };
-        match assigner.assign(&subject) {
-            Ok(x) => {
-                if let Some(w) = x.warning {
-                    *warnings.entry(w).or_default() += 1;
+    // Rows are assigned a block per core, then put back in order.
+    let assign_rows = |rows: std::ops::Range<usize>| {
+        let mut part = Assignments { start: rows.start, ..Default::default() };
+        for i in rows {
+            let subject = Subject {
+                app: apps.get(i).unwrap_or(""),
+                person: persons.get(i).filter(|p| !p.is_empty()),
+                person_terminated: pstatus.get(i) == Some("terminated"),
+                declared_service: service.get(i) == Some("true"),
+            };
+            match assigner.assign(&subject) {
+                Ok(x) => {
+                    if let Some(w) = x.warning {
+                        *part.warnings.entry(w).or_default() += 1;
+                    }
+                    part.reviewer.push(x.reviewer);
+                    part.reason.push(x.reason);
                 }
-                reviewer.push(x.reviewer);
-                reason.push(x.reason);
+                Err(why) => {
+                    *part.unassigned.entry(why).or_default() += 1;
+                    part.reviewer.push(String::new());
+                    part.reason.push(String::new());
+                }
             }
-            Err(why) => {
-                *unassigned.entry(why).or_default() += 1;
-                reviewer.push(String::new());
-                reason.push(String::new());
-            }
+            let live = crate::model::AccountStatus::parse(status.get(i).unwrap_or("")).is_none_or(|s| s.holds_access());
+            part.certify.push(live);
+            part.finding_ids.push(open.get(&(subject.app, account_ids.get(i).unwrap_or(""))).map(|v| v.join("; ")));
         }
-        let live = crate::model::AccountStatus::parse(status.get(i).unwrap_or("")).is_none_or(|s| s.holds_access());
-        certify.push(live);
-        finding_ids.push(open.get(&(subject.app, account_ids.get(i).unwrap_or(""))).map(|v| v.join("; ")));
+        part
+    };
+    let workers = files::writers(4);
+    let block = n.div_ceil(workers).max(1);
+    let mut parts = files::in_parallel((0..n).step_by(block).map(|s| s..(s + block).min(n)).collect(), workers, assign_rows);
+    parts.sort_by_key(|p| p.start);
+    let mut all = Assignments::default();
+    for part in parts {
+        all.reviewer.extend(part.reviewer);
+        all.reason.extend(part.reason);
+        all.certify.extend(part.certify);
+        all.finding_ids.extend(part.finding_ids);
+        for (w, k) in part.warnings {
+            *all.warnings.entry(w).or_default() += k;
+        }
+        for (w, k) in part.unassigned {
+            *all.unassigned.entry(w).or_default() += k;
+        }
     }
+    let Assignments { reviewer, reason, certify, finding_ids, warnings, unassigned, .. } = all;
     tracing::debug!("campaign plan: assigned ({} ms)", started.elapsed().as_millis());
     if !unassigned.is_empty() {
         return Err(EvidenceError::File {
