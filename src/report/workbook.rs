@@ -576,7 +576,10 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     use chrono::Datelike;
     let mut workbook = new_workbook();
     if let Some(dir) = packet_scratch_dir().filter(|_| certify.len() + information.len() <= PACKET_ROWS_IN_MEMORY) {
-        workbook.set_tempdir(dir)?;
+        // Should it refuse a file now (full), the default temporary directory serves instead.
+        if workbook.set_tempdir(dir).is_err() {
+            tracing::debug!("{}: scratch files in the default temporary directory", dir.display());
+        }
     }
     let created = ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
     workbook.set_properties(&DocProperties::new().set_title(title).set_author("access-audit").set_creation_datetime(&created));
