@@ -133,14 +133,14 @@ pub fn recommendations(
     // What is joined to the accounts, made once: per account its open findings' flags and the
     // categories of its excepted ones (listed from the excepted findings alone: a list per
     // account of every finding is the slow part of a group-by), ...
+    let keys = [col(f::APP), col(f::ACCOUNT_ID)];
     let with_account = findings.clone().lazy().filter(col(f::ACCOUNT_ID).is_not_null());
-    let excepted = with_account.clone().filter(col(f::EXCEPTED)).group_by([col(f::APP), col(f::ACCOUNT_ID)]).agg([col(f::CATEGORY)
+    let excepted = with_account.clone().filter(col(f::EXCEPTED)).group_by(keys.clone()).agg([col(f::CATEGORY)
         .unique()
         .sort(Default::default())
         .str()
         .join(", ", true)
         .alias(EXCEPTED_CATEGORIES)]);
-    let keys = [col(f::APP), col(f::ACCOUNT_ID)];
     let flags =
         with_account.group_by(keys.clone()).agg(per_account).join(excepted, keys.clone(), keys, JoinArgs::new(JoinType::Left)).collect()?;
     // ... the identity provider it was not assigned in, ...
