@@ -63,9 +63,31 @@ pub fn stream<H, E: From<TableError>>(
     header: impl FnOnce(Vec<String>) -> Result<H, E>,
     mut row: impl FnMut(&H, usize, &csv::StringRecord) -> Result<(), E>,
 ) -> Result<H, E> {
+    let mut header = Some(header);
+    let mut state: Option<H> = None;
+    records(text, delimiter, first_line, file, |line, record| {
+        if let Some(h) = &state {
+            return row(h, line, record);
+        }
+        let fields = header_fields(record, file)?;
+        let make = header.take().expect("the header comes once");
+        state = Some(make(fields)?);
+        Ok(())
+    })?;
+    state.ok_or_else(|| E::from(TableError::new(file, TableFailure::Empty)))
+}
+
+/// Every record of `text` to `row`, with the line it starts on (`text` starts on `first_line`).
+fn records<E: From<TableError>>(
+    text: &str,
+    delimiter: u8,
+    first_line: usize,
+    file: &str,
+    mut row: impl FnMut(usize, &csv::StringRecord) -> Result<(), E>,
+) -> Result<(), E> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     // Line numbers from byte offsets: the offset of a record is exact, csv's own line counter is not.
-    let newlines: Vec<usize> = text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
+    let newlines: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
     let bytes = text.as_bytes();
     let line_at = |byte: u64| {
         // csv reports a record as starting right after the previous one's `\r`; step over the
@@ -78,8 +100,6 @@ pub fn stream<H, E: From<TableError>>(
     };
     let mut record = csv::StringRecord::new();
     let mut index = 0usize;
-    let mut header = Some(header);
-    let mut state: Option<H> = None;
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
             E::from(TableError::new(
@@ -91,19 +111,95 @@ pub fn stream<H, E: From<TableError>>(
             ))
         })?;
         if !more {
-            break;
+            return Ok(());
         }
-        if index == 0 {
-            let fields = header_fields(&record, file)?;
-            let make = header.take().expect("the header comes once");
-            state = Some(make(fields)?);
-        } else if let Some(h) = &state {
-            let line = record.position().map(|p| line_at(p.byte())).unwrap_or(index + first_line);
-            row(h, line, &record)?;
-        }
+        let line = record.position().map(|p| line_at(p.byte())).unwrap_or(index + first_line);
+        row(line, &record)?;
         index += 1;
     }
-    state.ok_or_else(|| E::from(TableError::new(file, TableFailure::Empty)))
+}
+
+/// Streams a large CSV that this tool wrote in `parts` pieces side by side: `header` turns the
+/// header into what `row` needs; each piece's records go to `row` (with the piece's number and the
+/// record's line) on a thread of their own, and the results of `piece` come back in the file's
+/// order. A piece starts after a line break outside quotes: an even number of `"` before it, which
+/// holds for RFC 4180 text as this tool writes it (every field with a quote is quoted).
+pub fn stream_in_pieces<H: Sync, S: Send, E: From<TableError> + Send>(
+    text: &str,
+    pieces: usize,
+    file: &str,
+    header: impl FnOnce(Vec<String>) -> Result<H, E>,
+    piece: impl Fn(&H, usize) -> S + Sync,
+    row: impl Fn(&H, &mut S, usize, &csv::StringRecord) -> Result<(), E> + Sync,
+) -> Result<(H, Vec<S>), E> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let more = reader.read_record(&mut record).map_err(|e| {
+        E::from(TableError::new(file, TableFailure::Syntax { line: 1, detail: format!("{e} (check the quoting of that row)") }))
+    })?;
+    if !more {
+        return Err(E::from(TableError::new(file, TableFailure::Empty)));
+    }
+    let h = header(header_fields(&record, file)?)?;
+    let start = (reader.position().byte() as usize).min(text.len());
+    let body = &text[start..];
+    let first_line = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..start]).count();
+    let cuts = record_cuts(body, pieces);
+    let read = |i: usize| -> Result<S, E> {
+        let (from, lines) = cuts[i];
+        let to = cuts.get(i + 1).map_or(body.len(), |c| c.0);
+        let mut state = piece(&h, i);
+        records(&body[from..to], b',', first_line + lines, file, |line, r| row(&h, &mut state, line, r))?;
+        Ok(state)
+    };
+    let states: Vec<Result<S, E>> = if cuts.len() == 1 {
+        vec![read(0)]
+    } else {
+        std::thread::scope(|scope| {
+            let read = &read;
+            let handles: Vec<_> = (0..cuts.len()).map(|i| scope.spawn(move || read(i))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        })
+    };
+    let states = states.into_iter().collect::<Result<Vec<S>, E>>()?;
+    Ok((h, states))
+}
+
+/// Where `text` (records, no header) can be cut into about `pieces` pieces of whole records: each
+/// piece's byte offset and how many line breaks precede it. A cut follows a line break with an even
+/// number of `"` before it (not inside a quoted field).
+pub fn record_cuts(text: &str, pieces: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut cuts = vec![(0, 0)];
+    let (mut at, mut quotes, mut lines) = (0usize, 0usize, 0usize);
+    for k in 1..pieces.max(1) {
+        let target = bytes.len() / pieces * k;
+        if target <= at {
+            continue;
+        }
+        quotes += memchr::memchr_iter(b'"', &bytes[at..target]).count();
+        lines += memchr::memchr_iter(b'\n', &bytes[at..target]).count();
+        at = target;
+        // The next line break outside quotes.
+        let mut cut = None;
+        while let Some(i) = memchr::memchr2(b'"', b'\n', &bytes[at..]) {
+            at += i + 1;
+            if bytes[at - 1] == b'"' {
+                quotes += 1;
+            } else {
+                lines += 1;
+                if quotes % 2 == 0 {
+                    cut = Some(at);
+                    break;
+                }
+            }
+        }
+        match cut {
+            Some(c) if c < bytes.len() => cuts.push((c, lines)),
+            _ => break,
+        }
+    }
+    cuts
 }
 
 /// The first record of delimited text (the header), as [`stream`] reads it: an error for a
@@ -193,6 +289,66 @@ mod tests {
         let t = parse(text, b',', 1, "f.csv").unwrap();
         assert_eq!(t.rows[0], (2, vec!["1".to_string(), "x, \"y\"\nz".to_string()]));
         assert_eq!(t.rows[1].0, 4);
+    }
+
+    /// Every record with its line, read in `pieces` pieces, in the file's order.
+    fn in_pieces(text: &str, pieces: usize) -> Result<Table, TableError> {
+        let (headers, parts) = stream_in_pieces::<Vec<String>, Vec<(usize, Vec<String>)>, TableError>(
+            text,
+            pieces,
+            "f.csv",
+            Ok,
+            |_, _| Vec::new(),
+            |_, rows, line, r| {
+                rows.push((line, r.iter().map(str::to_string).collect()));
+                Ok(())
+            },
+        )?;
+        Ok(Table { headers, rows: parts.into_iter().flatten().collect() })
+    }
+
+    proptest::proptest! {
+        /// Pieces are cut between records, never inside a quoted field: read in 1 to 5 pieces,
+        /// a file written by the csv crate (quotes, commas and line breaks in fields, CRLF or LF)
+        /// gives the same records on the same lines as read in one.
+        #[test]
+        fn a_csv_read_in_pieces_is_the_csv_read_whole(
+            rows in proptest::collection::vec(proptest::collection::vec("[a\",\n\r ]{0,5}", 3), 0..40),
+            crlf in proptest::bool::ANY,
+        ) {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+                .from_writer(Vec::new());
+            w.write_record(["a", "b", "c"]).unwrap();
+            for r in &rows {
+                w.write_record(r).unwrap();
+            }
+            let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            let whole = parse(&text, b',', 1, "f.csv").unwrap();
+            for pieces in 1..=5 {
+                let read = in_pieces(&text, pieces).unwrap();
+                proptest::prop_assert_eq!(&read.headers, &whole.headers);
+                proptest::prop_assert_eq!(&read.rows, &whole.rows, "{} pieces of {:?}", pieces, text);
+            }
+        }
+    }
+
+    #[test]
+    fn records_of_later_pieces_keep_their_lines_and_an_empty_file_is_refused() {
+        let mut text = "a,b\n".to_string();
+        for i in 0..50 {
+            text += &format!("{i},\"x\ny\"\n");
+        }
+        text += "z,w\n";
+        assert_eq!(record_cuts(&text[4..], 3).len(), 3);
+        let records = in_pieces(&text, 3).unwrap().rows;
+        assert_eq!(records.len(), 51);
+        assert_eq!(records[40], (82, vec!["40".to_string(), "x\ny".to_string()]));
+        assert_eq!(records[50], (102, vec!["z".to_string(), "w".to_string()]));
+        assert!(matches!(in_pieces("", 2), Err(TableError { failure: TableFailure::Empty, .. })));
+        assert_eq!(in_pieces("a,b\n", 2).unwrap().rows, vec![]);
+        // One record: no cut falls inside it.
+        assert_eq!(record_cuts("\"1\n2\n3\n4\"\n", 4), vec![(0, 0)]);
     }
 
     #[test]

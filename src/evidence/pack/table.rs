@@ -3,6 +3,9 @@
 use super::error::EvidenceError;
 use super::open::Pack;
 
+/// The size past which a pack's CSV is parsed in pieces side by side.
+const PIECE_BYTES: usize = 8 << 20;
+
 /// Reads columns of one of the pack's CSVs into a frame of text columns (formula quotes undone).
 /// A `required` column that is missing is an error naming the file, the column and the version
 /// that wrote the pack; a missing optional column comes back as empty and is named in the result.
@@ -16,15 +19,12 @@ pub fn read_pack_csv(
     let path = pack.dir.join(file);
     let text = crate::csvio::read_text(&path).map_err(|e| EvidenceError::File { file: path.clone(), detail: e.to_string() })?;
     let names: Vec<&str> = required.iter().chain(optional).copied().collect();
-    // Straight into string columns: no String per cell (a million-account accounts.csv has
-    // tens of millions of cells).
-    let rows_hint = text.len() / 200;
-    let mut values: Vec<StringChunkedBuilder> = names.iter().map(|n| StringChunkedBuilder::new((*n).into(), rows_hint)).collect();
     let version = if pack.manifest.tool_version.is_empty() { "an unknown version".to_string() } else { pack.manifest.tool_version.clone() };
-    let index = crate::csvio::stream::<Vec<Option<usize>>, EvidenceError>(
+    // A large file is parsed in a piece per core (a million-account accounts.csv is ~250 MB).
+    let pieces = if text.len() > PIECE_BYTES { crate::files::writers(8) } else { 1 };
+    let (index, pieces) = crate::csvio::stream_in_pieces::<Vec<Option<usize>>, Vec<StringChunkedBuilder>, EvidenceError>(
         &text,
-        b',',
-        1,
+        pieces,
         &path.display().to_string(),
         |headers| {
             let index: Vec<Option<usize>> = names.iter().map(|n| headers.iter().position(|h| h == n)).collect();
@@ -43,7 +43,10 @@ pub fn read_pack_csv(
             }
             Ok(index)
         },
-        |index, _, record| {
+        // Straight into string columns: no String per cell (a million-account accounts.csv has
+        // tens of millions of cells).
+        |_, _| names.iter().map(|n| StringChunkedBuilder::new((*n).into(), text.len() / pieces / 200)).collect(),
+        |index, values, _, record| {
             for (slot, i) in values.iter_mut().zip(index) {
                 let cell = i.and_then(|i| record.get(i)).unwrap_or("");
                 slot.append_value(crate::report::csv::unneutralize(cell));
@@ -51,7 +54,19 @@ pub fn read_pack_csv(
             Ok(())
         },
     )?;
+    let mut columns: Option<Vec<Column>> = None;
+    for piece in pieces {
+        let piece = piece.into_iter().map(|v| v.finish().into_column());
+        match &mut columns {
+            None => columns = Some(piece.collect()),
+            Some(all) => {
+                for (column, more) in all.iter_mut().zip(piece) {
+                    column.append_owned(more)?;
+                }
+            }
+        }
+    }
+    let columns = columns.unwrap_or_default();
     let absent = names.iter().zip(&index).filter(|(_, i)| i.is_none()).map(|(n, _)| n.to_string()).collect();
-    let columns: Vec<Column> = values.into_iter().map(|v| v.finish().into_column()).collect();
     Ok((DataFrame::new_infer_height(columns)?, absent))
 }
