@@ -121,17 +121,93 @@ if problems:
 print(f"LibreOffice read the packet of {reviewer}: {len(mine)} accounts to certify, reviewer filled in, "
       f"{recommended.count('revoke')} revoke / {recommended.count('review')} review / {recommended.count('keep')} keep in that order")
 PY2
+  # The highlight as LibreOffice shows it: in a packet with revoke rows and others (the first in
+  # name order), every column of a revoke row is filled light red, no other row is, and every
+  # reason wraps. Read from LibreOffice's flat ODS of the packet (the cell, row and column styles
+  # it resolved), so it holds however the workbook carries the formats.
+  mixed=$(python3 - "$dir" <<'PY3'
+import csv, collections, os, sys
+plan = csv.DictReader(open(os.path.join(sys.argv[1], "campaign", "assignments.csv"), newline="", encoding="utf-8"))
+kinds = collections.defaultdict(set)
+for p in plan:
+    if p["scope"] == "certify":
+        kinds[p["file"]].add(p["recommendation"] == "revoke")
+print(next((f for f in sorted(kinds) if kinds[f] == {True, False}), ""))
+PY3
+)
+  [ -n "$mixed" ] || { echo "PACKET CHECK FAILED: no packet of the demo has both revoke rows and others" >&2; exit 1; }
+  HOME="$lo_home" soffice --headless --norestore --convert-to fods --outdir "$work/fods" "$dir/$mixed" > "$work/fods.log" 2>&1 \
+    || { cat "$work/fods.log"; echo "LibreOffice could not open $mixed" >&2; exit 1; }
+  python3 - "$work/fods/$(basename "${mixed%.xlsx}").fods" "#FADBD8" <<'PY4'
+import sys, xml.etree.ElementTree as ET
+NS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+}
+def q(p, n): return "{%s}%s" % (NS[p], n)
+root = ET.parse(sys.argv[1]).getroot()
+styles = {}
+for s in root.iter(q("style", "style")):
+    if s.get(q("style", "family")) != "table-cell": continue
+    props = s.find("style:table-cell-properties", NS)
+    styles[s.get(q("style", "name"))] = (s.get(q("style", "parent-style-name")), {} if props is None else dict(props.attrib))
+def prop(name, key):
+    while name in styles:
+        parent, props = styles[name]
+        if key in props: return props[key]
+        name = parent
+    return None
+sheet = next(t for t in root.iter(q("table", "table")) if t.get(q("table", "name")) == "Accounts to certify")
+cols = []
+for c in sheet.iter(q("table", "table-column")):
+    cols += [c.get(q("table", "default-cell-style-name"))] * int(c.get(q("table", "number-columns-repeated"), "1"))
+rows = []
+for r in sheet.iter(q("table", "table-row")):
+    row_style = r.get(q("table", "default-cell-style-name"))
+    cells = []
+    for c in r:
+        if c.tag not in (q("table", "table-cell"), q("table", "covered-table-cell")): continue
+        text = "".join("".join(p.itertext()) for p in c.findall("text:p", NS))
+        for _ in range(min(int(c.get(q("table", "number-columns-repeated"), "1")), 64)):
+            i = len(cells)
+            style = c.get(q("table", "style-name")) or row_style or (cols[i] if i < len(cols) else None)
+            cells.append((text, style))
+    for _ in range(min(int(r.get(q("table", "number-rows-repeated"), "1")), 2)):
+        rows.append(cells)
+header = [t for t, _ in rows[0]]
+while header and not header[-1]: header.pop()
+problems, seen = [], {True: 0, False: 0}
+FILL = sys.argv[2].lower()
+for n, r in enumerate(rows[1:], start=2):
+    if not any(t for t, _ in r): break
+    revoke = r[header.index("recommendation")][0] == "revoke"
+    seen[revoke] += 1
+    for i, h in enumerate(header):
+        text, style = r[i] if i < len(r) else ("", None)
+        fill = (prop(style, q("fo", "background-color")) or "").lower()
+        if (fill == FILL) != revoke:
+            problems.append(f"row {n} ({'revoke' if revoke else 'not revoke'}), column {h}: fill {fill or 'none'}")
+        if h == "reason" and prop(style, q("fo", "wrap-option")) != "wrap":
+            problems.append(f"row {n}: the reason does not wrap")
+if not seen[True] or not seen[False]:
+    problems.append(f"expected revoke rows and others, found {seen}")
+if problems:
+    print("PACKET FORMAT CHECK FAILED:\n  " + "\n  ".join(problems[:20])); sys.exit(1)
+print(f"LibreOffice shows the packet's {seen[True]} revoke row(s) filled {FILL} across every column, the {seen[False]} other(s) not, every reason wrapped")
+PY4
   # PACKET_PNG=FILE: the packet as LibreOffice prints it, its first pages as PNG (FILE-1.png,
   # FILE-2.png: the Instructions sheet, then the accounts), to look at what a reviewer sees.
   if [ -n "${PACKET_PNG:-}" ]; then
     HOME="$lo_home" soffice --headless --norestore --convert-to pdf --outdir "$work/pdf" "$packet" > /dev/null 2>&1
     [ -x target/pdf-venv/bin/python ] || { python3 -m venv target/pdf-venv && target/pdf-venv/bin/pip install -q pymupdf; }
-    target/pdf-venv/bin/python - "$work/pdf/$(basename "${packet%.xlsx}").pdf" "$PACKET_PNG" <<'PY3'
+    target/pdf-venv/bin/python - "$work/pdf/$(basename "${packet%.xlsx}").pdf" "$PACKET_PNG" <<'PY5'
 import sys, pymupdf
 doc = pymupdf.open(sys.argv[1])
 for i in range(min(2, doc.page_count)):
     doc[i].get_pixmap(dpi=110).save(f"{sys.argv[2]}-{i + 1}.png")
 print(f"packet rendered: {sys.argv[2]}-1.png .. ({doc.page_count} pages)")
-PY3
+PY5
   fi
 fi

@@ -137,7 +137,8 @@ fn new_workbook() -> Workbook {
 /// campaign writes tens of thousands of packets: their scratch files go to memory (`/dev/shm`,
 /// where the system has it and it takes a file), not to a disk file system, where making, writing,
 /// reading back and dropping ~40k files was ~8% of a 1M-account plan (perf). A packet of more rows
-/// than this keeps the default temporary directory.
+/// than this keeps the default temporary directory, and a format on every cell of a revoke row
+/// ([`Fill::Cells`]: a small packet's row formats are held until it is saved).
 const PACKET_ROWS_IN_MEMORY: usize = 20_000;
 
 /// The in-memory directory for small packets' scratch files, if this system has one.
@@ -180,6 +181,18 @@ struct SheetWriter<'a> {
     /// The columns of the reason (wrapped) and of the recommendation (a revoke row is filled).
     reason: Option<usize>,
     recommendation: Option<usize>,
+    fill: Fill,
+}
+
+/// How a revoke row is filled and a reason wrapped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// A format on every cell of a revoke row and on every reason: a sheet of any size (a row's
+    /// format is kept by rust_xlsxwriter until the workbook is saved, a copy per row).
+    Cells,
+    /// The revoke row's own format, and the reason column's: a packet's few dozen rows (a format
+    /// looked up per row, not per cell: about a sixth of a campaign plan's time).
+    Row,
 }
 
 impl<'a> SheetWriter<'a> {
@@ -193,10 +206,11 @@ impl<'a> SheetWriter<'a> {
         styles: &'a Styles,
         header: &'a [String],
         base_name: &'a str,
+        fill: Fill,
     ) -> Result<Self, XlsxError> {
         let at = |name: &str| header.iter().position(|h| h == name);
         let (reason, recommendation) = (at(REASON), at(RECOMMENDATION));
-        let mut w = SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0, reason, recommendation };
+        let mut w = SheetWriter { workbook, taken, styles, header, base_name, part: 0, index: 0, rows: 0, reason, recommendation, fill };
         w.next_sheet()?;
         Ok(w)
     }
@@ -230,6 +244,9 @@ impl<'a> SheetWriter<'a> {
             };
             sheet.set_column_width(c as u16, width)?;
         }
+        if let Some(reason) = self.reason.filter(|_| self.fill == Fill::Row) {
+            sheet.set_column_format(reason as u16, &self.styles.wrap)?;
+        }
         if let Some(date_col) = self.header.iter().position(|h| h == DECIDED_ON).map(|c| c as u16) {
             sheet.set_column_format(date_col, &self.styles.date)?;
             sheet.set_column_format(date_col + 1, &self.styles.wrap)?;
@@ -251,10 +268,30 @@ impl<'a> SheetWriter<'a> {
         let revoke = recommendation.and_then(|i| cells.get(i).copied().flatten()) == Some(RECOMMENDATIONS[0]);
         let (styles, row) = (self.styles, self.rows as u32);
         let sheet = self.workbook.worksheet_from_index(self.index)?;
+        if self.fill == Fill::Row && revoke {
+            // Set before the row's height, which keeps it.
+            sheet.set_row_format(row, &styles.revoke)?;
+        }
         if let Some(text) = reason.and_then(|i| cells.get(i).copied().flatten()) {
             if text.chars().count() as f64 > REASON_WIDTH * 1.1 {
                 sheet.set_row_height(row, wrapped_height(text, REASON_WIDTH))?;
             }
+        }
+        if self.fill == Fill::Row {
+            // The row's format fills it, the column's wraps the reason; a revoke row's reason
+            // needs both.
+            for (c, v) in cells.iter().enumerate() {
+                match v.filter(|v| !v.is_empty()) {
+                    Some(v) if revoke && Some(c) == reason => {
+                        sheet.write_string_with_format(row, c as u16, v, &styles.revoke_wrap)?;
+                    }
+                    Some(v) => {
+                        sheet.write_string(row, c as u16, v)?;
+                    }
+                    None => {}
+                }
+            }
+            return Ok(());
         }
         for (c, v) in cells.iter().enumerate() {
             let wrap = Some(c) == reason;
@@ -346,7 +383,7 @@ fn write_frame_sheets(
 ) -> Result<(), XlsxError> {
     let header: Vec<String> = columns.iter().chain(DECISION_COLUMNS.iter()).map(|s| s.to_string()).collect();
     let selected = df.select(columns.iter().copied()).map_err(frame_err)?;
-    SheetWriter::start(workbook, taken, styles, &header, base_name)?.write_frame(&selected)
+    SheetWriter::start(workbook, taken, styles, &header, base_name, Fill::Cells)?.write_frame(&selected)
 }
 
 fn instructions(
@@ -582,6 +619,7 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
             tracing::debug!("{}: scratch files in the default temporary directory", dir.display());
         }
     }
+    let fill = if certify.len() + information.len() <= PACKET_ROWS_IN_MEMORY { Fill::Row } else { Fill::Cells };
     let created = ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
     workbook.set_properties(&DocProperties::new().set_title(title).set_author("access-audit").set_creation_datetime(&created));
     let styles = Styles::new();
@@ -600,7 +638,7 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     // The accounts to certify, with the reviewer's columns: decision empty, reviewer filled in.
     let with_decision: Vec<String> = header.iter().copied().chain(DECISION_COLUMNS.iter().copied()).map(str::to_string).collect();
     let mut cells: Vec<Option<&str>> = Vec::with_capacity(with_decision.len());
-    let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &with_decision, CERTIFY_SHEET)?;
+    let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &with_decision, CERTIFY_SHEET, fill)?;
     for &row in certify {
         cells.clear();
         cells.extend(columns.iter().map(|c| c.get(row)));
@@ -611,7 +649,7 @@ fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), Xls
     writer.finish()?;
     if !information.is_empty() {
         let header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
-        let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET)?;
+        let mut writer = SheetWriter::start(&mut workbook, &mut taken, &styles, &header, INFORMATION_SHEET, fill)?;
         for &row in information {
             cells.clear();
             cells.extend(columns.iter().map(|c| c.get(row)));
