@@ -138,7 +138,7 @@ pub async fn remediate(
     }
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let mut written: Vec<(String, crate::files::FileDigest)> = Vec::new();
-    let mut taken: Vec<String> = Vec::new();
+    let mut taken = std::collections::HashSet::new();
     for (app_name, list) in &rows {
         let stem = safe_stem(app_name, "app", &mut taken);
         let mut app_sum = AppRemediation { app: app_name.clone(), accounts: list.len(), ..Default::default() };
@@ -304,7 +304,7 @@ mod tests {
 
     #[test]
     fn file_stems_are_safe_and_unique() {
-        let mut taken = Vec::new();
+        let mut taken = std::collections::HashSet::new();
         assert_eq!(crate::evidence::pack::safe_stem("jsm helpdesk/eu", "app", &mut taken), "jsm_helpdesk_eu");
         assert_eq!(crate::evidence::pack::safe_stem("jsm helpdesk:eu", "app", &mut taken), "jsm_helpdesk_eu-2");
         assert_eq!(crate::evidence::pack::safe_stem("..", "app", &mut taken), "app");

@@ -1,6 +1,7 @@
 //! A pack on disk: opened (its manifest read and checked), located, signed again after a change;
 //! and the small helpers of the commands that change one (safe file names, I/O errors).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::error::EvidenceError;
@@ -95,17 +96,17 @@ impl Pack {
 /// A file name stem made of `text`, safe on every system: its ASCII letters, digits, `.`, `-` and
 /// `_` (anything else as `_`), no leading or trailing dot, at most 80 characters, `fallback` when
 /// nothing is left; unique among `taken` whatever the case (`-2`, `-3`), and added to it.
-pub fn safe_stem(text: &str, fallback: &str, taken: &mut Vec<String>) -> String {
+pub fn safe_stem(text: &str, fallback: &str, taken: &mut HashSet<String>) -> String {
     let base: String = text.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
     let base: String = base.trim_matches('.').chars().take(80).collect();
     let base = if base.is_empty() { fallback.to_string() } else { base };
     let mut name = base.clone();
     let mut n = 2;
-    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+    // Names differing only in case collide on some file systems: `taken` holds them lowercased.
+    while !taken.insert(name.to_ascii_lowercase()) {
         name = format!("{base}-{n}");
         n += 1;
     }
-    taken.push(name.clone());
     name
 }
 

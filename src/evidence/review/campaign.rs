@@ -183,7 +183,7 @@ pub(super) fn due(manifest: &serde_json::Value) -> (Option<String>, Option<chron
 
 /// A file name for a reviewer's packet, safe on every system: the email's letters, digits, `.`,
 /// `-` and `_`, `@` as `_at_`, at most 80 characters; `taken` resolves collisions (`-2`, `-3`).
-pub fn packet_name(email: &str, taken: &mut Vec<String>) -> String {
+pub fn packet_name(email: &str, taken: &mut std::collections::HashSet<String>) -> String {
     format!("{}.xlsx", safe_stem(&email.to_lowercase().replace('@', "_at_"), "reviewer", taken))
 }
 
@@ -360,16 +360,24 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     }
     let warnings: Vec<String> = warnings.into_iter().map(|(w, n)| format!("{w}: {n} account(s) went to the fallback reviewer")).collect();
 
-    let mut df = accounts.select(PACKET_COLUMNS)?;
-    df.with_column(Column::new("findings".into(), finding_ids))?;
-    df.with_column(Column::new("assigned_because".into(), reason))?;
     let accounts_n = certify.iter().filter(|c| **c).count();
-    df.with_column(Column::new("assigned_reviewer".into(), reviewer))?;
-    df.with_column(Column::new("__certify".into(), certify))?;
-    let rank: Vec<u32> = df.column(RECOMMENDATION)?.str()?.iter().map(|r| recommendation_rank(r.unwrap_or("")) as u32).collect();
-    df.with_column(Column::new("__rank".into(), rank))?;
-    // A reviewer's rows: revoke, review, keep, then by app and account.
-    let df = df.sort(["assigned_reviewer", "__rank", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
+    let rank: Vec<usize> = accounts.column(RECOMMENDATION)?.str()?.iter().map(|r| recommendation_rank(r.unwrap_or(""))).collect();
+    // A reviewer's rows: revoke, review, keep, then by app and account. Only the keys are sorted:
+    // the packets read every other column through `order` (no copy of the million-row frame).
+    let keys = DataFrame::new_infer_height(vec![
+        Column::new("assigned_reviewer".into(), &reviewer),
+        Column::new("__rank".into(), rank.iter().map(|r| *r as u32).collect::<Vec<u32>>()),
+        apps.clone().into_column(),
+        account_ids.clone().into_column(),
+        Column::new("__row".into(), (0..n as u64).collect::<Vec<u64>>()),
+    ])?;
+    let keys =
+        keys.sort(["assigned_reviewer", "__rank", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
+    let order: Vec<usize> = keys.column("__row")?.u64()?.iter().map(|i| i.unwrap_or(0) as usize).collect();
+    drop(keys);
+    let findings_column = StringChunked::from_iter_options("findings".into(), finding_ids.into_iter());
+    let because_column = StringChunked::from_iter_values("assigned_because".into(), reason.iter().map(String::as_str));
+    drop(reason);
 
     tracing::debug!("campaign plan: frame sorted ({} ms)", started.elapsed().as_millis());
     // Replace an earlier plan: moved aside now, removed once the new one is recorded (files
@@ -385,17 +393,16 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     }
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
 
-    // One packet per reviewer, written two at a time.
-    let reviewers_col = df.column("assigned_reviewer")?.str()?.clone();
+    // One packet per reviewer (a run of `order`), written a core at a time.
     let mut runs: Vec<(String, usize, usize)> = Vec::new();
-    for (i, r) in reviewers_col.iter().enumerate() {
-        let r = r.unwrap_or("");
+    for (k, &i) in order.iter().enumerate() {
+        let r = reviewer[i].as_str();
         match runs.last_mut() {
             Some((last, _, len)) if last == r => *len += 1,
-            _ => runs.push((r.to_string(), i, 1)),
+            _ => runs.push((r.to_string(), k, 1)),
         }
     }
-    let mut taken = Vec::new();
+    let mut taken = std::collections::HashSet::new();
     let named: Vec<(String, String, usize, usize)> = runs.into_iter().map(|(r, s, l)| (packet_name(&r, &mut taken), r, s, l)).collect();
     let title_of = |r: &str| format!("{} — accounts for {r} to certify", config.review.name);
     let due = campaign.due.map(|d| d.0.format("%Y-%m-%d").to_string());
@@ -403,17 +410,18 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let batch = files::Batch::new();
     // The packets read the plan's columns as text, row by row: no frame operation per packet.
     let header: Vec<&str> = PACKET_COLUMNS.iter().copied().chain(["findings", "assigned_because"]).collect();
-    let text: Vec<StringChunked> = header.iter().map(|c| Ok(df.column(c)?.str()?.rechunk().into_owned())).collect::<PolarsResult<_>>()?;
+    let mut text: Vec<StringChunked> =
+        PACKET_COLUMNS.iter().map(|c| Ok(accounts.column(c)?.str()?.rechunk().into_owned())).collect::<PolarsResult<_>>()?;
+    text.extend([findings_column, because_column]);
     let text_refs: Vec<&StringChunked> = text.iter().collect();
-    let certify_flags: Vec<bool> = df.column("__certify")?.bool()?.iter().map(|c| c.unwrap_or(false)).collect();
-    let recommended: Vec<usize> = df.column(RECOMMENDATION)?.str()?.iter().map(|r| recommendation_rank(r.unwrap_or(""))).collect();
+    let certify_flags = &certify;
     let write_one = |(file, reviewer, start, len): &(String, String, usize, usize)| -> Result<(String, files::FileDigest), EvidenceError> {
-        let rows = *start..start + len;
-        let to_certify: Vec<usize> = rows.clone().filter(|i| certify_flags[*i]).collect();
-        let info: Vec<usize> = rows.filter(|i| !certify_flags[*i]).collect();
+        let rows = &order[*start..start + len];
+        let to_certify: Vec<usize> = rows.iter().copied().filter(|i| certify_flags[*i]).collect();
+        let info: Vec<usize> = rows.iter().copied().filter(|i| !certify_flags[*i]).collect();
         let mut counts = [0usize; 3];
         for &i in &to_certify {
-            if let Some(n) = counts.get_mut(recommended[i]) {
+            if let Some(n) = counts.get_mut(rank[i]) {
                 *n += 1;
             }
         }
@@ -468,8 +476,8 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             |out| {
                 for (file, r, start, len) in &named {
                     let file = format!("{CAMPAIGN_DIR}/{file}");
-                    for (i, certify) in certify_flags.iter().enumerate().skip(*start).take(*len) {
-                        let scope = if *certify { "certify" } else { "information" };
+                    for &i in &order[*start..start + len] {
+                        let scope = if certify_flags[i] { "certify" } else { "information" };
                         let [app, id, person, because, recommendation, why, finding_ids] =
                             [app, id, person, because, recommendation, why, finding_ids].map(|c| c.get(i).unwrap_or(""));
                         out.row([r.as_str(), app, id, person, scope, because, recommendation, why, finding_ids, &file])?;
@@ -500,8 +508,9 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let finding_ids = column_of("findings")?;
     let mut reviewer_rows = Vec::new();
     for (file, r, start, len) in &named {
-        let certify_n = (*start..start + len).filter(|i| certify_flags[*i]).count();
-        let findings_n: usize = (*start..start + len).map(|i| finding_ids.get(i).map(|f| f.split("; ").count()).unwrap_or(0)).sum();
+        let rows = &order[*start..start + len];
+        let certify_n = rows.iter().filter(|i| certify_flags[**i]).count();
+        let findings_n: usize = rows.iter().map(|i| finding_ids.get(*i).map(|f| f.split("; ").count()).unwrap_or(0)).sum();
         let name = roster.position(r).map(|i| roster.people[i].name.clone()).unwrap_or_default();
         let d = &digests[file];
         reviewer_rows.push(vec![
@@ -638,7 +647,7 @@ mod tests {
 
     #[test]
     fn packet_names_are_safe_and_unique() {
-        let mut taken = Vec::new();
+        let mut taken = std::collections::HashSet::new();
         assert_eq!(packet_name("Ann.Lee@acme.com", &mut taken), "ann.lee_at_acme.com.xlsx");
         assert_eq!(packet_name("ann.lee@ACME.com", &mut taken), "ann.lee_at_acme.com-2.xlsx");
         assert_eq!(packet_name("../x y:z@evil", &mut taken), "_x_y_z_at_evil.xlsx");
