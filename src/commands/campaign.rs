@@ -12,12 +12,24 @@ use access_audit::pipeline::PipelineError;
 use super::cli::NonResponseArg;
 use super::common::{display_path, evidence_key, evidence_key_of, today, EXIT_CAMPAIGN_PENDING, EXIT_ERROR, EXIT_OK};
 
+/// How many of a plan's warnings the terminal shows.
+const WARNINGS_SHOWN: usize = 20;
+
 pub fn plan(report: &Path, config: &Path) -> Result<u8, PipelineError> {
     let config = Config::load(config, &access_audit::collectors::REGISTRY)?;
     let key = evidence_key(&config)?;
     let s = campaign::plan(report, &config, key.as_ref())?;
-    for w in &s.warnings {
+    // A large estate can have thousands (one per person whose reviewer is not in the roster): the
+    // terminal shows the first, the manifest keeps every one.
+    for w in s.warnings.iter().take(WARNINGS_SHOWN) {
         tracing::warn!("campaign: {w}");
+    }
+    if s.warnings.len() > WARNINGS_SHOWN {
+        tracing::warn!(
+            "campaign: {} more warning(s); {} lists every one (campaign.warnings)",
+            s.warnings.len() - WARNINGS_SHOWN,
+            display_path(&report.join(access_audit::report::MANIFEST_JSON))
+        );
     }
     say!(
         "planned: {} reviewer(s), {} account(s) to certify, {} listed for information{}",

@@ -814,6 +814,41 @@ fn a_report_regenerated_into_a_remediated_pack_keeps_its_remediation_and_still_v
 
 /// The small company with `campaign plan` by app owner: own@acme.com certifies accounts 1
 /// (review), 2, 3, 4 (revoke) and 6 (keep). Returns (config, report directory).
+/// A plan's warnings (here one per person whose manager has left) past the first 20 are counted on
+/// the terminal, not printed; the manifest keeps every one.
+#[test]
+fn a_plan_with_many_warnings_shows_the_first_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_company(dir.path(), "[campaign]\nby = \"manager\"\nfallback_reviewer = \"boss@acme.com\"\ndue = \"2027-01-31\"\n");
+    let mut hr = "email,employee_id,name,status,termination_date,manager_email\nboss@acme.com,E0,Boss,active,,\n\
+                  gone@acme.com,E1,Gone,terminated,2026-11-01,boss@acme.com\n"
+        .to_string();
+    let mut app = "id,email,name,role,last_login,created\n".to_string();
+    for i in 0..25 {
+        hr += &format!("p{i:02}@acme.com,E{},P{i},active,,gone@acme.com\n", i + 10);
+        app += &format!("{i},p{i:02}@acme.com,P{i},User,2026-12-20,2024-01-01\n");
+    }
+    std::fs::write(dir.path().join("hr.csv"), hr).unwrap();
+    std::fs::write(dir.path().join("app.csv"), app).unwrap();
+    let out = dir.path().join("out");
+    bin().args(["-q", "run", "--config"]).arg(&config).arg("--out").arg(&out).assert().success();
+    let warned = |i: usize| format!("reviewer gone@acme.com (manager of p{i:02}@acme.com) is not an active person of the roster");
+    bin()
+        .args(["campaign", "plan", "--report"])
+        .arg(&out)
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(warned(0)).and(predicate::str::contains(warned(19))))
+        .stderr(predicate::str::contains(warned(20)).not())
+        .stderr(predicate::str::contains("5 more warning(s);").and(predicate::str::contains("(campaign.warnings)")));
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let warnings = manifest["campaign"]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 25, "{warnings:?}");
+    assert_eq!(warnings[24], format!("{}: 1 account(s) went to the fallback reviewer", warned(24)));
+}
+
 fn planned_small_company(dir: &Path) -> (PathBuf, PathBuf) {
     let config = small_company(dir, "[campaign]\nby = \"app_owner\"\ndue = \"2027-01-31\"\n");
     edit(&dir.join("hr.csv"), |t| t + "own@acme.com,E4,Own,active,\ncat@acme.com,E5,Cat,active,\n");
