@@ -15,7 +15,8 @@
 # file system without a journal (this machine's), making a file skips the inodes freed in the last
 # minutes (the kernel's recently_deleted(): 1 minute, 6 while their block is unwritten), and a plan
 # right after the previous bench's ~40k files were removed spent a fifth of its time there. A
-# user's plan does not follow such a removal. Run back to back, the first plan of a run still can.
+# user's plan does not follow such a removal. Run back to back, the first plan of a run still can;
+# so can a run that follows a cargo build (which removes thousands of files) by a minute or less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 accounts=${1:-1000000}
@@ -61,4 +62,6 @@ emails=$(find "$out/campaign/outbox" -name '*.eml' | wc -l)
 echo "reviewers: $reviewers; emails written: $emails ($(du -sh "$out/campaign/outbox" | cut -f1)); packets: $(du -sh --exclude=outbox "$out/campaign" | cut -f1)"
 median=$(printf '%s\n' "${plans[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
 echo "campaign plan: median of $runs: $median s (target 15 s)"
+# Synced after the removal: the freed inodes' blocks written, the next minute (not six) pays for them.
 rm -rf "$trash"
+sync
