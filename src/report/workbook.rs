@@ -190,8 +190,9 @@ enum Fill {
     /// A format on every cell of a revoke row and on every reason: a sheet of any size (a row's
     /// format is kept by rust_xlsxwriter until the workbook is saved, a copy per row).
     Cells,
-    /// The revoke row's own format, and the reason column's: a packet's few dozen rows (a format
-    /// looked up per row, not per cell: about a sixth of a campaign plan's time).
+    /// The revoke row's own format, and the reason column's: a packet's few dozen rows. A format
+    /// is looked up (hashed whole) per revoke row, not per cell (~5% of a 1M-account plan's
+    /// samples), and no blank cell carries the fill (the 1M plan's packets: 975 MB -> 502 MB).
     Row,
 }
 
