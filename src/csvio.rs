@@ -119,9 +119,9 @@ fn records<E: From<TableError>>(
     }
 }
 
-/// Streams a large CSV that this tool wrote in `parts` pieces side by side: `header` turns the
-/// header into what `row` needs; each piece's records go to `row` (with the piece's number and the
-/// record's line) on a thread of their own, and the results of `piece` come back in the file's
+/// Streams a large CSV that this tool wrote in `pieces` pieces side by side: `header` turns the
+/// header into what `row` needs; each piece's records go to `row` (with a state made by `piece`
+/// and the record's line) on a thread of their own, and the pieces' states come back in the file's
 /// order. A piece starts after a line break outside quotes: an even number of `"` before it, which
 /// holds for RFC 4180 text as this tool writes it (every field with a quote is quoted).
 pub fn stream_in_pieces<H: Sync, S: Send, E: From<TableError> + Send>(
@@ -129,26 +129,18 @@ pub fn stream_in_pieces<H: Sync, S: Send, E: From<TableError> + Send>(
     pieces: usize,
     file: &str,
     header: impl FnOnce(Vec<String>) -> Result<H, E>,
-    piece: impl Fn(&H, usize) -> S + Sync,
+    piece: impl Fn() -> S + Sync,
     row: impl Fn(&H, &mut S, usize, &csv::StringRecord) -> Result<(), E> + Sync,
 ) -> Result<(H, Vec<S>), E> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let more = reader.read_record(&mut record).map_err(|e| {
-        E::from(TableError::new(file, TableFailure::Syntax { line: 1, detail: format!("{e} (check the quoting of that row)") }))
-    })?;
-    if !more {
-        return Err(E::from(TableError::new(file, TableFailure::Empty)));
-    }
-    let h = header(header_fields(&record, file)?)?;
-    let start = (reader.position().byte() as usize).min(text.len());
+    let (fields, start) = header_and_end(text, b',', 1, file)?;
+    let h = header(fields)?;
     let body = &text[start..];
     let first_line = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..start]).count();
     let cuts = record_cuts(body, pieces);
     let read = |i: usize| -> Result<S, E> {
         let (from, lines) = cuts[i];
         let to = cuts.get(i + 1).map_or(body.len(), |c| c.0);
-        let mut state = piece(&h, i);
+        let mut state = piece();
         records(&body[from..to], b',', first_line + lines, file, |line, r| row(&h, &mut state, line, r))?;
         Ok(state)
     };
@@ -205,6 +197,11 @@ pub fn record_cuts(text: &str, pieces: usize) -> Vec<(usize, usize)> {
 /// The first record of delimited text (the header), as [`stream`] reads it: an error for a
 /// syntax error on it or an empty one.
 pub fn header(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result<Vec<String>, TableError> {
+    header_and_end(text, delimiter, first_line, file).map(|(fields, _)| fields)
+}
+
+/// The header's names, and the byte offset where the records after it start.
+fn header_and_end(text: &str, delimiter: u8, first_line: usize, file: &str) -> Result<(Vec<String>, usize), TableError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     let more = reader.read_record(&mut record).map_err(|e| {
@@ -213,7 +210,8 @@ pub fn header(text: &str, delimiter: u8, first_line: usize, file: &str) -> Resul
     if !more {
         return Err(TableError::new(file, TableFailure::Empty));
     }
-    header_fields(&record, file)
+    let end = (reader.position().byte() as usize).min(text.len());
+    Ok((header_fields(&record, file)?, end))
 }
 
 /// A header record's names; an error when it names nothing.
@@ -298,7 +296,7 @@ mod tests {
             pieces,
             "f.csv",
             Ok,
-            |_, _| Vec::new(),
+            Vec::new,
             |_, rows, line, r| {
                 rows.push((line, r.iter().map(str::to_string).collect()));
                 Ok(())

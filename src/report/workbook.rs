@@ -278,29 +278,15 @@ impl<'a> SheetWriter<'a> {
                 sheet.set_row_height(row, wrapped_height(text, REASON_WIDTH))?;
             }
         }
-        if self.fill == Fill::Row {
-            // The row's format fills it, the column's wraps the reason; a revoke row's reason
-            // needs both.
-            for (c, v) in cells.iter().enumerate() {
-                match v.filter(|v| !v.is_empty()) {
-                    Some(v) if revoke && Some(c) == reason => {
-                        sheet.write_string_with_format(row, c as u16, v, &styles.revoke_wrap)?;
-                    }
-                    Some(v) => {
-                        sheet.write_string(row, c as u16, v)?;
-                    }
-                    None => {}
-                }
-            }
-            return Ok(());
-        }
+        // With `Fill::Row` the row's format fills it and the column's wraps the reason (a revoke
+        // row's reason needs both); with `Fill::Cells` each cell carries its own, empty ones too.
+        let by_cell = self.fill == Fill::Cells;
         for (c, v) in cells.iter().enumerate() {
-            let wrap = Some(c) == reason;
-            let format = match (revoke, wrap) {
+            let format = match (revoke, Some(c) == reason) {
                 (true, true) => Some(&styles.revoke_wrap),
-                (true, false) => Some(&styles.revoke),
-                (false, true) => Some(&styles.wrap),
-                (false, false) => None,
+                (true, false) if by_cell => Some(&styles.revoke),
+                (false, true) if by_cell => Some(&styles.wrap),
+                _ => None,
             };
             match (v.filter(|v| !v.is_empty()), format) {
                 (Some(v), Some(format)) => {
@@ -309,14 +295,14 @@ impl<'a> SheetWriter<'a> {
                 (Some(v), None) => {
                     sheet.write_string(row, c as u16, v)?;
                 }
-                (None, Some(format)) if revoke => {
+                (None, Some(format)) if revoke && by_cell => {
                     sheet.write_blank(row, c as u16, format)?;
                 }
                 _ => {}
             }
         }
         // The reviewer's columns of a revoke row are filled too: the row reads as one.
-        if revoke {
+        if revoke && by_cell {
             for c in cells.len()..self.header.len() {
                 sheet.write_blank(row, c as u16, &styles.revoke)?;
             }

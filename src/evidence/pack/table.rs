@@ -45,7 +45,7 @@ pub fn read_pack_csv(
         },
         // Straight into string columns: no String per cell (a million-account accounts.csv has
         // tens of millions of cells).
-        |_, _| names.iter().map(|n| StringChunkedBuilder::new((*n).into(), text.len() / pieces / 200)).collect(),
+        || names.iter().map(|n| StringChunkedBuilder::new((*n).into(), text.len() / pieces / 200)).collect(),
         |index, values, _, record| {
             for (slot, i) in values.iter_mut().zip(index) {
                 let cell = i.and_then(|i| record.get(i)).unwrap_or("");

@@ -414,11 +414,10 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         PACKET_COLUMNS.iter().map(|c| Ok(accounts.column(c)?.str()?.rechunk().into_owned())).collect::<PolarsResult<_>>()?;
     text.extend([findings_column, because_column]);
     let text_refs: Vec<&StringChunked> = text.iter().collect();
-    let certify_flags = &certify;
     let write_one = |(file, reviewer, start, len): &(String, String, usize, usize)| -> Result<(String, files::FileDigest), EvidenceError> {
         let rows = &order[*start..start + len];
-        let to_certify: Vec<usize> = rows.iter().copied().filter(|i| certify_flags[*i]).collect();
-        let info: Vec<usize> = rows.iter().copied().filter(|i| !certify_flags[*i]).collect();
+        let to_certify: Vec<usize> = rows.iter().copied().filter(|i| certify[*i]).collect();
+        let info: Vec<usize> = rows.iter().copied().filter(|i| !certify[*i]).collect();
         let mut counts = [0usize; 3];
         for &i in &to_certify {
             if let Some(n) = counts.get_mut(rank[i]) {
@@ -477,7 +476,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
                 for (file, r, start, len) in &named {
                     let file = format!("{CAMPAIGN_DIR}/{file}");
                     for &i in &order[*start..start + len] {
-                        let scope = if certify_flags[i] { "certify" } else { "information" };
+                        let scope = if certify[i] { "certify" } else { "information" };
                         let [app, id, person, because, recommendation, why, finding_ids] =
                             [app, id, person, because, recommendation, why, finding_ids].map(|c| c.get(i).unwrap_or(""));
                         out.row([r.as_str(), app, id, person, scope, because, recommendation, why, finding_ids, &file])?;
@@ -509,7 +508,7 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let mut reviewer_rows = Vec::new();
     for (file, r, start, len) in &named {
         let rows = &order[*start..start + len];
-        let certify_n = rows.iter().filter(|i| certify_flags[**i]).count();
+        let certify_n = rows.iter().filter(|i| certify[**i]).count();
         let findings_n: usize = rows.iter().map(|i| finding_ids.get(*i).map(|f| f.split("; ").count()).unwrap_or(0)).sum();
         let name = roster.position(r).map(|i| roster.people[i].name.clone()).unwrap_or_default();
         let d = &digests[file];
