@@ -17,13 +17,15 @@ pub fn read_pack_csv(
 ) -> Result<(polars::prelude::DataFrame, Vec<String>), EvidenceError> {
     use polars::prelude::*;
     let path = pack.dir.join(file);
-    let text = crate::csvio::read_text(&path).map_err(|e| EvidenceError::File { file: path.clone(), detail: e.to_string() })?;
+    let fail = |e: crate::csvio::TableError| EvidenceError::File { file: path.clone(), detail: e.to_string() };
+    let mapped = crate::csvio::map_file(&path).map_err(fail)?;
+    let text = crate::csvio::utf8(&mapped, &path.display().to_string()).map_err(fail)?;
     let names: Vec<&str> = required.iter().chain(optional).copied().collect();
     let version = if pack.manifest.tool_version.is_empty() { "an unknown version".to_string() } else { pack.manifest.tool_version.clone() };
     // A large file is parsed in a piece per core (a million-account accounts.csv is ~250 MB).
     let pieces = if text.len() > PIECE_BYTES { crate::files::writers(8) } else { 1 };
     let (index, pieces) = crate::csvio::stream_in_pieces::<Vec<Option<usize>>, Vec<StringChunkedBuilder>, EvidenceError>(
-        &text,
+        text,
         pieces,
         &path.display().to_string(),
         |headers| {

@@ -247,6 +247,41 @@ pub(super) fn campaign_roster(pack: &Pack, config: &Config, as_of: chrono::Naive
     Ok(roster)
 }
 
+/// The rows in packet order: by reviewer, then recommendation (revoke, review, keep), app and
+/// account; rows alike keep their order. Reviewers are numbered in their sorted order and the rows
+/// put in (reviewer, recommendation) buckets by counting, so only each bucket's few rows are
+/// compared by app and account (a million rows: ~0.1 s, against ~0.6 s for a frame sort of the
+/// four keys).
+fn review_order(reviewer: &[String], rank: &[usize], apps: &StringChunked, account_ids: &StringChunked) -> Vec<usize> {
+    let mut names: Vec<&str> = reviewer.iter().map(String::as_str).collect::<std::collections::HashSet<_>>().into_iter().collect();
+    names.sort_unstable();
+    let number: HashMap<&str, usize> = names.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+    let ranks = rank.iter().max().map_or(1, |m| m + 1);
+    let bucket: Vec<usize> = reviewer.iter().zip(rank).map(|(r, k)| number[r.as_str()] * ranks + k).collect();
+    // Counting sort by bucket (stable), then each bucket by app and account (stable).
+    let mut starts = vec![0usize; names.len() * ranks + 1];
+    for b in &bucket {
+        starts[b + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut order = vec![0usize; bucket.len()];
+    for (row, b) in bucket.iter().enumerate() {
+        order[next[*b]] = row;
+        next[*b] += 1;
+    }
+    let key = |i: usize| (apps.get(i).unwrap_or(""), account_ids.get(i).unwrap_or(""));
+    for w in starts.windows(2) {
+        let rows = &mut order[w[0]..w[1]];
+        if rows.len() > 1 {
+            rows.sort_by(|x, y| key(*x).cmp(&key(*y)));
+        }
+    }
+    order
+}
+
 /// `campaign plan`: assigns every account of the report in `report_dir`, writes the packets,
 /// `assignments.csv` and `reviewers.csv` into `campaign/` (replacing an earlier plan), and
 /// records them in the manifest (signed again with `key`).
@@ -362,24 +397,14 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
 
     let accounts_n = certify.iter().filter(|c| **c).count();
     let rank: Vec<usize> = accounts.column(RECOMMENDATION)?.str()?.iter().map(|r| recommendation_rank(r.unwrap_or(""))).collect();
-    // A reviewer's rows: revoke, review, keep, then by app and account. Only the keys are sorted:
-    // the packets read every other column through `order` (no copy of the million-row frame).
-    let keys = DataFrame::new_infer_height(vec![
-        Column::new("assigned_reviewer".into(), &reviewer),
-        Column::new("__rank".into(), rank.iter().map(|r| *r as u32).collect::<Vec<u32>>()),
-        apps.clone().into_column(),
-        account_ids.clone().into_column(),
-        Column::new("__row".into(), (0..n as u64).collect::<Vec<u64>>()),
-    ])?;
-    let keys =
-        keys.sort(["assigned_reviewer", "__rank", a::APP, a::ACCOUNT_ID], SortMultipleOptions::default().with_maintain_order(true))?;
-    let order: Vec<usize> = keys.column("__row")?.u64()?.iter().map(|i| i.unwrap_or(0) as usize).collect();
-    drop(keys);
+    // A reviewer's rows: revoke, review, keep, then by app and account. Only the row numbers are
+    // sorted: the packets read every other column through `order` (no copy of the million-row frame).
+    let order = review_order(&reviewer, &rank, &apps, &account_ids);
     let findings_column = StringChunked::from_iter_options("findings".into(), finding_ids.into_iter());
     let because_column = StringChunked::from_iter_values("assigned_because".into(), reason.iter().map(String::as_str));
     drop(reason);
 
-    tracing::debug!("campaign plan: frame sorted ({} ms)", started.elapsed().as_millis());
+    tracing::debug!("campaign plan: rows ordered ({} ms)", started.elapsed().as_millis());
     // Replace an earlier plan: moved aside now, removed once the new one is recorded (files
     // created right after thousands were deleted are slow on some file systems).
     let dir = report_dir.join(CAMPAIGN_DIR);
@@ -410,8 +435,10 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let batch = files::Batch::new();
     // The packets read the plan's columns as text, row by row: no frame operation per packet.
     let header: Vec<&str> = PACKET_COLUMNS.iter().copied().chain(["findings", "assigned_because"]).collect();
+    // Not rechunked: a read in pieces leaves a chunk per piece, and a row is found among so few
+    // at no cost worth copying every string again (~0.5 s at a million rows).
     let mut text: Vec<StringChunked> =
-        PACKET_COLUMNS.iter().map(|c| Ok(accounts.column(c)?.str()?.rechunk().into_owned())).collect::<PolarsResult<_>>()?;
+        PACKET_COLUMNS.iter().map(|c| Ok(accounts.column(c)?.str()?.clone())).collect::<PolarsResult<_>>()?;
     text.extend([findings_column, because_column]);
     let text_refs: Vec<&StringChunked> = text.iter().collect();
     let write_one = |(file, reviewer, start, len): &(String, String, usize, usize)| -> Result<(String, files::FileDigest), EvidenceError> {
