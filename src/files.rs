@@ -139,6 +139,74 @@ impl Batch {
     }
 }
 
+/// A directory written whole (a campaign's packets: tens of thousands of small files). Files go
+/// straight under their names into a hidden directory beside the final one; [`NewDir::commit`]
+/// makes them durable with one sync of the file system and renames the directory into place. No
+/// file is renamed one by one (18.8k renames were ~0.4 s of a 1M-account plan, one after another),
+/// and the directory appears with every file or not at all: an interrupted run leaves only the
+/// hidden directory, which the next one replaces.
+pub struct NewDir {
+    dir: std::path::PathBuf,
+    /// Open on the hidden directory: on Linux the file system is synced through it.
+    anchor: File,
+}
+
+impl NewDir {
+    /// The hidden directory that will become `target` (a leftover of an interrupted run removed).
+    pub fn create(target: &Path) -> std::io::Result<NewDir> {
+        let name = target.file_name().ok_or_else(|| std::io::Error::other(format!("{}: not a directory's name", target.display())))?;
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = parent.join(format!("{TEMP_PREFIX}{}-new", name.to_string_lossy()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        let anchor = File::open(&dir)?;
+        Ok(NewDir { dir, anchor })
+    }
+
+    /// Where the files are written until the commit.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes the file `name` (readable by others, as every output). Callable from many threads.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<FileDigest> {
+        let mut file = File::options().write(true).create_new(true).open(self.dir.join(name))?;
+        file.write_all(bytes)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
+        // Where one sync of the file system is not available, each file is synced before it is closed.
+        #[cfg(not(target_os = "linux"))]
+        file.sync_all()?;
+        Ok(FileDigest { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64 })
+    }
+
+    /// Syncs what was written, moves an earlier `target` to `aside` (replacing what is there; the
+    /// caller removes it when it likes) and renames the new directory to `target`.
+    pub fn commit(self, target: &Path, aside: &Path) -> std::io::Result<()> {
+        sync_file_system(&self.anchor)?;
+        #[cfg(unix)]
+        self.anchor.sync_all()?;
+        drop(self.anchor);
+        if target.exists() {
+            if aside.exists() {
+                std::fs::remove_dir_all(aside)?;
+            }
+            std::fs::rename(target, aside)?;
+        }
+        std::fs::rename(&self.dir, target)?;
+        #[cfg(unix)]
+        if let Some(parent) = target.parent() {
+            File::open(if parent.as_os_str().is_empty() { Path::new(".") } else { parent })?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
 /// Makes the written data durable: on Linux one `syncfs` of the file system `any` is on;
 /// elsewhere every file of the batch was synced as it was written.
 #[cfg(target_os = "linux")]
@@ -231,6 +299,39 @@ mod tests {
         batch.write(&dir.path().join("c.xlsx"), b"three").unwrap();
         drop(batch);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_new_dir_appears_whole_at_its_commit_and_replaces_the_earlier_one() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("campaign");
+        let aside = root.path().join(".old");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("earlier.xlsx"), b"earlier").unwrap();
+        // A leftover of an interrupted run is replaced.
+        std::fs::create_dir(root.path().join(format!("{TEMP_PREFIX}campaign-new"))).unwrap();
+        std::fs::write(root.path().join(format!("{TEMP_PREFIX}campaign-new/stale")), b"x").unwrap();
+        let new = NewDir::create(&target).unwrap();
+        let d = new.write("a.xlsx", b"one").unwrap();
+        assert_eq!(d, FileDigest { sha256: hex::encode(Sha256::digest(b"one")), size: 3 });
+        assert!(new.write("a.xlsx", b"again").is_err(), "a name is written once");
+        std::fs::write(new.path().join("assignments.csv"), b"rows").unwrap();
+        assert!(!new.path().join("stale").exists());
+        assert_eq!(std::fs::read(target.join("earlier.xlsx")).unwrap(), b"earlier", "the earlier one stays until the commit");
+        new.commit(&target, &aside).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        names.sort();
+        assert_eq!(names, ["a.xlsx", "assignments.csv"]);
+        assert_eq!(std::fs::read(aside.join("earlier.xlsx")).unwrap(), b"earlier");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(target.join("a.xlsx")).unwrap().permissions().mode() & 0o777, 0o644);
+        }
+        let mut left: Vec<String> =
+            std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        left.sort();
+        assert_eq!(left, [".old", "campaign"], "no hidden directory left");
     }
 
     /// A campaign writes a packet and an email per reviewer, tens of thousands: the batch must

@@ -588,12 +588,11 @@ pub struct Packet<'a> {
     pub information: &'a [usize],
     pub reviewer: &'a str,
 }
-/// Writes one reviewer's [`Packet`].
-/// Writes a packet at `path` as part of `batch` (renamed into place when the batch commits).
-pub fn write_packet(batch: &files::Batch, path: &Path, packet: &Packet) -> std::io::Result<FileDigest> {
+/// One reviewer's [`Packet`] as the bytes of its file.
+pub fn packet_bytes(packet: &Packet) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     build_packet(&mut bytes, packet).map_err(xlsx_err)?;
-    batch.write(path, &bytes)
+    Ok(bytes)
 }
 
 fn build_packet(out: &mut (dyn Write + Send), packet: &Packet) -> Result<(), XlsxError> {

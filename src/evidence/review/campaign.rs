@@ -405,18 +405,16 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     drop(reason);
 
     tracing::debug!("campaign plan: rows ordered ({} ms)", started.elapsed().as_millis());
-    // Replace an earlier plan: moved aside now, removed once the new one is recorded (files
-    // created right after thousands were deleted are slow on some file systems).
+    // Replace an earlier plan: moved aside when the new one is in place, removed once the new one
+    // is recorded (files created right after thousands were deleted are slow on some file systems).
     let dir = report_dir.join(CAMPAIGN_DIR);
     let io = io_error;
     let replaced = report_dir.join(format!("{}{CAMPAIGN_DIR}-replaced", files::TEMP_PREFIX));
     if replaced.exists() {
         std::fs::remove_dir_all(&replaced).map_err(io(&replaced))?;
     }
-    if dir.exists() {
-        std::fs::rename(&dir, &replaced).map_err(io(&dir))?;
-    }
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    // The new plan is written whole beside the earlier one and takes its place at the end.
+    let staging = files::NewDir::create(&dir).map_err(io(&dir))?;
 
     // One packet per reviewer (a run of `order`), written a core at a time.
     let mut runs: Vec<(String, usize, usize)> = Vec::new();
@@ -431,8 +429,6 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
     let named: Vec<(String, String, usize, usize)> = runs.into_iter().map(|(r, s, l)| (packet_name(&r, &mut taken), r, s, l)).collect();
     let title_of = |r: &str| format!("{} — accounts for {r} to certify", config.review.name);
     let due = campaign.due.map(|d| d.0.format("%Y-%m-%d").to_string());
-    // Thousands of small files: synced together, then renamed into place.
-    let batch = files::Batch::new();
     // The packets read the plan's columns as text, row by row: no frame operation per packet.
     let header: Vec<&str> = PACKET_COLUMNS.iter().copied().chain(["findings", "assigned_because"]).collect();
     // Not rechunked: a read in pieces leaves a chunk per piece, and a row is found among so few
@@ -466,7 +462,6 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             "\"For information\" lists accounts that hold no access (disabled, deactivated): nothing to decide.".into(),
             "Return the file to the review's coordinator, who records it with: access-audit decisions import <this file> --report <report directory>".into(),
         ];
-        let path = dir.join(file);
         let packet = crate::report::workbook::Packet {
             title: &title_of(reviewer),
             as_of,
@@ -477,12 +472,14 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             information: &info,
             reviewer,
         };
-        let digest = crate::report::workbook::write_packet(&batch, &path, &packet).map_err(io(&path))?;
+        let path = dir.join(file);
+        let bytes = crate::report::workbook::packet_bytes(&packet).map_err(io(&path))?;
+        let digest = staging.write(file, &bytes).map_err(io(&path))?;
         Ok((file.clone(), digest))
     };
     tracing::debug!("campaign plan: packets prepared ({} ms)", started.elapsed().as_millis());
     // assignments.csv: every row, streamed from the plan's columns while the packets are written.
-    let assignments_path = dir.join(ASSIGNMENTS_CSV);
+    let assignments_path = staging.path().join(ASSIGNMENTS_CSV);
     let column_of = |name: &str| {
         header
             .iter()
@@ -528,7 +525,6 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
         let (file, d) = r?;
         digests.insert(file, d);
     }
-    batch.commit().map_err(io(&dir))?;
 
     tracing::debug!("campaign plan: packets and assignments.csv written ({} ms)", started.elapsed().as_millis());
     let finding_ids = column_of("findings")?;
@@ -548,10 +544,11 @@ pub fn plan(report_dir: &Path, config: &Config, key: Option<&EvidenceKey>) -> Re
             d.sha256.clone(),
         ]);
     }
-    let reviewers_path = dir.join(REVIEWERS_CSV);
+    let reviewers_path = staging.path().join(REVIEWERS_CSV);
     let reviewers =
         crate::report::csv::write_rows(&reviewers_path, &["reviewer", "name", "accounts", "findings", "file", "sha256"], &reviewer_rows)
             .map_err(io(&reviewers_path))?;
+    staging.commit(&dir, &replaced).map_err(io(&dir))?;
 
     tracing::debug!("campaign plan: reviewers.csv ({} ms)", started.elapsed().as_millis());
     // The manifest: every campaign file, and what the plan was.
@@ -615,6 +612,20 @@ mod tests {
 
     fn person<'a>(app: &'a str, p: &'a str) -> Subject<'a> {
         Subject { app, person: Some(p), ..Default::default() }
+    }
+
+    #[test]
+    fn rows_go_by_reviewer_then_revoke_review_keep_then_app_and_account_ties_in_their_order() {
+        let reviewer: Vec<String> = ["b@x", "a@x", "b@x", "a@x", "a@x", "a@x", "b@x"].iter().map(|s| s.to_string()).collect();
+        let rank = [2, 2, 0, 0, 2, 1, 0];
+        let apps = StringChunked::from_iter_values("app".into(), ["crm", "wiki", "crm", "crm", "crm", "crm", "crm"].into_iter());
+        let ids = StringChunked::from_iter_values("id".into(), ["1", "9", "2", "5", "3", "4", "2"].into_iter());
+        // a@x: revoke (3), review (5), keep crm/3 (4) before wiki/9 (1); b@x: revoke crm/2 twice
+        // (2 then 6, as read), keep (0).
+        assert_eq!(review_order(&reviewer, &rank, &apps, &ids), [3, 5, 4, 1, 2, 6, 0]);
+        let none: Vec<String> = Vec::new();
+        let empty = StringChunked::from_iter_values("x".into(), std::iter::empty::<&str>());
+        assert!(review_order(&none, &[], &empty, &empty).is_empty());
     }
 
     #[test]
