@@ -22,8 +22,9 @@ pub struct Roster {
     pub issues: Vec<RosterIssue>,
     /// What the reader had to assume, for the report's method section.
     pub notes: Vec<String>,
-    /// Every address (email and aliases) -> index in `people`.
-    index: HashMap<String, usize>,
+    /// Every address (email and aliases) -> index in `people` (hashed with polars' foldhash: a
+    /// campaign looks up several addresses per account, millions of times).
+    index: PlHashMap<String, usize>,
 }
 
 /// A table read from the file: header names and rows with their line numbers.
@@ -113,7 +114,7 @@ impl Roster {
         issues: Vec<RosterIssue>,
         notes: Vec<String>,
     ) -> Roster {
-        let mut index = HashMap::with_capacity(people.len());
+        let mut index = PlHashMap::with_capacity(people.len());
         for (i, p) in people.iter().enumerate() {
             index.insert(p.email.clone(), i);
             for a in &p.aliases {
@@ -168,6 +169,11 @@ impl Roster {
 
     /// Index in `people` of the person with this address.
     pub fn position(&self, email: &str) -> Option<usize> {
+        let trimmed = email.trim();
+        // An address already in lower case (most are) is looked up as it is: no copy to lower it.
+        if trimmed.is_ascii() && !trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.index.get(trimmed).copied();
+        }
         self.index.get(&normalize_email(email)).copied()
     }
 }
@@ -284,7 +290,7 @@ fn build(table: RawTable, preset: &Preset, identity: &Identity, as_of: NaiveDate
     let mut people: Vec<Person> = Vec::new();
     let mut issues = Vec::new();
     // Every address (email and aliases) -> index in `people`: the uniqueness check, then the index.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: PlHashMap<String, usize> = PlHashMap::new();
     let issue = |line: usize, reason: String| RosterIssue { file: file.clone(), line, reason: format!("{unit} {line}: {reason}") };
     let mut guests = 0usize;
     table.for_each_row(&file, |line, fields| {

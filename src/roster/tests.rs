@@ -335,3 +335,20 @@ fn an_identity_providers_users_make_a_roster() {
         r.notes
     );
 }
+
+#[test]
+fn an_address_is_found_whatever_its_case_and_surrounding_spaces() {
+    let r = load("email,name,status\nann@acme.com,Ann,active\nzoë@acme.com,Zoë,active\n".as_bytes(), RosterFormat::Generic).unwrap();
+    for (asked, found) in [
+        ("ann@acme.com", Some(0)),
+        ("  ann@acme.com\t", Some(0)),
+        ("Ann@ACME.com", Some(0)),
+        (" ANN@acme.com ", Some(0)),
+        ("ZOË@acme.com", Some(1)),
+        ("zoë@acme.com", Some(1)),
+        ("bob@acme.com", None),
+        ("", None),
+    ] {
+        assert_eq!(r.position(asked), found, "{asked:?}");
+    }
+}
