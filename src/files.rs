@@ -63,7 +63,8 @@ where
     Ok(digest)
 }
 
-/// Many files written together (a campaign's packets, its outbox): each to a temporary file in its
+/// Many files written together into a directory that holds others (a campaign's outbox, beside its
+/// earlier emails; a directory written whole is a [`NewDir`]): each to a temporary file in its
 /// directory, then one sync of the file system, then every rename. Each file is durable before it
 /// is renamed into place, as with [`write_atomic_with`], for one sync instead of one per file
 /// (thousands of small files). Until [`Batch::commit`], nothing is under a final name; dropped
