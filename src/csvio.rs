@@ -75,15 +75,26 @@ pub fn map_file(path: &Path) -> Result<Mapped, TableError> {
 
 /// `bytes` as text, a UTF-8 BOM left out.
 pub fn utf8<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, TableError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| TableError::new(file, TableFailure::Encoding(e.valid_up_to())))
+    std::str::from_utf8(&bytes[bom_len(bytes)..]).map_err(|e| not_utf8(file, e))
 }
 
+/// `bytes` as text, a UTF-8 BOM left out (the owned form of [`utf8`]).
 pub fn decode(mut bytes: Vec<u8>, file: &str) -> Result<String, TableError> {
+    bytes.drain(..bom_len(&bytes));
+    String::from_utf8(bytes).map_err(|e| not_utf8(file, e.utf8_error()))
+}
+
+/// The length of a UTF-8 BOM at the start of `bytes` (0 without one).
+fn bom_len(bytes: &[u8]) -> usize {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
+        3
+    } else {
+        0
     }
-    String::from_utf8(bytes).map_err(|e| TableError::new(file, TableFailure::Encoding(e.utf8_error().valid_up_to())))
+}
+
+fn not_utf8(file: &str, e: std::str::Utf8Error) -> TableError {
+    TableError::new(file, TableFailure::Encoding(e.valid_up_to()))
 }
 
 /// Streams delimited text: `header` turns the first record into what `row` needs, then `row` gets

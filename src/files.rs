@@ -16,6 +16,25 @@ pub struct FileDigest {
     pub size: u64,
 }
 
+impl FileDigest {
+    /// The digest of a file written with `bytes`.
+    pub fn of(bytes: &[u8]) -> FileDigest {
+        FileDigest { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64 }
+    }
+}
+
+/// Makes a written file readable by others (0644 on unix): evidence files are made to be handed on.
+fn readable_by_others(file: &File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
 /// A writer that hashes and counts what passes through it.
 pub struct HashingWriter<W: Write> {
     inner: W,
@@ -54,11 +73,7 @@ where
         FileDigest { sha256: hex::encode(w.hasher.finalize()), size: w.size }
     };
     tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
+    readable_by_others(tmp.as_file())?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(digest)
 }
@@ -88,15 +103,11 @@ impl Batch {
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(".tmp").tempfile_in(dir)?;
         tmp.as_file_mut().write_all(bytes)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-        }
+        readable_by_others(tmp.as_file())?;
         // Where one sync of the file system is not available, each file is synced before it is closed.
         #[cfg(not(target_os = "linux"))]
         tmp.as_file().sync_all()?;
-        let digest = FileDigest { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64 };
+        let digest = FileDigest::of(bytes);
         let (file, tmp) = tmp.into_parts();
         let mut anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
         if anchor.is_none() {
@@ -175,15 +186,11 @@ impl NewDir {
     pub fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<FileDigest> {
         let mut file = File::options().write(true).create_new(true).open(self.dir.join(name))?;
         file.write_all(bytes)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-        }
+        readable_by_others(&file)?;
         // Where one sync of the file system is not available, each file is synced before it is closed.
         #[cfg(not(target_os = "linux"))]
         file.sync_all()?;
-        Ok(FileDigest { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64 })
+        Ok(FileDigest::of(bytes))
     }
 
     /// Syncs what was written, moves an earlier `target` to `aside` (replacing what is there; the
